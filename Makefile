@@ -1,0 +1,75 @@
+# Minzheng: `make run` (demo) and `make test` (whole suite) set up whatever is missing first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+HOST ?= 127.0.0.1
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/minzheng
+DEMO_HOUSEHOLDS ?= 3000
+BENCH_PEOPLE ?= 1000000
+PYTEST_WORKERS ?= 2
+PG_START := pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql 2>/dev/null | head -1) main start
+
+.PHONY: run test lint typecheck bench setup python-deps frontend browser postgres worker clean
+
+setup: python-deps frontend
+
+# --- installation (each step is skipped when its inputs did not change) -------------------
+$(VENV)/.installed: requirements/lock.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements/lock.txt
+	$(BIN)/pip install -q --disable-pip-version-check --no-deps -e .
+	touch $@
+
+python-deps: $(VENV)/.installed
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+minzheng/static/vendor/.built: node_modules/.installed scripts/copy-vendor.mjs
+	npm run --silent vendor
+	touch $@
+
+frontend: minzheng/static/vendor/.built
+
+# Debian's chromium for the browser tests (Playwright cannot download its own here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing chromium and a CJK font (apt-get)…"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei) >/dev/null; }
+
+postgres:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || { $(PG_START) && sleep 2; }
+
+# --- the two commands ------------------------------------------------------------------------
+run: setup
+	$(BIN)/minzheng migrate --no-input -v0
+	$(BIN)/minzheng demo-setup --households $(DEMO_HOUSEHOLDS)
+	$(BIN)/minzheng collectstatic --no-input -v0
+	@echo "starting the background worker and the web server…"
+	@trap 'kill 0' EXIT; \
+	  $(BIN)/minzheng db_worker --no-startup-delay & \
+	  echo; echo "  Minzheng is running at http://$(HOST):$(PORT)/"; \
+	  echo "  demo login: see the accounts printed above (password Minzheng@2026)"; echo; \
+	  $(BIN)/minzheng runserver $(HOST):$(PORT) --noreload
+
+test: setup browser postgres
+	DATABASE_URL=$(TEST_DATABASE_URL) DJANGO_ALLOW_ASYNC_UNSAFE=true \
+	  $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup -q
+
+lint: python-deps
+	$(BIN)/ruff check minzheng bench
+	$(BIN)/ruff format --check minzheng bench
+	$(BIN)/mypy minzheng
+	$(BIN)/minzheng makemigrations --check --dry-run -v0
+
+typecheck: python-deps
+	$(BIN)/mypy minzheng
+
+bench: setup postgres
+	$(BIN)/python bench/run.py --people $(BENCH_PEOPLE)
+
+clean:
+	rm -rf $(VENV) node_modules minzheng/static/vendor staticfiles

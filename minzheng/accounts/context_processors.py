@@ -1,0 +1,44 @@
+"""Navigation for the dashboard shell; later modules add their entries here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+
+from minzheng.accounts.rules import Capability
+
+# (label, url name, capability required, active-path prefix). Modules of later issues are listed
+# with url_name None until they exist, so the shell shows what is coming without dead links.
+NAVIGATION: list[tuple[str, str | None, Capability | None]] = [
+    ("工作台", "dashboard", None),
+    ("户籍家庭", "registry:household_list", Capability.VIEW_REGISTRY),
+    ("人员查询", "registry:person_list", Capability.VIEW_REGISTRY),
+    ("近亲属备案", "registry:staff_relative_list", Capability.MANAGE_STAFF_RELATIVES),
+    ("救助申请", None, None),
+    ("在保对象", None, None),
+    ("资金发放", None, None),
+    ("动态监测预警", None, None),
+    ("统计分析", None, None),
+    ("后台任务", "jobs:list", Capability.EXPORT),
+    ("审计日志", "audit:event_list", Capability.VIEW_AUDIT),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    items = []
+    for label, url_name, capability in NAVIGATION:
+        if capability is not None and not user.can(capability):
+            continue
+        url = None
+        if url_name:
+            try:
+                url = reverse(url_name)
+            except NoReverseMatch:
+                url = None
+        items.append({"label": label, "url": url, "active": bool(url) and request.path.startswith(url or "")})
+    return {"navigation": items}

@@ -1,0 +1,69 @@
+"""Staff users. Every user is bound to one division and sees only its subtree (ADR 0006)."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from minzheng.accounts.rules import Capability, role_can
+from minzheng.divisions.models import Division
+
+
+class Role(models.TextChoices):
+    VILLAGE_ASSISTANT = "village_assistant", "村级社会救助协理员"
+    TOWNSHIP_CASEWORKER = "township_caseworker", "乡镇（街道）经办人员"
+    TOWNSHIP_REVIEWER = "township_reviewer", "乡镇（街道）审核人员"
+    COUNTY_APPROVER = "county_approver", "旗县民政审核确认人员"
+    PREFECTURE_SUPERVISOR = "prefecture_supervisor", "盟市监管人员"
+    REGION_SUPERVISOR = "region_supervisor", "自治区监管人员"
+    AUDITOR = "auditor", "审计人员"
+    SYSTEM_ADMIN = "system_admin", "系统管理员"
+
+
+class User(AbstractUser):
+    full_name = models.CharField("姓名", max_length=50, blank=True)
+    role = models.CharField("角色", max_length=30, choices=Role.choices, default=Role.TOWNSHIP_CASEWORKER)
+    division = models.ForeignKey(
+        Division, verbose_name="所属区划", null=True, on_delete=models.PROTECT, related_name="staff"
+    )
+
+    class Meta:
+        verbose_name = "工作人员"
+        verbose_name_plural = "工作人员"
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    def can(self, capability: Capability) -> bool:
+        return self.is_active and role_can(self.role, capability)
+
+    @property
+    def scope_prefix(self) -> str | None:
+        """Code prefix of the user's jurisdiction; ``None`` means no jurisdiction (sees nothing)."""
+        return self.division.short_code if self.division_id and self.division else None
+
+
+class ApiToken(models.Model):
+    """Bearer token for integrations. Only a SHA-256 of the secret is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField("用途", max_length=80)
+    key_prefix = models.CharField(max_length=8, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "接口令牌"
+        verbose_name_plural = "接口令牌"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key_prefix}…)"
+
+    @staticmethod
+    def hash_key(raw: str) -> str:
+        return hashlib.sha256(raw.encode()).hexdigest()

@@ -1,0 +1,39 @@
+"""Roles and what each may do: one table, read by every guard (house style §8.3 ``can_<verb>``)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Capability(StrEnum):
+    VIEW_REGISTRY = "view_registry"
+    EDIT_REGISTRY = "edit_registry"
+    REVEAL_PERSONAL_DATA = "reveal_personal_data"  # see full ID numbers, phones, bank accounts
+    EXPORT = "export"
+    VIEW_AUDIT = "view_audit"
+    MANAGE_USERS = "manage_users"
+    MANAGE_STAFF_RELATIVES = "manage_staff_relatives"
+
+
+_READ = {Capability.VIEW_REGISTRY, Capability.EXPORT}
+
+# Who needs unmasked personal data: the township caseworker (intake, bank details for payment),
+# the county approver (verification, payroll). Everyone else sees masked values.
+ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
+    "village_assistant": frozenset({Capability.VIEW_REGISTRY}),
+    "township_caseworker": frozenset(
+        _READ | {Capability.EDIT_REGISTRY, Capability.REVEAL_PERSONAL_DATA, Capability.MANAGE_STAFF_RELATIVES}
+    ),
+    "township_reviewer": frozenset(_READ | {Capability.MANAGE_STAFF_RELATIVES}),
+    "county_approver": frozenset(
+        _READ | {Capability.EDIT_REGISTRY, Capability.REVEAL_PERSONAL_DATA, Capability.MANAGE_STAFF_RELATIVES}
+    ),
+    "prefecture_supervisor": frozenset(_READ),
+    "region_supervisor": frozenset(_READ),
+    "auditor": frozenset(_READ | {Capability.VIEW_AUDIT}),
+    "system_admin": frozenset({Capability.VIEW_REGISTRY, Capability.MANAGE_USERS, Capability.VIEW_AUDIT}),
+}
+
+
+def role_can(role: str, capability: Capability) -> bool:
+    return capability in ROLE_CAPABILITIES.get(role, frozenset())

@@ -1,0 +1,28 @@
+"""The one mechanism that scopes every read to the actor's jurisdiction (ADR 0006).
+
+Each protected model names, in ``scope_path``, the lookup path to the 12-digit code of the
+division that owns a row. ``visible_to(actor)`` keeps the rows whose code starts with the
+actor's division prefix (2/4/6/9/12 digits by level). A user without a division sees nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.db import models
+
+_M = TypeVar("_M", bound=models.Model)
+
+
+class ScopedQuerySet(models.QuerySet[_M]):
+    def visible_to(self, actor: Any) -> ScopedQuerySet[_M]:
+        prefix = getattr(actor, "scope_prefix", None)
+        if not getattr(actor, "is_authenticated", False) or not prefix:
+            return self.none()
+        path: str = self.model.scope_path  # type: ignore[attr-defined]
+        return self.filter(**{f"{path}__startswith": prefix})
+
+
+def code_in_scope(actor: Any, code: str) -> bool:
+    prefix = getattr(actor, "scope_prefix", None)
+    return bool(prefix) and code.startswith(prefix)

@@ -1,0 +1,44 @@
+"""One error type for domain rule violations, with a stable code and a Chinese message.
+
+Services raise ``DomainError`` subclasses; views and the API translate them to a form
+error or an HTTP response through one handler each (house style §8.4).
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A business rule was violated. ``field`` names the input field at fault, if any."""
+
+    code: str = "domain_error"
+    http_status: int = 400
+
+    def __init__(self, message: str, *, field: str | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        if code is not None:
+            self.code = code
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"code": self.code, "message": self.message, "field": self.field}
+
+
+class ValidationFailed(DomainError):
+    code = "invalid"
+    http_status = 422
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    http_status = 404
+
+
+class PermissionDenied(DomainError):
+    code = "forbidden"
+    http_status = 403
+
+
+class Conflict(DomainError):
+    code = "conflict"
+    http_status = 409

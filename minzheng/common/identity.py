@@ -1,0 +1,90 @@
+"""Resident ID numbers (GB 11643-1999 《公民身份号码》), see policy-rules.md §7.1.
+
+The checksum and birth date are checked with python-stdnum (``stdnum.cn.ric``). Its
+address-code check is *not* used: it rejects real IDs whose county code was created
+after the holder's birth year and crashes on unknown county codes (stack-notes §7);
+GB 11643 keeps the code of first registration, which may be obsolete. Address codes
+are checked softly against our own division table instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+from stdnum.cn import ric
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
+
+from minzheng.common.errors import ValidationFailed
+
+
+class Sex(StrEnum):
+    MALE = "male"
+    FEMALE = "female"
+
+
+@dataclass(frozen=True)
+class ResidentId:
+    number: str
+    birth_date: dt.date
+    sex: Sex
+
+    @property
+    def address_code(self) -> str:
+        return self.number[:6]
+
+
+def upgrade_15_to_18(value: str) -> str:
+    """Legacy 15-digit ID → 18 digits: insert ``19`` before the year, append the check digit."""
+    if len(value) != 15 or not value.isdigit():
+        raise ValidationFailed("15 位身份证号码必须全部为数字", field="id_number", code="id_format")
+    body = value[:6] + "19" + value[6:]
+    return body + ric.calc_check_digit(body + "0")
+
+
+def parse_resident_id(value: str, *, field: str = "id_number") -> ResidentId:
+    """Normalise and validate a resident ID number; raise ``ValidationFailed`` naming the reason.
+
+    Accepts 18-digit numbers (lower-case ``x`` allowed) and 15-digit legacy numbers, which are
+    upgraded (GB 11643-1999 §7.1 of policy-rules.md). Sex: 17th digit odd = male, even = female.
+    """
+    raw = ric.compact(value or "")
+    if not raw:
+        raise ValidationFailed("请填写身份证号码", field=field, code="id_required")
+    if len(raw) == 15:
+        raw = upgrade_15_to_18(raw)
+    try:
+        if len(raw) != 18:
+            raise InvalidLength()
+        if not raw[:-1].isdigit() or not (raw[-1].isdigit() or raw[-1] == "X"):
+            raise InvalidFormat()
+        birth = ric.get_birth_date(raw)
+        if raw[-1] != ric.calc_check_digit(raw):
+            raise InvalidChecksum()
+    except InvalidLength:
+        raise ValidationFailed(
+            f"身份证号码应为 18 位（或 15 位旧号码），实际为 {len(raw)} 位", field=field, code="id_length"
+        ) from None
+    except InvalidFormat:
+        raise ValidationFailed("身份证号码只能包含数字，最后一位可为 X", field=field, code="id_format") from None
+    except InvalidComponent:
+        raise ValidationFailed(
+            f"身份证号码中的出生日期 {raw[6:14]} 不是有效日期", field=field, code="id_birth_date"
+        ) from None
+    except InvalidChecksum:
+        raise ValidationFailed(
+            "身份证号码校验位错误，请核对后重新输入", field=field, code="id_checksum"
+        ) from None
+    if birth > dt.date.today() or birth.year < 1890:
+        raise ValidationFailed(
+            f"身份证号码中的出生日期 {birth:%Y-%m-%d} 不可能", field=field, code="id_birth_date"
+        )
+    sex = Sex.MALE if int(raw[16]) % 2 == 1 else Sex.FEMALE
+    return ResidentId(number=raw, birth_date=birth, sex=sex)
+
+
+def make_resident_id(address_code: str, birth_date: dt.date, sequence: int) -> str:
+    """Build a valid 18-digit ID (demo data and tests). ``sequence`` 0–999; odd = male."""
+    body = f"{address_code}{birth_date:%Y%m%d}{sequence:03d}"
+    return body + ric.calc_check_digit(body + "0")

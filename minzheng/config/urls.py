@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.urls import include, path
+
+from minzheng.accounts.views import dashboard
+from minzheng.api import api
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok", content_type="text/plain")
+
+
+urlpatterns = [
+    path("", dashboard, name="dashboard"),
+    path("healthz", healthz, name="healthz"),
+    path("accounts/", include("minzheng.accounts.urls")),
+    path("registry/", include("minzheng.registry.urls")),
+    path("jobs/", include("minzheng.common.urls")),
+    path("audit/", include("minzheng.audit.urls")),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
