@@ -9,13 +9,13 @@ from minzheng.common.errors import ValidationFailed
 from minzheng.common.identity import ResidentId
 
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
+_LANDLINE = re.compile(r"^0\d{2,3}\d{7,8}$")
 _BANK_ACCOUNT = re.compile(r"^\d{12,30}$")
 
 
 def normalise_phone(value: str) -> str:
     """Mainland mobile (11 digits starting 13–19) or landline with area code; spaces removed."""
-    phone = re.sub(r"[\s()（）]", "", value or "")
+    phone = re.sub(r"[\s()（）-]", "", value or "")
     if phone.startswith("+86"):
         phone = phone[3:]
     if not phone:
@@ -24,7 +24,7 @@ def normalise_phone(value: str) -> str:
         raise ValidationFailed(
             f"联系电话 {value} 格式不正确：手机为 11 位数字，座机为区号加号码", field="phone", code="phone_format"
         )
-    return phone.replace("-", "")
+    return phone
 
 
 def normalise_bank_account(value: str) -> str:
