@@ -96,7 +96,9 @@ def household_factory(users):
         actor = actor or users["caseworker"]
         head = PersonData(
             name=head_name,
-            id_number=head_kwargs.pop("id_number", id_number(division_code[:6], seq=100 + counter["n"] * 2 + 1)),
+            id_number=head_kwargs.pop(
+                "id_number", id_number(division_code[:6], seq=100 + counter["n"] * 2 + 1)
+            ),
             employment_status=head_kwargs.pop("employment_status", "unemployed"),
             **head_kwargs,
         )

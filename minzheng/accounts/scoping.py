@@ -24,5 +24,5 @@ class ScopedQuerySet(models.QuerySet[_M]):
 
 
 def code_in_scope(actor: Any, code: str) -> bool:
-    prefix = getattr(actor, "scope_prefix", None)
-    return bool(prefix) and code.startswith(prefix)
+    prefix: str | None = getattr(actor, "scope_prefix", None)
+    return prefix is not None and prefix != "" and code.startswith(prefix)

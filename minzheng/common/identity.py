@@ -12,11 +12,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from stdnum.cn import ric
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
 
 from minzheng.common.errors import ValidationFailed
+
+_CHINA = ZoneInfo("Asia/Shanghai")
 
 
 class Sex(StrEnum):
@@ -67,7 +70,9 @@ def parse_resident_id(value: str, *, field: str = "id_number") -> ResidentId:
             f"身份证号码应为 18 位（或 15 位旧号码），实际为 {len(raw)} 位", field=field, code="id_length"
         ) from None
     except InvalidFormat:
-        raise ValidationFailed("身份证号码只能包含数字，最后一位可为 X", field=field, code="id_format") from None
+        raise ValidationFailed(
+            "身份证号码只能包含数字，最后一位可为 X", field=field, code="id_format"
+        ) from None
     except InvalidComponent:
         raise ValidationFailed(
             f"身份证号码中的出生日期 {raw[6:14]} 不是有效日期", field=field, code="id_birth_date"
@@ -76,7 +81,7 @@ def parse_resident_id(value: str, *, field: str = "id_number") -> ResidentId:
         raise ValidationFailed(
             "身份证号码校验位错误，请核对后重新输入", field=field, code="id_checksum"
         ) from None
-    if birth > dt.date.today() or birth.year < 1890:
+    if birth > dt.datetime.now(tz=_CHINA).date() or birth.year < 1890:
         raise ValidationFailed(
             f"身份证号码中的出生日期 {birth:%Y-%m-%d} 不可能", field=field, code="id_birth_date"
         )

@@ -92,3 +92,6 @@ class DivisionCodeChange(models.Model):
         verbose_name = "区划代码变更"
         verbose_name_plural = "区划代码变更"
         ordering = ["-effective_on", "old_code"]
+
+    def __str__(self) -> str:
+        return f"{self.old_code} → {self.new_code}（{self.effective_on}）"

@@ -74,3 +74,45 @@ def urban_rural_of_village(code12: str, name: str, classification: str | None = 
     if name.endswith(("社区", "居委会", "社区居委会", "居民委员会")):
         return "urban"
     return "rural"
+
+
+CLASSIFICATION_CODES = URBAN_CLASSIFICATION_CODES | RURAL_CLASSIFICATION_CODES
+
+# Who may correct a division's urban/rural type by hand: the system administrator and the
+# county civil-affairs bureau (旗县民政部门), each within its own jurisdiction.
+URBAN_RURAL_MAINTAINER_ROLES = frozenset({"system_admin", "county_approver"})
+
+LEVEL_NAMES = {
+    Level.REGION: "省级",
+    Level.PREFECTURE: "地级",
+    Level.COUNTY: "县级",
+    Level.TOWNSHIP: "乡级",
+    Level.VILLAGE: "村级",
+}
+
+
+def code_problem(code12: str, level: Level | None = None) -> str | None:
+    """Why a 12-digit code is not a well-formed NBS code (of ``level`` if given), or ``None``.
+
+    NBS 统计用区划代码编制规则: 2 province + 2 prefecture + 2 county + 3 township + 3 village digits;
+    a unit's code is its parent's significant digits followed by its own non-zero serial.
+    """
+    if len(code12) != 12 or not code12.isdigit():
+        return f"区划代码 {code12} 应为 12 位数字"
+    if code12[:2] == "00":
+        return f"区划代码 {code12} 的省级代码不能为 00"
+    derived = level_of(code12)
+    if level is not None and derived != level:
+        return f"区划代码 {code12} 是{LEVEL_NAMES[derived]}代码，不是{LEVEL_NAMES[level]}代码"
+    return None
+
+
+def urban_rural_for(code12: str, level: Level, name: str, classification: str | None = None) -> str:
+    """The derived urban/rural type: only village-level units have one; higher levels are blank."""
+    if level != Level.VILLAGE:
+        return ""
+    return urban_rural_of_village(code12, name, classification)
+
+
+def can_override_urban_rural(role: str) -> bool:
+    return role in URBAN_RURAL_MAINTAINER_ROLES

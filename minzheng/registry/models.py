@@ -105,7 +105,9 @@ class Person(TimeStampedModel):
     disability_grade = models.PositiveSmallIntegerField(
         "残疾等级", choices=DisabilityGrade.choices, null=True, blank=True
     )
-    self_care = models.CharField("生活自理能力", max_length=8, choices=SelfCare.choices, default=SelfCare.FULL)
+    self_care = models.CharField(
+        "生活自理能力", max_length=8, choices=SelfCare.choices, default=SelfCare.FULL
+    )
     serious_illness = models.BooleanField("患重特大疾病", default=False)
     serious_illness_note = models.CharField("疾病说明", max_length=100, blank=True)
     employment_status = models.CharField("就业状况", max_length=16, choices=EmploymentStatus.choices)
@@ -119,7 +121,9 @@ class Person(TimeStampedModel):
     class Meta:
         verbose_name = "人员"
         verbose_name_plural = "人员"
-        indexes = [models.Index(fields=["name"], name="person_name_prefix", opclasses=["varchar_pattern_ops"])]
+        indexes = [
+            models.Index(fields=["name"], name="person_name_prefix", opclasses=["varchar_pattern_ops"])
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(disability_category="", disability_grade__isnull=True)
@@ -187,7 +191,9 @@ class IncomeRecord(TimeStampedModel):
     amount = models.DecimalField("金额（元）", max_digits=12, decimal_places=2)
     period_start = models.DateField("所属期起")
     period_end = models.DateField("所属期止")
-    source = models.CharField("来源", max_length=16, choices=IncomeSource.choices, default=IncomeSource.DECLARED)
+    source = models.CharField(
+        "来源", max_length=16, choices=IncomeSource.choices, default=IncomeSource.DECLARED
+    )
     note = models.CharField("说明", max_length=200, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -200,7 +206,9 @@ class IncomeRecord(TimeStampedModel):
         verbose_name_plural = "收入记录"
         ordering = ["-period_start", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(period_end__gte=models.F("period_start")), name="income_period"),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")), name="income_period"
+            ),
             models.CheckConstraint(condition=Q(amount__gte=0), name="income_amount_not_negative"),
         ]
 
@@ -219,13 +227,20 @@ class AssetRecord(TimeStampedModel):
     description = models.CharField("描述", max_length=200, blank=True)
     value = models.DecimalField("价值（元）", max_digits=14, decimal_places=2)
     quantity = models.DecimalField(
-        "数量/面积", max_digits=10, decimal_places=2, null=True, blank=True, help_text="如房屋面积（㎡）、车辆数"
+        "数量/面积",
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="如房屋面积（㎡）、车辆数",
     )
     valued_on = models.DateField("评估日期")
     exempt = models.BooleanField(
         "生产生活必需（可豁免）", default=False, help_text="《最低生活保障审核确认办法》第 14 条"
     )
-    source = models.CharField("来源", max_length=16, choices=IncomeSource.choices, default=IncomeSource.DECLARED)
+    source = models.CharField(
+        "来源", max_length=16, choices=IncomeSource.choices, default=IncomeSource.DECLARED
+    )
     note = models.CharField("说明", max_length=200, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

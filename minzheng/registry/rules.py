@@ -22,7 +22,9 @@ def normalise_phone(value: str) -> str:
         return ""
     if not (_MOBILE.match(phone) or _LANDLINE.match(phone)):
         raise ValidationFailed(
-            f"联系电话 {value} 格式不正确：手机为 11 位数字，座机为区号加号码", field="phone", code="phone_format"
+            f"联系电话 {value} 格式不正确：手机为 11 位数字，座机为区号加号码",
+            field="phone",
+            code="phone_format",
         )
     return phone
 
@@ -34,9 +36,7 @@ def normalise_bank_account(value: str) -> str:
     return account
 
 
-def check_declared_identity(
-    resident_id: ResidentId, *, birth_date: dt.date | None, sex: str | None
-) -> None:
+def check_declared_identity(resident_id: ResidentId, *, birth_date: dt.date | None, sex: str | None) -> None:
     """A birth date or sex typed in beside the ID number must agree with it (GB 11643-1999)."""
     if birth_date is not None and birth_date != resident_id.birth_date:
         raise ValidationFailed(
@@ -63,9 +63,13 @@ def check_death_date(death_date: dt.date | None, *, birth_date: dt.date, today: 
 def check_disability(category: str, grade: int | None) -> None:
     """Category and grade are given together (GB/T 26341-2010 grades 1–4)."""
     if category and grade is None:
-        raise ValidationFailed("填写了残疾类别时必须填写残疾等级", field="disability_grade", code="disability_grade")
+        raise ValidationFailed(
+            "填写了残疾类别时必须填写残疾等级", field="disability_grade", code="disability_grade"
+        )
     if not category and grade is not None:
-        raise ValidationFailed("填写残疾等级时必须选择残疾类别", field="disability_category", code="disability_category")
+        raise ValidationFailed(
+            "填写残疾等级时必须选择残疾类别", field="disability_category", code="disability_category"
+        )
     if grade is not None and grade not in (1, 2, 3, 4):
         raise ValidationFailed("残疾等级应为一至四级", field="disability_grade", code="disability_grade")
 

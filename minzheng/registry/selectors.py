@@ -69,7 +69,9 @@ def _member_condition(attribute: str, today: dt.date) -> dict[str, object]:
         "student": {"school_enrolment__gt": ""},
     }
     if attribute not in conditions:
-        raise ValidationFailed(f"未知的成员属性筛选：{attribute}", field="member_attribute", code="bad_filter")
+        raise ValidationFailed(
+            f"未知的成员属性筛选：{attribute}", field="member_attribute", code="bad_filter"
+        )
     return conditions[attribute]
 
 
@@ -98,7 +100,9 @@ def household_list(*, actor: User, filters: HouseholdFilters | None = None) -> Q
         members = Person.objects.filter(household=OuterRef("pk"), death_date__isnull=True, **condition)
         qs = qs.filter(Exists(members))
     order = HOUSEHOLD_SORTS.get(filters.sort, "-id")
-    return qs.select_related("head", "hukou_division").order_by(order, "-id" if order.startswith("-") else "id")
+    return qs.select_related("head", "hukou_division").order_by(
+        order, "-id" if order.startswith("-") else "id"
+    )
 
 
 def household_get(*, actor: User, pk: int) -> Household:
@@ -120,7 +124,9 @@ def household_members(*, actor: User, household: Household) -> QuerySet[Person]:
         .filter(memberships__household=household, memberships__left_on__isnull=True)
         .annotate(relation=F("memberships__relation_to_head"), joined_on=F("memberships__joined_on"))
         .order_by(
-            Case(When(memberships__relation_to_head="head", then=0), default=1), "memberships__joined_on", "id"
+            Case(When(memberships__relation_to_head="head", then=0), default=1),
+            "memberships__joined_on",
+            "id",
         )
     )
 
@@ -130,7 +136,9 @@ def person_list(*, actor: User, name: str = "", id_number: str = "") -> QuerySet
     if name:
         qs = qs.filter(name__startswith=name.strip())
     if id_number:
-        qs = qs.filter(id_number_index=crypto.blind_index(parse_resident_id(id_number).number, purpose=ID_INDEX))
+        qs = qs.filter(
+            id_number_index=crypto.blind_index(parse_resident_id(id_number).number, purpose=ID_INDEX)
+        )
     return qs.order_by("-id")
 
 

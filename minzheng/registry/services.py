@@ -26,6 +26,7 @@ from minzheng.common.masking import mask_bank_account, mask_id_number, mask_phon
 from minzheng.divisions.models import Division
 from minzheng.divisions.rules import Level
 from minzheng.registry import rules
+from minzheng.registry.choices import RelationToHead
 from minzheng.registry.errors import DuplicateIdNumber, InvalidDivision, PersonAlreadyInHousehold
 from minzheng.registry.models import (
     AssetRecord,
@@ -35,7 +36,6 @@ from minzheng.registry.models import (
     Person,
     StaffRelative,
 )
-from minzheng.registry.choices import RelationToHead
 
 ID_INDEX = "id_number"
 PHONE_INDEX = "phone"
@@ -86,7 +86,9 @@ def _division_for(actor: User, code: str, *, field: str) -> Division:
     if division.abolished_on is not None:
         raise InvalidDivision(f"区划 {division.name}（{division.code}）已撤销，请选择现行区划", field=field)
     if division.level < Level.TOWNSHIP:
-        raise InvalidDivision(f"请选择到乡镇（苏木、街道）或村（嘎查、社区）一级，{division.name} 级别过高", field=field)
+        raise InvalidDivision(
+            f"请选择到乡镇（苏木、街道）或村（嘎查、社区）一级，{division.name} 级别过高", field=field
+        )
     if not code_in_scope(actor, division.code):
         raise InvalidDivision(f"区划 {division.name} 不在您的管辖范围内", field=field)
     return division
@@ -147,7 +149,10 @@ def _household_fields(actor: User, data: HouseholdData) -> dict[str, Any]:
 
 
 def _existing_person_conflict(id_index: str, *, exclude_pk: int | None = None) -> None:
-    existing = Person.objects.filter(id_number_index=id_index).exclude(pk=exclude_pk).first()
+    candidates = Person.objects.filter(id_number_index=id_index)
+    if exclude_pk is not None:
+        candidates = candidates.exclude(pk=exclude_pk)
+    existing = candidates.first()
     if existing is None:
         return
     open_membership = existing.memberships.filter(left_on__isnull=True).select_related("household").first()
@@ -173,7 +178,9 @@ def _save_new_person(values: dict[str, Any]) -> Person:
 
 
 @transaction.atomic
-def household_create(*, actor: User, household: HouseholdData, head: PersonData, joined_on: dt.date) -> Household:
+def household_create(
+    *, actor: User, household: HouseholdData, head: PersonData, joined_on: dt.date
+) -> Household:
     """Create a household with its head. The head must not belong to another household."""
     _require(actor, Capability.EDIT_REGISTRY)
     values = _household_fields(actor, household)
@@ -219,10 +226,14 @@ def person_add_to_household(
     """Register a new person as a member. Refuses an ID that already belongs to any person."""
     _require(actor, Capability.EDIT_REGISTRY)
     if relation == RelationToHead.HEAD:
-        raise ValidationFailed("家庭已有户主；如需变更户主请使用“变更户主”", field="relation", code="second_head")
+        raise ValidationFailed(
+            "家庭已有户主；如需变更户主请使用“变更户主”", field="relation", code="second_head"
+        )
     household = Household.objects.select_for_update().get(pk=household.pk)
     person = _save_new_person({**_validated_person_fields(data), "household": household})
-    Membership.objects.create(household=household, person=person, relation_to_head=relation, joined_on=joined_on)
+    Membership.objects.create(
+        household=household, person=person, relation_to_head=relation, joined_on=joined_on
+    )
     Household.objects.filter(pk=household.pk).update(member_count=F("member_count") + 1)
     event_record(
         actor=actor, verb="household.member_added", object_type="household", object_id=household.pk,
@@ -260,9 +271,7 @@ def person_update(*, actor: User, person: Person, data: PersonData) -> Person:
 def membership_end(*, actor: User, person: Person, left_on: dt.date, reason: str) -> Membership:
     """A member leaves the household (moved out, died, married out…). The head cannot leave."""
     _require(actor, Capability.EDIT_REGISTRY)
-    membership = (
-        Membership.objects.select_for_update().filter(person=person, left_on__isnull=True).first()
-    )
+    membership = Membership.objects.select_for_update().filter(person=person, left_on__isnull=True).first()
     if membership is None:
         raise ValidationFailed("该人员当前不属于任何家庭", field="person", code="no_open_membership")
     if membership.relation_to_head == RelationToHead.HEAD:
@@ -298,7 +307,9 @@ def income_record_add(
     if period_end < period_start:
         raise ValidationFailed("所属期止不能早于所属期起", field="period_end", code="period_order")
     if amount < 0:
-        raise ValidationFailed("金额不能为负数；扣减项请选择相应的扣减类别", field="amount", code="amount_negative")
+        raise ValidationFailed(
+            "金额不能为负数；扣减项请选择相应的扣减类别", field="amount", code="amount_negative"
+        )
     if person is not None and person.household_id != household.pk:
         raise ValidationFailed("所选成员不属于该家庭", field="person", code="person_not_member")
     record = IncomeRecord.objects.create(
@@ -394,6 +405,8 @@ def person_reveal_personal_data(
 def person_data_from_instance(person: Person) -> PersonData:
     """The current values of a person as ``PersonData`` (for forms that edit a few fields)."""
     names = {f.name for f in fields(PersonData)}
-    values: dict[str, Any] = {name: getattr(person, name) for name in names if name not in ("id_number", "phone")}
+    values: dict[str, Any] = {
+        name: getattr(person, name) for name in names if name not in ("id_number", "phone")
+    }
     return PersonData(**{**values, "id_number": person.id_number, "phone": person.phone, "sex": None,
                          "birth_date": None})  # fmt: skip

@@ -11,8 +11,12 @@ def test_encrypt_round_trip_and_nonce_changes():
 
 
 def test_blind_index_is_stable_and_purpose_bound():
-    assert crypto.blind_index("13812345678", purpose="phone") == crypto.blind_index("13812345678", purpose="phone")
-    assert crypto.blind_index("13812345678", purpose="phone") != crypto.blind_index("13812345678", purpose="id")
+    assert crypto.blind_index("13812345678", purpose="phone") == crypto.blind_index(
+        "13812345678", purpose="phone"
+    )
+    assert crypto.blind_index("13812345678", purpose="phone") != crypto.blind_index(
+        "13812345678", purpose="id"
+    )
 
 
 def test_masks():

@@ -22,7 +22,9 @@ from minzheng.registry.services import PersonData, person_add_to_household
 def two_places(users, household_factory):
     xincheng = household_factory(head_name="张三", phone="13800000001")
     xincheng2 = household_factory(division_code="150102001002", head_name="王芳")
-    taibus = household_factory(actor=users["taibus_caseworker"], division_code="152527201206", head_name="张巴特尔")
+    taibus = household_factory(
+        actor=users["taibus_caseworker"], division_code="152527201206", head_name="张巴特尔"
+    )
     return xincheng, xincheng2, taibus
 
 
@@ -59,7 +61,10 @@ def test_get_outside_scope_is_not_found(users, two_places):
 
 def test_lookup_by_id_number_uses_blind_index_and_scope(users, two_places):
     xincheng, _, taibus = two_places
-    assert person_find_by_id_number(actor=users["caseworker"], id_number=xincheng.head.id_number) == xincheng.head
+    assert (
+        person_find_by_id_number(actor=users["caseworker"], id_number=xincheng.head.id_number)
+        == xincheng.head
+    )
     assert person_find_by_id_number(actor=users["caseworker"], id_number=taibus.head.id_number) is None
     assert list(person_list(actor=users["caseworker"], id_number=taibus.head.id_number)) == []
 
@@ -76,16 +81,18 @@ def test_filters_by_name_prefix_division_and_attribute(users, two_places):
     assert [h.pk for h in household_list(actor=region, filters=HouseholdFilters(name="张"))] == [
         h.pk for h in sorted([xincheng, two_places[2]], key=lambda h: -h.pk)
     ]
-    assert [h.pk for h in household_list(actor=region, filters=HouseholdFilters(division_code="150102001002"))] == [
-        xincheng2.pk
-    ]
-    assert [h.pk for h in household_list(actor=region, filters=HouseholdFilters(member_attribute="minor"))] == [
-        xincheng2.pk
-    ]
-    assert [h.pk for h in household_list(actor=region, filters=HouseholdFilters(member_attribute="student"))] == [
-        xincheng2.pk
-    ]
-    assert [h.pk for h in household_list(actor=region, filters=HouseholdFilters(sort="-members"))][0] == xincheng2.pk
+    assert [
+        h.pk for h in household_list(actor=region, filters=HouseholdFilters(division_code="150102001002"))
+    ] == [xincheng2.pk]
+    assert [
+        h.pk for h in household_list(actor=region, filters=HouseholdFilters(member_attribute="minor"))
+    ] == [xincheng2.pk]
+    assert [
+        h.pk for h in household_list(actor=region, filters=HouseholdFilters(member_attribute="student"))
+    ] == [xincheng2.pk]
+    assert [h.pk for h in household_list(actor=region, filters=HouseholdFilters(sort="-members"))][
+        0
+    ] == xincheng2.pk
 
 
 def test_members_head_first(users, two_places):

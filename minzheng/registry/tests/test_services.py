@@ -24,8 +24,9 @@ from minzheng.registry.services import (
 
 
 def _person(**kwargs) -> PersonData:
-    return PersonData(**{"name": "李四", "id_number": id_number(seq=201), "employment_status": "employed", **kwargs})
-
+    return PersonData(
+        **{"name": "李四", "id_number": id_number(seq=201), "employment_status": "employed", **kwargs}
+    )
 
 
 def test_household_create_with_valid_id(users):
@@ -52,7 +53,9 @@ def test_household_create_with_valid_id(users):
     assert Membership.objects.get(person=head).relation_to_head == "head"
     event = Event.objects.get(verb="household.created")
     assert (event.object_id, event.division_code, event.actor) == (
-        str(household.pk), "150102001001", users["caseworker"]
+        str(household.pk),
+        "150102001001",
+        users["caseworker"],
     )
 
 
@@ -74,7 +77,11 @@ def test_wrong_checksum_writes_nothing(users):
 @pytest.mark.parametrize(
     ("kwargs", "field", "message"),
     [
-        ({"birth_date": dt.date(1980, 5, 18)}, "birth_date", "出生日期 1980-05-18 与身份证号码中的 1980-05-17 不一致"),
+        (
+            {"birth_date": dt.date(1980, 5, 18)},
+            "birth_date",
+            "出生日期 1980-05-18 与身份证号码中的 1980-05-17 不一致",
+        ),
         ({"sex": "female"}, "sex", "性别与身份证号码不一致（第 17 位表示男性）"),
         ({"phone": "12345"}, "phone", "联系电话 12345 格式不正确：手机为 11 位数字，座机为区号加号码"),
         ({"disability_category": "visual"}, "disability_grade", "填写了残疾类别时必须填写残疾等级"),
@@ -99,7 +106,11 @@ def test_person_field_errors_name_the_field(users, household_factory, kwargs, fi
 def test_person_already_in_another_household_is_refused(users, household_factory):
     first = household_factory()
     person = person_add_to_household(
-        actor=users["caseworker"], household=first, data=_person(), relation="spouse", joined_on=dt.date(2021, 1, 1)
+        actor=users["caseworker"],
+        household=first,
+        data=_person(),
+        relation="spouse",
+        joined_on=dt.date(2021, 1, 1),
     )
     second = household_factory(division_code="150102001002", head_name="赵六")
     with pytest.raises(PersonAlreadyInHousehold) as error:
@@ -119,7 +130,11 @@ def test_person_already_in_another_household_is_refused(users, household_factory
 def test_person_who_left_cannot_be_registered_twice(users, household_factory):
     household = household_factory()
     person = person_add_to_household(
-        actor=users["caseworker"], household=household, data=_person(), relation="son", joined_on=dt.date(2021, 1, 1)
+        actor=users["caseworker"],
+        household=household,
+        data=_person(),
+        relation="son",
+        joined_on=dt.date(2021, 1, 1),
     )
     membership_end(actor=users["caseworker"], person=person, left_on=dt.date(2023, 1, 1), reason="迁出")
     household.refresh_from_db()
@@ -134,7 +149,9 @@ def test_person_who_left_cannot_be_registered_twice(users, household_factory):
 def test_head_cannot_leave(users, household_factory):
     household = household_factory()
     with pytest.raises(ValidationFailed) as error:
-        membership_end(actor=users["caseworker"], person=household.head, left_on=dt.date(2023, 1, 1), reason="x")
+        membership_end(
+            actor=users["caseworker"], person=household.head, left_on=dt.date(2023, 1, 1), reason="x"
+        )
     assert error.value.message == "户主不能直接迁出，请先变更户主"
 
 
@@ -175,7 +192,11 @@ def test_person_update_keeps_ciphertext_when_id_unchanged_and_records_history(us
     person_update(actor=users["caseworker"], person=head, data=data)
     head.refresh_from_db()
     assert head.id_number_encrypted == ciphertext
-    assert (head.employment_status, head.disability_category, head.disability_grade) == ("employed", "physical", 2)
+    assert (head.employment_status, head.disability_category, head.disability_grade) == (
+        "employed",
+        "physical",
+        2,
+    )
     assert [h.employment_status for h in head.history.order_by("history_date")] == ["unemployed", "employed"]
     assert Event.objects.get(verb="person.updated").data == {
         "fields": ["disability_category", "disability_grade", "employment_status"]
