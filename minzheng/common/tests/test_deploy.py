@@ -22,6 +22,7 @@ def _env(**overrides: str) -> dict[str, str]:
         "ALLOWED_HOSTS": "minzheng.example.gov.cn",
     }
     env.update(overrides)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests only; check --deploy flags it
     return env
 
 
