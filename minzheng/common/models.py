@@ -49,3 +49,26 @@ class Job(models.Model):
         if not self.progress_total:
             return 0
         return min(100, int(self.progress_done * 100 / self.progress_total))
+
+
+class CalendarDay(models.Model):
+    """An entry of the State Council holiday schedule that overrides chinese-calendar.
+
+    Needed for years the library does not know yet (each November the State Council publishes the
+    next year's schedule): holidays on weekdays (``is_workday=False``) and make-up working days on
+    weekends (``is_workday=True``).
+    """
+
+    date = models.DateField("日期", unique=True)
+    is_workday = models.BooleanField("是否工作日")
+    name = models.CharField("说明", max_length=60, blank=True, help_text="如：春节、国庆节调休上班")
+    source = models.CharField("依据", max_length=200, blank=True, help_text="如：国办发明电〔2026〕X号")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "节假日调整"
+        verbose_name_plural = "节假日调整"
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {'上班' if self.is_workday else '休息'} {self.name}"

@@ -1,0 +1,129 @@
+"""Working-day calendar and statutory period arithmetic (ADR 0004).
+
+* Calendar days (天/日) and working days (工作日) are distinct types; a rule states which it uses.
+* Working days: the State Council holiday schedule with make-up workdays (调休), from
+  chinese-calendar, overridden by an editable table (``CalendarDay`` rows) for years the library
+  does not know (1.11.0 stops at 2026). Where neither knows a day, Monday–Friday is assumed and the
+  result is marked *provisional*, so it can be recomputed once the schedule is entered.
+* Period arithmetic follows 《民法典》 arts. 201–204:
+  art. 201 — the start day is not counted; counting begins the next day;
+  art. 202 — a period in months ends on the corresponding day of the final month, or its last day;
+  art. 203 — if the last day is a statutory holiday (法定休假日, incl. weekly rest days), the period
+  ends on the day after the holiday ends.
+"""
+
+from __future__ import annotations
+
+import calendar as stdlib_calendar
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import chinese_calendar
+
+_ONE_DAY = dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class CalendarDays:
+    """A period counted in calendar days (天/日)."""
+
+    count: int
+
+
+@dataclass(frozen=True)
+class WorkingDays:
+    """A period counted in working days (工作日)."""
+
+    count: int
+
+
+@dataclass(frozen=True)
+class CalendarMonths:
+    """A period counted in months (个月)."""
+
+    count: int
+
+
+Period = CalendarDays | WorkingDays | CalendarMonths
+
+
+@dataclass(frozen=True)
+class DueDate:
+    due_on: dt.date
+    provisional: bool  # some day in the count came from the Mon–Fri assumption
+
+
+class WorkingCalendar:
+    """Is a day a working day? Overrides first, then the library, then Mon–Fri (provisional)."""
+
+    def __init__(self, overrides: Mapping[dt.date, bool] | None = None) -> None:
+        self._overrides = dict(overrides or {})
+
+    def is_workday(self, day: dt.date) -> tuple[bool, bool]:
+        """``(is_workday, known)``; ``known`` is False when the Mon–Fri assumption was used."""
+        if day in self._overrides:
+            return self._overrides[day], True
+        try:
+            return bool(chinese_calendar.is_workday(day)), True
+        except NotImplementedError:  # year outside the library's data
+            return day.weekday() < 5, False
+
+    def next_workday(self, day: dt.date) -> tuple[dt.date, bool]:
+        """The first working day on or after ``day``."""
+        known_all = True
+        while True:
+            workday, known = self.is_workday(day)
+            known_all &= known
+            if workday:
+                return day, known_all
+            day += _ONE_DAY
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """《民法典》 art. 202: the corresponding day of the final month, or that month's last day."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    last = stdlib_calendar.monthrange(year, month)[1]
+    return dt.date(year, month, min(day.day, last))
+
+
+def due_date(start: dt.date, period: Period, calendar: WorkingCalendar) -> DueDate:
+    """The last day of a statutory period that starts on ``start`` (the event day).
+
+    《民法典》 art. 201: the start day is not counted. Working days: the ``count``-th working day
+    after ``start``. Calendar days and months: the date reached by counting, moved by art. 203 to the
+    next working day when it falls on a statutory holiday or rest day. A zero-length period ends on
+    the start day itself.
+    """
+    if period.count < 0:
+        raise ValueError("期限天数不能为负数")
+    if isinstance(period, WorkingDays):
+        return _add_working_days(start, period.count, calendar)
+    if period.count == 0:
+        return DueDate(start, provisional=False)
+    if isinstance(period, CalendarDays):
+        last = start + dt.timedelta(days=period.count)
+    else:
+        last = add_months(start, period.count)
+    moved, known = calendar.next_workday(last)
+    return DueDate(moved, provisional=not known)
+
+
+def _add_working_days(start: dt.date, count: int, calendar: WorkingCalendar) -> DueDate:
+    day, remaining, known_all = start, count, True
+    while remaining > 0:
+        day += _ONE_DAY
+        workday, known = calendar.is_workday(day)
+        known_all &= known
+        remaining -= workday
+    return DueDate(day, provisional=not known_all)
+
+
+def working_days_between(start: dt.date, end: dt.date, calendar: WorkingCalendar) -> int:
+    """Working days after ``start`` up to and including ``end`` (0 if ``end`` <= ``start``)."""
+    count, day = 0, start
+    while day < end:
+        day += _ONE_DAY
+        count += calendar.is_workday(day)[0]
+    return count
