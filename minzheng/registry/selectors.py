@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Case, Exists, F, OuterRef, QuerySet, When
 from django.utils import timezone
 
 from minzheng.accounts.models import User
+from minzheng.audit.models import Event
 from minzheng.common import crypto
 from minzheng.common.errors import NotFound, ValidationFailed
 from minzheng.common.identity import parse_resident_id
-from minzheng.registry.models import Household, Person
+from minzheng.divisions.models import Division
+from minzheng.divisions.rules import PREFIX_LENGTH, Level
+from minzheng.registry.models import AssetRecord, Household, IncomeRecord, Membership, Person, StaffRelative
 from minzheng.registry.services import ID_INDEX
 
 HOUSEHOLD_SORTS = {
@@ -152,3 +157,268 @@ def person_get(*, actor: User, pk: int) -> Person:
     if person is None:
         raise NotFound("人员不存在或不在您的管辖范围内")
     return person
+
+
+# --- pages: division choices, capped counts, household detail, exports, dashboard -----------------
+
+LIST_COUNT_CAP = 10_000
+
+
+def division_filter_choices(*, actor: User) -> list[tuple[str, str]]:
+    """(code prefix, indented name) of the active divisions the actor sees, down to township level."""
+    rows = (
+        Division.objects.visible_to(actor)
+        .filter(level__lte=Level.TOWNSHIP, abolished_on__isnull=True)
+        .order_by("code")
+        .values_list("code", "name", "level")
+    )
+    return [(code[: PREFIX_LENGTH[level]], "\u3000" * (level - 1) + name) for code, name, level in rows]
+
+
+def division_entry_choices(*, actor: User, limit: int = 1000) -> list[tuple[str, str]]:
+    """(12-digit code, name) of active township/village divisions in scope, for data-entry lists."""
+    rows = (
+        Division.objects.visible_to(actor)
+        .filter(level__gte=Level.TOWNSHIP, abolished_on__isnull=True)
+        .order_by("code")
+        .values_list("code", "name")[:limit]
+    )
+    return list(rows)
+
+
+def queryset_count_capped(queryset: QuerySet[Any], *, cap: int = LIST_COUNT_CAP) -> tuple[int, bool]:
+    """Rows in ``queryset`` up to ``cap``; the flag says the real number is larger.
+
+    ``COUNT(*)`` over a million households on every page view costs more than the page itself;
+    counting at most ``cap + 1`` rows keeps the cost bounded (``SELECT COUNT(*) FROM (… LIMIT n)``).
+    """
+    counted = queryset.order_by()[: cap + 1].count()
+    return min(counted, cap), counted > cap
+
+
+def household_member_history(*, actor: User, household: Household) -> QuerySet[Membership]:
+    """Every membership of the household, current and past, oldest first."""
+    return (
+        Membership.objects.visible_to(actor)
+        .filter(household=household)
+        .select_related("person")
+        .order_by("joined_on", "id")
+    )
+
+
+def household_incomes(*, actor: User, household: Household) -> QuerySet[IncomeRecord]:
+    return IncomeRecord.objects.visible_to(actor).filter(household=household).select_related("person")
+
+
+def household_assets(*, actor: User, household: Household) -> QuerySet[AssetRecord]:
+    return AssetRecord.objects.visible_to(actor).filter(household=household).select_related("person")
+
+
+def household_events(*, actor: User, household: Household, limit: int = 50) -> list[Event]:
+    """Business events of a household the actor can see (the household itself is scope-checked)."""
+    household_get(actor=actor, pk=household.pk)
+    return list(
+        Event.objects.filter(object_type="household", object_id=str(household.pk))
+        .select_related("actor")
+        .order_by("-occurred_at", "-id")[:limit]
+    )
+
+
+def person_events(*, actor: User, person: Person, limit: int = 50) -> list[Event]:
+    person_get(actor=actor, pk=person.pk)
+    return list(
+        Event.objects.filter(object_type="person", object_id=str(person.pk))
+        .select_related("actor")
+        .order_by("-occurred_at", "-id")[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One row of simple-history, with the fields that changed against the previous version."""
+
+    when: dt.datetime
+    who: str
+    subject: str
+    change_type: str  # "+" created, "~" changed, "-" deleted
+    changes: tuple[FieldChange, ...]
+
+
+_HISTORY_HIDDEN_SUFFIXES = ("_encrypted", "_index")
+_HISTORY_IGNORED = {"id", "created_at", "updated_at", "created_by", "household"}
+
+
+def _history_value(model: type[Any], name: str, value: object) -> str:
+    field = model._meta.get_field(name)
+    if value is None or value == "":
+        return "—"
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return str(value)
+
+
+def _history_entries(
+    model: type[Any], records: list[Any], subject: Callable[[Any], str]
+) -> list[HistoryEntry]:
+    """Diff consecutive historical rows of each object (records ordered oldest first)."""
+    tracked = [
+        f
+        for f in model._meta.concrete_fields
+        if f.name not in _HISTORY_IGNORED and not f.name.endswith(_HISTORY_HIDDEN_SUFFIXES)
+    ]
+    previous: dict[int, Any] = {}
+    entries = []
+    for record in records:
+        before = previous.get(record.id)
+        changes = []
+        for field in tracked if before is not None else []:
+            old, new = getattr(before, field.attname, None), getattr(record, field.attname, None)
+            if old != new:
+                changes.append(
+                    FieldChange(
+                        str(field.verbose_name),
+                        _history_value(model, field.name, old),
+                        _history_value(model, field.name, new),
+                    )
+                )
+        previous[record.id] = record
+        if before is not None and not changes and record.history_type == "~":
+            continue
+        user = record.history_user
+        entries.append(
+            HistoryEntry(
+                when=record.history_date,
+                who=(user.full_name or user.username) if user else "系统",
+                subject=subject(record),
+                change_type=record.history_type,
+                changes=tuple(changes),
+            )
+        )
+    return entries
+
+
+def household_field_history(*, actor: User, household: Household, limit: int = 50) -> list[HistoryEntry]:
+    """Field-level history of the household and of everyone who was ever its member, newest first."""
+    household_get(actor=actor, pk=household.pk)
+    person_ids = list(
+        Membership.objects.visible_to(actor).filter(household=household).values_list("person_id", flat=True)
+    )
+    household_rows = list(
+        Household.history.filter(id=household.pk).select_related("history_user").order_by("history_date")
+    )
+    person_rows = list(
+        Person.history.filter(id__in=person_ids).select_related("history_user").order_by("history_date")
+    )
+    entries = _history_entries(Household, household_rows, lambda r: "家庭")
+    entries += _history_entries(Person, person_rows, lambda r: f"成员 {r.name}")
+    entries.sort(key=lambda e: e.when, reverse=True)
+    return entries[:limit]
+
+
+def person_field_history(*, actor: User, person: Person, limit: int = 50) -> list[HistoryEntry]:
+    person_get(actor=actor, pk=person.pk)
+    rows = list(Person.history.filter(id=person.pk).select_related("history_user").order_by("history_date"))
+    entries = _history_entries(Person, rows, lambda r: r.name)
+    entries.reverse()
+    return entries[:limit]
+
+
+def person_memberships(*, actor: User, person: Person) -> QuerySet[Membership]:
+    return (
+        Membership.objects.visible_to(actor)
+        .filter(person=person)
+        .select_related("household", "household__hukou_division")
+        .order_by("-joined_on", "-id")
+    )
+
+
+def staff_relative_list(*, actor: User, include_revoked: bool = False) -> QuerySet[StaffRelative]:
+    qs = StaffRelative.objects.visible_to(actor).select_related("relative", "staff_division")
+    if not include_revoked:
+        qs = qs.filter(revoked_on__isnull=True)
+    return qs.order_by("-registered_on", "-id")
+
+
+EXPORT_COLUMNS = (
+    "household_id",
+    "head_name",
+    "head_id_number_masked",
+    "member_count",
+    "urban_rural",
+    "county_name",
+    "township_name",
+    "village_name",
+    "division_code",
+    "hukou_address",
+    "updated_at",
+)
+
+
+def household_export_rows(
+    *, actor: User, filters: HouseholdFilters, chunk_size: int = 2000
+) -> Iterator[tuple[Any, ...]]:
+    """Rows for the Excel export, in list order: masked values only, never decrypted.
+
+    Division names are taken from up to three levels (village → township → county); a household
+    registered at township level has no village name. Streams with a server-side cursor.
+    """
+    division = "hukou_division"
+    rows = household_list(actor=actor, filters=filters).values_list(
+        "id",
+        "head__name",
+        "head__id_number_masked",
+        "member_count",
+        "urban_rural",
+        f"{division}__level",
+        f"{division}__name",
+        f"{division}__parent__name",
+        f"{division}__parent__parent__name",
+        f"{division}__code",
+        "hukou_address",
+        "updated_at",
+    )
+    for pk, head, masked, count, urban_rural, level, name, parent, grandparent, *rest in rows.iterator(
+        chunk_size=chunk_size
+    ):
+        if level == Level.VILLAGE:
+            county, township, village = grandparent, parent, name
+        else:
+            county, township, village = parent, name, ""
+        yield (pk, head or "", masked or "", count, urban_rural, county or "", township or "", village, *rest)
+
+
+@dataclass(frozen=True)
+class RegistryCounts:
+    households: int
+    households_capped: bool
+    persons: int
+    persons_capped: bool
+    recent_events: list[Event]
+
+
+def registry_counts(*, actor: User, cap: int = 1_000_000, events: int = 10) -> RegistryCounts:
+    """Households and persons in the actor's scope (capped) and the latest business events there."""
+    households, households_capped = queryset_count_capped(Household.objects.visible_to(actor), cap=cap)
+    persons, persons_capped = queryset_count_capped(
+        Person.objects.visible_to(actor).filter(death_date__isnull=True), cap=cap
+    )
+    prefix = actor.scope_prefix
+    recent = (
+        list(
+            Event.objects.filter(division_code__startswith=prefix)
+            .select_related("actor")
+            .order_by("-occurred_at", "-id")[:events]
+        )
+        if prefix
+        else []
+    )
+    return RegistryCounts(households, households_capped, persons, persons_capped, recent)

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "ninja",  # Swagger UI from its bundled static files, not a CDN
     "simple_history",
     "axes",
     "django_otp",
@@ -56,6 +57,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "minzheng.accounts.middleware.StaffOnlyMiddleware",
+    "minzheng.accounts.middleware.OtpEnrolmentMiddleware",
     # Axes must be last: it inspects the response of the authentication attempt.
     "axes.middleware.AxesMiddleware",
 ]
@@ -138,6 +140,9 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 
 OTP_TOTP_ISSUER = "Minzheng 民政"
+# Roles that must use a TOTP second factor; they are sent to enrolment until they have a device.
+# Production sets e.g. OTP_REQUIRED_ROLES=system_admin,auditor.
+OTP_REQUIRED_ROLES = env_list("OTP_REQUIRED_ROLES")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]

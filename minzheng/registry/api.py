@@ -1,0 +1,189 @@
+"""Registry endpoints of the JSON API: households and persons (issue 2 §7).
+
+Each endpoint calls the same selectors and services as the pages, as the authenticated user,
+so scoping, capability checks, validation and audit are identical. Records outside the
+user's jurisdiction are reported as 404 (their existence is not disclosed).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Query, Router
+
+from minzheng.accounts.models import User
+from minzheng.accounts.rules import Capability
+from minzheng.common.errors import DomainError, PermissionDenied
+from minzheng.registry import selectors, services
+from minzheng.registry.models import Household, Person
+from minzheng.registry.schemas import (
+    AssetOut,
+    ErrorOut,
+    HouseholdCreateIn,
+    HouseholdDetailOut,
+    HouseholdOut,
+    HouseholdPage,
+    HouseholdPatchIn,
+    HouseholdQuery,
+    IncomeOut,
+    MemberOut,
+    PersonCreateIn,
+    PersonIn,
+    PersonOut,
+    PersonPage,
+    PersonPatchIn,
+    PersonQuery,
+)
+
+router = Router(tags=["registry 家庭与人员"])
+
+_READ_ERRORS: dict[int | frozenset[int], Any] = {frozenset({401, 403, 404, 422}): ErrorOut}
+_WRITE_ERRORS: dict[int | frozenset[int], Any] = {frozenset({401, 403, 404, 409, 422}): ErrorOut}
+_PERSON_FIELDS = frozenset(field.name for field in dataclasses.fields(services.PersonData))
+
+
+def _actor(request: HttpRequest) -> User:
+    """The authenticated user, who must be allowed to read the registry at all."""
+    user: User = request.auth  # type: ignore[attr-defined]
+    if not user.can(Capability.VIEW_REGISTRY):
+        raise PermissionDenied(_("您的角色无权查看家庭和人员信息"))
+    return user
+
+
+def _household_detail(actor: User, household: Household) -> HouseholdDetailOut:
+    members = selectors.household_members(actor=actor, household=household)
+    incomes = selectors.household_incomes(actor=actor, household=household)
+    assets = selectors.household_assets(actor=actor, household=household)
+    return HouseholdDetailOut(
+        **HouseholdOut.fields_of(household),
+        members=[MemberOut.model_validate(member) for member in members],
+        incomes=[IncomeOut.model_validate(record) for record in incomes],
+        assets=[AssetOut.model_validate(record) for record in assets],
+    )
+
+
+def _person_data(values: dict[str, Any]) -> services.PersonData:
+    return services.PersonData(**{key: value for key, value in values.items() if key in _PERSON_FIELDS})
+
+
+@router.get("/households", response={200: HouseholdPage, **_READ_ERRORS}, summary="家庭列表")
+def household_list(request: HttpRequest, filters: Query[HouseholdQuery]) -> dict[str, Any]:
+    """Filters as on the household list page; ordered by ``sort`` then id. At most 200 per page."""
+    actor = _actor(request)
+    households = selectors.household_list(
+        actor=actor,
+        filters=selectors.HouseholdFilters(
+            division_code=filters.division, name=filters.name, id_number=filters.id_number,
+            urban_rural=filters.urban_rural, member_attribute=filters.attribute, sort=filters.sort,
+        ),
+    ).select_related("residence_division")  # fmt: skip
+    page = households[filters.offset : filters.offset + filters.limit]
+    return {
+        "count": households.count(),
+        "limit": filters.limit,
+        "offset": filters.offset,
+        "items": [HouseholdOut.fields_of(household) for household in page],
+    }
+
+
+@router.get(
+    "/households/{household_id}", response={200: HouseholdDetailOut, **_READ_ERRORS}, summary="家庭详情"
+)
+def household_get(request: HttpRequest, household_id: int) -> HouseholdDetailOut:
+    actor = _actor(request)
+    return _household_detail(actor, selectors.household_get(actor=actor, pk=household_id))
+
+
+@router.post("/households", response={201: HouseholdDetailOut, **_WRITE_ERRORS}, summary="新建家庭（含户主）")
+def household_create(request: HttpRequest, payload: HouseholdCreateIn) -> tuple[int, HouseholdDetailOut]:
+    """Creates the household and its head in one transaction. A head who already belongs to a
+    household gives 409 ``person_in_other_household`` and nothing is written, so a retried
+    request cannot create a second household."""
+    actor = _actor(request)
+    values = payload.model_dump()
+    head = values.pop("head")
+    joined_on = values.pop("joined_on") or timezone.localdate()
+    try:
+        household = services.household_create(
+            actor=actor,
+            household=services.HouseholdData(**values),
+            head=_person_data(head),
+            joined_on=joined_on,
+        )
+    except DomainError as error:
+        if error.field in _PERSON_FIELDS:
+            error.field = f"head.{error.field}"
+        raise
+    return 201, _household_detail(actor, selectors.household_get(actor=actor, pk=household.pk))
+
+
+@router.patch(
+    "/households/{household_id}", response={200: HouseholdDetailOut, **_WRITE_ERRORS}, summary="修改家庭信息"
+)
+def household_update(
+    request: HttpRequest, household_id: int, payload: HouseholdPatchIn
+) -> HouseholdDetailOut:
+    """Only the fields sent are changed. Members are added through ``POST /persons``."""
+    actor = _actor(request)
+    household = selectors.household_get(actor=actor, pk=household_id)
+    current = services.HouseholdData(
+        hukou_division_code=household.hukou_division.code,
+        hukou_address=household.hukou_address,
+        residence_division_code=household.residence_division.code if household.residence_division else "",
+        residence_address=household.residence_address,
+        urban_rural=household.urban_rural,
+        bank_name=household.bank_name,
+    )
+    data = dataclasses.replace(current, **payload.model_dump(exclude_unset=True))
+    services.household_update(actor=actor, household=household, data=data)
+    return _household_detail(actor, selectors.household_get(actor=actor, pk=household_id))
+
+
+@router.get("/persons", response={200: PersonPage, **_READ_ERRORS}, summary="人员列表")
+def person_list(request: HttpRequest, filters: Query[PersonQuery]) -> dict[str, Any]:
+    actor = _actor(request)
+    persons = selectors.person_list(actor=actor, name=filters.name, id_number=filters.id_number)
+    page = persons[filters.offset : filters.offset + filters.limit]
+    return {
+        "count": persons.count(),
+        "limit": filters.limit,
+        "offset": filters.offset,
+        "items": [PersonOut.model_validate(person) for person in page],
+    }
+
+
+@router.get("/persons/{person_id}", response={200: PersonOut, **_READ_ERRORS}, summary="人员详情")
+def person_get(request: HttpRequest, person_id: int) -> Person:
+    return selectors.person_get(actor=_actor(request), pk=person_id)
+
+
+@router.post("/persons", response={201: PersonOut, **_WRITE_ERRORS}, summary="新增家庭成员")
+def person_create(request: HttpRequest, payload: PersonCreateIn) -> tuple[int, Person]:
+    """Registers a new person as a member of ``household_id`` with ``relation`` to the head."""
+    actor = _actor(request)
+    household = selectors.household_get(actor=actor, pk=payload.household_id)
+    values = payload.model_dump()
+    person = services.person_add_to_household(
+        actor=actor,
+        household=household,
+        data=_person_data({key: values[key] for key in PersonIn.model_fields}),
+        relation=values["relation"],
+        joined_on=values["joined_on"] or timezone.localdate(),
+    )
+    return 201, selectors.person_get(actor=actor, pk=person.pk)
+
+
+@router.patch("/persons/{person_id}", response={200: PersonOut, **_WRITE_ERRORS}, summary="修改人员信息")
+def person_update(request: HttpRequest, person_id: int, payload: PersonPatchIn) -> Person:
+    """Only the fields sent are changed; a changed ID number is validated and must stay unique."""
+    actor = _actor(request)
+    person = selectors.person_get(actor=actor, pk=person_id)
+    data = dataclasses.replace(
+        services.person_data_from_instance(person), **payload.model_dump(exclude_unset=True)
+    )
+    services.person_update(actor=actor, person=person, data=data)
+    return selectors.person_get(actor=actor, pk=person_id)

@@ -1,0 +1,51 @@
+"""OpenAPI schema and the documentation page of the JSON API."""
+
+from __future__ import annotations
+
+import re
+import typing
+
+from minzheng.registry import schemas, selectors
+
+
+def test_openapi_json_lists_every_path_and_method(client, db):
+    # when
+    response = client.get("/api/v1/openapi.json")
+
+    # then
+    assert response.status_code == 200
+    schema = response.json()
+    methods = {path: sorted(operations) for path, operations in schema["paths"].items()}
+    assert methods == {
+        "/api/v1/households": ["get", "post"],
+        "/api/v1/households/{household_id}": ["get", "patch"],
+        "/api/v1/persons": ["get", "post"],
+        "/api/v1/persons/{person_id}": ["get", "patch"],
+    }
+    assert schema["components"]["securitySchemes"] == {
+        "ApiTokenAuth": {"type": "http", "scheme": "bearer"},
+        "StaffSessionAuth": {"type": "apiKey", "in": "cookie", "name": "sessionid"},
+    }
+    household = schema["components"]["schemas"]["HouseholdOut"]["properties"]
+    person = schema["components"]["schemas"]["PersonOut"]["properties"]
+    assert {"head_id_number_masked", "bank_account_masked"} <= set(household)
+    assert {"id_number_masked", "phone_masked"} <= set(person)
+    assert not {"id_number", "phone", "bank_account"} & (set(household) | set(person))
+
+
+def test_docs_page_uses_bundled_static_files_and_no_cdn(client, db):
+    # when
+    response = client.get("/api/v1/docs")
+
+    # then
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<script src="/static/ninja/swagger-ui-bundle.js"></script>' in html
+    assert 'href="/static/ninja/swagger-ui.css"' in html
+    assert "cdn" not in html.lower()
+    assert re.findall(r'(?:src|href)="(https?:)?//', html) == []
+
+
+def test_query_choices_match_the_selectors():
+    assert set(typing.get_args(schemas.HouseholdSort)) == set(selectors.HOUSEHOLD_SORTS)
+    assert set(typing.get_args(schemas.MemberAttribute)) == {"", *selectors.MEMBER_ATTRIBUTES}
