@@ -1,11 +1,43 @@
-"""Reads of shared reference data."""
+"""Reads of shared reference data and of background jobs (a user sees only the jobs they started)."""
 
 from __future__ import annotations
 
-from minzheng.common.models import CalendarDay
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet
+
+from minzheng.common.errors import NotFound
+from minzheng.common.models import CalendarDay, Job
 from minzheng.common.workdays import WorkingCalendar
 
 
 def working_calendar() -> WorkingCalendar:
     """The working-day calendar with every override entered in the ``CalendarDay`` table."""
     return WorkingCalendar(dict(CalendarDay.objects.values_list("date", "is_workday")))
+
+
+def job_list(*, actor: Any) -> QuerySet[Job]:
+    if not getattr(actor, "is_authenticated", False):
+        return Job.objects.none()
+    return Job.objects.filter(created_by=actor)
+
+
+def job_get(*, actor: Any, job_id: int) -> Job:
+    job = job_list(actor=actor).filter(pk=job_id).first()
+    if job is None:
+        raise NotFound("任务不存在或不是您发起的")
+    return job
+
+
+def job_download_path(*, actor: Any, job_id: int) -> Path:
+    """The finished job's result file; refuses paths outside ``MEDIA_ROOT``."""
+    job = job_get(actor=actor, job_id=job_id)
+    if job.status != Job.Status.SUCCEEDED or not job.result_file:
+        raise NotFound("该任务没有可下载的结果")
+    root = Path(settings.MEDIA_ROOT).resolve()
+    path = (root / job.result_file).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        raise NotFound("结果文件不存在")
+    return path

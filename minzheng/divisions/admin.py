@@ -1,0 +1,40 @@
+"""Django admin for divisions: read-only with change history (imports change them, ADR 0011)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
+
+from minzheng.divisions.models import Division, DivisionCodeChange
+
+
+class ReadOnlyAdminMixin:
+    """Inspection only: writes go through services, which validate and record audit events."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Division)
+class DivisionAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    list_display = ("code", "name", "level", "urban_rural", "confirmation_delegated", "abolished_on")
+    list_filter = ("level", "urban_rural", "confirmation_delegated")
+    search_fields = ("code", "name")
+    raw_id_fields = ("parent",)
+    show_full_result_count = False
+
+
+@admin.register(DivisionCodeChange)
+class DivisionCodeChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("old_code", "new_code", "division", "effective_on", "note")
+    search_fields = ("old_code", "new_code")
+    raw_id_fields = ("division",)
