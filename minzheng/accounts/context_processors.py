@@ -6,23 +6,26 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from minzheng.accounts.rules import Capability
 
 # (label, url name, capability required, active-path prefix). Modules of later issues are listed
 # with url_name None until they exist, so the shell shows what is coming without dead links.
-NAVIGATION: list[tuple[str, str | None, Capability | None]] = [
-    ("工作台", "dashboard", None),
-    ("户籍家庭", "registry:household_list", Capability.VIEW_REGISTRY),
-    ("人员查询", "registry:person_list", Capability.VIEW_REGISTRY),
-    ("近亲属备案", "registry:staff_relative_list", Capability.MANAGE_STAFF_RELATIVES),
-    ("救助申请", None, None),
-    ("在保对象", None, None),
-    ("资金发放", None, None),
-    ("动态监测预警", None, None),
-    ("统计分析", None, None),
-    ("后台任务", "jobs:list", Capability.EXPORT),
-    ("审计日志", "audit:event_list", Capability.VIEW_AUDIT),
+NAVIGATION: list[tuple[Promise, str | None, Capability | None]] = [
+    (_("工作台"), "dashboard", None),
+    (_("户籍家庭"), "registry:household_list", Capability.VIEW_REGISTRY),
+    (_("人员查询"), "registry:person_list", Capability.VIEW_REGISTRY),
+    (_("近亲属备案"), "registry:staff_relative_list", Capability.MANAGE_STAFF_RELATIVES),
+    (_("救助申请"), None, None),
+    (_("在保对象"), None, None),
+    (_("资金发放"), None, None),
+    (_("动态监测预警"), None, None),
+    (_("统计分析"), None, None),
+    (_("后台任务"), "jobs:list", None),
+    (_("审计日志"), "audit:event_list", Capability.VIEW_AUDIT),
+    (_("工作人员管理"), "accounts:user_list", Capability.MANAGE_USERS),
 ]
 
 

@@ -6,20 +6,21 @@ import hashlib
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from minzheng.accounts.rules import Capability, role_can
 from minzheng.divisions.models import Division
 
 
 class Role(models.TextChoices):
-    VILLAGE_ASSISTANT = "village_assistant", "村级社会救助协理员"
-    TOWNSHIP_CASEWORKER = "township_caseworker", "乡镇（街道）经办人员"
-    TOWNSHIP_REVIEWER = "township_reviewer", "乡镇（街道）审核人员"
-    COUNTY_APPROVER = "county_approver", "旗县民政审核确认人员"
-    PREFECTURE_SUPERVISOR = "prefecture_supervisor", "盟市监管人员"
-    REGION_SUPERVISOR = "region_supervisor", "自治区监管人员"
-    AUDITOR = "auditor", "审计人员"
-    SYSTEM_ADMIN = "system_admin", "系统管理员"
+    VILLAGE_ASSISTANT = "village_assistant", _("村级社会救助协理员")
+    TOWNSHIP_CASEWORKER = "township_caseworker", _("乡镇（街道）经办人员")
+    TOWNSHIP_REVIEWER = "township_reviewer", _("乡镇（街道）审核人员")
+    COUNTY_APPROVER = "county_approver", _("旗县民政审核确认人员")
+    PREFECTURE_SUPERVISOR = "prefecture_supervisor", _("盟市监管人员")
+    REGION_SUPERVISOR = "region_supervisor", _("自治区监管人员")
+    AUDITOR = "auditor", _("审计人员")
+    SYSTEM_ADMIN = "system_admin", _("系统管理员")
 
 
 class User(AbstractUser):

@@ -5,9 +5,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from minzheng.accounts.scoping import ScopedQuerySet
+
 
 class Event(models.Model):
     """One business action: the case timeline for caseworkers and auditors."""
+
+    scope_path = "division_code"
 
     occurred_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
@@ -20,6 +24,7 @@ class Event(models.Model):
     summary = models.CharField("摘要", max_length=300, blank=True)
     data = models.JSONField("详情", default=dict, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "业务事件"
@@ -34,6 +39,8 @@ class Event(models.Model):
 class PersonalDataAccess(models.Model):
     """Someone saw unmasked personal data, or exported personal data."""
 
+    scope_path = "actor__division__code"
+
     occurred_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="查看人", on_delete=models.PROTECT, related_name="+"
@@ -44,6 +51,7 @@ class PersonalDataAccess(models.Model):
     purpose = models.CharField("用途", max_length=60)
     record_count = models.PositiveIntegerField("记录数", default=1)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "个人信息查看记录"

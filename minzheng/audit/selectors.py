@@ -34,12 +34,6 @@ class PersonalDataAccessFilters:
     date_to: dt.date | None = None
 
 
-def _prefix(actor: Any) -> str | None:
-    if not getattr(actor, "is_authenticated", False):
-        return None
-    return getattr(actor, "scope_prefix", None) or None
-
-
 def _actor_filter(queryset: QuerySet[Any], text: str) -> QuerySet[Any]:
     from django.db.models import Q
 
@@ -56,10 +50,7 @@ def _date_range(queryset: QuerySet[Any], date_from: dt.date | None, date_to: dt.
 
 
 def event_list(*, actor: Any, filters: EventFilters) -> QuerySet[Event]:
-    prefix = _prefix(actor)
-    if prefix is None:
-        return Event.objects.none()
-    events = Event.objects.filter(division_code__startswith=prefix).select_related("actor")
+    events = Event.objects.visible_to(actor).select_related("actor")
     if filters.verb:
         events = events.filter(verb=filters.verb)
     if filters.object_type:
@@ -72,11 +63,8 @@ def event_list(*, actor: Any, filters: EventFilters) -> QuerySet[Event]:
 
 
 def event_verbs(*, actor: Any) -> list[str]:
-    prefix = _prefix(actor)
-    if prefix is None:
-        return []
     return list(
-        Event.objects.filter(division_code__startswith=prefix)
+        Event.objects.visible_to(actor)
         .order_by("verb")
         .values_list("verb", flat=True)
         .distinct()
@@ -86,12 +74,7 @@ def event_verbs(*, actor: Any) -> list[str]:
 def personal_data_access_list(
     *, actor: Any, filters: PersonalDataAccessFilters
 ) -> QuerySet[PersonalDataAccess]:
-    prefix = _prefix(actor)
-    if prefix is None:
-        return PersonalDataAccess.objects.none()
-    accesses = PersonalDataAccess.objects.filter(actor__division__code__startswith=prefix).select_related(
-        "actor", "actor__division"
-    )
+    accesses = PersonalDataAccess.objects.visible_to(actor).select_related("actor", "actor__division")
     if filters.actor:
         accesses = _actor_filter(accesses, filters.actor)
     if filters.person_id is not None:
