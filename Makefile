@@ -11,7 +11,7 @@ BENCH_PEOPLE ?= 1000000
 PYTEST_WORKERS ?= 2
 PG_START := pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql 2>/dev/null | head -1) main start
 
-.PHONY: run test lint typecheck bench setup python-deps frontend browser postgres worker clean
+.PHONY: run test lint typecheck bench setup python-deps frontend browser postgres worker clean messages
 
 setup: python-deps frontend
 
@@ -70,6 +70,10 @@ typecheck: python-deps
 
 bench: setup postgres
 	$(BIN)/python bench/run.py --people $(BENCH_PEOPLE)
+
+# Refresh the English catalog after changing UI text, then translate the new entries in the .po file.
+messages: python-deps
+	cd minzheng && ../$(BIN)/minzheng makemessages -l en --no-obsolete && ../$(BIN)/minzheng compilemessages -l en
 
 clean:
 	rm -rf $(VENV) node_modules minzheng/static/vendor staticfiles
