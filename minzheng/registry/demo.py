@@ -1,0 +1,381 @@
+"""Demo population (issue 2 §8): deterministic, set-based seeding of households and people.
+
+``demo_population_seed`` draws households from ``random.Random(seed)`` (see ``demo_population``)
+and writes them straight into the tables, bypassing the services: PostgreSQL gets one
+``COPY … FROM STDIN`` per table and chunk with ids taken from the tables' sequences, SQLite gets
+``executemany`` batches. ID numbers, phones and bank accounts are encrypted, blind-indexed and
+masked exactly as the services do it. Seeded rows have **no django-simple-history rows**: the
+history starts with the first real change. One audit ``Event`` (``demo.seeded``) records the run.
+
+Only for demo and benchmark databases: seeding assumes no concurrent writers to the registry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import time
+from base64 import b64encode
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.utils import timezone
+
+from minzheng.accounts.demo import DemoLogin, demo_township, demo_users_ensure
+from minzheng.audit.services import event_record
+from minzheng.common import crypto
+from minzheng.common.identity import make_resident_id
+from minzheng.common.masking import mask_bank_account, mask_id_number, mask_phone
+from minzheng.divisions.models import Division
+from minzheng.divisions.rules import Level, level_of, scope_prefix
+from minzheng.registry.demo_population import HouseholdDraft, PopulationDrafter, VillageInfo
+from minzheng.registry.models import AssetRecord, Household, IncomeRecord, Membership, Person
+from minzheng.registry.services import BANK_INDEX, ID_INDEX, PHONE_INDEX
+
+DEMO_SEED = 2026
+DEMO_PROVINCE = "15"
+# The population's "today": fixed so a seed gives the same people whatever day it runs.
+DEMO_AS_OF = dt.date(2026, 9, 30)
+CHUNK_HOUSEHOLDS = 5000
+
+HOUSEHOLD_COLUMNS = (
+    "id", "created_at", "updated_at", "hukou_division_id", "hukou_address", "residence_division_id",
+    "residence_address", "urban_rural", "head_id", "member_count", "bank_name", "bank_account_encrypted",
+    "bank_account_index", "bank_account_masked", "created_by_id",
+)  # fmt: skip
+PERSON_COLUMNS = (
+    "id", "created_at", "updated_at", "name", "id_number_encrypted", "id_number_index", "id_number_masked",
+    "birth_date", "sex", "ethnicity", "phone_encrypted", "phone_index", "phone_masked", "household_id",
+    "disability_category", "disability_grade", "self_care", "serious_illness", "serious_illness_note",
+    "employment_status", "school_enrolment", "death_date",
+)  # fmt: skip
+MEMBERSHIP_COLUMNS = (
+    "id",
+    "household_id",
+    "person_id",
+    "relation_to_head",
+    "joined_on",
+    "left_on",
+    "left_reason",
+)
+INCOME_COLUMNS = (
+    "id", "created_at", "updated_at", "household_id", "person_id", "category", "amount", "period_start",
+    "period_end", "source", "note", "recorded_by_id",
+)  # fmt: skip
+ASSET_COLUMNS = (
+    "id", "created_at", "updated_at", "household_id", "person_id", "category", "description", "value",
+    "quantity", "valued_on", "exempt", "source", "note", "recorded_by_id",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SeedSummary:
+    seed: int
+    households: int
+    persons: int
+    memberships: int
+    incomes: int
+    assets: int
+    seconds: float
+
+    @property
+    def rows(self) -> int:
+        return self.households + self.persons + self.memberships + self.incomes + self.assets
+
+
+@dataclass(frozen=True)
+class _Village:
+    id: int
+    code: str
+    info: VillageInfo
+    urban_rural: str
+
+
+class _Writer(Protocol):
+    def allocate(self, table: str, count: int) -> list[int]: ...
+
+    def write(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None: ...
+
+
+class _PostgresWriter:
+    """Ids from the table's own sequence (safe beside other writers), rows through COPY."""
+
+    def __init__(self) -> None:
+        self.sequences: dict[str, str] = {}
+
+    def allocate(self, table: str, count: int) -> list[int]:
+        if not count:
+            return []
+        with connection.cursor() as cursor:
+            if table not in self.sequences:
+                cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+                self.sequences[table] = cursor.fetchone()[0]
+            cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [self.sequences[table], count])
+            return [row[0] for row in cursor.fetchall()]
+
+    def write(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"  # noqa: S608 - names are constants
+        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+
+
+class _SqliteWriter:
+    """SQLite serialises writers, so ids simply continue after the current maximum."""
+
+    def __init__(self) -> None:
+        self.next_id: dict[str, int] = {}
+
+    def allocate(self, table: str, count: int) -> list[int]:
+        if table not in self.next_id:
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}")  # noqa: S608 - constant
+                self.next_id[table] = cursor.fetchone()[0]
+        start = self.next_id[table]
+        self.next_id[table] = start + count
+        return list(range(start, start + count))
+
+    def write(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        placeholders = ", ".join(["%s"] * len(columns))
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"  # noqa: S608
+        adapted = [tuple(v.isoformat() if type(v) is dt.date else v for v in row) for row in rows]
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, adapted)
+
+
+class _RowBuilder:
+    """Turns drafts into table rows: ids, encryption, blind indexes, masks."""
+
+    def __init__(self, writer: _Writer, villages: list[_Village], existing_indexes: set[str]) -> None:
+        self.writer = writer
+        self.villages = villages
+        self.existing_indexes = existing_indexes
+        self.used_ids: set[int] = set()
+        self.aes, self.key_id = crypto.encryptor()
+        self.hashers = {p: crypto.index_hasher(p) for p in (ID_INDEX, PHONE_INDEX, BANK_INDEX)}
+        self.now = connection.ops.adapt_datetimefield_value(timezone.now())
+        self.counts = {"households": 0, "persons": 0, "memberships": 0, "incomes": 0, "assets": 0}
+
+    def seal(self, text: str) -> str:
+        nonce = os.urandom(12)
+        return f"{self.key_id}${b64encode(nonce + self.aes.encrypt(nonce, text.encode(), None)).decode()}"
+
+    def index(self, purpose: str, text: str) -> str:
+        mac = self.hashers[purpose].copy()
+        mac.update(text.encode())
+        return mac.hexdigest()
+
+    def assign_id_numbers(self, rng: random.Random, draft: HouseholdDraft) -> None:
+        """Unique, valid 18-digit numbers; address code = the village's county (GB 11643)."""
+        county = self.villages[draft.village_index].code[:6]
+        for member in draft.members:
+            while True:
+                sequence = rng.randrange(500) * 2 + (1 if member.male else 0)
+                key = int(f"{county}{member.birth_date:%Y%m%d}{sequence:03d}")
+                if key in self.used_ids:
+                    continue
+                self.used_ids.add(key)
+                number = make_resident_id(county, member.birth_date, sequence)
+                if not self.existing_indexes or self.index(ID_INDEX, number) not in self.existing_indexes:
+                    member.id_number = number
+                    break
+
+    def write(self, drafts: list[HouseholdDraft]) -> None:
+        people = sum(len(d.members) for d in drafts)
+        allocate = self.writer.allocate
+        household_ids = iter(allocate(Household._meta.db_table, len(drafts)))
+        person_ids = iter(allocate(Person._meta.db_table, people))
+        membership_ids = iter(allocate(Membership._meta.db_table, people))
+        income_ids = iter(allocate(IncomeRecord._meta.db_table, sum(len(d.incomes) for d in drafts)))
+        asset_ids = iter(allocate(AssetRecord._meta.db_table, sum(len(d.assets) for d in drafts)))
+        rows: dict[str, list[tuple[Any, ...]]] = {"h": [], "p": [], "m": [], "i": [], "a": []}
+        for draft in drafts:
+            self._rows(draft, next(household_ids), [next(person_ids) for _ in draft.members],
+                       membership_ids, income_ids, asset_ids, rows)  # fmt: skip
+        self.writer.write(Household._meta.db_table, HOUSEHOLD_COLUMNS, rows["h"])
+        self.writer.write(Person._meta.db_table, PERSON_COLUMNS, rows["p"])
+        self.writer.write(Membership._meta.db_table, MEMBERSHIP_COLUMNS, rows["m"])
+        self.writer.write(IncomeRecord._meta.db_table, INCOME_COLUMNS, rows["i"])
+        self.writer.write(AssetRecord._meta.db_table, ASSET_COLUMNS, rows["a"])
+        for key, name in (("h", "households"), ("p", "persons"), ("m", "memberships"), ("i", "incomes"),
+                          ("a", "assets")):  # fmt: skip
+            self.counts[name] += len(rows[key])
+
+    def _rows(self, draft: HouseholdDraft, household_id: int, person_ids: list[int], membership_ids: Any,
+              income_ids: Any, asset_ids: Any, rows: dict[str, list[tuple[Any, ...]]]) -> None:  # fmt: skip
+        now = self.now
+        village = self.villages[draft.village_index]
+        account = draft.bank_account
+        at_hukou = draft.lives_at_hukou
+        rows["h"].append((
+            household_id, now, now, village.id, draft.address, village.id if at_hukou else None,
+            draft.address if at_hukou else "", village.urban_rural, person_ids[0], len(draft.members),
+            draft.bank_name, self.seal(account) if account else "",
+            self.index(BANK_INDEX, account) if account else "", mask_bank_account(account) if account else "",
+            None,
+        ))  # fmt: skip
+        for person_id, m in zip(person_ids, draft.members, strict=True):
+            phone = m.phone
+            rows["p"].append((
+                person_id, now, now, m.name, self.seal(m.id_number), self.index(ID_INDEX, m.id_number),
+                mask_id_number(m.id_number), m.birth_date, "male" if m.male else "female", m.ethnicity,
+                self.seal(phone) if phone else "", self.index(PHONE_INDEX, phone) if phone else "",
+                mask_phone(phone) if phone else "", household_id, str(m.disability_category),
+                m.disability_grade, str(m.self_care), m.serious_illness, m.serious_illness_note,
+                str(m.employment_status), str(m.school_enrolment), m.death_date,
+            ))  # fmt: skip
+            rows["m"].append(
+                (next(membership_ids), household_id, person_id, str(m.relation), m.joined_on, None, "")
+            )
+        for i in draft.incomes:
+            person = None if i.member is None else person_ids[i.member]
+            rows["i"].append((next(income_ids), now, now, household_id, person, str(i.category), i.amount,
+                              i.period_start, i.period_end, i.source, i.note, None))  # fmt: skip
+        for a in draft.assets:
+            person = None if a.member is None else person_ids[a.member]
+            rows["a"].append((next(asset_ids), now, now, household_id, person, str(a.category), a.description,
+                              a.value, a.quantity, a.valued_on, a.exempt, "declared", "", None))  # fmt: skip
+
+
+def divisions_ensure(province: str = DEMO_PROVINCE) -> bool:
+    """Import the province's divisions from the bundled npm data if the tree is empty."""
+    if Division.objects.filter(level=Level.VILLAGE).exists():
+        return False
+    call_command("import_divisions", "--province", province, verbosity=0)
+    return True
+
+
+def _villages() -> list[_Village]:
+    rows = (
+        Division.objects.filter(level=Level.VILLAGE, abolished_on__isnull=True)
+        .order_by("code")
+        .values_list("id", "code", "name", "urban_rural")
+    )
+    return [
+        _Village(pk, code, VillageInfo(name, urban_rural == "urban"), urban_rural or "rural")
+        for pk, code, name, urban_rural in rows
+    ]
+
+
+def _village_picker(
+    rng: random.Random, villages: list[_Village], focus_code: str, focus_share: float
+) -> Callable[[], int]:
+    """Urban communities weigh twice a rural village; ``focus_share`` of households go to ``focus_code``."""
+    cumulative: list[float] = []
+    total = 0.0
+    for village in villages:
+        total += 2.0 if village.info.urban else 1.0
+        cumulative.append(total)
+    prefix = scope_prefix(focus_code, level_of(focus_code)) if focus_code else ""
+    focus = [i for i, v in enumerate(villages) if prefix and v.code.startswith(prefix)]
+    indexes = range(len(villages))
+
+    def pick() -> int:
+        if focus and rng.random() < focus_share:
+            return rng.choice(focus)
+        return rng.choices(indexes, cum_weights=cumulative)[0]
+
+    return pick
+
+
+@transaction.atomic
+def demo_population_seed(
+    *,
+    seed: int,
+    households: int | None = None,
+    people: int | None = None,
+    focus_code: str = "",
+    focus_share: float = 0.1,
+    as_of: dt.date | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> SeedSummary:
+    """Seed households over the village-level divisions, reproducibly from ``seed``.
+
+    Stops after ``households`` households or as soon as at least ``people`` persons exist
+    (whichever is given first). Precondition: village-level divisions exist (``divisions_ensure``).
+    ``focus_code`` (a division code) receives about ``focus_share`` of the households so demo
+    logins see data. One transaction: on any error nothing is written. ``progress(done, total)``
+    counts households, or persons when ``people`` is given.
+    """
+    if households is None and people is None:
+        raise ValueError("households or people is required")
+    started = time.perf_counter()
+    villages = _villages()
+    if not villages:
+        raise RuntimeError("没有村级区划，请先导入行政区划（minzheng import-divisions --province 15）")
+    rng = random.Random(seed)
+    drafter = PopulationDrafter(rng, min(as_of or DEMO_AS_OF, timezone.localdate()))
+    pick = _village_picker(rng, villages, focus_code, focus_share)
+    existing = (
+        set(Person.objects.values_list("id_number_index", flat=True)) if Person.objects.exists() else set()
+    )
+    writer: _Writer = _PostgresWriter() if connection.vendor == "postgresql" else _SqliteWriter()
+    builder = _RowBuilder(writer, villages, existing)
+    household_limit = households if households is not None else 2**62
+    person_limit = people if people is not None else 2**62
+    drafted_households = drafted_people = 0
+    while drafted_households < household_limit and drafted_people < person_limit:
+        drafts: list[HouseholdDraft] = []
+        while (
+            len(drafts) < CHUNK_HOUSEHOLDS
+            and drafted_households < household_limit
+            and drafted_people < person_limit
+        ):
+            village_index = pick()
+            draft = drafter.household(village_index, villages[village_index].info)
+            builder.assign_id_numbers(rng, draft)
+            drafts.append(draft)
+            drafted_households += 1
+            drafted_people += len(draft.members)
+        builder.write(drafts)
+        if progress:
+            if people is not None:
+                progress(drafted_people, people)
+            else:
+                progress(drafted_households, household_limit)
+    counts = builder.counts
+    summary = SeedSummary(seed=seed, seconds=round(time.perf_counter() - started, 3), **counts)
+    event_record(
+        actor=None, verb="demo.seeded", object_type="registry", object_id="demo", division_code="",
+        summary=f"生成演示数据：{summary.households} 户、{summary.persons} 人（随机种子 {seed}）",
+        data={**counts, "seed": seed, "focus_code": focus_code, "seconds": summary.seconds},
+    )  # fmt: skip
+    return summary
+
+
+@dataclass(frozen=True)
+class DemoSetupResult:
+    divisions_imported: bool
+    seeded: SeedSummary | None
+    logins: list[DemoLogin]
+
+
+def demo_setup(
+    *, households: int, seed: int = DEMO_SEED, progress: Callable[[int, int], None] | None = None
+) -> DemoSetupResult:
+    """Idempotent demo environment: divisions if none, a population if no households, demo logins."""
+    imported = divisions_ensure()
+    seeded = None
+    if households > 0 and not Household.objects.exists():
+        township = demo_township()
+        seeded = demo_population_seed(
+            households=households, seed=seed, focus_code=township.code if township else "", progress=progress
+        )
+    return DemoSetupResult(divisions_imported=imported, seeded=seeded, logins=demo_users_ensure())
+
+
+def registry_analyze() -> None:
+    """Refresh the planner statistics after a bulk load (PostgreSQL; a no-op elsewhere)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in (Household, Person, Membership, IncomeRecord, AssetRecord):
+            cursor.execute(f"ANALYZE {model._meta.db_table}")
