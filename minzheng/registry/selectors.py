@@ -89,9 +89,7 @@ def person_find_by_id_number(*, actor: User, id_number: str) -> Person | None:
 
 def household_list(*, actor: User, filters: HouseholdFilters | None = None) -> QuerySet[Household]:
     filters = filters or HouseholdFilters()
-    qs = Household.objects.visible_to(actor)
-    if filters.division_code:
-        qs = qs.filter(hukou_division__code__startswith=filters.division_code.strip())
+    qs = Household.objects.visible_to(actor, within=filters.division_code)
     if filters.urban_rural:
         qs = qs.filter(urban_rural=filters.urban_rural)
     if filters.id_number:
@@ -255,15 +253,29 @@ _HISTORY_HIDDEN_SUFFIXES = ("_encrypted", "_index")
 _HISTORY_IGNORED = {"id", "created_at", "updated_at", "created_by", "household"}
 
 
-def _history_value(model: type[Any], name: str, value: object) -> str:
+def _history_value(model: type[Any], name: str, value: object, names: dict[tuple[str, object], str]) -> str:
     field = model._meta.get_field(name)
     if value is None or value == "":
         return "—"
+    if field.is_relation:
+        return names.get((name, value), f"#{value}")
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(value, bool):
         return "是" if value else "否"
     return str(value)
+
+
+def _related_names(fields: list[Any], records: list[Any]) -> dict[tuple[str, object], str]:
+    """Display names of the rows that foreign keys in the history point to (one query per key)."""
+    names: dict[tuple[str, object], str] = {}
+    for field in fields:
+        if not field.is_relation:
+            continue
+        ids = {getattr(record, field.attname) for record in records} - {None}
+        for obj in field.related_model._default_manager.filter(pk__in=ids):
+            names[(field.name, obj.pk)] = str(obj)
+    return names
 
 
 def _history_entries(
@@ -275,6 +287,7 @@ def _history_entries(
         for f in model._meta.concrete_fields
         if f.name not in _HISTORY_IGNORED and not f.name.endswith(_HISTORY_HIDDEN_SUFFIXES)
     ]
+    names = _related_names(tracked, records)
     previous: dict[int, Any] = {}
     entries = []
     for record in records:
@@ -286,8 +299,8 @@ def _history_entries(
                 changes.append(
                     FieldChange(
                         str(field.verbose_name),
-                        _history_value(model, field.name, old),
-                        _history_value(model, field.name, new),
+                        _history_value(model, field.name, old, names),
+                        _history_value(model, field.name, new, names),
                     )
                 )
         previous[record.id] = record
