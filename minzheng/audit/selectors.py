@@ -50,7 +50,7 @@ def _date_range(queryset: QuerySet[Any], date_from: dt.date | None, date_to: dt.
 
 
 def event_list(*, actor: Any, filters: EventFilters) -> QuerySet[Event]:
-    events = Event.objects.visible_to(actor).select_related("actor")
+    events: QuerySet[Event] = Event.objects.visible_to(actor).select_related("actor")
     if filters.verb:
         events = events.filter(verb=filters.verb)
     if filters.object_type:
@@ -63,18 +63,15 @@ def event_list(*, actor: Any, filters: EventFilters) -> QuerySet[Event]:
 
 
 def event_verbs(*, actor: Any) -> list[str]:
-    return list(
-        Event.objects.visible_to(actor)
-        .order_by("verb")
-        .values_list("verb", flat=True)
-        .distinct()
-    )
+    return list(Event.objects.visible_to(actor).order_by("verb").values_list("verb", flat=True).distinct())
 
 
 def personal_data_access_list(
     *, actor: Any, filters: PersonalDataAccessFilters
 ) -> QuerySet[PersonalDataAccess]:
-    accesses = PersonalDataAccess.objects.visible_to(actor).select_related("actor", "actor__division")
+    accesses: QuerySet[PersonalDataAccess] = PersonalDataAccess.objects.visible_to(actor).select_related(
+        "actor", "actor__division"
+    )
     if filters.actor:
         accesses = _actor_filter(accesses, filters.actor)
     if filters.person_id is not None:

@@ -126,7 +126,9 @@ class Person(TimeStampedModel):
             # The household list's member-name filter probes (household, name prefix) per household;
             # with the name in the index the probe is index-only (bench/README.md).
             models.Index(
-                fields=["household", "name"], name="person_household_name", opclasses=["int8_ops", "varchar_pattern_ops"]
+                fields=["household", "name"],
+                name="person_household_name",
+                opclasses=["int8_ops", "varchar_pattern_ops"],
             ),
         ]
         constraints = [
