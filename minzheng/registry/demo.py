@@ -32,6 +32,7 @@ from minzheng.common.identity import make_resident_id
 from minzheng.common.masking import mask_bank_account, mask_id_number, mask_phone
 from minzheng.divisions.models import Division
 from minzheng.divisions.rules import Level, level_of, scope_prefix
+from minzheng.policy.services import policy_builtin_load
 from minzheng.registry.demo_population import HouseholdDraft, PopulationDrafter, VillageInfo
 from minzheng.registry.models import AssetRecord, Household, IncomeRecord, Membership, Person
 from minzheng.registry.services import BANK_INDEX, ID_INDEX, PHONE_INDEX
@@ -363,6 +364,7 @@ def demo_setup(
 ) -> DemoSetupResult:
     """Idempotent demo environment: divisions if none, a population if no households, demo logins."""
     imported = divisions_ensure()
+    policy_builtin_load()
     seeded = None
     if households > 0 and not Household.objects.exists():
         township = demo_township()

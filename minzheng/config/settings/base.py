@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "minzheng.accounts",
     "minzheng.audit",
     "minzheng.registry",
+    "minzheng.policy",
 ]
 
 MIDDLEWARE = [

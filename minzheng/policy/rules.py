@@ -1,0 +1,471 @@
+"""Pure rules of the policy-parameter store: programmes, the key registry, value validation,
+jurisdiction resolution and the plan for writing a new version (ADR 0003; issue 3 §1–2).
+
+No ORM here. Selectors gather ``ParameterRow`` tuples; services apply a ``PlannedChange`` list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import partial
+from typing import Any
+
+from minzheng.divisions.rules import Level, level_of, scope_prefix
+from minzheng.policy import values
+from minzheng.policy.errors import ParameterConflict, ParameterValueInvalid, UnknownParameterKey
+
+# --- programmes --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProgrammeDefinition:
+    code: str
+    name: str
+    legal_basis: str
+
+
+PROGRAMMES: tuple[ProgrammeDefinition, ...] = (
+    ProgrammeDefinition(
+        "dibao",
+        "最低生活保障",
+        "《社会救助暂行办法》第二章；民政部《最低生活保障审核确认办法》（民发〔2021〕57号）",
+    ),
+    ProgrammeDefinition(
+        "extreme_poverty_support",
+        "特困人员救助供养",
+        "《社会救助暂行办法》第三章；《国务院关于进一步健全特困人员救助供养制度的意见》（国发〔2016〕14号）；"
+        "民政部《特困人员认定办法》（2021）",
+    ),
+    ProgrammeDefinition(
+        "temporary_assistance",
+        "临时救助",
+        "《社会救助暂行办法》临时救助章；"
+        "民政部 财政部《关于进一步加强和改进临时救助工作的意见》（民发〔2018〕23号）",
+    ),
+    ProgrammeDefinition(
+        "margin_household",
+        "最低生活保障边缘家庭",
+        "《最低生活保障审核确认办法》第 8 条；国办发〔2023〕39号 第二部分；"
+        "《内蒙古自治区低保边缘家庭和刚性支出困难家庭认定办法（试行）》（2024）",
+    ),
+    ProgrammeDefinition(
+        "rigid_expense_household",
+        "刚性支出困难家庭",
+        "民政部《刚性支出困难家庭认定办法》（2024-10-24 印发，2025-01-01 施行）；国办发〔2023〕39号 第二部分",
+    ),
+    ProgrammeDefinition(
+        "senior_allowance",
+        "高龄津贴",
+        "《老年人权益保障法》第 33 条；内蒙古自治区高龄津贴制度（2017-01-01 起普惠）",
+    ),
+    ProgrammeDefinition(
+        "disability_living_subsidy",
+        "困难残疾人生活补贴",
+        "《国务院关于全面建立困难残疾人生活补贴和重度残疾人护理补贴制度的意见》（国发〔2015〕52号）",
+    ),
+    ProgrammeDefinition(
+        "severe_disability_care_subsidy",
+        "重度残疾人护理补贴",
+        "《国务院关于全面建立困难残疾人生活补贴和重度残疾人护理补贴制度的意见》（国发〔2015〕52号）",
+    ),
+    ProgrammeDefinition(
+        "orphan_allowance",
+        "孤儿基本生活保障",
+        "《国务院办公厅关于加强孤儿保障工作的意见》（国办发〔2010〕54号）",
+    ),
+    ProgrammeDefinition(
+        "de_facto_orphan_allowance",
+        "事实无人抚养儿童基本生活补贴",
+        "民政部等12部门《关于进一步加强事实无人抚养儿童保障工作的意见》（2019）",
+    ),
+)
+PROGRAMME_CODES = frozenset(p.code for p in PROGRAMMES)
+INCOME_TESTED_PROGRAMMES = frozenset(
+    {
+        "dibao",
+        "extreme_poverty_support",
+        "margin_household",
+        "rigid_expense_household",
+        "temporary_assistance",
+    }
+)
+
+
+class Status(StrEnum):
+    """How sure we are of a figure (policy-rules.md conventions)."""
+
+    CONFIRMED = "confirmed"  # read in the primary text
+    REPORTED = "reported"  # from a report quoting the official document
+    UNCONFIRMED = "unconfirmed"  # placeholder; must be checked before it is relied on
+
+
+STATUS_LABELS = {Status.CONFIRMED: "已核实", Status.REPORTED: "据报道", Status.UNCONFIRMED: "未核实"}
+STATUS_VALUES = frozenset(s.value for s in Status)
+URBAN_RURAL_VALUES = ("", "urban", "rural")
+URBAN_RURAL_LABELS = {"": "城乡通用", "urban": "城镇", "rural": "农村"}
+# Levels at which a standard may be set: region, league/city, banner/county.
+SETTABLE_LEVELS = frozenset({Level.REGION, Level.PREFECTURE, Level.COUNTY})
+POLICY_MAINTAINER_ROLES = frozenset({"region_supervisor", "prefecture_supervisor", "system_admin"})
+
+
+# --- the key registry ----------------------------------------------------------------------------------
+
+
+class Kind(StrEnum):
+    MONEY = "money"
+    RATIO = "ratio"
+    MULTIPLE = "multiple"
+    INTEGER = "integer"
+    JSON = "json"
+
+
+@dataclass(frozen=True)
+class ParameterKey:
+    key: str
+    label: str
+    kind: Kind
+    unit: str
+    programme: str | None  # the programme the key belongs to; None = shared by several
+    validator: Callable[[Any], Any]
+
+
+def _key(
+    key: str,
+    label: str,
+    kind: Kind,
+    unit: str,
+    programme: str | None,
+    validator: Callable[[Any], Any] | None = None,
+) -> ParameterKey:
+    simple: dict[Kind, Callable[[Any], Any]] = {
+        Kind.MONEY: partial(values.money, where="金额"),
+        Kind.RATIO: partial(values.ratio, where="比例"),
+        Kind.MULTIPLE: partial(values.multiple, where="倍数"),
+    }
+    chosen = validator or simple[kind]
+    return ParameterKey(key, label, kind, unit, programme, chosen)
+
+
+def _months(minimum: int, maximum: int) -> Callable[[Any], int]:
+    return partial(values.integer, where="月数", minimum=minimum, maximum=maximum)
+
+
+_PERSON_MONTH = "元/人·月"
+_CARE = "特困人员照料护理标准"
+_EPS = "extreme_poverty_support"
+PARAMETER_KEYS: dict[str, ParameterKey] = {
+    k.key: k
+    for k in (
+        _key("dibao.standard_monthly", "最低生活保障标准", Kind.MONEY, _PERSON_MONTH, "dibao"),
+        _key("extreme_poverty.basic_living_monthly", "特困人员基本生活标准", Kind.MONEY, _PERSON_MONTH,
+             "extreme_poverty_support"),
+        _key("extreme_poverty.care_monthly.full", f"{_CARE}（具备生活自理能力）", Kind.MONEY,
+             _PERSON_MONTH, _EPS),
+        _key("extreme_poverty.care_monthly.partial", f"{_CARE}（部分丧失生活自理能力）", Kind.MONEY,
+             _PERSON_MONTH, _EPS),
+        _key("extreme_poverty.care_monthly.none", f"{_CARE}（完全丧失生活自理能力）", Kind.MONEY,
+             _PERSON_MONTH, _EPS),
+        _key("margin.income_multiple", "低保边缘家庭人均收入上限（低保标准的倍数）", Kind.MULTIPLE, "倍",
+             "margin_household"),
+        _key("rigid_expense.ratio_all", "刚性支出占家庭总收入比例（全部刚性支出）", Kind.RATIO, "比例",
+             "rigid_expense_household"),
+        _key("rigid_expense.ratio_medical_accident", "刚性支出占家庭总收入比例（医疗和意外支出）", Kind.RATIO,
+             "比例", "rigid_expense_household"),
+        _key("income.previous_year_disposable_per_capita_annual", "上年度居民人均可支配收入", Kind.MONEY,
+             "元/人·年", None),
+        _key("income.category_treatment", "收入计算口径（计入/不计入/扣减）", Kind.JSON, "", None,
+             partial(values.income_category_treatment, programme_codes=INCOME_TESTED_PROGRAMMES)),
+        _key("income.reference_period_months", "家庭收入计算期", Kind.INTEGER, "月", None, _months(1, 36)),
+        _key("assets.rules", "家庭财产认定规则", Kind.JSON, "", None, values.asset_rules),
+        _key("supplements", "分类施保规则", Kind.JSON, "", "dibao",
+             partial(values.supplements, programme_codes=PROGRAMME_CODES)),
+        _key("temporary.tiers", "临时救助档次（月低保标准的倍数）", Kind.JSON, "", "temporary_assistance",
+             values.temporary_tiers),
+        _key("temporary.township_ceiling_multiple", "乡镇（街道）临时救助审批额度（月低保标准的倍数）",
+             Kind.MULTIPLE, "倍", "temporary_assistance"),
+        _key("gradual_exit.months", "渐退期", Kind.INTEGER, "月", "dibao", _months(0, 12)),
+        _key("gradual_exit.taper", "渐退期各月发放比例", Kind.JSON, "", "dibao", values.taper),
+        _key("senior_allowance.brackets", "高龄津贴年龄段标准", Kind.JSON, "", "senior_allowance",
+             values.age_brackets),
+        _key("disability.living_subsidy_monthly", "困难残疾人生活补贴标准", Kind.MONEY, _PERSON_MONTH,
+             "disability_living_subsidy"),
+        _key("disability.care_subsidy_tiers", "重度残疾人护理补贴档次", Kind.JSON, "",
+             "severe_disability_care_subsidy",
+             partial(values.care_subsidy_tiers, programme_codes=PROGRAMME_CODES)),
+        _key("orphan.institutional_monthly", "集中养育孤儿基本生活保障标准", Kind.MONEY, _PERSON_MONTH,
+             "orphan_allowance"),
+        _key("orphan.home_monthly", "散居孤儿基本生活保障标准", Kind.MONEY, _PERSON_MONTH,
+             "orphan_allowance"),
+        _key("de_facto_orphan.monthly", "事实无人抚养儿童基本生活补贴标准", Kind.MONEY, _PERSON_MONTH,
+             "de_facto_orphan_allowance"),
+        _key("rounding", "救助金取整规则", Kind.JSON, "", None, values.rounding),
+    )
+}  # fmt: skip
+
+
+def parameter_key_get(key: str) -> ParameterKey:
+    try:
+        return PARAMETER_KEYS[key]
+    except KeyError:
+        raise UnknownParameterKey(f"未知的政策参数“{key}”", field="key") from None
+
+
+def parameter_value_normalise(key: str, raw: Any) -> Any:
+    """The stored form of ``raw`` for ``key``; ``ParameterValueInvalid`` names the key and the reason."""
+    definition = parameter_key_get(key)
+    try:
+        return definition.validator(raw)
+    except values.ValueProblem as exc:
+        raise ParameterValueInvalid(
+            f"政策参数“{definition.label}”（{key}）的取值无效：{exc}", field="value"
+        ) from None
+
+
+# --- rows, resolution ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParameterRow:
+    """A stored, current (not superseded) parameter version."""
+
+    id: int
+    key: str
+    division_code: str
+    urban_rural: str
+    valid_from: dt.date
+    valid_to: dt.date | None
+    value: Any
+    version: int
+    status: str
+    source: str
+    note: str = ""
+
+    def in_force_on(self, day: dt.date) -> bool:
+        """``valid_from`` inclusive, ``valid_to`` exclusive."""
+        return self.valid_from <= day and (self.valid_to is None or day < self.valid_to)
+
+
+@dataclass(frozen=True)
+class ResolvedParameter:
+    """The value that applies, and where it came from (for the reasons of a calculation)."""
+
+    key: str
+    value: Any
+    parameter_id: int
+    version: int
+    division_code: str
+    urban_rural: str
+    valid_from: dt.date
+    valid_to: dt.date | None
+    status: str
+    source: str
+
+    @classmethod
+    def from_row(cls, row: ParameterRow) -> ResolvedParameter:
+        return cls(row.key, row.value, row.id, row.version, row.division_code, row.urban_rural,
+                   row.valid_from, row.valid_to, row.status, row.source)  # fmt: skip
+
+
+def jurisdiction_chain(code12: str) -> list[str]:
+    """The division and its ancestors by code, most specific first: village → … → region."""
+    level = level_of(code12)
+    return [scope_prefix(code12, Level(lv)).ljust(12, "0") for lv in range(level, Level.REGION - 1, -1)]
+
+
+def resolve(
+    rows: Iterable[ParameterRow], division_code: str, urban_rural: str, day: dt.date
+) -> ParameterRow | None:
+    """The row that applies to a place, urban/rural type and date, or ``None``.
+
+    The most specific jurisdiction wins (county over league/city over region); within one jurisdiction
+    a row for the place's urban/rural type wins over a row for both (""). So a county that has unified
+    its urban and rural standards (policy-rules.md §1.8) overrides the region's split standards with
+    one "" row. A request with ``urban_rural=""`` matches only "" rows.
+    """
+    index = {(r.division_code, r.urban_rural): r for r in rows if r.in_force_on(day)}
+    return resolve_indexed(index, division_code, urban_rural)
+
+
+def resolve_indexed(
+    index: dict[tuple[str, str], ParameterRow], division_code: str, urban_rural: str
+) -> ParameterRow | None:
+    """``resolve`` over rows already filtered to one key and date and indexed by (division, urban_rural)."""
+    preference = (urban_rural, "") if urban_rural else ("",)
+    for code in jurisdiction_chain(division_code):
+        for kind in preference:
+            row = index.get((code, kind))
+            if row is not None:
+                return row
+    return None
+
+
+def missing_message(key: str, division_label: str, urban_rural: str, day: dt.date) -> str:
+    label = PARAMETER_KEYS[key].label if key in PARAMETER_KEYS else key
+    place = division_label + (URBAN_RURAL_LABELS[urban_rural] if urban_rural else "")
+    return f"{day.isoformat()} 没有适用于{place}的政策参数“{label}”（{key}）"
+
+
+# --- planning a write ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParameterEntry:
+    """One parameter version to write (from a service call or an import file), value already normalised."""
+
+    key: str
+    division_code: str
+    urban_rural: str
+    valid_from: dt.date
+    valid_to: dt.date | None
+    value: Any
+    status: str
+    source: str
+    note: str = ""
+
+    @property
+    def chain(self) -> tuple[str, str, str]:
+        return (self.key, self.division_code, self.urban_rural)
+
+    def same_content(self, row: ParameterRow) -> bool:
+        return (self.value, self.status, self.source, self.note) == (
+            row.value,
+            row.status,
+            row.source,
+            row.note,
+        )
+
+
+class Action(StrEnum):
+    CREATE = "create"  # a new version
+    CLOSE = "close"  # set valid_to of the open version
+    SUPERSEDE = "supersede"  # a correction: the version with the same valid_from is replaced
+    UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True)
+class PlannedChange:
+    action: Action
+    entry: ParameterEntry
+    row: ParameterRow | None = None  # the stored row closed, superseded or matched
+    close_on: dt.date | None = None
+
+
+def _range_text(valid_from: dt.date, valid_to: dt.date | None) -> str:
+    return f"{valid_from.isoformat()} 至 {valid_to.isoformat() if valid_to else '长期'}"
+
+
+def _overlaps(a_from: dt.date, a_to: dt.date | None, b_from: dt.date, b_to: dt.date | None) -> bool:
+    return (b_to is None or a_from < b_to) and (a_to is None or b_from < a_to)
+
+
+def plan_chain(current: Sequence[ParameterRow], entries: Sequence[ParameterEntry]) -> list[PlannedChange]:
+    """The changes that write ``entries`` (one chain: same key, division, urban/rural) over ``current``.
+
+    Per entry, in ``valid_from`` order:
+    - same ``valid_from`` as a stored version: identical → unchanged; only ``valid_to`` set where the
+      stored version is open → close it; anything else → supersede (a correction);
+    - a later ``valid_from`` than the open version → close the open version on that date, then create;
+    - an open entry starting before the open version → refused (back-dating);
+    - any remaining overlap with another stored version → refused.
+    Raises ``ParameterConflict`` naming the key, the place and both date ranges. Preconditions: the
+    entries' values are normalised and ``valid_to > valid_from``; no two entries share a ``valid_from``.
+    """
+    rows: dict[dt.date, ParameterRow | ParameterEntry] = {r.valid_from: r for r in current}
+    changes: list[PlannedChange] = []
+    for entry in sorted(entries, key=lambda e: e.valid_from):
+        existing = rows.get(entry.valid_from)
+        if isinstance(existing, ParameterRow):
+            change = _plan_same_start(existing, entry)
+            changes.append(change)
+            if change.action is Action.UNCHANGED:
+                continue
+            del rows[entry.valid_from]
+        else:
+            open_row = next((r for r in rows.values() if r.valid_to is None), None)
+            if open_row is not None and open_row.valid_from < entry.valid_from:
+                if isinstance(open_row, ParameterRow):
+                    changes.append(PlannedChange(Action.CLOSE, entry, open_row, close_on=entry.valid_from))
+                    rows[open_row.valid_from] = _closed(open_row, entry.valid_from)
+            elif open_row is not None and entry.valid_to is None:
+                raise ParameterConflict(
+                    f"政策参数 {entry.key}（{entry.division_code} {URBAN_RURAL_LABELS[entry.urban_rural]}）"
+                    f"的生效日期 {entry.valid_from.isoformat()} 早于现行版本的生效日期 "
+                    f"{open_row.valid_from.isoformat()}，不能倒签；请给出失效日期或从 "
+                    f"{open_row.valid_from.isoformat()} 之后生效",
+                    field="valid_from",
+                    entry_valid_from=entry.valid_from,
+                )
+            changes.append(PlannedChange(Action.CREATE, entry))
+        _refuse_overlap(entry, rows.values())
+        rows[entry.valid_from] = entry
+    return changes
+
+
+def _plan_same_start(existing: ParameterRow, entry: ParameterEntry) -> PlannedChange:
+    if entry.same_content(existing) and entry.valid_to == existing.valid_to:
+        return PlannedChange(Action.UNCHANGED, entry, existing)
+    if entry.same_content(existing) and existing.valid_to is None and entry.valid_to is not None:
+        return PlannedChange(Action.CLOSE, entry, existing, close_on=entry.valid_to)
+    return PlannedChange(Action.SUPERSEDE, entry, existing)
+
+
+def _closed(row: ParameterRow, valid_to: dt.date) -> ParameterRow:
+    return ParameterRow(row.id, row.key, row.division_code, row.urban_rural, row.valid_from, valid_to,
+                        row.value, row.version, row.status, row.source, row.note)  # fmt: skip
+
+
+def _refuse_overlap(entry: ParameterEntry, others: Iterable[ParameterRow | ParameterEntry]) -> None:
+    for other in others:
+        if other.valid_from == entry.valid_from:
+            continue
+        if _overlaps(entry.valid_from, entry.valid_to, other.valid_from, other.valid_to):
+            raise ParameterConflict(
+                f"政策参数 {entry.key}（{entry.division_code} {URBAN_RURAL_LABELS[entry.urban_rural]}）"
+                f"的有效期 {_range_text(entry.valid_from, entry.valid_to)} 与已有版本的有效期 "
+                f"{_range_text(other.valid_from, other.valid_to)} 重叠",
+                field="valid_from",
+                entry_valid_from=entry.valid_from,
+            )
+
+
+# --- entries and permissions -------------------------------------------------------------------------
+
+
+def entry_problems(entry: ParameterEntry, division_level: int | None) -> list[str]:
+    """Shape problems of one entry other than its value (which ``parameter_value_normalise`` checks)."""
+    problems = []
+    if division_level is None:
+        problems.append(f"区划 {entry.division_code} 不存在")
+    elif division_level not in SETTABLE_LEVELS:
+        problems.append(f"区划 {entry.division_code} 不是自治区、盟市或旗县级，政策参数只能在这三级设定")
+    if entry.urban_rural not in URBAN_RURAL_VALUES:
+        problems.append(f"城乡类型“{entry.urban_rural}”无效（应为空、urban 或 rural）")
+    if entry.status not in STATUS_VALUES:
+        problems.append(f"核实状态“{entry.status}”无效（应为 confirmed、reported 或 unconfirmed）")
+    if entry.valid_to is not None and entry.valid_to <= entry.valid_from:
+        problems.append(
+            f"失效日期 {entry.valid_to.isoformat()} 必须晚于生效日期 {entry.valid_from.isoformat()}"
+        )
+    if not entry.source.strip():
+        problems.append("请填写依据（文件名称、文号或网址）")
+    return problems
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str = ""
+
+
+def can_set_parameter(role: str, scope_prefix_of_actor: str | None, division_code: str) -> Decision:
+    """Region and league/city supervisors and the system administrator set standards, within their
+    jurisdiction (standards are set by the province or prefecture-level government, 社会救助暂行办法
+    arts. 10, 15; county figures are entered by the league/city on the county's behalf)."""
+    if role not in POLICY_MAINTAINER_ROLES:
+        return Decision(False, "只有自治区、盟市监管人员和系统管理员可以设定政策参数")
+    if not scope_prefix_of_actor or not division_code.startswith(scope_prefix_of_actor):
+        return Decision(False, f"区划 {division_code} 不在您的管辖范围内")
+    return Decision(True)
