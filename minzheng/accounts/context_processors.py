@@ -43,5 +43,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
                 url = reverse(url_name)
             except NoReverseMatch:
                 url = None
-        items.append({"label": label, "url": url, "active": bool(url) and request.path.startswith(url or "")})
+        active = url is not None and (request.path == url if url == "/" else request.path.startswith(url))
+        items.append({"label": label, "url": url, "active": active})
     return {"navigation": items}

@@ -123,7 +123,16 @@ def division_import(
             summary=result.summary(),
             data=result.as_dict() | {"as_of": as_of.isoformat(), "complete": complete},
         )
+    _analyze_divisions()
     return result
+
+
+def _analyze_divisions() -> None:
+    """Fresh planner statistics after a bulk import (PostgreSQL). Without them every scoped list
+    (which joins on the division code prefix) can pick a bad plan: 3 s vs 12 ms measured at 1M people."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {Division._meta.db_table}")
 
 
 def division_apply_code_changes(*, changes: Sequence[CodeChangeRow], actor: Any = None) -> int:
