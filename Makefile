@@ -50,7 +50,7 @@ run: setup
 	$(BIN)/minzheng collectstatic --no-input -v0
 	@echo "starting the background worker and the web server…"
 	@trap 'kill 0' EXIT; \
-	  $(BIN)/minzheng db_worker --no-startup-delay & \
+	  $(BIN)/minzheng db_worker --no-reload --no-startup-delay & \
 	  echo; echo "  Minzheng is running at http://$(HOST):$(PORT)/"; \
 	  echo "  demo login: see the accounts printed above (password Minzheng@2026)"; echo; \
 	  $(BIN)/minzheng runserver $(HOST):$(PORT) --noreload
