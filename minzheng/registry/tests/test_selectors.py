@@ -109,15 +109,20 @@ def test_members_head_first(users, two_places):
 def test_division_filter_merges_with_scope(users, two_places):
     xincheng, xincheng2, taibus = two_places
     county = users["county"]
-    assert [h.pk for h in household_list(actor=county, filters=HouseholdFilters(division_code="150102", sort="id"))] == [
+    assert [
+        h.pk
+        for h in household_list(actor=county, filters=HouseholdFilters(division_code="150102", sort="id"))
+    ] == [
         xincheng.pk,
         xincheng2.pk,
     ]
-    assert [h.pk for h in household_list(actor=county, filters=HouseholdFilters(division_code="15", sort="id"))] == [
+    assert [
+        h.pk for h in household_list(actor=county, filters=HouseholdFilters(division_code="15", sort="id"))
+    ] == [
         xincheng.pk,
         xincheng2.pk,
     ]  # a wider filter than the scope never widens the scope
     assert list(household_list(actor=county, filters=HouseholdFilters(division_code="152527"))) == []
-    assert [h.pk for h in household_list(actor=users["region"], filters=HouseholdFilters(division_code="152527"))] == [
-        taibus.pk
-    ]
+    assert [
+        h.pk for h in household_list(actor=users["region"], filters=HouseholdFilters(division_code="152527"))
+    ] == [taibus.pk]
