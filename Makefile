@@ -60,8 +60,8 @@ test: setup browser postgres
 	  $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup -q
 
 lint: python-deps
-	$(BIN)/ruff check minzheng bench
-	$(BIN)/ruff format --check minzheng bench
+	$(BIN)/ruff check minzheng bench conftest.py
+	$(BIN)/ruff format --check minzheng bench conftest.py
 	$(BIN)/mypy minzheng
 	$(BIN)/minzheng makemigrations --check --dry-run -v0
 
