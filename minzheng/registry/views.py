@@ -12,7 +12,7 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any, Concatenate, ParamSpec
+from typing import Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import urlencode
 
 from django import forms as django_forms
@@ -47,10 +47,11 @@ from minzheng.registry.forms import (
     PersonFilterForm,
     StaffRelativeForm,
 )
-from minzheng.registry.models import Household, Person
+from minzheng.registry.models import Household, Person, StaffRelative
 from minzheng.registry.rules import age_on
 
 P = ParamSpec("P")
+_T = TypeVar("_T")
 View = Callable[Concatenate[HttpRequest, P], HttpResponse]
 
 
@@ -83,10 +84,33 @@ def _client_ip(request: HttpRequest) -> str | None:
 
 
 def _attach(form: django_forms.Form, error: DomainError, aliases: dict[str, str] | None = None) -> int:
-    """Put a service's error on the form field it names (or on the form); return the HTTP status."""
+    """Put a service's error on the form field it names (or on the form); return the HTTP status.
+
+    A record the input refers to but that cannot be found is an input error here (422), not a 404.
+    """
     field = (aliases or {}).get(error.field or "", error.field)
     form.add_error(field if field in form.fields else None, error.message)
-    return error.http_status if 400 <= error.http_status < 500 else 422
+    return error.http_status if 400 <= error.http_status < 500 and error.http_status != 404 else 422
+
+
+def _submit(
+    request: HttpRequest,
+    form: django_forms.Form,
+    save: Callable[[dict[str, Any]], _T],
+    aliases: dict[str, str] | None = None,
+) -> tuple[int, _T | None]:
+    """Run ``save(cleaned_data)`` for a valid POSTed form: ``(HTTP status, result or None)``.
+
+    A ``DomainError`` from the service lands on the form field it names; the service wrote nothing.
+    """
+    if request.method != "POST":
+        return 200, None
+    if not form.is_valid():
+        return 422, None
+    try:
+        return 200, save(form.cleaned_data)
+    except DomainError as error:
+        return _attach(form, error, aliases), None
 
 
 def _form_page(
@@ -282,20 +306,12 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def household_create(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
     form = HouseholdCreateForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            try:
-                household = services.household_create(
-                    actor=actor, household=form.household_data(), head=form.person_data(),
-                    joined_on=form.cleaned_data["joined_on"],
-                )  # fmt: skip
-            except DomainError as error:
-                status = _attach(form, error)
-            else:
-                messages.success(request, _("已新建家庭 %(pk)s") % {"pk": household.pk})
-                return redirect("registry:household_detail", pk=household.pk)
+    status, household = _submit(request, form, lambda data: services.household_create(
+        actor=actor, household=form.household_data(), head=form.person_data(), joined_on=data["joined_on"],
+    ))  # fmt: skip
+    if household is not None:
+        messages.success(request, _("已新建家庭 %(pk)s") % {"pk": household.pk})
+        return redirect("registry:household_detail", pk=household.pk)
     return _form_page(
         request, form, title=_("新建家庭"), back=reverse("registry:household_list"), status=status,
         template="registry/household_create.html",
@@ -319,17 +335,14 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = HouseholdEditForm(
         request.POST or None, initial=initial, bank_account_masked=household.bank_account_masked
     )
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            try:
-                services.household_update(actor=actor, household=household, data=form.household_data())
-            except DomainError as error:
-                status = _attach(form, error)
-            else:
-                messages.success(request, _("家庭信息已保存"))
-                return redirect("registry:household_detail", pk=household.pk)
+    status, saved = _submit(
+        request,
+        form,
+        lambda data: services.household_update(actor=actor, household=household, data=form.household_data()),
+    )
+    if saved is not None:
+        messages.success(request, _("家庭信息已保存"))
+        return redirect("registry:household_detail", pk=household.pk)
     return _form_page(
         request, form, title=_("修改家庭信息"), back=reverse("registry:household_detail", args=[pk]),
         status=status, division_codes=selectors.division_entry_choices(actor=actor),
@@ -342,20 +355,13 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request)
     household = selectors.household_get(actor=actor, pk=pk)
     form = MemberAddForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            try:
-                person = services.person_add_to_household(
-                    actor=actor, household=household, data=form.person_data(),
-                    relation=form.cleaned_data["relation"], joined_on=form.cleaned_data["joined_on"],
-                )  # fmt: skip
-            except DomainError as error:
-                status = _attach(form, error)
-            else:
-                messages.success(request, _("已添加成员 %(name)s") % {"name": person.name})
-                return redirect("registry:household_detail", pk=household.pk)
+    status, person = _submit(request, form, lambda data: services.person_add_to_household(
+        actor=actor, household=household, data=form.person_data(), relation=data["relation"],
+        joined_on=data["joined_on"],
+    ))  # fmt: skip
+    if person is not None:
+        messages.success(request, _("已添加成员 %(name)s") % {"name": person.name})
+        return redirect("registry:household_detail", pk=household.pk)
     return _form_page(
         request, form, title=_("添加家庭成员"), back=reverse("registry:household_detail", args=[pk]),
         status=status, subject=household,
@@ -372,22 +378,14 @@ def income_add(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request)
     household = selectors.household_get(actor=actor, pk=pk)
     form = IncomeAddForm(request.POST or None, members=_member_choices(actor, household))
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.income_record_add(
-                    actor=actor, household=household, person=_member(actor, data["person"]),
-                    category=data["category"], amount=data["amount"], period_start=data["period_start"],
-                    period_end=data["period_end"], source=data["source"], note=data["note"],
-                )  # fmt: skip
-            except DomainError as error:
-                status = _attach(form, error)
-            else:
-                messages.success(request, _("收入记录已添加"))
-                return redirect("registry:household_detail", pk=household.pk)
+    status, saved = _submit(request, form, lambda data: services.income_record_add(
+        actor=actor, household=household, person=_member(actor, data["person"]), category=data["category"],
+        amount=data["amount"], period_start=data["period_start"], period_end=data["period_end"],
+        source=data["source"], note=data["note"],
+    ))  # fmt: skip
+    if saved is not None:
+        messages.success(request, _("收入记录已添加"))
+        return redirect("registry:household_detail", pk=household.pk)
     return _form_page(
         request, form, title=_("添加收入记录"), back=reverse("registry:household_detail", args=[pk]),
         status=status, subject=household,
@@ -400,23 +398,14 @@ def asset_add(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request)
     household = selectors.household_get(actor=actor, pk=pk)
     form = AssetAddForm(request.POST or None, members=_member_choices(actor, household))
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.asset_record_add(
-                    actor=actor, household=household, person=_member(actor, data["person"]),
-                    category=data["category"], value=data["value"], valued_on=data["valued_on"],
-                    description=data["description"], quantity=data["quantity"], exempt=data["exempt"],
-                    source=data["source"], note=data["note"],
-                )  # fmt: skip
-            except DomainError as error:
-                status = _attach(form, error)
-            else:
-                messages.success(request, _("财产记录已添加"))
-                return redirect("registry:household_detail", pk=household.pk)
+    status, saved = _submit(request, form, lambda data: services.asset_record_add(
+        actor=actor, household=household, person=_member(actor, data["person"]), category=data["category"],
+        value=data["value"], valued_on=data["valued_on"], description=data["description"],
+        quantity=data["quantity"], exempt=data["exempt"], source=data["source"], note=data["note"],
+    ))  # fmt: skip
+    if saved is not None:
+        messages.success(request, _("财产记录已添加"))
+        return redirect("registry:household_detail", pk=household.pk)
     return _form_page(
         request, form, title=_("添加财产记录"), back=reverse("registry:household_detail", args=[pk]),
         status=status, subject=household,
@@ -490,17 +479,14 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if name not in ("id_number", "phone") and hasattr(person, name)
     }
     form = PersonEditForm(request.POST or None, initial=initial, person=person)
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            try:
-                services.person_update(actor=actor, person=person, data=form.person_data_for(person))
-            except DomainError as error:
-                status = _attach(form, error)
-            else:
-                messages.success(request, _("人员信息已保存"))
-                return redirect("registry:person_detail", pk=person.pk)
+    status, saved = _submit(
+        request,
+        form,
+        lambda data: services.person_update(actor=actor, person=person, data=form.person_data_for(person)),
+    )
+    if saved is not None:
+        messages.success(request, _("人员信息已保存"))
+        return redirect("registry:person_detail", pk=person.pk)
     return _form_page(
         request, form, title=_("修改人员信息"), back=reverse("registry:person_detail", args=[pk]),
         status=status, subject=person,
@@ -513,20 +499,16 @@ def person_leave(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _actor(request)
     person = selectors.person_get(actor=actor, pk=pk)
     form = MemberLeaveForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            try:
-                membership = services.membership_end(
-                    actor=actor, person=person, left_on=form.cleaned_data["left_on"],
-                    reason=form.cleaned_data["reason"],
-                )  # fmt: skip
-            except DomainError as error:
-                status = _attach(form, error)
-            else:
-                messages.success(request, _("%(name)s 已离开家庭") % {"name": person.name})
-                return redirect("registry:household_detail", pk=membership.household_id)
+    status, membership = _submit(
+        request,
+        form,
+        lambda data: services.membership_end(
+            actor=actor, person=person, left_on=data["left_on"], reason=data["reason"]
+        ),
+    )
+    if membership is not None:
+        messages.success(request, _("%(name)s 已离开家庭") % {"name": person.name})
+        return redirect("registry:household_detail", pk=membership.household_id)
     back = (
         reverse("registry:household_detail", args=[person.household_id])
         if person.household_id
@@ -543,27 +525,21 @@ def person_leave(request: HttpRequest, pk: int) -> HttpResponse:
 def staff_relative_list(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
     form = StaffRelativeForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                relative = selectors.person_find_by_id_number(actor=actor, id_number=data["id_number"])
-                if relative is None:
-                    message = _("未找到该身份证号码对应的人员，或其不在您的管辖范围内")
-                    raise NotFound(message, field="id_number")
-                services.staff_relative_register(
-                    actor=actor, relative=relative, relation=data["relation"], staff_name=data["staff_name"],
-                    staff_position=data["staff_position"], staff_division_code=data["staff_division_code"],
-                    note=data["note"],
-                )  # fmt: skip
-            except DomainError as error:
-                status = _attach(form, error, aliases={"relative": "id_number"})
-                status = 422 if status == 404 else status
-            else:
-                messages.success(request, _("近亲属备案已登记"))
-                return redirect("registry:staff_relative_list")
+
+    def register(data: dict[str, Any]) -> StaffRelative:
+        relative = selectors.person_find_by_id_number(actor=actor, id_number=data["id_number"])
+        if relative is None:
+            raise NotFound(_("未找到该身份证号码对应的人员，或其不在您的管辖范围内"), field="id_number")
+        return services.staff_relative_register(
+            actor=actor, relative=relative, relation=data["relation"], staff_name=data["staff_name"],
+            staff_position=data["staff_position"], staff_division_code=data["staff_division_code"],
+            note=data["note"],
+        )  # fmt: skip
+
+    status, record = _submit(request, form, register, aliases={"relative": "id_number"})
+    if record is not None:
+        messages.success(request, _("近亲属备案已登记"))
+        return redirect("registry:staff_relative_list")
     context = {
         "form": form,
         "records": selectors.staff_relative_list(actor=actor)[:200],
