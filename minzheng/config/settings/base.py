@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "minzheng.audit",
     "minzheng.registry",
     "minzheng.policy",
+    "minzheng.benefits",
 ]
 
 MIDDLEWARE = [
