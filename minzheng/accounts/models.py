@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from minzheng.accounts.rules import Capability, role_can
+from minzheng.accounts.scoping import ScopedQuerySet
 from minzheng.divisions.models import Division
 
 
@@ -23,12 +24,24 @@ class Role(models.TextChoices):
     SYSTEM_ADMIN = "system_admin", _("系统管理员")
 
 
+class StaffQuerySet(ScopedQuerySet["User"]):
+    pass
+
+
+class StaffManager(UserManager.from_queryset(StaffQuerySet)):  # type: ignore[misc]
+    """Django's user manager (create_user …) with ``visible_to`` scoping."""
+
+
 class User(AbstractUser):
+    scope_path = "division__code"
+
     full_name = models.CharField("姓名", max_length=50, blank=True)
     role = models.CharField("角色", max_length=30, choices=Role.choices, default=Role.TOWNSHIP_CASEWORKER)
     division = models.ForeignKey(
         Division, verbose_name="所属区划", null=True, on_delete=models.PROTECT, related_name="staff"
     )
+
+    objects = StaffManager()  # type: ignore[misc]
 
     class Meta:
         verbose_name = "工作人员"

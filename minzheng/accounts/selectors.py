@@ -23,10 +23,7 @@ class UserFilters:
 
 
 def user_list(*, actor: User, filters: UserFilters) -> QuerySet[User]:
-    prefix = actor.scope_prefix
-    if not actor.is_authenticated or not prefix:
-        return User.objects.none()
-    users = User.objects.filter(division__code__startswith=prefix).select_related("division")
+    users = User.objects.visible_to(actor).select_related("division")
     if filters.query:
         users = users.filter(Q(username__icontains=filters.query) | Q(full_name__icontains=filters.query))
     if filters.role:

@@ -425,14 +425,7 @@ def registry_counts(*, actor: User, events: int = 10) -> RegistryCounts:
     totals = Household.objects.visible_to(actor).aggregate(
         households=Count("id"), members=Sum("member_count")
     )
-    prefix = actor.scope_prefix
-    recent = (
-        list(
-            Event.objects.filter(division_code__startswith=prefix)
-            .select_related("actor")
-            .order_by("-occurred_at", "-id")[:events]
-        )
-        if prefix
-        else []
+    recent = list(
+        Event.objects.visible_to(actor).select_related("actor").order_by("-occurred_at", "-id")[:events]
     )
     return RegistryCounts(totals["households"] or 0, totals["members"] or 0, recent)

@@ -148,14 +148,23 @@ def _household_fields(actor: User, data: HouseholdData) -> dict[str, Any]:
     }
 
 
-def _existing_person_conflict(id_index: str, *, exclude_pk: int | None = None) -> None:
+def _existing_person_conflict(actor: User, id_index: str, *, exclude_pk: int | None = None) -> None:
+    """Refuse an ID number that is already registered (one person, one record, one household).
+
+    The uniqueness check looks at the whole registry, but only a person inside the actor's
+    jurisdiction is named: outside it the message must not reveal who holds the number or where.
+    """
     candidates = Person.objects.filter(id_number_index=id_index)
     if exclude_pk is not None:
         candidates = candidates.exclude(pk=exclude_pk)
     existing = candidates.first()
     if existing is None:
         return
-    open_membership = existing.memberships.filter(left_on__isnull=True).select_related("household").first()
+    if not Person.objects.visible_to(actor).filter(pk=existing.pk).exists():
+        raise DuplicateIdNumber(
+            "该身份证号码已在您管辖范围以外登记，请联系其户籍所在地办理迁移", field="id_number"
+        )
+    open_membership = existing.memberships.filter(left_on__isnull=True).first()
     if open_membership is not None:
         raise PersonAlreadyInHousehold(
             f"身份证号码对应的人员（{existing.name}）已是家庭 {open_membership.household_id} 的成员，"
@@ -167,8 +176,8 @@ def _existing_person_conflict(id_index: str, *, exclude_pk: int | None = None) -
     )
 
 
-def _save_new_person(values: dict[str, Any]) -> Person:
-    _existing_person_conflict(values["id_number_index"])
+def _save_new_person(actor: User, values: dict[str, Any]) -> Person:
+    _existing_person_conflict(actor, values["id_number_index"])
     try:
         with transaction.atomic():
             return Person.objects.create(**values)
@@ -186,7 +195,7 @@ def household_create(
     values = _household_fields(actor, household)
     person_values = _validated_person_fields(head)
     record = Household.objects.create(created_by=actor, **values)
-    person = _save_new_person({**person_values, "household": record})
+    person = _save_new_person(actor, {**person_values, "household": record})
     Membership.objects.create(
         household=record, person=person, relation_to_head=RelationToHead.HEAD, joined_on=joined_on
     )
@@ -230,7 +239,7 @@ def person_add_to_household(
             "家庭已有户主；如需变更户主请使用“变更户主”", field="relation", code="second_head"
         )
     household = Household.objects.select_for_update().get(pk=household.pk)
-    person = _save_new_person({**_validated_person_fields(data), "household": household})
+    person = _save_new_person(actor, {**_validated_person_fields(data), "household": household})
     Membership.objects.create(
         household=household, person=person, relation_to_head=relation, joined_on=joined_on
     )
@@ -249,7 +258,7 @@ def person_update(*, actor: User, person: Person, data: PersonData) -> Person:
     _require(actor, Capability.EDIT_REGISTRY)
     values = _validated_person_fields(data)
     if values["id_number_index"] != person.id_number_index:
-        _existing_person_conflict(values["id_number_index"], exclude_pk=person.pk)
+        _existing_person_conflict(actor, values["id_number_index"], exclude_pk=person.pk)
     else:  # keep the stored ciphertext: re-encrypting would change it on every save
         values.pop("id_number_encrypted")
     if values["phone_index"] == person.phone_index:

@@ -233,3 +233,24 @@ def test_reveal_is_logged_and_limited_to_roles_that_need_it(users, household_fac
     with pytest.raises(PermissionDenied):
         person_reveal_personal_data(actor=users["reviewer"], person=household.head)
     assert PersonalDataAccess.objects.count() == 1
+
+
+def test_conflict_outside_jurisdiction_does_not_reveal_the_person(users, household_factory):
+    # given a person registered in Taibus banner
+    taibus = household_factory(
+        actor=users["taibus_caseworker"], division_code="152527201206", head_name="巴特尔"
+    )
+    household = household_factory()
+    # when a Xincheng caseworker enters the same ID number
+    with pytest.raises(DuplicateIdNumber) as error:
+        person_add_to_household(
+            actor=users["caseworker"], household=household,
+            data=_person(name="某人", id_number=taibus.head.id_number), relation="spouse",
+            joined_on=dt.date(2024, 1, 1),
+        )  # fmt: skip
+    # then the refusal names neither the person nor the household
+    assert error.value.message == "该身份证号码已在您管辖范围以外登记，请联系其户籍所在地办理迁移"
+    assert "巴特尔" not in error.value.message
+    assert str(taibus.pk) not in error.value.message
+    household.refresh_from_db()
+    assert household.member_count == 1
