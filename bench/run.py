@@ -1,4 +1,4 @@
-"""Benchmarks of issue 2: seeding, the filtered household list page, exact ID lookup.
+"""Benchmarks of issues 2 and 3: seeding, the household list page, exact ID lookup, assessment, what-if.
 
     python bench/run.py --people 1000000        # what `make bench` runs
 
@@ -8,7 +8,12 @@ imports the Inner Mongolia divisions, then measures
 a. seeding N people with ``demo_population_seed`` (wall time; people/s and all rows/s);
 b. ``GET /registry/households/?division=<county>&name=<surname>`` through Django's test client,
    logged in as the demo county approver (新城区 150102): p50/p95 over --page-requests requests;
-c. ``person_find_by_id_number`` (blind index) for --lookups random existing people: p50/p95.
+c. ``person_find_by_id_number`` (blind index) for --lookups random existing people: p50/p95;
+d. the columnar assessment (``benefits.columnar``: snapshot PostgreSQL → Arrow → DuckDB, then the 低保,
+   低保边缘 and 高龄津贴 rules) of the first --assess-households stored households and of all of them;
+e. the what-if of a +5 % urban 低保 standard for Hohhot over the whole region (two full assessments);
+f. for comparison, the pure per-household engine (selector + ``engine.assess``) on a 2,000-household
+   sample: households/s.
 
 Prints a table and writes bench/results/<timestamp>.json and bench/results/latest.json.
 """
@@ -178,6 +183,83 @@ def bench_lookup(lookups: int, rng: random.Random) -> dict[str, Any]:
     return {"selector": "registry.selectors.person_find_by_id_number", "user": "region", **timings(samples)}
 
 
+def _assess_once(as_of: dt.date, household_id_max: int | None) -> dict[str, Any]:
+    from minzheng.benefits import columnar
+
+    started = time.perf_counter()
+    con = columnar.duck()
+    counts = columnar.snapshot_load(con, as_of=as_of, division_prefix="15", household_id_max=household_id_max)
+    loaded = time.perf_counter()
+    columnar.results_compute(con, columnar.stored_params(), as_of)
+    eligible = con.execute("SELECT count(*) FILTER (WHERE dibao_eligible) FROM results").fetchall()[0][0]
+    done = time.perf_counter()
+    seconds = done - started
+    return {
+        "households": counts["households"],
+        "people": counts["members"],
+        "snapshot_s": round(loaded - started, 2),
+        "rules_s": round(done - loaded, 2),
+        "seconds": round(seconds, 2),
+        "households_per_s": round(counts["households"] / seconds),
+        "people_per_s": round(counts["members"] / seconds),
+        "dibao_eligible": eligible,
+    }
+
+
+def bench_assess(households: int, as_of: dt.date) -> dict[str, Any]:
+    from minzheng.registry.models import Household
+
+    ids = Household.objects.order_by("id").values_list("id", flat=True)
+    cutoff = ids[households - 1] if ids.count() >= households else None
+    return {"subset": _assess_once(as_of, cutoff), "all": _assess_once(as_of, None)}
+
+
+def bench_whatif(as_of: dt.date) -> dict[str, Any]:
+    from decimal import Decimal
+
+    from minzheng.accounts.models import User
+    from minzheng.benefits.whatif import ProposedChange, whatif_run
+
+    region = User.objects.get(username="region")
+    change = ProposedChange("dibao.standard_monthly", "150100000000", "urban", as_of, percent=Decimal(5))
+    report = whatif_run(actor=region, change=change)
+    return {
+        "households": report.total.households,
+        "seconds": report.seconds,
+        "households_per_s": round(report.total.households / report.seconds),
+        "gained": report.total.gained,
+        "lost": report.total.lost,
+        "monthly_difference": str(report.total.monthly_difference),
+        "annual_difference": str(report.total.annual_difference),
+    }
+
+
+def bench_engine(sample: int, as_of: dt.date, rng: random.Random) -> dict[str, Any]:
+    from minzheng.benefits.engine import assess
+    from minzheng.benefits.params import InMemoryParams
+    from minzheng.benefits.selectors import household_facts_many
+    from minzheng.policy.models import Parameter
+    from minzheng.policy.rules import ParameterRow
+    from minzheng.policy.selectors import ROW_FIELDS
+    from minzheng.registry.models import Household
+
+    params = InMemoryParams(ParameterRow(*v) for v in Parameter.objects.current().values_list(*ROW_FIELDS))
+    top = Household.objects.order_by("-id").values_list("id", flat=True)[0]
+    ids = rng.sample(range(1, top + 1), min(sample, top))
+    started = time.perf_counter()
+    facts = household_facts_many(ids, as_of)
+    loaded = time.perf_counter()
+    for household in facts.values():
+        assess("dibao", household, params)
+    done = time.perf_counter()
+    return {
+        "households": len(facts),
+        "facts_s": round(loaded - started, 2),
+        "engine_s": round(done - loaded, 2),
+        "households_per_s": round(len(facts) / (done - started)),
+    }
+
+
 def environment(url: str) -> dict[str, Any]:
     from django.db import connection
 
@@ -197,6 +279,34 @@ def environment(url: str) -> dict[str, Any]:
     }
 
 
+def assessment_lines(result: dict[str, Any]) -> list[tuple[str, str]]:
+    sub, every = result["assessment"]["subset"], result["assessment"]["all"]
+    wif, eng = result["whatif"], result["engine_sample"]
+    return [
+        (
+            f"assess {sub['households']:,} households",
+            f"{sub['seconds']:.2f} s = {sub['households_per_s']:,} households/s ({sub['people']:,} people; "
+            f"snapshot {sub['snapshot_s']:.2f} s, rules {sub['rules_s']:.2f} s)",
+        ),
+        (
+            f"assess all {every['households']:,}",
+            f"{every['seconds']:.2f} s = {every['households_per_s']:,} households/s, "
+            f"{every['people_per_s']:,} people/s ({every['people']:,} people)",
+        ),
+        (
+            "what-if +5% Hohhot urban",
+            f"{wif['seconds']:.2f} s for {wif['households']:,} households x 2 "
+            f"({wif['households_per_s']:,} households/s); +{wif['gained']} / -{wif['lost']} households, "
+            f"{wif['monthly_difference']} yuan/month",
+        ),
+        (
+            "pure engine (comparison)",
+            f"{eng['households_per_s']:,} households/s on {eng['households']:,} "
+            f"(facts {eng['facts_s']:.2f} s, rules {eng['engine_s']:.2f} s)",
+        ),
+    ]
+
+
 def print_table(result: dict[str, Any]) -> None:
     seed, page, lookup = result["seed"], result["household_list_page"], result["id_lookup"]
     lines = [
@@ -210,6 +320,8 @@ def print_table(result: dict[str, Any]) -> None:
         ("ID lookup (blind index)", f"p50 {lookup['p50_ms']:.2f} ms, p95 {lookup['p95_ms']:.2f} ms "
                                     f"({lookup['count']} lookups)"),
     ]  # fmt: skip
+    if "assessment" in result:
+        lines += assessment_lines(result)
     width = max(len(a) for a, _ in lines)
     print()
     for i, (a, b) in enumerate(lines):
@@ -227,6 +339,8 @@ def main() -> None:
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--page-requests", type=int, default=50)
     parser.add_argument("--lookups", type=int, default=200)
+    parser.add_argument("--assess-households", type=int, default=100_000)
+    parser.add_argument("--as-of", type=dt.date.fromisoformat, default=dt.date(2026, 9, 1))
     parser.add_argument(
         "--reuse", action="store_true", help="keep an already seeded database (skip drop, import and seeding)"
     )
@@ -237,10 +351,12 @@ def main() -> None:
         recreate_database(args.database_url)
     setup_django(args.database_url)
     from minzheng.accounts.demo import demo_users_ensure
+    from minzheng.policy.services import policy_builtin_load
     from minzheng.registry.models import Person
 
     preparation = prepare(args.reuse)
     demo_users_ensure()
+    policy_builtin_load()
     if args.reuse and Person.objects.exists():
         if not (RESULTS / "latest.json").exists():
             raise SystemExit("--reuse needs bench/results/latest.json from an earlier run")
@@ -249,7 +365,7 @@ def main() -> None:
         seed_result = bench_seed(args.people, args.seed)
     rng = random.Random(args.seed)
     result = {
-        "benchmark": "issue-2",
+        "benchmark": "issues-2-3",
         "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "people_requested": args.people,
         "environment": environment(args.database_url),
@@ -257,6 +373,9 @@ def main() -> None:
         "seed": seed_result,
         "household_list_page": bench_page(args.page_requests, rng),
         "id_lookup": bench_lookup(args.lookups, rng),
+        "assessment": bench_assess(args.assess_households, args.as_of),
+        "whatif": bench_whatif(args.as_of),
+        "engine_sample": bench_engine(2000, args.as_of, rng),
     }
     print_table(result)
     RESULTS.mkdir(parents=True, exist_ok=True)

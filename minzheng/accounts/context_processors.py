@@ -18,6 +18,8 @@ NAVIGATION: list[tuple[Promise, str | None, Capability | None]] = [
     (_("户籍家庭"), "registry:household_list", Capability.VIEW_REGISTRY),
     (_("人员查询"), "registry:person_list", Capability.VIEW_REGISTRY),
     (_("近亲属备案"), "registry:staff_relative_list", Capability.MANAGE_STAFF_RELATIVES),
+    (_("政策参数"), "policy:parameter_list", Capability.VIEW_REGISTRY),
+    (_("标准测算"), "benefits:whatif", Capability.MANAGE_POLICY),
     (_("救助申请"), None, None),
     (_("在保对象"), None, None),
     (_("资金发放"), None, None),

@@ -13,23 +13,27 @@ class Capability(StrEnum):
     VIEW_AUDIT = "view_audit"
     MANAGE_USERS = "manage_users"
     MANAGE_STAFF_RELATIVES = "manage_staff_relatives"
+    ASSESS = "assess"  # run the benefit engine on a household and read its explanation
+    # run standard-setting what-ifs; who may write parameters is policy.rules.can_set_parameter
+    MANAGE_POLICY = "manage_policy"
 
 
 _READ = {Capability.VIEW_REGISTRY, Capability.EXPORT}
+_PERSONAL = {Capability.EDIT_REGISTRY, Capability.REVEAL_PERSONAL_DATA, Capability.MANAGE_STAFF_RELATIVES}
+_CASEWORK = {Capability.ASSESS}
+# Standards are set by the region, the leagues/cities and the counties (policy-rules.md §5); the
+# township only applies them.
+_STANDARD_SETTERS = {Capability.ASSESS, Capability.MANAGE_POLICY}
 
 # Who needs unmasked personal data: the township caseworker (intake, bank details for payment),
 # the county approver (verification, payroll). Everyone else sees masked values.
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     "village_assistant": frozenset({Capability.VIEW_REGISTRY}),
-    "township_caseworker": frozenset(
-        _READ | {Capability.EDIT_REGISTRY, Capability.REVEAL_PERSONAL_DATA, Capability.MANAGE_STAFF_RELATIVES}
-    ),
-    "township_reviewer": frozenset(_READ | {Capability.MANAGE_STAFF_RELATIVES}),
-    "county_approver": frozenset(
-        _READ | {Capability.EDIT_REGISTRY, Capability.REVEAL_PERSONAL_DATA, Capability.MANAGE_STAFF_RELATIVES}
-    ),
-    "prefecture_supervisor": frozenset(_READ),
-    "region_supervisor": frozenset(_READ),
+    "township_caseworker": frozenset(_READ | _CASEWORK | _PERSONAL),
+    "township_reviewer": frozenset(_READ | _CASEWORK | {Capability.MANAGE_STAFF_RELATIVES}),
+    "county_approver": frozenset(_READ | _STANDARD_SETTERS | _PERSONAL),
+    "prefecture_supervisor": frozenset(_READ | _STANDARD_SETTERS),
+    "region_supervisor": frozenset(_READ | _STANDARD_SETTERS),
     "auditor": frozenset(_READ | {Capability.VIEW_AUDIT}),
     "system_admin": frozenset({Capability.VIEW_REGISTRY, Capability.MANAGE_USERS, Capability.VIEW_AUDIT}),
 }

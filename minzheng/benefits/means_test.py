@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from minzheng.benefits.errors import IncomeTreatmentMissing
+from minzheng.benefits.errors import HouseholdInconsistent, IncomeTreatmentMissing
 from minzheng.benefits.facts import HouseholdFacts, IncomeFact, MemberFacts
 from minzheng.benefits.params import Params, fraction_to_yuan, lookup
 from minzheng.benefits.people import ADULT_AGE, age, is_dead
@@ -110,6 +110,10 @@ def counted_members(facts: HouseholdFacts, log: list[Reason]) -> tuple[MemberFac
                     code, cited, f"成员“{member.key}”{message}", value=False, inputs={"person": member.key}
                 )
             )
+    if not counted:
+        raise HouseholdInconsistent(
+            "家庭没有计入的共同生活家庭成员（成员均已死亡或依规不计入），不能计算人均收入", field="members"
+        )
     log.append(
         reason(
             "household.members_counted",

@@ -17,6 +17,8 @@ urlpatterns = [
     path("registry/", include("minzheng.registry.urls")),
     path("jobs/", include("minzheng.common.urls")),
     path("audit/", include("minzheng.audit.urls")),
+    path("benefits/", include("minzheng.benefits.urls")),
+    path("policy/", include("minzheng.policy.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

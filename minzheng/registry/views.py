@@ -297,6 +297,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "events": selectors.household_events(actor=actor, household=household),
         "history": selectors.household_field_history(actor=actor, household=household),
         "can_edit": actor.can(Capability.EDIT_REGISTRY),
+        "can_assess": actor.can(Capability.ASSESS),
     }
     return render(request, "registry/household_detail.html", context)
 

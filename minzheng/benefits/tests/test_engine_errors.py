@@ -114,3 +114,17 @@ def test_result_is_json_ready():
         "2023-01-01",
         "reported",
     )
+
+
+def test_a_household_whose_only_member_died_is_refused_not_divided_by_zero():
+    """《最低生活保障审核确认办法》第 7 条: the dead are not counted; with nobody left there is no per-capita
+    income to compute, so the engine refuses with the field named instead of dividing by zero."""
+    from minzheng.benefits.engine import assess
+    from minzheng.benefits.errors import HouseholdInconsistent
+    from minzheng.benefits.tests.builders import AS_OF, D, builtin, household, person
+
+    facts = household(person("a", death_date=D(2023, 1, 1)), as_of=AS_OF)
+    with pytest.raises(HouseholdInconsistent) as caught:
+        assess("dibao", facts, builtin())
+    assert caught.value.field == "members"
+    assert "没有计入的共同生活家庭成员" in caught.value.message

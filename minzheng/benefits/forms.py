@@ -1,0 +1,80 @@
+"""Forms of the benefit pages."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from minzheng.benefits.whatif import LEVEL_DIGITS, WHATIF_KEYS, ProposedChange
+from minzheng.divisions.rules import Level
+from minzheng.policy.rules import PARAMETER_KEYS, URBAN_RURAL_LABELS, Kind
+
+LEVEL_LABELS = {
+    Level.REGION: _("自治区"),
+    Level.PREFECTURE: _("盟市"),
+    Level.COUNTY: _("旗县区"),
+    Level.TOWNSHIP: _("苏木乡镇（街道）"),
+    Level.VILLAGE: _("嘎查村（社区）"),
+}
+
+
+class WhatIfForm(forms.Form):
+    key = forms.ChoiceField(
+        label=_("调整的参数"), choices=[(k, f"{PARAMETER_KEYS[k].label}（{k}）") for k in WHATIF_KEYS]
+    )
+    division_code = forms.ChoiceField(label=_("适用区划"))
+    urban_rural = forms.ChoiceField(label=_("城乡"), choices=list(URBAN_RURAL_LABELS.items()), required=False)
+    valid_from = forms.DateField(label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    percent = forms.DecimalField(
+        label=_("调整比例（%）"), required=False, max_digits=6, decimal_places=2, min_value=Decimal(-90),
+        max_value=Decimal(500), help_text=_("例如 5 表示提高 5%；与“新取值”二选一"),
+    )  # fmt: skip
+    value = forms.CharField(
+        label=_("新取值"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("金额、倍数填数字；规则类参数填 JSON"),
+    )  # fmt: skip
+    level = forms.TypedChoiceField(label=_("汇总到"), coerce=int, required=False, empty_value=None)
+
+    def __init__(
+        self, *args: Any, divisions: list[tuple[str, str]], levels: list[int], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        division_field = self.fields["division_code"]
+        level_field = self.fields["level"]
+        assert isinstance(division_field, forms.ChoiceField)
+        assert isinstance(level_field, forms.ChoiceField)
+        division_field.choices = divisions
+        level_field.choices = [("", _("默认（下一级）"))] + [
+            (lv, LEVEL_LABELS[Level(lv)]) for lv in levels if lv in LEVEL_DIGITS
+        ]
+        if not self.is_bound:
+            self.initial.setdefault("valid_from", timezone.localdate().replace(month=1, day=1))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("percent") is None and not (data.get("value") or "").strip():
+            self.add_error("value", _("请填写新取值或调整比例"))
+        if data.get("percent") is not None and (data.get("value") or "").strip():
+            self.add_error("percent", _("调整比例与新取值只能填一个"))
+        return data
+
+    def change(self) -> ProposedChange:
+        data = self.cleaned_data
+        raw: Any = (data.get("value") or "").strip() or None
+        if raw is not None and PARAMETER_KEYS[data["key"]].kind in (Kind.JSON, Kind.INTEGER):
+            with contextlib.suppress(ValueError):  # left as text: the parameter validation names it
+                raw = json.loads(raw)
+        return ProposedChange(
+            key=data["key"],
+            division_code=data["division_code"],
+            urban_rural=data.get("urban_rural") or "",
+            valid_from=data["valid_from"],
+            value=raw,
+            percent=data.get("percent"),
+        )
