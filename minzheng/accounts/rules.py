@@ -13,6 +13,7 @@ class Capability(StrEnum):
     VIEW_AUDIT = "view_audit"
     MANAGE_USERS = "manage_users"
     MANAGE_STAFF_RELATIVES = "manage_staff_relatives"
+    ACCEPT_APPLICATIONS = "accept_applications"  # register applications (window, entrusted, proactive)
     ASSESS = "assess"  # run the benefit engine on a household and read its explanation
     # run standard-setting what-ifs; who may write parameters is policy.rules.can_set_parameter
     MANAGE_POLICY = "manage_policy"
@@ -21,6 +22,7 @@ class Capability(StrEnum):
 _READ = {Capability.VIEW_REGISTRY, Capability.EXPORT}
 _PERSONAL = {Capability.EDIT_REGISTRY, Capability.REVEAL_PERSONAL_DATA, Capability.MANAGE_STAFF_RELATIVES}
 _CASEWORK = {Capability.ASSESS}
+_INTAKE = {Capability.ACCEPT_APPLICATIONS}
 # Standards are set by the region, the leagues/cities and the counties (policy-rules.md §5); the
 # township only applies them.
 _STANDARD_SETTERS = {Capability.ASSESS, Capability.MANAGE_POLICY}
@@ -28,8 +30,8 @@ _STANDARD_SETTERS = {Capability.ASSESS, Capability.MANAGE_POLICY}
 # Who needs unmasked personal data: the township caseworker (intake, bank details for payment),
 # the county approver (verification, payroll). Everyone else sees masked values.
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
-    "village_assistant": frozenset({Capability.VIEW_REGISTRY}),
-    "township_caseworker": frozenset(_READ | _CASEWORK | _PERSONAL),
+    "village_assistant": frozenset({Capability.VIEW_REGISTRY, Capability.ACCEPT_APPLICATIONS}),
+    "township_caseworker": frozenset(_READ | _CASEWORK | _INTAKE | _PERSONAL),
     "township_reviewer": frozenset(_READ | _CASEWORK | {Capability.MANAGE_STAFF_RELATIVES}),
     "county_approver": frozenset(_READ | _STANDARD_SETTERS | _PERSONAL),
     "prefecture_supervisor": frozenset(_READ | _STANDARD_SETTERS),

@@ -19,6 +19,7 @@ urlpatterns = [
     path("audit/", include("minzheng.audit.urls")),
     path("benefits/", include("minzheng.benefits.urls")),
     path("policy/", include("minzheng.policy.urls")),
+    path("applications/", include("minzheng.applications.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "minzheng.registry",
     "minzheng.policy",
     "minzheng.benefits",
+    "minzheng.applications",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,659 @@
+"""Writes of the application workflow (issue 4): intake, one generic transition service driven by the
+tables of ``rules``, the records steps require, extensions and the daily deadline scan.
+
+Every transition locks the application row (``select_for_update``), re-reads the step and refuses when
+it is no longer the transition's source, so two approvers clicking at once produce exactly one decision
+and a clear message for the other; the whole change (step, deadlines, decision, timeline, audit) is one
+transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from minzheng.accounts.models import User
+from minzheng.accounts.rules import Capability
+from minzheng.applications import rules
+from minzheng.applications.errors import (
+    ApplicationInvalid,
+    DuplicateApplication,
+    StepRequirementMissing,
+    TransitionNotAllowed,
+)
+from minzheng.applications.models import (
+    OPEN,
+    Application,
+    ApplicationEvent,
+    DeadlineStatus,
+    HomeVisit,
+    Objection,
+    VerificationResult,
+)
+from minzheng.applications.rules import Channel, Requirement, Step, Transition, Workflow
+from minzheng.audit.services import event_record
+from minzheng.benefits.engine import assess
+from minzheng.benefits.facts import TemporaryRequest
+from minzheng.benefits.providers import SelectorParams
+from minzheng.benefits.reasons import result_as_dict
+from minzheng.benefits.selectors import household_facts_many
+from minzheng.common.errors import NotFound, PermissionDenied
+from minzheng.common.selectors import working_calendar
+from minzheng.common.workdays import DueDate, Period, due_date
+from minzheng.divisions.models import Division
+from minzheng.divisions.rules import Level
+from minzheng.registry.models import Household, Membership, Person, StaffRelative
+
+DUE_SOON_DAYS = 3  # calendar days before a step's time limit when it is flagged 即将到期
+MIN_INVESTIGATORS = 2  # 审核确认办法第 16 条
+SPOT_CHECK_SHARE = Decimal("0.3")  # 特困人员认定办法第 16 条
+RECORDED_FIELDS = ("reason", "opinion", "amount", "missing_materials")
+TEMPORARY_WORKFLOWS = frozenset(
+    {Workflow.TEMPORARY_EMERGENCY, Workflow.TEMPORARY_SMALL_FAST, Workflow.TEMPORARY_EXPENDITURE}
+)
+
+
+@dataclass(frozen=True)
+class ApplicationData:
+    """Intake input. ``subject_id`` is the person a person programme is for (特困: the applicant)."""
+
+    workflow: str
+    household_id: int
+    applicant_id: int
+    channel: str
+    submitted_on: dt.date | None = None
+    subject_id: int | None = None
+    entrusted_name: str = ""
+    entrusted_relation: str = ""
+    entrustment_note: str = ""
+    source_note: str = ""
+    hardship: str = ""
+    requested_amount: Decimal | None = None
+    pledge_signed: bool = False  # 承诺 + 授权核对 signed at the window (审核确认办法第 9 条)
+    complaint: bool = False
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def _due(start: dt.date, period: Period) -> DueDate:
+    return due_date(start, period, working_calendar())
+
+
+def _workflow(value: str) -> Workflow:
+    try:
+        return Workflow(value)
+    except ValueError:
+        known = "、".join(f"{w.value}（{rules.WORKFLOW_LABELS[w]}）" for w in Workflow)
+        raise ApplicationInvalid(f"未知的救助类别“{value}”，可选：{known}", field="workflow") from None
+
+
+def _township_of(household: Household) -> Division:
+    """The accepting township: the township of the household's registration (审核确认办法第 4 条)."""
+    division = household.hukou_division
+    while division.level > Level.TOWNSHIP and division.parent is not None:
+        division = division.parent
+    return division
+
+
+def _county_of(division: Division) -> Division:
+    while division.level > Level.COUNTY and division.parent is not None:
+        division = division.parent
+    return division
+
+
+def _in_scope(actor: User, division: Division) -> bool:
+    prefix = actor.scope_prefix
+    return prefix is not None and division.code.startswith(prefix)
+
+
+def _record(application: Application, actor: User | None, kind: str, code: str, message: str, *,
+            basis: str = "", from_step: str = "", to_step: str = "", due_on: dt.date | None = None,
+            data: Mapping[str, Any] | None = None) -> ApplicationEvent:  # fmt: skip
+    return ApplicationEvent.objects.create(
+        application=application, actor=actor, kind=kind, code=code, message=message[:500], basis=basis[:200],
+        from_step=from_step, to_step=to_step, due_on=due_on, data=dict(data or {}),
+    )  # fmt: skip
+
+
+# --- intake -------------------------------------------------------------------------------------------
+
+
+def _members_on(household: Household, day: dt.date) -> set[int]:
+    active = Q(joined_on__lte=day) & (Q(left_on__isnull=True) | Q(left_on__gt=day))
+    return set(Membership.objects.filter(active, household=household).values_list("person_id", flat=True))
+
+
+def staff_relative_members(household: Household, day: dt.date) -> list[int]:
+    """Members of the household registered as near relatives of assistance staff or of a village committee
+    member (审核确认办法第 11 条; 民法典第 1045 条)."""
+    members = _members_on(household, day)
+    registered = StaffRelative.objects.filter(
+        Q(revoked_on__isnull=True) | Q(revoked_on__gt=day), relative_id__in=members, registered_on__lte=day
+    )
+    return sorted(set(registered.values_list("relative_id", flat=True)))
+
+
+def _intake_check(
+    actor: User, data: ApplicationData, workflow: Workflow
+) -> tuple[Household, Person, Person | None]:
+    household = (
+        Household.objects.visible_to(actor)
+        .select_related("hukou_division")
+        .filter(pk=data.household_id)
+        .first()
+    )
+    if household is None:
+        raise NotFound("家庭不存在或不在您的管辖范围内", field="household_id")
+    day = data.submitted_on or _today()
+    members = _members_on(household, day)
+    applicant = Person.objects.filter(pk=data.applicant_id).first()
+    if applicant is None or applicant.pk not in members:
+        raise ApplicationInvalid("申请人须为该家庭的共同生活成员", field="applicant_id")
+    subject = None
+    if workflow in rules.PERSON_WORKFLOWS:
+        subject = applicant if data.subject_id in (None, applicant.pk) else None
+        if subject is None:
+            raise ApplicationInvalid(
+                "特困人员供养由本人申请（可委托），救助对象须为申请人本人", field="subject_id"
+            )
+    if data.channel not in Channel.values:
+        raise ApplicationInvalid(f"申请渠道“{data.channel}”无效", field="channel")
+    if data.channel == Channel.ENTRUSTED and not (
+        data.entrusted_name.strip() and data.entrusted_relation.strip()
+    ):
+        raise ApplicationInvalid(
+            "委托申请须登记受托人姓名和身份（审核确认办法第 6 条）", field="entrusted_name"
+        )
+    if data.channel == Channel.PROACTIVE and not data.source_note.strip():
+        raise ApplicationInvalid("主动发现须注明线索来源（预警、走访等）", field="source_note")
+    if workflow in TEMPORARY_WORKFLOWS and not data.hardship.strip():
+        raise ApplicationInvalid("请说明遭遇的困难情形", field="hardship")
+    return household, applicant, subject
+
+
+@transaction.atomic
+def application_create(*, actor: User, data: ApplicationData) -> Application:
+    """Register an application in any channel (窗口、网上、委托、主动发现). Flags and separately registers
+    an application where a member is a staff relative (审核确认办法第 11 条). A second open application of
+    the household (of the person, for 特困) for the same programme is refused."""
+    if not actor.can(Capability.ACCEPT_APPLICATIONS):
+        raise PermissionDenied("您的角色不能登记救助申请")
+    workflow = _workflow(data.workflow)
+    household, applicant, subject = _intake_check(actor, data, workflow)
+    programme = rules.WORKFLOW_PROGRAMME[workflow]
+    township = _township_of(household)
+    day = data.submitted_on or _today()
+    relatives = staff_relative_members(household, day)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            application = Application.objects.create(
+                workflow=workflow.value, programme=programme, household=household, applicant=applicant,
+                subject=subject, division=township, channel=data.channel, entrusted_name=data.entrusted_name,
+                entrusted_relation=data.entrusted_relation, entrustment_note=data.entrustment_note,
+                source_note=data.source_note, submitted_on=day, staff_relative=bool(relatives),
+                complaint=data.complaint, hardship=data.hardship, requested_amount=data.requested_amount,
+                assistance_type=_assistance_type(workflow),
+                pledge_signed_at=now if data.pledge_signed else None,
+                pledge_recorded_by=actor if data.pledge_signed else None, created_by=actor,
+            )  # fmt: skip
+    except IntegrityError:
+        raise DuplicateApplication(
+            f"该{'人员' if subject else '家庭'}已有办理中的“{rules.WORKFLOW_LABELS[workflow]}”申请，"
+            "不能重复申请",
+            field="household_id",
+        ) from None
+    application.number = f"{township.code[:6]}-{day.year}-{application.pk:07d}"
+    application.save(update_fields=["number"])
+    _record(application, actor, "transition", "submit", f"{Channel(data.channel).label}：登记申请",
+            to_step=Step.SUBMITTED, data={"channel": data.channel})  # fmt: skip
+    if relatives:
+        _record(application, actor, "record", "staff_relative",
+                "家庭成员中有民政经办人员或村（居）委会成员的近亲属，单独登记备案，县级须入户核查",
+                basis="《最低生活保障审核确认办法》第11条、第20条", data={"persons": relatives})  # fmt: skip
+    event_record(actor=actor, verb="application.created", object_type="application", object_id=application.pk,
+                 division_code=township.code,
+                 summary=f"登记{rules.WORKFLOW_LABELS[workflow]}申请 {application.number}")  # fmt: skip
+    return application
+
+
+def _assistance_type(workflow: Workflow) -> str:
+    return {
+        Workflow.TEMPORARY_EMERGENCY: "emergency",
+        Workflow.TEMPORARY_SMALL_FAST: "small_fast",
+        Workflow.TEMPORARY_EXPENDITURE: "expenditure",
+    }.get(workflow, "")
+
+
+# --- transitions --------------------------------------------------------------------------------------
+
+
+def _locked(application_id: int, actor: User) -> Application:
+    application = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("division", "household")
+        .filter(pk=application_id)
+        .first()
+    )
+    if application is None or not Application.objects.visible_to(actor).filter(pk=application_id).exists():
+        raise NotFound("申请不存在或不在您的管辖范围内", field="application")
+    return application
+
+
+def _delegated(application: Application) -> bool:
+    return _county_of(application.division).confirmation_delegated
+
+
+def _allowed(actor: User, application: Application, transition: Transition) -> None:
+    if not rules.role_may(transition, actor.role, delegated=_delegated(application)):
+        if transition.level == rules.Level.CONFIRMING and actor.role == "township_reviewer":
+            raise PermissionDenied("本旗县未将审核确认权限下放乡镇（街道），须由县级民政部门审核确认")
+        raise PermissionDenied(f"您的角色不能办理“{transition.label}”")
+    if not _in_scope(actor, application.division):
+        raise PermissionDenied("该申请不在您的管辖范围内")
+
+
+def _text(data: Mapping[str, Any], key: str) -> str:
+    return str(data.get(key) or "").strip()
+
+
+def _requirements(
+    application: Application, transition: Transition, data: Mapping[str, Any], today: dt.date
+) -> None:
+    """Each requirement of the transition, checked on the stored records and the submitted data."""
+    checks: dict[Requirement, Callable[[], str | None]] = {
+        Requirement.PLEDGE: lambda: None if application.pledge_signed_at or data.get("pledge_signed") else
+            "申请人尚未签署承诺书和家庭经济状况核对授权书（审核确认办法第 9 条）",
+        Requirement.MATERIALS_LISTED: lambda: None if _items(data.get("missing_materials")) else
+            "请一次性列明需要补齐的全部材料（审核确认办法第 10 条）",
+        Requirement.HOME_VISIT: lambda: None if application.home_visits.filter(by_county=False).exists() else
+            "尚无入户调查记录（至少 2 名调查人员，审核确认办法第 16 条）",
+        Requirement.VERIFICATION: lambda: None if application.verifications.exists() else
+            "尚未录入信息核对结果（审核确认办法第 17 条）",
+        Requirement.OPINION: lambda: None if _text(data, "opinion") or application.opinion else
+            "请填写初审意见",
+        Requirement.NOTICE_ENDED: lambda: _notice_over(application, today),
+        Requirement.OBJECTION: lambda: None if application.objections.exists() else "公示期内没有登记异议",
+        Requirement.COUNTY_VISIT_IF_FLAGGED: lambda: _county_visit(application),
+        Requirement.REASON: lambda: None if _text(data, "reason") else "请填写理由",
+        Requirement.SELF_CARE: lambda: None if (application.subject and application.subject.self_care) else
+            "尚未评估生活自理能力（特困人员认定办法第 20—23 条）",
+        Requirement.AMOUNT: lambda: None if _amount(data) is not None else "请填写救助金额",
+        Requirement.SPOT_CHECK_DRAWN: lambda: None if application.spot_checked is not None else
+            "县级尚未抽取本批次抽查样本（特困人员认定办法第 16 条，不少于 30%）",
+    }  # fmt: skip
+    for requirement in transition.requires:
+        problem = checks[requirement]()
+        if problem:
+            raise StepRequirementMissing(problem, field=requirement.value)
+
+
+def _items(raw: Any) -> list[str]:
+    if isinstance(raw, str):
+        raw = raw.splitlines()
+    return [str(item).strip() for item in raw or [] if str(item).strip()]
+
+
+def _amount(data: Mapping[str, Any]) -> Decimal | None:
+    try:
+        value = Decimal(str(data.get("amount"))) if data.get("amount") not in (None, "") else None
+    except InvalidOperation:
+        raise StepRequirementMissing("救助金额不是有效数字", field="amount") from None
+    if value is not None and (value <= 0 or value != value.quantize(Decimal("0.01"))):
+        raise StepRequirementMissing("救助金额须为正数，最多两位小数", field="amount")
+    return value
+
+
+def _notice_over(application: Application, today: dt.date) -> str | None:
+    if application.notice_ends_on is None or today <= application.notice_ends_on:
+        return f"公示期至 {application.notice_ends_on} 止，期满后才能报送（审核确认办法第 19 条）"
+    if application.objections.filter(resolution="").exists():
+        return "公示期内有未处理的异议，须重新调查或组织民主评议"
+    return None
+
+
+def _county_visit(application: Application) -> str | None:
+    if (application.staff_relative or application.complaint) and not application.home_visits.filter(
+        by_county=True
+    ).exists():
+        return "近亲属备案或有投诉举报的申请，县级民政部门须入户核查后才能确认（审核确认办法第 20 条）"
+    return None
+
+
+@transaction.atomic
+def application_transition(
+    *, actor: User, application_id: int, code: str, expected_step: str | None = None,
+    data: Mapping[str, Any] | None = None,
+) -> Application:  # fmt: skip
+    """Take transition ``code`` of the application's workflow. ``expected_step`` is the step the user
+    saw: if another user moved the application meanwhile, the request is refused instead of acting on a
+    step the user did not see. Raises ``TransitionNotAllowed``, ``PermissionDenied``,
+    ``StepRequirementMissing`` and the engine's errors on approval; nothing is written then."""
+    data = dict(data or {})
+    application = _locked(application_id, actor)
+    workflow = Workflow(application.workflow)
+    current = Step(application.step)
+    transition = rules.transition_for(workflow, current, code)
+    if transition is None or (expected_step and expected_step != current):
+        known = next((t for t in rules.transitions(workflow) if t.code == code), None)
+        label = known.label if known else code
+        raise TransitionNotAllowed(
+            f"申请 {application.number} 当前处于“{current.label}”环节，不能办理“{label}”"
+            "（可能已由他人办理，请刷新）",
+            field="step",
+        )
+    _allowed(actor, application, transition)
+    today = _today()
+    _requirements(application, transition, data, today)
+    EFFECTS.get(code, _no_effect)(application, actor, transition, data, today)
+    previous = application.step
+    application.step = transition.target
+    application.step_entered_at = timezone.now()
+    if transition.due is None:
+        application.step_due_on, application.step_due_provisional = None, False
+    elif not isinstance(transition.due, rules.Keep):
+        due = _due(today, transition.due)
+        application.step_due_on, application.step_due_provisional = due.due_on, due.provisional
+    application.deadline_status = DeadlineStatus.ON_TIME
+    application.save()
+    _record(application, actor, "transition", code, _message(transition, data), basis=transition.basis,
+            from_step=previous, to_step=transition.target, due_on=application.step_due_on,
+            data={k: v for k, v in data.items() if k in RECORDED_FIELDS})  # fmt: skip
+    event_record(actor=actor, verb=f"application.{code}", object_type="application", object_id=application.pk,
+                 division_code=application.division.code,
+                 summary=f"{application.number}：{transition.label}")  # fmt: skip
+    return application
+
+
+def _message(transition: Transition, data: Mapping[str, Any]) -> str:
+    detail = _text(data, "reason") or _text(data, "opinion") or _text(data, "comment")
+    return f"{transition.label}：{detail}" if detail else transition.label
+
+
+def _no_effect(*_: Any) -> None:
+    return None
+
+
+def _accept(
+    application: Application, actor: User, transition: Transition, data: Mapping[str, Any], today: dt.date
+) -> None:
+    if application.pledge_signed_at is None:
+        application.pledge_signed_at, application.pledge_recorded_by = timezone.now(), actor
+    application.accepted_on = today
+    application.missing_materials = []
+    workflow = Workflow(application.workflow)
+    limits = rules.OVERALL_LIMIT_DELEGATED if _delegated(application) else rules.OVERALL_LIMIT
+    if workflow in limits:
+        overall = _due(today, limits[workflow])
+        application.overall_due_on, application.overall_due_provisional = overall.due_on, overall.provisional
+
+
+def _request_materials(
+    application: Application, actor: User, transition: Transition, data: Mapping[str, Any], today: dt.date
+) -> None:
+    application.missing_materials = _items(data.get("missing_materials"))
+
+
+def _publish_notice(
+    application: Application, actor: User, transition: Transition, data: Mapping[str, Any], today: dt.date
+) -> None:
+    if _text(data, "opinion"):
+        application.opinion = _text(data, "opinion")
+    application.notice_starts_on = today + dt.timedelta(
+        days=1
+    )  # 民法典第 201 条: the day itself is not counted
+    application.notice_ends_on = today + dt.timedelta(days=7)
+
+
+def _reinvestigate(
+    application: Application, actor: User, transition: Transition, data: Mapping[str, Any], today: dt.date
+) -> None:
+    application.objections.filter(resolution="").update(resolution=_text(data, "reason") or "重新调查")
+
+
+def _appraise(
+    application: Application, actor: User, transition: Transition, data: Mapping[str, Any], today: dt.date
+) -> None:
+    if _text(data, "opinion"):
+        application.opinion = _text(data, "opinion")
+    application.objections.filter(resolution="").update(resolution=_text(data, "opinion") or "民主评议")
+
+
+def _engine_result(application: Application, day: dt.date, data: Mapping[str, Any]) -> Any:
+    facts = household_facts_many([application.household_id], day)[application.household_id]
+    programme = application.programme
+    person = str(application.subject_id) if application.subject_id else None
+    if programme == "temporary_assistance":
+        request = TemporaryRequest(
+            application.assistance_type, application.hardship or "临时困难", _amount(data)
+        )
+        return assess(programme, facts, SelectorParams(), temporary_request=request)
+    return assess(programme, facts, SelectorParams(), person_key=person)
+
+
+def _approve(
+    application: Application, actor: User, transition: Transition, data: Mapping[str, Any], today: dt.date
+) -> None:
+    """The amount comes from the benefit engine on the decision day; 低保 and 特困 are paid from the next
+    month (审核确认办法第 21 条; 特困人员认定办法第 17 条). Temporary assistance needs an amount within the
+    tier and the approval level's ceiling (社会救助暂行办法第 48 条)."""
+    result = _engine_result(application, today, data)
+    if not result.eligible:
+        failing = next((r.message_zh for r in reversed(result.reasons) if r.value is False), "")
+        raise StepRequirementMissing(
+            f"按{today}的测算不符合条件，不能批准：{failing}；请核实或不予批准", field="assessment"
+        )
+    if application.programme == "temporary_assistance":
+        _temporary_amount(application, actor, result, data)
+    else:
+        application.monthly_amount = result.monthly_amount
+        application.starts_month = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    application.level = result.level
+    application.assessment = result_as_dict(result)
+    application.decided_on, application.decided_by = today, actor
+    application.decision_reason = _text(data, "reason")
+
+
+def _temporary_amount(application: Application, actor: User, result: Any, data: Mapping[str, Any]) -> None:
+    amount = _amount(data)
+    assert amount is not None  # Requirement.AMOUNT
+    if amount > result.one_off_amount:
+        raise StepRequirementMissing(
+            f"救助金额 {amount} 元超过本档上限 {result.one_off_amount} 元", field="amount"
+        )
+    if result.approval_level == "county" and actor.role != "county_approver":
+        raise PermissionDenied(f"{amount} 元超过乡镇（街道）审批额度，须报县级民政部门审批", field="amount")
+    application.one_off_amount = amount
+
+
+def _decided(application: Application, actor: User, data: Mapping[str, Any], today: dt.date) -> None:
+    application.decided_on, application.decided_by = today, actor
+    application.decision_reason = _text(data, "reason") or application.decision_reason
+
+
+def _reject(
+    application: Application, actor: User, transition: Transition, data: Mapping[str, Any], today: dt.date
+) -> None:
+    application.decided_on, application.decided_by = today, actor
+    application.decision_reason = _text(data, "reason")
+    if transition.due is not None and not isinstance(transition.due, rules.Keep):
+        application.notice_due_on = _due(today, transition.due).due_on
+
+
+EFFECTS: dict[str, Callable[[Application, User, Transition, Mapping[str, Any], dt.date], None]] = {
+    "accept": _accept,
+    "request_materials": _request_materials,
+    "publish_notice": _publish_notice,
+    "reinvestigate": _reinvestigate,
+    "hold_appraisal": _appraise,
+    "submit_after_appraisal": _appraise,
+    "approve": _approve,
+    "complete_paperwork": lambda application, actor, transition, data, today: _decided(
+        application, actor, data, today
+    ),
+    "pay_aid_first": _approve,
+    "reject": _reject,
+    "withdraw": _reject,
+    "terminate": _reject,
+}
+
+
+# --- records of the steps -----------------------------------------------------------------------------
+
+
+def _open_for_record(actor: User, application_id: int, steps: set[Step], what: str) -> Application:
+    application = _locked(application_id, actor)
+    if application.step not in steps:
+        raise TransitionNotAllowed(f"当前环节“{Step(application.step).label}”不能录入{what}", field="step")
+    if not _in_scope(actor, application.division) and not _in_scope(actor, _county_of(application.division)):
+        raise PermissionDenied("该申请不在您的管辖范围内")
+    return application
+
+
+@transaction.atomic
+def home_visit_record(*, actor: User, application_id: int, visited_on: dt.date, investigators: list[str],
+                      members_present: str, findings: str, housing: str = "") -> HomeVisit:  # fmt: skip
+    """入户调查记录 (审核确认办法第 16 条: ≥ 2 investigators, signed by them and the family members present).
+    A county approver's visit during review is the county home visit of 第 20 条."""
+    by_county = actor.role == "county_approver"
+    steps = {Step.COUNTY_REVIEW} if by_county else {Step.INVESTIGATING}
+    application = _open_for_record(actor, application_id, steps, "入户调查")
+    names = [n.strip() for n in investigators if n.strip()]
+    if len(set(names)) < MIN_INVESTIGATORS:
+        raise ApplicationInvalid("入户调查须至少 2 名调查人员（审核确认办法第 16 条）", field="investigators")
+    if not findings.strip() or not members_present.strip():
+        raise ApplicationInvalid("请填写在场家庭成员和调查结论", field="findings")
+    if visited_on > _today():
+        raise ApplicationInvalid("调查日期不能晚于今天", field="visited_on")
+    visit = HomeVisit.objects.create(application=application, visited_on=visited_on, investigators=names,
+                                     by_county=by_county, members_present=members_present, housing=housing,
+                                     findings=findings, recorded_by=actor)  # fmt: skip
+    _record(application, actor, "record", "home_visit", f"{'县级' if by_county else ''}入户调查：{findings}",
+            basis="《最低生活保障审核确认办法》第16条" + ("、第20条" if by_county else ""),
+            data={"investigators": names, "visited_on": visited_on.isoformat()})  # fmt: skip
+    return visit
+
+
+@transaction.atomic
+def verification_record(*, actor: User, application_id: int, source: str, outcome: str, detail: str = "",
+                        amount: Decimal | None = None) -> VerificationResult:  # fmt: skip
+    """One data source's result of 家庭经济状况核对 (county civil affairs, 审核确认办法第 17 条)."""
+    if actor.role != "county_approver":
+        raise PermissionDenied("信息核对由县级民政部门办理")
+    application = _open_for_record(actor, application_id, {Step.VERIFYING}, "核对结果")
+    result = VerificationResult.objects.create(application=application, source=source, outcome=outcome,
+                                               detail=detail, amount=amount, recorded_by=actor)  # fmt: skip
+    _record(application, actor, "record", "verification",
+            f"信息核对：{result.get_source_display()}，{result.get_outcome_display()}"
+            f"{('，' + detail) if detail else ''}",
+            basis="《最低生活保障审核确认办法》第17条")  # fmt: skip
+    return result
+
+
+@transaction.atomic
+def objection_record(*, actor: User, application_id: int, received_on: dt.date, content: str) -> Objection:
+    """An objection to the public notice (审核确认办法第 19 条); extends the overall limit to 45 working days
+    (2022 notice §四(一))."""
+    application = _open_for_record(actor, application_id, {Step.PUBLIC_NOTICE}, "公示异议")
+    if not content.strip():
+        raise ApplicationInvalid("请填写异议内容", field="content")
+    objection = Objection.objects.create(application=application, received_on=received_on, content=content,
+                                         recorded_by=actor)  # fmt: skip
+    _record(
+        application,
+        actor,
+        "record",
+        "objection",
+        f"公示异议：{content}",
+        basis="《最低生活保障审核确认办法》第19条",
+    )
+    _extend(application, actor, "objection")
+    return objection
+
+
+def _extend(application: Application, actor: User, reason: str) -> None:
+    if application.accepted_on is None or Workflow(application.workflow) not in rules.OVERALL_LIMIT:
+        return
+    due = _due(application.accepted_on, rules.OVERALL_LIMIT_EXTENDED)
+    if application.overall_due_on == due.due_on:
+        return
+    application.overall_due_on, application.overall_due_provisional = due.due_on, due.provisional
+    application.extension_reason = reason
+    application.save(
+        update_fields=["overall_due_on", "overall_due_provisional", "extension_reason", "updated_at"]
+    )
+    _record(application, actor, "deadline", "extend",
+            f"办理时限延长至 {due.due_on}（{rules.EXTENSION_REASONS[reason]}）",
+            basis=f"{rules.NOTICE_2022}§四(一)", due_on=due.due_on)  # fmt: skip
+
+
+@transaction.atomic
+def application_extend(*, actor: User, application_id: int, reason: str) -> Application:
+    """Extend the overall limit to 45 working days for one of the listed special cases."""
+    if reason not in rules.EXTENSION_REASONS:
+        raise ApplicationInvalid(
+            "延长理由须为：" + "、".join(rules.EXTENSION_REASONS.values()), field="reason"
+        )
+    application = _open_for_record(actor, application_id, set(rules.OPEN_STEPS), "延长时限")
+    _extend(application, actor, reason)
+    return application
+
+
+@transaction.atomic
+def spot_check_draw(*, actor: User, county: Division, seed: int | None = None) -> list[int]:
+    """Draw the county's random sample of 特困 applications in review, at least 30 % (特困人员认定办法第
+    16 条); every application in review is marked checked or not, and the drawn ones need the county's
+    home visit before approval. Returns the drawn ids."""
+    import math
+    import random
+
+    if actor.role != "county_approver" or not _in_scope(actor, county):
+        raise PermissionDenied("抽查由本县级民政部门办理")
+    pending = list(Application.objects.select_for_update().filter(
+        OPEN, workflow=Workflow.EXTREME_POVERTY, step=Step.COUNTY_REVIEW, spot_checked__isnull=True,
+        division__code__startswith=county.short_code,
+    ).order_by("pk"))  # fmt: skip
+    count = math.ceil(len(pending) * SPOT_CHECK_SHARE)
+    drawn = {a.pk for a in random.Random(seed).sample(pending, count)}  # noqa: S311 - a sample, not a secret
+    for application in pending:
+        application.spot_checked = application.pk in drawn
+        application.complaint = (
+            application.complaint or application.spot_checked
+        )  # the county visit is required
+        application.save(update_fields=["spot_checked", "complaint", "updated_at"])
+        _record(application, actor, "record", "spot_check",
+                "县级抽查：抽中，须入户核查" if application.spot_checked else "县级抽查：未抽中",
+                basis="《特困人员认定办法》第16条")  # fmt: skip
+    return sorted(drawn)
+
+
+# --- deadlines ----------------------------------------------------------------------------------------
+
+
+def deadlines_refresh(today: dt.date | None = None) -> dict[str, int]:
+    """The daily scan: mark open applications whose step limit has passed (已超期) or falls within
+    ``DUE_SOON_DAYS`` (即将到期), set-based — three UPDATE statements whatever the number of applications."""
+    today = today or _today()
+    soon = today + dt.timedelta(days=DUE_SOON_DAYS)
+    open_with_due = Application.objects.filter(OPEN, step_due_on__isnull=False)
+    overdue = open_with_due.filter(step_due_on__lt=today).exclude(deadline_status=DeadlineStatus.OVERDUE)
+    due_soon = open_with_due.filter(step_due_on__gte=today, step_due_on__lte=soon).exclude(
+        deadline_status=DeadlineStatus.DUE_SOON
+    )
+    on_time = Application.objects.filter(
+        Q(step_due_on__isnull=True) | Q(step_due_on__gt=soon) | ~OPEN
+    ).exclude(deadline_status=DeadlineStatus.ON_TIME)
+    return {
+        "overdue": overdue.update(deadline_status=DeadlineStatus.OVERDUE),
+        "due_soon": due_soon.update(deadline_status=DeadlineStatus.DUE_SOON),
+        "on_time": on_time.update(deadline_status=DeadlineStatus.ON_TIME),
+    }
