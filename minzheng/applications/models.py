@@ -19,7 +19,7 @@ from minzheng.divisions.models import Division
 from minzheng.registry.models import Household, Person
 
 WORKFLOW_CHOICES = [(w.value, w.value) for w in Workflow]
-OPEN = ~Q(step__in=[s.value for s in FINAL_STEPS])
+OPEN = ~Q(step__in=sorted(s.value for s in FINAL_STEPS))  # sorted: a stable migration
 
 
 class DeadlineStatus(models.TextChoices):
