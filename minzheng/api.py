@@ -15,6 +15,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from minzheng.accounts.api_auth import ApiTokenAuth, StaffSessionAuth
+from minzheng.applications.api import router as applications_router
 from minzheng.benefits.api import router as benefits_router
 from minzheng.common.errors import DomainError
 from minzheng.registry.api import router as registry_router
@@ -28,6 +29,7 @@ api = NinjaAPI(
 )
 api.add_router("/", registry_router)
 api.add_router("/", benefits_router)
+api.add_router("/", applications_router)
 
 _SOURCES = frozenset({"body", "query", "path", "header", "cookie", "form", "file"})
 _PARAMETER_NAMES = frozenset({"payload", "filters"})  # the names our endpoints give their schemas

@@ -20,7 +20,7 @@ NAVIGATION: list[tuple[Promise, str | None, Capability | None]] = [
     (_("近亲属备案"), "registry:staff_relative_list", Capability.MANAGE_STAFF_RELATIVES),
     (_("政策参数"), "policy:parameter_list", Capability.VIEW_REGISTRY),
     (_("标准测算"), "benefits:whatif", Capability.MANAGE_POLICY),
-    (_("救助申请"), None, None),
+    (_("救助申请"), "applications:list", Capability.VIEW_REGISTRY),
     (_("在保对象"), None, None),
     (_("资金发放"), None, None),
     (_("动态监测预警"), None, None),

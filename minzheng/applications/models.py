@@ -158,6 +158,10 @@ class HomeVisit(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        verbose_name = "入户调查"
+        verbose_name_plural = "入户调查"
+
     def __str__(self) -> str:
         return f"入户调查 {self.visited_on}"
 
@@ -193,6 +197,10 @@ class VerificationResult(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        verbose_name = "信息核对结果"
+        verbose_name_plural = "信息核对结果"
+
     def __str__(self) -> str:
         return f"{self.get_source_display()}：{self.get_outcome_display()}"
 
@@ -206,6 +214,10 @@ class Objection(models.Model):
     resolution = models.TextField("处理结果", blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "公示异议"
+        verbose_name_plural = "公示异议"
 
     def __str__(self) -> str:
         return f"异议 {self.received_on}"

@@ -96,6 +96,7 @@ TOWNSHIP: Final = frozenset({"township_caseworker", "township_reviewer"})
 TOWNSHIP_LEAD: Final = frozenset({"township_reviewer"})
 COUNTY: Final = frozenset({"county_approver"})
 CONFIRMERS: Final = frozenset({"county_approver", "township_reviewer"})  # township only when delegated
+TEMPORARY_APPROVERS: Final = frozenset({"county_approver", "township_reviewer"})  # 暂行办法第 48 条
 
 
 @dataclass(frozen=True)
@@ -197,10 +198,12 @@ TEMPORARY_EXPENDITURE: Final = (
        f"{TEMPORARY_2018}§二(二)", CalendarDays(7), R.OPINION),
     _t("close_notice", "公示无异议，报送审批", S.PUBLIC_NOTICE, S.COUNTY_REVIEW, TOWNSHIP, T,
        f"{TEMPORARY_2018}§二(二)", None, R.NOTICE_ENDED),
-    _t("approve", "审批：批准", S.COUNTY_REVIEW, S.APPROVED, CONFIRMERS, CF,
+    # Not a 低保 confirmation: the township approves up to its ceiling whatever the county delegated; the
+    # amount decides whether the county must (services._temporary_amount).
+    _t("approve", "审批：批准", S.COUNTY_REVIEW, S.APPROVED, TEMPORARY_APPROVERS, T,
        "《社会救助暂行办法》第48条（乡镇审批额度内由乡镇审批，超出由县级审批）", None, R.AMOUNT),
-    _t("reject", "审批：不予救助", S.COUNTY_REVIEW, S.REJECTED, CONFIRMERS, CF, "《社会救助暂行办法》第48条",
-       WorkingDays(3), R.REASON),
+    _t("reject", "审批：不予救助", S.COUNTY_REVIEW, S.REJECTED, TEMPORARY_APPROVERS, T,
+       "《社会救助暂行办法》第48条", WorkingDays(3), R.REASON),
 )  # fmt: skip
 
 # Leaving: the applicant withdraws at any open step; the county ends the procedure when the household

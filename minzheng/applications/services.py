@@ -154,6 +154,8 @@ def _intake_check(
     if household is None:
         raise NotFound("家庭不存在或不在您的管辖范围内", field="household_id")
     day = data.submitted_on or _today()
+    if day > _today():
+        raise ApplicationInvalid("申请日期不能晚于今天", field="submitted_on")
     members = _members_on(household, day)
     applicant = Person.objects.filter(pk=data.applicant_id).first()
     if applicant is None or applicant.pk not in members:
@@ -322,10 +324,12 @@ def _notice_over(application: Application, today: dt.date) -> str | None:
 
 
 def _county_visit(application: Application) -> str | None:
-    if (application.staff_relative or application.complaint) and not application.home_visits.filter(
-        by_county=True
-    ).exists():
-        return "近亲属备案或有投诉举报的申请，县级民政部门须入户核查后才能确认（审核确认办法第 20 条）"
+    flagged = application.staff_relative or application.complaint or application.spot_checked
+    if flagged and not application.home_visits.filter(by_county=True).exists():
+        return (
+            "近亲属备案、有投诉举报或被县级抽查的申请，县级民政部门须入户核查后才能确认"
+            "（审核确认办法第 20 条；特困人员认定办法第 16 条）"
+        )
     return None
 
 
@@ -386,8 +390,7 @@ def _no_effect(*_: Any) -> None:
 def _accept(
     application: Application, actor: User, transition: Transition, data: Mapping[str, Any], today: dt.date
 ) -> None:
-    if application.pledge_signed_at is None:
-        application.pledge_signed_at, application.pledge_recorded_by = timezone.now(), actor
+    _pledge(application, actor, data)
     application.accepted_on = today
     application.missing_materials = []
     workflow = Workflow(application.workflow)
@@ -395,6 +398,12 @@ def _accept(
     if workflow in limits:
         overall = _due(today, limits[workflow])
         application.overall_due_on, application.overall_due_provisional = overall.due_on, overall.provisional
+
+
+def _pledge(application: Application, actor: User, data: Mapping[str, Any]) -> None:
+    """Record the pledge only when it is signed now: 急难型 aid is accepted before the paperwork."""
+    if application.pledge_signed_at is None and data.get("pledge_signed"):
+        application.pledge_signed_at, application.pledge_recorded_by = timezone.now(), actor
 
 
 def _request_materials(
@@ -480,6 +489,13 @@ def _decided(application: Application, actor: User, data: Mapping[str, Any], tod
     application.decision_reason = _text(data, "reason") or application.decision_reason
 
 
+def _complete_paperwork(
+    application: Application, actor: User, transition: Transition, data: Mapping[str, Any], today: dt.date
+) -> None:
+    _pledge(application, actor, data)
+    _decided(application, actor, data, today)
+
+
 def _reject(
     application: Application, actor: User, transition: Transition, data: Mapping[str, Any], today: dt.date
 ) -> None:
@@ -497,9 +513,7 @@ EFFECTS: dict[str, Callable[[Application, User, Transition, Mapping[str, Any], d
     "hold_appraisal": _appraise,
     "submit_after_appraisal": _appraise,
     "approve": _approve,
-    "complete_paperwork": lambda application, actor, transition, data, today: _decided(
-        application, actor, data, today
-    ),
+    "complete_paperwork": _complete_paperwork,
     "pay_aid_first": _approve,
     "reject": _reject,
     "withdraw": _reject,
@@ -510,7 +524,12 @@ EFFECTS: dict[str, Callable[[Application, User, Transition, Mapping[str, Any], d
 # --- records of the steps -----------------------------------------------------------------------------
 
 
+RECORDERS = frozenset({"township_caseworker", "township_reviewer", "county_approver"})
+
+
 def _open_for_record(actor: User, application_id: int, steps: set[Step], what: str) -> Application:
+    if actor.role not in RECORDERS:
+        raise PermissionDenied(f"您的角色不能录入{what}")
     application = _locked(application_id, actor)
     if application.step not in steps:
         raise TransitionNotAllowed(f"当前环节“{Step(application.step).label}”不能录入{what}", field="step")
@@ -625,11 +644,8 @@ def spot_check_draw(*, actor: User, county: Division, seed: int | None = None) -
     count = math.ceil(len(pending) * SPOT_CHECK_SHARE)
     drawn = {a.pk for a in random.Random(seed).sample(pending, count)}  # noqa: S311 - a sample, not a secret
     for application in pending:
-        application.spot_checked = application.pk in drawn
-        application.complaint = (
-            application.complaint or application.spot_checked
-        )  # the county visit is required
-        application.save(update_fields=["spot_checked", "complaint", "updated_at"])
+        application.spot_checked = application.pk in drawn  # drawn: the county visit is required
+        application.save(update_fields=["spot_checked", "updated_at"])
         _record(application, actor, "record", "spot_check",
                 "县级抽查：抽中，须入户核查" if application.spot_checked else "县级抽查：未抽中",
                 basis="《特困人员认定办法》第16条")  # fmt: skip

@@ -7,6 +7,8 @@ from django.apps import apps
 from django.db import models
 
 from minzheng.accounts.models import Role
+from minzheng.applications import models as applications
+from minzheng.applications import rules as application_rules
 from minzheng.common.models import Job
 from minzheng.divisions.models import DivisionLevel, UrbanRural
 from minzheng.registry import choices
@@ -16,6 +18,8 @@ CHOICE_CLASSES = [
     Role, Job.Status, DivisionLevel, UrbanRural, choices.Sex, choices.RelationToHead, choices.DisabilityCategory,
     choices.DisabilityGrade, choices.SelfCare, choices.EmploymentStatus, choices.SchoolEnrolment,
     choices.IncomeCategory, choices.IncomeSource, choices.AssetCategory, choices.NearRelation, choices.StaffPosition,
+    application_rules.Step, application_rules.Channel, applications.DeadlineStatus, applications.VerificationSource,
+    applications.VerificationOutcome,
 ]  # fmt: skip
 
 

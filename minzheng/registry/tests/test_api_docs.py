@@ -22,6 +22,13 @@ def test_openapi_json_lists_every_path_and_method(client, db):
         "/api/v1/persons": ["get", "post"],
         "/api/v1/persons/{person_id}": ["get", "patch"],
         "/api/v1/assessments": ["post"],
+        "/api/v1/applications": ["get", "post"],
+        "/api/v1/applications/{application_id}": ["get"],
+        "/api/v1/applications/{application_id}/transitions": ["post"],
+        "/api/v1/applications/{application_id}/home-visits": ["post"],
+        "/api/v1/applications/{application_id}/verifications": ["post"],
+        "/api/v1/applications/{application_id}/objections": ["post"],
+        "/api/v1/applications/progress": ["post"],
     }
     assert schema["components"]["securitySchemes"] == {
         "ApiTokenAuth": {"type": "http", "scheme": "bearer"},

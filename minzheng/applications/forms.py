@@ -1,0 +1,270 @@
+"""Input shape of the application pages. The rules (who, when, what is required) are the services';
+field names match the ``field`` the services put on their errors (``workflow``, ``channel``,
+``entrusted_name``, ``source_note``, ``hardship``, ``reason``, ``opinion``, ``amount`` …)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from minzheng.applications import rules
+from minzheng.applications.models import VerificationOutcome, VerificationSource
+from minzheng.applications.rules import Channel, Requirement, Step, Transition, Workflow
+from minzheng.applications.selectors import APPLICATION_SORTS, DEADLINE_FILTERS, ApplicationFilters
+from minzheng.applications.services import TEMPORARY_WORKFLOWS, ApplicationData
+from minzheng.registry.forms import DateInput, TablerFormMixin
+from minzheng.registry.models import Person
+
+_BLANK: list[tuple[str, str]] = [("", "—")]
+WORKFLOW_CHOICES = [(w.value, label) for w, label in rules.WORKFLOW_LABELS.items()]
+
+
+def _not_future(value: dt.date | None) -> None:
+    if value is not None and value > timezone.localdate():
+        raise forms.ValidationError(_("日期不能晚于今天"))
+
+
+# --- list filters -----------------------------------------------------------------------------------------
+
+
+class ApplicationFilterForm(TablerFormMixin, forms.Form):
+    workflow = forms.ChoiceField(
+        label=_("救助类别"), choices=[("", _("全部")), *WORKFLOW_CHOICES], required=False
+    )
+    step = forms.ChoiceField(label=_("当前环节"), choices=[("", _("全部")), *Step.choices], required=False)
+    channel = forms.ChoiceField(
+        label=_("申请渠道"), choices=[("", _("全部")), *Channel.choices], required=False
+    )
+    division = forms.RegexField(
+        label=_("区划"), regex=r"^\d{2,12}$", required=False,
+        error_messages={"invalid": _("区划代码应为 2 至 12 位数字")},
+    )  # fmt: skip
+    deadline = forms.ChoiceField(
+        label=_("时限"), choices=[("", _("全部")), *DEADLINE_FILTERS.items()], required=False
+    )
+    number = forms.CharField(label=_("申请编号"), max_length=24, required=False)
+    submitted_from = forms.DateField(label=_("申请日期自"), required=False, widget=DateInput())
+    submitted_to = forms.DateField(label=_("申请日期至"), required=False, widget=DateInput())
+    staff_relative = forms.BooleanField(label=_("仅近亲属备案"), required=False)
+    sort = forms.ChoiceField(choices=[(key, key) for key in APPLICATION_SORTS], required=False)
+    page = forms.IntegerField(min_value=1, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.apply_css()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("submitted_from"), data.get("submitted_to")
+        if start and end and start > end:
+            self.add_error("submitted_to", _("结束日期不能早于开始日期"))
+        return data
+
+    def to_filters(self) -> ApplicationFilters:
+        data = self.cleaned_data if self.is_bound else {}
+        return ApplicationFilters(
+            workflow=data.get("workflow") or "",
+            step=data.get("step") or "",
+            channel=data.get("channel") or "",
+            division_code=data.get("division") or "",
+            deadline=data.get("deadline") or "",
+            number=(data.get("number") or "").strip(),
+            submitted_from=data.get("submitted_from"),
+            submitted_to=data.get("submitted_to"),
+            staff_relative=bool(data.get("staff_relative")),
+            sort=data.get("sort") or ApplicationFilters.sort,
+        )
+
+
+# --- intake -----------------------------------------------------------------------------------------------
+
+
+class ApplicationCreateForm(TablerFormMixin, forms.Form):
+    workflow = forms.ChoiceField(label=_("救助类别"), choices=_BLANK + WORKFLOW_CHOICES)
+    applicant = forms.TypedChoiceField(label=_("申请人"), coerce=int)
+    channel = forms.ChoiceField(label=_("申请渠道"), choices=Channel.choices, initial=Channel.WINDOW)
+    submitted_on = forms.DateField(
+        label=_("申请日期"), required=False, widget=DateInput(), validators=[_not_future],
+        help_text=_("留空为今天"),
+    )  # fmt: skip
+    entrusted_name = forms.CharField(label=_("受托人姓名"), max_length=50, required=False)
+    entrusted_relation = forms.CharField(
+        label=_("受托人身份"), max_length=50, required=False, help_text=_("如：村级社会救助协理员、亲属")
+    )
+    entrustment_note = forms.CharField(label=_("委托说明"), max_length=200, required=False)
+    source_note = forms.CharField(
+        label=_("线索来源"), max_length=200, required=False, help_text=_("主动发现：预警信息、走访排查等")
+    )
+    hardship = forms.CharField(label=_("困难情形"), max_length=200, required=False)
+    requested_amount = forms.DecimalField(
+        label=_("申请金额（元）"), required=False, min_value=Decimal("0.01"), max_digits=12, decimal_places=2
+    )
+    pledge_signed = forms.BooleanField(label=_("已签署承诺书和授权核对书"), required=False)
+    complaint = forms.BooleanField(label=_("有投诉举报"), required=False)
+
+    # which inputs belong to which channel / workflow (the page shows them only then)
+    ENTRUSTED_FIELDS = ("entrusted_name", "entrusted_relation", "entrustment_note")
+    PROACTIVE_FIELDS = ("source_note",)
+    TEMPORARY_FIELDS = ("hardship", "requested_amount")
+
+    def __init__(self, *args: Any, members: list[Person], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["applicant"].choices = [  # type: ignore[attr-defined]
+            *_BLANK,
+            *((p.pk, f"{p.name}（{p.id_number_masked}）") for p in members),
+        ]
+        self.apply_css()
+
+    def application_data(self, *, household_id: int) -> ApplicationData:
+        data = self.cleaned_data
+        return ApplicationData(
+            workflow=data["workflow"], household_id=household_id, applicant_id=data["applicant"],
+            channel=data["channel"], submitted_on=data.get("submitted_on"),
+            entrusted_name=data["entrusted_name"], entrusted_relation=data["entrusted_relation"],
+            entrustment_note=data["entrustment_note"], source_note=data["source_note"],
+            hardship=data["hardship"], requested_amount=data.get("requested_amount"),
+            pledge_signed=data["pledge_signed"], complaint=data["complaint"],
+        )  # fmt: skip
+
+    def entrusted_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.ENTRUSTED_FIELDS]
+
+    def proactive_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.PROACTIVE_FIELDS]
+
+    def temporary_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.TEMPORARY_FIELDS]
+
+    def main_fields(self) -> list[forms.BoundField]:
+        grouped = {*self.ENTRUSTED_FIELDS, *self.PROACTIVE_FIELDS, *self.TEMPORARY_FIELDS}
+        return [field for field in self.visible_fields() if field.name not in grouped]
+
+
+# --- transitions ------------------------------------------------------------------------------------------
+
+# Inputs a transition needs beyond its requirements: the appraisal records its opinion, a re-investigation
+# the handling of the objection.
+EXTRA_FIELDS = {"hold_appraisal": ("opinion",), "reinvestigate": ("reason",)}
+REQUIREMENT_FIELDS = {
+    Requirement.REASON: "reason",
+    Requirement.OPINION: "opinion",
+    Requirement.MATERIALS_LISTED: "missing_materials",
+    Requirement.AMOUNT: "amount",
+}
+
+
+def transition_fields(transition: Transition, *, workflow: Workflow, pledge_signed: bool) -> tuple[str, ...]:
+    """The inputs of one transition's form, from what the transition requires."""
+    names = [REQUIREMENT_FIELDS[r] for r in transition.requires if r in REQUIREMENT_FIELDS]
+    names += [n for n in EXTRA_FIELDS.get(transition.code, ()) if n not in names]
+    if transition.code == "approve" and workflow in TEMPORARY_WORKFLOWS and "amount" not in names:
+        names.append("amount")
+    if Requirement.PLEDGE in transition.requires and not pledge_signed:
+        names.append("pledge_signed")
+    return tuple(names)
+
+
+class TransitionForm(TablerFormMixin, forms.Form):
+    """One action of the detail page. ``expected_step`` is the step the user saw: a stale page is refused
+    by the service instead of acting on a step the user did not see."""
+
+    expected_step = forms.ChoiceField(choices=Step.choices, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, transition: Transition, names: tuple[str, ...], **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"{transition.code}-%s")
+        super().__init__(*args, **kwargs)
+        self.transition = transition
+        reason_label = _("处理意见") if transition.code == "reinvestigate" else _("理由")
+        available: dict[str, forms.Field] = {
+            "reason": forms.CharField(label=reason_label, required=False, max_length=400,
+                                      widget=forms.Textarea(attrs={"rows": 2})),
+            "opinion": forms.CharField(label=_("意见"), required=False, max_length=400,
+                                       widget=forms.Textarea(attrs={"rows": 2})),
+            "missing_materials": forms.CharField(
+                label=_("需补齐的材料"), required=False, help_text=_("每行一项，一次性列明全部材料"),
+                widget=forms.Textarea(attrs={"rows": 3})),
+            "amount": forms.DecimalField(label=_("救助金额（元）"), required=False, min_value=Decimal("0.01"),
+                                         max_digits=12, decimal_places=2),
+            "pledge_signed": forms.BooleanField(label=_("已签署承诺书和授权核对书"), required=False),
+        }  # fmt: skip
+        for name in names:
+            self.fields[name] = available[name]
+        self.apply_css()
+
+    def transition_data(self) -> dict[str, Any]:
+        data = {k: v for k, v in self.cleaned_data.items() if k != "expected_step" and v not in (None, "")}
+        if "amount" in data:
+            data["amount"] = str(data["amount"])
+        return data
+
+
+# --- records of the steps ---------------------------------------------------------------------------------
+
+
+def _names(raw: str) -> list[str]:
+    return [name for name in re.split(r"[、，,;；\s]+", raw) if name]
+
+
+class HomeVisitForm(TablerFormMixin, forms.Form):
+    visited_on = forms.DateField(label=_("调查日期"), widget=DateInput(), validators=[_not_future])
+    investigators = forms.CharField(
+        label=_("调查人员"), max_length=200, help_text=_("至少 2 人，用顿号或空格分隔")
+    )
+    members_present = forms.CharField(label=_("在场家庭成员"), max_length=200)
+    housing = forms.CharField(label=_("居住情况"), max_length=500, required=False)
+    findings = forms.CharField(label=_("调查结论"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "visit-%s")
+        super().__init__(*args, **kwargs)
+        self.apply_css()
+
+    def investigator_names(self) -> list[str]:
+        return _names(self.cleaned_data["investigators"])
+
+
+class VerificationForm(TablerFormMixin, forms.Form):
+    source = forms.ChoiceField(label=_("核对数据来源"), choices=VerificationSource.choices)
+    outcome = forms.ChoiceField(label=_("核对结果"), choices=VerificationOutcome.choices)
+    detail = forms.CharField(label=_("说明"), max_length=500, required=False)
+    amount = forms.DecimalField(label=_("金额（元）"), required=False, max_digits=14, decimal_places=2)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "verification-%s")
+        super().__init__(*args, **kwargs)
+        self.apply_css()
+
+
+class ObjectionForm(TablerFormMixin, forms.Form):
+    received_on = forms.DateField(label=_("收到日期"), widget=DateInput(), validators=[_not_future])
+    content = forms.CharField(label=_("异议内容"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "objection-%s")
+        super().__init__(*args, **kwargs)
+        self.apply_css()
+
+
+class ExtendForm(TablerFormMixin, forms.Form):
+    reason = forms.ChoiceField(label=_("延长理由"), choices=list(rules.EXTENSION_REASONS.items()))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "extend-%s")
+        super().__init__(*args, **kwargs)
+        self.apply_css()
+
+
+class NoticeForm(TablerFormMixin, forms.Form):
+    village = forms.RegexField(
+        label=_("村（社区）"), regex=r"^\d{12}$", error_messages={"invalid": _("请选择村（社区）")}
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.apply_css()

@@ -1,0 +1,250 @@
+"""Shapes of the applications API (input parsing and output only; the workflow rules live in services).
+
+Staff outputs name the applicant but carry no ID number. The applicant's progress output
+(``ProgressOut``) carries only what the applicant may know about their own application: no other
+person's name or data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, Literal
+
+from ninja import Field, Schema
+
+from minzheng.applications.models import VerificationOutcome, VerificationSource
+from minzheng.applications.rules import WORKFLOW_LABELS, Channel, Step, Workflow
+from minzheng.registry.schemas import DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT
+
+WorkflowChoice = Literal[
+    "dibao", "extreme_poverty_support", "temporary_emergency", "temporary_small_fast", "temporary_expenditure"
+]
+ChannelChoice = Literal["window", "online", "entrusted", "proactive"]
+StepChoice = Literal[
+    "submitted", "materials_pending", "accepted", "investigating", "verifying", "first_review",
+    "public_notice", "appraisal", "county_review", "aid_paid", "approved", "rejected", "withdrawn",
+    "terminated",
+]  # fmt: skip
+SourceChoice = Literal[
+    "civil_affairs", "human_resources", "tax", "housing_fund", "real_estate", "vehicle", "market", "bank",
+    "securities", "insurance", "other",
+]  # fmt: skip
+OutcomeChoice = Literal["consistent", "inconsistent", "no_record"]
+DeadlineChoice = Literal["overdue", "due_soon", "on_time"]
+
+# The Literals above repeat the enums so that OpenAPI lists the values; a test keeps them equal.
+CHOICES_OF: dict[Any, Any] = {
+    WorkflowChoice: Workflow,
+    ChannelChoice: Channel,
+    StepChoice: Step,
+    SourceChoice: VerificationSource,
+    OutcomeChoice: VerificationOutcome,
+}
+
+
+# --- inputs -------------------------------------------------------------------------------------
+
+
+class ApplicationIn(Schema):
+    workflow: WorkflowChoice = Field(..., description="救助类别（工作流程）")
+    household_id: int
+    applicant_id: int = Field(..., description="申请人（须为该家庭的共同生活成员）")
+    channel: ChannelChoice = Field(..., description="申请渠道")
+    submitted_on: dt.date | None = Field(None, description="申请日期，默认今天")
+    subject_id: int | None = Field(None, description="特困人员供养：救助对象（即申请人本人）")
+    entrusted_name: str = Field("", max_length=50, description="委托申请：受托人姓名")
+    entrusted_relation: str = Field("", max_length=50, description="委托申请：受托人身份")
+    entrustment_note: str = Field("", max_length=200)
+    source_note: str = Field("", max_length=200, description="主动发现：线索来源")
+    hardship: str = Field("", max_length=200, description="临时救助：遭遇的困难情形")
+    requested_amount: Decimal | None = Field(None, max_digits=12, decimal_places=2, ge=0)
+    pledge_signed: bool = Field(False, description="已签署承诺书和家庭经济状况核对授权书")
+    complaint: bool = Field(False, description="有投诉举报（县级须入户核查）")
+
+
+class ApplicationQuery(Schema):
+    workflow: WorkflowChoice | None = None
+    step: StepChoice | None = None
+    division: str = Field("", pattern=r"^\d{0,12}$", description="受理乡镇（街道）区划代码前缀")
+    deadline: DeadlineChoice | None = Field(
+        None, description="按今天判断的环节或总时限：已超期、即将到期、未到期"
+    )
+    limit: int = Field(DEFAULT_PAGE_LIMIT, ge=1, le=MAX_PAGE_LIMIT, description="每页条数，最多 200")
+    offset: int = Field(0, ge=0)
+
+
+class TransitionIn(Schema):
+    code: str = Field(..., max_length=40, description="环节操作代码，见详情中的 transitions")
+    expected_step: StepChoice = Field(..., description="办理人看到的当前环节；已被他人办理时返回 409")
+    data: dict[str, Any] = Field(
+        default_factory=dict,
+        description="操作所需内容：reason、opinion、amount（字符串或数字，元）、missing_materials、comment",
+    )
+
+
+class HomeVisitIn(Schema):
+    visited_on: dt.date
+    investigators: list[str] = Field(..., description="调查人员姓名，至少 2 人")
+    members_present: str = Field(..., max_length=200)
+    findings: str = Field(..., max_length=5000)
+    housing: str = Field("", max_length=500)
+
+
+class VerificationIn(Schema):
+    source: SourceChoice
+    outcome: OutcomeChoice
+    detail: str = Field("", max_length=500)
+    amount: Decimal | None = Field(None, max_digits=14, decimal_places=2)
+
+
+class ObjectionIn(Schema):
+    received_on: dt.date
+    content: str = Field(..., max_length=5000)
+
+
+class ProgressIn(Schema):
+    number: str = Field(..., max_length=24, description="申请编号（受理回执上）")
+    id_number: str = Field(..., max_length=30, description="申请人本人的身份证号码")
+
+
+# --- outputs ------------------------------------------------------------------------------------
+
+
+class ApplicationOut(Schema):
+    id: int
+    number: str
+    workflow: str
+    workflow_label: str
+    programme: str
+    step: str
+    step_label: str
+    household_id: int
+    applicant_id: int
+    applicant_name: str
+    subject_id: int | None
+    division_code: str
+    division_name: str
+    channel: str
+    submitted_on: dt.date
+    accepted_on: dt.date | None
+    step_due_on: dt.date | None
+    step_due_provisional: bool
+    overall_due_on: dt.date | None
+    deadline_status: str
+    extension_reason: str
+    staff_relative: bool
+    complaint: bool
+    spot_checked: bool | None
+    missing_materials: list[str]
+    notice_starts_on: dt.date | None
+    notice_ends_on: dt.date | None
+    decided_on: dt.date | None
+    decision_reason: str
+    monthly_amount: Decimal | None
+    one_off_amount: Decimal | None
+    level: str
+    starts_month: dt.date | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @staticmethod
+    def fields_of(application: Any) -> dict[str, Any]:
+        """Output values of an ``Application`` (load ``applicant`` and ``division``)."""
+        names = set(ApplicationOut.model_fields) - {
+            "workflow_label", "step_label", "applicant_name", "division_code", "division_name", "number",
+        }  # fmt: skip
+        values = {name: getattr(application, name) for name in names}
+        return {
+            **values,
+            "number": application.number or "",
+            "workflow_label": WORKFLOW_LABELS[Workflow(application.workflow)],
+            "step_label": Step(application.step).label,
+            "applicant_name": application.applicant.name,
+            "division_code": application.division.code,
+            "division_name": application.division.name,
+        }
+
+
+class TransitionOut(Schema):
+    code: str
+    label: str
+    target: str
+    target_label: str
+    requires: list[str] = Field(..., description="需要的记录或内容：reason、opinion、amount、home_visit…")
+    basis: str
+
+
+class EventOut(Schema):
+    at: dt.datetime
+    actor: str = Field(..., description="办理人姓名；系统操作为空")
+    kind: str = Field(..., description="transition / record / deadline / comment")
+    code: str
+    from_step: str
+    to_step: str
+    message: str
+    basis: str
+    due_on: dt.date | None
+    data: dict[str, Any]
+
+
+class HomeVisitOut(Schema):
+    id: int
+    visited_on: dt.date
+    investigators: list[str]
+    by_county: bool
+    members_present: str
+    housing: str
+    findings: str
+    recorded_at: dt.datetime
+
+
+class VerificationOut(Schema):
+    id: int
+    source: str
+    outcome: str
+    detail: str
+    amount: Decimal | None
+    recorded_at: dt.datetime
+
+
+class ObjectionOut(Schema):
+    id: int
+    received_on: dt.date
+    content: str
+    resolution: str
+    recorded_at: dt.datetime
+
+
+class ApplicationDetailOut(ApplicationOut):
+    transitions: list[TransitionOut] = Field(..., description="当前用户在当前环节可以办理的操作")
+    timeline: list[EventOut]
+    home_visits: list[HomeVisitOut]
+    verifications: list[VerificationOut]
+    objections: list[ObjectionOut]
+
+
+class ApplicationPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[ApplicationOut]
+
+
+class DecisionOut(Schema):
+    result: str = Field(..., description="approved / rejected / withdrawn / terminated")
+    result_label: str
+    decided_on: dt.date | None
+    reasons: str = Field(..., description="决定理由（不予批准时为书面理由）")
+
+
+class ProgressOut(Schema):
+    number: str
+    programme: str = Field(..., description="申请的救助项目（中文）")
+    step: str
+    step_label: str = Field(..., description="当前环节（中文）")
+    step_description: str = Field(..., description="当前环节的通俗说明")
+    missing_materials: list[str] = Field(..., description="一次性告知需补齐的材料；没有则为空")
+    step_due_on: dt.date | None = Field(..., description="当前环节的办理时限")
+    overall_due_on: dt.date | None = Field(..., description="预计作出决定的最晚日期（总办结时限）")
+    decision: DecisionOut | None = Field(..., description="已作出决定时的结果和理由")

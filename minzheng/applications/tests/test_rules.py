@@ -1,0 +1,225 @@
+"""The transition tables, checked against an independent statement of the procedure: for every workflow,
+every step and every operation code, the operation is allowed exactly when the procedure has it (with its
+target step), the roles that may take it, and the deadline the target step gets. No database.
+
+The expected tables below are written out from the regulations (审核确认办法第 9—22 条、第 29 条; 特困人员认定
+办法第 12—18 条; 民发〔2018〕23号; 2026 年临时救助意见; 社会救助暂行办法第 48 条), not derived from ``rules``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from minzheng.applications import rules
+from minzheng.applications.rules import Step, Workflow
+from minzheng.common.workdays import CalendarDays, WorkingDays
+
+S = Step
+CASEWORKER, REVIEWER, COUNTY = "township_caseworker", "township_reviewer", "county_approver"
+ROLES = (
+    "village_assistant", CASEWORKER, REVIEWER, COUNTY, "prefecture_supervisor", "region_supervisor", "auditor",
+    "system_admin",
+)  # fmt: skip
+TOWNSHIP = frozenset({CASEWORKER, REVIEWER})
+
+# code -> (source, target, roles, due of the target step); "keep" = the running limit continues.
+INTAKE = {
+    "request_materials": (S.SUBMITTED, S.MATERIALS_PENDING, {CASEWORKER}, None),
+    "materials_received": (S.MATERIALS_PENDING, S.SUBMITTED, {CASEWORKER}, None),
+}
+EXPECTED: dict[Workflow, dict[str, tuple[Step, Step, set[str], object]]] = {
+    Workflow.DIBAO: {
+        "accept": (S.SUBMITTED, S.ACCEPTED, {CASEWORKER}, WorkingDays(3)),
+        **INTAKE,
+        "start_investigation": (S.ACCEPTED, S.INVESTIGATING, {CASEWORKER}, None),
+        "request_verification": (S.INVESTIGATING, S.VERIFYING, {CASEWORKER}, WorkingDays(3)),
+        "record_verification": (S.VERIFYING, S.FIRST_REVIEW, {COUNTY}, None),
+        "publish_notice": (S.FIRST_REVIEW, S.PUBLIC_NOTICE, TOWNSHIP, CalendarDays(7)),
+        "close_notice": (S.PUBLIC_NOTICE, S.COUNTY_REVIEW, TOWNSHIP, WorkingDays(10)),
+        "hold_appraisal": (S.PUBLIC_NOTICE, S.APPRAISAL, TOWNSHIP, None),
+        "reinvestigate": (S.PUBLIC_NOTICE, S.INVESTIGATING, TOWNSHIP, None),
+        "submit_after_appraisal": (S.APPRAISAL, S.COUNTY_REVIEW, TOWNSHIP, WorkingDays(10)),
+        "approve": (S.COUNTY_REVIEW, S.APPROVED, {COUNTY, REVIEWER}, None),
+        "reject": (S.COUNTY_REVIEW, S.REJECTED, {COUNTY, REVIEWER}, WorkingDays(3)),
+    },
+    Workflow.EXTREME_POVERTY: {
+        "accept": (S.SUBMITTED, S.ACCEPTED, {CASEWORKER}, WorkingDays(15)),
+        **INTAKE,
+        "start_investigation": (S.ACCEPTED, S.INVESTIGATING, {CASEWORKER}, "keep"),
+        "publish_notice": (S.INVESTIGATING, S.PUBLIC_NOTICE, TOWNSHIP, CalendarDays(7)),
+        "close_notice": (S.PUBLIC_NOTICE, S.COUNTY_REVIEW, TOWNSHIP, WorkingDays(15)),
+        "reinvestigate": (S.PUBLIC_NOTICE, S.INVESTIGATING, TOWNSHIP, WorkingDays(15)),
+        "approve": (S.COUNTY_REVIEW, S.APPROVED, {COUNTY, REVIEWER}, None),
+        "reject": (S.COUNTY_REVIEW, S.REJECTED, {COUNTY, REVIEWER}, WorkingDays(3)),
+    },
+    Workflow.TEMPORARY_EMERGENCY: {
+        "accept": (S.SUBMITTED, S.ACCEPTED, {CASEWORKER}, None),
+        "pay_aid_first": (S.ACCEPTED, S.AID_PAID, TOWNSHIP, None),
+        "complete_paperwork": (S.AID_PAID, S.APPROVED, {COUNTY, REVIEWER}, None),
+    },
+    Workflow.TEMPORARY_SMALL_FAST: {
+        "accept": (S.SUBMITTED, S.ACCEPTED, {CASEWORKER}, CalendarDays(3)),
+        "approve": (S.ACCEPTED, S.APPROVED, TOWNSHIP, None),
+        "reject": (S.ACCEPTED, S.REJECTED, TOWNSHIP, None),
+    },
+    Workflow.TEMPORARY_EXPENDITURE: {
+        # the 低保 intake (审核确认办法第 10、15 条) is used for the expenditure path too
+        "accept": (S.SUBMITTED, S.ACCEPTED, {CASEWORKER}, WorkingDays(3)),
+        **INTAKE,
+        "start_investigation": (S.ACCEPTED, S.INVESTIGATING, {CASEWORKER}, None),
+        "request_verification": (S.INVESTIGATING, S.VERIFYING, {CASEWORKER}, WorkingDays(3)),
+        "record_verification": (S.VERIFYING, S.FIRST_REVIEW, {COUNTY}, None),
+        "publish_notice": (S.FIRST_REVIEW, S.PUBLIC_NOTICE, TOWNSHIP, CalendarDays(7)),
+        "close_notice": (S.PUBLIC_NOTICE, S.COUNTY_REVIEW, TOWNSHIP, None),
+        "approve": (S.COUNTY_REVIEW, S.APPROVED, {COUNTY, REVIEWER}, None),
+        "reject": (S.COUNTY_REVIEW, S.REJECTED, {COUNTY, REVIEWER}, WorkingDays(3)),
+    },
+}
+# The open steps each workflow passes through: withdraw and terminate leave from every one of them.
+OPEN_STEPS: dict[Workflow, tuple[Step, ...]] = {
+    Workflow.DIBAO: (S.SUBMITTED, S.MATERIALS_PENDING, S.ACCEPTED, S.INVESTIGATING, S.VERIFYING,
+                     S.FIRST_REVIEW, S.PUBLIC_NOTICE, S.APPRAISAL, S.COUNTY_REVIEW),
+    Workflow.EXTREME_POVERTY: (S.SUBMITTED, S.MATERIALS_PENDING, S.ACCEPTED, S.INVESTIGATING, S.PUBLIC_NOTICE,
+                               S.COUNTY_REVIEW),
+    Workflow.TEMPORARY_EMERGENCY: (S.SUBMITTED, S.ACCEPTED, S.AID_PAID),
+    Workflow.TEMPORARY_SMALL_FAST: (S.SUBMITTED, S.ACCEPTED),
+    Workflow.TEMPORARY_EXPENDITURE: (S.SUBMITTED, S.MATERIALS_PENDING, S.ACCEPTED, S.INVESTIGATING,
+                                     S.VERIFYING, S.FIRST_REVIEW, S.PUBLIC_NOTICE, S.COUNTY_REVIEW),
+}  # fmt: skip
+EXITS = {"withdraw": (S.WITHDRAWN, TOWNSHIP), "terminate": (S.TERMINATED, {COUNTY})}
+# Confirmations a township reviewer may take only where the county delegated confirmation (第 2 条).
+DELEGATED_ONLY = {
+    (Workflow.DIBAO, "approve"), (Workflow.DIBAO, "reject"),
+    (Workflow.EXTREME_POVERTY, "approve"), (Workflow.EXTREME_POVERTY, "reject"),
+    (Workflow.TEMPORARY_EMERGENCY, "complete_paperwork"),
+}  # fmt: skip
+
+
+def expected_moves(workflow: Workflow) -> dict[tuple[Step, str], tuple[Step, set[str]]]:
+    """(source, code) -> (target, roles) of the procedure, exits included."""
+    moves = {
+        (source, code): (target, set(roles))
+        for code, (source, target, roles, _) in EXPECTED[workflow].items()
+    }
+    for code, (target, roles) in EXITS.items():
+        moves.update({(step, code): (target, set(roles)) for step in OPEN_STEPS[workflow]})
+    return moves
+
+
+def codes_of(workflow: Workflow) -> list[str]:
+    return [*EXPECTED[workflow], *EXITS]
+
+
+CASES = [
+    pytest.param(workflow, step, code, id=f"{workflow.value}-{step.value}-{code}")
+    for workflow in Workflow
+    for step in Step
+    for code in codes_of(workflow)
+]
+
+
+@pytest.mark.parametrize(("workflow", "step", "code"), CASES)
+def test_transition_allowed_exactly_when_the_procedure_has_it(workflow, step, code):
+    # given
+    expected = expected_moves(workflow).get((step, code))
+
+    # when
+    transition = rules.transition_for(workflow, step, code)
+
+    # then
+    if expected is None:
+        assert transition is None
+    else:
+        assert transition is not None
+        assert (transition.target, set(transition.roles)) == expected
+
+
+@pytest.mark.parametrize("workflow", list(Workflow))
+def test_the_table_has_no_operation_the_procedure_lacks(workflow):
+    table = {(t.source, t.code): (t.target, set(t.roles)) for t in rules.transitions(workflow)}
+    assert table == expected_moves(workflow)
+
+
+@pytest.mark.parametrize("workflow", list(Workflow))
+def test_no_transition_leaves_a_final_step(workflow):
+    assert [t for t in rules.transitions(workflow) if t.source in rules.FINAL_STEPS] == []
+
+
+@pytest.mark.parametrize(
+    ("workflow", "code"),
+    [pytest.param(w, code, id=f"{w.value}-{code}") for w in Workflow for code in EXPECTED[w]],
+)
+def test_due_period_of_the_target_step(workflow, code):
+    source, _target, _roles, due = EXPECTED[workflow][code]
+    transition = rules.transition_for(workflow, source, code)
+    assert transition is not None
+    assert isinstance(transition.due, rules.Keep) if due == "keep" else transition.due == due
+
+
+@pytest.mark.parametrize(
+    ("workflow", "step", "role"),
+    [
+        pytest.param(workflow, step, role, id=f"{workflow.value}-{step.value}-{role}")
+        for workflow in Workflow
+        for step in Step
+        for role in ROLES
+    ],
+)
+def test_available_per_role(workflow, step, role):
+    # given
+    expected = sorted(code for (source, code), (_, roles) in expected_moves(workflow).items()
+                      if source == step and role in roles)  # fmt: skip
+
+    # when
+    codes = sorted(t.code for t in rules.available(workflow, step, role))
+
+    # then
+    assert codes == expected
+
+
+@pytest.mark.parametrize(
+    ("workflow", "code", "role", "delegated", "allowed"),
+    [
+        pytest.param(w, code, role, delegated, allowed, id=f"{w.value}-{code}-{role}-{delegated}")
+        for w in Workflow
+        for code, (_, _, roles, _) in EXPECTED[w].items()
+        for role in (CASEWORKER, REVIEWER, COUNTY)
+        for delegated in (False, True)
+        for allowed in [
+            role in roles and not (role == REVIEWER and not delegated and (w, code) in DELEGATED_ONLY)
+        ]
+    ],
+)
+def test_role_may_respects_the_delegation_of_confirmation(workflow, code, role, delegated, allowed):
+    source = EXPECTED[workflow][code][0]
+    transition = rules.transition_for(workflow, source, code)
+    assert transition is not None
+    assert rules.role_may(transition, role, delegated=delegated) is allowed
+
+
+def test_expenditure_approval_by_the_township_does_not_need_delegation():
+    """社会救助暂行办法第 48 条: the township approves within its ceiling wherever it is."""
+    transition = rules.transition_for(Workflow.TEMPORARY_EXPENDITURE, Step.COUNTY_REVIEW, "approve")
+    assert transition is not None
+    assert rules.role_may(transition, REVIEWER, delegated=False) is True
+
+
+@pytest.mark.parametrize(
+    ("workflow", "code", "requirements"),
+    [
+        (Workflow.DIBAO, "accept", ("pledge",)),
+        (Workflow.DIBAO, "request_verification", ("home_visit",)),
+        (Workflow.DIBAO, "approve", ("county_visit_if_flagged",)),
+        (Workflow.EXTREME_POVERTY, "publish_notice", ("home_visit", "self_care", "opinion")),
+        (Workflow.EXTREME_POVERTY, "approve", ("spot_check_drawn", "county_visit_if_flagged")),
+        (Workflow.TEMPORARY_EMERGENCY, "pay_aid_first", ("amount",)),
+        (Workflow.TEMPORARY_EMERGENCY, "complete_paperwork", ("pledge",)),
+        (Workflow.TEMPORARY_SMALL_FAST, "approve", ("amount",)),
+        (Workflow.TEMPORARY_EXPENDITURE, "approve", ("amount",)),
+    ],
+)
+def test_requirements_of_key_transitions(workflow, code, requirements):
+    source = EXPECTED[workflow][code][0]
+    transition = rules.transition_for(workflow, source, code)
+    assert transition is not None
+    assert tuple(r.value for r in transition.requires) == requirements
