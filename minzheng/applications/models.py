@@ -29,7 +29,9 @@ class DeadlineStatus(models.TextChoices):
 
 
 class Application(TimeStampedModel):
-    scope_path = "division__code"
+    # The household's village: townships and above see what they accepted, a village assistant sees the
+    # applications of the village's households (the accepting township always contains the village).
+    scope_path = "household__hukou_division__code"
 
     number = models.CharField("申请编号", max_length=24, unique=True, null=True, blank=True)
     workflow = models.CharField("救助类别", max_length=32, choices=WORKFLOW_CHOICES)

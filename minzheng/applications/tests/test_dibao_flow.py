@@ -98,3 +98,15 @@ def test_second_open_application_is_refused(users, household):
     _apply(users, household)
     with pytest.raises(DuplicateApplication):
         _apply(users, household)
+
+
+def test_village_assistant_sees_the_applications_of_the_village_only(users, household, household_factory):
+    """The assistant of 锡林南路社区 (150102001001) sees its households' applications, not the next
+    community's; the township caseworker sees both."""
+    ours = _apply(users, household)
+    neighbour = household_factory(division_code="150102001002", head_name="邻居")
+    theirs = application_create(actor=users["caseworker"], data=ApplicationData(
+        workflow="dibao", household_id=neighbour.pk, applicant_id=neighbour.head_id, channel="window"))  # fmt: skip
+    assert list(Application.objects.visible_to(users["assistant"]).values_list("pk", flat=True)) == [ours.pk]
+    assert set(Application.objects.visible_to(users["caseworker"]).values_list("pk", flat=True)) == {
+        ours.pk, theirs.pk}  # fmt: skip
