@@ -235,15 +235,12 @@ def bench_whatif(as_of: dt.date) -> dict[str, Any]:
 
 
 def bench_engine(sample: int, as_of: dt.date, rng: random.Random) -> dict[str, Any]:
+    from minzheng.benefits.columnar import stored_params
     from minzheng.benefits.engine import assess
-    from minzheng.benefits.params import InMemoryParams
     from minzheng.benefits.selectors import household_facts_many
-    from minzheng.policy.models import Parameter
-    from minzheng.policy.rules import ParameterRow
-    from minzheng.policy.selectors import ROW_FIELDS
     from minzheng.registry.models import Household
 
-    params = InMemoryParams(ParameterRow(*v) for v in Parameter.objects.current().values_list(*ROW_FIELDS))
+    params = stored_params()
     top = Household.objects.order_by("-id").values_list("id", flat=True)[0]
     ids = rng.sample(range(1, top + 1), min(sample, top))
     started = time.perf_counter()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Substr
@@ -124,10 +123,6 @@ def application_list(
     if filters.staff_relative:
         qs = qs.filter(staff_relative=True)
     return _rows(qs).order_by(*APPLICATION_SORTS.get(filters.sort, APPLICATION_SORTS[DEFAULT_SORT]))
-
-
-def queryset_count_capped(queryset: QuerySet[Any], *, cap: int) -> tuple[int, bool]:
-    return registry_selectors.queryset_count_capped(queryset, cap=cap)
 
 
 def division_filter_choices(*, actor: User) -> list[tuple[str, str]]:

@@ -46,11 +46,12 @@ from minzheng.applications.models import Application
 from minzheng.applications.rules import Channel, Step, Transition, Workflow
 from minzheng.benefits.views import LEVEL_LABELS
 from minzheng.common.errors import DomainError, NotFound
-from minzheng.registry.views import ListPage, capability_required
+from minzheng.common.pages import ListPage, capability_required, list_page, query_without
+from minzheng.common.pages import error_attach as _attach
+from minzheng.common.selectors import queryset_count_capped
 
 RECORD_ROLES = rules.TOWNSHIP | rules.COUNTY  # who records visits, objections and extensions
 COUNTY_APPROVER = "county_approver"
-LIST_COUNT_CAP = 1000
 STEP_COLOURS = {Step.APPROVED: "green", Step.REJECTED: "red", Step.WITHDRAWN: "secondary",
                 Step.TERMINATED: "secondary"}  # fmt: skip
 
@@ -70,26 +71,6 @@ SORT_COLUMNS = [
 def _actor(request: HttpRequest) -> User:
     assert isinstance(request.user, User)  # guaranteed by capability_required
     return request.user
-
-
-def _attach(form: django_forms.Form, error: DomainError, aliases: dict[str, str | None] | None = None) -> int:
-    """Put a service's error on the form field it names (or on the form); return the HTTP status."""
-    field = (aliases or {}).get(error.field or "", error.field)
-    form.add_error(field if field in form.fields else None, error.message)
-    return error.http_status if 400 <= error.http_status < 500 and error.http_status != 404 else 422
-
-
-def _query_without(request: HttpRequest, *names: str) -> str:
-    return urlencode([(k, v) for k, v in request.GET.items() if k not in names and v])
-
-
-def _page(queryset: Any, number: int) -> ListPage:
-    size = settings.PAGE_SIZE
-    total, capped = selectors.queryset_count_capped(queryset, cap=LIST_COUNT_CAP)
-    last_page = max(1, -(-total // size))
-    number = min(max(1, number), last_page) if not capped else max(1, number)
-    rows = list(queryset[(number - 1) * size : number * size + 1])
-    return ListPage(rows[:size], number, number > 1, len(rows) > size, total, capped)
 
 
 @dataclass(frozen=True)
@@ -129,8 +110,8 @@ def application_queue(request: HttpRequest) -> HttpResponse:
     """我的待办: the applications waiting for the user's role, nearest step limit first."""
     actor = _actor(request)
     number = request.GET.get("page", "1")
-    page = _rows(_page(selectors.my_queue(actor=actor), int(number) if number.isdigit() else 1))
-    context = {"page": page, "page_query": _query_without(request, "page")}
+    page = _rows(list_page(selectors.my_queue(actor=actor), int(number) if number.isdigit() else 1))
+    context = {"page": page, "page_query": query_without(request, "page")}
     return render(request, "applications/queue.html", context)
 
 
@@ -173,15 +154,15 @@ def application_list(request: HttpRequest) -> HttpResponse:
     page = None
     if filters is not None:
         queryset = selectors.application_list(actor=actor, filters=filters)
-        page = _rows(_page(queryset, (form.cleaned_data.get("page") or 1) if form.is_bound else 1))
+        page = _rows(list_page(queryset, (form.cleaned_data.get("page") or 1) if form.is_bound else 1))
     partial = bool(request.htmx and request.htmx.target == "application-results")  # type: ignore[attr-defined]
     context: dict[str, Any] = {
         "form": form,
         "page": page,
         "columns": _columns(filters.sort if filters else selectors.DEFAULT_SORT),
-        "base_query": _query_without(request, "page", "sort"),
-        "page_query": _query_without(request, "page"),
-        "export_query": _query_without(request, "page"),
+        "base_query": query_without(request, "page", "sort"),
+        "page_query": query_without(request, "page"),
+        "export_query": query_without(request, "page"),
         "can_export": actor.can(Capability.EXPORT),
         "can_apply": actor.can(Capability.ACCEPT_APPLICATIONS),
     }
@@ -209,12 +190,12 @@ def application_export(request: HttpRequest) -> HttpResponse:
     """The filtered list as Excel, masked ID numbers only; logged as a personal-data access."""
     actor = _actor(request)
     filters = _filters(ApplicationFilterForm(request.GET or None))
-    back = f"{reverse('applications:list')}?{_query_without(request, 'page')}"
+    back = f"{reverse('applications:list')}?{query_without(request, 'page')}"
     if filters is None:
         messages.error(request, _("筛选条件有误，请修改后再导出"))
         return redirect(back)
     queryset = selectors.application_list(actor=actor, filters=filters)
-    _total, too_many = selectors.queryset_count_capped(queryset, cap=settings.EXPORT_SYNC_LIMIT)
+    _total, too_many = queryset_count_capped(queryset, cap=settings.EXPORT_SYNC_LIMIT)
     if too_many:
         messages.error(
             request, _("导出记录超过 %(limit)s 条，请缩小筛选范围") % {"limit": settings.EXPORT_SYNC_LIMIT}

@@ -35,7 +35,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from django.db import connection
 
-from minzheng.benefits.facts import UrbanRural
+from minzheng.benefits.errors import IncomeTreatmentMissing
 from minzheng.benefits.means_test import reference_period
 from minzheng.benefits.params import CENT, InMemoryParams, Params
 from minzheng.benefits.people import ADULT_AGE
@@ -45,7 +45,6 @@ from minzheng.registry.choices import RelationToHead
 from minzheng.registry.models import AssetRecord, Household, IncomeRecord, Membership, Person
 
 PROGRAMMES_WITH_INCOME = ("dibao", "margin_household")
-ROUNDING_METHODS = ("half_up", "up", "down")
 
 
 def duck() -> duckdb.DuckDBPyConnection:
@@ -247,8 +246,6 @@ def _group_resolve(
     treatments = get("income.category_treatment").value
     for programme in PROGRAMMES_WITH_INCOME:
         if programme not in treatments:
-            from minzheng.benefits.errors import IncomeTreatmentMissing
-
             raise IncomeTreatmentMissing(f"{as_of} 适用的收入计算口径没有“{programme}”的口径")
     asset_rules = []
     for rule in get("assets.rules").value:
@@ -666,7 +663,7 @@ def results_rows(con: duckdb.DuckDBPyConnection, suffix: str = "") -> Iterator[d
         yield dict(zip(names, row, strict=True))
 
 
-def stored_params(as_of: dt.date | None = None) -> InMemoryParams:
+def stored_params() -> InMemoryParams:
     """Every current (not superseded) parameter version of the store, in memory, for a batch run."""
     from minzheng.policy.models import Parameter
     from minzheng.policy.rules import ParameterRow
@@ -674,6 +671,3 @@ def stored_params(as_of: dt.date | None = None) -> InMemoryParams:
 
     rows = Parameter.objects.current().values_list(*ROW_FIELDS)
     return InMemoryParams(ParameterRow(*values) for values in rows)
-
-
-URBAN_RURAL_VALUES = tuple(UrbanRural)

@@ -27,13 +27,13 @@ from minzheng.benefits.forms import WhatIfForm
 from minzheng.benefits.reasons import AssessmentResult, ParameterUse, Reason
 from minzheng.benefits.whatif import LEVEL_DIGITS, WhatIfReport, whatif_run
 from minzheng.common.errors import DomainError
+from minzheng.common.pages import capability_required
 from minzheng.divisions.models import Division
 from minzheng.divisions.rules import Level
 from minzheng.policy.rules import PARAMETER_KEYS, PROGRAMMES, URBAN_RURAL_LABELS, jurisdiction_chain
 from minzheng.registry import selectors as registry_selectors
 from minzheng.registry.choices import SelfCare
 from minzheng.registry.forms import DateInput, TablerFormMixin
-from minzheng.registry.views import capability_required
 
 PROGRAMME_NAMES = {p.code: p.name for p in PROGRAMMES}
 TEMPORARY = "temporary_assistance"

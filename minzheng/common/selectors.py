@@ -41,3 +41,13 @@ def job_download_path(*, actor: Any, job_id: int) -> Path:
     if not path.is_relative_to(root) or not path.is_file():
         raise NotFound("结果文件不存在")
     return path
+
+
+def queryset_count_capped(queryset: QuerySet[Any], *, cap: int) -> tuple[int, bool]:
+    """Rows in ``queryset`` up to ``cap``; the flag says the real number is larger.
+
+    ``COUNT(*)`` over a million households on every page view costs more than the page itself;
+    counting at most ``cap + 1`` rows keeps the cost bounded (``SELECT COUNT(*) FROM (… LIMIT n)``).
+    """
+    counted = queryset.order_by()[: cap + 1].count()
+    return min(counted, cap), counted > cap

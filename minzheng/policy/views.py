@@ -21,7 +21,6 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Max, Q, QuerySet
@@ -39,6 +38,8 @@ from openpyxl.cell import WriteOnlyCell
 from minzheng.accounts.models import User
 from minzheng.accounts.rules import Capability
 from minzheng.common.errors import DomainError
+from minzheng.common.pages import capability_required, list_page, query_without
+from minzheng.common.pages import error_attach as _attach
 from minzheng.divisions.rules import Level, level_of
 from minzheng.divisions.selectors import division_choices_for
 from minzheng.policy import selectors, services
@@ -63,7 +64,6 @@ from minzheng.policy.rules import (
     entry_problems,
     plan_chain,
 )
-from minzheng.registry.views import ListPage, capability_required
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STATUS_BADGES = {"confirmed": "bg-green-lt", "reported": "bg-blue-lt", "unconfirmed": "bg-yellow-lt"}
@@ -229,20 +229,6 @@ def _filtered(actor: User, filters: ParameterFilters) -> QuerySet[Parameter]:
     return rows.order_by(f"-{first}" if descending else first, *rest, "version")
 
 
-def _page(queryset: QuerySet[Parameter], number: int) -> ListPage:
-    """One page; the current parameter set is small (hundreds of rows), so the count is exact."""
-    size = settings.PAGE_SIZE
-    total = queryset.count()
-    last_page = max(1, -(-total // size))
-    number = min(max(1, number), last_page)
-    rows = list(queryset[(number - 1) * size : number * size])
-    return ListPage(rows, number, number > 1, number < last_page, total, False)
-
-
-def _query_without(request: HttpRequest, *names: str) -> str:
-    return urlencode([(k, v) for k, v in request.GET.items() if k not in names and v])
-
-
 @require_GET
 @capability_required(Capability.VIEW_REGISTRY)
 def parameter_list(request: HttpRequest) -> HttpResponse:
@@ -252,7 +238,8 @@ def parameter_list(request: HttpRequest) -> HttpResponse:
     filters = form.to_filters() if valid else ParameterFilters()
     page = None
     if valid:
-        page = _page(_filtered(actor, filters), (form.cleaned_data.get("page") or 1) if form.is_bound else 1)
+        number = (form.cleaned_data.get("page") or 1) if form.is_bound else 1
+        page = list_page(_filtered(actor, filters), number)
         page = dataclasses.replace(page, rows=_items(actor, page.rows))
     columns = [
         {
@@ -267,9 +254,9 @@ def parameter_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "columns": columns,
-        "base_query": _query_without(request, "page", "sort"),
-        "page_query": _query_without(request, "page"),
-        "export_query": _query_without(request, "page"),
+        "base_query": query_without(request, "page", "sort"),
+        "page_query": query_without(request, "page"),
+        "export_query": query_without(request, "page"),
         "can_maintain": _may_maintain(actor),
     }
     if request.htmx and request.htmx.target == "parameter-results":  # type: ignore[attr-defined]
@@ -301,7 +288,7 @@ def parameter_export(request: HttpRequest) -> HttpResponse:
     form = _filter_form(request, actor)
     if form.is_bound and not form.is_valid():
         messages.error(request, _("筛选条件有误，请修改后再导出"))
-        return redirect(f"{reverse('policy:parameter_list')}?{_query_without(request, 'page')}")
+        return redirect(f"{reverse('policy:parameter_list')}?{query_without(request, 'page')}")
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("政策参数")
     sheet.append(EXPORT_HEADERS)
@@ -516,11 +503,6 @@ def _form_page(request: HttpRequest, form: ParameterSetForm, status: int = 200, 
         **extra,
     }
     return render(request, "policy/parameter_form.html", context, status=status)
-
-
-def _attach(form: ParameterSetForm, error: DomainError) -> int:
-    form.add_error(error.field if error.field in form.fields else None, error.message)
-    return error.http_status if 400 <= error.http_status < 500 and error.http_status != 404 else 422
 
 
 def _saved(request: HttpRequest, entry: ParameterEntry, message: str) -> HttpResponse:

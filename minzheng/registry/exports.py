@@ -23,13 +23,13 @@ from minzheng.accounts.rules import Capability
 from minzheng.audit.services import personal_data_access_record
 from minzheng.common.errors import PermissionDenied
 from minzheng.common.models import Job
+from minzheng.common.selectors import queryset_count_capped
 from minzheng.common.services import job_create, job_enqueue, job_fail, job_finish, job_progress, job_running
 from minzheng.divisions.models import UrbanRural
 from minzheng.registry.selectors import (
     HouseholdFilters,
     household_export_rows,
     household_list,
-    queryset_count_capped,
 )
 
 JOB_KIND = "registry.household_export"

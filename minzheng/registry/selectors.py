@@ -159,8 +159,6 @@ def person_get(*, actor: User, pk: int) -> Person:
 
 # --- pages: division choices, capped counts, household detail, exports, dashboard -----------------
 
-LIST_COUNT_CAP = 10_000
-
 
 def division_filter_choices(*, actor: User) -> list[tuple[str, str]]:
     """(code prefix, indented name) of the active divisions the actor sees, down to township level."""
@@ -182,16 +180,6 @@ def division_entry_choices(*, actor: User, limit: int = 1000) -> list[tuple[str,
         .values_list("code", "name")[:limit]
     )
     return list(rows)
-
-
-def queryset_count_capped(queryset: QuerySet[Any], *, cap: int = LIST_COUNT_CAP) -> tuple[int, bool]:
-    """Rows in ``queryset`` up to ``cap``; the flag says the real number is larger.
-
-    ``COUNT(*)`` over a million households on every page view costs more than the page itself;
-    counting at most ``cap + 1`` rows keeps the cost bounded (``SELECT COUNT(*) FROM (… LIMIT n)``).
-    """
-    counted = queryset.order_by()[: cap + 1].count()
-    return min(counted, cap), counted > cap
 
 
 def household_member_history(*, actor: User, household: Household) -> QuerySet[Membership]:

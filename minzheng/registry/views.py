@@ -10,17 +10,12 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from dataclasses import dataclass
-from functools import wraps
-from typing import Any, Concatenate, ParamSpec, TypeVar
-from urllib.parse import urlencode
+from typing import Any, TypeVar
 
 from django import forms as django_forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -32,6 +27,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from minzheng.accounts.models import User
 from minzheng.accounts.rules import Capability
 from minzheng.common.errors import DomainError, NotFound
+from minzheng.common.pages import capability_required, list_page, query_without
+from minzheng.common.pages import error_attach as _attach
+from minzheng.common.selectors import queryset_count_capped
 from minzheng.divisions.models import Division
 from minzheng.registry import exports, selectors, services
 from minzheng.registry.choices import RelationToHead
@@ -50,28 +48,7 @@ from minzheng.registry.forms import (
 from minzheng.registry.models import Household, Person, StaffRelative
 from minzheng.registry.rules import age_on
 
-P = ParamSpec("P")
 _T = TypeVar("_T")
-View = Callable[Concatenate[HttpRequest, P], HttpResponse]
-
-
-def capability_required(capability: Capability) -> Callable[[View[P]], View[P]]:
-    """403 unless the user's role has ``capability``; a ``NotFound`` from a selector becomes 404."""
-
-    def decorator(view: View[P]) -> View[P]:
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
-            user = request.user
-            if not isinstance(user, User) or not user.can(capability):
-                raise DjangoPermissionDenied(_("您的角色无权执行此操作"))
-            try:
-                return view(request, *args, **kwargs)
-            except NotFound as error:
-                raise Http404(error.message) from None
-
-        return wrapped
-
-    return decorator
 
 
 def _actor(request: HttpRequest) -> User:
@@ -81,16 +58,6 @@ def _actor(request: HttpRequest) -> User:
 
 def _client_ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
-
-
-def _attach(form: django_forms.Form, error: DomainError, aliases: dict[str, str] | None = None) -> int:
-    """Put a service's error on the form field it names (or on the form); return the HTTP status.
-
-    A record the input refers to but that cannot be found is an input error here (422), not a 404.
-    """
-    field = (aliases or {}).get(error.field or "", error.field)
-    form.add_error(field if field in form.fields else None, error.message)
-    return error.http_status if 400 <= error.http_status < 500 and error.http_status != 404 else 422
 
 
 def _submit(
@@ -119,49 +86,6 @@ def _form_page(
     template = extra.pop("template", "registry/form.html")
     context = {"form": form, "title": title, "back_url": back, **extra}
     return render(request, template, context, status=status)
-
-
-# --- paging without COUNT(*) over the whole table --------------------------------------------
-
-
-@dataclass(frozen=True)
-class ListPage:
-    rows: list[Any]
-    number: int
-    has_previous: bool
-    has_next: bool
-    total: int
-    total_capped: bool  # the real total is larger than ``total``
-
-    @property
-    def first_index(self) -> int:
-        return (self.number - 1) * settings.PAGE_SIZE + 1 if self.rows else 0
-
-    @property
-    def last_index(self) -> int:
-        return (self.number - 1) * settings.PAGE_SIZE + len(self.rows)
-
-
-# Counting stops here ("共超过 1,000 条"). Measured with 1,000,000 people (county user, division=150102
-# and name=张, ~5,800 matching households): capped at 1,000 the count takes ~38 ms, at 10,000 ~95 ms,
-# while a full COUNT(*) of a region's 350,000 households takes several hundred.
-LIST_COUNT_CAP = 1000
-
-
-def _page(queryset: QuerySet[Any], number: int) -> ListPage:
-    """One page of ``queryset``: fetch one row more than a page to know whether another follows,
-    and count at most ``LIST_COUNT_CAP`` rows."""
-    size = settings.PAGE_SIZE
-    total, capped = selectors.queryset_count_capped(queryset, cap=LIST_COUNT_CAP)
-    last_page = max(1, -(-total // size))
-    number = min(max(1, number), last_page) if not capped else max(1, number)
-    rows = list(queryset[(number - 1) * size : number * size + 1])
-    return ListPage(rows[:size], number, number > 1, len(rows) > size, total, capped)
-
-
-def _query_without(request: HttpRequest, *names: str) -> str:
-    params = [(k, v) for k, v in request.GET.items() if k not in names and v]
-    return urlencode(params)
 
 
 # --- households: list, export ------------------------------------------------------------------
@@ -205,7 +129,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
     if filters is not None:
         queryset = selectors.household_list(actor=actor, filters=filters)
         queryset = queryset.select_related("hukou_division__parent")
-        page = _page(queryset, (form.cleaned_data.get("page") or 1) if form.is_bound else 1)
+        page = list_page(queryset, (form.cleaned_data.get("page") or 1) if form.is_bound else 1)
     current_sort = filters.sort if filters else "-id"
     columns = [
         {
@@ -224,9 +148,9 @@ def household_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "columns": columns,
         "division_choices": [] if partial else selectors.division_filter_choices(actor=actor),
-        "base_query": _query_without(request, "page", "sort"),
-        "page_query": _query_without(request, "page"),
-        "export_query": _query_without(request, "page"),
+        "base_query": query_without(request, "page", "sort"),
+        "page_query": query_without(request, "page"),
+        "export_query": query_without(request, "page"),
         "can_edit": actor.can(Capability.EDIT_REGISTRY),
         "can_export": actor.can(Capability.EXPORT),
     }
@@ -244,9 +168,9 @@ def household_export(request: HttpRequest) -> HttpResponse:
     filters = _filters_or_errors(form)
     if filters is None:
         messages.error(request, _("筛选条件有误，请修改后再导出"))
-        return redirect(f"{reverse('registry:household_list')}?{_query_without(request, 'page')}")
+        return redirect(f"{reverse('registry:household_list')}?{query_without(request, 'page')}")
     queryset = selectors.household_list(actor=actor, filters=filters)
-    _total, too_many = selectors.queryset_count_capped(queryset, cap=settings.EXPORT_SYNC_LIMIT)
+    _total, too_many = queryset_count_capped(queryset, cap=settings.EXPORT_SYNC_LIMIT)
     if too_many:
         job = exports.household_export_start(actor=actor, filters=filters)
         messages.info(request, _("导出记录较多，已转入后台处理，完成后可在此下载"))
@@ -432,10 +356,10 @@ def person_list(request: HttpRequest) -> HttpResponse:
             queryset = selectors.person_list(
                 actor=actor, name=data.get("name") or "", id_number=data.get("id_number") or ""
             )
-            page = _page(queryset, data.get("page") or 1)
+            page = list_page(queryset, data.get("page") or 1)
         except DomainError as error:
             _attach(form, error)
-    context = {"form": form, "page": page, "page_query": _query_without(request, "page")}
+    context = {"form": form, "page": page, "page_query": query_without(request, "page")}
     if request.htmx and request.htmx.target == "person-results":  # type: ignore[attr-defined]
         return render(request, "registry/_person_results.html", context)  # htmx swaps only 2xx
     return render(request, "registry/person_list.html", context, status=200 if page else 422)

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from conftest import id_number
 from minzheng.audit.models import PersonalDataAccess
-from minzheng.registry.selectors import queryset_count_capped
+from minzheng.common.selectors import queryset_count_capped
 from minzheng.registry.services import PersonData, person_add_to_household
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
