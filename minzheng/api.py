@@ -18,6 +18,10 @@ from minzheng.accounts.api_auth import ApiTokenAuth, StaffSessionAuth
 from minzheng.applications.api import router as applications_router
 from minzheng.benefits.api import router as benefits_router
 from minzheng.common.errors import DomainError
+from minzheng.documents.api import router as documents_router
+from minzheng.enrolments.api import router as enrolments_router
+from minzheng.monitoring.api import router as monitoring_router
+from minzheng.payments.api import router as payments_router
 from minzheng.registry.api import router as registry_router
 
 api = NinjaAPI(
@@ -30,6 +34,10 @@ api = NinjaAPI(
 api.add_router("/", registry_router)
 api.add_router("/", benefits_router)
 api.add_router("/", applications_router)
+api.add_router("/", documents_router)
+api.add_router("/", enrolments_router)
+api.add_router("/", payments_router)
+api.add_router("/", monitoring_router)
 
 _SOURCES = frozenset({"body", "query", "path", "header", "cookie", "form", "file"})
 _PARAMETER_NAMES = frozenset({"payload", "filters"})  # the names our endpoints give their schemas

@@ -17,6 +17,12 @@ class Capability(StrEnum):
     ASSESS = "assess"  # run the benefit engine on a household and read its explanation
     # run standard-setting what-ifs; who may write parameters is policy.rules.can_set_parameter
     MANAGE_POLICY = "manage_policy"
+    MANAGE_ENROLMENTS = "manage_enrolments"  # changes, suspensions, reviews, exits of recipients
+    VIEW_PAYMENTS = "view_payments"  # payrolls, rosters, reserve-fund ledgers, payment statistics
+    MANAGE_PAYMENTS = "manage_payments"  # generate/approve payrolls (maker ≠ checker), bank files, results
+    MONITOR = "monitor"  # see and work the early-warning alerts of the jurisdiction
+    IMPORT_FEEDS = "import_feeds"  # load other departments' data feeds
+    MANAGE_ALERT_RULES = "manage_alert_rules"  # write and publish warning rules
 
 
 _READ = {Capability.VIEW_REGISTRY, Capability.EXPORT}
@@ -26,18 +32,38 @@ _INTAKE = {Capability.ACCEPT_APPLICATIONS}
 # Standards are set by the region, the leagues/cities and the counties (policy-rules.md §5); the
 # township only applies them.
 _STANDARD_SETTERS = {Capability.ASSESS, Capability.MANAGE_POLICY}
+_OVERSIGHT = {Capability.VIEW_PAYMENTS, Capability.MONITOR}
 
 # Who needs unmasked personal data: the township caseworker (intake, bank details for payment),
 # the county approver (verification, payroll). Everyone else sees masked values.
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
-    "village_assistant": frozenset({Capability.VIEW_REGISTRY, Capability.ACCEPT_APPLICATIONS}),
-    "township_caseworker": frozenset(_READ | _CASEWORK | _INTAKE | _PERSONAL),
-    "township_reviewer": frozenset(_READ | _CASEWORK | {Capability.MANAGE_STAFF_RELATIVES}),
-    "county_approver": frozenset(_READ | _STANDARD_SETTERS | _PERSONAL),
-    "prefecture_supervisor": frozenset(_READ | _STANDARD_SETTERS),
-    "region_supervisor": frozenset(_READ | _STANDARD_SETTERS),
-    "auditor": frozenset(_READ | {Capability.VIEW_AUDIT}),
-    "system_admin": frozenset({Capability.VIEW_REGISTRY, Capability.MANAGE_USERS, Capability.VIEW_AUDIT}),
+    "village_assistant": frozenset(
+        {Capability.VIEW_REGISTRY, Capability.ACCEPT_APPLICATIONS, Capability.MONITOR}
+    ),
+    "township_caseworker": frozenset(
+        _READ | _CASEWORK | _INTAKE | _PERSONAL | _OVERSIGHT | {Capability.MANAGE_ENROLMENTS}
+    ),
+    "township_reviewer": frozenset(_READ | _CASEWORK | _OVERSIGHT | {Capability.MANAGE_STAFF_RELATIVES}),
+    "county_approver": frozenset(
+        _READ
+        | _STANDARD_SETTERS
+        | _PERSONAL
+        | _OVERSIGHT
+        | {Capability.MANAGE_ENROLMENTS, Capability.MANAGE_PAYMENTS, Capability.IMPORT_FEEDS}
+    ),
+    "prefecture_supervisor": frozenset(_READ | _STANDARD_SETTERS | _OVERSIGHT | {Capability.IMPORT_FEEDS}),
+    "region_supervisor": frozenset(
+        _READ | _STANDARD_SETTERS | _OVERSIGHT | {Capability.IMPORT_FEEDS, Capability.MANAGE_ALERT_RULES}
+    ),
+    "auditor": frozenset(_READ | {Capability.VIEW_AUDIT, Capability.VIEW_PAYMENTS}),
+    "system_admin": frozenset(
+        {
+            Capability.VIEW_REGISTRY,
+            Capability.MANAGE_USERS,
+            Capability.VIEW_AUDIT,
+            Capability.MANAGE_ALERT_RULES,
+        }  # fmt: skip
+    ),
 }
 
 

@@ -88,6 +88,8 @@ class Application(TimeStampedModel):
     )
     level = models.CharField("档次", max_length=40, blank=True)
     starts_month = models.DateField("起始发放月份", null=True, blank=True)
+    # 临时救助 一次审批、分阶段发放: [{"month": "2026-12-01", "amount": "1000.00"}, …]; empty = one payment
+    instalments = models.JSONField("分阶段发放计划", default=list, blank=True)
     assessment = models.JSONField("测算结果", null=True, blank=True)
     notice_due_on = models.DateField("书面告知时限", null=True, blank=True)
     created_by = models.ForeignKey(

@@ -115,9 +115,10 @@ def _in_scope(actor: User, division: Division) -> bool:
     return prefix is not None and division.code.startswith(prefix)
 
 
-def _record(application: Application, actor: User | None, kind: str, code: str, message: str, *,
-            basis: str = "", from_step: str = "", to_step: str = "", due_on: dt.date | None = None,
-            data: Mapping[str, Any] | None = None) -> ApplicationEvent:  # fmt: skip
+def timeline_record(application: Application, actor: User | None, kind: str, code: str, message: str, *,
+                    basis: str = "", from_step: str = "", to_step: str = "", due_on: dt.date | None = None,
+                    data: Mapping[str, Any] | None = None) -> ApplicationEvent:  # fmt: skip
+    """One line of the case timeline; other apps (documents, enrolments) add theirs through this."""
     return ApplicationEvent.objects.create(
         application=application, actor=actor, kind=kind, code=code, message=message[:500], basis=basis[:200],
         from_step=from_step, to_step=to_step, due_on=due_on, data=dict(data or {}),
@@ -216,10 +217,10 @@ def application_create(*, actor: User, data: ApplicationData) -> Application:
         ) from None
     application.number = f"{township.code[:6]}-{day.year}-{application.pk:07d}"
     application.save(update_fields=["number"])
-    _record(application, actor, "transition", "submit", f"{Channel(data.channel).label}：登记申请",
+    timeline_record(application, actor, "transition", "submit", f"{Channel(data.channel).label}：登记申请",
             to_step=Step.SUBMITTED, data={"channel": data.channel})  # fmt: skip
     if relatives:
-        _record(application, actor, "record", "staff_relative",
+        timeline_record(application, actor, "record", "staff_relative",
                 "家庭成员中有民政经办人员或村（居）委会成员的近亲属，单独登记备案，县级须入户核查",
                 basis="《最低生活保障审核确认办法》第11条、第20条", data={"persons": relatives})  # fmt: skip
     event_record(actor=actor, verb="application.created", object_type="application", object_id=application.pk,
@@ -369,8 +370,9 @@ def application_transition(
         application.step_due_on, application.step_due_provisional = due.due_on, due.provisional
     application.deadline_status = DeadlineStatus.ON_TIME
     application.save()
-    _record(application, actor, "transition", code, _message(transition, data), basis=transition.basis,
-            from_step=previous, to_step=transition.target, due_on=application.step_due_on,
+    timeline_record(application, actor, "transition", code, _message(transition, data),
+            basis=transition.basis, from_step=previous, to_step=transition.target,
+            due_on=application.step_due_on,
             data={k: v for k, v in data.items() if k in RECORDED_FIELDS})  # fmt: skip
     event_record(actor=actor, verb=f"application.{code}", object_type="application", object_id=application.pk,
                  division_code=application.division.code,
@@ -556,7 +558,8 @@ def home_visit_record(*, actor: User, application_id: int, visited_on: dt.date, 
     visit = HomeVisit.objects.create(application=application, visited_on=visited_on, investigators=names,
                                      by_county=by_county, members_present=members_present, housing=housing,
                                      findings=findings, recorded_by=actor)  # fmt: skip
-    _record(application, actor, "record", "home_visit", f"{'县级' if by_county else ''}入户调查：{findings}",
+    timeline_record(application, actor, "record", "home_visit",
+            f"{'县级' if by_county else ''}入户调查：{findings}",
             basis="《最低生活保障审核确认办法》第16条" + ("、第20条" if by_county else ""),
             data={"investigators": names, "visited_on": visited_on.isoformat()})  # fmt: skip
     return visit
@@ -571,7 +574,7 @@ def verification_record(*, actor: User, application_id: int, source: str, outcom
     application = _open_for_record(actor, application_id, {Step.VERIFYING}, "核对结果")
     result = VerificationResult.objects.create(application=application, source=source, outcome=outcome,
                                                detail=detail, amount=amount, recorded_by=actor)  # fmt: skip
-    _record(application, actor, "record", "verification",
+    timeline_record(application, actor, "record", "verification",
             f"信息核对：{result.get_source_display()}，{result.get_outcome_display()}"
             f"{('，' + detail) if detail else ''}",
             basis="《最低生活保障审核确认办法》第17条")  # fmt: skip
@@ -587,14 +590,8 @@ def objection_record(*, actor: User, application_id: int, received_on: dt.date, 
         raise ApplicationInvalid("请填写异议内容", field="content")
     objection = Objection.objects.create(application=application, received_on=received_on, content=content,
                                          recorded_by=actor)  # fmt: skip
-    _record(
-        application,
-        actor,
-        "record",
-        "objection",
-        f"公示异议：{content}",
-        basis="《最低生活保障审核确认办法》第19条",
-    )
+    timeline_record(application, actor, "record", "objection", f"公示异议：{content}",
+                    basis="《最低生活保障审核确认办法》第19条")  # fmt: skip
     _extend(application, actor, "objection")
     return objection
 
@@ -610,7 +607,7 @@ def _extend(application: Application, actor: User, reason: str) -> None:
     application.save(
         update_fields=["overall_due_on", "overall_due_provisional", "extension_reason", "updated_at"]
     )
-    _record(application, actor, "deadline", "extend",
+    timeline_record(application, actor, "deadline", "extend",
             f"办理时限延长至 {due.due_on}（{rules.EXTENSION_REASONS[reason]}）",
             basis=f"{rules.NOTICE_2022}§四(一)", due_on=due.due_on)  # fmt: skip
 
@@ -646,7 +643,7 @@ def spot_check_draw(*, actor: User, county: Division, seed: int | None = None) -
     for application in pending:
         application.spot_checked = application.pk in drawn  # drawn: the county visit is required
         application.save(update_fields=["spot_checked", "updated_at"])
-        _record(application, actor, "record", "spot_check",
+        timeline_record(application, actor, "record", "spot_check",
                 "县级抽查：抽中，须入户核查" if application.spot_checked else "县级抽查：未抽中",
                 basis="《特困人员认定办法》第16条")  # fmt: skip
     return sorted(drawn)

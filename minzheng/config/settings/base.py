@@ -44,6 +44,10 @@ INSTALLED_APPS = [
     "minzheng.policy",
     "minzheng.benefits",
     "minzheng.applications",
+    "minzheng.documents",
+    "minzheng.enrolments",
+    "minzheng.payments",
+    "minzheng.monitoring",
 ]
 
 MIDDLEWARE = [
