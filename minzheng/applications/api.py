@@ -33,8 +33,11 @@ from minzheng.applications.schemas import (
     ApplicationOut,
     ApplicationPage,
     ApplicationQuery,
+    CareAssessmentIn,
+    CareAssessmentOut,
     DecisionOut,
     EventOut,
+    HandoverIn,
     HomeVisitIn,
     HomeVisitOut,
     ObjectionIn,
@@ -73,6 +76,7 @@ STEP_DESCRIPTIONS: dict[Step, str] = {
     Step.PUBLIC_NOTICE: "审核意见正在村（社区）公示",
     Step.APPRAISAL: "公示期间有不同意见，正在组织民主评议",
     Step.COUNTY_REVIEW: "正在审核确认（审批）",
+    Step.CASE_BY_CASE: "情况较为复杂，已提请县级一事一议",
     Step.AID_PAID: "已先行给予救助，正在补办审批手续",
     Step.APPROVED: "申请已获批准",
     Step.REJECTED: "申请未获批准，理由见决定",
@@ -125,6 +129,9 @@ def _detail(actor: User, application_id: int) -> ApplicationDetailOut:
             for e in detail.events
         ],
         home_visits=[HomeVisitOut.model_validate(v) for v in detail.home_visits],
+        care_assessment=CareAssessmentOut.model_validate(detail.care_assessment)
+        if detail.care_assessment
+        else None,
         verifications=[VerificationOut.model_validate(v) for v in detail.verifications],
         objections=[ObjectionOut.model_validate(o) for o in detail.objections],
     )
@@ -274,6 +281,28 @@ def home_visit_create(request: HttpRequest, application_id: int, payload: HomeVi
     actor: User = request.auth  # type: ignore[attr-defined]
     visit = services.home_visit_record(actor=actor, application_id=application_id, **payload.model_dump())
     return 201, visit
+
+
+@router.put(
+    "/applications/{application_id}/care-assessment",
+    response={200: CareAssessmentOut, **_WRITE_ERRORS},
+    summary="录入特困人员生活自理能力与赡养情况评估",
+)
+def care_assessment_put(request: HttpRequest, application_id: int, payload: CareAssessmentIn) -> Any:
+    """The six self-care items, the duty-bearers and the support mode; recording again replaces it."""
+    actor: User = request.auth  # type: ignore[attr-defined]
+    return services.care_assessment_record(actor=actor, application_id=application_id, **payload.model_dump())
+
+
+@router.post(
+    "/applications/{application_id}/handover",
+    response={201: ApplicationDetailOut, **_WRITE_ERRORS},
+    summary="不予批准的低保、特困申请直接转入低保边缘或刚性支出困难认定",
+)
+def application_handover(request: HttpRequest, application_id: int, payload: HandoverIn) -> tuple[int, Any]:
+    actor: User = request.auth  # type: ignore[attr-defined]
+    handed = services.application_handover(actor=actor, application_id=application_id, **payload.model_dump())
+    return 201, _detail(actor, handed.pk)
 
 
 @router.post(

@@ -156,6 +156,7 @@ REQUIREMENT_FIELDS = {
     Requirement.OPINION: "opinion",
     Requirement.MATERIALS_LISTED: "missing_materials",
     Requirement.AMOUNT: "amount",
+    Requirement.MEETING: "meeting_note",
 }
 
 
@@ -165,6 +166,8 @@ def transition_fields(transition: Transition, *, workflow: Workflow, pledge_sign
     names += [n for n in EXTRA_FIELDS.get(transition.code, ()) if n not in names]
     if transition.code == "approve" and workflow in TEMPORARY_WORKFLOWS and "amount" not in names:
         names.append("amount")
+    if transition.code == "approve" and workflow in TEMPORARY_WORKFLOWS:
+        names.append("instalments")  # 一次审批、分阶段救助 (2020 opinion item 15)
     if Requirement.PLEDGE in transition.requires and not pledge_signed:
         names.append("pledge_signed")
     return tuple(names)
@@ -192,6 +195,14 @@ class TransitionForm(TablerFormMixin, forms.Form):
             "amount": forms.DecimalField(label=_("救助金额（元）"), required=False, min_value=Decimal("0.01"),
                                          max_digits=12, decimal_places=2),
             "pledge_signed": forms.BooleanField(label=_("已签署承诺书和授权核对书"), required=False),
+            "meeting_note": forms.CharField(
+                label=_("一事一议会议纪要"), required=False, max_length=2000,
+                help_text=_("县级困难群众基本生活保障工作协调机制：会议时间、参会单位、议定事项"),
+                widget=forms.Textarea(attrs={"rows": 3})),
+            "instalments": forms.CharField(
+                label=_("分阶段发放（可选）"), required=False, max_length=400,
+                help_text=_("每行一期：“年-月 金额”，如“2026-12 500”；合计须等于救助金额"),
+                widget=forms.Textarea(attrs={"rows": 2})),
         }  # fmt: skip
         for name in names:
             self.fields[name] = available[name]
@@ -247,6 +258,68 @@ class ObjectionForm(TablerFormMixin, forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "objection-%s")
+        super().__init__(*args, **kwargs)
+        self.apply_css()
+
+
+class CareAssessmentForm(TablerFormMixin, forms.Form):
+    """特困人员认定办法第 8 条、第 20—23 条; 社会救助暂行办法第 19 条 (the service checks combinations)."""
+
+    assessed_on = forms.DateField(label=_("评估日期"), widget=DateInput(), validators=[_not_future])
+    assessors = forms.CharField(label=_("评估人员"), max_length=200, help_text=_("用顿号或空格分隔"))
+    eating = forms.BooleanField(label=_("自主吃饭"), required=False)
+    dressing = forms.BooleanField(label=_("自主穿衣"), required=False)
+    getting_in_out_of_bed = forms.BooleanField(label=_("自主上下床"), required=False)
+    toileting = forms.BooleanField(label=_("自主如厕"), required=False)
+    walking_indoors = forms.BooleanField(label=_("室内自主行走"), required=False)
+    bathing = forms.BooleanField(label=_("自主洗澡"), required=False)
+    supporter_status = forms.ChoiceField(label=_("法定赡养、抚养、扶养义务人"), choices=[
+        ("none", _("无法定义务人")), ("unable", _("有义务人，但无履行义务能力")),
+        ("able", _("有具备履行能力的义务人")),
+    ])  # fmt: skip
+    supporter_inability = forms.ChoiceField(label=_("义务人无履行能力的情形（第 8 条）"), required=False,
+                                            choices=[
+        ("", "—"), ("extreme_poverty", _("（一）义务人为特困人员")),
+        ("dibao_aged_60", _("（二）义务人为年满 60 周岁的低保对象")),
+        ("aged_70_low_income", _("（三）义务人年满 70 周岁且收入、财产符合规定")),
+        ("severely_disabled_low_income", _("（四）义务人为重度残疾人等且收入、财产符合规定")),
+        ("no_capacity_missing_or_prison", _("（五）义务人无民事行为能力、被宣告失踪或在监狱服刑")),
+        ("provincial", _("（六）自治区规定的其他情形")),
+                                            ])  # fmt: skip
+    other_no_work_capacity = forms.CharField(
+        label=_("其他无劳动能力情形（第 5 条第 4 项，可选）"), max_length=200, required=False
+    )
+    support_mode = forms.ChoiceField(
+        label=_("本人选择的供养方式"), choices=[("home", _("分散供养")), ("institutional", _("集中供养"))]
+    )
+    ADL = ("eating", "dressing", "getting_in_out_of_bed", "toileting", "walking_indoors", "bathing")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "care-%s")
+        super().__init__(*args, **kwargs)
+        self.apply_css()
+
+    def service_kwargs(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "assessed_on": data["assessed_on"],
+            "assessors": _names(data["assessors"]),
+            "adl": {name: bool(data.get(name)) for name in self.ADL},
+            "supporter_status": data["supporter_status"],
+            "supporter_inability": data.get("supporter_inability") or "",
+            "other_no_work_capacity": data.get("other_no_work_capacity") or "",
+            "support_mode": data["support_mode"],
+        }
+
+
+class HandoverForm(TablerFormMixin, forms.Form):
+    workflow = forms.ChoiceField(
+        label=_("转入"), choices=[(w.value, rules.WORKFLOW_LABELS[w]) for w in rules.HANDOVER_TO]
+    )
+    consent = forms.BooleanField(label=_("申请人同意转入，沿用原申请材料"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "handover-%s")
         super().__init__(*args, **kwargs)
         self.apply_css()
 

@@ -90,6 +90,12 @@ class Application(TimeStampedModel):
     starts_month = models.DateField("起始发放月份", null=True, blank=True)
     # 临时救助 一次审批、分阶段发放: [{"month": "2026-12-01", "amount": "1000.00"}, …]; empty = one payment
     instalments = models.JSONField("分阶段发放计划", default=list, blank=True)
+    support_mode = models.CharField("供养方式", max_length=16, blank=True)  # 特困: home / institutional
+    meeting_note = models.TextField("一事一议会议纪要", blank=True)
+    valid_until = models.DateField("认定有效期至", null=True, blank=True)  # 刚性支出困难: ≤ 12 months
+    handed_over_from = models.ForeignKey(  # 低保/特困 rejected → margin/rigid-expense without new papers
+        "self", verbose_name="转自申请", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     assessment = models.JSONField("测算结果", null=True, blank=True)
     notice_due_on = models.DateField("书面告知时限", null=True, blank=True)
     created_by = models.ForeignKey(
@@ -225,3 +231,40 @@ class Objection(models.Model):
 
     def __str__(self) -> str:
         return f"异议 {self.received_on}"
+
+
+class SupportMode(models.TextChoices):
+    """特困: support at home or in an institution, as the person chooses (社会救助暂行办法第 19 条)."""
+
+    HOME = "home", "分散供养"
+    INSTITUTIONAL = "institutional", "集中供养"
+
+
+class CareAssessment(models.Model):
+    """特困 investigation facts the engine needs and the registry does not hold: the six-item self-care
+    assessment (特困人员认定办法第 20—23 条), the support duty-bearers (第 4 条第 3 项、第 8 条), the
+    provincial no-work-capacity case (第 5 条第 4 项), and the support mode the person chose."""
+
+    application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="care_assessment")
+    assessed_on = models.DateField("评估日期")
+    assessors = models.JSONField("评估人员")
+    eating = models.BooleanField("自主吃饭")
+    dressing = models.BooleanField("自主穿衣")
+    getting_in_out_of_bed = models.BooleanField("自主上下床")
+    toileting = models.BooleanField("自主如厕")
+    walking_indoors = models.BooleanField("室内自主行走")
+    bathing = models.BooleanField("自主洗澡")
+    self_care = models.CharField("评定结果", max_length=8)  # registry.choices.SelfCare, from the six items
+    supporter_status = models.CharField("法定义务人情况", max_length=8)  # benefits.facts.SupporterStatus
+    supporter_inability = models.CharField("义务人无履行能力情形", max_length=40, blank=True)
+    other_no_work_capacity = models.CharField("其他无劳动能力情形", max_length=200, blank=True)
+    support_mode = models.CharField("供养方式", max_length=16, choices=SupportMode.choices)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "特困人员评估"
+        verbose_name_plural = "特困人员评估"
+
+    def __str__(self) -> str:
+        return f"特困评估 {self.assessed_on}"

@@ -23,6 +23,8 @@ EP_MEASURES = "《特困人员认定办法》"
 TEMPORARY_2018 = "民发〔2018〕23号"
 TEMPORARY_2026 = "《关于进一步健全完善临时救助制度的意见》（2026）"
 NOTICE_2022 = "《关于进一步做好最低生活保障等社会救助兜底保障工作的通知》（2022）"
+RIGID_MEASURES = "《刚性支出困难家庭认定办法》"
+MARGIN_RIGID_IM = "《内蒙古自治区低保边缘家庭和刚性支出困难家庭认定办法（试行）》（2024）"
 
 
 class Step(models.TextChoices):
@@ -35,6 +37,7 @@ class Step(models.TextChoices):
     PUBLIC_NOTICE = "public_notice", "公示"
     APPRAISAL = "appraisal", "民主评议"
     COUNTY_REVIEW = "county_review", "审核确认"
+    CASE_BY_CASE = "case_by_case", "一事一议"
     AID_PAID = "aid_paid", "已先行救助待补办手续"
     APPROVED = "approved", "已批准"
     REJECTED = "rejected", "不予批准"
@@ -59,6 +62,8 @@ class Workflow(StrEnum):
     TEMPORARY_EMERGENCY = "temporary_emergency"
     TEMPORARY_SMALL_FAST = "temporary_small_fast"
     TEMPORARY_EXPENDITURE = "temporary_expenditure"
+    MARGIN = "margin_household"
+    RIGID_EXPENSE = "rigid_expense_household"
 
 
 class Level(StrEnum):
@@ -82,6 +87,7 @@ class Requirement(StrEnum):
     SELF_CARE = "self_care"  # 特困 self-care assessed (特困人员认定办法第 20–23 条)
     AMOUNT = "amount"  # temporary assistance: amount decided, within the approval ceiling
     SPOT_CHECK_DRAWN = "spot_check_drawn"  # 特困: the county's ≥ 30 % sample drawn (第 16 条)
+    MEETING = "meeting"  # 一事一议: the county coordination mechanism's collective decision recorded
 
 
 class Keep:
@@ -175,8 +181,8 @@ TEMPORARY_EMERGENCY: Final = (
     _t("accept", "受理", S.SUBMITTED, S.ACCEPTED, CASEWORK, T, f"{TEMPORARY_2018}§二(二)", None),
     _t("pay_aid_first", "先行救助", S.ACCEPTED, S.AID_PAID, TOWNSHIP, T,
        f"{TEMPORARY_2018}§二(二)（急难型先行救助，简化核对、评议和公示）", None, R.AMOUNT),
-    _t("complete_paperwork", "补办审批手续", S.AID_PAID, S.APPROVED, CONFIRMERS, CF,
-       f"{TEMPORARY_2018}§二(二)（紧急情况解除后补齐手续）", None, R.PLEDGE),
+    _t("complete_paperwork", "补办审批手续", S.AID_PAID, S.APPROVED, TEMPORARY_APPROVERS, T,
+       f"{TEMPORARY_2018}§二(二)（紧急情况解除后补齐手续）；《社会救助暂行办法》第48条", None, R.PLEDGE),
 )  # fmt: skip
 
 TEMPORARY_SMALL_FAST: Final = (
@@ -187,8 +193,10 @@ TEMPORARY_SMALL_FAST: Final = (
     _t("reject", "不予救助", S.ACCEPTED, S.REJECTED, TOWNSHIP, T, f"{TEMPORARY_2026}", None, R.REASON),
 )  # fmt: skip
 
+# No national time limit was found for the 支出型 procedure (policy-rules.md §3.3), so acceptance sets none.
 TEMPORARY_EXPENDITURE: Final = (
-    *_INTAKE,
+    _t("accept", "受理", S.SUBMITTED, S.ACCEPTED, CASEWORK, T, f"{TEMPORARY_2018}§二(二)", None, R.PLEDGE),
+    *_INTAKE[1:],
     _t("start_investigation", "启动调查", S.ACCEPTED, S.INVESTIGATING, CASEWORK, T, f"{TEMPORARY_2018}§二(二)"),
     _t("request_verification", "提请信息核对", S.INVESTIGATING, S.VERIFYING, CASEWORK, T,
        f"{TEMPORARY_2018}§二(二)", WorkingDays(3), R.HOME_VISIT),
@@ -204,7 +212,40 @@ TEMPORARY_EXPENDITURE: Final = (
        "《社会救助暂行办法》第48条（乡镇审批额度内由乡镇审批，超出由县级审批）", None, R.AMOUNT),
     _t("reject", "审批：不予救助", S.COUNTY_REVIEW, S.REJECTED, TEMPORARY_APPROVERS, T,
        "《社会救助暂行办法》第48条", WorkingDays(3), R.REASON),
+    # Complex or major hardship: the county's coordination mechanism decides collectively and may go
+    # above the tier (民发〔2018〕23号 §二(三); 2020 opinion item 15; 国办发〔2023〕39号 §三(四)).
+    _t("refer_case_by_case", "提请一事一议", S.COUNTY_REVIEW, S.CASE_BY_CASE, TEMPORARY_APPROVERS, T,
+       f"{TEMPORARY_2018}§二(三)（一事一议）", None, R.REASON),
+    _t("approve", "一事一议：批准", S.CASE_BY_CASE, S.APPROVED, COUNTY, C,
+       f"{TEMPORARY_2018}§二(三)（县级困难群众基本生活保障工作协调机制一事一议，可提高救助额度）", None,
+       R.MEETING, R.AMOUNT),
+    _t("reject", "一事一议：不予救助", S.CASE_BY_CASE, S.REJECTED, COUNTY, C, f"{TEMPORARY_2018}§二(三)",
+       WorkingDays(3), R.MEETING, R.REASON),
 )  # fmt: skip
+
+
+# 低保边缘 and 刚性支出困难 households: 申请 → 受理 → 家庭经济状况调查 → 审核确认, no public notice (Inner
+# Mongolia 2024 measures); 30 working days from acceptance, 45 for the special cases (刚性支出困难家庭认定办法
+# 第 8 条; the margin procedure follows the local 低保 rules, 国办发〔2023〕39号 §二). A household rejected for
+# 低保/特困 is handed over at first review with its records (``services.application_handover``).
+def _identification(basis: str) -> tuple[Transition, ...]:
+    return (
+        *_INTAKE,
+        _t("start_investigation", "启动家庭经济状况调查", S.ACCEPTED, S.INVESTIGATING, CASEWORK, T, basis),
+        _t("request_verification", "提请信息核对", S.INVESTIGATING, S.VERIFYING, CASEWORK, T, basis,
+           WorkingDays(3), R.HOME_VISIT),
+        _t("record_verification", "核对完成", S.VERIFYING, S.FIRST_REVIEW, COUNTY, C, basis, None, R.VERIFICATION),
+        _t("submit_review", "提出初审意见，报送审核确认", S.FIRST_REVIEW, S.COUNTY_REVIEW, TOWNSHIP, T, basis,
+           None, R.OPINION),
+        _t("approve", "审核确认：认定", S.COUNTY_REVIEW, S.APPROVED, CONFIRMERS, CF, basis, None,
+           R.COUNTY_VISIT_IF_FLAGGED),
+        _t("reject", "审核确认：不予认定", S.COUNTY_REVIEW, S.REJECTED, CONFIRMERS, CF, basis, WorkingDays(3),
+           R.REASON),
+    )  # fmt: skip
+
+
+MARGIN: Final = _identification(f"{MARGIN_RIGID_IM}；{DIBAO_MEASURES}第8条")
+RIGID_EXPENSE: Final = _identification(f"{MARGIN_RIGID_IM}；{RIGID_MEASURES}第7—8条")
 
 # Leaving: the applicant withdraws at any open step; the county ends the procedure when the household
 # refuses to cooperate without good reason (审核确认办法第 29 条).
@@ -219,6 +260,8 @@ WORKFLOWS: Final[dict[Workflow, tuple[Transition, ...]]] = {
     Workflow.TEMPORARY_EMERGENCY: TEMPORARY_EMERGENCY,
     Workflow.TEMPORARY_SMALL_FAST: TEMPORARY_SMALL_FAST,
     Workflow.TEMPORARY_EXPENDITURE: TEMPORARY_EXPENDITURE,
+    Workflow.MARGIN: MARGIN,
+    Workflow.RIGID_EXPENSE: RIGID_EXPENSE,
 }
 WORKFLOW_LABELS: Final = {
     Workflow.DIBAO: "最低生活保障",
@@ -226,6 +269,8 @@ WORKFLOW_LABELS: Final = {
     Workflow.TEMPORARY_EMERGENCY: "临时救助（急难型，先行救助）",
     Workflow.TEMPORARY_SMALL_FAST: "临时救助（小额快救）",
     Workflow.TEMPORARY_EXPENDITURE: "临时救助（支出型）",
+    Workflow.MARGIN: "低保边缘家庭认定",
+    Workflow.RIGID_EXPENSE: "刚性支出困难家庭认定",
 }
 WORKFLOW_PROGRAMME: Final = {
     Workflow.DIBAO: "dibao",
@@ -233,13 +278,24 @@ WORKFLOW_PROGRAMME: Final = {
     Workflow.TEMPORARY_EMERGENCY: "temporary_assistance",
     Workflow.TEMPORARY_SMALL_FAST: "temporary_assistance",
     Workflow.TEMPORARY_EXPENDITURE: "temporary_assistance",
+    Workflow.MARGIN: "margin_household",
+    Workflow.RIGID_EXPENSE: "rigid_expense_household",
 }
 PERSON_WORKFLOWS: Final = frozenset({Workflow.EXTREME_POVERTY})  # the applicant is the subject (art. 10)
 # 审核确认办法第 22 条: 30 working days from acceptance; 20 when the county delegated confirmation;
 # up to 45 in the special cases of the 2022 notice §四(一).
-OVERALL_LIMIT: Final = {Workflow.DIBAO: WorkingDays(30)}
-OVERALL_LIMIT_DELEGATED: Final = {Workflow.DIBAO: WorkingDays(20)}
+# 刚性支出困难家庭认定办法第 8 条: 30 working days, 45 in the special cases; margin households follow it.
+OVERALL_LIMIT: Final = {
+    Workflow.DIBAO: WorkingDays(30), Workflow.MARGIN: WorkingDays(30), Workflow.RIGID_EXPENSE: WorkingDays(30),
+}  # fmt: skip
+OVERALL_LIMIT_DELEGATED: Final = {**OVERALL_LIMIT, Workflow.DIBAO: WorkingDays(20)}
 OVERALL_LIMIT_EXTENDED: Final = WorkingDays(45)
+# 刚性支出困难家庭认定办法第 10 条: an identification is valid for at most 12 months, then re-applied for.
+VALIDITY_MONTHS: Final = {Workflow.RIGID_EXPENSE: 12}
+# Inner Mongolia 2024 measures: a household rejected for 低保/特困 may, with its consent, move straight
+# into the margin or rigid-expense procedure without re-submitting its papers.
+HANDOVER_FROM: Final = frozenset({Workflow.DIBAO, Workflow.EXTREME_POVERTY})
+HANDOVER_TO: Final = (Workflow.MARGIN, Workflow.RIGID_EXPENSE)
 EXTENSION_REASONS: Final = {
     "objection": "公示有异议",
     "separated_household": "人户分离",

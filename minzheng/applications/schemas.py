@@ -18,13 +18,14 @@ from minzheng.applications.rules import WORKFLOW_LABELS, Channel, Step, Workflow
 from minzheng.registry.schemas import DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT
 
 WorkflowChoice = Literal[
-    "dibao", "extreme_poverty_support", "temporary_emergency", "temporary_small_fast", "temporary_expenditure"
-]
+    "dibao", "extreme_poverty_support", "temporary_emergency", "temporary_small_fast",
+    "temporary_expenditure", "margin_household", "rigid_expense_household",
+]  # fmt: skip
 ChannelChoice = Literal["window", "online", "entrusted", "proactive"]
 StepChoice = Literal[
     "submitted", "materials_pending", "accepted", "investigating", "verifying", "first_review",
-    "public_notice", "appraisal", "county_review", "aid_paid", "approved", "rejected", "withdrawn",
-    "terminated",
+    "public_notice", "appraisal", "county_review", "case_by_case", "aid_paid", "approved", "rejected",
+    "withdrawn", "terminated",
 ]  # fmt: skip
 SourceChoice = Literal[
     "civil_affairs", "human_resources", "tax", "housing_fund", "real_estate", "vehicle", "market", "bank",
@@ -79,7 +80,9 @@ class TransitionIn(Schema):
     expected_step: StepChoice = Field(..., description="办理人看到的当前环节；已被他人办理时返回 409")
     data: dict[str, Any] = Field(
         default_factory=dict,
-        description="操作所需内容：reason、opinion、amount（字符串或数字，元）、missing_materials、comment",
+        description="操作所需内容：reason、opinion、amount（字符串或数字，元）、missing_materials、comment；"
+        "临时救助批准可带 instalments（[{month: 'YYYY-MM-01', amount}]，合计等于 amount）；"
+        "一事一议须带 meeting_note（会议纪要）",
     )
 
 
@@ -89,6 +92,46 @@ class HomeVisitIn(Schema):
     members_present: str = Field(..., max_length=200)
     findings: str = Field(..., max_length=5000)
     housing: str = Field("", max_length=500)
+
+
+class CareAssessmentIn(Schema):
+    """特困人员认定办法第 8 条、第 20—23 条; 社会救助暂行办法第 19 条."""
+
+    assessed_on: dt.date
+    assessors: list[str] = Field(..., description="评估人员姓名")
+    adl: dict[str, bool] = Field(
+        ..., description="六项指标，是否能自主完成：eating、dressing、getting_in_out_of_bed、toileting、"
+        "walking_indoors、bathing",
+    )  # fmt: skip
+    supporter_status: Literal["none", "unable", "able"] = Field(
+        ..., description="法定赡养、抚养、扶养义务人情况"
+    )
+    supporter_inability: str = Field(
+        "", max_length=40, description="义务人无履行能力的情形（第 8 条），unable 时必填"
+    )
+    other_no_work_capacity: str = Field("", max_length=200)
+    support_mode: Literal["home", "institutional"] = Field(..., description="本人选择：分散供养 / 集中供养")
+
+
+class CareAssessmentOut(Schema):
+    assessed_on: dt.date
+    assessors: list[str]
+    eating: bool
+    dressing: bool
+    getting_in_out_of_bed: bool
+    toileting: bool
+    walking_indoors: bool
+    bathing: bool
+    self_care: str = Field(..., description="评定结果：full / partial / none")
+    supporter_status: str
+    supporter_inability: str
+    other_no_work_capacity: str
+    support_mode: str
+
+
+class HandoverIn(Schema):
+    workflow: Literal["margin_household", "rigid_expense_household"]
+    consent: bool = Field(..., description="申请人同意转入并沿用原申请材料")
 
 
 class VerificationIn(Schema):
@@ -145,6 +188,11 @@ class ApplicationOut(Schema):
     one_off_amount: Decimal | None
     level: str
     starts_month: dt.date | None
+    instalments: list[dict[str, str]] = Field(..., description="临时救助分阶段发放计划")
+    support_mode: str = Field(..., description="特困供养方式：home / institutional")
+    meeting_note: str = Field(..., description="一事一议会议纪要")
+    valid_until: dt.date | None = Field(..., description="认定有效期至（刚性支出困难家庭不超过 12 个月）")
+    handed_over_from_id: int | None = Field(..., description="由哪一申请直接转入")
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -222,6 +270,7 @@ class ApplicationDetailOut(ApplicationOut):
     home_visits: list[HomeVisitOut]
     verifications: list[VerificationOut]
     objections: list[ObjectionOut]
+    care_assessment: CareAssessmentOut | None
 
 
 class ApplicationPage(Schema):

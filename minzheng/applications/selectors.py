@@ -20,6 +20,7 @@ from minzheng.applications.models import (
     OPEN,
     Application,
     ApplicationEvent,
+    CareAssessment,
     HomeVisit,
     Objection,
     VerificationResult,
@@ -212,6 +213,7 @@ class ApplicationDetail:
     home_visits: list[HomeVisit]
     verifications: list[VerificationResult]
     objections: list[Objection]
+    care_assessment: CareAssessment | None  # 特困 only
 
 
 def _county_of(division: Division) -> Division:
@@ -246,6 +248,7 @@ def application_detail(*, actor: User, pk: int) -> ApplicationDetail:
         home_visits=list(application.home_visits.order_by("visited_on", "id")),
         verifications=list(application.verifications.order_by("recorded_at", "id")),
         objections=list(application.objections.order_by("received_on", "id")),
+        care_assessment=CareAssessment.objects.filter(application=application).first(),
     )
 
 

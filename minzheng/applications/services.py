@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -32,15 +32,18 @@ from minzheng.applications.models import (
     OPEN,
     Application,
     ApplicationEvent,
+    CareAssessment,
     DeadlineStatus,
     HomeVisit,
     Objection,
+    SupportMode,
     VerificationResult,
 )
 from minzheng.applications.rules import Channel, Requirement, Step, Transition, Workflow
 from minzheng.audit.services import event_record
 from minzheng.benefits.engine import assess
-from minzheng.benefits.facts import TemporaryRequest
+from minzheng.benefits.facts import AdlItems, SupporterInability, SupporterStatus, TemporaryRequest
+from minzheng.benefits.people import ADL_LABELS, self_care_from_adl
 from minzheng.benefits.providers import SelectorParams
 from minzheng.benefits.reasons import result_as_dict
 from minzheng.benefits.selectors import household_facts_many
@@ -49,12 +52,13 @@ from minzheng.common.selectors import working_calendar
 from minzheng.common.workdays import DueDate, Period, due_date
 from minzheng.divisions.models import Division
 from minzheng.divisions.rules import Level
+from minzheng.registry.choices import SelfCare
 from minzheng.registry.models import Household, Membership, Person, StaffRelative
 
 DUE_SOON_DAYS = 3  # calendar days before a step's time limit when it is flagged 即将到期
 MIN_INVESTIGATORS = 2  # 审核确认办法第 16 条
 SPOT_CHECK_SHARE = Decimal("0.3")  # 特困人员认定办法第 16 条
-RECORDED_FIELDS = ("reason", "opinion", "amount", "missing_materials")
+RECORDED_FIELDS = ("reason", "opinion", "amount", "missing_materials", "meeting_note", "instalments")
 TEMPORARY_WORKFLOWS = frozenset(
     {Workflow.TEMPORARY_EMERGENCY, Workflow.TEMPORARY_SMALL_FAST, Workflow.TEMPORARY_EXPENDITURE}
 )
@@ -288,11 +292,13 @@ def _requirements(
         Requirement.OBJECTION: lambda: None if application.objections.exists() else "公示期内没有登记异议",
         Requirement.COUNTY_VISIT_IF_FLAGGED: lambda: _county_visit(application),
         Requirement.REASON: lambda: None if _text(data, "reason") else "请填写理由",
-        Requirement.SELF_CARE: lambda: None if (application.subject and application.subject.self_care) else
-            "尚未评估生活自理能力（特困人员认定办法第 20—23 条）",
+        Requirement.SELF_CARE: lambda: None if CareAssessment.objects.filter(application=application).exists()
+            else "尚未录入生活自理能力六项评估和法定义务人情况（特困人员认定办法第 8 条、第 20—23 条）",
         Requirement.AMOUNT: lambda: None if _amount(data) is not None else "请填写救助金额",
         Requirement.SPOT_CHECK_DRAWN: lambda: None if application.spot_checked is not None else
             "县级尚未抽取本批次抽查样本（特困人员认定办法第 16 条，不少于 30%）",
+        Requirement.MEETING: lambda: None if _text(data, "meeting_note") else
+            "请填写县级困难群众基本生活保障工作协调机制的一事一议会议纪要（时间、参会单位、议定事项）",
     }  # fmt: skip
     for requirement in transition.requires:
         problem = checks[requirement]()
@@ -439,9 +445,27 @@ def _appraise(
     application.objections.filter(resolution="").update(resolution=_text(data, "opinion") or "民主评议")
 
 
+def _with_care_assessment(application: Application, facts: Any) -> Any:
+    """The subject's member facts with what the 特困 investigation established (``CareAssessment``)."""
+    care = CareAssessment.objects.filter(application=application).first()
+    if care is None:
+        return facts
+    key = str(application.subject_id)
+    adl = AdlItems(**{name: getattr(care, name) for name in ADL_LABELS})
+    members = tuple(
+        replace(member, adl=adl, supporter_status=care.supporter_status,
+                supporter_inability=care.supporter_inability,
+                other_no_work_capacity=care.other_no_work_capacity) if member.key == key else member
+        for member in facts.members
+    )  # fmt: skip
+    return replace(facts, members=members)
+
+
 def _engine_result(application: Application, day: dt.date, data: Mapping[str, Any]) -> Any:
     facts = household_facts_many([application.household_id], day)[application.household_id]
     programme = application.programme
+    if programme == "extreme_poverty_support":
+        facts = _with_care_assessment(application, facts)
     person = str(application.subject_id) if application.subject_id else None
     if programme == "temporary_assistance":
         request = TemporaryRequest(
@@ -463,27 +487,105 @@ def _approve(
         raise StepRequirementMissing(
             f"按{today}的测算不符合条件，不能批准：{failing}；请核实或不予批准", field="assessment"
         )
+    workflow = Workflow(application.workflow)
     if application.programme == "temporary_assistance":
-        _temporary_amount(application, actor, result, data)
+        _temporary_amount(application, actor, result, data, today)
+    elif workflow in (Workflow.MARGIN, Workflow.RIGID_EXPENSE):
+        _identified(application, workflow, today)
     else:
         application.monthly_amount = result.monthly_amount
-        application.starts_month = (today.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+        application.starts_month = _next_month(today)
+    if workflow == Workflow.EXTREME_POVERTY:
+        application.support_mode = CareAssessment.objects.get(application=application).support_mode
     application.level = result.level
     application.assessment = result_as_dict(result)
     application.decided_on, application.decided_by = today, actor
     application.decision_reason = _text(data, "reason")
 
 
-def _temporary_amount(application: Application, actor: User, result: Any, data: Mapping[str, Any]) -> None:
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+
+def _identified(application: Application, workflow: Workflow, today: dt.date) -> None:
+    """低保边缘 / 刚性支出困难 identification carries no monthly cash of its own; a rigid-expense
+    identification is valid for at most 12 months (刚性支出困难家庭认定办法第 10 条)."""
+    application.monthly_amount = None
+    application.starts_month = _next_month(today)
+    months = rules.VALIDITY_MONTHS.get(workflow)
+    if months:
+        end = application.starts_month
+        for _ in range(months):
+            end = _next_month(end)
+        application.valid_until = end - dt.timedelta(days=1)
+
+
+def _temporary_amount(
+    application: Application, actor: User, result: Any, data: Mapping[str, Any], today: dt.date
+) -> None:
+    """Within the tier and the approval level's ceiling (社会救助暂行办法第 48 条), except a 一事一议
+    decision, which may raise the amount (民发〔2018〕23号 §二(三)); paid once or in stages decided at once
+    (一次审批、分阶段救助, 2020 opinion item 15)."""
     amount = _amount(data)
     assert amount is not None  # Requirement.AMOUNT
-    if amount > result.one_off_amount:
+    case_by_case = application.step == Step.CASE_BY_CASE
+    if amount > result.one_off_amount and not case_by_case:
+        referable = rules.transition_for(
+            Workflow(application.workflow), application.step, "refer_case_by_case"
+        )
+        hint = "；情况复杂、需提高额度的，请提请一事一议" if referable else ""
         raise StepRequirementMissing(
-            f"救助金额 {amount} 元超过本档上限 {result.one_off_amount} 元", field="amount"
+            f"救助金额 {amount} 元超过本档上限 {result.one_off_amount} 元{hint}", field="amount"
         )
     if result.approval_level == "county" and actor.role != "county_approver":
         raise PermissionDenied(f"{amount} 元超过乡镇（街道）审批额度，须报县级民政部门审批", field="amount")
+    if case_by_case:
+        application.meeting_note = _text(data, "meeting_note")
     application.one_off_amount = amount
+    application.instalments = _instalments(data.get("instalments"), amount, today)
+
+
+MAX_INSTALMENTS = 12
+
+
+def _instalments(raw: Any, amount: Decimal, today: dt.date) -> list[dict[str, str]]:
+    """``[{"month": "2026-12-01", "amount": "500.00"}, …]`` from a list of mappings or from text lines
+    ``2026-12 500``; months strictly increasing from the decision month, amounts summing to ``amount``."""
+    if raw in (None, "", []):
+        return []
+    rows: list[tuple[str, Any]] = []
+    if isinstance(raw, str):
+        for line in raw.splitlines():
+            parts = line.replace("，", " ").replace(",", " ").split()
+            if parts:
+                rows.append((parts[0], parts[1] if len(parts) > 1 else None))
+    else:
+        rows = [(str(item.get("month", "")), item.get("amount")) for item in raw]
+    plan: list[dict[str, str]] = []
+    for number, (month_text, value) in enumerate(rows, start=1):
+        try:
+            month = dt.date.fromisoformat(month_text[:7] + "-01")
+            cents = Decimal(str(value)).quantize(Decimal("0.01"))
+        except (ValueError, InvalidOperation):
+            raise StepRequirementMissing(
+                f"分阶段发放计划第 {number} 行格式有误，应为“年-月 金额”，如“2026-12 500”",
+                field="instalments",
+            ) from None
+        if cents <= 0 or (plan and month <= dt.date.fromisoformat(plan[-1]["month"])):
+            raise StepRequirementMissing(
+                f"分阶段发放计划第 {number} 行：金额须为正数，月份须逐行递增", field="instalments"
+            )
+        plan.append({"month": month.isoformat(), "amount": str(cents)})
+    if len(plan) > MAX_INSTALMENTS or dt.date.fromisoformat(plan[0]["month"]) < today.replace(day=1):
+        raise StepRequirementMissing(
+            f"分阶段发放最多 {MAX_INSTALMENTS} 期，且不能早于审批当月", field="instalments"
+        )
+    total = sum((Decimal(item["amount"]) for item in plan), Decimal(0))
+    if total != amount:
+        raise StepRequirementMissing(
+            f"分阶段发放合计 {total} 元，与救助金额 {amount} 元不一致", field="instalments"
+        )
+    return plan
 
 
 def _decided(application: Application, actor: User, data: Mapping[str, Any], today: dt.date) -> None:
@@ -494,8 +596,16 @@ def _decided(application: Application, actor: User, data: Mapping[str, Any], tod
 def _complete_paperwork(
     application: Application, actor: User, transition: Transition, data: Mapping[str, Any], today: dt.date
 ) -> None:
+    """Aid paid first was within the township's ceiling (``_temporary_amount`` at payment), so the township
+    may complete its approval as well as the county (社会救助暂行办法第 48 条)."""
     _pledge(application, actor, data)
     _decided(application, actor, data, today)
+
+
+def _decided_reason(
+    application: Application, actor: User, transition: Transition, data: Mapping[str, Any], today: dt.date
+) -> None:
+    application.decision_reason = _text(data, "reason")
 
 
 def _reject(
@@ -503,6 +613,8 @@ def _reject(
 ) -> None:
     application.decided_on, application.decided_by = today, actor
     application.decision_reason = _text(data, "reason")
+    if _text(data, "meeting_note"):
+        application.meeting_note = _text(data, "meeting_note")
     if transition.due is not None and not isinstance(transition.due, rules.Keep):
         application.notice_due_on = _due(today, transition.due).due_on
 
@@ -518,6 +630,7 @@ EFFECTS: dict[str, Callable[[Application, User, Transition, Mapping[str, Any], d
     "complete_paperwork": _complete_paperwork,
     "pay_aid_first": _approve,
     "reject": _reject,
+    "refer_case_by_case": _decided_reason,
     "withdraw": _reject,
     "terminate": _reject,
 }
@@ -610,6 +723,126 @@ def _extend(application: Application, actor: User, reason: str) -> None:
     timeline_record(application, actor, "deadline", "extend",
             f"办理时限延长至 {due.due_on}（{rules.EXTENSION_REASONS[reason]}）",
             basis=f"{rules.NOTICE_2022}§四(一)", due_on=due.due_on)  # fmt: skip
+
+
+def _care_problem(assessors: list[str], adl: Mapping[str, bool], supporter_status: str, inability: str,
+                  support_mode: str, assessed_on: dt.date) -> tuple[str, str] | None:  # fmt: skip
+    missing = [label for name, label in ADL_LABELS.items() if not isinstance(adl.get(name), bool)]
+    if not assessors:
+        return "assessors", "请填写评估人员"
+    if missing:
+        return "adl", f"六项指标须逐项评定：{'、'.join(missing)}"
+    if supporter_status not in set(SupporterStatus):
+        return "supporter_status", "请选择法定赡养、抚养、扶养义务人情况"
+    if supporter_status == SupporterStatus.UNABLE and inability not in set(SupporterInability):
+        return "supporter_inability", "义务人无履行能力的，须选择第 8 条所列情形"
+    if support_mode not in SupportMode.values:
+        return "support_mode", "请选择本人意愿的供养方式（分散供养或集中供养）"
+    if assessed_on > _today():
+        return "assessed_on", "评估日期不能晚于今天"
+    return None
+
+
+@transaction.atomic
+def care_assessment_record(
+    *, actor: User, application_id: int, assessed_on: dt.date, assessors: list[str], adl: Mapping[str, bool],
+    supporter_status: str, support_mode: str, supporter_inability: str = "", other_no_work_capacity: str = "",
+) -> CareAssessment:  # fmt: skip
+    """The 特困 investigation facts: the six self-care items (特困人员认定办法第 20—23 条; the county assesses
+    with the township's help), the support duty-bearers (第 4 条第 3 项、第 8 条) and the support mode the
+    person chose (社会救助暂行办法第 19 条). Recording again replaces the earlier assessment."""
+    application = _open_for_record(actor, application_id, {Step.INVESTIGATING}, "特困人员评估")
+    if application.workflow != Workflow.EXTREME_POVERTY:
+        raise ApplicationInvalid("生活自理能力评估只适用于特困人员救助供养申请", field="workflow")
+    names = [n.strip() for n in assessors if n.strip()]
+    problem = _care_problem(names, adl, supporter_status, supporter_inability, support_mode, assessed_on)
+    if problem:
+        raise ApplicationInvalid(problem[1], field=problem[0])
+    items = {name: bool(adl[name]) for name in ADL_LABELS}
+    category = self_care_from_adl(AdlItems(**items))
+    inability = supporter_inability if supporter_status == SupporterStatus.UNABLE else ""
+    care, _ = CareAssessment.objects.update_or_create(
+        application=application,
+        defaults={"assessed_on": assessed_on, "assessors": names, **items, "self_care": category,
+                  "supporter_status": supporter_status, "supporter_inability": inability,
+                  "other_no_work_capacity": other_no_work_capacity.strip(), "support_mode": support_mode,
+                  "recorded_by": actor},
+    )  # fmt: skip
+    failed = [label for name, label in ADL_LABELS.items() if not items[name]]
+    timeline_record(application, actor, "record", "care_assessment",
+                    f"生活自理能力评估：{SelfCare(category).label}（未达到 {len(failed)} 项"
+                    f"{'：' + '、'.join(failed) if failed else ''}）；{SupportMode(support_mode).label}",
+                    basis="《特困人员认定办法》第8条、第20—23条；《社会救助暂行办法》第19条",
+                    data={"self_care": category, "failed": failed})  # fmt: skip
+    return care
+
+
+@transaction.atomic
+def application_handover(*, actor: User, application_id: int, workflow: str, consent: bool) -> Application:
+    """Move a household rejected for 低保/特困 straight into the margin or rigid-expense procedure, with its
+    consent, without re-submitting papers (Inner Mongolia 2024 margin/rigid-expense measures): a new
+    application at first review carrying the pledge, the home visits and the verification results."""
+    target = _workflow(workflow)
+    source = _locked(application_id, actor)
+    if not actor.can(Capability.ACCEPT_APPLICATIONS) or actor.role == "village_assistant":
+        raise PermissionDenied("转入低保边缘、刚性支出困难认定由乡镇（街道）经办人员办理")
+    if not _in_scope(actor, source.division):
+        raise PermissionDenied("该申请不在您的管辖范围内")
+    if Workflow(source.workflow) not in rules.HANDOVER_FROM or source.step != Step.REJECTED:
+        raise TransitionNotAllowed("只有不予批准的低保、特困申请可以直接转入认定程序", field="step")
+    if target not in rules.HANDOVER_TO:
+        raise ApplicationInvalid("只能转入低保边缘家庭或刚性支出困难家庭认定", field="workflow")
+    if not consent:
+        raise ApplicationInvalid("转入认定程序须经申请人同意", field="consent")
+    today = _today()
+    try:
+        with transaction.atomic():
+            handed = Application.objects.create(
+                workflow=target.value, programme=rules.WORKFLOW_PROGRAMME[target], household=source.household,
+                applicant=source.applicant, division=source.division, channel=source.channel,
+                entrusted_name=source.entrusted_name, entrusted_relation=source.entrusted_relation,
+                source_note=f"由申请 {source.number} 转入", submitted_on=today, accepted_on=today,
+                staff_relative=source.staff_relative, complaint=source.complaint,
+                pledge_signed_at=source.pledge_signed_at, pledge_recorded_by=source.pledge_recorded_by,
+                step=Step.FIRST_REVIEW, handed_over_from=source, created_by=actor,
+            )  # fmt: skip
+    except IntegrityError:
+        raise DuplicateApplication(
+            f"该家庭已有办理中的“{rules.WORKFLOW_LABELS[target]}”申请", field="workflow"
+        ) from None
+    handed.number = f"{source.division.code[:6]}-{today.year}-{handed.pk:07d}"
+    limits = rules.OVERALL_LIMIT_DELEGATED if _delegated(handed) else rules.OVERALL_LIMIT
+    overall = _due(today, limits[target])
+    handed.overall_due_on, handed.overall_due_provisional = overall.due_on, overall.provisional
+    handed.save(update_fields=["number", "overall_due_on", "overall_due_provisional"])
+    _copy_records(source, handed)
+    timeline_record(handed, actor, "transition", "handover",
+                    f"经申请人同意，由{rules.WORKFLOW_LABELS[Workflow(source.workflow)]}申请 {source.number} "
+                    "直接转入，沿用原申请材料、入户调查和核对结果", basis=rules.MARGIN_RIGID_IM,
+                    to_step=Step.FIRST_REVIEW, data={"from": source.pk})  # fmt: skip
+    label = rules.WORKFLOW_LABELS[target]
+    timeline_record(
+        source, actor, "record", "handed_over", f"转入{label}：{handed.number}", data={"to": handed.pk}
+    )
+    event_record(actor=actor, verb="application.handover", object_type="application", object_id=handed.pk,
+                 division_code=handed.division.code,
+                 summary=f"{source.number} 转入{rules.WORKFLOW_LABELS[target]} {handed.number}")  # fmt: skip
+    return handed
+
+
+def _copy_records(source: Application, target: Application) -> None:
+    """The investigation's records, set-based (two INSERT … SELECT-sized bulk creates)."""
+    HomeVisit.objects.bulk_create(
+        HomeVisit(application=target, visited_on=v.visited_on, investigators=v.investigators,
+                  by_county=v.by_county, members_present=v.members_present, housing=v.housing,
+                  findings=v.findings, recorded_by=v.recorded_by)
+        for v in source.home_visits.all()
+    )  # fmt: skip
+    VerificationResult.objects.bulk_create(
+        VerificationResult(application=target, source=r.source, outcome=r.outcome, detail=r.detail,
+                           amount=r.amount, recorded_by=r.recorded_by)
+        for r in source.verifications.all()
+    )  # fmt: skip
 
 
 @transaction.atomic

@@ -16,4 +16,6 @@ urlpatterns = [
     path("<int:pk>/verifications/", views.verification_add, name="verification"),
     path("<int:pk>/objections/", views.objection_add, name="objection"),
     path("<int:pk>/extension/", views.application_extend, name="extend"),
+    path("<int:pk>/care-assessment/", views.care_assessment_add, name="care"),
+    path("<int:pk>/handover/", views.application_handover, name="handover"),
 ]

@@ -11,6 +11,7 @@ input, 403 for the wrong role); the service wrote nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -34,7 +35,9 @@ from minzheng.applications import exports, rules, selectors, services
 from minzheng.applications.forms import (
     ApplicationCreateForm,
     ApplicationFilterForm,
+    CareAssessmentForm,
     ExtendForm,
+    HandoverForm,
     HomeVisitForm,
     NoticeForm,
     ObjectionForm,
@@ -42,7 +45,7 @@ from minzheng.applications.forms import (
     VerificationForm,
     transition_fields,
 )
-from minzheng.applications.models import Application
+from minzheng.applications.models import Application, CareAssessment
 from minzheng.applications.rules import Channel, Step, Transition, Workflow
 from minzheng.benefits.views import LEVEL_LABELS
 from minzheng.common.errors import DomainError, NotFound
@@ -309,12 +312,43 @@ def _record_forms(actor: User, application: Application, bound: dict[str, Any]) 
         shown["home_visit"] = lambda: HomeVisitForm(initial={"visited_on": today})
     if step == Step.VERIFYING and county:
         shown["verification"] = VerificationForm
+    if step == Step.INVESTIGATING and application.workflow == Workflow.EXTREME_POVERTY:
+        shown["care"] = lambda: CareAssessmentForm(initial=_care_initial(application, today))
     if step == Step.PUBLIC_NOTICE:
         shown["objection"] = lambda: ObjectionForm(initial={"received_on": today})
     extendable = Workflow(application.workflow) in rules.OVERALL_LIMIT and application.accepted_on
     if extendable and not application.extension_reason:
         shown["extend"] = ExtendForm
     return {key: bound.get(key) or make() for key, make in shown.items()}
+
+
+def _care_initial(application: Application, today: dt.date) -> dict[str, Any]:
+    """An earlier assessment pre-fills the form (recording again replaces it)."""
+    care = CareAssessment.objects.filter(application=application).first()
+    if care is None:
+        return {"assessed_on": today, **dict.fromkeys(CareAssessmentForm.ADL, True)}
+    fields = (
+        "assessed_on",
+        "supporter_status",
+        "supporter_inability",
+        "other_no_work_capacity",
+        "support_mode",
+    )
+    return {
+        **{name: getattr(care, name) for name in (*fields, *CareAssessmentForm.ADL)},
+        "assessors": "、".join(care.assessors),
+    }
+
+
+def _handover_form(actor: User, application: Application, bound: dict[str, Any]) -> HandoverForm | None:
+    """A household rejected for 低保/特困 can be moved into the margin or rigid-expense procedure."""
+    if (
+        Workflow(application.workflow) not in rules.HANDOVER_FROM
+        or application.step != Step.REJECTED
+        or actor.role not in ("township_caseworker",)
+    ):
+        return None
+    return bound.get("handover") or HandoverForm()
 
 
 def _reason_rows(assessment: dict[str, Any] | None) -> list[dict[str, Any]]:
@@ -340,6 +374,7 @@ def _detail_page(
         "actions": [a for a in actions if not a.is_exit],
         "exits": [a for a in actions if a.is_exit],
         "records": _record_forms(actor, application, bound),
+        "handover": _handover_form(actor, application, bound),
         "level_label": LEVEL_LABELS.get(application.level, application.level),
         "reason_rows": _reason_rows(application.assessment),
         "step_labels": dict(Step.choices),
@@ -442,6 +477,40 @@ def objection_add(request: HttpRequest, pk: int) -> HttpResponse:
         services.objection_record(actor=actor, application_id=pk, received_on=data["received_on"],
                                   content=data["content"])
     ), _("公示异议已登记"))  # fmt: skip
+
+
+@require_POST
+@capability_required(Capability.VIEW_REGISTRY)
+def care_assessment_add(request: HttpRequest, pk: int) -> HttpResponse:
+    form = CareAssessmentForm(request.POST)
+    return _record_view(request, pk, "care", form, lambda actor, data: services.care_assessment_record(
+        actor=actor, application_id=pk, **form.service_kwargs()), _("特困人员评估已保存"))  # fmt: skip
+
+
+@require_POST
+@capability_required(Capability.ACCEPT_APPLICATIONS)
+def application_handover(request: HttpRequest, pk: int) -> HttpResponse:
+    """Create the margin / rigid-expense application and open it."""
+    actor = _actor(request)
+    detail = selectors.application_detail(actor=actor, pk=pk)
+    form = HandoverForm(request.POST)
+    if not form.is_valid():
+        return _detail_page(
+            request, detail, bound={"handover": form}, error=_("请更正表单中的错误"), status=422
+        )
+    try:
+        handed = services.application_handover(
+            actor=actor, application_id=pk, workflow=form.cleaned_data["workflow"],
+            consent=form.cleaned_data["consent"],
+        )  # fmt: skip
+    except NotFound as missing:
+        raise Http404(missing.message) from None
+    except DomainError as error:
+        status = _attach(form, error)
+        return _detail_page(request, detail, bound={"handover": form}, error=error.message, status=status)
+    messages.success(request, _("已转入%(label)s：%(number)s") % {
+        "label": rules.WORKFLOW_LABELS[Workflow(handed.workflow)], "number": handed.number})  # fmt: skip
+    return redirect("applications:detail", pk=handed.pk)
 
 
 @require_POST

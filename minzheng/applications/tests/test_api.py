@@ -23,7 +23,9 @@ from minzheng.applications.selectors import DEADLINE_FILTERS
 from minzheng.common.workdays import WorkingDays
 from minzheng.registry.models import IncomeRecord
 
-from .test_workflows import OLD_AGE_BIRTH, apply, due, extreme_poverty_to_review, go, to_review, today
+from .test_workflows import OLD_AGE_BIRTH, apply, due, end_notice, go, to_review, today, visit
+
+EP_CARE_NONE = Decimal("1266.00")  # builtin 完全丧失生活自理能力 care standard
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1"
@@ -128,6 +130,11 @@ def test_intake_returns_201_with_number_step_and_timeline(api, home, users):
         "one_off_amount": None,
         "level": "",
         "starts_month": None,
+        "instalments": [],
+        "support_mode": "",
+        "meeting_note": "",
+        "valid_until": None,
+        "handed_over_from_id": None,
         "transitions": [
             {"code": "accept", "label": "受理", "target": "accepted", "target_label": "已受理",
              "requires": ["pledge"], "basis": "《最低生活保障审核确认办法》第10条；第15条（3个工作日内启动调查）"},
@@ -143,6 +150,7 @@ def test_intake_returns_201_with_number_step_and_timeline(api, home, users):
         "home_visits": [],
         "verifications": [],
         "objections": [],
+        "care_assessment": None,
     }  # fmt: skip
 
 
@@ -343,8 +351,8 @@ def test_records_through_http(api, users, home):
     ]
 
 
-def test_extreme_poverty_approval_shows_the_engines_chinese_refusal(api, users, divisions, household_factory):
-    # given: a 特困 application in county review, spot check drawn (not drawn for this one: one of one → 1)
+def test_extreme_poverty_care_assessment_and_approval_through_the_api(api, users, divisions, household_factory):
+    # given: a 特困 application under investigation (the township has visited)
     from minzheng.applications.services import spot_check_draw
     from minzheng.policy.services import policy_builtin_load
 
@@ -352,26 +360,75 @@ def test_extreme_poverty_approval_shows_the_engines_chinese_refusal(api, users, 
     old = household_factory(
         head_name="刘老汉", self_care="partial", id_number=id_number(birth=OLD_AGE_BIRTH, seq=401)
     )
-    application = extreme_poverty_to_review(users, apply(users, old, "extreme_poverty_support"))
+    application = apply(users, old, "extreme_poverty_support")
+    go(users, application, "caseworker", "accept")
+    go(users, application, "caseworker", "start_investigation")
+    visit(users, application)
+    care = {"assessed_on": today().isoformat(), "assessors": ["县评估员甲"], "supporter_status": "able",
+            "support_mode": "institutional",
+            "adl": {"eating": False, "dressing": False, "getting_in_out_of_bed": False, "toileting": False,
+                    "walking_indoors": True, "bathing": True}}  # fmt: skip
+
+    # when: a duty-bearer able to support is recorded
+    response = api("caseworker").put(f"/api/v1/applications/{application.pk}/care-assessment", care,
+                                     content_type="application/json")  # fmt: skip
+
+    # then: four items failed → 完全丧失
+    assert response.status_code == 200
+    assert (response.json()["self_care"], response.json()["support_mode"]) == ("none", "institutional")
+    go(users, application, "reviewer", "publish_notice", opinion="拟认定")
+    end_notice(application)
+    go(users, application, "reviewer", "close_notice")
     assert spot_check_draw(actor=users["county"], county=divisions["xincheng"], seed=1) == [application.pk]
     go_visit = {"visited_on": today().isoformat(), "investigators": ["县甲", "县乙"], "members_present": "本人",
-                "findings": "独居，无赡养人"}  # fmt: skip
-    assert (
-        post(api("county"), f"/applications/{application.pk}/home-visits", go_visit).json()["by_county"]
-        is True
-    )
+                "findings": "独居，有子女在外地"}  # fmt: skip
+    assert post(api("county"), f"/applications/{application.pk}/home-visits", go_visit).status_code == 201
+
+    # the engine refuses: a duty-bearer is able to support (特困人员认定办法第 4 条第 3 项)
+    refused = transition(api("county"), application, "approve", "county_review")
+    assert refused.status_code == 422
+    assert refused.json()["field"] == "assessment"
+    assert refused.json()["message"].endswith("有具备履行能力的法定义务人；请核实或不予批准")
+    assert Application.objects.get(pk=application.pk).step == Step.COUNTY_REVIEW
+
+    # re-investigated facts are not accepted at review: the assessment belongs to the investigation
+    late = api("county").put(f"/api/v1/applications/{application.pk}/care-assessment",
+                             care | {"supporter_status": "none"}, content_type="application/json")  # fmt: skip
+    assert (late.status_code, late.json()["code"]) == (409, "transition_not_allowed")
+
+
+def test_extreme_poverty_approval_through_the_api_pays_basic_living_plus_care(
+    api, users, divisions, household_factory
+):
+    # given
+    from minzheng.policy.services import policy_builtin_load
+
+    policy_builtin_load()
+    old = household_factory(head_name="张奶奶", id_number=id_number(birth=OLD_AGE_BIRTH, seq=403))
+    application = apply(users, old, "extreme_poverty_support")
+    go(users, application, "caseworker", "accept")
+    go(users, application, "caseworker", "start_investigation")
+    visit(users, application)
+    care = {"assessed_on": today().isoformat(), "assessors": ["县评估员甲"], "supporter_status": "none",
+            "support_mode": "institutional",
+            "adl": {"eating": False, "dressing": False, "getting_in_out_of_bed": False, "toileting": False,
+                    "walking_indoors": True, "bathing": True}}  # fmt: skip
+    assert api("caseworker").put(f"/api/v1/applications/{application.pk}/care-assessment", care,
+                                 content_type="application/json").status_code == 200  # fmt: skip
+    go(users, application, "reviewer", "publish_notice", opinion="拟认定")
+    end_notice(application)
+    go(users, application, "reviewer", "close_notice")
+    Application.objects.filter(pk=application.pk).update(spot_checked=False)  # drawn earlier, not sampled
 
     # when
     response = transition(api("county"), application, "approve", "county_review")
 
-    # then
-    assert response.status_code == 422
-    assert response.json() == {
-        "code": "assessment_input_missing",
-        "message": f"成员“{old.head_id}”未填写法定赡养、抚养、扶养义务人情况",
-        "field": "members[0].supporter_status",
-    }
-    assert Application.objects.get(pk=application.pk).step == Step.COUNTY_REVIEW
+    # then: urban basic living 1,380.00 + 完全丧失 care standard
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert (body["step"], body["level"], body["support_mode"]) == ("approved", "none", "institutional")
+    assert Decimal(body["monthly_amount"]) == Decimal("2646.00") == Decimal("1380.00") + EP_CARE_NONE
+    assert body["care_assessment"]["self_care"] == "none"
 
 
 # --- reads ------------------------------------------------------------------------------------------

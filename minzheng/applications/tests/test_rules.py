@@ -55,6 +55,7 @@ EXPECTED: dict[Workflow, dict[str, tuple[Step, Step, set[str], object]]] = {
     Workflow.TEMPORARY_EMERGENCY: {
         "accept": (S.SUBMITTED, S.ACCEPTED, {CASEWORKER}, None),
         "pay_aid_first": (S.ACCEPTED, S.AID_PAID, TOWNSHIP, None),
+        # the township completes within its ceiling without any delegation (社会救助暂行办法第 48 条)
         "complete_paperwork": (S.AID_PAID, S.APPROVED, {COUNTY, REVIEWER}, None),
     },
     Workflow.TEMPORARY_SMALL_FAST: {
@@ -63,8 +64,8 @@ EXPECTED: dict[Workflow, dict[str, tuple[Step, Step, set[str], object]]] = {
         "reject": (S.ACCEPTED, S.REJECTED, TOWNSHIP, None),
     },
     Workflow.TEMPORARY_EXPENDITURE: {
-        # the 低保 intake (审核确认办法第 10、15 条) is used for the expenditure path too
-        "accept": (S.SUBMITTED, S.ACCEPTED, {CASEWORKER}, WorkingDays(3)),
+        # no national time limit for the 支出型 procedure (民发〔2018〕23号 sets none)
+        "accept": (S.SUBMITTED, S.ACCEPTED, {CASEWORKER}, None),
         **INTAKE,
         "start_investigation": (S.ACCEPTED, S.INVESTIGATING, {CASEWORKER}, None),
         "request_verification": (S.INVESTIGATING, S.VERIFYING, {CASEWORKER}, WorkingDays(3)),
@@ -73,6 +74,23 @@ EXPECTED: dict[Workflow, dict[str, tuple[Step, Step, set[str], object]]] = {
         "close_notice": (S.PUBLIC_NOTICE, S.COUNTY_REVIEW, TOWNSHIP, None),
         "approve": (S.COUNTY_REVIEW, S.APPROVED, {COUNTY, REVIEWER}, None),
         "reject": (S.COUNTY_REVIEW, S.REJECTED, {COUNTY, REVIEWER}, WorkingDays(3)),
+        "refer_case_by_case": (S.COUNTY_REVIEW, S.CASE_BY_CASE, {COUNTY, REVIEWER}, None),
+        # 一事一议 (民发〔2018〕23号 §二(三)): only the county mechanism decides
+        "approve@case_by_case": (S.CASE_BY_CASE, S.APPROVED, {COUNTY}, None),
+        "reject@case_by_case": (S.CASE_BY_CASE, S.REJECTED, {COUNTY}, WorkingDays(3)),
+    },
+    **{
+        workflow: {
+            "accept": (S.SUBMITTED, S.ACCEPTED, {CASEWORKER}, WorkingDays(3)),
+            **INTAKE,
+            "start_investigation": (S.ACCEPTED, S.INVESTIGATING, {CASEWORKER}, None),
+            "request_verification": (S.INVESTIGATING, S.VERIFYING, {CASEWORKER}, WorkingDays(3)),
+            "record_verification": (S.VERIFYING, S.FIRST_REVIEW, {COUNTY}, None),
+            "submit_review": (S.FIRST_REVIEW, S.COUNTY_REVIEW, TOWNSHIP, None),
+            "approve": (S.COUNTY_REVIEW, S.APPROVED, {COUNTY, REVIEWER}, None),
+            "reject": (S.COUNTY_REVIEW, S.REJECTED, {COUNTY, REVIEWER}, WorkingDays(3)),
+        }
+        for workflow in (Workflow.MARGIN, Workflow.RIGID_EXPENSE)
     },
 }
 # The open steps each workflow passes through: withdraw and terminate leave from every one of them.
@@ -84,22 +102,33 @@ OPEN_STEPS: dict[Workflow, tuple[Step, ...]] = {
     Workflow.TEMPORARY_EMERGENCY: (S.SUBMITTED, S.ACCEPTED, S.AID_PAID),
     Workflow.TEMPORARY_SMALL_FAST: (S.SUBMITTED, S.ACCEPTED),
     Workflow.TEMPORARY_EXPENDITURE: (S.SUBMITTED, S.MATERIALS_PENDING, S.ACCEPTED, S.INVESTIGATING,
-                                     S.VERIFYING, S.FIRST_REVIEW, S.PUBLIC_NOTICE, S.COUNTY_REVIEW),
+                                     S.VERIFYING, S.FIRST_REVIEW, S.PUBLIC_NOTICE, S.COUNTY_REVIEW,
+                                     S.CASE_BY_CASE),
+    Workflow.MARGIN: (S.SUBMITTED, S.MATERIALS_PENDING, S.ACCEPTED, S.INVESTIGATING, S.VERIFYING,
+                      S.FIRST_REVIEW, S.COUNTY_REVIEW),
+    Workflow.RIGID_EXPENSE: (S.SUBMITTED, S.MATERIALS_PENDING, S.ACCEPTED, S.INVESTIGATING, S.VERIFYING,
+                             S.FIRST_REVIEW, S.COUNTY_REVIEW),
 }  # fmt: skip
 EXITS = {"withdraw": (S.WITHDRAWN, TOWNSHIP), "terminate": (S.TERMINATED, {COUNTY})}
 # Confirmations a township reviewer may take only where the county delegated confirmation (第 2 条).
 DELEGATED_ONLY = {
     (Workflow.DIBAO, "approve"), (Workflow.DIBAO, "reject"),
     (Workflow.EXTREME_POVERTY, "approve"), (Workflow.EXTREME_POVERTY, "reject"),
-    (Workflow.TEMPORARY_EMERGENCY, "complete_paperwork"),
+    (Workflow.MARGIN, "approve"), (Workflow.MARGIN, "reject"),
+    (Workflow.RIGID_EXPENSE, "approve"), (Workflow.RIGID_EXPENSE, "reject"),
 }  # fmt: skip
+
+
+def code_of(key: str) -> str:
+    """``approve@case_by_case`` names the second ``approve`` of a table (from another step)."""
+    return key.split("@")[0]
 
 
 def expected_moves(workflow: Workflow) -> dict[tuple[Step, str], tuple[Step, set[str]]]:
     """(source, code) -> (target, roles) of the procedure, exits included."""
     moves = {
-        (source, code): (target, set(roles))
-        for code, (source, target, roles, _) in EXPECTED[workflow].items()
+        (source, code_of(key)): (target, set(roles))
+        for key, (source, target, roles, _) in EXPECTED[workflow].items()
     }
     for code, (target, roles) in EXITS.items():
         moves.update({(step, code): (target, set(roles)) for step in OPEN_STEPS[workflow]})
@@ -107,7 +136,7 @@ def expected_moves(workflow: Workflow) -> dict[tuple[Step, str], tuple[Step, set
 
 
 def codes_of(workflow: Workflow) -> list[str]:
-    return [*EXPECTED[workflow], *EXITS]
+    return sorted({*map(code_of, EXPECTED[workflow]), *EXITS})
 
 
 CASES = [
@@ -146,12 +175,12 @@ def test_no_transition_leaves_a_final_step(workflow):
 
 
 @pytest.mark.parametrize(
-    ("workflow", "code"),
-    [pytest.param(w, code, id=f"{w.value}-{code}") for w in Workflow for code in EXPECTED[w]],
+    ("workflow", "key"),
+    [pytest.param(w, key, id=f"{w.value}-{key}") for w in Workflow for key in EXPECTED[w]],
 )
-def test_due_period_of_the_target_step(workflow, code):
-    source, _target, _roles, due = EXPECTED[workflow][code]
-    transition = rules.transition_for(workflow, source, code)
+def test_due_period_of_the_target_step(workflow, key):
+    source, _target, _roles, due = EXPECTED[workflow][key]
+    transition = rules.transition_for(workflow, source, code_of(key))
     assert transition is not None
     assert isinstance(transition.due, rules.Keep) if due == "keep" else transition.due == due
 
@@ -167,7 +196,7 @@ def test_due_period_of_the_target_step(workflow, code):
 )
 def test_available_per_role(workflow, step, role):
     # given
-    expected = sorted(code for (source, code), (_, roles) in expected_moves(workflow).items()
+    expected = sorted(name for (source, name), (_, roles) in expected_moves(workflow).items()
                       if source == step and role in roles)  # fmt: skip
 
     # when
@@ -178,21 +207,21 @@ def test_available_per_role(workflow, step, role):
 
 
 @pytest.mark.parametrize(
-    ("workflow", "code", "role", "delegated", "allowed"),
+    ("workflow", "key", "role", "delegated", "allowed"),
     [
-        pytest.param(w, code, role, delegated, allowed, id=f"{w.value}-{code}-{role}-{delegated}")
+        pytest.param(w, key, role, delegated, allowed, id=f"{w.value}-{key}-{role}-{delegated}")
         for w in Workflow
-        for code, (_, _, roles, _) in EXPECTED[w].items()
+        for key, (_, _, roles, _) in EXPECTED[w].items()
         for role in (CASEWORKER, REVIEWER, COUNTY)
         for delegated in (False, True)
         for allowed in [
-            role in roles and not (role == REVIEWER and not delegated and (w, code) in DELEGATED_ONLY)
+            role in roles and not (role == REVIEWER and not delegated and (w, key) in DELEGATED_ONLY)
         ]
     ],
 )
-def test_role_may_respects_the_delegation_of_confirmation(workflow, code, role, delegated, allowed):
-    source = EXPECTED[workflow][code][0]
-    transition = rules.transition_for(workflow, source, code)
+def test_role_may_respects_the_delegation_of_confirmation(workflow, key, role, delegated, allowed):
+    source = EXPECTED[workflow][key][0]
+    transition = rules.transition_for(workflow, source, code_of(key))
     assert transition is not None
     assert rules.role_may(transition, role, delegated=delegated) is allowed
 
@@ -205,7 +234,7 @@ def test_expenditure_approval_by_the_township_does_not_need_delegation():
 
 
 @pytest.mark.parametrize(
-    ("workflow", "code", "requirements"),
+    ("workflow", "key", "requirements"),
     [
         (Workflow.DIBAO, "accept", ("pledge",)),
         (Workflow.DIBAO, "request_verification", ("home_visit",)),
@@ -216,10 +245,14 @@ def test_expenditure_approval_by_the_township_does_not_need_delegation():
         (Workflow.TEMPORARY_EMERGENCY, "complete_paperwork", ("pledge",)),
         (Workflow.TEMPORARY_SMALL_FAST, "approve", ("amount",)),
         (Workflow.TEMPORARY_EXPENDITURE, "approve", ("amount",)),
+        (Workflow.TEMPORARY_EXPENDITURE, "refer_case_by_case", ("reason",)),
+        (Workflow.TEMPORARY_EXPENDITURE, "approve@case_by_case", ("meeting", "amount")),
+        (Workflow.MARGIN, "request_verification", ("home_visit",)),
+        (Workflow.RIGID_EXPENSE, "submit_review", ("opinion",)),
     ],
 )
-def test_requirements_of_key_transitions(workflow, code, requirements):
-    source = EXPECTED[workflow][code][0]
-    transition = rules.transition_for(workflow, source, code)
+def test_requirements_of_key_transitions(workflow, key, requirements):
+    source = EXPECTED[workflow][key][0]
+    transition = rules.transition_for(workflow, source, code_of(key))
     assert transition is not None
     assert tuple(r.value for r in transition.requires) == requirements

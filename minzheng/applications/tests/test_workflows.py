@@ -17,31 +17,32 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from conftest import id_number
-from minzheng.applications.errors import StepRequirementMissing, TransitionNotAllowed
-from minzheng.applications.models import Application, DeadlineStatus
+from minzheng.applications.errors import ApplicationInvalid, StepRequirementMissing, TransitionNotAllowed
+from minzheng.applications.models import Application, CareAssessment, DeadlineStatus
 from minzheng.applications.rules import Step
 from minzheng.applications.services import (
     ApplicationData,
     application_create,
     application_transition,
+    care_assessment_record,
     deadlines_refresh,
     home_visit_record,
     spot_check_draw,
     verification_record,
 )
 from minzheng.applications.tasks import deadlines_refresh_task
-from minzheng.benefits.errors import AssessmentInputMissing
 from minzheng.common.errors import PermissionDenied
 from minzheng.common.models import CalendarDay
 from minzheng.common.selectors import working_calendar
 from minzheng.common.workdays import CalendarDays, WorkingCalendar, WorkingDays, due_date
 from minzheng.divisions.models import Division
-from minzheng.registry.models import IncomeRecord, Person
+from minzheng.registry.models import IncomeRecord
 from minzheng.registry.services import staff_relative_register
 
 pytestmark = pytest.mark.django_db
 D = dt.date
 OLD_AGE_BIRTH = D(1950, 3, 1)
+EP_PARTIAL_URBAN = Decimal("1875.00")  # builtin: basic living 1,380.00 (urban) + 部分丧失 care 495.00
 
 
 # --- helpers (also used by the API and concurrency tests) ----------------------------------------------
@@ -90,10 +91,22 @@ def to_review(users, application: Application) -> Application:
     return go(users, application, "reviewer", "close_notice")
 
 
+ADL_TWO_FAILED = {"eating": True, "dressing": True, "getting_in_out_of_bed": True, "toileting": True,
+                  "walking_indoors": False, "bathing": False}  # fmt: skip
+
+
+def assess_care(users, application: Application, who: str = "caseworker", **extra) -> None:
+    """No duty-bearer, two of six items not achieved (部分丧失), supported at home."""
+    values = {"assessed_on": today(), "assessors": ["县评估员甲", "乡镇干部乙"], "adl": ADL_TWO_FAILED,
+              "supporter_status": "none", "support_mode": "home", **extra}  # fmt: skip
+    care_assessment_record(actor=users[who], application_id=application.pk, **values)
+
+
 def extreme_poverty_to_review(users, application: Application) -> Application:
     go(users, application, "caseworker", "accept")
     go(users, application, "caseworker", "start_investigation")
     visit(users, application)
+    assess_care(users, application)
     go(users, application, "reviewer", "publish_notice", opinion="符合特困人员认定条件")
     end_notice(application)
     return go(users, application, "reviewer", "close_notice")
@@ -155,14 +168,30 @@ def test_extreme_poverty_investigation_notice_and_review_deadlines(users, elderl
     assert missing_visit.value.field == "home_visit"
     visit(users, application)
 
-    Person.objects.filter(pk=home.head_id).update(self_care="")  # not assessed
     with pytest.raises(StepRequirementMissing) as missing_care:
         go(users, application, "reviewer", "publish_notice", opinion="符合条件")
     assert (missing_care.value.field, missing_care.value.message) == (
-        "self_care", "尚未评估生活自理能力（特困人员认定办法第 20—23 条）",
+        "self_care", "尚未录入生活自理能力六项评估和法定义务人情况（特困人员认定办法第 8 条、第 20—23 条）",
     )  # fmt: skip
     assert step_of(application) == Step.INVESTIGATING
-    Person.objects.filter(pk=home.head_id).update(self_care="partial")
+    with pytest.raises(ApplicationInvalid) as unable_without_item:
+        assess_care(users, application, supporter_status="unable")
+    assert (unable_without_item.value.field, unable_without_item.value.message) == (
+        "supporter_inability", "义务人无履行能力的，须选择第 8 条所列情形",
+    )  # fmt: skip
+    with pytest.raises(ApplicationInvalid) as half_assessed:
+        assess_care(users, application, adl={"eating": True})
+    assert (
+        half_assessed.value.message
+        == "六项指标须逐项评定：自主穿衣、自主上下床、自主如厕、室内自主行走、自主洗澡"
+    )
+    assert not CareAssessment.objects.exists()
+    assess_care(users, application)
+    care = CareAssessment.objects.get(application=application)
+    assert (care.self_care, care.support_mode, care.supporter_status) == ("partial", "home", "none")
+    assert application.events.filter(code="care_assessment").get().message == (
+        "生活自理能力评估：部分丧失生活自理能力（未达到 2 项：室内自主行走、自主洗澡）；分散供养"
+    )
 
     application = go(users, application, "reviewer", "publish_notice", opinion="符合特困人员认定条件")
     assert (application.step, application.step_due_on) == (Step.PUBLIC_NOTICE, due(CalendarDays(7)))
@@ -207,19 +236,16 @@ def test_spot_check_draws_at_least_30_percent_and_the_drawn_need_a_county_visit(
     assert no_visit.value.field == "county_visit_if_flagged"
     visit(users, drawn_application, who="county")
 
-    # the engine needs the support situation, which the registry does not store: the approver is told so
-    with pytest.raises(AssessmentInputMissing) as refused:
-        go(users, drawn_application, "county", "approve")
-    head = drawn_application.applicant_id
-    assert refused.value.message == f"成员“{head}”未填写法定赡养、抚养、扶养义务人情况"
-    assert refused.value.field == "members[0].supporter_status"
-    assert step_of(drawn_application) == Step.COUNTY_REVIEW
-    assert not drawn_application.events.filter(code="approve").exists()
+    # the engine reads the investigation's care assessment: basic living + the 部分丧失 care standard
+    approved = go(users, drawn_application, "county", "approve")
+    assert (approved.step, approved.monthly_amount, approved.level, approved.support_mode) == (
+        Step.APPROVED, EP_PARTIAL_URBAN, "partial", "home",
+    )  # fmt: skip
+    assert approved.starts_month == (today().replace(day=1) + dt.timedelta(days=32)).replace(day=1)
 
-    # one not drawn: no county visit needed, so the refusal comes straight from the engine
+    # one not drawn: no county visit needed
     other = Application.objects.get(pk=sorted(set(ids) - set(drawn))[0])
-    with pytest.raises(AssessmentInputMissing):
-        go(users, other, "county", "approve")
+    assert go(users, other, "county", "approve").monthly_amount == EP_PARTIAL_URBAN
 
 
 # --- temporary assistance ---------------------------------------------------------------------------
@@ -254,13 +280,12 @@ def test_emergency_aid_first_then_paperwork(users, household_factory, policy):
     with pytest.raises(StepRequirementMissing) as no_pledge:
         go(users, application, "county", "complete_paperwork")
     assert no_pledge.value.field == "pledge"
-    with pytest.raises(PermissionDenied):
-        go(users, application, "reviewer", "complete_paperwork", pledge_signed=True)  # not delegated
-    application = go(users, application, "county", "complete_paperwork", pledge_signed=True)
+    # within the township's ceiling the township reviewer completes it, without any delegation (第 48 条)
+    application = go(users, application, "reviewer", "complete_paperwork", pledge_signed=True)
     assert (application.step, application.one_off_amount, application.decided_by) == (
-        Step.APPROVED, Decimal("2000.00"), users["county"],
+        Step.APPROVED, Decimal("2000.00"), users["reviewer"],
     )  # fmt: skip
-    assert application.pledge_recorded_by == users["county"]
+    assert application.pledge_recorded_by == users["reviewer"]
     assert application.pledge_signed_at is not None
 
 
