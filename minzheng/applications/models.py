@@ -268,3 +268,28 @@ class CareAssessment(models.Model):
 
     def __str__(self) -> str:
         return f"特困评估 {self.assessed_on}"
+
+
+class ExpenseRecord(models.Model):
+    """A rigid expense established by the investigation, with its receipt (刚性支出困难家庭认定办法第 5 条:
+    out-of-pocket medical costs after insurance, education at public-school levels, rehabilitation, basic
+    living, others set by the county). The registry keeps no expenses; the engine reads these."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="expenses")
+    kind = models.CharField("支出类别", max_length=16)  # benefits.facts.RigidExpenseKind
+    amount = models.DecimalField("金额（元）", max_digits=12, decimal_places=2)
+    incurred_on = models.DateField("发生日期")
+    person = models.ForeignKey(
+        Person, verbose_name="发生人员", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.CharField("凭证说明", max_length=200, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "刚性支出"
+        verbose_name_plural = "刚性支出"
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="expense_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount}"

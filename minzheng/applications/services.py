@@ -34,6 +34,7 @@ from minzheng.applications.models import (
     ApplicationEvent,
     CareAssessment,
     DeadlineStatus,
+    ExpenseRecord,
     HomeVisit,
     Objection,
     SupportMode,
@@ -42,7 +43,14 @@ from minzheng.applications.models import (
 from minzheng.applications.rules import Channel, Requirement, Step, Transition, Workflow
 from minzheng.audit.services import event_record
 from minzheng.benefits.engine import assess
-from minzheng.benefits.facts import AdlItems, SupporterInability, SupporterStatus, TemporaryRequest
+from minzheng.benefits.facts import (
+    AdlItems,
+    RigidExpenseFact,
+    RigidExpenseKind,
+    SupporterInability,
+    SupporterStatus,
+    TemporaryRequest,
+)
 from minzheng.benefits.people import ADL_LABELS, self_care_from_adl
 from minzheng.benefits.providers import SelectorParams
 from minzheng.benefits.reasons import result_as_dict
@@ -466,6 +474,11 @@ def _engine_result(application: Application, day: dt.date, data: Mapping[str, An
     programme = application.programme
     if programme == "extreme_poverty_support":
         facts = _with_care_assessment(application, facts)
+    if programme == "rigid_expense_household":
+        facts = replace(facts, rigid_expenses=tuple(
+            RigidExpenseFact(e.kind, e.amount, e.incurred_on, str(e.person_id) if e.person_id else None)
+            for e in application.expenses.all()
+        ))  # fmt: skip
     person = str(application.subject_id) if application.subject_id else None
     if programme == "temporary_assistance":
         request = TemporaryRequest(
@@ -775,6 +788,41 @@ def care_assessment_record(
                     basis="《特困人员认定办法》第8条、第20—23条；《社会救助暂行办法》第19条",
                     data={"self_care": category, "failed": failed})  # fmt: skip
     return care
+
+
+EXPENSE_LABELS = {
+    RigidExpenseKind.MEDICAL: "医疗（自付）",
+    RigidExpenseKind.EDUCATION: "教育",
+    RigidExpenseKind.REHABILITATION: "残疾康复",
+    RigidExpenseKind.ACCIDENT: "意外事故",
+    RigidExpenseKind.BASIC_LIVING: "基本生活",
+    RigidExpenseKind.OTHER: "县级确定的其他支出",
+}
+
+
+@transaction.atomic
+def expense_record(*, actor: User, application_id: int, kind: str, amount: Decimal, incurred_on: dt.date,
+                   person_id: int | None = None, note: str = "") -> ExpenseRecord:  # fmt: skip
+    """One rigid expense found by the investigation (刚性支出困难家庭认定办法第 4 条第 4 项、第 5 条)."""
+    application = _open_for_record(actor, application_id, {Step.INVESTIGATING, Step.FIRST_REVIEW}, "刚性支出")
+    if application.workflow != Workflow.RIGID_EXPENSE:
+        raise ApplicationInvalid("刚性支出只在刚性支出困难家庭认定中录入", field="workflow")
+    if kind not in set(RigidExpenseKind):
+        raise ApplicationInvalid("支出类别无效", field="kind")
+    if amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+        raise ApplicationInvalid("金额须为正数，最多两位小数", field="amount")
+    if incurred_on > _today():
+        raise ApplicationInvalid("发生日期不能晚于今天", field="incurred_on")
+    if person_id is not None and person_id not in _members_on(application.household, incurred_on):
+        raise ApplicationInvalid("发生人员须为该家庭成员", field="person_id")
+    expense = ExpenseRecord.objects.create(application=application, kind=kind, amount=amount,
+                                           incurred_on=incurred_on, person_id=person_id, note=note.strip(),
+                                           recorded_by=actor)  # fmt: skip
+    timeline_record(application, actor, "record", "expense",
+                    f"刚性支出：{EXPENSE_LABELS[RigidExpenseKind(kind)]} {amount} 元（{incurred_on}）"
+                    f"{('，' + note.strip()) if note.strip() else ''}",
+                    basis="《刚性支出困难家庭认定办法》第5条")  # fmt: skip
+    return expense
 
 
 @transaction.atomic

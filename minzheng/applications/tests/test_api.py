@@ -351,7 +351,9 @@ def test_records_through_http(api, users, home):
     ]
 
 
-def test_extreme_poverty_care_assessment_and_approval_through_the_api(api, users, divisions, household_factory):
+def test_extreme_poverty_care_assessment_and_approval_through_the_api(
+    api, users, divisions, household_factory
+):
     # given: a 特困 application under investigation (the township has visited)
     from minzheng.applications.services import spot_check_draw
     from minzheng.policy.services import policy_builtin_load
