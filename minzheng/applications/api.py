@@ -37,6 +37,8 @@ from minzheng.applications.schemas import (
     CareAssessmentOut,
     DecisionOut,
     EventOut,
+    ExpenseIn,
+    ExpenseOut,
     HandoverIn,
     HomeVisitIn,
     HomeVisitOut,
@@ -292,6 +294,16 @@ def care_assessment_put(request: HttpRequest, application_id: int, payload: Care
     """The six self-care items, the duty-bearers and the support mode; recording again replaces it."""
     actor: User = request.auth  # type: ignore[attr-defined]
     return services.care_assessment_record(actor=actor, application_id=application_id, **payload.model_dump())
+
+
+@router.post(
+    "/applications/{application_id}/expenses",
+    response={201: ExpenseOut, **_WRITE_ERRORS},
+    summary="录入刚性支出（刚性支出困难家庭认定）",
+)
+def expense_create(request: HttpRequest, application_id: int, payload: ExpenseIn) -> tuple[int, Any]:
+    actor: User = request.auth  # type: ignore[attr-defined]
+    return 201, services.expense_record(actor=actor, application_id=application_id, **payload.model_dump())
 
 
 @router.post(

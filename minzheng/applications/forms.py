@@ -312,6 +312,26 @@ class CareAssessmentForm(TablerFormMixin, forms.Form):
         }
 
 
+class ExpenseForm(TablerFormMixin, forms.Form):
+    """刚性支出困难家庭认定办法第 5 条."""
+
+    kind = forms.ChoiceField(label=_("支出类别"), choices=[
+        ("medical", _("医疗（医保、医疗救助、商业保险报销后自付）")), ("education", _("教育")),
+        ("rehabilitation", _("残疾康复")), ("accident", _("意外事故")), ("basic_living", _("基本生活")),
+        ("other", _("县级确定的其他支出")),
+    ])  # fmt: skip
+    amount = forms.DecimalField(
+        label=_("金额（元）"), min_value=Decimal("0.01"), max_digits=12, decimal_places=2
+    )
+    incurred_on = forms.DateField(label=_("发生日期"), widget=DateInput(), validators=[_not_future])
+    note = forms.CharField(label=_("凭证说明"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "expense-%s")
+        super().__init__(*args, **kwargs)
+        self.apply_css()
+
+
 class HandoverForm(TablerFormMixin, forms.Form):
     workflow = forms.ChoiceField(
         label=_("转入"), choices=[(w.value, rules.WORKFLOW_LABELS[w]) for w in rules.HANDOVER_TO]

@@ -129,6 +129,23 @@ class CareAssessmentOut(Schema):
     support_mode: str
 
 
+class ExpenseIn(Schema):
+    kind: Literal["medical", "education", "rehabilitation", "accident", "basic_living", "other"]
+    amount: Decimal = Field(..., gt=0, max_digits=12, decimal_places=2)
+    incurred_on: dt.date
+    person_id: int | None = None
+    note: str = Field("", max_length=200)
+
+
+class ExpenseOut(Schema):
+    id: int
+    kind: str
+    amount: Decimal
+    incurred_on: dt.date
+    person_id: int | None
+    note: str
+
+
 class HandoverIn(Schema):
     workflow: Literal["margin_household", "rigid_expense_household"]
     consent: bool = Field(..., description="申请人同意转入并沿用原申请材料")

@@ -790,7 +790,7 @@ def care_assessment_record(
     return care
 
 
-EXPENSE_LABELS = {
+EXPENSE_LABELS: dict[str, str] = {
     RigidExpenseKind.MEDICAL: "医疗（自付）",
     RigidExpenseKind.EDUCATION: "教育",
     RigidExpenseKind.REHABILITATION: "残疾康复",

@@ -18,4 +18,5 @@ urlpatterns = [
     path("<int:pk>/extension/", views.application_extend, name="extend"),
     path("<int:pk>/care-assessment/", views.care_assessment_add, name="care"),
     path("<int:pk>/handover/", views.application_handover, name="handover"),
+    path("<int:pk>/expenses/", views.expense_add, name="expense"),
 ]

@@ -36,6 +36,7 @@ from minzheng.applications.forms import (
     ApplicationCreateForm,
     ApplicationFilterForm,
     CareAssessmentForm,
+    ExpenseForm,
     ExtendForm,
     HandoverForm,
     HomeVisitForm,
@@ -314,6 +315,9 @@ def _record_forms(actor: User, application: Application, bound: dict[str, Any]) 
         shown["verification"] = VerificationForm
     if step == Step.INVESTIGATING and application.workflow == Workflow.EXTREME_POVERTY:
         shown["care"] = lambda: CareAssessmentForm(initial=_care_initial(application, today))
+    rigid = application.workflow == Workflow.RIGID_EXPENSE and not county
+    if rigid and step in (Step.INVESTIGATING, Step.FIRST_REVIEW):
+        shown["expense"] = lambda: ExpenseForm(initial={"incurred_on": today})
     if step == Step.PUBLIC_NOTICE:
         shown["objection"] = lambda: ObjectionForm(initial={"received_on": today})
     extendable = Workflow(application.workflow) in rules.OVERALL_LIMIT and application.accepted_on
@@ -375,6 +379,15 @@ def _detail_page(
         "exits": [a for a in actions if a.is_exit],
         "records": _record_forms(actor, application, bound),
         "handover": _handover_form(actor, application, bound),
+        "expenses": [
+            {
+                "incurred_on": e.incurred_on,
+                "amount": e.amount,
+                "note": e.note,
+                "label": services.EXPENSE_LABELS.get(e.kind, e.kind),
+            }
+            for e in application.expenses.order_by("incurred_on", "id")
+        ],
         "level_label": LEVEL_LABELS.get(application.level, application.level),
         "reason_rows": _reason_rows(application.assessment),
         "step_labels": dict(Step.choices),
@@ -485,6 +498,15 @@ def care_assessment_add(request: HttpRequest, pk: int) -> HttpResponse:
     form = CareAssessmentForm(request.POST)
     return _record_view(request, pk, "care", form, lambda actor, data: services.care_assessment_record(
         actor=actor, application_id=pk, **form.service_kwargs()), _("特困人员评估已保存"))  # fmt: skip
+
+
+@require_POST
+@capability_required(Capability.VIEW_REGISTRY)
+def expense_add(request: HttpRequest, pk: int) -> HttpResponse:
+    return _record_view(request, pk, "expense", ExpenseForm(request.POST), lambda actor, data: (
+        services.expense_record(actor=actor, application_id=pk, kind=data["kind"], amount=data["amount"],
+                                incurred_on=data["incurred_on"], note=data["note"])
+    ), _("刚性支出已录入"))  # fmt: skip
 
 
 @require_POST

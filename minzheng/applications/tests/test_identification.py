@@ -230,3 +230,49 @@ def test_one_decision_paid_in_stages(users, household_factory, expenditure_polic
         {"month": second.isoformat(), "amount": "1000.00"},
         {"month": third.isoformat(), "amount": "500.00"},
     ]
+
+
+# --- pages ----------------------------------------------------------------------------------------------------
+
+
+def test_care_assessment_and_expense_forms_on_the_detail_page(users, household_factory, policy):  # noqa: F811
+    from conftest import id_number
+
+    from .test_views import client_for
+    from .test_workflows import OLD_AGE_BIRTH
+
+    # given: a 特困 application under investigation
+    old = household_factory(head_name="包大爷", id_number=id_number(birth=OLD_AGE_BIRTH, seq=511))
+    application = apply(users, old, "extreme_poverty_support")
+    go(users, application, "caseworker", "accept")
+    go(users, application, "caseworker", "start_investigation")
+    client = client_for(users["caseworker"])
+    url = f"/applications/{application.pk}/"
+    assert 'data-record="care"' in client.get(url).content.decode()
+
+    # when: "unable" without the art. 8 item → 422 with the message on the field; then a valid assessment
+    form = {"assessed_on": today().isoformat(), "assessors": "甲、乙", "eating": "on", "dressing": "on",
+            "getting_in_out_of_bed": "on", "toileting": "on", "walking_indoors": "on", "bathing": "on",
+            "supporter_status": "unable", "support_mode": "home"}  # fmt: skip
+    refused = client.post(f"{url}care-assessment/", form)
+    assert refused.status_code == 422
+    assert "义务人无履行能力的，须选择第 8 条所列情形" in refused.content.decode()
+    saved = client.post(f"{url}care-assessment/", form | {"supporter_inability": "dibao_aged_60"})
+
+    # then
+    assert saved.status_code == 302
+    page = client.get(url).content.decode()
+    assert 'id="care-assessment"' in page
+    assert "具备生活自理能力" in page
+    assert '<option value="dibao_aged_60" selected>' in page  # the form is pre-filled for a re-assessment
+
+    # a rigid-expense investigation shows the expense form, and the recorded expense
+    home = household_factory(head_name="许某")
+    rigid = apply(users, home, "rigid_expense_household")
+    go(users, rigid, "caseworker", "accept")
+    go(users, rigid, "caseworker", "start_investigation")
+    posted = client.post(f"/applications/{rigid.pk}/expenses/", {"kind": "education", "amount": "3200.50",
+                                                                "incurred_on": today().isoformat(), "note": "学费收据"})  # fmt: skip
+    assert posted.status_code == 302
+    assert ExpenseRecord.objects.get(application=rigid).amount == Decimal("3200.50")
+    assert "3200.50" in client.get(f"/applications/{rigid.pk}/").content.decode()
