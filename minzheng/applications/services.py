@@ -31,7 +31,6 @@ from minzheng.applications.errors import (
 from minzheng.applications.models import (
     OPEN,
     Application,
-    ApplicationEvent,
     CareAssessment,
     DeadlineStatus,
     ExpenseRecord,
@@ -41,6 +40,7 @@ from minzheng.applications.models import (
     VerificationResult,
 )
 from minzheng.applications.rules import Channel, Requirement, Step, Transition, Workflow
+from minzheng.applications.timeline import timeline_record
 from minzheng.audit.services import event_record
 from minzheng.benefits.engine import assess
 from minzheng.benefits.facts import (
@@ -60,6 +60,7 @@ from minzheng.common.selectors import working_calendar
 from minzheng.common.workdays import DueDate, Period, due_date
 from minzheng.divisions.models import Division
 from minzheng.divisions.rules import Level
+from minzheng.enrolments.services import enrolment_from_application
 from minzheng.registry.choices import SelfCare
 from minzheng.registry.models import Household, Membership, Person, StaffRelative
 
@@ -67,6 +68,9 @@ DUE_SOON_DAYS = 3  # calendar days before a step's time limit when it is flagged
 MIN_INVESTIGATORS = 2  # 审核确认办法第 16 条
 SPOT_CHECK_SHARE = Decimal("0.3")  # 特困人员认定办法第 16 条
 RECORDED_FIELDS = ("reason", "opinion", "amount", "missing_materials", "meeting_note", "instalments")
+# Aid paid at once in cash from the township's reserve fund (先行救助, 小额快救: 民发〔2018〕23号 §三(三);
+# 2020 opinion item 15); everything else approved is paid monthly through the payroll (an enrolment).
+RESERVE_PAID = frozenset({Workflow.TEMPORARY_EMERGENCY, Workflow.TEMPORARY_SMALL_FAST})
 TEMPORARY_WORKFLOWS = frozenset(
     {Workflow.TEMPORARY_EMERGENCY, Workflow.TEMPORARY_SMALL_FAST, Workflow.TEMPORARY_EXPENDITURE}
 )
@@ -125,16 +129,6 @@ def _county_of(division: Division) -> Division:
 def _in_scope(actor: User, division: Division) -> bool:
     prefix = actor.scope_prefix
     return prefix is not None and division.code.startswith(prefix)
-
-
-def timeline_record(application: Application, actor: User | None, kind: str, code: str, message: str, *,
-                    basis: str = "", from_step: str = "", to_step: str = "", due_on: dt.date | None = None,
-                    data: Mapping[str, Any] | None = None) -> ApplicationEvent:  # fmt: skip
-    """One line of the case timeline; other apps (documents, enrolments) add theirs through this."""
-    return ApplicationEvent.objects.create(
-        application=application, actor=actor, kind=kind, code=code, message=message[:500], basis=basis[:200],
-        from_step=from_step, to_step=to_step, due_on=due_on, data=dict(data or {}),
-    )  # fmt: skip
 
 
 # --- intake -------------------------------------------------------------------------------------------
@@ -388,6 +382,8 @@ def application_transition(
             basis=transition.basis, from_step=previous, to_step=transition.target,
             due_on=application.step_due_on,
             data={k: v for k, v in data.items() if k in RECORDED_FIELDS})  # fmt: skip
+    if transition.target == Step.APPROVED and workflow not in RESERVE_PAID:
+        enrolment_from_application(actor=actor, application=application)
     event_record(actor=actor, verb=f"application.{code}", object_type="application", object_id=application.pk,
                  division_code=application.division.code,
                  summary=f"{application.number}：{transition.label}")  # fmt: skip

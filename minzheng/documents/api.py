@@ -1,7 +1,63 @@
-"""申请材料 endpoints of the JSON API."""
+"""申请材料 endpoints of the JSON API: upload (multipart), list and soft removal of an application's
+documents. They call the same services and selectors as the pages: an application outside the user's
+jurisdiction is 404, refusals are ``{code, message, field}`` (422 type/size/content/virus, 409 duplicate,
+403 role, 503 scanner unavailable) and nothing is stored.
+"""
 
 from __future__ import annotations
 
-from ninja import Router
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import File, Form, Router
+from ninja.files import UploadedFile
+
+from minzheng.accounts.models import User
+from minzheng.accounts.rules import Capability
+from minzheng.common.errors import PermissionDenied
+from minzheng.documents import selectors, services
+from minzheng.documents.schemas import DocumentOut
+from minzheng.registry.schemas import ErrorOut
 
 router = Router(tags=["申请材料"])
+
+_ERRORS: dict[int | frozenset[int], Any] = {frozenset({401, 403, 404, 409, 422, 503}): ErrorOut}
+
+
+def _actor(request: HttpRequest) -> User:
+    user: User = request.auth  # type: ignore[attr-defined]
+    if not user.can(Capability.VIEW_REGISTRY):
+        raise PermissionDenied("您的角色无权查看申请材料")
+    return user
+
+
+def _ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+@router.post("/applications/{application_id}/documents", response={201: DocumentOut, **_ERRORS},
+             summary="上传申请材料（multipart/form-data：kind、file）")  # fmt: skip
+def document_upload(
+    request: HttpRequest, application_id: int, kind: Form[str], file: File[UploadedFile]
+) -> tuple[int, DocumentOut]:
+    document = services.document_upload(
+        actor=_actor(request), application_id=application_id, kind=kind, file=file, ip_address=_ip(request)
+    )
+    return 201, DocumentOut.of(document)
+
+
+@router.get("/applications/{application_id}/documents", response={200: list[DocumentOut], **_ERRORS},
+            summary="申请的全部材料（含已移除的，按上传时间）")  # fmt: skip
+def document_list(request: HttpRequest, application_id: int) -> list[DocumentOut]:
+    actor = _actor(request)
+    selectors.application_for_documents(actor=actor, pk=application_id)  # 404 outside the jurisdiction
+    return [DocumentOut.of(d) for d in selectors.document_list(actor=actor, application_id=application_id)]
+
+
+@router.delete("/documents/{document_id}", response={200: DocumentOut, **_ERRORS},
+               summary="移除材料（保留文件归档），须说明理由：?reason=…")  # fmt: skip
+def document_remove(request: HttpRequest, document_id: int, reason: str = "") -> DocumentOut:
+    document = services.document_remove(
+        actor=_actor(request), document_id=document_id, reason=reason, ip_address=_ip(request)
+    )
+    return DocumentOut.of(document)

@@ -64,9 +64,13 @@ class Enrolment(TimeStampedModel):
     )
     source = models.CharField("纳入方式", max_length=16, choices=EnrolmentSource.choices)
     application = models.ForeignKey(
-        "applications.Application", verbose_name="审批申请", null=True, blank=True,
-        on_delete=models.PROTECT, related_name="enrolments",
-    )  # fmt: skip
+        "applications.Application",
+        verbose_name="审批申请",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="enrolments",
+    )
     decision_ref = models.CharField("决定文号或说明", max_length=100, blank=True)
     status = models.CharField(
         "状态", max_length=10, choices=EnrolmentStatus.choices, default=EnrolmentStatus.ACTIVE
@@ -79,6 +83,11 @@ class Enrolment(TimeStampedModel):
         "供养方式", max_length=16, choices=SupportMode.choices, blank=True, default=SupportMode.NONE
     )
     end_reason = models.CharField("退出原因", max_length=200, blank=True)
+    # A transfer (特困人员认定办法第 27 条: a terminated 特困 person moved to 低保 or 临时救助) names the
+    # enrolment it continues.
+    transferred_from = models.ForeignKey(
+        "self", verbose_name="转自", null=True, blank=True, on_delete=models.PROTECT, related_name="transfers"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -88,16 +97,20 @@ class Enrolment(TimeStampedModel):
         verbose_name = "在保对象"
         verbose_name_plural = "在保对象"
         constraints = [
+            # 临时救助 is one-off aid: a household may receive it again while an earlier grant is still
+            # being paid in instalments, so it is not limited to one current enrolment.
             models.UniqueConstraint(
-                fields=["household", "programme"], condition=~Q(status="ended") & Q(person__isnull=True),
+                fields=["household", "programme"],
+                condition=~Q(status="ended") & Q(person__isnull=True) & ~Q(programme="temporary_assistance"),
                 name="enrolment_one_current_per_household",
             ),
             models.UniqueConstraint(
-                fields=["person", "programme"], condition=~Q(status="ended") & Q(person__isnull=False),
+                fields=["person", "programme"],
+                condition=~Q(status="ended") & Q(person__isnull=False),
                 name="enrolment_one_current_per_person",
             ),
             models.CheckConstraint(condition=Q(monthly_amount__gte=0), name="enrolment_amount_not_negative"),
-        ]  # fmt: skip
+        ]
         indexes = [models.Index(fields=["division", "programme", "status"])]
 
     def __str__(self) -> str:
@@ -136,3 +149,163 @@ class EntitlementPeriod(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_month}–{self.until_month or '…'} {self.monthly_amount}"
+
+
+class ChangeKind(models.TextChoices):
+    """The kinds of change to an enrolment; the table of what each may start from is ``rules.CHANGES``."""
+
+    INCREASE = "increase", "增发"
+    DECREASE = "decrease", "减发"
+    STOP = "stop", "停发"
+    SUSPEND = "suspend", "暂停"
+    RESUME = "resume", "恢复"
+    GRADUAL_EXIT = "gradual_exit", "渐退"
+    TERMINATION = "termination", "特困终止"
+
+
+class ChangeState(models.TextChoices):
+    APPLIED = "applied", "已生效"
+    NOTICE = "notice", "公示中"  # 特困 termination waiting for its 7-day notice to end
+    WITHDRAWN = "withdrawn", "已撤回"
+
+
+class EnrolmentChange(models.Model):
+    """One change of an enrolment (增发/减发/停发/暂停/恢复/渐退/特困终止), with its reason and legal basis.
+
+    ``removed_periods`` keeps the periods a back-dated change replaced, so the history stays
+    explainable even though the owed amounts from ``effective_month`` on were rewritten."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="changes")
+    kind = models.CharField("变更类型", max_length=16, choices=ChangeKind.choices)
+    state = models.CharField("状态", max_length=10, choices=ChangeState.choices, default=ChangeState.APPLIED)
+    effective_month = models.DateField("生效月份", null=True, blank=True)  # 1st of a month
+    amount_before = models.DecimalField(
+        "变更前月金额", max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    amount_after = models.DecimalField("变更后月金额", max_digits=12, decimal_places=2, null=True, blank=True)
+    status_before = models.CharField("变更前状态", max_length=10, blank=True)
+    status_after = models.CharField("变更后状态", max_length=10, blank=True)
+    reason = models.CharField("原因", max_length=200)
+    basis = models.CharField("依据", max_length=200, blank=True)
+    ground = models.CharField("终止情形", max_length=24, blank=True)  # 特困人员认定办法第 24 条
+    notice_starts_on = models.DateField("公示开始", null=True, blank=True)
+    notice_ends_on = models.DateField("公示结束", null=True, blank=True)
+    removed_periods = models.JSONField("被替换的待遇期间", default=list, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "待遇变更"
+        verbose_name_plural = "待遇变更"
+        ordering = ["enrolment_id", "recorded_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrolment"],
+                condition=Q(state="notice"),
+                name="enrolment_change_one_notice",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.effective_month}"
+
+
+class ReviewTrigger(models.TextChoices):
+    SCHEDULE = "schedule", "定期核查"
+    MEMBER_DEATH = "member_death", "家庭成员死亡"
+    SELF_REPORT = "self_report", "定期报告"  # hook for the portal's 定期报告 (periodic self-reports)
+    MANUAL = "manual", "临时核查"
+
+
+class ReviewCategory(models.TextChoices):
+    """Review frequency categories (《最低生活保障审核确认办法》第 31 条; 2020 意见第 7 项)."""
+
+    STABLE = "stable", "收入基本稳定（每年）"
+    UNSTABLE = "unstable", "收入不稳定且有劳动能力（每半年）"
+    EXTREME_POVERTY = "extreme_poverty", "特困人员（每年）"
+
+
+class ReviewStatus(models.TextChoices):
+    OPEN = "open", "待核查"
+    DONE = "done", "已完成"
+
+
+class ReviewOutcome(models.TextChoices):
+    UNCHANGED = "unchanged", "维持不变"
+    CHANGE_AMOUNT = "change_amount", "调整金额（次月起）"
+    GRADUAL_EXIT = "gradual_exit", "渐退"
+    STOP = "stop", "停发"
+
+
+class Review(models.Model):
+    """A review (复核) of an enrolment due on ``due_on``; at most one open per enrolment.
+
+    Scheduled reviews are generated set-based (``services.review_schedule_generate``); a recipient's
+    定期报告 from the portal becomes a review with ``trigger=self_report`` and the report in ``report``."""
+
+    scope_path = "enrolment__household__hukou_division__code"
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="reviews")
+    trigger = models.CharField("核查原因", max_length=16, choices=ReviewTrigger.choices)
+    category = models.CharField("核查类别", max_length=16, choices=ReviewCategory.choices, blank=True)
+    due_on = models.DateField("核查期限")
+    status = models.CharField("状态", max_length=8, choices=ReviewStatus.choices, default=ReviewStatus.OPEN)
+    report = models.JSONField("定期报告内容", default=dict, blank=True)
+    findings = models.TextField("核查情况", blank=True)
+    assessment = models.JSONField("测算结果", null=True, blank=True)
+    outcome = models.CharField("处理结果", max_length=16, choices=ReviewOutcome.choices, blank=True)
+    new_amount = models.DecimalField("调整后月金额", max_digits=12, decimal_places=2, null=True, blank=True)
+    change = models.ForeignKey(
+        EnrolmentChange, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    completed_on = models.DateField("完成日期", null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "复核"
+        verbose_name_plural = "复核"
+        ordering = ["due_on", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["enrolment"], condition=Q(status="open"), name="review_one_open"),
+        ]
+        indexes = [models.Index(fields=["status", "due_on"])]
+
+    def __str__(self) -> str:
+        return f"复核 {self.enrolment_id} {self.due_on}"
+
+
+class LegacyImport(models.Model):
+    """One legacy-system file import (原系统数据导入): all-or-nothing; the error report is a job file."""
+
+    class Status(models.TextChoices):
+        SUCCEEDED = "succeeded", "导入成功"
+        REJECTED = "rejected", "有错误，未导入"
+
+    scope_path = "division__code"
+
+    division = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="+")
+    filename = models.CharField("文件名", max_length=200)
+    status = models.CharField("结果", max_length=10, choices=Status.choices)
+    rows = models.PositiveIntegerField("数据行数", default=0)
+    households = models.PositiveIntegerField("新建家庭", default=0)
+    persons = models.PositiveIntegerField("新建人员", default=0)
+    enrolments = models.PositiveIntegerField("纳入在保", default=0)
+    errors = models.JSONField("错误", default=list, blank=True)  # [[row, column, message], …] (first 1000)
+    error_count = models.PositiveIntegerField("错误数", default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "原系统数据导入"
+        verbose_name_plural = "原系统数据导入"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.filename

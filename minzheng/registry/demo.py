@@ -13,6 +13,7 @@ Only for demo and benchmark databases: seeding assumes no concurrent writers to 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import random
 import time
@@ -32,7 +33,7 @@ from minzheng.common.identity import make_resident_id
 from minzheng.common.masking import mask_bank_account, mask_id_number, mask_phone
 from minzheng.divisions.models import Division
 from minzheng.divisions.rules import Level, level_of, scope_prefix
-from minzheng.policy.services import policy_builtin_load
+from minzheng.policy.services import BUILTIN_REGION, policy_builtin_load
 from minzheng.registry.demo_population import HouseholdDraft, PopulationDrafter, VillageInfo
 from minzheng.registry.models import AssetRecord, Household, IncomeRecord, Membership, Person
 from minzheng.registry.services import BANK_INDEX, ID_INDEX, PHONE_INDEX
@@ -365,6 +366,7 @@ def demo_setup(
     """Idempotent demo environment: divisions if none, a population if no households, demo logins."""
     imported = divisions_ensure()
     policy_builtin_load()
+    demo_policy_ensure()
     seeded = None
     if households > 0 and not Household.objects.exists():
         township = demo_township()
@@ -372,6 +374,41 @@ def demo_setup(
             households=households, seed=seed, focus_code=township.code if township else "", progress=progress
         )
     return DemoSetupResult(divisions_imported=imported, seeded=seeded, logins=demo_users_ensure())
+
+
+# The built-in set deliberately lacks two figures a bureau must enter itself (docs/policy-parameters.md):
+# the previous year's per-capita disposable income and how income counts for 临时救助. The demo enters
+# stand-ins, marked 未确认, so the 支出型 and 刚性支出 paths can be walked through on demo data.
+DEMO_DISPOSABLE_INCOME = "38130"
+
+
+def demo_policy_ensure() -> None:
+    """Idempotent: adds the demo's stand-ins only where the region has no version of its own."""
+    from minzheng.policy.models import Parameter
+    from minzheng.policy.services import parameter_import  # noqa: PLC0415 - policy imports registry
+
+    current = Parameter.objects.filter(
+        key="income.category_treatment", division__code=BUILTIN_REGION, valid_to__isnull=True,
+        superseded_at=None,
+    ).first()
+    entries: list[dict[str, Any]] = []
+    if not Parameter.objects.filter(key="income.previous_year_disposable_per_capita_annual").exists():
+        entries.append({
+            "key": "income.previous_year_disposable_per_capita_annual", "division": BUILTIN_REGION,
+            "urban_rural": "", "valid_from": "2024-01-01", "valid_to": None, "value": DEMO_DISPOSABLE_INCOME,
+            "status": "unconfirmed", "source": "演示数据（请以统计公报数字替换）", "note": "",
+        })  # fmt: skip
+    if current is not None and "temporary_assistance" not in current.value:
+        entries.append({
+            "key": current.key, "division": BUILTIN_REGION, "urban_rural": current.urban_rural,
+            "valid_from": current.valid_from.isoformat(), "valid_to": None,
+            "value": current.value | {"temporary_assistance": current.value["dibao"]},
+            "status": current.status, "source": current.source,
+            "note": "演示：临时救助按低保口径核算收入（未确认）",
+        })  # fmt: skip
+    if entries:
+        document = {"format_version": 1, "kind": "minzheng.policy-parameters", "parameters": entries}
+        parameter_import(actor=None, text=json.dumps(document, ensure_ascii=False))
 
 
 def registry_analyze() -> None:

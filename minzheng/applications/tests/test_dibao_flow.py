@@ -91,7 +91,17 @@ def test_dibao_from_intake_to_approval(users, household, monkeypatch):
         _go(users, application, "county", "approve")  # twice: refused
     codes = list(application.events.values_list("code", flat=True))
     assert codes[:3] == ["submit", "accept", "start_investigation"]
-    assert codes[-1] == "approve"
+    assert codes[-2:] == ["approve", "enrolled"]
+    # the decision enrols the household for the payroll: 540.00 a month from the next month, open-ended
+    from minzheng.enrolments.models import Enrolment
+
+    enrolment = Enrolment.objects.get(application=application)
+    assert (enrolment.programme, enrolment.status, enrolment.monthly_amount, enrolment.starts_month) == (
+        "dibao", "active", Decimal("540.00"), application.starts_month,
+    )  # fmt: skip
+    assert list(enrolment.periods.values_list("from_month", "until_month", "monthly_amount")) == [
+        (application.starts_month, None, Decimal("540.00"))
+    ]
 
 
 def test_second_open_application_is_refused(users, household):

@@ -276,3 +276,42 @@ def test_care_assessment_and_expense_forms_on_the_detail_page(users, household_f
     assert posted.status_code == 302
     assert ExpenseRecord.objects.get(application=rigid).amount == Decimal("3200.50")
     assert "3200.50" in client.get(f"/applications/{rigid.pk}/").content.decode()
+
+
+def test_approval_enrols_the_household_and_stages_become_one_month_periods(
+    users,
+    household_factory,
+    expenditure_policy,  # noqa: F811
+):
+    from minzheng.enrolments.models import Enrolment
+
+    # given
+    home = household_factory(head_name="韩某")
+    application = to_review(users, apply(users, home, "temporary_expenditure", hardship="子女上学支出"))
+    first = next_month(today())
+    second = next_month(first)
+
+    # when
+    application = go(users, application, "county", "approve", amount="1500",
+                     instalments=f"{first:%Y-%m} 1000\n{second:%Y-%m} 500")  # fmt: skip
+
+    # then: one enrolment carrying the two stages; the timeline says so
+    enrolment = Enrolment.objects.get(application=application)
+    periods = list(enrolment.periods.values_list("from_month", "until_month", "monthly_amount"))
+    assert periods == [
+        (first, second, Decimal("1000.00")),
+        (second, next_month(second), Decimal("500.00")),
+    ]
+    assert application.events.filter(code="enrolled").exists()
+
+
+def test_reserve_paid_aid_is_not_enrolled_for_the_payroll(users, household_factory, policy):  # noqa: F811
+    from minzheng.enrolments.models import Enrolment
+
+    application = apply(
+        users, household_factory(head_name="周某"), "temporary_small_fast", hardship="突发疾病"
+    )
+    go(users, application, "caseworker", "accept")
+    application = go(users, application, "caseworker", "approve", amount="800")
+    assert application.step == Step.APPROVED
+    assert not Enrolment.objects.exists()

@@ -482,7 +482,7 @@ def test_dibao_walk_through_the_pages_by_caseworker_county_and_reviewer(users, w
     codes = list(ApplicationEvent.objects.filter(application_id=pk).values_list("code", flat=True))
     assert codes == ["submit", "accept", "start_investigation", "home_visit", "request_verification",
                      "verification", "record_verification", "publish_notice", "objection", "extend",
-                     "hold_appraisal", "submit_after_appraisal", "approve"]  # fmt: skip
+                     "hold_appraisal", "submit_after_appraisal", "approve", "enrolled"]  # fmt: skip
 
 
 def test_a_stale_page_gets_the_chinese_message_and_nothing_is_written(users, wang):

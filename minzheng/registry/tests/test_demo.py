@@ -166,6 +166,13 @@ def test_demo_setup_command_seeds_only_an_empty_registry(divisions, capsys):
     assert out.count("Minzheng@2026") == 16
     assert "已有家庭数据，未重新生成演示数据" in out
     assert Household.objects.filter(hukou_division__code__startswith="150102001").count() >= 1
+    # the two figures a bureau enters itself get demo stand-ins, once
+    from minzheng.policy.models import Parameter
+
+    income = Parameter.objects.get(key="income.previous_year_disposable_per_capita_annual")
+    assert (income.value, income.status) == ("38130.00", "unconfirmed")
+    treatment = Parameter.objects.get(key="income.category_treatment", valid_to__isnull=True, superseded_at=None)
+    assert treatment.value["temporary_assistance"] == treatment.value["dibao"]
 
 
 def test_seeding_by_number_of_people_stops_at_the_first_household_reaching_it(divisions):
