@@ -11,7 +11,7 @@ BENCH_PEOPLE ?= 1000000
 PYTEST_WORKERS ?= 2
 PG_START := pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql 2>/dev/null | head -1) main start
 
-.PHONY: run test lint typecheck bench bench-apps setup python-deps frontend browser postgres worker clean messages
+.PHONY: run test lint typecheck bench bench-apps bench-payments setup python-deps frontend browser postgres worker clean messages
 
 setup: python-deps frontend
 
@@ -73,6 +73,13 @@ bench: setup postgres
 
 bench-apps: setup postgres
 	$(BIN)/python bench/applications.py
+
+bench-payments: setup postgres
+	$(BIN)/python bench/payments.py
+
+.PHONY: bench-monitoring
+bench-monitoring: setup postgres
+	$(BIN)/python bench/monitoring.py
 
 # Refresh the English catalog after changing UI text, then translate the new entries in the .po file.
 messages: python-deps

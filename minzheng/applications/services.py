@@ -61,6 +61,8 @@ from minzheng.common.workdays import DueDate, Period, due_date
 from minzheng.divisions.models import Division
 from minzheng.divisions.rules import Level
 from minzheng.enrolments.services import enrolment_from_application
+from minzheng.payments.models import ReserveFund
+from minzheng.payments.services import reserve_draw
 from minzheng.registry.choices import SelfCare
 from minzheng.registry.models import Household, Membership, Person, StaffRelative
 
@@ -384,10 +386,29 @@ def application_transition(
             data={k: v for k, v in data.items() if k in RECORDED_FIELDS})  # fmt: skip
     if transition.target == Step.APPROVED and workflow not in RESERVE_PAID:
         enrolment_from_application(actor=actor, application=application)
+    if workflow in RESERVE_PAID and code in ("pay_aid_first", "approve"):
+        _reserve_pay(application, actor, today)
     event_record(actor=actor, verb=f"application.{code}", object_type="application", object_id=application.pk,
                  division_code=application.division.code,
                  summary=f"{application.number}：{transition.label}")  # fmt: skip
     return application
+
+
+def _reserve_pay(application: Application, actor: User, today: dt.date) -> None:
+    """先行救助 and 小额快救 are paid at once from the township's 临时救助备用金 (民发〔2018〕23号 §三(三);
+    2020 opinion item 15); a balance too low refuses the whole transition. A township without a fund pays
+    by other means, and the timeline says so."""
+    amount = application.one_off_amount
+    assert amount is not None  # set by the approval effect
+    if not ReserveFund.objects.filter(township=application.division).exists():
+        timeline_record(application, actor, "record", "reserve_none",
+                        f"本乡镇（街道）未设立临时救助备用金，救助金 {amount} 元按其他方式支付")  # fmt: skip
+        return
+    entry = reserve_draw(actor=actor, township=application.division, application=application, amount=amount,
+                         drawn_on=today)  # fmt: skip
+    timeline_record(application, actor, "record", "reserve_draw",
+                    f"从临时救助备用金支付 {entry.amount} 元，备用金余额 {entry.balance_after} 元",
+                    basis=f"{rules.TEMPORARY_2018}§三(三)", data={"entry": entry.pk})  # fmt: skip
 
 
 def _message(transition: Transition, data: Mapping[str, Any]) -> str:

@@ -1,4 +1,21 @@
-from django.urls import path  # noqa: F401 - pages are added here
+from django.urls import path
+
+from minzheng.payments import views
 
 app_name = "payments"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.payroll_list, name="payroll_list"),
+    path("generate/", views.payroll_generate, name="payroll_generate"),
+    path("<int:pk>/", views.payroll_detail, name="payroll_detail"),
+    path("<int:pk>/actions/<slug:code>/", views.payroll_act, name="payroll_act"),
+    path("<int:pk>/bank-file/", views.payroll_bank_file, name="payroll_bank_file"),
+    path("<int:pk>/result/", views.payroll_result_import, name="payroll_result_import"),
+    path("<int:pk>/paid-otherwise/", views.payment_paid_otherwise, name="payment_paid_otherwise"),
+    path("<int:pk>/roster.xlsx", views.payroll_roster, name="payroll_roster"),
+    path("<int:pk>/roster.pdf", views.payroll_roster, name="payroll_roster_pdf"),
+    path("reserve/", views.reserve_list, name="reserve_list"),
+    path("reserve/allocate/", views.reserve_allocate, name="reserve_allocate"),
+    path("reserve/<int:township_id>/", views.reserve_detail, name="reserve_detail"),
+    path("reserve/<int:township_id>/settle/", views.reserve_settle, name="reserve_settle"),
+    path("statistics/", views.statistics, name="statistics"),
+]

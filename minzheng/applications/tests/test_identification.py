@@ -315,3 +315,38 @@ def test_reserve_paid_aid_is_not_enrolled_for_the_payroll(users, household_facto
     application = go(users, application, "caseworker", "approve", amount="800")
     assert application.step == Step.APPROVED
     assert not Enrolment.objects.exists()
+
+
+def test_aid_paid_at_once_draws_on_the_township_reserve_fund(users, divisions, household_factory, policy):  # noqa: F811
+    from minzheng.payments.errors import ReserveInsufficient
+    from minzheng.payments.models import ReserveEntry, ReserveFund
+    from minzheng.payments.services import reserve_allocate
+
+    # given: the township's reserve fund (海拉尔东路街道, 新城区) holds 1,000 yuan
+    township = Application.division.field.related_model.objects.get(code="150102001000")
+    reserve_allocate(actor=users["county"], township=township, amount=Decimal("1000"), allocated_on=today())
+    first = apply(users, household_factory(head_name="周某"), "temporary_small_fast", hardship="突发疾病")
+    go(users, first, "caseworker", "accept")
+
+    # when
+    first = go(users, first, "caseworker", "approve", amount="800")
+
+    # then: drawn, with the balance on the timeline
+    assert ReserveFund.objects.get(township=township).balance == Decimal("200.00")
+    draw = ReserveEntry.objects.get(kind="draw")
+    assert (draw.application_id, draw.amount) == (first.pk, Decimal("800.00"))
+    assert (
+        first.events.get(code="reserve_draw").message
+        == "从临时救助备用金支付 800.00 元，备用金余额 200.00 元"
+    )
+
+    # a second aid above the balance is refused whole: the application stays accepted
+    second = apply(users, household_factory(head_name="郑某"), "temporary_emergency", hardship="家中失火")
+    go(users, second, "caseworker", "accept")
+    with pytest.raises(ReserveInsufficient) as short:
+        go(users, second, "caseworker", "pay_aid_first", amount="500")
+    assert (
+        short.value.message == "海拉尔东路街道临时救助备用金余额不足：当前余额 200.00 元，本次支出 500.00 元"
+    )
+    assert (step_of(second), ReserveEntry.objects.filter(kind="draw").count()) == (Step.ACCEPTED, 1)
+    assert Application.objects.get(pk=second.pk).one_off_amount is None

@@ -77,7 +77,10 @@ def test_emergency_and_small_fast_through_the_pages(users, household_factory, po
     # 急难型: accepted without the pledge, aid paid first, paperwork completed by the township reviewer
     fire = intake(caseworker, household_factory(head_name="孙某"), "temporary_emergency", hardship="家中失火")
     assert act(caseworker, fire.pk, "accept", "submitted").status_code == 302
-    assert actions(caseworker.get(reverse("applications:detail", args=[fire.pk]))) == ["pay_aid_first", "withdraw"]
+    assert actions(caseworker.get(reverse("applications:detail", args=[fire.pk]))) == [
+        "pay_aid_first",
+        "withdraw",
+    ]
     assert act(caseworker, fire.pk, "pay_aid_first", "accepted", amount="2000.00").status_code == 302
     refused = act(reviewer, fire.pk, "complete_paperwork", "aid_paid")
     assert refused.status_code == 422

@@ -1,0 +1,326 @@
+"""Benchmark of issue 5 (payments): payroll generation, approval, bank file export and result import.
+
+    python bench/payments.py                          # 300,000 enrolments in one county
+    python bench/payments.py --enrolments 50000
+
+Recreates the database (default postgres://postgres@127.0.0.1:5432/minzheng_bench_pay), migrates, creates
+a small division tree (one county, 20 townships, 10 villages each) and, set-based, --enrolments
+households (COPY, with encrypted bank accounts) with a head each, one 低保 enrolment per household from
+October 2025 and its entitlement period. Then measures, through the real services:
+
+a. ``payroll_generate`` for January 2026 (the county's first payroll: regular lines only); wall time and
+   lines/s; submit + approve (maker ≠ checker);
+b. ``payroll_bank_file`` in the fixed-width GBK template and the GBK CSV template (decrypts every account);
+c. ``payroll_result_import`` of a result file where 1 % of the payments failed;
+d. a standard raised back-dated to 1 January for 30 % of the enrolments (set-based period change), then
+   ``payroll_generate`` for February: regular lines + arrears for January + retries of the failed lines;
+   then the same generation again (a draft is regenerated: identical lines) to show the re-run cost.
+
+Prints a table and writes bench/results/payments-<timestamp>.json and payments-latest.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import environment, recreate_database, setup_django  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/minzheng_bench_pay"
+COUNTY = "150102"
+SURNAMES = "王李张刘杨赵陈郭高孙"
+GIVEN = "建国秀英志强丽华明军红梅海燕玉兰文静"
+
+
+def divisions_create() -> Any:
+    from minzheng.divisions.models import Division
+
+    region = Division.objects.create(code="150000000000", name="内蒙古自治区", level=1, source="bench")
+    city = Division.objects.create(
+        code="150100000000", name="呼和浩特市", level=2, parent=region, source="bench"
+    )
+    county = Division.objects.create(
+        code=f"{COUNTY}000000", name="新城区", level=3, parent=city, source="bench"
+    )
+    for t in range(1, 21):
+        township = Division.objects.create(
+            code=f"{COUNTY}{t:03d}000", name=f"第{t}街道", level=4, parent=county, source="bench"
+        )
+        Division.objects.bulk_create(
+            Division(
+                code=f"{COUNTY}{t:03d}{v:03d}",
+                name=f"第{t}街道第{v}社区",
+                level=5,
+                parent=township,
+                urban_rural="urban",
+                source="bench",
+            )
+            for v in range(1, 11)
+        )
+    return county
+
+
+def population_create(count: int) -> dict[str, Any]:
+    """Households (COPY, encrypted accounts), heads and enrolments with periods (INSERT … SELECT)."""
+    import base64
+    import os as _os
+
+    from django.db import connection, transaction
+
+    from minzheng.common import crypto
+
+    started = time.perf_counter()
+    cipher, key_id = crypto.encryptor()
+    hasher = crypto.index_hasher("bank_account")
+    villages = [
+        row[0]
+        for row in connection.cursor().execute(
+            "SELECT id FROM divisions_division WHERE level = 5 ORDER BY code"
+        )
+    ]
+    now = dt.datetime.now(dt.UTC)
+    with transaction.atomic(), connection.cursor() as cursor:
+        with cursor.cursor.copy(
+            "COPY registry_household (id, created_at, updated_at, hukou_division_id, hukou_address,"
+            " residence_address, urban_rural, member_count, bank_name, bank_account_encrypted,"
+            " bank_account_index, bank_account_masked) FROM STDIN"
+        ) as copy:
+            for i in range(1, count + 1):
+                account = f"62284800{i:011d}"
+                nonce = _os.urandom(12)
+                sealed = base64.b64encode(nonce + cipher.encrypt(nonce, account.encode(), None)).decode()
+                mac = hasher.copy()
+                mac.update(account.encode())
+                copy.write_row(
+                    (
+                        i,
+                        now,
+                        now,
+                        villages[i % len(villages)],
+                        "",
+                        "",
+                        "urban",
+                        1 + i % 4,
+                        "中国农业银行",
+                        f"{key_id}${sealed}",
+                        mac.hexdigest(),
+                        "*" * 15 + account[-4:],
+                    )
+                )
+        copied = time.perf_counter()
+        cursor.execute(
+            """INSERT INTO registry_person (id, created_at, updated_at, name, id_number_encrypted,
+                   id_number_index, id_number_masked, birth_date, sex, ethnicity, phone_encrypted,
+                   phone_index, phone_masked,
+                   household_id, disability_category, self_care, serious_illness, serious_illness_note,
+                   employment_status, school_enrolment)
+               SELECT i, now(), now(),
+                   substr(%s, 1 + i %% 10, 1) || substr(%s, 1 + (i / 10) %% 8 * 2, 2), '', 'bench' || i,
+                   '1501**********' || lpad((i %% 10000)::text, 4, '0'), date '1960-01-01' + (i %% 15000),
+                   CASE WHEN i %% 2 = 0 THEN 'female' ELSE 'male' END, '01', '', '', '', i, '', 'full',
+                   false, '', 'unemployed', ''
+               FROM generate_series(1, %s) i""",
+            [SURNAMES, GIVEN, count],
+        )
+        cursor.execute("UPDATE registry_household SET head_id = id")
+        cursor.execute(
+            """INSERT INTO enrolments_enrolment (created_at, updated_at, programme, household_id,
+                   division_id, source, decision_ref, status, starts_month, monthly_amount, level,
+                   support_mode, end_reason)
+               SELECT now(), now(), 'dibao', h.id, v.parent_id, 'legacy', '', 'active', date '2025-10-01',
+                   300 + (h.id % 61) * 10, '', '', ''
+               FROM registry_household h JOIN divisions_division v ON v.id = h.hukou_division_id"""
+        )
+        cursor.execute(
+            """INSERT INTO enrolments_entitlementperiod (enrolment_id, from_month, monthly_amount, reason,
+                   basis, recorded_at)
+               SELECT id, starts_month, monthly_amount, '原系统导入', '', now() FROM enrolments_enrolment"""
+        )
+        for table in ("registry_household", "registry_person", "enrolments_enrolment"):
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"  # noqa: S608
+            )
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM (ANALYZE)")
+    return {
+        "enrolments": count,
+        "copy_households_s": round(copied - started, 1),
+        "total_s": round(time.perf_counter() - started, 1),
+    }
+
+
+def timed(call: Any) -> tuple[Any, float]:
+    started = time.perf_counter()
+    value = call()
+    return value, time.perf_counter() - started
+
+
+def bench(count: int) -> dict[str, Any]:
+    from django.db import connection
+    from django.db.models import Count
+
+    from minzheng.accounts.models import User
+    from minzheng.payments import bankfiles, services
+    from minzheng.payments.models import PayrollLine
+
+    county = divisions_create()
+    maker = User.objects.create_user(username="maker", password=None, role="county_approver", division=county)
+    checker = User.objects.create_user(
+        username="checker", password=None, role="county_approver", division=county
+    )
+    population = population_create(count)
+    jan, feb = dt.date(2026, 1, 1), dt.date(2026, 2, 1)
+
+    payroll, generate_jan = timed(lambda: services.payroll_generate(actor=maker, county=county, month=jan))
+    _, approve_s = timed(
+        lambda: (
+            services.payroll_submit(actor=maker, payroll_id=payroll.pk),
+            services.payroll_approve(actor=checker, payroll_id=payroll.pk),
+        )
+    )
+    fixed, fixed_s = timed(
+        lambda: services.payroll_bank_file(actor=maker, payroll_id=payroll.pk, template_code="fixed_gbk")
+    )
+    csv_file, csv_s = timed(
+        lambda: services.payroll_bank_file(actor=maker, payroll_id=payroll.pk, template_code="csv_gbk")
+    )
+    failures = {row.reference: "账户已冻结" for row in fixed.batch.rows[::100]}
+    result = bankfiles.bank_result_render(fixed.template, fixed.batch, failures)
+    imported, import_s = timed(
+        lambda: services.payroll_result_import(
+            actor=maker, payroll_id=payroll.pk, template_code="fixed_gbk", data=result
+        )
+    )
+
+    with connection.cursor() as cursor:  # raise back-dated to 1 January for 30 % of the enrolments
+        started = time.perf_counter()
+        cursor.execute(
+            """WITH raised AS (UPDATE enrolments_entitlementperiod SET until_month = date '2026-01-01'
+                   WHERE enrolment_id % 10 < 3 RETURNING enrolment_id, monthly_amount)
+               INSERT INTO enrolments_entitlementperiod (enrolment_id, from_month, monthly_amount, reason,
+                   basis, recorded_at)
+               SELECT enrolment_id, date '2026-01-01', monthly_amount + 50, '标准提高（追溯至1月1日）', '',
+                   now()
+               FROM raised"""
+        )
+        raised = cursor.rowcount
+        change_s = time.perf_counter() - started
+    february, generate_feb = timed(lambda: services.payroll_generate(actor=maker, county=county, month=feb))
+    kinds = dict(
+        PayrollLine.objects.filter(payroll=february).values_list("kind").annotate(n=Count("id")).order_by()
+    )
+    again, regenerate_s = timed(lambda: services.payroll_generate(actor=maker, county=county, month=feb))
+    return {
+        "population": population,
+        "january": {
+            "lines": payroll.line_count,
+            "total_yuan": str(payroll.total_amount),
+            "generate_s": round(generate_jan, 2),
+            "lines_per_s": round(payroll.line_count / generate_jan),
+            "submit_approve_s": round(approve_s, 2),
+        },
+        "bank_file": {
+            "rows": len(fixed.batch.rows),
+            "fixed_gbk_s": round(fixed_s, 2),
+            "fixed_gbk_bytes": len(fixed.content),
+            "csv_gbk_s": round(csv_s, 2),
+            "csv_gbk_bytes": len(csv_file.content),
+        },
+        "result_import": {
+            "rows": imported.rows,
+            "failed": imported.failed_count,
+            "seconds": round(import_s, 2),
+            "rows_per_s": round(imported.rows / import_s),
+        },
+        "february": {
+            "raised_backdated": raised,
+            "change_s": round(change_s, 2),
+            "lines": february.line_count,
+            "by_kind": kinds,
+            "total_yuan": str(february.total_amount),
+            "generate_s": round(generate_feb, 2),
+            "lines_per_s": round(february.line_count / generate_feb),
+            "regenerate_s": round(regenerate_s, 2),
+            "regenerated_lines": again.line_count,
+            "arrears_yuan": str(Decimal(50) * raised),
+        },
+    }
+
+
+def print_table(result: dict[str, Any]) -> None:
+    p, j, b, r, f = (result[k] for k in ("population", "january", "bank_file", "result_import", "february"))
+    lines = [
+        ("measure", "result"),
+        (
+            "population (set-based)",
+            f"{p['enrolments']:,} households, heads, enrolments, periods: {p['total_s']} s",
+        ),
+        (
+            "payroll Jan (regular)",
+            f"{j['lines']:,} lines, {j['total_yuan']} yuan in {j['generate_s']} s "
+            f"= {j['lines_per_s']:,} lines/s",
+        ),
+        ("submit + approve", f"{j['submit_approve_s']} s"),
+        (
+            "bank file fixed GBK",
+            f"{b['rows']:,} rows, {b['fixed_gbk_bytes']:,} bytes in {b['fixed_gbk_s']} s",
+        ),
+        ("bank file CSV GBK", f"{b['csv_gbk_bytes']:,} bytes in {b['csv_gbk_s']} s"),
+        (
+            "result import",
+            f"{r['rows']:,} rows ({r['failed']:,} failed) in {r['seconds']} s = {r['rows_per_s']:,} rows/s",
+        ),
+        ("back-dated raise", f"{f['raised_backdated']:,} periods changed in {f['change_s']} s"),
+        (
+            "payroll Feb",
+            f"{f['lines']:,} lines {f['by_kind']} in {f['generate_s']} s = {f['lines_per_s']:,} lines/s",
+        ),
+        ("payroll Feb regenerated", f"{f['regenerated_lines']:,} lines in {f['regenerate_s']} s"),
+    ]
+    width = max(len(a) for a, _ in lines)
+    print()
+    for i, (a, text) in enumerate(lines):
+        print(f"  {a.ljust(width)}  {text}")
+        if i == 0:
+            print(f"  {'-' * width}  {'-' * 70}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--enrolments", type=int, default=300_000)
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_PAY_DATABASE_URL", DEFAULT_URL))
+    args = parser.parse_args()
+    print(f"recreating {args.database_url}")
+    recreate_database(args.database_url)
+    setup_django(args.database_url)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+    result = {
+        "benchmark": "issue-5-payments",
+        "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "environment": environment(args.database_url),
+        **bench(args.enrolments),
+    }
+    print_table(result)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    for path in (RESULTS / f"payments-{stamp}.json", RESULTS / "payments-latest.json"):
+        path.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(f"\n  written to bench/results/payments-{stamp}.json and bench/results/payments-latest.json")
+
+
+if __name__ == "__main__":
+    main()

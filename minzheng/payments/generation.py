@@ -1,0 +1,121 @@
+"""The SQL that writes a payroll's lines: three INSERT … SELECT statements, never a query per line
+(ADR 0007, ADR 0018). Called only by ``services.payroll_generate`` inside its transaction.
+
+What is owed for an enrolment and month is the ``EntitlementPeriod`` covering the month; what is booked
+is the sum of the lines of *approved* payrolls for that enrolment and month that did not fail at the bank
+(plus the retry lines of the payroll being generated). The statements:
+
+1. regular — one line per enrolment of the county's townships not suspended whose period covers the
+   payroll month with a positive amount; ``ON CONFLICT DO NOTHING`` against the unique index on
+   (enrolment, entitlement month) of regular lines, so a month already paid elsewhere is never paid again;
+2. retry — one line per failed line of an approved payroll of the county not yet retried;
+3. adjustment — for every earlier month from the county's first payroll month where owed ≠ booked: the
+   difference; deductions (negative) are capped so the enrolment's net in this payroll is never below
+   zero (oldest month first, ``rules.capped_deduction``); what is not carried stays owed-minus-booked and
+   reappears in the next payroll.
+"""
+
+# ruff: noqa: S608 - the statements are composed of module constants; values are bound parameters
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import connection
+
+_COLUMNS = """payroll_id, enrolment_id, household_id, township_id, programme, kind, entitlement_month, owed,
+    booked_before, amount, retry_of_id, payment_status, bank_reason, paid_method, paid_note"""
+
+_ENROLMENTS = """
+    SELECT e.id, e.household_id, e.division_id, e.programme, e.ends_month
+    FROM enrolments_enrolment e JOIN divisions_division d ON d.id = e.division_id
+    WHERE d.code LIKE %(prefix)s AND e.status <> 'suspended'
+"""
+
+REGULAR = f"""
+INSERT INTO payments_payrollline ({_COLUMNS})
+SELECT %(payroll)s, e.id, e.household_id, e.division_id, e.programme, 'regular', %(month)s::date,
+       p.monthly_amount, 0, p.monthly_amount, NULL, 'pending', '', '', ''
+FROM ({_ENROLMENTS}) e
+JOIN enrolments_entitlementperiod p ON p.enrolment_id = e.id
+ AND p.from_month <= %(month)s::date AND (p.until_month IS NULL OR p.until_month > %(month)s::date)
+WHERE p.monthly_amount > 0 AND (e.ends_month IS NULL OR e.ends_month >= %(month)s::date)
+ON CONFLICT DO NOTHING
+"""
+
+RETRY = f"""
+INSERT INTO payments_payrollline ({_COLUMNS})
+SELECT %(payroll)s, f.enrolment_id, f.household_id, f.township_id, f.programme, 'retry', f.entitlement_month,
+       f.owed, f.booked_before, f.amount, f.id, 'pending', '', '', ''
+FROM payments_payrollline f
+JOIN payments_payroll p ON p.id = f.payroll_id AND p.status = 'approved' AND p.county_id = %(county)s
+JOIN enrolments_enrolment e ON e.id = f.enrolment_id AND e.status <> 'suspended'
+WHERE f.payment_status = 'failed' AND f.amount > 0
+  AND NOT EXISTS (SELECT 1 FROM payments_payrollline r WHERE r.retry_of_id = f.id)
+ON CONFLICT DO NOTHING
+"""
+
+ADJUSTMENT = f"""
+WITH enr AS ({_ENROLMENTS}),
+owed AS (
+    SELECT p.enrolment_id, gs::date AS m, p.monthly_amount AS owed, 0::numeric AS booked
+    FROM enrolments_entitlementperiod p JOIN enr ON enr.id = p.enrolment_id,
+    generate_series(
+        GREATEST(p.from_month, %(first)s::date),
+        LEAST(COALESCE(p.until_month, %(month)s::date), %(month)s::date,
+              COALESCE((enr.ends_month + interval '1 month')::date, %(month)s::date)) - interval '1 month',
+        interval '1 month') gs
+),
+booked AS (
+    SELECT l.enrolment_id, l.entitlement_month AS m, 0::numeric AS owed, l.amount AS booked
+    FROM payments_payrollline l
+    JOIN enr ON enr.id = l.enrolment_id
+    JOIN payments_payroll p ON p.id = l.payroll_id
+    WHERE l.entitlement_month >= %(first)s::date AND l.entitlement_month < %(month)s::date
+      AND ((p.status = 'approved' AND l.payment_status <> 'failed') OR l.payroll_id = %(payroll)s)
+),
+diff AS (
+    SELECT enrolment_id, m, sum(owed) AS owed, sum(booked) AS booked, sum(owed) - sum(booked) AS delta
+    FROM (SELECT * FROM owed UNION ALL SELECT * FROM booked) x
+    GROUP BY enrolment_id, m
+    HAVING sum(owed) <> sum(booked)
+),
+positive AS (
+    SELECT enrolment_id, sum(amount) AS total
+    FROM (SELECT enrolment_id, amount FROM payments_payrollline WHERE payroll_id = %(payroll)s
+          UNION ALL SELECT enrolment_id, delta FROM diff WHERE delta > 0) t
+    GROUP BY enrolment_id
+),
+ranked AS (
+    SELECT d.enrolment_id, d.m, d.owed, d.booked, d.delta,
+           LEAST(-d.delta, GREATEST(0, COALESCE(pos.total, 0) - COALESCE(
+               sum(-d.delta) FILTER (WHERE d.delta < 0) OVER (
+                   PARTITION BY d.enrolment_id ORDER BY d.m ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+               ), 0))) AS carried_deduction
+    FROM diff d LEFT JOIN positive pos ON pos.enrolment_id = d.enrolment_id
+)
+INSERT INTO payments_payrollline ({_COLUMNS})
+SELECT %(payroll)s, r.enrolment_id, enr.household_id, enr.division_id, enr.programme, 'adjustment', r.m,
+       r.owed, r.booked, CASE WHEN r.delta > 0 THEN r.delta ELSE -r.carried_deduction END,
+       NULL, 'pending', '', '', ''
+FROM ranked r JOIN enr ON enr.id = r.enrolment_id
+WHERE r.delta > 0 OR r.carried_deduction > 0
+"""
+
+STAGES = (("regular", REGULAR), ("retry", RETRY), ("adjustment", ADJUSTMENT))
+
+
+def stage_run(
+    sql: str, *, payroll_id: int, county_id: int, county_prefix: str, month: dt.date, first_month: dt.date
+) -> int:
+    """Run one statement; returns the number of lines it wrote."""
+    params: dict[str, Any] = {
+        "payroll": payroll_id,
+        "county": county_id,
+        "prefix": f"{county_prefix}%",
+        "month": month,
+        "first": first_month,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount

@@ -1,0 +1,276 @@
+"""Monthly payroll, payment lines, bank result imports and township reserve funds (issue 5 items 4–7).
+
+A ``Payroll`` is one county's payment batch for one month (unique per county and month). Its
+``PayrollLine`` rows are written set-based by ``services.payroll_generate`` from the enrolments'
+entitlement periods: one *regular* line per enrolment for the payroll month, *adjustment* lines for
+earlier months where what is owed differs from what approved payrolls already booked, and *retry* lines
+for lines the bank failed. The database refuses a second regular line for the same enrolment and month
+and a second retry of the same failed line (ADR 0018), so nothing is paid twice whatever the code does.
+
+A ``ReserveFund`` is a township's 临时救助备用金 (policy-rules.md §3.6; 民发〔2018〕23号 §三(三)); its
+stored balance carries a CHECK ``balance >= 0`` and every movement is a ``ReserveEntry``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from minzheng.accounts.scoping import ScopedQuerySet
+from minzheng.common.models import TimeStampedModel
+from minzheng.divisions.models import Division
+from minzheng.enrolments.models import Enrolment
+from minzheng.payments.rules import LineKind, PaymentStatus, PayrollStatus, ReserveEntryKind
+from minzheng.registry.models import Household
+
+
+class Payroll(TimeStampedModel):
+    scope_path = "county__code"
+
+    number = models.CharField("批次号", max_length=20, unique=True)  # <county 6><yyyymm>, the bank batch no.
+    county = models.ForeignKey(
+        Division, verbose_name="旗县（市区）", on_delete=models.PROTECT, related_name="+"
+    )
+    month = models.DateField("发放月份")  # 1st of the month
+    status = models.CharField(
+        "状态", max_length=10, choices=PayrollStatus.choices, default=PayrollStatus.DRAFT
+    )
+    line_count = models.PositiveIntegerField("明细条数", default=0)
+    total_amount = models.DecimalField("合计金额（元）", max_digits=14, decimal_places=2, default=0)
+    generated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="编制人", on_delete=models.PROTECT, related_name="+"
+    )
+    generated_at = models.DateTimeField("编制时间")
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="审核人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField("审核时间", null=True, blank=True)
+    rejected_reason = models.CharField("退回理由", max_length=200, blank=True)
+    exported_at = models.DateTimeField("银行文件生成时间", null=True, blank=True)
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "发放批次"
+        verbose_name_plural = "发放批次"
+        ordering = ["-month", "county__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["county", "month"], name="payroll_one_per_county_month"),
+            models.CheckConstraint(
+                condition=Q(status="approved", approved_by__isnull=False) | ~Q(status="approved"),
+                name="payroll_approved_has_checker",
+            ),
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True) | ~Q(approved_by=models.F("generated_by")),
+                name="payroll_maker_is_not_checker",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}"
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status == PayrollStatus.APPROVED
+
+
+class PayrollLine(models.Model):
+    """One amount for one enrolment and one entitlement month in one payroll.
+
+    ``amount`` is negative only for a deduction (an adjustment where less was owed than booked)."""
+
+    scope_path = "township__code"
+
+    payroll = models.ForeignKey(Payroll, on_delete=models.CASCADE, related_name="lines")
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="payroll_lines")
+    # Copies of the enrolment's household and paying township at generation (lines are grouped and scoped
+    # by them). Not checked again by the database: the values come from the enrolment row, whose own keys
+    # are checked, and households and divisions are never deleted; this halves the commit time of a
+    # 300,000-line payroll (docs/payments.md §7).
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+", db_constraint=False)
+    township = models.ForeignKey(
+        Division,
+        verbose_name="发放乡镇（街道）",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+    )
+    programme = models.CharField("救助项目", max_length=32)
+    kind = models.CharField("类别", max_length=12, choices=LineKind.choices)
+    entitlement_month = models.DateField("所属月份")
+    owed = models.DecimalField("应发（元）", max_digits=12, decimal_places=2)
+    booked_before = models.DecimalField("此前已列（元）", max_digits=12, decimal_places=2, default=0)
+    amount = models.DecimalField("本次金额（元）", max_digits=12, decimal_places=2)
+    retry_of = models.OneToOneField(
+        "self",
+        verbose_name="重发的失败明细",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="retried_by",
+    )
+    payment_status = models.CharField(
+        "发放状态", max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.PENDING
+    )
+    bank_reason = models.CharField("银行反馈", max_length=100, blank=True)
+    settled_on = models.DateField("到账/发放日期", null=True, blank=True)
+    paid_method = models.CharField("其他发放方式", max_length=20, blank=True)
+    paid_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    paid_note = models.CharField("说明", max_length=200, blank=True)
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "发放明细"
+        verbose_name_plural = "发放明细"
+        constraints = [
+            # The no-double-pay guarantee (ADR 0018): one regular line per enrolment and month, ever.
+            models.UniqueConstraint(
+                fields=["enrolment", "entitlement_month"],
+                condition=Q(kind="regular"),
+                name="payroll_line_one_regular_per_month",
+            ),
+            # At most one regular-or-adjustment line per enrolment and month in a payroll.
+            models.UniqueConstraint(
+                fields=["payroll", "enrolment", "entitlement_month"],
+                condition=~Q(kind="retry"),
+                name="payroll_line_one_per_payroll_month",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="adjustment") | Q(amount__gt=0),
+                name="payroll_line_positive_unless_adjustment",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="retry", retry_of__isnull=False)
+                | (~Q(kind="retry") & Q(retry_of__isnull=True)),
+                name="payroll_line_retry_names_failed_line",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["payroll", "township", "enrolment"]),
+            models.Index(fields=["enrolment", "entitlement_month"]),
+            models.Index(fields=["payment_status"], condition=Q(payment_status="failed"), name="line_failed"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payroll_id}/{self.enrolment_id}/{self.entitlement_month:%Y-%m} {self.amount}"
+
+    @property
+    def programme_name(self) -> str:
+        from minzheng.policy.rules import PROGRAMMES
+
+        return next((p.name for p in PROGRAMMES if p.code == self.programme), self.programme)
+
+
+class ResultImport(models.Model):
+    """A bank result file applied to a payroll; the file's hash makes a re-import a no-op."""
+
+    payroll = models.ForeignKey(Payroll, on_delete=models.PROTECT, related_name="result_imports")
+    template = models.CharField("文件模板", max_length=40)
+    sha256 = models.CharField(max_length=64)
+    file_name = models.CharField("文件名", max_length=200, blank=True)
+    rows = models.PositiveIntegerField("笔数")
+    paid_count = models.PositiveIntegerField("成功笔数")
+    failed_count = models.PositiveIntegerField("失败笔数")
+    paid_amount = models.DecimalField("成功金额（元）", max_digits=14, decimal_places=2)
+    failed_amount = models.DecimalField("失败金额（元）", max_digits=14, decimal_places=2)
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "银行回盘导入"
+        verbose_name_plural = "银行回盘导入"
+        constraints = [
+            models.UniqueConstraint(fields=["payroll"], name="result_import_one_per_payroll"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payroll_id} {self.file_name}"
+
+
+# --- reserve funds --------------------------------------------------------------------------------------
+
+
+class ReserveFund(TimeStampedModel):
+    """A township's 临时救助备用金 (民发〔2018〕23号 §三(三); 2020 opinion item 15)."""
+
+    scope_path = "township__code"
+
+    township = models.OneToOneField(
+        Division, verbose_name="乡镇（街道）", on_delete=models.PROTECT, related_name="reserve_fund"
+    )
+    balance = models.DecimalField("余额（元）", max_digits=14, decimal_places=2, default=0)
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "临时救助备用金"
+        verbose_name_plural = "临时救助备用金"
+        constraints = [
+            models.CheckConstraint(condition=Q(balance__gte=0), name="reserve_balance_not_negative")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.township_id}: {self.balance}"
+
+
+INFLOWS = (ReserveEntryKind.ALLOCATION, ReserveEntryKind.TOP_UP, ReserveEntryKind.SETTLEMENT)
+
+
+class ReserveEntry(models.Model):
+    scope_path = "fund__township__code"
+
+    fund = models.ForeignKey(ReserveFund, on_delete=models.PROTECT, related_name="entries")
+    kind = models.CharField("类别", max_length=12, choices=ReserveEntryKind.choices)
+    amount = models.DecimalField("金额（元）", max_digits=14, decimal_places=2)
+    balance_after = models.DecimalField("余额（元）", max_digits=14, decimal_places=2)
+    entry_date = models.DateField("日期")
+    application = models.ForeignKey(
+        "applications.Application",
+        verbose_name="救助申请",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reserve_entries",
+    )
+    settles = models.OneToOneField(
+        "self",
+        verbose_name="归垫的支出",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="settled_by",
+    )
+    note = models.CharField("说明", max_length=200, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "备用金收支"
+        verbose_name_plural = "备用金收支"
+        ordering = ["fund_id", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="reserve_entry_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(balance_after__gte=0), name="reserve_entry_balance_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="draw", application__isnull=False) | ~Q(kind="draw"),
+                name="reserve_draw_names_application",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="settlement", settles__isnull=False) | ~Q(kind="settlement"),
+                name="reserve_settlement_names_draw",
+            ),
+        ]
+        indexes = [models.Index(fields=["fund", "entry_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount}"

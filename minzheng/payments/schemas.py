@@ -1,0 +1,81 @@
+"""Shapes of the payments API (parsing only)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from ninja import Field, Schema
+
+
+class PayrollQuery(Schema):
+    month: str | None = Field(None, pattern=r"^\d{4}-\d{2}$", description="发放月份 YYYY-MM")
+    county: str | None = Field(None, max_length=12, description="旗县区划代码前缀")
+    status: str | None = Field(None, description="draft / submitted / approved")
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0)
+
+
+class PayrollGenerateIn(Schema):
+    county: str = Field(..., min_length=6, max_length=12, description="旗县区划代码（6 位或 12 位）")
+    month: str = Field(..., pattern=r"^\d{4}-\d{2}$", description="发放月份 YYYY-MM")
+
+
+class PayrollTransitionIn(Schema):
+    code: str = Field(..., description="submit（提交审核） / approve（审核通过） / reject（退回修改）")
+    reason: str = Field("", max_length=200, description="退回理由（reject 必填）")
+
+
+class TotalOut(Schema):
+    programme: str
+    township: str
+    lines: int
+    regular: Decimal
+    adjustment: Decimal
+    retry: Decimal
+    total: Decimal
+
+
+class PayrollOut(Schema):
+    id: int
+    number: str
+    county_code: str
+    county_name: str
+    month: dt.date
+    status: str
+    line_count: int
+    total_amount: Decimal
+    generated_by: str
+    approved_by: str | None
+
+
+class PayrollDetailOut(PayrollOut):
+    totals: list[TotalOut]
+
+
+class PayrollPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[PayrollOut]
+
+
+class ResultImportOut(Schema):
+    payroll_id: int
+    rows: int
+    paid_count: int
+    paid_amount: Decimal
+    failed_count: int
+    failed_amount: Decimal
+
+
+class RowProblemOut(Schema):
+    row: int = Field(..., description="文件行号；0 = 整个文件")
+    message: str
+
+
+class BankFileErrorOut(Schema):
+    code: str
+    message: str
+    field: str | None = None
+    rows: list[RowProblemOut]

@@ -1,0 +1,451 @@
+"""Reads of payments, always scoped to the actor's jurisdiction (ADR 0006).
+
+A payroll belongs to a county; county users and above see the payrolls of their subtree, township users
+see their county's payrolls but only their own township's lines and totals. The monthly statistics are
+two GROUP BY GROUPING SETS queries (recipients from enrolments and entitlement periods, amounts from the
+lines of approved payrolls), not a query per division.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+from django.db.models import Count, Q, QuerySet, Sum
+
+from minzheng.accounts.models import User
+from minzheng.common.errors import NotFound
+from minzheng.divisions.models import Division
+from minzheng.enrolments.models import Enrolment
+from minzheng.payments import rules
+from minzheng.payments.models import (
+    INFLOWS,
+    Payroll,
+    PayrollLine,
+    ReserveEntry,
+    ReserveFund,
+)
+from minzheng.payments.rules import PaymentStatus, ReserveEntryKind
+from minzheng.policy.rules import PROGRAMMES
+
+PROGRAMME_NAMES = {p.code: p.name for p in PROGRAMMES}
+ZERO = Decimal("0.00")
+
+
+def _prefix(actor: User) -> str:
+    return actor.scope_prefix or ""
+
+
+def payroll_visible(actor: User) -> QuerySet[Payroll]:
+    """County and above: the payrolls of their subtree; a township or village: its county's payrolls."""
+    prefix = _prefix(actor)
+    if not getattr(actor, "is_authenticated", False) or not prefix:
+        return Payroll.objects.none()
+    if len(prefix) > 6:
+        return Payroll.objects.filter(county__code=prefix[:6] + "000000")
+    return Payroll.objects.filter(county__code__startswith=prefix)
+
+
+@dataclass(frozen=True)
+class PayrollFilters:
+    month: dt.date | None = None
+    county_code: str = ""
+    status: str = ""
+
+
+def payroll_list(*, actor: User, filters: PayrollFilters | None = None) -> QuerySet[Payroll]:
+    filters = filters or PayrollFilters()
+    payrolls = payroll_visible(actor).select_related("county", "generated_by", "approved_by")
+    if filters.month:
+        payrolls = payrolls.filter(month=rules.first_of_month(filters.month))
+    if filters.county_code:
+        payrolls = payrolls.filter(county__code__startswith=filters.county_code.strip())
+    if filters.status:
+        payrolls = payrolls.filter(status=filters.status)
+    return payrolls.order_by("-month", "county__code")
+
+
+def payroll_get(*, actor: User, pk: int) -> Payroll:
+    payroll = payroll_list(actor=actor).filter(pk=pk).first()
+    if payroll is None:
+        raise NotFound("发放批次不存在或不在您的管辖范围内", code="payroll_not_found")
+    return payroll
+
+
+def payroll_lines(
+    *, actor: User, payroll: Payroll, search: str = "", kind: str = "", status: str = "", sort: str = ""
+) -> QuerySet[PayrollLine]:
+    """The payroll's lines the actor may see (a township user: its township's), with head and village."""
+    lines = (
+        PayrollLine.objects.visible_to(actor)
+        .filter(payroll=payroll)
+        .select_related("household__head", "household__hukou_division", "township", "enrolment__person")
+    )
+    search = search.strip()
+    if search.isdigit():
+        lines = lines.filter(enrolment_id=int(search))
+    elif search:
+        lines = lines.filter(
+            Q(household__head__name__startswith=search) | Q(enrolment__person__name__startswith=search)
+        )
+    if kind:
+        lines = lines.filter(kind=kind)
+    if status:
+        lines = lines.filter(payment_status=status)
+    order = {"amount": ["-amount", "id"], "month": ["entitlement_month", "id"]}.get(
+        sort, ["township__code", "enrolment_id", "id"]
+    )
+    return lines.order_by(*order)
+
+
+@dataclass(frozen=True)
+class TotalRow:
+    programme: str
+    programme_name: str
+    township: str
+    lines: int
+    regular: Decimal
+    adjustment: Decimal
+    retry: Decimal
+    total: Decimal
+
+
+def payroll_totals(*, actor: User, payroll: Payroll) -> list[TotalRow]:
+    """Totals by programme and township (one GROUP BY), township ``""`` = all townships of a programme."""
+    lines = PayrollLine.objects.visible_to(actor).filter(payroll=payroll)
+    by = lines.values("programme", "township__name").annotate(
+        n=Count("id"),
+        regular=Sum("amount", filter=Q(kind="regular"), default=ZERO),
+        adjustment=Sum("amount", filter=Q(kind="adjustment"), default=ZERO),
+        retry=Sum("amount", filter=Q(kind="retry"), default=ZERO),
+        total=Sum("amount", default=ZERO),
+    )
+    rows = [
+        TotalRow(
+            r["programme"],
+            PROGRAMME_NAMES.get(r["programme"], r["programme"]),
+            r["township__name"],
+            r["n"],
+            r["regular"],
+            r["adjustment"],
+            r["retry"],
+            r["total"],
+        )
+        for r in by
+    ]
+    return sorted(rows, key=lambda r: (r.programme, r.township))
+
+
+def payroll_summary(rows: list[TotalRow]) -> TotalRow:
+    def total(name: str) -> Decimal:
+        return sum((getattr(r, name) for r in rows), ZERO)
+
+    return TotalRow(
+        "",
+        "合计",
+        "",
+        sum(r.lines for r in rows),
+        total("regular"),
+        total("adjustment"),
+        total("retry"),
+        total("total"),
+    )
+
+
+def payroll_status_counts(*, actor: User, payroll: Payroll) -> dict[str, int]:
+    rows = (
+        PayrollLine.objects.visible_to(actor)
+        .filter(payroll=payroll)
+        .values("payment_status")
+        .annotate(n=Count("id"))
+    )
+    return {r["payment_status"]: r["n"] for r in rows}
+
+
+_OUTSTANDING_SQL = """
+WITH enr AS (
+    SELECT e.id, e.ends_month FROM enrolments_enrolment e JOIN divisions_division d ON d.id = e.division_id
+    WHERE d.code LIKE %(prefix)s
+),
+owed AS (
+    SELECT p.enrolment_id, gs::date AS m, p.monthly_amount AS owed, 0::numeric AS booked
+    FROM enrolments_entitlementperiod p JOIN enr ON enr.id = p.enrolment_id,
+    generate_series(
+        GREATEST(p.from_month, %(first)s::date),
+        LEAST(COALESCE(p.until_month, %(until)s::date), %(until)s::date,
+              COALESCE((enr.ends_month + interval '1 month')::date, %(until)s::date)) - interval '1 month',
+        interval '1 month') gs
+),
+booked AS (
+    SELECT l.enrolment_id, l.entitlement_month AS m, 0::numeric AS owed, l.amount AS booked
+    FROM payments_payrollline l JOIN enr ON enr.id = l.enrolment_id
+    JOIN payments_payroll p ON p.id = l.payroll_id
+    WHERE l.entitlement_month >= %(first)s::date AND l.entitlement_month < %(until)s::date
+      AND ((p.status = 'approved' AND l.payment_status <> 'failed') OR l.payroll_id = %(payroll)s)
+)
+SELECT enrolment_id, sum(booked) - sum(owed) AS overpaid
+FROM (SELECT * FROM owed UNION ALL SELECT * FROM booked) x
+GROUP BY enrolment_id
+HAVING sum(booked) - sum(owed) > 0
+ORDER BY enrolment_id
+"""
+
+
+@dataclass(frozen=True)
+class Overpayment:
+    enrolment_id: int
+    name: str
+    programme: str
+    status: str
+    amount: Decimal
+
+
+def payroll_overpayments(*, actor: User, payroll: Payroll) -> list[Overpayment]:
+    """What was paid beyond what is owed, up to and including this payroll's month, and not yet deducted:
+    the part of a back-dated decrease or end that the payroll could not carry because a recipient's net
+    never goes below zero (ADR 0018). The next payroll deducts it from a continuing enrolment; for an ended
+    one it is to be recovered outside the payroll (《社会救助暂行办法》第 68 条). One query, scoped."""
+    first = (
+        payroll_visible(actor).filter(county=payroll.county).order_by("month").values_list("month", flat=True)
+    )
+    params: dict[str, Any] = {
+        "prefix": f"{_prefix(actor)}%" if _prefix(actor) else "-",
+        "payroll": payroll.pk,
+        "first": first[0] if first else payroll.month,
+        "until": rules.month_add(payroll.month, 1),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_OUTSTANDING_SQL, params)
+        amounts = dict(cursor.fetchall())
+    enrolments = Enrolment.objects.filter(pk__in=amounts).select_related("household__head", "person")
+    return [
+        Overpayment(
+            e.pk,
+            e.person.name if e.person else (e.household.head.name if e.household.head else ""),
+            PROGRAMME_NAMES.get(e.programme, e.programme),
+            e.get_status_display(),
+            amounts[e.pk],
+        )
+        for e in sorted(enrolments, key=lambda e: e.pk)
+    ]
+
+
+# --- reserve funds ---------------------------------------------------------------------------------------
+
+
+def reserve_fund_list(*, actor: User) -> QuerySet[ReserveFund]:
+    return ReserveFund.objects.visible_to(actor).select_related("township").order_by("township__code")
+
+
+def reserve_townships(*, actor: User) -> QuerySet[Division]:
+    return Division.objects.visible_to(actor).filter(level=4, abolished_on__isnull=True).order_by("code")
+
+
+@dataclass(frozen=True)
+class ReserveReport:
+    fund: ReserveFund
+    date_from: dt.date
+    date_to: dt.date
+    opening: Decimal
+    inflow: Decimal
+    outflow: Decimal
+    closing: Decimal
+    by_kind: dict[str, Decimal]
+    entries: list[ReserveEntry] = field(default_factory=list)
+
+
+def reserve_report(*, actor: User, township_id: int, date_from: dt.date, date_to: dt.date) -> ReserveReport:
+    """Opening balance, money in and out, closing balance for a period (one conditional aggregate), with
+    the period's entries. Opening = everything recorded before ``date_from``."""
+    fund = reserve_fund_list(actor=actor).filter(township_id=township_id).first()
+    if fund is None:
+        raise NotFound("该乡镇（街道）尚未设立备用金，或不在您的管辖范围内", code="reserve_fund_not_found")
+    signed = {kind: (1 if kind in INFLOWS else -1) for kind in ReserveEntryKind}
+    entries = ReserveEntry.objects.filter(fund=fund)
+    before = Q(entry_date__lt=date_from)
+    within = Q(entry_date__gte=date_from, entry_date__lte=date_to)
+    sums = entries.aggregate(
+        **{f"before_{k}": Sum("amount", filter=before & Q(kind=k), default=ZERO) for k in ReserveEntryKind},
+        **{f"in_{k}": Sum("amount", filter=within & Q(kind=k), default=ZERO) for k in ReserveEntryKind},
+    )
+    opening = sum((signed[k] * sums[f"before_{k}"] for k in ReserveEntryKind), ZERO)
+    by_kind = {k.value: sums[f"in_{k}"] for k in ReserveEntryKind}
+    inflow = sum((by_kind[k] for k in INFLOWS), ZERO)
+    outflow = by_kind[ReserveEntryKind.DRAW]
+    listed = list(
+        entries.filter(within).select_related("application", "recorded_by").order_by("entry_date", "id")
+    )
+    return ReserveReport(
+        fund, date_from, date_to, opening, inflow, outflow, opening + inflow - outflow, by_kind, listed
+    )
+
+
+def reserve_open_draws(*, actor: User, township_id: int) -> QuerySet[ReserveEntry]:
+    return (
+        ReserveEntry.objects.visible_to(actor)
+        .filter(fund__township_id=township_id, kind=ReserveEntryKind.DRAW, settled_by__isnull=True)
+        .select_related("application")
+        .order_by("entry_date", "id")
+    )
+
+
+# --- monthly statistics ------------------------------------------------------------------------------------
+
+_RECIPIENTS_SQL = """
+WITH e AS (
+    SELECT e.id, e.programme, e.household_id, e.person_id, e.division_id, e.level, e.starts_month,
+           e.ends_month,
+           e.status <> 'suspended' AND (e.ends_month IS NULL OR e.ends_month >= %(month)s) AND EXISTS (
+               SELECT 1 FROM enrolments_entitlementperiod p
+               WHERE p.enrolment_id = e.id AND p.monthly_amount > 0 AND p.from_month <= %(month)s
+                 AND (p.until_month IS NULL OR p.until_month > %(month)s)
+           ) AS current
+    FROM enrolments_enrolment e JOIN divisions_division d ON d.id = e.division_id
+    WHERE d.code LIKE %(prefix)s
+)
+SELECT GROUPING(e.programme, e.division_id, h.urban_rural, e.level) AS g, e.programme, e.division_id,
+       h.urban_rural, e.level,
+       count(DISTINCT e.household_id) FILTER (WHERE e.current) AS households,
+       coalesce(sum(CASE WHEN e.person_id IS NULL THEN h.member_count ELSE 1 END)
+                FILTER (WHERE e.current), 0),
+       count(*) FILTER (WHERE e.current AND e.starts_month = %(month)s) AS new,
+       count(*) FILTER (WHERE e.ends_month = %(previous)s) AS exited
+FROM e JOIN registry_household h ON h.id = e.household_id
+GROUP BY GROUPING SETS ((), (e.programme), (e.programme, e.division_id), (e.programme, h.urban_rural),
+                        (e.programme, e.level))
+"""
+
+_AMOUNTS_SQL = """
+SELECT GROUPING(l.programme, l.township_id) AS g, l.programme, l.township_id,
+       count(DISTINCT l.enrolment_id), coalesce(sum(l.amount), 0),
+       coalesce(sum(l.amount) FILTER (WHERE l.payment_status IN ('paid', 'paid_otherwise', 'offset')), 0),
+       coalesce(sum(l.amount) FILTER (WHERE l.payment_status = 'failed'), 0)
+FROM payments_payrollline l
+JOIN payments_payroll p ON p.id = l.payroll_id AND p.status = 'approved' AND p.month = %(month)s
+JOIN divisions_division d ON d.id = l.township_id
+WHERE d.code LIKE %(prefix)s
+GROUP BY GROUPING SETS ((), (l.programme), (l.township_id))
+"""
+
+
+@dataclass(frozen=True)
+class RecipientRow:
+    label: str
+    households: int
+    persons: int
+    new: int
+    exited: int
+
+
+@dataclass(frozen=True)
+class AmountRow:
+    label: str
+    recipients: int
+    total: Decimal
+    paid: Decimal
+    failed: Decimal
+
+
+@dataclass
+class Statistics:
+    month: dt.date
+    total: RecipientRow
+    by_programme: list[RecipientRow]
+    by_division: list[RecipientRow]
+    by_urban_rural: list[RecipientRow]
+    by_level: list[RecipientRow]
+    amount_total: AmountRow
+    amount_by_programme: list[AmountRow]
+    amount_by_division: list[AmountRow]
+
+    def chart(self) -> dict[str, Any]:
+        return {
+            "programmes": [r.label for r in self.by_programme],
+            "households": [r.households for r in self.by_programme],
+            "persons": [r.persons for r in self.by_programme],
+            "divisions": [r.label for r in self.amount_by_division],
+            "amounts": [str(r.total) for r in self.amount_by_division],
+        }
+
+
+URBAN_RURAL = {"urban": "城镇", "rural": "农村", "": "未分类"}
+
+
+def payment_statistics(*, actor: User, month: dt.date) -> Statistics:
+    """The monthly figures a bureau reports, for the actor's jurisdiction: recipients (households and
+    persons — the members for a household programme, one for a person programme) by programme and by
+    paying township, urban/rural and category; new enrolments (starting this month) and exits (last month
+    owed was the previous month); and the amounts of the month's approved payrolls."""
+    month = rules.first_of_month(month)
+    params: dict[str, Any] = {
+        "prefix": f"{_prefix(actor)}%",
+        "month": month,
+        "previous": rules.month_add(month, -1),
+    }
+    if not _prefix(actor):
+        params["prefix"] = "-"  # matches no code
+    with connection.cursor() as cursor:
+        cursor.execute(_RECIPIENTS_SQL, params)
+        recipients = cursor.fetchall()
+        cursor.execute(_AMOUNTS_SQL, params)
+        amounts = cursor.fetchall()
+    names = dict(
+        Division.objects.filter(
+            pk__in={r[2] for r in recipients if r[2]} | {r[2] for r in amounts if r[2]}
+        ).values_list("pk", "name")
+    )
+
+    def recipient(label: str, row: tuple[Any, ...]) -> RecipientRow:
+        return RecipientRow(label, row[5], int(row[6]), row[7], row[8])
+
+    def programme(code: str) -> str:
+        return PROGRAMME_NAMES.get(code, code)
+
+    # GROUPING bits (programme, division, urban_rural, level): 15 = (), 7 = programme, 3 = +division…
+    grouped: dict[int, list[tuple[Any, ...]]] = {}
+    for row in recipients:
+        grouped.setdefault(row[0], []).append(row)
+    empty = RecipientRow("合计", 0, 0, 0, 0)
+    total = recipient("合计", grouped[15][0]) if 15 in grouped else empty
+    amount_groups: dict[int, list[tuple[Any, ...]]] = {}
+    for row in amounts:
+        amount_groups.setdefault(row[0], []).append(row)
+
+    def amount(label: str, row: tuple[Any, ...]) -> AmountRow:
+        return AmountRow(label, row[3], row[4], row[5], row[6])
+
+    return Statistics(
+        month=month,
+        total=total,
+        by_programme=sorted(
+            (recipient(programme(r[1]), r) for r in grouped.get(7, [])), key=lambda r: r.label
+        ),
+        by_division=sorted(
+            (recipient(f"{programme(r[1])} · {names.get(r[2], '')}", r) for r in grouped.get(3, [])),
+            key=lambda r: r.label,
+        ),
+        by_urban_rural=sorted(
+            (recipient(f"{programme(r[1])} · {URBAN_RURAL.get(r[3], r[3])}", r) for r in grouped.get(5, [])),
+            key=lambda r: r.label,
+        ),
+        by_level=sorted(
+            (recipient(f"{programme(r[1])} · {r[4] or '未分档'}", r) for r in grouped.get(6, [])),
+            key=lambda r: r.label,
+        ),
+        amount_total=amount("合计", amount_groups[3][0])
+        if 3 in amount_groups
+        else AmountRow("合计", 0, ZERO, ZERO, ZERO),
+        amount_by_programme=sorted(
+            (amount(programme(r[1]), r) for r in amount_groups.get(1, [])), key=lambda r: r.label
+        ),
+        amount_by_division=sorted(
+            (amount(names.get(r[2], ""), r) for r in amount_groups.get(2, [])), key=lambda r: r.label
+        ),
+    )
+
+
+def payment_status_label(status: str) -> str:
+    return PaymentStatus(status).label
