@@ -23,7 +23,18 @@ from minzheng.applications.selectors import DEADLINE_FILTERS
 from minzheng.common.workdays import WorkingDays
 from minzheng.registry.models import IncomeRecord
 
-from .test_workflows import OLD_AGE_BIRTH, apply, due, end_notice, go, to_review, today, visit
+from .test_workflows import (  # noqa: F401 - fixtures
+    OLD_AGE_BIRTH,
+    apply,
+    due,
+    end_notice,
+    expenditure_policy,
+    go,
+    policy,
+    to_review,
+    today,
+    visit,
+)
 
 EP_CARE_NONE = Decimal("1266.00")  # builtin 完全丧失生活自理能力 care standard
 
@@ -566,3 +577,46 @@ def test_schema_choices_match_the_enums():
     for literal, enum in CHOICES_OF.items():
         assert set(typing.get_args(literal)) == {member.value for member in enum}, enum
     assert set(typing.get_args(DeadlineChoice)) == set(DEADLINE_FILTERS)
+
+
+def test_temporary_paths_through_the_api(api, users, household_factory, expenditure_policy):  # noqa: F811
+    # given (expenditure_policy: the builtin figures plus the two a bureau enters itself)
+    fire_home, school_home = household_factory(head_name="孙某"), household_factory(head_name="吴某")
+
+    # 急难型: intake, accept without the pledge, aid first, paperwork by the township reviewer
+    body = {"workflow": "temporary_emergency", "household_id": fire_home.pk, "applicant_id": fire_home.head_id,
+            "channel": "window", "hardship": "家中失火"}  # fmt: skip
+    created = post(api("caseworker"), "/applications", body)
+    assert created.status_code == 201, created.json()
+    fire = Application.objects.get(pk=created.json()["id"])
+    assert transition(api("caseworker"), fire, "accept", "submitted").json()["step"] == "accepted"
+    paid = transition(api("caseworker"), fire, "pay_aid_first", "accepted", amount="1500")
+    assert (paid.json()["step"], paid.json()["one_off_amount"]) == ("aid_paid", "1500.00")
+    done = transition(api("reviewer"), fire, "complete_paperwork", "aid_paid", pledge_signed=True)
+    assert (done.status_code, done.json()["step"]) == (200, "approved")
+
+    # 支出型 to the county review, then 一事一议 above the tier: the county decides with the minutes
+    body = body | {"workflow": "temporary_expenditure", "household_id": school_home.pk,
+                   "applicant_id": school_home.head_id, "hardship": "子女重病", "pledge_signed": True}  # fmt: skip
+    school = Application.objects.get(pk=post(api("caseworker"), "/applications", body).json()["id"])
+    transition(api("caseworker"), school, "accept", "submitted")
+    transition(api("caseworker"), school, "start_investigation", "accepted")
+    visit(users, school)
+    transition(api("caseworker"), school, "request_verification", "investigating")
+    assert post(api("county"), f"/applications/{school.pk}/verifications",
+                {"source": "bank", "outcome": "consistent"}).status_code == 201  # fmt: skip
+    transition(api("county"), school, "record_verification", "verifying")
+    transition(api("reviewer"), school, "publish_notice", "first_review", opinion="拟救助")
+    end_notice(school)
+    transition(api("reviewer"), school, "close_notice", "public_notice")
+    referred = transition(api("reviewer"), school, "refer_case_by_case", "county_review", reason="费用巨大")
+    assert referred.json()["step"] == "case_by_case"
+    refused = transition(
+        api("reviewer"), school, "approve", "case_by_case", amount="9000", meeting_note="纪要"
+    )
+    assert refused.status_code == 403
+    approved = transition(api("county"), school, "approve", "case_by_case", amount="9000",
+                          meeting_note="县协调机制会议议定")  # fmt: skip
+    assert (approved.status_code, approved.json()["step"], approved.json()["one_off_amount"]) == (
+        200, "approved", "9000.00",
+    )  # fmt: skip
