@@ -146,7 +146,7 @@ def snapshot_load(
     upto = household_id_max if household_id_max is not None else 2**62
     counts = {}
     for name, (sql, extra) in _snapshot_sql(as_of).items():
-        table = _fetch_arrow(sql, [f"{division_prefix}%", upto, *extra], SNAPSHOT_SCHEMAS[name])
+        table = fetch_arrow(sql, [f"{division_prefix}%", upto, *extra], SNAPSHOT_SCHEMAS[name])
         con.register(f"{name}_arrow", table)
         run(con, f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {name}_arrow")
         if name == "members":  # a person counts once even if two memberships overlap (latest joined wins)
@@ -160,7 +160,7 @@ def snapshot_load(
     return counts
 
 
-def _fetch_arrow(sql: str, params: list[Any], schema: pa.Schema) -> pa.Table:
+def fetch_arrow(sql: str, params: list[Any], schema: pa.Schema) -> pa.Table:
     if connection.vendor == "postgresql":
         return _copy_arrow(sql, params, schema)
     with connection.cursor() as cursor:

@@ -202,6 +202,18 @@ PARAMETER_KEYS: dict[str, ParameterKey] = {
         _key("de_facto_orphan.monthly", "事实无人抚养儿童基本生活补贴标准", Kind.MONEY, _PERSON_MONTH,
              "de_facto_orphan_allowance"),
         _key("rounding", "救助金取整规则", Kind.JSON, "", None, values.rounding),
+        # 低收入人口动态监测预警阈值 (monitoring app, docs/monitoring.md; local figures, policy-rules.md §4.4)
+        _key("monitoring.medical_out_of_pocket_annual", "预警：12个月医疗自付费用阈值", Kind.MONEY,
+             "元/户·年", None),
+        _key("monitoring.medical_income_share", "预警：医疗自付费用占家庭年收入比例", Kind.RATIO, "比例",
+             None),
+        _key("monitoring.vehicle_count_max", "预警：在保家庭可拥有机动车数量上限", Kind.INTEGER, "辆", None,
+             partial(values.integer, where="数量", minimum=0, maximum=100)),
+        _key("monitoring.property_count_max", "预警：在保家庭可拥有房产数量上限", Kind.INTEGER, "套", None,
+             partial(values.integer, where="数量", minimum=0, maximum=100)),
+        _key("monitoring.business_count_max", "预警：在保家庭可登记市场主体数量上限", Kind.INTEGER, "户",
+             None, partial(values.integer, where="数量", minimum=0, maximum=100)),
+        _key("monitoring.max_flag_share", "预警规则命中人数占监测人口的最高比例", Kind.RATIO, "比例", None),
     )
 }  # fmt: skip
 
