@@ -388,7 +388,9 @@ def demo_policy_ensure() -> None:
     from minzheng.policy.services import parameter_import  # noqa: PLC0415 - policy imports registry
 
     current = Parameter.objects.filter(
-        key="income.category_treatment", division__code=BUILTIN_REGION, valid_to__isnull=True,
+        key="income.category_treatment",
+        division__code=BUILTIN_REGION,
+        valid_to__isnull=True,
         superseded_at=None,
     ).first()
     entries: list[dict[str, Any]] = []

@@ -171,7 +171,9 @@ def test_demo_setup_command_seeds_only_an_empty_registry(divisions, capsys):
 
     income = Parameter.objects.get(key="income.previous_year_disposable_per_capita_annual")
     assert (income.value, income.status) == ("38130.00", "unconfirmed")
-    treatment = Parameter.objects.get(key="income.category_treatment", valid_to__isnull=True, superseded_at=None)
+    treatment = Parameter.objects.get(
+        key="income.category_treatment", valid_to__isnull=True, superseded_at=None
+    )
     assert treatment.value["temporary_assistance"] == treatment.value["dibao"]
 
 
