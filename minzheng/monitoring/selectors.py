@@ -296,8 +296,17 @@ def _coverage(actor: User, today: dt.date) -> tuple[list[dict[str, Any]], int]:
 
 
 def feed_batch_list(*, actor: User) -> QuerySet[FeedBatch]:
+    """Batches imported within the user's jurisdiction (ADR 0006): a county sees its own imports, the
+    region everything; their unmatched rows carry masked ID numbers only."""
     _require(actor, Capability.IMPORT_FEEDS)
-    return FeedBatch.objects.select_related("imported_by").order_by("-imported_at", "-id")
+    prefix = actor.scope_prefix
+    if prefix is None:
+        return FeedBatch.objects.none()
+    return (
+        FeedBatch.objects.filter(imported_by__division__code__startswith=prefix)
+        .select_related("imported_by")
+        .order_by("-imported_at", "-id")
+    )
 
 
 def feed_batch_get(*, actor: User, pk: int) -> FeedBatch:
@@ -309,7 +318,7 @@ def feed_batch_get(*, actor: User, pk: int) -> FeedBatch:
 
 def feed_batch_unmatched(*, actor: User, batch: FeedBatch, limit: int = 1000) -> list[FeedRecord]:
     """Rows of the batch without a registered person (masked ID numbers only)."""
-    _require(actor, Capability.IMPORT_FEEDS)
+    batch = feed_batch_get(actor=actor, pk=batch.pk)
     return list(FeedRecord.objects.filter(batch=batch, person__isnull=True).order_by("row_number")[:limit])
 
 

@@ -275,3 +275,22 @@ def test_every_documented_example_file_imports(monitoring_ready):
         outcome = feeds.feed_import(actor=None, feed=code, content=path.read_bytes(), file_name=path.name)
         assert not outcome.rejected, (code, outcome.batch.errors)
         assert outcome.batch.rows_new == 1
+
+
+def test_feed_batches_are_seen_only_within_the_importers_jurisdiction(family, monitoring_ready):
+    # given: a county of Hohhot imports a file with one unmatched row
+    from minzheng.common.errors import NotFound
+    from minzheng.monitoring import selectors
+
+    from .conftest import csv_text
+
+    outcome = feeds.feed_import(actor=monitoring_ready["county"], feed="medical_expense",
+                                content=csv_text(HEADER, [[UNKNOWN, "2026-10-02", "80", "medical", "S2"]]),
+                                file_name="新城区医保.csv")  # fmt: skip
+
+    # when / then: the importing county and the region see it; another county does not
+    assert list(selectors.feed_batch_list(actor=monitoring_ready["county"])) == [outcome.batch]
+    assert list(selectors.feed_batch_list(actor=monitoring_ready["region"])) == [outcome.batch]
+    assert list(selectors.feed_batch_list(actor=monitoring_ready["taibus_county"])) == []
+    with pytest.raises(NotFound):
+        selectors.feed_batch_unmatched(actor=monitoring_ready["taibus_county"], batch=outcome.batch)
