@@ -29,6 +29,7 @@ from minzheng.applications.rules import Step, Transition, Workflow
 from minzheng.common.errors import NotFound
 from minzheng.divisions.models import Division
 from minzheng.divisions.rules import PREFIX_LENGTH, Level
+from minzheng.divisions.selectors import division_ancestor
 from minzheng.registry import selectors as registry_selectors
 from minzheng.registry.models import Household, Person
 
@@ -216,12 +217,6 @@ class ApplicationDetail:
     care_assessment: CareAssessment | None  # 特困 only
 
 
-def _county_of(division: Division) -> Division:
-    while division.level > Level.COUNTY and division.parent is not None:
-        division = division.parent
-    return division
-
-
 def application_get(*, actor: User, pk: int) -> Application:
     application = (
         _rows(Application.objects.visible_to(actor))
@@ -243,7 +238,7 @@ def application_detail(*, actor: User, pk: int) -> ApplicationDetail:
     application = application_get(actor=actor, pk=pk)
     return ApplicationDetail(
         application=application,
-        delegated=_county_of(application.division).confirmation_delegated,
+        delegated=division_ancestor(application.division, Level.COUNTY).confirmation_delegated,
         events=list(application.events.select_related("actor").order_by("at", "id")),
         home_visits=list(application.home_visits.order_by("visited_on", "id")),
         verifications=list(application.verifications.order_by("recorded_at", "id")),

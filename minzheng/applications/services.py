@@ -60,6 +60,7 @@ from minzheng.common.selectors import working_calendar
 from minzheng.common.workdays import DueDate, Period, due_date
 from minzheng.divisions.models import Division
 from minzheng.divisions.rules import Level
+from minzheng.divisions.selectors import division_ancestor
 from minzheng.enrolments.services import enrolment_from_application
 from minzheng.payments.models import ReserveFund
 from minzheng.payments.services import reserve_draw
@@ -116,16 +117,11 @@ def _workflow(value: str) -> Workflow:
 
 def _township_of(household: Household) -> Division:
     """The accepting township: the township of the household's registration (审核确认办法第 4 条)."""
-    division = household.hukou_division
-    while division.level > Level.TOWNSHIP and division.parent is not None:
-        division = division.parent
-    return division
+    return division_ancestor(household.hukou_division, Level.TOWNSHIP)
 
 
 def _county_of(division: Division) -> Division:
-    while division.level > Level.COUNTY and division.parent is not None:
-        division = division.parent
-    return division
+    return division_ancestor(division, Level.COUNTY)
 
 
 def _in_scope(actor: User, division: Division) -> bool:

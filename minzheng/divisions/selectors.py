@@ -44,6 +44,14 @@ def division_get(*, actor: Any, code: str) -> Division:
     return division
 
 
+def division_ancestor(division: Division, level: Level) -> Division:
+    """The division's ancestor at ``level`` (a village's township, a township's county); the division
+    itself when it already sits at that level or above. Follows ``parent`` (cached once loaded)."""
+    while division.level > level and division.parent is not None:
+        division = division.parent
+    return division
+
+
 def division_breadcrumb(division: Division) -> list[Division]:
     """The division and its ancestors, region first, in one query (follows ``parent``, not the code)."""
     row = Division.objects.select_related("parent__parent__parent__parent").get(pk=division.pk)

@@ -25,6 +25,7 @@ from minzheng.audit.services import event_record
 from minzheng.common.errors import NotFound, PermissionDenied
 from minzheng.divisions.models import Division
 from minzheng.divisions.rules import Level
+from minzheng.divisions.selectors import division_ancestor
 from minzheng.enrolments import rules
 from minzheng.enrolments.errors import AlreadyEnrolled, ChangeNotAllowed, EnrolmentInvalid
 from minzheng.enrolments.models import (
@@ -51,9 +52,7 @@ def _today() -> dt.date:
 
 def township_of(division: Division) -> Division:
     """The paying township of a village (the division itself when it is a township or above)."""
-    while division.level > Level.TOWNSHIP and division.parent is not None:
-        division = division.parent
-    return division
+    return division_ancestor(division, Level.TOWNSHIP)
 
 
 def _require(actor: User) -> None:
