@@ -22,6 +22,8 @@ from minzheng.documents.api import router as documents_router
 from minzheng.enrolments.api import router as enrolments_router
 from minzheng.monitoring.api import router as monitoring_router
 from minzheng.payments.api import router as payments_router
+from minzheng.portal.api import router as portal_router
+from minzheng.portal.apply_api import router as portal_apply_router
 from minzheng.registry.api import router as registry_router
 
 api = NinjaAPI(
@@ -38,6 +40,8 @@ api.add_router("/", documents_router)
 api.add_router("/", enrolments_router)
 api.add_router("/", payments_router)
 api.add_router("/", monitoring_router)
+api.add_router("/portal/", portal_router)
+api.add_router("/portal/", portal_apply_router)
 
 _SOURCES = frozenset({"body", "query", "path", "header", "cookie", "form", "file"})
 _PARAMETER_NAMES = frozenset({"payload", "filters"})  # the names our endpoints give their schemas

@@ -9,7 +9,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-PUBLIC_PREFIXES = ("/accounts/login/", "/static/", "/api/", "/i18n/", "/healthz")
+PUBLIC_PREFIXES = ("/accounts/login/", "/static/", "/api/", "/i18n/", "/healthz", "/portal/")
 
 
 class StaffOnlyMiddleware:
@@ -29,6 +29,7 @@ OTP_EXEMPT_PREFIXES = (
     "/static/",
     "/i18n/",
     "/api/",
+    "/portal/",
 )
 
 

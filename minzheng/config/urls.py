@@ -24,6 +24,8 @@ urlpatterns = [
     path("enrolments/", include("minzheng.enrolments.urls")),
     path("payments/", include("minzheng.payments.urls")),
     path("monitoring/", include("minzheng.monitoring.urls")),
+    path("portal/", include("minzheng.portal.urls")),
+    path("household-qr/", include("minzheng.portal.staff_urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

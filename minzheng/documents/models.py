@@ -56,9 +56,11 @@ class Document(models.Model):
     sha256 = models.CharField("SHA-256", max_length=64)
     scan_status = models.CharField("病毒扫描", max_length=12, choices=ScanStatus.choices)
     scanner = models.CharField("扫描程序", max_length=40, blank=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT, related_name="+"
-    )
+    uploaded_by = models.ForeignKey(  # null only for the applicant's own online uploads (救助通)
+        settings.AUTH_USER_MODEL, verbose_name="上传人", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    uploaded_online = models.BooleanField("申请人网上上传", default=False)
     uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
     removed_at = models.DateTimeField("移除时间", null=True, blank=True)
     removed_by = models.ForeignKey(
@@ -80,6 +82,10 @@ class Document(models.Model):
             models.CheckConstraint(
                 condition=Q(removed_at__isnull=True) | ~Q(removal_reason=""),
                 name="document_removal_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(uploaded_by__isnull=False) | Q(uploaded_online=True),
+                name="document_uploader_known",
             ),
         ]  # fmt: skip
         indexes = [models.Index(fields=["application", "uploaded_at"])]

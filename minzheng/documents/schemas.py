@@ -39,7 +39,7 @@ class DocumentOut(Schema):
             kind_label=document.get_kind_display(), original_name=document.original_name,
             content_type=document.content_type, size=document.size, sha256=document.sha256,
             scan_status=document.scan_status, scanner=document.scanner,
-            uploaded_by=user.full_name or user.username, uploaded_at=document.uploaded_at,
+            uploaded_by=(user.full_name or user.username) if user else "申请人（网上）", uploaded_at=document.uploaded_at,
             removed_at=document.removed_at, removal_reason=document.removal_reason,
             preview_url=reverse("documents:preview", args=[document.pk]),
             download_url=reverse("documents:download", args=[document.pk]),

@@ -19,7 +19,7 @@ import random
 import time
 from base64 import b64encode
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from django.core.management import call_command
@@ -358,6 +358,7 @@ class DemoSetupResult:
     divisions_imported: bool
     seeded: SeedSummary | None
     logins: list[DemoLogin]
+    notes: list[str] = field(default_factory=list)  # what the enrolment and portal demos added
 
 
 def demo_setup(
@@ -373,7 +374,12 @@ def demo_setup(
         seeded = demo_population_seed(
             households=households, seed=seed, focus_code=township.code if township else "", progress=progress
         )
-    return DemoSetupResult(divisions_imported=imported, seeded=seeded, logins=demo_users_ensure())
+    logins = demo_users_ensure()
+    from minzheng.enrolments.demo import demo_enrolments_ensure  # noqa: PLC0415 - enrolments import registry
+    from minzheng.portal.demo import demo_portal_ensure  # noqa: PLC0415 - the portal imports registry
+
+    notes = [*demo_enrolments_ensure(), *demo_portal_ensure()]
+    return DemoSetupResult(divisions_imported=imported, seeded=seeded, logins=logins, notes=notes)
 
 
 # The built-in set deliberately lacks two figures a bureau must enter itself (docs/policy-parameters.md):

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "minzheng.enrolments",
     "minzheng.payments",
     "minzheng.monitoring",
+    "minzheng.portal",
 ]
 
 MIDDLEWARE = [
@@ -200,3 +201,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- applicant portal (救助通, issue 7) -------------------------------------------------------------
+PORTAL_SMS_GATEWAY = env_str("PORTAL_SMS_GATEWAY", "minzheng.portal.sms.OutboxGateway")
+PORTAL_SMS_HTTP_URL = env_str("PORTAL_SMS_HTTP_URL", "")  # the provider's send endpoint (HttpGateway)
+PORTAL_SMS_HTTP_KEY = env_str("PORTAL_SMS_HTTP_KEY", "")
+PORTAL_CODE_TTL_SECONDS = env_int("PORTAL_CODE_TTL_SECONDS", 300)
+PORTAL_CODE_MAX_ATTEMPTS = env_int("PORTAL_CODE_MAX_ATTEMPTS", 5)
+PORTAL_SESSION_SECONDS = env_int("PORTAL_SESSION_SECONDS", 30 * 60)
+PORTAL_QR_DAYS = env_int("PORTAL_QR_DAYS", 365)

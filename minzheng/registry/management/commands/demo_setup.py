@@ -49,3 +49,5 @@ class Command(BaseCommand):
         self.stdout.write("演示账号：")
         for row in [header, tuple("-" * w for w in widths), *rows]:
             self.stdout.write("  " + "  ".join(_pad(cell, widths[i]) for i, cell in enumerate(row)).rstrip())
+        for note in result.notes:
+            self.stdout.write(note)
