@@ -376,9 +376,10 @@ def demo_setup(
         )
     logins = demo_users_ensure()
     from minzheng.enrolments.demo import demo_enrolments_ensure  # noqa: PLC0415 - enrolments import registry
+    from minzheng.monitoring.demo import demo_monitoring_ensure  # noqa: PLC0415 - monitoring imports registry
     from minzheng.portal.demo import demo_portal_ensure  # noqa: PLC0415 - the portal imports registry
 
-    notes = [*demo_enrolments_ensure(), *demo_portal_ensure()]
+    notes = [*demo_enrolments_ensure(), *demo_monitoring_ensure(), *demo_portal_ensure()]
     return DemoSetupResult(divisions_imported=imported, seeded=seeded, logins=logins, notes=notes)
 
 
