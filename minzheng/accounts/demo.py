@@ -28,6 +28,8 @@ DEMO_ACCOUNTS: tuple[tuple[str, Role, str, str], ...] = (
     ("caseworker", Role.TOWNSHIP_CASEWORKER, "township", "演示·乡镇经办人"),
     ("reviewer", Role.TOWNSHIP_REVIEWER, "township", "演示·乡镇审核人"),
     ("county", Role.COUNTY_APPROVER, "county", "演示·旗县审核确认"),
+    # A second county approver so maker ≠ checker (payroll: 编制与审核分离) can be walked through.
+    ("checker", Role.COUNTY_APPROVER, "county", "演示·旗县复核"),
     ("prefecture", Role.PREFECTURE_SUPERVISOR, "prefecture", "演示·盟市监管"),
     ("region", Role.REGION_SUPERVISOR, "region", "演示·自治区监管"),
     ("auditor", Role.AUDITOR, "region", "演示·审计"),

@@ -133,3 +133,39 @@ class ReviewForm(_Styled):
 
 class LegacyImportForm(_Styled):
     file = forms.FileField(label=_("原系统导出文件（.xlsx 或 .csv）"))
+
+
+class AllowanceRunForm(_Styled):
+    kind = forms.ChoiceField(
+        label=_("规则"),
+        choices=[
+            ("senior", _("高龄津贴按年龄纳入")),
+            ("disability", _("残疾人两项补贴主动发现")),
+            ("orphan", _("孤儿基本生活保障主动发现")),
+        ],
+    )
+    month = MonthField(label=_("测算月份"), help_text=MONTH_HELP)
+
+
+class CandidateDecisionForm(forms.Form):
+    """The bulk decision on the ticked candidates: confirm (enrol from a month) or dismiss (with a reason)."""
+
+    candidates = forms.TypedMultipleChoiceField(coerce=int, choices=[], label=_("对象"))
+    decision = forms.ChoiceField(choices=[("confirm", _("确认纳入")), ("dismiss", _("不予纳入"))])
+    starts_month = MonthField(label=_("起始发放月份"), required=False, help_text=MONTH_HELP)
+    note = forms.CharField(label=_("说明"), required=False, max_length=200)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        raw = self.data.getlist("candidates") if hasattr(self.data, "getlist") else []
+        field = self.fields["candidates"]
+        assert isinstance(field, forms.TypedMultipleChoiceField)
+        field.choices = [(v, v) for v in raw if str(v).isdigit()]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("decision") == "confirm" and not data.get("starts_month"):
+            self.add_error("starts_month", _("请填写起始发放月份"))
+        if data.get("decision") == "dismiss" and not (data.get("note") or "").strip():
+            self.add_error("note", _("请填写不予纳入的原因"))
+        return data

@@ -19,6 +19,7 @@ import csv
 import datetime as dt
 import io
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -45,6 +46,8 @@ from minzheng.registry.models import Household, Membership, Person
 from minzheng.registry.rules import normalise_bank_account
 from minzheng.registry.services import BANK_INDEX, ID_INDEX
 
+Progress = Callable[[int, int, str], None]
+STEPS = 5  # read and check, households, persons and memberships, enrolments, done
 MAX_ROWS = 200_000  # one file; larger exports are split by township
 MAX_STORED_ERRORS = 5000
 HOUSEHOLD_KEY, NAME, ID_NUMBER, RELATION = "原系统家庭编号", "姓名", "身份证号码", "与户主关系"
@@ -393,7 +396,9 @@ def _employment(row: _Row, today: dt.date) -> str:
     )
 
 
-def _write(actor: User, groups: list[_Household], source: LegacyImport) -> tuple[int, int, int]:
+def _write(
+    actor: User, groups: list[_Household], source: LegacyImport, progress: Progress
+) -> tuple[int, int, int]:
     today = timezone.localdate()
     households = [
         Household(
@@ -410,6 +415,7 @@ def _write(actor: User, groups: list[_Household], source: LegacyImport) -> tuple
         for g in groups
     ]
     Household.objects.bulk_create(households, batch_size=2000)
+    progress(3, STEPS, f"已写入 {len(households)} 户")
     persons: list[Person] = []
     for group, household in zip(groups, households, strict=True):
         for row in group.rows:
@@ -448,6 +454,7 @@ def _write(actor: User, groups: list[_Household], source: LegacyImport) -> tuple
         assert group.head is not None
         household.head = by_row[group.head.number]
     Household.objects.bulk_update(households, ["head"], batch_size=2000)
+    progress(4, STEPS, f"已写入 {len(persons)} 人")
     enrolments = _enrolments(actor, groups, households, by_row, source)
     return len(households), len(persons), enrolments
 
@@ -500,15 +507,26 @@ def _enrolments(
     return len(enrolments)
 
 
-def legacy_import(*, actor: User, filename: str, content: bytes) -> LegacyImport:
+def _no_progress(done: int, total: int, message: str) -> None:
+    return None
+
+
+def legacy_import(
+    *, actor: User, filename: str, content: bytes, progress: Progress | None = None
+) -> LegacyImport:
     """Validate the whole file and, only if there is no error at all, write every household, person,
     membership, enrolment and period in one transaction. Returns the ``LegacyImport`` record (status
-    ``rejected`` with its errors, nothing else written; or ``succeeded`` with the counts)."""
+    ``rejected`` with its errors, nothing else written; or ``succeeded`` with the counts).
+    ``progress(done, total, message)`` is called after each of the five steps (read and check, then the
+    writes: households, persons, enrolments) — ``tasks.legacy_import_task`` shows it as a progress bar."""
     if not actor.can(Capability.MANAGE_ENROLMENTS) or not actor.can(Capability.EDIT_REGISTRY):
         raise PermissionDenied("您的角色不能导入原系统数据")
     assert actor.division is not None
+    report = progress or _no_progress
+    report(1, STEPS, "正在读取和校验文件")
     groups, problems = legacy_validate(actor=actor, filename=filename, content=content)
     rows = sum(len(g.rows) for g in groups.values())
+    report(2, STEPS, f"已校验 {rows} 行，发现 {len(problems)} 个错误")
     if problems:
         return LegacyImport.objects.create(
             division=actor.division,
@@ -527,7 +545,9 @@ def legacy_import(*, actor: User, filename: str, content: bytes) -> LegacyImport
             rows=rows,
             created_by=actor,
         )
-        record.households, record.persons, record.enrolments = _write(actor, list(groups.values()), record)
+        record.households, record.persons, record.enrolments = _write(
+            actor, list(groups.values()), record, report
+        )
         record.save(update_fields=["households", "persons", "enrolments"])
         event_record(
             actor=actor,
@@ -538,6 +558,7 @@ def legacy_import(*, actor: User, filename: str, content: bytes) -> LegacyImport
             summary=f"原系统数据导入 {filename}：{record.households} 户、{record.persons} 人、"
             f"{record.enrolments} 条在保",
         )
+    report(STEPS, STEPS, f"已写入 {record.enrolments} 条在保")
     return record
 
 

@@ -33,6 +33,7 @@ class EnrolmentSource(models.TextChoices):
     LEGACY = "legacy", "原系统导入"
     REGISTRY_RULE = "registry_rule", "按条件直接纳入"
     TRANSFER = "transfer", "转入（特困终止后转低保等）"
+    DEMO = "demo", "演示数据"
 
 
 class SupportMode(models.TextChoices):
@@ -309,3 +310,64 @@ class LegacyImport(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class CandidateStatus(models.TextChoices):
+    PENDING = "pending", "待确认"
+    CONFIRMED = "confirmed", "已纳入"
+    DISMISSED = "dismissed", "不予纳入"
+
+
+class AllowanceCandidate(models.Model):
+    """A person the registry run found for an allowance that the policy grants on application or after an
+    identification (主动发现): 残疾人两项补贴 (国发〔2015〕52号: written application, 残联 review, county
+    decision) and 孤儿 (国办发〔2010〕54号: identified by county civil affairs). The caseworker confirms
+    (which enrols them) or dismisses them, in bulk; nothing is paid before that."""
+
+    scope_path = "household__hukou_division__code"
+
+    programme = models.CharField("救助项目", max_length=32)
+    person = models.ForeignKey(Person, verbose_name="人员", on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey(Household, verbose_name="家庭", on_delete=models.PROTECT, related_name="+")
+    division = models.ForeignKey(
+        Division, verbose_name="发放乡镇（街道）", on_delete=models.PROTECT, related_name="+"
+    )
+    found_month = models.DateField("发现月份")  # the 1st of the month the run assessed
+    monthly_amount = models.DecimalField("测算月金额", max_digits=12, decimal_places=2)
+    level = models.CharField("档次", max_length=40, blank=True)
+    reason = models.CharField("发现依据", max_length=300)
+    basis = models.CharField("政策依据", max_length=200)
+    status = models.CharField(
+        "状态", max_length=10, choices=CandidateStatus.choices, default=CandidateStatus.PENDING
+    )
+    enrolment = models.ForeignKey(
+        Enrolment, verbose_name="在保记录", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.CharField("处理说明", max_length=200, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="处理人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField("处理时间", null=True, blank=True)
+    created_at = models.DateTimeField("发现时间", auto_now_add=True)
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "待遇主动发现对象"
+        verbose_name_plural = "待遇主动发现对象"
+        ordering = ["division_id", "household_id", "person_id", "programme"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "programme"],
+                condition=Q(status="pending"),
+                name="allowance_candidate_one_pending",
+            ),
+        ]
+        indexes = [models.Index(fields=["programme", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.programme} {self.person_id}"

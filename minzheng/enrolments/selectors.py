@@ -9,13 +9,15 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from minzheng.accounts.models import User
 from minzheng.common import crypto
 from minzheng.common.errors import NotFound, ValidationFailed
 from minzheng.common.identity import parse_resident_id
 from minzheng.enrolments.models import (
+    AllowanceCandidate,
+    CandidateStatus,
     Enrolment,
     EnrolmentChange,
     EntitlementPeriod,
@@ -151,3 +153,28 @@ def legacy_import_get(*, actor: User, pk: int) -> LegacyImport:
 
 def enrolment_export_rows(*, actor: User, filters: EnrolmentFilters) -> Any:
     return enrolment_list(actor=actor, filters=filters).iterator(2000)
+
+
+def allowance_candidates(
+    *, actor: User, programme: str = "", status: str = CandidateStatus.PENDING
+) -> QuerySet[AllowanceCandidate]:
+    """The discovered candidates the actor may see (by the household's place), newest run first."""
+    rows = AllowanceCandidate.objects.visible_to(actor).select_related(
+        "person", "household__hukou_division", "division", "decided_by"
+    )
+    if programme:
+        rows = rows.filter(programme=programme)
+    if status:
+        rows = rows.filter(status=status)
+    return rows.order_by("-found_month", "division__code", "household_id", "person_id", "programme")
+
+
+def allowance_candidate_counts(*, actor: User) -> dict[str, int]:
+    """Pending candidates per programme (the tabs of the page)."""
+    return dict(
+        AllowanceCandidate.objects.visible_to(actor)
+        .filter(status=CandidateStatus.PENDING)
+        .values("programme")
+        .annotate(n=Count("id"))
+        .values_list("programme", "n")
+    )

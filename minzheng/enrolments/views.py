@@ -9,12 +9,13 @@ message on the form and the error's status; the service wrote nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from django import forms as django_forms
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,12 +25,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from minzheng.accounts.models import User
 from minzheng.accounts.rules import Capability
-from minzheng.common.errors import DomainError
+from minzheng.common.errors import DomainError, NotFound
 from minzheng.common.pages import capability_required, error_attach, list_page, query_without
-from minzheng.common.selectors import queryset_count_capped
-from minzheng.enrolments import exports, legacy, reviews, selectors, services
+from minzheng.common.selectors import job_get, queryset_count_capped
+from minzheng.common.services import job_create, job_enqueue, job_result_path
+from minzheng.enrolments import allowances, exports, reviews, selectors, services, tasks
 from minzheng.enrolments.forms import (
     PROGRAMME_LABELS,
+    AllowanceRunForm,
+    CandidateDecisionForm,
     ChangeForm,
     EnrolmentFilterForm,
     GradualExitForm,
@@ -39,7 +43,8 @@ from minzheng.enrolments.forms import (
     TransferForm,
     WithdrawForm,
 )
-from minzheng.enrolments.models import EnrolmentStatus, ReviewStatus
+from minzheng.enrolments.legacy import legacy_error_report
+from minzheng.enrolments.models import CandidateStatus, EnrolmentStatus, ReviewStatus
 
 SORT_COLUMNS = [
     ("id", "编号"),
@@ -51,6 +56,7 @@ SORT_COLUMNS = [
     ("status", "状态"),
 ]
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+CANDIDATE_PROGRAMMES = (allowances.LIVING, allowances.CARE, allowances.ORPHAN)
 
 
 def _actor(request: HttpRequest) -> User:
@@ -334,7 +340,8 @@ def review_generate(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @capability_required(Capability.MANAGE_ENROLMENTS)
 def legacy_import_page(request: HttpRequest) -> HttpResponse:
-    """Upload → all-or-nothing import: the success counts, or the errors with a downloadable report."""
+    """Upload → the import runs in the background (``tasks.legacy_import_task``) with a progress bar; the job
+    page links back here with ``?record=<id>``: the success counts, or the errors with a report."""
     actor = _actor(request)
     form = LegacyImportForm(request.POST or None, request.FILES or None)
     status, record = 200, None
@@ -344,22 +351,167 @@ def legacy_import_page(request: HttpRequest) -> HttpResponse:
             upload = form.cleaned_data["file"]
             if upload.size > MAX_UPLOAD_BYTES:
                 form.add_error("file", _("文件不能超过 50 MB，请按乡镇拆分"))
+            elif not actor.can(Capability.EDIT_REGISTRY):
+                form.add_error("file", _("您的角色不能导入原系统数据"))
+                status = 403
             else:
-                try:
-                    record = legacy.legacy_import(actor=actor, filename=upload.name, content=upload.read())
-                    status = 200 if record.status == record.Status.SUCCEEDED else 422
-                except DomainError as error:
-                    status = error_attach(form, error)
+                return _legacy_import_start(actor, upload)
+    elif request.GET.get("record", "").isdigit():
+        record = selectors.legacy_import_get(actor=actor, pk=int(request.GET["record"]))
+        status = 200 if record.status == record.Status.SUCCEEDED else 422
     context = {"form": form, "record": record, "history": selectors.legacy_import_list(actor=actor)}
     return render(request, "enrolments/legacy_import.html", context, status=status)
+
+
+def _legacy_import_start(actor: User, upload: Any) -> HttpResponse:
+    """Store the upload beside the job (deleted by the task) and enqueue the import."""
+    name = Path(upload.name).name[:200]
+    job = job_create(
+        actor=actor,
+        kind=tasks.LEGACY_IMPORT_KIND,
+        title=_("原系统数据导入：%(name)s") % {"name": name},
+        total=5,
+        parameters={"back_url": reverse("enrolments:legacy_import")},
+    )
+    path, _relative = job_result_path(job_id=job.pk, filename=f"upload{Path(name).suffix.lower()}")
+    with path.open("wb") as target:
+        for chunk in upload.chunks():
+            target.write(chunk)
+    job_enqueue(tasks.legacy_import_task, job, user_id=actor.pk, path=str(path), filename=name)
+    return redirect("enrolments:job", job_id=job.pk)
 
 
 @require_GET
 @capability_required(Capability.MANAGE_ENROLMENTS)
 def legacy_import_errors(request: HttpRequest, pk: int) -> HttpResponse:
     record = selectors.legacy_import_get(actor=_actor(request), pk=pk)
-    response = HttpResponse(legacy.legacy_error_report(record), content_type=exports.XLSX)
+    response = HttpResponse(legacy_error_report(record), content_type=exports.XLSX)
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=f"导入错误报告-{record.pk}.xlsx"
     )
     return response
+
+
+# --- background jobs --------------------------------------------------------------------------------------
+
+
+def job_context(request: HttpRequest, job_id: int, progress_url: str) -> dict[str, Any]:
+    try:
+        job = job_get(actor=request.user, job_id=job_id)
+    except NotFound as error:
+        raise Http404(error.message) from error
+    return {"job": job, "progress_url": progress_url}
+
+
+@require_GET
+@capability_required(Capability.VIEW_REGISTRY)
+def job_page(request: HttpRequest, job_id: int) -> HttpResponse:
+    """A job of this app with its progress bar and, once finished, the link to its result."""
+    context = job_context(request, job_id, reverse("enrolments:job_progress", args=[job_id]))
+    return render(request, "enrolments/job.html", context)
+
+
+@require_GET
+@capability_required(Capability.VIEW_REGISTRY)
+def job_progress(request: HttpRequest, job_id: int) -> HttpResponse:
+    context = job_context(request, job_id, reverse("enrolments:job_progress", args=[job_id]))
+    return render(request, "enrolments/_job_progress.html", context)
+
+
+# --- allowances from the registry ---------------------------------------------------------------------------
+
+
+@require_GET
+@capability_required(Capability.VIEW_REGISTRY)
+def candidate_list(request: HttpRequest) -> HttpResponse:
+    """Candidates found by the registry runs (主动发现), to confirm or dismiss in bulk; the run buttons."""
+    actor = _actor(request)
+    programme = request.GET.get("programme", "")
+    programme = programme if programme in CANDIDATE_PROGRAMMES else ""
+    status = request.GET.get("status", CandidateStatus.PENDING)
+    status = status if status in CandidateStatus.values else CandidateStatus.PENDING
+    number = request.GET.get("page", "1")
+    page = list_page(
+        selectors.allowance_candidates(actor=actor, programme=programme, status=status),
+        int(number) if number.isdigit() else 1,
+    )
+    for row in page.rows:
+        row.programme_label = PROGRAMME_LABELS.get(row.programme, row.programme)
+    counts = selectors.allowance_candidate_counts(actor=actor)
+    context = {
+        "page": page,
+        "page_query": query_without(request, "page"),
+        "programme": programme,
+        "status": status,
+        "statuses": CandidateStatus.choices,
+        "tabs": [
+            (code, PROGRAMME_LABELS.get(code, code), counts.get(code, 0)) for code in CANDIDATE_PROGRAMMES
+        ],
+        "pending_total": sum(counts.values()),
+        "can_manage": actor.can(Capability.MANAGE_ENROLMENTS),
+        "run_form": AllowanceRunForm(initial={"month": timezone.localdate().strftime("%Y-%m")}),
+        "default_month": timezone.localdate().strftime("%Y-%m"),
+    }
+    return render(request, "enrolments/candidates.html", context)
+
+
+@require_POST
+@capability_required(Capability.MANAGE_ENROLMENTS)
+def allowance_run(request: HttpRequest) -> HttpResponse:
+    """Start one registry run in the background (progress bar on the job page)."""
+    actor = _actor(request)
+    form = AllowanceRunForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, "；".join(str(e) for e in errors))
+        return redirect("enrolments:candidates")
+    kind, month = form.cleaned_data["kind"], form.cleaned_data["month"]
+    job = job_create(
+        actor=actor,
+        kind=tasks.ALLOWANCE_RUN_KIND,
+        title=f"{tasks.RUNS[kind]}（{month:%Y-%m}）",
+        total=3,
+        parameters={
+            "kind": kind,
+            "month": month.isoformat(),
+            "within": actor.scope_prefix or "",
+            "back_url": reverse("enrolments:candidates"),
+        },
+    )
+    job_enqueue(tasks.allowance_run_task, job, user_id=actor.pk, kind=kind, month=month.isoformat())
+    return redirect("enrolments:job", job_id=job.pk)
+
+
+@require_POST
+@capability_required(Capability.MANAGE_ENROLMENTS)
+def candidate_decide(request: HttpRequest) -> HttpResponse:
+    """Confirm (enrol) or dismiss the ticked candidates, all or nothing."""
+    actor = _actor(request)
+    form = CandidateDecisionForm(request.POST)
+    back = f"{reverse('enrolments:candidates')}?{request.POST.get('back', '')}"
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, "；".join(str(e) for e in errors))
+        return redirect(back)
+    data = form.cleaned_data
+    try:
+        if data["decision"] == "confirm":
+            count = allowances.allowance_candidates_confirm(
+                actor=actor,
+                candidate_ids=data["candidates"],
+                starts_month=data["starts_month"],
+                note=data["note"],
+            )
+            messages.success(
+                request,
+                _("已确认纳入 %(n)s 人，自 %(m)s 起发放")
+                % {"n": count, "m": f"{data['starts_month']:%Y-%m}"},
+            )
+        else:
+            count = allowances.allowance_candidates_dismiss(
+                actor=actor, candidate_ids=data["candidates"], note=data["note"]
+            )
+            messages.success(request, _("已不予纳入 %(n)s 人") % {"n": count})
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect(back)

@@ -18,4 +18,6 @@ urlpatterns = [
     path("reserve/<int:township_id>/", views.reserve_detail, name="reserve_detail"),
     path("reserve/<int:township_id>/settle/", views.reserve_settle, name="reserve_settle"),
     path("statistics/", views.statistics, name="statistics"),
+    path("jobs/<int:job_id>/", views.job_page, name="job"),
+    path("jobs/<int:job_id>/progress/", views.job_progress, name="job_progress"),
 ]

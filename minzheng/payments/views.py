@@ -24,9 +24,11 @@ from minzheng.accounts.models import User
 from minzheng.accounts.rules import Capability
 from minzheng.common.errors import DomainError, NotFound
 from minzheng.common.pages import capability_required, list_page, query_without
+from minzheng.common.services import job_create, job_enqueue
 from minzheng.divisions.models import Division
 from minzheng.divisions.rules import Level
-from minzheng.payments import exports, forms, rules, selectors, services
+from minzheng.enrolments.views import job_context
+from minzheng.payments import exports, forms, rules, selectors, services, tasks
 from minzheng.payments.errors import BankFileInvalid
 from minzheng.payments.rules import PayrollStatus
 
@@ -101,15 +103,27 @@ def payroll_generate(request: HttpRequest) -> HttpResponse:
     county = Division.objects.visible_to(actor).filter(pk=form.cleaned_data["county"]).first()
     if county is None:
         raise NotFound("区划不存在或不在您的管辖范围内")
-    try:
-        payroll = services.payroll_generate(actor=actor, county=county, month=form.cleaned_data["month"])
-    except DomainError as error:
-        _error(request, error)
-        return redirect("payments:payroll_list")
-    messages.success(
-        request, f"已生成发放批次 {payroll.number}：{payroll.line_count} 条，合计 {payroll.total_amount} 元"
+    return _generate_start(actor, county, form.cleaned_data["month"])
+
+
+def _generate_start(actor: User, county: Division, month: dt.date) -> HttpResponse:
+    """Generation runs in the background (``tasks.payroll_generate_task``); the job page shows its progress
+    and links to the payroll when done."""
+    job = job_create(
+        actor=actor,
+        kind=tasks.PAYROLL_GENERATE_KIND,
+        title=f"生成发放批次：{county.name}{rules.month_label(month)}",
+        total=tasks.STEPS,
+        parameters={
+            "county": county.code,
+            "month": month.isoformat(),
+            "back_url": reverse("payments:payroll_list"),
+        },
     )
-    return redirect("payments:payroll_detail", pk=payroll.pk)
+    job_enqueue(
+        tasks.payroll_generate_task, job, user_id=actor.pk, county_id=county.pk, month=month.isoformat()
+    )
+    return redirect("payments:job", job_id=job.pk)
 
 
 @require_GET
@@ -166,13 +180,12 @@ def _actions(actor: User, payroll: Any) -> list[rules.PayrollTransition]:
 def payroll_act(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     actor = _actor(request)
     payroll = selectors.payroll_get(actor=actor, pk=pk)
+    if code == "regenerate":
+        return _generate_start(actor, payroll.county, payroll.month)
     try:
-        if code == "regenerate":
-            services.payroll_generate(actor=actor, county=payroll.county, month=payroll.month)
-        else:
-            services.payroll_transition(
-                actor=actor, payroll_id=pk, code=code, reason=request.POST.get("reason", "")
-            )
+        services.payroll_transition(
+            actor=actor, payroll_id=pk, code=code, reason=request.POST.get("reason", "")
+        )
     except DomainError as error:
         _error(request, error)
     else:
@@ -388,3 +401,21 @@ def statistics(request: HttpRequest) -> HttpResponse:
         "statuses": PayrollStatus,
     }
     return render(request, "payments/statistics.html", context)
+
+
+# --- background jobs --------------------------------------------------------------------------------------
+
+
+@require_GET
+@capability_required(Capability.VIEW_PAYMENTS)
+def job_page(request: HttpRequest, job_id: int) -> HttpResponse:
+    """A payments job (payroll generation) with its progress bar and, when done, the link to the payroll."""
+    context = job_context(request, job_id, reverse("payments:job_progress", args=[job_id]))
+    return render(request, "enrolments/job.html", context)
+
+
+@require_GET
+@capability_required(Capability.VIEW_PAYMENTS)
+def job_progress(request: HttpRequest, job_id: int) -> HttpResponse:
+    context = job_context(request, job_id, reverse("payments:job_progress", args=[job_id]))
+    return render(request, "enrolments/_job_progress.html", context)

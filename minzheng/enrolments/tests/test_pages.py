@@ -6,8 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import io
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -15,6 +17,7 @@ from python_calamine import CalamineWorkbook
 
 from minzheng.accounts.api_auth import api_token_create
 from minzheng.audit.models import PersonalDataAccess
+from minzheng.common.models import Job
 from minzheng.enrolments import reviews
 from minzheng.enrolments.models import Enrolment, EnrolmentChange, LegacyImport
 from minzheng.enrolments.tests.test_legacy import good_rows, xlsx
@@ -134,13 +137,30 @@ def test_import_page_success_and_rejection(users, make_user, divisions):
     assert client.get(reverse("enrolments:legacy_import")).status_code == 200
     upload = SimpleUploadedFile("old.xlsx", xlsx(good_rows()))
     response = client.post(reverse("enrolments:legacy_import"), {"file": upload})
-    assert response.status_code == 200
-    assert "导入成功：新建家庭 2 户、人员 4 人，纳入在保 2 条" in response.content.decode()
+    # the import ran as a background task (immediate backend in tests): the job page has the progress
+    # bar at 100 % and links the result; the uploaded file (ID numbers) is gone
+    job = Job.objects.get(kind="legacy_import")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("enrolments:job", args=[job.pk])
+    assert (job.status, job.progress_done, job.progress_total) == ("succeeded", 5, 5)
+    assert job.message == "导入成功：2 户、4 人、2 条在保"
+    assert not list((Path(settings.MEDIA_ROOT) / "jobs" / str(job.pk)).glob("upload*"))
+    job_page = client.get(response["Location"]).content.decode()
+    success = LegacyImport.objects.get(status="succeeded")
+    result_url = f"{reverse('enrolments:legacy_import')}?record={success.pk}"
+    assert f'id="job-result" href="{result_url}"' in job_page
+    assert 'aria-valuenow="100"' in job_page
+    shown = client.get(result_url)
+    assert shown.status_code == 200
+    assert "导入成功：新建家庭 2 户、人员 4 人，纳入在保 2 条" in shown.content.decode()
     again = client.post(
         reverse("enrolments:legacy_import"), {"file": SimpleUploadedFile("old.xlsx", xlsx(good_rows()))}
     )
-    assert again.status_code == 422
     record = LegacyImport.objects.get(status="rejected")
+    assert Job.objects.get(pk=int(again["Location"].rstrip("/").rsplit("/", 1)[-1])).message == (
+        "有 4 个错误，未导入（可下载错误报告）"
+    )
+    assert client.get(f"{reverse('enrolments:legacy_import')}?record={record.pk}").status_code == 422
     report = client.get(reverse("enrolments:legacy_import_errors", args=[record.pk]))
     rows = CalamineWorkbook.from_filelike(io.BytesIO(report.content)).get_sheet_by_index(0).to_python()
     assert rows[1] == [2.0, "身份证号码", "该人员已在保（同一救助项目），不能重复导入"]

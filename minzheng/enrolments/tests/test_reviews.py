@@ -144,3 +144,41 @@ def test_self_report_hook(users, dibao_enrolment):
     )
     # the scheduled review later finds the open one and does not add a second
     assert reviews.review_schedule_generate(today=D(2027, 12, 1)) == 0
+
+
+def test_a_review_that_lowers_the_amount_changes_the_next_payroll(
+    users, dibao_enrolment, policy, household_factory, divisions, make_user
+):
+    from minzheng.payments import services as payments
+    from minzheng.payments.models import PayrollLine
+    from minzheng.payments.tests.factories import approve
+
+    checker = make_user("checker", "county_approver", divisions["xincheng"])
+    enrolment = dibao_enrolment(household=household_factory(employment_status="unable_to_work"))
+    # December 2027 is paid at 1,350 (the county's first payroll)
+    december = payments.payroll_generate(
+        actor=users["county"], county=divisions["xincheng"], month=D(2027, 12, 1)
+    )
+    approve(december, users["county"], checker)
+    assert list(PayrollLine.objects.filter(payroll=december).values_list("kind", "amount")) == [
+        ("regular", Decimal("1350.00"))
+    ]
+    # the yearly review falls due on 2027-12-01 and is generated with the schedule
+    assert reviews.review_schedule_generate(today=D(2027, 11, 15)) == 1
+    review = Review.objects.get(enrolment=enrolment)
+    assert (review.trigger, review.category, review.due_on) == ("schedule", "stable", D(2027, 12, 1))
+    # the review finds a new income: 减发 to 1,000 from the next month
+    done = reviews.review_complete(
+        actor=users["caseworker"], review_id=review.pk, findings="家庭成员有新的固定收入",
+        outcome="change_amount", new_amount="1000.00", today=D(2027, 12, 3),
+    )  # fmt: skip
+    assert (done.change.kind, done.change.effective_month, done.change.amount_before, done.new_amount) == (
+        "decrease", D(2028, 1, 1), Decimal("1350.00"), Decimal("1000.00"),
+    )  # fmt: skip
+    # then January's payroll pays the lowered amount, and December (already paid) is not touched
+    january = payments.payroll_generate(
+        actor=users["county"], county=divisions["xincheng"], month=D(2028, 1, 1)
+    )
+    lines = list(PayrollLine.objects.filter(payroll=january).values_list("enrolment_id", "kind", "amount"))
+    assert lines == [(enrolment.pk, "regular", Decimal("1000.00"))]
+    assert january.total_amount == Decimal("1000.00")

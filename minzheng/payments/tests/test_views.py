@@ -12,6 +12,7 @@ import pytest
 from django.test import Client
 from openpyxl import load_workbook
 
+from minzheng.common.models import Job
 from minzheng.payments import services
 from minzheng.payments.models import Payroll, PayrollLine, ReserveFund, ResultImport
 
@@ -46,9 +47,27 @@ def test_list_generate_and_scoping(users, divisions, household_factory):
 
     response = county.post("/payments/generate/", {"county": divisions["xincheng"].pk, "month": "2026-01"})
 
+    # generation ran as a background task (immediate backend in tests); the job page links the payroll
     payroll = Payroll.objects.get()
+    job = Job.objects.get(kind="payroll_generate")
     assert response.status_code == 302
-    assert response["Location"] == f"/payments/{payroll.pk}/"
+    assert response["Location"] == f"/payments/jobs/{job.pk}/"
+    assert (job.status, job.progress_done, job.progress_total) == ("succeeded", 4, 4)
+    assert job.message == "已生成发放批次 150102202601：1 条，合计 500.00 元"
+    job_page = county.get(response["Location"]).content.decode()
+    assert f'id="job-result" href="/payments/{payroll.pk}/"' in job_page
+    assert "查看发放批次 150102202601" in job_page
+    # a refused generation fails the job with the service's message and writes nothing
+    refused = county.post("/payments/generate/", {"county": divisions["xincheng"].pk, "month": "2026-02"})
+    failed = Job.objects.get(pk=int(refused["Location"].rstrip("/").rsplit("/", 1)[-1]))
+    assert (failed.status, failed.message) == (
+        "failed",
+        "2026年1月 的发放批次尚未审核，请先完成审核再生成下月批次",
+    )
+    assert Payroll.objects.count() == 1
+    assert 'id="job-back" href="/payments/"' in county.get(refused["Location"]).content.decode()
+    # another user cannot see the job
+    assert client_for(users["taibus_county"]).get(refused["Location"]).status_code == 404
     page = county.get("/payments/?month=2026-01").content.decode()
     assert f'data-payroll="{payroll.pk}"' in page
     assert "150102202601" in page

@@ -70,7 +70,7 @@ def test_demo_setup_on_a_fresh_sqlite_database(tmp_path):
     assert persons == open_members >= 50
     assert users == {
         "assistant": "village_assistant", "caseworker": "township_caseworker", "reviewer": "township_reviewer",
-        "county": "county_approver", "prefecture": "prefecture_supervisor", "region": "region_supervisor",
+        "county": "county_approver", "checker": "county_approver", "prefecture": "prefecture_supervisor", "region": "region_supervisor",
         "auditor": "auditor", "admin": "system_admin",
     }  # fmt: skip
     whatif = _run("shell", "-c", WHATIF, data_dir=tmp_path)
