@@ -77,9 +77,15 @@ bench-apps: setup postgres
 bench-payments: setup postgres
 	$(BIN)/python bench/payments.py
 
-.PHONY: bench-monitoring
+.PHONY: bench-monitoring bench-portal bench-all
 bench-monitoring: setup postgres
 	$(BIN)/python bench/monitoring.py
+
+bench-portal: setup postgres
+	$(BIN)/python bench/portal.py
+
+# every benchmark at its default size (hours at Inner Mongolia scale; see bench/README.md)
+bench-all: bench bench-apps bench-payments bench-monitoring bench-portal
 
 # Refresh the English catalog after changing UI text, then translate the new entries in the .po file.
 messages: python-deps
