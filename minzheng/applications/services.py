@@ -148,14 +148,12 @@ def staff_relative_members(household: Household, day: dt.date) -> list[int]:
 
 
 def _intake_check(
-    actor: User, data: ApplicationData, workflow: Workflow
+    actor: User | None, data: ApplicationData, workflow: Workflow
 ) -> tuple[Household, Person, Person | None]:
-    household = (
-        Household.objects.visible_to(actor)
-        .select_related("hukou_division")
-        .filter(pk=data.household_id)
-        .first()
-    )
+    """The intake rules on ``data``. ``actor=None`` is the applicant's own online submission: the caller has
+    established that the household is the applicant's, so the jurisdiction does not apply."""
+    households = Household.objects.visible_to(actor) if actor is not None else Household.objects.all()
+    household = households.select_related("hukou_division").filter(pk=data.household_id).first()
     if household is None:
         raise NotFound("家庭不存在或不在您的管辖范围内", field="household_id")
     day = data.submitted_on or _today()
@@ -196,11 +194,51 @@ def application_create(*, actor: User, data: ApplicationData) -> Application:
         raise PermissionDenied("您的角色不能登记救助申请")
     workflow = _workflow(data.workflow)
     household, applicant, subject = _intake_check(actor, data, workflow)
+    application = _register(actor, data, workflow, household, applicant, subject,
+                            timezone.now() if data.pledge_signed else None)  # fmt: skip
+    timeline_record(application, actor, "transition", "submit", f"{Channel(data.channel).label}：登记申请",
+            to_step=Step.SUBMITTED, data={"channel": data.channel})  # fmt: skip
+    _staff_relatives_record(application, actor)
+    event_record(actor=actor, verb="application.created", object_type="application", object_id=application.pk,
+                 division_code=application.division.code,
+                 summary=f"登记{rules.WORKFLOW_LABELS[workflow]}申请 {application.number}")  # fmt: skip
+    return application
+
+
+@transaction.atomic
+def application_create_online(
+    *, account_label: str, data: ApplicationData, pledge_signed_at: dt.datetime | None
+) -> Application:
+    """An application the applicant submits through the portal (救助通, 网上申请; 审核确认办法第 9—10 条):
+    the same intake rules and the same refusal of a second open application of the programme as at the
+    window, but with no staff actor (``created_by`` is empty) — the caller has established that the
+    household is the signed-in applicant's. ``pledge_signed_at`` is when the applicant ticked the pledge
+    and the authorisation (第 9 条); ``account_label`` (the masked phone) names the submitter in the audit
+    trail. The application waits at 已提交待受理 for the township (第 10 条)."""
+    workflow = _workflow(data.workflow)
+    if data.channel != Channel.ONLINE:
+        raise ApplicationInvalid("网上申请的渠道须为“网上申请”", field="channel")
+    household, applicant, subject = _intake_check(None, data, workflow)
+    application = _register(None, data, workflow, household, applicant, subject, pledge_signed_at)
+    timeline_record(application, None, "transition", "submit", "网上申请：申请人提交", to_step=Step.SUBMITTED,
+                    data={"channel": Channel.ONLINE.value})  # fmt: skip
+    _staff_relatives_record(application, None)
+    event_record(actor=None, verb="application.created_online", object_type="application",
+                 object_id=application.pk, division_code=application.division.code,
+                 summary=f"网上申请{rules.WORKFLOW_LABELS[workflow]} {application.number}"
+                         f"（{account_label}）")  # fmt: skip
+    return application
+
+
+def _register(
+    actor: User | None, data: ApplicationData, workflow: Workflow, household: Household, applicant: Person,
+    subject: Person | None, pledge_at: dt.datetime | None,
+) -> Application:  # fmt: skip
+    """Insert the application with its number; the partial unique indexes refuse a second open one."""
     programme = rules.WORKFLOW_PROGRAMME[workflow]
     township = _township_of(household)
     day = data.submitted_on or _today()
     relatives = staff_relative_members(household, day)
-    now = timezone.now()
     try:
         with transaction.atomic():
             application = Application.objects.create(
@@ -209,9 +247,8 @@ def application_create(*, actor: User, data: ApplicationData) -> Application:
                 entrusted_relation=data.entrusted_relation, entrustment_note=data.entrustment_note,
                 source_note=data.source_note, submitted_on=day, staff_relative=bool(relatives),
                 complaint=data.complaint, hardship=data.hardship, requested_amount=data.requested_amount,
-                assistance_type=_assistance_type(workflow),
-                pledge_signed_at=now if data.pledge_signed else None,
-                pledge_recorded_by=actor if data.pledge_signed else None, created_by=actor,
+                assistance_type=_assistance_type(workflow), pledge_signed_at=pledge_at,
+                pledge_recorded_by=actor if pledge_at else None, created_by=actor,
             )  # fmt: skip
     except IntegrityError:
         raise DuplicateApplication(
@@ -221,16 +258,15 @@ def application_create(*, actor: User, data: ApplicationData) -> Application:
         ) from None
     application.number = f"{township.code[:6]}-{day.year}-{application.pk:07d}"
     application.save(update_fields=["number"])
-    timeline_record(application, actor, "transition", "submit", f"{Channel(data.channel).label}：登记申请",
-            to_step=Step.SUBMITTED, data={"channel": data.channel})  # fmt: skip
+    return application
+
+
+def _staff_relatives_record(application: Application, actor: User | None) -> None:
+    relatives = staff_relative_members(application.household, application.submitted_on)
     if relatives:
         timeline_record(application, actor, "record", "staff_relative",
                 "家庭成员中有民政经办人员或村（居）委会成员的近亲属，单独登记备案，县级须入户核查",
                 basis="《最低生活保障审核确认办法》第11条、第20条", data={"persons": relatives})  # fmt: skip
-    event_record(actor=actor, verb="application.created", object_type="application", object_id=application.pk,
-                 division_code=township.code,
-                 summary=f"登记{rules.WORKFLOW_LABELS[workflow]}申请 {application.number}")  # fmt: skip
-    return application
 
 
 def _assistance_type(workflow: Workflow) -> str:

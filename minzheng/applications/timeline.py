@@ -9,13 +9,17 @@ from typing import Any
 
 from minzheng.accounts.models import User
 from minzheng.applications.models import Application, ApplicationEvent
+from minzheng.applications.signals import timeline_recorded
 
 
 def timeline_record(application: Application, actor: User | None, kind: str, code: str, message: str, *,
                     basis: str = "", from_step: str = "", to_step: str = "", due_on: dt.date | None = None,
                     data: Mapping[str, Any] | None = None) -> ApplicationEvent:  # fmt: skip
-    """One line of the case timeline; other apps (documents, enrolments) add theirs through this."""
-    return ApplicationEvent.objects.create(
+    """One line of the case timeline; other apps (documents, enrolments) add theirs through this. Sends
+    ``signals.timeline_recorded`` (step changes notify the applicant by SMS)."""
+    event = ApplicationEvent.objects.create(
         application=application, actor=actor, kind=kind, code=code, message=message[:500], basis=basis[:200],
         from_step=from_step, to_step=to_step, due_on=due_on, data=dict(data or {}),
     )  # fmt: skip
+    timeline_recorded.send(sender=ApplicationEvent, event=event)
+    return event

@@ -10,6 +10,8 @@ because a security event must survive the refusal it causes.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -87,15 +89,28 @@ def _duplicate_check(application: Application, sha256: str) -> None:
         raise DuplicateDocument(_duplicate_message(existing), field="file")
 
 
-def _scan(actor: User, application: Application, name: str, data: bytes, sha256: str,
-          ip_address: str | None) -> tuple[ScanResult, str]:  # fmt: skip
+def upload_scan(
+    *,
+    data: bytes,
+    name: str,
+    sha256: str,
+    actor: User | None,
+    object_type: str,
+    object_id: object,
+    division_code: str,
+    subject: str,
+    ip_address: str | None,
+) -> tuple[ScanResult, str]:
+    """The virus scan of one checked upload, for any holder of uploads (an application, an applicant's
+    draft): an infected file is refused and recorded as a security event in its own transaction, a scanner
+    that is down refuses the file unless ``DOCUMENT_SCAN_FAIL_OPEN``. Returns the outcome and scanner name."""
     scanner = scanner_get()
     outcome = scanner.scan(data)
     if outcome.status == ScanStatus.INFECTED:
         with transaction.atomic():
-            event_record(actor=actor, verb="document.infected", object_type="application",
-                         object_id=application.pk, division_code=application.division.code,
-                         summary=f"{application.number}：文件“{name}”发现病毒 {outcome.signature}，已拒收",
+            event_record(actor=actor, verb="document.infected", object_type=object_type, object_id=object_id,
+                         division_code=division_code,
+                         summary=f"{subject}：文件“{name}”发现病毒 {outcome.signature}，已拒收",
                          data={"sha256": sha256, "signature": outcome.signature, "scanner": scanner.name},
                          ip_address=ip_address)  # fmt: skip
         raise DocumentRefused(
@@ -106,7 +121,14 @@ def _scan(actor: User, application: Application, name: str, data: bytes, sha256:
     return outcome, scanner.name
 
 
-def _pledge_record(application: Application, actor: User, now: Any) -> None:
+def _scan(actor: User | None, application: Application, name: str, data: bytes, sha256: str,
+          ip_address: str | None) -> tuple[ScanResult, str]:  # fmt: skip
+    return upload_scan(data=data, name=name, sha256=sha256, actor=actor, object_type="application",
+                       object_id=application.pk, division_code=application.division.code,
+                       subject=str(application.number), ip_address=ip_address)  # fmt: skip
+
+
+def _pledge_record(application: Application, actor: User | None, now: Any) -> None:
     """An uploaded pledge is the signed 承诺书 + 家庭经济状况核对授权书 (《最低生活保障审核确认办法》第 9 条):
     it records the signature when none is recorded yet (compare-and-set, the row is locked)."""
     signed = Application.objects.filter(pk=application.pk, pledge_signed_at__isnull=True).update(
@@ -139,6 +161,23 @@ def _store(document: Document, data: bytes, extension: str) -> None:
         ) from None
 
 
+@dataclass(frozen=True)
+class ReadUpload:
+    """One uploaded file read and checked (name, size, type from the bytes), nothing stored yet."""
+
+    name: str
+    data: bytes
+    checked: rules.CheckedFile
+
+
+def upload_read(file: Any) -> ReadUpload:
+    """Read one uploaded file within ``DOCUMENT_MAX_BYTES`` and check its size, content type and name
+    (``rules.upload_check``); raises ``DocumentRefused``. Shared by every holder of uploads."""
+    name = _original_name(file)
+    data = _read(file, settings.DOCUMENT_MAX_BYTES)
+    return ReadUpload(name, data, rules.upload_check(name, data, settings.DOCUMENT_MAX_BYTES))
+
+
 def document_upload(*, actor: User, application_id: int, kind: str, file: Any,
                     ip_address: str | None = None) -> Document:  # fmt: skip
     """Store one document of an application at its current step.
@@ -152,22 +191,60 @@ def document_upload(*, actor: User, application_id: int, kind: str, file: Any,
     if actor.role not in rules.UPLOADER_ROLES:
         raise PermissionDenied("您的角色不能上传申请材料")
     document_kind = _kind(kind)
-    application = _application(actor, application_id)
-    _open_or_decision(application, document_kind)
-    name = _original_name(file)
-    data = _read(file, settings.DOCUMENT_MAX_BYTES)
-    checked = rules.upload_check(name, data, settings.DOCUMENT_MAX_BYTES)
-    _duplicate_check(application, checked.sha256)
-    outcome, scanner_name = _scan(actor, application, name, data, checked.sha256, ip_address)
+    return _upload(
+        actor, lambda lock: _application(actor, application_id, lock=lock), document_kind, file, ip_address,
+        lambda application: _open_or_decision(application, document_kind),
+    )  # fmt: skip
+
+
+def document_upload_online(*, application_id: int, kind: str, file: Any,
+                           ip_address: str | None = None) -> Document:  # fmt: skip
+    """The applicant's own upload through the portal (救助通), e.g. the materials asked for in the one-time
+    notice (《最低生活保障审核确认办法》第 10 条). The caller has established that the signed-in applicant's
+    household owns the application; there is no staff uploader (``uploaded_online``). Only while the
+    application is open; otherwise the same checks and storage as ``document_upload``."""
+    document_kind = _kind(kind)
+
+    def load(lock: bool) -> Application:
+        found = Application.objects.filter(pk=application_id)
+        if lock:
+            found = found.select_for_update(of=("self",))
+        application = found.select_related("division").first()
+        if application is None:
+            raise NotFound("申请不存在", field="application")
+        return application
+
+    return _upload(None, load, document_kind, file, ip_address, _open_only)
+
+
+def _open_only(application: Application) -> None:
+    if not application.is_open:
+        raise DocumentRefused(
+            f"申请已办结（{Step(application.step).label}），不能再上传材料", field="file",
+            code="document_application_closed",
+        )  # fmt: skip
+
+
+def _upload(actor: User | None, load: Callable[[bool], Application], kind: DocumentKind, file: Any,
+            ip_address: str | None, state_check: Callable[[Application], None]) -> Document:  # fmt: skip
+    application = load(False)
+    state_check(application)
+    upload = upload_read(file)
+    _duplicate_check(application, upload.checked.sha256)
+    outcome, scanner_name = _scan(
+        actor, application, upload.name, upload.data, upload.checked.sha256, ip_address
+    )
     with transaction.atomic():
-        application = _application(actor, application_id, lock=True)
-        _open_or_decision(application, document_kind)  # the step may have moved while scanning
+        application = load(True)
+        state_check(application)  # the step may have moved while scanning
+        checked = upload.checked
         document = Document(
-            application=application, step=application.step, kind=document_kind, original_name=name,
+            application=application, step=application.step, kind=kind, original_name=upload.name,
             content_type=checked.file_type.value, size=checked.size, sha256=checked.sha256,
             scan_status=outcome.status, scanner=scanner_name, uploaded_by=actor,
+            uploaded_online=actor is None,
         )  # fmt: skip
-        _store(document, data, checked.extension)
+        _store(document, upload.data, upload.checked.extension)
         try:
             _upload_record(actor, application, document, ip_address)
         except BaseException:
@@ -176,21 +253,59 @@ def document_upload(*, actor: User, application_id: int, kind: str, file: Any,
     return document
 
 
-def _upload_record(actor: User, application: Application, document: Document, ip_address: str | None) -> None:
+def _upload_record(actor: User | None, application: Application, document: Document,
+                   ip_address: str | None) -> None:  # fmt: skip
     now = timezone.now()
     if document.kind == DocumentKind.PLEDGE:
         _pledge_record(application, actor, now)
     label = document.get_kind_display()
+    who = "" if actor is not None else "申请人网上"
+    line = {"document": document.pk, "sha256": document.sha256, "scan_status": document.scan_status}
     timeline_record(application, actor, "document", "document_uploaded",
-                    f"上传材料：{label}“{document.original_name}”",
-                    data={"document": document.pk, "sha256": document.sha256,
-                          "scan_status": document.scan_status})  # fmt: skip
+                    f"{who}上传材料：{label}“{document.original_name}”",
+                    data={**line, "online": True} if actor is None else line)  # fmt: skip
     event_record(actor=actor, verb="document.uploaded", object_type="document", object_id=document.pk,
                  division_code=application.division.code,
-                 summary=f"{application.number}：上传{label}“{document.original_name}”",
+                 summary=f"{application.number}：{who}上传{label}“{document.original_name}”",
                  data={"application": application.pk, "sha256": document.sha256, "size": document.size,
                        "content_type": document.content_type, "scan_status": document.scan_status},
                  ip_address=ip_address)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class OnlineFile:
+    """A file the applicant uploaded before submitting (a portal draft's document), already checked and
+    stored: ``file_name`` is its name in storage, which the new ``Document`` points to."""
+
+    kind: str
+    original_name: str
+    file_name: str
+    content_type: str
+    size: int
+    sha256: str
+    scan_status: str
+    scanner: str
+
+
+def document_attach_online(*, application: Application, files: Sequence[OnlineFile]) -> list[Document]:
+    """Attach the applicant's checked uploads to the application just submitted online (救助通): one
+    ``Document`` each at the submission step, pointing at the stored file (no copy), ``uploaded_online``.
+    Set-based (one bulk insert); one timeline line lists them. Runs inside the submission's transaction."""
+    documents = Document.objects.bulk_create(
+        Document(application=application, step=application.step, kind=_kind(f.kind),
+                 original_name=f.original_name, file=f.file_name, content_type=f.content_type, size=f.size,
+                 sha256=f.sha256, scan_status=f.scan_status, scanner=f.scanner, uploaded_online=True)
+        for f in files
+    )  # fmt: skip
+    if documents:
+        names = "、".join(f"{d.get_kind_display()}“{d.original_name}”" for d in documents)
+        timeline_record(application, None, "document", "document_uploaded", f"申请人网上提交材料：{names}",
+                        data={"documents": [d.pk for d in documents], "online": True})  # fmt: skip
+        event_record(actor=None, verb="document.uploaded_online", object_type="application",
+                     object_id=application.pk, division_code=application.division.code,
+                     summary=f"{application.number}：申请人网上提交材料 {len(documents)} 份",
+                     data={"documents": [d.pk for d in documents]})  # fmt: skip
+    return documents
 
 
 @transaction.atomic

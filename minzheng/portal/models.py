@@ -72,6 +72,23 @@ class SignInCode(models.Model):
         return f"验证码 {self.pk}"
 
 
+class SignInFailure(models.Model):
+    """One failed code verification, kept for the lockout rule (10 failures of a phone within an hour
+    lock it for 15 minutes, ``rules.locked_until``). Holds no code and no plain phone number."""
+
+    phone_index = models.CharField(max_length=64)
+    ip_address = models.GenericIPAddressField("来源地址", null=True, blank=True)
+    failed_at = models.DateTimeField("失败时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "登录失败记录"
+        verbose_name_plural = "登录失败记录"
+        indexes = [models.Index(fields=["phone_index", "-failed_at"])]
+
+    def __str__(self) -> str:
+        return f"登录失败 {self.pk}"
+
+
 class SmsStatus(models.TextChoices):
     QUEUED = "queued", "待发送"
     SENT = "sent", "已发送"

@@ -47,10 +47,28 @@ def test_openapi_json_lists_every_path_and_method(client, db):
         "/api/v1/monitoring/feeds/batches/{batch_id}": ["get"],
         "/api/v1/monitoring/alerts": ["get"],
         "/api/v1/monitoring/alerts/{alert_id}": ["get"],
+        "/api/v1/portal/signin/code": ["post"],
+        "/api/v1/portal/signin": ["post"],
+        "/api/v1/portal/signout": ["post"],
+        "/api/v1/portal/bind": ["post"],
+        "/api/v1/portal/policies": ["get"],
+        "/api/v1/portal/self-check": ["post"],
+        "/api/v1/portal/entitlements": ["get"],
+        "/api/v1/portal/reports": ["get"],
+        "/api/v1/portal/reports/{enrolment_id}": ["post"],
+        "/api/v1/portal/drafts": ["get", "post"],
+        "/api/v1/portal/drafts/{draft_id}": ["get", "put"],
+        "/api/v1/portal/drafts/{draft_id}/documents": ["post"],
+        "/api/v1/portal/drafts/{draft_id}/documents/{document_id}": ["delete"],
+        "/api/v1/portal/drafts/{draft_id}/submit": ["post"],
+        "/api/v1/portal/applications": ["get"],
+        "/api/v1/portal/applications/{application_id}": ["get"],
+        "/api/v1/portal/applications/{application_id}/documents": ["post"],
     }
     assert schema["components"]["securitySchemes"] == {
         "ApiTokenAuth": {"type": "http", "scheme": "bearer"},
         "StaffSessionAuth": {"type": "apiKey", "in": "cookie", "name": "sessionid"},
+        "PortalSessionAuth": {"type": "apiKey", "in": "cookie", "name": "sessionid"},
     }
     household = schema["components"]["schemas"]["HouseholdOut"]["properties"]
     person = schema["components"]["schemas"]["PersonOut"]["properties"]

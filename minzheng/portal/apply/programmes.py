@@ -1,0 +1,152 @@
+"""What the portal offers online (救助通): the sections of each workflow applied for online, the
+allowances sent to the window, the pledge texts, and the errors of the online application."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Final
+
+from minzheng.applications.rules import WORKFLOW_LABELS, Workflow
+from minzheng.common.errors import Conflict, ValidationFailed
+from minzheng.documents.models import DocumentKind
+from minzheng.portal.rules import documents_of
+from minzheng.registry.choices import IncomeCategory
+
+PLEDGE_BASIS: Final = "《最低生活保障审核确认办法》第9条"
+# The applicant's duties under 审核确认办法第 9 条 (民发〔2021〕57号), summarised (policy-rules.md §1.2), not
+# the verbatim article: the pledge and the authorisation below are what the applicant signs.
+PLEDGE_ARTICLE: Final = (
+    "申请人及共同生活的家庭成员应当按规定提交申请材料，书面声明家庭收入和财产状况并对其真实性负责，"
+    "履行授权核对家庭经济状况的手续，并配合开展家庭经济状况调查。"
+)
+PLEDGE_TEXT: Final = (
+    "本人承诺：所填写的家庭成员、收入和财产情况及上传的材料真实、完整，如有隐瞒、虚报，"
+    "愿意承担相应的法律责任，并退还违规领取的救助款物。"
+)
+AUTHORISATION_TEXT: Final = (
+    "本人及共同生活的家庭成员授权民政部门向银行、税务、不动产登记、车辆管理、社会保险、住房公积金等"
+    "单位核对家庭经济状况，核对结果仅用于社会救助审核确认。"
+)
+MAX_MEMBERS: Final = 20
+MAX_DRAFT_DOCUMENTS: Final = 20
+DECLARED_INCOME_MONTHS: Final = 12  # the form asks for the average month of the last 12 months
+ALREADY_SUBMITTED: Final = "该申请已提交，请勿重复提交"
+
+
+# --- errors ----------------------------------------------------------------------------------------------
+
+
+class AlreadySubmitted(Conflict):
+    """The draft became an application already (a second click, a second tab)."""
+
+    code = "already_submitted"
+
+    def __init__(self, application_id: int | None) -> None:
+        super().__init__(ALREADY_SUBMITTED, field=None)
+        self.application_id = application_id
+
+
+class DraftIncomplete(ValidationFailed):
+    code = "draft_incomplete"
+
+
+class DraftInvalid(ValidationFailed):
+    code = "draft_invalid"
+
+
+# --- what is offered online ------------------------------------------------------------------------------
+
+
+class Section(StrEnum):
+    HOUSEHOLD = "household"
+    INCOME = "income"
+    ASSETS = "assets"
+    HARDSHIP = "hardship"
+    DOCUMENTS = "documents"
+    PLEDGE = "pledge"
+    SUBMIT = "submit"
+
+
+SECTION_LABELS: Final = {
+    Section.HOUSEHOLD: "申请人与家庭",
+    Section.INCOME: "收入",
+    Section.ASSETS: "财产",
+    Section.HARDSHIP: "困难情形与申请金额",
+    Section.DOCUMENTS: "材料",
+    Section.PLEDGE: "承诺与授权",
+    Section.SUBMIT: "提交",
+}
+_H, _I, _A, _T, _D, _P, _S = Section
+# The sections of each workflow applied for online, in order. 急难型 needs no means test up front
+# (民发〔2018〕23号 §二(二): 先行救助, simplified checks); 支出型 does (income and assets, §二(一)).
+ONLINE_SECTIONS: Final[dict[Workflow, tuple[Section, ...]]] = {
+    Workflow.DIBAO: (_H, _I, _A, _D, _P, _S),
+    Workflow.EXTREME_POVERTY: (_H, _I, _A, _D, _P, _S),
+    Workflow.TEMPORARY_EMERGENCY: (_H, _T, _D, _P, _S),
+    Workflow.TEMPORARY_EXPENDITURE: (_H, _I, _A, _T, _D, _P, _S),
+}
+ONLINE_PROGRAMME: Final = {
+    Workflow.DIBAO: "dibao",
+    Workflow.EXTREME_POVERTY: "extreme_poverty_support",
+    Workflow.TEMPORARY_EMERGENCY: "temporary_assistance",
+    Workflow.TEMPORARY_EXPENDITURE: "temporary_assistance",
+}
+ONLINE_HINTS: Final = {
+    Workflow.DIBAO: "家庭人均收入低于当地低保标准、财产符合规定的家庭",
+    Workflow.EXTREME_POVERTY: "无劳动能力、无生活来源、无法定赡养抚养扶养义务人（或其无履行能力）的老年人、"
+    "残疾人和未成年人，由本人申请",
+    Workflow.TEMPORARY_EMERGENCY: "因火灾、交通事故等意外或家庭成员突发重病，基本生活暂时出现严重困难",
+    Workflow.TEMPORARY_EXPENDITURE: "因教育、医疗等生活必需支出突然增加，超出家庭承受能力",
+}
+# Allowances without an application workflow (applications.rules has none): applied for at the window.
+WINDOW_ALLOWANCES: Final = (
+    ("senior_allowance", "高龄津贴", "年满 80 周岁的本自治区户籍老年人"),
+    ("disability_living_subsidy", "困难残疾人生活补贴", "低保家庭中的残疾人"),
+    ("severe_disability_care_subsidy", "重度残疾人护理补贴", "残疾等级为一级、二级且需要长期照护的残疾人"),
+    ("orphan_allowance", "孤儿基本生活保障", "失去父母或查找不到生父母的未满 18 周岁未成年人"),
+    ("de_facto_orphan_allowance", "事实无人抚养儿童基本生活补贴", "父母双方均不能履行抚养义务的儿童"),
+)
+# What an applicant may upload: not the office's own papers (decision letters, home-visit photos).
+ONLINE_KINDS: Final = tuple(
+    kind for kind in DocumentKind if kind not in (DocumentKind.DECISION, DocumentKind.HOME_VISIT_PHOTO)
+)
+# Monthly income asked for, per category (审核确认办法第 13 条); the rest is rare enough for 其他收入.
+INCOME_CATEGORIES: Final = (
+    IncomeCategory.WAGE,
+    IncomeCategory.BUSINESS,
+    IncomeCategory.PROPERTY,
+    IncomeCategory.SUPPORT_PAYMENT,
+    IncomeCategory.PENSION,
+    IncomeCategory.BASIC_PENSION,
+    IncomeCategory.UNEMPLOYMENT_INSURANCE,
+    IncomeCategory.OTHER_TRANSFER,
+    IncomeCategory.OTHER,
+)
+
+
+def workflow_of(value: str) -> Workflow:
+    try:
+        workflow = Workflow(value)
+    except ValueError:
+        workflow = None
+    if workflow not in ONLINE_SECTIONS:
+        offered = "、".join(WORKFLOW_LABELS[w] for w in ONLINE_SECTIONS)
+        raise DraftInvalid(f"该救助类别不能在网上申请，可网上申请：{offered}", field="workflow")
+    return workflow
+
+
+@dataclass(frozen=True)
+class WindowAllowance:
+    code: str
+    label: str
+    who: str
+    papers: tuple[str, ...]
+
+
+def window_allowances() -> list[WindowAllowance]:
+    """The allowances applied for at the township window, with the papers to bring (portal.rules)."""
+    return [
+        WindowAllowance(code, label, who, tuple(kind.label for kind in documents_of(code)))
+        for code, label, who in WINDOW_ALLOWANCES
+    ]
