@@ -53,7 +53,7 @@ def _sms_dispatch(message_id: int, phone: str, body: str, template: str) -> None
     name = getattr(gateway, "name", type(gateway).__name__)[:40]
     try:
         reference = gateway.send(phone, body, template=template)
-    except sms.SmsGatewayError as exc:
+    except Exception as exc:  # noqa: BLE001 - any gateway fault (refusal, network, bug) only fails this SMS
         logger.warning("SMS %s failed: %s", message_id, exc)
         SmsMessage.objects.filter(pk=message_id).update(
             status=SmsStatus.FAILED, gateway=name, error=str(exc)[:200]
