@@ -28,11 +28,15 @@ import pyarrow as pa
 
 from minzheng.benefits import columnar
 from minzheng.benefits.columnar import fetch_arrow, run
+from minzheng.divisions.models import Division
+from minzheng.divisions.rules import PREFIX_LENGTH, Level, level_of
 from minzheng.enrolments.models import Enrolment, EnrolmentStatus
-from minzheng.monitoring.models import FeedRecord, MonitoredPerson
-from minzheng.monitoring.rules import CompiledRule
+from minzheng.monitoring.models import Alert, FeedRecord, MonitoredPerson
+from minzheng.monitoring.rules import OPEN_STATUSES, CompiledRule
+from minzheng.policy.models import Parameter
 from minzheng.policy.rules import PARAMETER_KEYS, ResolvedParameter
 from minzheng.policy.selectors import parameter_values
+from minzheng.registry.models import AssetRecord, Household, IncomeRecord, Membership, Person
 
 KNOWN_PARAMS = frozenset(PARAMETER_KEYS)
 
@@ -61,18 +65,128 @@ def _load(con: duckdb.DuckDBPyConnection, name: str, sql: str, params: list[Any]
     return table.num_rows
 
 
-def snapshot_build(con: duckdb.DuckDBPyConnection, *, as_of: dt.date, division_prefix: str) -> dict[str, int]:
-    """Load everything the rules read for the households under ``division_prefix`` on ``as_of``.
+_RAW_SCHEMAS = {
+    "raw_households": pa.schema(
+        [("household_id", pa.int64()), ("division_code", pa.string()), ("urban_rural", pa.string())]
+    ),
+    "raw_memberships": pa.schema(
+        [
+            ("membership_id", pa.int64()),
+            ("household_id", pa.int64()),
+            ("person_id", pa.int64()),
+            ("relation", pa.string()),
+            ("joined_on", pa.date32()),
+        ]
+    ),
+    "raw_persons": pa.schema(
+        [
+            ("person_id", pa.int64()),
+            ("birth_date", pa.date32()),
+            ("disability_category", pa.string()),
+            ("disability_grade", pa.int16()),
+            ("self_care", pa.string()),
+            ("serious_illness", pa.bool_()),
+            ("death_date", pa.date32()),
+        ]
+    ),
+    "incomes": columnar.SNAPSHOT_SCHEMAS["incomes"],
+    "assets": columnar.SNAPSHOT_SCHEMAS["assets"],
+}
+
+
+def registry_load(con: duckdb.DuckDBPyConnection, *, as_of: dt.date, division_prefix: str) -> dict[str, int]:
+    """The tables ``households``, ``members``, ``incomes`` and ``assets`` exactly as
+    ``benefits.columnar.snapshot_load`` builds them (its contract; compared row by row in
+    ``tests/test_engine.py``), but read as plain scans — one ``COPY`` per table, no correlated
+    sub-queries — and joined in DuckDB: at 2.6 million people the "income of a current member" test as
+    an index probe per income row costs more than the whole DuckDB join."""
+    h, d = Household._meta.db_table, Division._meta.db_table
+    m, p = Membership._meta.db_table, Person._meta.db_table
+    i, a = IncomeRecord._meta.db_table, AssetRecord._meta.db_table
+    scoped = f"SELECT h.id FROM {h} h JOIN {d} d ON d.id = h.hukou_division_id WHERE d.code LIKE %s"
+    everything = not division_prefix
+    within = "" if everything else f" WHERE x.household_id IN ({scoped})"
+    and_within = "" if everything else f" AND x.household_id IN ({scoped})"
+    like = [] if everything else [f"{division_prefix}%"]
+    active = "x.joined_on <= %s AND (x.left_on IS NULL OR x.left_on > %s)"
+    queries: dict[str, tuple[str, list[Any]]] = {
+        "raw_households": (
+            f"SELECT h.id, d.code, h.urban_rural FROM {h} h JOIN {d} d ON d.id = h.hukou_division_id "
+            f"WHERE d.code LIKE %s",
+            [f"{division_prefix}%"],
+        ),
+        "raw_memberships": (
+            f"SELECT x.id, x.household_id, x.person_id, x.relation_to_head, x.joined_on FROM {m} x "
+            f"WHERE {active}{and_within}",
+            [as_of, as_of, *like],
+        ),
+        "raw_persons": (
+            f"SELECT p.id, p.birth_date, p.disability_category, p.disability_grade, p.self_care, "
+            f"p.serious_illness, p.death_date FROM {p} p"
+            + ("" if everything else f" WHERE p.id IN (SELECT x.person_id FROM {m} x WHERE {active}"
+               f"{and_within})"),
+            [] if everything else [as_of, as_of, *like],
+        ),
+        "incomes": (
+            f"SELECT x.household_id, x.person_id, x.category, x.amount, x.period_start, x.period_end FROM {i} x"
+            f"{within}",
+            like,
+        ),
+        "assets": (f"SELECT x.household_id, x.person_id, x.category, x.value, x.exempt FROM {a} x{within}", like),
+    }  # fmt: skip
+    for name, (sql, params) in queries.items():
+        _load(con, name, sql, params, _RAW_SCHEMAS[name])
+    run(con, "CREATE OR REPLACE TABLE households AS SELECT * FROM raw_households")
+    run(
+        con,
+        "CREATE OR REPLACE TABLE members AS SELECT m.household_id, m.person_id, p.birth_date, m.relation, "
+        "p.disability_category, p.disability_grade, p.self_care, p.serious_illness, p.death_date, m.joined_on, "
+        "m.membership_id FROM raw_memberships m JOIN raw_persons p USING (person_id) "
+        "JOIN households h USING (household_id) "
+        "QUALIFY row_number() OVER (PARTITION BY m.household_id, m.person_id "
+        "ORDER BY m.joined_on DESC, m.membership_id DESC) = 1",
+    )
+    for name in ("incomes", "assets"):  # rows of the household, or of a person who is a current member
+        run(
+            con,
+            f"CREATE OR REPLACE TABLE {name} AS SELECT x.* FROM {name} x JOIN households h USING (household_id) "
+            f"WHERE x.person_id IS NULL OR EXISTS (SELECT 1 FROM raw_memberships m "
+            f"WHERE m.household_id = x.household_id AND m.person_id = x.person_id)",
+        )
+    for name in ("raw_households", "raw_memberships", "raw_persons"):
+        run(con, f"DROP TABLE {name}")
+    return {
+        name: con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
+        for name in ("households", "members", "incomes", "assets")
+    }
+
+
+def snapshot_build(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    as_of: dt.date,
+    division_prefix: str,
+    feeds: dict[str, dt.date | None] | None = None,
+) -> dict[str, int]:
+    """Load everything the rules read for the households under ``division_prefix`` on ``as_of``: the
+    registry, the income assessment, and the matched department records ``feeds`` names (feed → records
+    after that day, ``None`` all; ``rules.feeds_read``), or every record when ``feeds`` is None.
     Raises ``ParameterMissing`` when the income assessment lacks a parameter for a place."""
-    counts = columnar.snapshot_load(con, as_of=as_of, division_prefix=division_prefix)
+    counts = registry_load(con, as_of=as_of, division_prefix=division_prefix)
     columnar.results_compute(con, columnar.stored_params(), as_of)
-    feeds = FeedRecord._meta.db_table
+    which, params = "", list[Any]([as_of])
+    if feeds is not None:
+        parts = []
+        for feed, start in sorted(feeds.items()):
+            parts.append("(feed = %s)" if start is None else "(feed = %s AND event_date > %s)")
+            params += [feed] if start is None else [feed, start]
+        which = f" AND ({' OR '.join(parts) or 'FALSE'})"
     counts["feed_records"] = _load(
         con,
         "feed_raw",
-        f"SELECT feed, person_id, event_date, amount, code FROM {feeds} WHERE person_id IS NOT NULL "
-        f"AND event_date <= %s",
-        [as_of],
+        f"SELECT feed, person_id, event_date, amount, code FROM {FeedRecord._meta.db_table} "
+        f"WHERE person_id IS NOT NULL AND event_date <= %s{which}",
+        params,
         _FEEDS_SCHEMA,
     )
     run(
@@ -80,6 +194,7 @@ def snapshot_build(con: duckdb.DuckDBPyConnection, *, as_of: dt.date, division_p
         "CREATE OR REPLACE TABLE feed_records AS SELECT f.*, m.household_id FROM feed_raw f "
         "JOIN members m USING (person_id)",
     )
+    run(con, "DROP TABLE feed_raw")
     enrolments = Enrolment._meta.db_table
     counts["receipts"] = _load(
         con,
@@ -118,8 +233,29 @@ def snapshot_build(con: duckdb.DuckDBPyConnection, *, as_of: dt.date, division_p
     return counts
 
 
+_OPEN_SCHEMA = pa.schema([("rule_code", pa.string()), ("subject_key", pa.string())])
+
+
+def open_alerts_load(con: duckdb.DuckDBPyConnection) -> int:
+    """``open_alerts`` (rule code, subject): the subjects each rule already has an open alert for, so a
+    run writes only the new ones (the unique index still guards a concurrent run)."""
+    statuses = ", ".join(f"'{s.value}'" for s in OPEN_STATUSES)
+    return _load(
+        con,
+        "open_alerts",
+        f"SELECT rule_code, subject_key FROM {Alert._meta.db_table} WHERE status IN ({statuses})",
+        [],
+        _OPEN_SCHEMA,
+    )
+
+
 class ParamsCache:
-    """Per run: each parameter key resolved once for every place of the snapshot."""
+    """Per run: each parameter key resolved once for every place of the snapshot.
+
+    Places resolve alike when they share the code prefix down to the deepest level at which the key
+    has any version (usually the region or a league: a few dozen groups instead of 15,000 villages), so
+    each key is resolved once per such prefix and urban/rural type with the policy app's own resolution
+    (``parameter_values``), then spread to the places."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, as_of: dt.date) -> None:
         self.as_of = as_of
@@ -130,11 +266,37 @@ class ParamsCache:
             ).fetchall()
         ]
         self.values: dict[str, dict[tuple[str, str], ResolvedParameter]] = {}
+        self.columns: dict[str, pa.Array] = {}
 
     def get(self, key: str) -> dict[tuple[str, str], ResolvedParameter]:
         if key not in self.values:
-            self.values[key] = parameter_values(key, self.as_of, self.places) if self.places else {}
+            self.values[key] = self._resolve(key) if self.places else {}
         return self.values[key]
+
+    def _resolve(self, key: str) -> dict[tuple[str, str], ResolvedParameter]:
+        codes = (
+            Parameter.objects.current()
+            .in_force_on(self.as_of)
+            .filter(key=key)
+            .values_list("division__code", flat=True)
+            .distinct()
+        )
+        depth = max((PREFIX_LENGTH[level_of(code)] for code in codes), default=PREFIX_LENGTH[Level.VILLAGE])
+
+        def group(place: tuple[str, str]) -> tuple[str, str]:
+            return place[0][:depth].ljust(12, "0"), place[1]
+
+        by_group = parameter_values(key, self.as_of, {group(place) for place in self.places})
+        return {place: by_group[group(place)] for place in self.places}
+
+    def column(self, key: str) -> pa.Array:
+        """The key's values in the order of ``places``, as an Arrow decimal column (built once)."""
+        if key not in self.columns:
+            by_place = self.get(key)
+            self.columns[key] = pa.array(
+                [Decimal(str(by_place[p].value)) for p in self.places], pa.decimal128(38, 10)
+            )
+        return self.columns[key]
 
 
 def place_params_load(
@@ -142,21 +304,19 @@ def place_params_load(
 ) -> list[dict[str, str]]:
     """Write ``place_params`` (division_code, urban_rural, p0…) for ``keys``; returns the parameter versions
     used (for the evidence of the run). Raises ``ParameterMissing`` naming the place."""
-    resolved = [cache.get(key) for key in keys]
     columns: dict[str, pa.Array] = {
         "division_code": pa.array([p[0] for p in cache.places], pa.string()),
         "urban_rural": pa.array([p[1] for p in cache.places], pa.string()),
     }
-    for n, by_place in enumerate(resolved):
-        values = [Decimal(str(by_place[p].value)) for p in cache.places]
-        columns[f"p{n}"] = pa.array(values, pa.decimal128(38, 10))
+    for n, key in enumerate(keys):
+        columns[f"p{n}"] = cache.column(key)
     table = pa.table(columns)
     con.register("place_params_arrow", table)
     run(con, "CREATE OR REPLACE TABLE place_params AS SELECT * FROM place_params_arrow")
     con.unregister("place_params_arrow")
     used = {}
-    for key, by_place in zip(keys, resolved, strict=True):
-        for row in by_place.values():
+    for key in keys:
+        for row in cache.get(key).values():
             used[(key, row.parameter_id)] = {
                 "key": key,
                 "parameter_id": str(row.parameter_id),

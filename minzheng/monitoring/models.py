@@ -122,9 +122,12 @@ class FeedRecord(models.Model):
             models.UniqueConstraint(fields=["feed", "natural_key"], name="feed_record_natural_key_unique")
         ]
         indexes = [
-            models.Index(fields=["id_index"], name="feed_record_id_index"),
             models.Index(fields=["feed", "event_date"], name="feed_record_feed_date"),
-            models.Index(fields=["person"], name="feed_record_unmatched", condition=Q(person__isnull=True)),
+            # only unmatched rows are looked up by blind index (``feed_records_match``): a partial index
+            # keeps the import of millions of matched rows from maintaining a second 64-character btree
+            models.Index(
+                fields=["id_index"], name="feed_record_unmatched_index", condition=Q(person__isnull=True)
+            ),
         ]
 
     def __str__(self) -> str:
@@ -199,6 +202,8 @@ class MonitoringRun(models.Model):
     started_at = models.DateTimeField("开始时间", auto_now_add=True)
     finished_at = models.DateTimeField("结束时间", null=True, blank=True)
     seconds = models.DecimalField("耗时（秒）", max_digits=10, decimal_places=3, null=True, blank=True)
+    # seconds per step: match, population, snapshot, rules, escalate (counts and timing only)
+    phase_seconds = models.JSONField("各阶段耗时（秒）", default=dict, blank=True)
 
     class Meta:
         verbose_name = "监测运行"

@@ -21,6 +21,15 @@ from enum import StrEnum
 from typing import Any, Final
 
 BASIS_39: Final = "国办发〔2023〕39号"
+RUN_JOB_KIND: Final = "monitoring_run"  # common.Job kinds of the background work started from the pages
+PREVIEW_JOB_KIND: Final = "monitoring_rule_preview"
+RUN_PHASE_LABELS: Final = {
+    "match": "重新匹配部门数据",
+    "population": "更新监测对象",
+    "snapshot": "载入数据快照",
+    "rules": "运行规则、写入预警",
+    "escalate": "超期上报",
+}
 
 
 class Category(StrEnum):
@@ -530,6 +539,25 @@ class CompiledRule:
     sql: str  # SELECT household_id, person_id, division_code, e0… FROM … WHERE condition
     params: tuple[str, ...]  # parameter keys, in the order of place_params columns p0, p1, …
     evidence_labels: tuple[str, ...]
+
+
+def feeds_read(rules_: Sequence[tuple[Any, str]], as_of: dt.date) -> dict[str, dt.date | None]:
+    """The department records a set of (condition, subject) rules reads on ``as_of``: feed → the day after
+    which records count (``None``: all of them). The 公安 death records are always read whole (the
+    ``deceased`` flag). Conditions that do not compile read nothing."""
+    needed: dict[str, dt.date | None] = {"death": None}
+    for condition, subject in rules_:
+        if subject not in {s.value for s in Subject}:
+            continue
+        compiler = _Compiler(Subject(subject), as_of, frozenset())
+        compiler.condition(condition, "条件")
+        for _name, feed, months, _codes in compiler.aggregates:
+            start = _months_before(as_of, months) if months else None
+            if feed in needed and (needed[feed] is None or start is None):
+                needed[feed] = None
+            else:
+                needed[feed] = start if feed not in needed else min(needed[feed], start)  # type: ignore[type-var]
+    return needed
 
 
 def condition_validate(condition: Any, subject: str, *, known_params: frozenset[str]) -> list[str]:

@@ -15,6 +15,8 @@ from django.utils import timezone
 from minzheng.accounts.models import User
 from minzheng.accounts.rules import Capability
 from minzheng.common.errors import NotFound, PermissionDenied
+from minzheng.common.models import Job
+from minzheng.common.selectors import job_get
 from minzheng.divisions.models import Division
 from minzheng.divisions.rules import PREFIX_LENGTH, Level
 from minzheng.enrolments.models import Enrolment
@@ -210,7 +212,7 @@ def dashboard(*, actor: User, today: dt.date | None = None) -> Dashboard:
                 "code": rule_row["rule_code"],
                 "title": titles.get(rule_row["rule_code"], rule_row["rule_code"]),
                 "total": rule_row["total"],
-                "open": row["open"],
+                "open": rule_row["open"],
             }
         )
     severities = dict(alerts.filter(OPEN).values_list("severity").annotate(n=Count("id")))
@@ -323,8 +325,68 @@ def feed_batch_unmatched(*, actor: User, batch: FeedBatch, limit: int = 1000) ->
 
 
 def run_list(*, actor: User) -> QuerySet[MonitoringRun]:
+    """Runs the user may see (counts and timing only, no personal data): those over the user's
+    jurisdiction or part of it, and those over a wider area that covered it (the daily run of the whole
+    installation, a league's or the region's manual run). A region user sees every run."""
     _require(actor)
-    return MonitoringRun.objects.select_related("started_by").prefetch_related("rule_stats__rule")
+    prefix = actor.scope_prefix
+    if not prefix:
+        return MonitoringRun.objects.none()
+    wider = [""] + [prefix[:n] for n in PREFIX_LENGTH.values() if n < len(prefix)]
+    return (
+        MonitoringRun.objects.filter(Q(division_code__startswith=prefix) | Q(division_code__in=wider))
+        .select_related("started_by")
+        .prefetch_related("rule_stats__rule")
+    )
+
+
+@dataclass(frozen=True)
+class RunRow:
+    run: MonitoringRun
+    scope: str  # the area the run covered
+    alerts_new_here: int  # new alerts of the run within the user's jurisdiction
+    phases: list[tuple[str, Any]]  # (step label, seconds)
+
+
+PHASES = list(rules.RUN_PHASE_LABELS.items())
+
+
+def run_rows(*, actor: User, runs: list[MonitoringRun]) -> list[RunRow]:
+    """The page's runs with the name of the area each covered and its new alerts in the user's
+    jurisdiction (one grouped count over the scoped alerts)."""
+    here = dict(
+        Alert.objects.visible_to(actor)
+        .filter(run_id__in=[r.pk for r in runs])
+        .values_list("run_id")
+        .annotate(n=Count("id"))
+    )
+    codes = {r.division_code.ljust(12, "0") for r in runs if r.division_code}
+    names = dict(Division.objects.filter(code__in=codes).values_list("code", "name"))
+    return [
+        RunRow(
+            run,
+            names.get(run.division_code.ljust(12, "0"), run.division_code) if run.division_code else "全部",
+            here.get(run.pk, 0),
+            [(label, run.phase_seconds[k]) for k, label in PHASES if k in run.phase_seconds],
+        )
+        for run in runs
+    ]
+
+
+def run_job_get(*, actor: User, job_id: int) -> tuple[Job, MonitoringRun | None]:
+    """A manual run's job (only its starter sees it, as every job) and the run once it has begun."""
+    _require(actor)
+    job = job_get(actor=actor, job_id=job_id)
+    if job.kind != rules.RUN_JOB_KIND:
+        raise NotFound("任务不存在或不是您发起的")
+    return job, MonitoringRun.objects.filter(job_id=job.pk).prefetch_related("rule_stats__rule").first()
+
+
+def rule_preview_job(*, rule: WarningRule) -> Job | None:
+    """The latest preview job of a rule (progress and failure message are shown to everyone who sees
+    the rule: they carry counts only)."""
+    jobs = Job.objects.filter(kind=rules.PREVIEW_JOB_KIND, parameters__rule_id=rule.pk)
+    return jobs.order_by("-id").first()
 
 
 def rule_list() -> QuerySet[WarningRule]:

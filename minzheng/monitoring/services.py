@@ -10,6 +10,7 @@ alert's timeline row and an audit event in the same transaction.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import time
 from dataclasses import dataclass
@@ -17,6 +18,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -27,8 +31,9 @@ from minzheng.applications.services import ApplicationData, application_create
 from minzheng.audit.services import event_record
 from minzheng.benefits.columnar import duck
 from minzheng.common.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from minzheng.common.models import Job
 from minzheng.common.selectors import working_calendar
-from minzheng.common.services import job_progress
+from minzheng.common.services import ACTIVE_STATUSES, job_create, job_enqueue, job_progress
 from minzheng.common.workdays import WorkingDays, due_date
 from minzheng.divisions.models import Division
 from minzheng.enrolments.models import Enrolment
@@ -131,6 +136,8 @@ def population_refresh(*, today: dt.date | None = None) -> tuple[int, int]:
         f"WHERE f.feed = 'return_to_poverty_watch' AND p.household_id IS NOT NULL"
     )
     with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # the de-duplicating sort of ~500,000 rows stays in memory
+            cursor.execute("SET LOCAL work_mem = '128MB'")
         cursor.execute(
             f"UPDATE {mp} SET valid_to = %s WHERE valid_to IS NULL AND source <> 'manual' AND NOT EXISTS "
             f"(SELECT 1 FROM ({derived}) d WHERE d.person_id = {mp}.person_id AND d.category = {mp}.category "
@@ -168,28 +175,39 @@ def _evidence_sql(compiled: rules.CompiledRule) -> str:
 
 
 def _alerts_insert(run: MonitoringRun, rule: WarningRule, hits: Any, raised_on: dt.date, offset: int) -> int:
-    """Write the rule's hits as alerts in one ``INSERT … SELECT``; a subject that already has an open alert
-    of the same rule is skipped by the partial unique index (``ON CONFLICT … DO NOTHING``)."""
+    """Write the rule's hits (household_id, person_id, evidence) as alerts numbered from ``offset`` + 1 in
+    one ``INSERT … SELECT``; a subject that already has an open alert of the same rule is skipped by the
+    partial unique index (``ON CONFLICT … DO NOTHING``). PostgreSQL stages them with ``COPY`` of the
+    Arrow table written as CSV (no Python object per alert)."""
     due = due_date(raised_on, WorkingDays(rule.response_days), working_calendar())
     alert, household = Alert._meta.db_table, Household._meta.db_table
-    rows = hits.to_pylist()
     open_list = ", ".join(f"'{s}'" for s in sorted(s.value for s in rules.OPEN_STATUSES))
+    staged = pa.table(
+        {
+            "seq": pa.array(range(offset + 1, offset + hits.num_rows + 1), pa.int64()),
+            "household_id": hits.column("household_id"),
+            "person_id": hits.column("person_id"),
+            "evidence": hits.column("evidence"),
+        }
+    )
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS alert_stage")
         cursor.execute(
             "CREATE TEMP TABLE alert_stage (seq integer, household_id bigint, person_id bigint, evidence text)"
         )
-        staged = [
-            (offset + n, r["household_id"], r["person_id"], r["evidence"]) for n, r in enumerate(rows, 1)
-        ]
         if connection.vendor == "postgresql":
+            buffer = io.BytesIO()
+            pacsv.write_csv(staged, buffer, pacsv.WriteOptions(include_header=False))
             with cursor.cursor.copy(
-                "COPY alert_stage (seq, household_id, person_id, evidence) FROM STDIN"
+                "COPY alert_stage (seq, household_id, person_id, evidence) FROM STDIN (FORMAT CSV)"
             ) as copy:
-                for item in staged:
-                    copy.write_row(item)
+                copy.write(buffer.getbuffer())
         else:
-            cursor.executemany("INSERT INTO alert_stage VALUES (%s, %s, %s, %s)", staged)
+            rows = staged.to_pylist()
+            cursor.executemany(
+                "INSERT INTO alert_stage VALUES (%s, %s, %s, %s)",
+                [(r["seq"], r["household_id"], r["person_id"], r["evidence"]) for r in rows],
+            )
         evidence = "s.evidence::jsonb" if connection.vendor == "postgresql" else "s.evidence"
         subject = "CASE WHEN s.person_id IS NULL THEN 'h:' || s.household_id ELSE 'p:' || s.person_id END"
         cursor.execute(
@@ -217,8 +235,12 @@ def _alerts_insert(run: MonitoringRun, rule: WarningRule, hits: Any, raised_on: 
     return int(new)
 
 
-def rule_evaluate(con: Any, rule: WarningRule, as_of: dt.date, cache: engine.ParamsCache) -> tuple[Any, str]:
-    """Hits of one rule (household_id, person_id, evidence JSON) as an Arrow table, or an error message."""
+def rule_evaluate(
+    con: Any, rule: WarningRule, as_of: dt.date, cache: engine.ParamsCache, *, open_known: bool = False
+) -> tuple[Any, str]:
+    """Hits of one rule (household_id, person_id, evidence JSON) as an Arrow table, or an error message.
+    ``open_known``: the table ``open_alerts`` (rule code, subject) is loaded, and a column ``is_open`` says
+    which hits already have an open alert (they are counted, not written again)."""
     try:
         compiled = rules.rule_compile_condition(
             rule.condition, rule.subject, as_of, known_params=engine.KNOWN_PARAMS
@@ -228,7 +250,15 @@ def rule_evaluate(con: Any, rule: WarningRule, as_of: dt.date, cache: engine.Par
         return None, "规则无法编译：" + "；".join(problem.problems)
     except ParameterMissing as missing:
         return None, missing.message
-    sql = f"SELECT household_id, person_id, {_evidence_sql(compiled)} AS evidence FROM ({compiled.sql}) hits"
+    is_open = ""
+    if open_known:
+        code = rule.code.replace("'", "''")
+        is_open = (
+            ", EXISTS (SELECT 1 FROM open_alerts o WHERE o.rule_code = '" + code + "' AND o.subject_key = "
+            "CASE WHEN hits.person_id IS NULL THEN 'h:' || hits.household_id ELSE 'p:' || hits.person_id END)"
+            " AS is_open"
+        )
+    sql = f"SELECT household_id, person_id, {_evidence_sql(compiled)} AS evidence{is_open} FROM ({compiled.sql}) hits"
     return con.sql(sql).to_arrow_table(), ""
 
 
@@ -260,26 +290,42 @@ def monitoring_run(
         if job_id is not None:
             job_progress(job_id=job_id, done=done, total=total, message=message)
 
+    phases: dict[str, float] = {}
+    mark = time.perf_counter()
+
+    def phase(name: str) -> None:
+        nonlocal mark
+        now = time.perf_counter()
+        phases[name] = round(now - mark, 3)
+        mark = now
+
     try:
         feed_records_match()
+        phase("match")
         population_refresh(today=today)
+        phase("population")
         con = duck()
-        counts = engine.snapshot_build(con, as_of=as_of, division_prefix=prefix)
+        feeds = rules.feeds_read([(r.condition, r.subject) for r in published], as_of)
+        counts = engine.snapshot_build(con, as_of=as_of, division_prefix=prefix, feeds=feeds)
+        phase("snapshot")
         progress(
             1,
             f"已载入 {counts['persons']} 人、{counts['households']} 户和 {counts['feed_records']} 条部门数据",
         )
+        engine.open_alerts_load(con)
         cache = engine.ParamsCache(con, as_of)
         offset = 0
         for n, rule in enumerate(published, start=2):
             begun = time.perf_counter()
-            hits, error = rule_evaluate(con, rule, as_of, cache)
+            hits, error = rule_evaluate(con, rule, as_of, cache, open_known=True)
             count = hits.num_rows if hits is not None else 0
             new = 0
             if hits is not None and count:
-                with transaction.atomic():
-                    new = _alerts_insert(run, rule, hits, today, offset)
-                offset += count
+                fresh = hits.filter(pc.invert(hits.column("is_open")))
+                if fresh.num_rows:
+                    with transaction.atomic():
+                        new = _alerts_insert(run, rule, fresh, today, offset)
+                    offset += fresh.num_rows
             RunRuleStat.objects.create(
                 run=run,
                 rule=rule,
@@ -290,14 +336,19 @@ def monitoring_run(
                 error=error[:500],
             )
             progress(n, f"规则“{rule.title}”：命中 {count}，新增预警 {new}")
-        escalated = alerts_escalate(today=today)
         con.close()
+        phase("rules")
+        escalated = alerts_escalate(today=today)
+        phase("escalate")
     except DomainError as error:
+        run.phase_seconds = phases
         _run_finish(run, started, status=MonitoringRun.Status.FAILED, message=error.message)
         raise
     except Exception as error:
+        run.phase_seconds = phases
         _run_finish(run, started, status=MonitoringRun.Status.FAILED, message=f"运行失败：{error}")
         raise
+    run.phase_seconds = phases
     stats = list(run.rule_stats.all())
     run.population, run.households = counts["persons"], counts["households"]
     run.hits = sum(s.hits for s in stats)
@@ -613,17 +664,43 @@ def rule_draft_save(*, actor: User, data: RuleData) -> WarningRule:
     return rule
 
 
-def rule_preview(*, actor: User, rule_id: int, as_of: dt.date | None = None) -> WarningRule:
-    """Count whom the rule would flag today over the whole population (no alert written)."""
+PREVIEW_JOB, RUN_JOB = rules.PREVIEW_JOB_KIND, rules.RUN_JOB_KIND
+RUN_STALE_HOURS = 3
+
+
+def max_flag_share(today: dt.date | None = None) -> Decimal:
+    """The largest share of the population a rule may flag and still be published
+    (``monitoring.max_flag_share``, region level, effective-dated)."""
+    return Decimal(
+        str(parameter_value("monitoring.max_flag_share", REGION, today or timezone.localdate(), "").value)
+    )
+
+
+def rule_preview(
+    *, actor: User, rule_id: int, as_of: dt.date | None = None, job_id: int | None = None
+) -> WarningRule:
+    """Count whom the rule would flag today over the whole population (no alert written). Reads the
+    whole population, so pages start it as a background job (``rule_preview_start``) whose progress
+    is reported to ``job_id``."""
     _require(actor, Capability.MANAGE_ALERT_RULES)
     rule = WarningRule.objects.filter(pk=rule_id).first()
     if rule is None:
         raise NotFound("预警规则不存在")
     as_of = as_of or timezone.localdate()
+
+    def progress(done: int, message: str) -> None:
+        if job_id is not None:
+            job_progress(job_id=job_id, done=done, total=2, message=message)
+
     monitoring_parameters_load()
     con = duck()
     try:
-        counts = engine.snapshot_build(con, as_of=as_of, division_prefix="")
+        feeds = rules.feeds_read([(rule.condition, rule.subject)], as_of)
+        counts = engine.snapshot_build(con, as_of=as_of, division_prefix="", feeds=feeds)
+        progress(
+            1,
+            f"已载入 {counts['persons']} 人、{counts['households']} 户和 {counts['feed_records']} 条部门数据",
+        )
         hits, error = rule_evaluate(con, rule, as_of, engine.ParamsCache(con, as_of))
     finally:
         con.close()
@@ -634,7 +711,71 @@ def rule_preview(*, actor: User, rule_id: int, as_of: dt.date | None = None) -> 
         preview_count=hits.num_rows, preview_population=population, previewed_at=timezone.now()
     )
     rule.refresh_from_db()
+    progress(2, f"预览完成：命中 {rule.preview_count} / {population}")
     return rule
+
+
+def _job_active(kind: str, **parameters: Any) -> Job | None:
+    return (
+        Job.objects.filter(
+            kind=kind, status__in=ACTIVE_STATUSES, **{f"parameters__{k}": v for k, v in parameters.items()}
+        )
+        .order_by("-id")
+        .first()
+    )
+
+
+def rule_preview_start(*, actor: User, rule_id: int) -> Job:
+    """Start the preview of a draft in the background (a job with a progress bar on the rule's page).
+    Refused while a preview of the same rule is still running."""
+    from minzheng.monitoring.tasks import rule_preview_task  # noqa: PLC0415 - tasks import services
+
+    _require(actor, Capability.MANAGE_ALERT_RULES)
+    rule = WarningRule.objects.filter(pk=rule_id).first()
+    if rule is None:
+        raise NotFound("预警规则不存在")
+    if rule.status != WarningRule.Status.DRAFT:
+        raise RuleInvalid("只有草稿需要预览", field="status")
+    if _job_active(PREVIEW_JOB, rule_id=rule.pk) is not None:
+        raise Conflict("该规则的预览正在进行，请稍候")
+    job = job_create(
+        actor=actor,
+        kind=PREVIEW_JOB,
+        title=f"预警规则预览：{rule.title}（{rule.code} v{rule.version}）",
+        total=2,
+        parameters={"rule_id": rule.pk},
+    )
+    job_enqueue(rule_preview_task, job, user_id=actor.pk, rule_id=rule.pk)
+    return job
+
+
+def monitoring_run_start(*, actor: User) -> Job:
+    """Start a manual run over the actor's jurisdiction in the background (progress bar). Refused while
+    a run covering an overlapping jurisdiction is queued or running: alerts would be the same."""
+    from minzheng.monitoring.tasks import monitoring_run_task  # noqa: PLC0415 - tasks import services
+
+    _require(actor, Capability.IMPORT_FEEDS)
+    prefix = actor.scope_prefix or ""
+    recent = timezone.now() - dt.timedelta(hours=RUN_STALE_HOURS)  # older: a run whose process died
+    scopes = [
+        str((job.parameters or {}).get("division_prefix", ""))
+        for job in Job.objects.filter(kind=RUN_JOB, status__in=ACTIVE_STATUSES, created_at__gte=recent)
+    ] + list(
+        MonitoringRun.objects.filter(status=MonitoringRun.Status.RUNNING, started_at__gte=recent).values_list(
+            "division_code", flat=True
+        )
+    )
+    if any(theirs.startswith(prefix) or prefix.startswith(theirs) for theirs in scopes):
+        raise Conflict("已有监测运行正在进行（覆盖您的辖区），请等它完成后再运行")
+    job = job_create(
+        actor=actor,
+        kind=RUN_JOB,
+        title="动态监测预警运行",
+        total=WarningRule.objects.filter(status=WarningRule.Status.PUBLISHED).count() + 2,
+        parameters={"division_prefix": prefix},
+    )
+    job_enqueue(monitoring_run_task, job, user_id=actor.pk, division_prefix=prefix)
+    return job
 
 
 @transaction.atomic
@@ -649,7 +790,7 @@ def rule_publish(*, actor: User, rule_id: int) -> WarningRule:
         raise RuleInvalid("只有草稿可以发布", field="status")
     if rule.preview_count is None or not rule.preview_population:
         raise RuleInvalid("发布前须先预览命中人数", field="status")
-    share = Decimal(str(parameter_value("monitoring.max_flag_share", REGION, timezone.localdate(), "").value))
+    share = max_flag_share()
     if Decimal(rule.preview_count) > share * rule.preview_population:
         percent = Decimal(rule.preview_count * 100) / rule.preview_population
         raise RuleInvalid(

@@ -17,9 +17,11 @@ urlpatterns = [
     path("feeds/<int:pk>/", views.feed_batch, name="feed_batch"),
     path("runs/", views.run_list, name="run_list"),
     path("runs/start/", views.run_start, name="run_start"),
+    path("runs/progress/<int:job_id>/", views.run_progress, name="run_progress"),
     path("rules/", views.rule_list, name="rule_list"),
     path("rules/new/", views.rule_edit, name="rule_edit"),
     path("rules/<int:pk>/", views.rule_detail, name="rule_detail"),
     path("rules/<int:pk>/preview/", views.rule_preview, name="rule_preview"),
+    path("rules/<int:pk>/preview/status/", views.rule_preview_status, name="rule_preview_status"),
     path("rules/<int:pk>/publish/", views.rule_publish, name="rule_publish"),
 ]

@@ -27,7 +27,6 @@ from minzheng.accounts.rules import Capability
 from minzheng.common.errors import DomainError
 from minzheng.common.pages import capability_required, error_attach, list_page, query_without
 from minzheng.common.selectors import queryset_count_capped
-from minzheng.common.services import job_create, job_enqueue
 from minzheng.monitoring import exports, feeds, rules, selectors, services
 from minzheng.monitoring.forms import (
     ActionForm,
@@ -40,7 +39,6 @@ from minzheng.monitoring.forms import (
     RuleForm,
 )
 from minzheng.monitoring.models import WarningRule
-from minzheng.monitoring.tasks import monitoring_run_task
 
 SORT_COLUMNS = [
     ("number", "预警编号"),
@@ -407,6 +405,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
         "monitoring/run_list.html",
         {
             "page": page,
+            "rows": selectors.run_rows(actor=actor, runs=page.rows),
             "can_run": actor.can(Capability.IMPORT_FEEDS),
             "page_query": query_without(request, "page"),
         },
@@ -417,15 +416,23 @@ def run_list(request: HttpRequest) -> HttpResponse:
 @capability_required(Capability.IMPORT_FEEDS)
 def run_start(request: HttpRequest) -> HttpResponse:
     """A manual run over the user's jurisdiction, in the background with a progress bar."""
-    actor = _actor(request)
-    job = job_create(
-        actor=actor,
-        kind="monitoring_run",
-        title=_("动态监测预警运行"),
-        parameters={"division_prefix": actor.scope_prefix or ""},
-    )
-    job_enqueue(monitoring_run_task, job, user_id=actor.pk, division_prefix=actor.scope_prefix or "")
-    return redirect("jobs:detail", job_id=job.pk)
+    try:
+        job = services.monitoring_run_start(actor=_actor(request))
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("monitoring:run_list")
+    return redirect("monitoring:run_progress", job_id=job.pk)
+
+
+@require_GET
+@capability_required(Capability.MONITOR)
+def run_progress(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The progress bar of a manual run (polled by htmx every second), then its counts."""
+    job, run = selectors.run_job_get(actor=_actor(request), job_id=job_id)
+    context = {"job": job, "run": run}
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "monitoring/_run_progress.html", context)
+    return render(request, "monitoring/run_progress.html", context)
 
 
 # --- rules ----------------------------------------------------------------------------------------------
@@ -476,32 +483,50 @@ def rule_edit(request: HttpRequest) -> HttpResponse:
     return render(request, "monitoring/rule_edit.html", context, status=status)
 
 
+def _preview_context(request: HttpRequest, rule: WarningRule) -> dict[str, Any]:
+    job = selectors.rule_preview_job(rule=rule)
+    share = services.max_flag_share()
+    count, population = rule.preview_count, rule.preview_population
+    percent = count * 100 / population if count is not None and population else None
+    return {
+        "rule": rule,
+        "job": job,
+        "running": job is not None and job.status in ("queued", "running"),
+        "failed": job is not None
+        and job.status == "failed"
+        and (rule.previewed_at is None or job.created_at > rule.previewed_at),
+        "percent": percent,
+        "limit_percent": share * 100,
+        "too_broad": count is not None and bool(population) and count > share * (population or 0),
+        "can_manage": _actor(request).can(Capability.MANAGE_ALERT_RULES),
+        "is_draft": rule.status == WarningRule.Status.DRAFT,
+    }
+
+
 @require_GET
 @capability_required(Capability.MONITOR)
 def rule_detail(request: HttpRequest, pk: int) -> HttpResponse:
     rule = selectors.rule_get(pk=pk)
-    context = {
-        "rule": rule,
-        "condition": services.condition_text(rule.condition),
-        "can_manage": _actor(request).can(Capability.MANAGE_ALERT_RULES),
-        "is_draft": rule.status == WarningRule.Status.DRAFT,
-    }
+    context = {**_preview_context(request, rule), "condition": services.condition_text(rule.condition)}
     return render(request, "monitoring/rule_detail.html", context)
+
+
+@require_GET
+@capability_required(Capability.MONITOR)
+def rule_preview_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """The preview card of a rule: a progress bar while the preview job runs (polled), then the count."""
+    rule = selectors.rule_get(pk=pk)
+    return render(request, "monitoring/_rule_preview.html", _preview_context(request, rule))
 
 
 @require_POST
 @capability_required(Capability.MANAGE_ALERT_RULES)
 def rule_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """Start the preview in the background; the rule's page shows its progress bar."""
     try:
-        rule = services.rule_preview(actor=_actor(request), rule_id=pk)
+        services.rule_preview_start(actor=_actor(request), rule_id=pk)
     except DomainError as error:
         messages.error(request, error.message)
-    else:
-        messages.success(
-            request,
-            _("预览：命中 %(count)s / %(total)s")
-            % {"count": rule.preview_count, "total": rule.preview_population},
-        )
     return redirect("monitoring:rule_detail", pk=pk)
 
 

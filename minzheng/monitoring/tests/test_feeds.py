@@ -294,3 +294,41 @@ def test_feed_batches_are_seen_only_within_the_importers_jurisdiction(family, mo
     assert list(selectors.feed_batch_list(actor=monitoring_ready["taibus_county"])) == []
     with pytest.raises(NotFound):
         selectors.feed_batch_unmatched(actor=monitoring_ready["taibus_county"], batch=outcome.batch)
+
+
+def test_duplicates_and_bad_cells_are_reported_in_row_order_and_nothing_is_stored(family, deliver):
+    head = family().head.id_number
+    outcome = deliver("medical_expense", HEADER, [
+        [head, "2026-10-01", "10", "医疗", "S0"],
+        [head, "2026-10-01", "10", "医疗", "S1"],
+        [head, "2026-10-01", "10", "医疗", "S1"],
+        [head, "2026-13-01", "10", "医疗", "S2"],
+        [head, "2026-10-01", "10", "医疗", "S0"],
+    ])  # fmt: skip
+    assert outcome.rejected
+    assert [(e["row"], e["column"], e["message"]) for e in outcome.batch.errors] == [
+        (4, "结算单号", "与第 3 行重复（结算单号相同）"),
+        (5, "结算日期", "不是有效日期（格式 YYYY-MM-DD）"),
+        (6, "结算单号", "与第 2 行重复（结算单号相同）"),
+    ]
+    assert outcome.batch.rows_total == 5
+    assert FeedRecord.objects.count() == 0
+
+
+def test_a_lower_case_x_and_a_15_digit_number_are_normalised(family, deliver, users):
+    from minzheng.registry.services import PersonData, person_add_to_household
+
+    household = family()
+    person = person_add_to_household(
+        actor=users["caseworker"], household=household, relation="child", joined_on=dt.date(2020, 1, 1),
+        data=PersonData(name="旧号码", id_number="150102800517123", employment_status="unemployed"),
+    )  # fmt: skip
+    x_number = next(id_number("150102", dt.date(1980, 5, 17), n) for n in range(200, 400)
+                    if id_number("150102", dt.date(1980, 5, 17), n).endswith("X"))  # fmt: skip
+    outcome = deliver("death", ["身份证号码", "死亡日期"], [
+        ["150102800517123", "2026-01-01"], [x_number.lower(), "2026-01-02"],
+    ])  # fmt: skip
+    assert outcome.batch.status == "loaded"
+    records = list(FeedRecord.objects.order_by("row_number").values_list("person_id", "id_masked"))
+    assert records[0] == (person.pk, mask_id_number(person.id_number))
+    assert records[1] == (None, mask_id_number(x_number))
