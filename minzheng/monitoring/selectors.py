@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 from django.db.models.functions import Substr
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from minzheng.accounts.models import User
 from minzheng.accounts.rules import Capability
@@ -43,7 +44,10 @@ ALERT_SORTS: dict[str, tuple[Any, ...]] = {
     "number": ("number",),
 }
 DEFAULT_SORT = "due"
-AGE_BUCKETS = ((0, 3, "3天内"), (4, 7, "4–7天"), (8, 30, "8–30天"), (31, None, "30天以上"))
+AGE_BUCKETS = (
+    (0, 3, gettext_lazy("3天内")), (4, 7, gettext_lazy("4–7天")), (8, 30, gettext_lazy("8–30天")),
+    (31, None, gettext_lazy("30天以上")),
+)  # fmt: skip
 
 
 def _require(actor: User, capability: Capability = Capability.MONITOR) -> None:
