@@ -105,6 +105,15 @@ class ApplicationCreateForm(TablerFormMixin, forms.Form):
     requested_amount = forms.DecimalField(
         label=_("申请金额（元）"), required=False, min_value=Decimal("0.01"), max_digits=12, decimal_places=2
     )
+    subject = forms.TypedChoiceField(
+        label=_("救助对象"), coerce=int, required=False, empty_value=None,
+        help_text=_("津贴补贴：享受待遇的家庭成员，留空为申请人本人；孤儿、事实无人抚养儿童选儿童，申请人为监护人"),
+    )  # fmt: skip
+    subsidies = forms.MultipleChoiceField(
+        label=_("申请的补贴"), required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        choices=list(rules.SUBSIDY_LABELS.items()), help_text=_("残疾人两项补贴：可同时申请"),
+    )  # fmt: skip
     pledge_signed = forms.BooleanField(label=_("已签署承诺书和授权核对书"), required=False)
     complaint = forms.BooleanField(label=_("有投诉举报"), required=False)
 
@@ -112,6 +121,8 @@ class ApplicationCreateForm(TablerFormMixin, forms.Form):
     ENTRUSTED_FIELDS = ("entrusted_name", "entrusted_relation", "entrustment_note")
     PROACTIVE_FIELDS = ("source_note",)
     TEMPORARY_FIELDS = ("hardship", "requested_amount")
+    ALLOWANCE_FIELDS = ("subject",)
+    DISABILITY_FIELDS = ("subsidies",)
 
     def __init__(self, *args: Any, members: list[Person], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -119,10 +130,15 @@ class ApplicationCreateForm(TablerFormMixin, forms.Form):
             *_BLANK,
             *((p.pk, f"{p.name}（{p.id_number_masked}）") for p in members),
         ]
+        self.fields["subject"].choices = self.fields["applicant"].choices  # type: ignore[attr-defined]
         self.apply_css()
 
     def application_data(self, *, household_id: int) -> ApplicationData:
+        """The subject and the subsidies only count for the workflows that show them (the page hides them
+        otherwise, so a value left there from another choice is not held against the applicant)."""
         data = self.cleaned_data
+        workflow = data["workflow"]
+        allowance = workflow in {w.value for w in rules.ALLOWANCE_WORKFLOWS}
         return ApplicationData(
             workflow=data["workflow"], household_id=household_id, applicant_id=data["applicant"],
             channel=data["channel"], submitted_on=data.get("submitted_on"),
@@ -130,6 +146,8 @@ class ApplicationCreateForm(TablerFormMixin, forms.Form):
             entrustment_note=data["entrustment_note"], source_note=data["source_note"],
             hardship=data["hardship"], requested_amount=data.get("requested_amount"),
             pledge_signed=data["pledge_signed"], complaint=data["complaint"],
+            subject_id=data.get("subject") if allowance else None,
+            subsidies=tuple(data.get("subsidies") or ()) if workflow == Workflow.DISABILITY_SUBSIDIES else (),
         )  # fmt: skip
 
     def entrusted_fields(self) -> list[forms.BoundField]:
@@ -141,8 +159,15 @@ class ApplicationCreateForm(TablerFormMixin, forms.Form):
     def temporary_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.TEMPORARY_FIELDS]
 
+    def allowance_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.ALLOWANCE_FIELDS]
+
+    def disability_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.DISABILITY_FIELDS]
+
     def main_fields(self) -> list[forms.BoundField]:
-        grouped = {*self.ENTRUSTED_FIELDS, *self.PROACTIVE_FIELDS, *self.TEMPORARY_FIELDS}
+        grouped = {*self.ENTRUSTED_FIELDS, *self.PROACTIVE_FIELDS, *self.TEMPORARY_FIELDS,
+                   *self.ALLOWANCE_FIELDS, *self.DISABILITY_FIELDS}  # fmt: skip
         return [field for field in self.visible_fields() if field.name not in grouped]
 
 

@@ -73,6 +73,8 @@ class Application(TimeStampedModel):
     hardship = models.CharField("困难情形", max_length=200, blank=True)
     assistance_type = models.CharField("临时救助类型", max_length=16, blank=True)
     requested_amount = models.DecimalField("申请金额", max_digits=12, decimal_places=2, null=True, blank=True)
+    # 残疾人两项补贴: the subsidies applied for (rules.SUBSIDY_LABELS codes), one or both
+    subsidies = models.JSONField("申请的补贴", default=list, blank=True)
     opinion = models.TextField("初审（审核）意见", blank=True)
     notice_starts_on = models.DateField("公示开始", null=True, blank=True)
     notice_ends_on = models.DateField("公示结束", null=True, blank=True)
@@ -189,6 +191,12 @@ class VerificationSource(models.TextChoices):
     BANK = "bank", "银行存款"
     SECURITIES = "securities", "证券"
     INSURANCE = "insurance", "商业保险"
+    # 残疾人两项补贴: the county 残联's review (国发〔2015〕52号); 事实无人抚养儿童: the parents' situation by
+    # inter-departmental data matching (2019 opinion)
+    DISABILITY_FEDERATION = "disability_fed", "县残联审核"
+    PUBLIC_SECURITY = "public_security", "公安（户籍、羁押、戒毒、失联）"
+    JUSTICE = "justice", "司法行政（服刑）"
+    COURT = "court", "人民法院（宣告死亡、失踪）"
     OTHER = "other", "其他"
 
 

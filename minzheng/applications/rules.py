@@ -1,8 +1,10 @@
 """The application workflows as explicit transition tables (pure; architecture decision: one service per
-transition, roles checked per step). policy-rules.md §1.2–1.7 (低保), §2.2–2.3 (特困), §3.3 (临时救助).
+transition, roles checked per step). policy-rules.md §1.2–1.7 (低保), §2.2–2.3 (特困), §3.3 (临时救助),
+§6.1–6.3 (高龄津贴, 残疾人两项补贴, 孤儿 and 事实无人抚养儿童).
 
 A workflow is a tuple of ``Transition``s. Each names its source and target step, who may take it, at
-which level of the application's jurisdiction (the accepting township, or the county that confirms),
+which level of the application's jurisdiction (the household's village, the accepting township, or the
+county that confirms),
 the deadline the *target* step gets (``due``; ``KEEP`` carries the running one over), the records it
 requires, and the article it rests on. ``transition_for`` is the only way a service finds a transition,
 so a step cannot be skipped or taken twice.
@@ -25,6 +27,10 @@ TEMPORARY_2026 = "《关于进一步健全完善临时救助制度的意见》�
 NOTICE_2022 = "《关于进一步做好最低生活保障等社会救助兜底保障工作的通知》（2022）"
 RIGID_MEASURES = "《刚性支出困难家庭认定办法》"
 MARGIN_RIGID_IM = "《内蒙古自治区低保边缘家庭和刚性支出困难家庭认定办法（试行）》（2024）"
+SENIOR_IM = "《内蒙古自治区80岁以上低收入老年人高龄津贴发放管理办法》（2012；2017-01-01起普惠）"
+DISABILITY_2015 = "国发〔2015〕52号"
+ORPHAN_2010 = "国办发〔2010〕54号"
+DE_FACTO_2019 = "《关于进一步加强事实无人抚养儿童保障工作的意见》（2019）"
 
 
 class Step(models.TextChoices):
@@ -33,7 +39,10 @@ class Step(models.TextChoices):
     ACCEPTED = "accepted", "已受理"
     INVESTIGATING = "investigating", "家庭经济状况调查"
     VERIFYING = "verifying", "信息核对"
+    VILLAGE_REVIEW = "village_review", "村（居）委会初审"
     FIRST_REVIEW = "first_review", "乡镇初审"
+    TOWNSHIP_REVIEW = "township_review", "乡镇（街道）审核"
+    FEDERATION_REVIEW = "federation_review", "县级残联审核"
     PUBLIC_NOTICE = "public_notice", "公示"
     APPRAISAL = "appraisal", "民主评议"
     COUNTY_REVIEW = "county_review", "审核确认"
@@ -64,11 +73,20 @@ class Workflow(StrEnum):
     TEMPORARY_EXPENDITURE = "temporary_expenditure"
     MARGIN = "margin_household"
     RIGID_EXPENSE = "rigid_expense_household"
+    # The allowances (policy-rules.md §6.1–6.3); the values are the engine's programme codes, except the
+    # two disability subsidies, applied for together on one form (the application names which).
+    SENIOR_ALLOWANCE = "senior_allowance"
+    DISABILITY_SUBSIDIES = "disability_subsidies"
+    ORPHAN_ALLOWANCE = "orphan_allowance"
+    DE_FACTO_ORPHAN_ALLOWANCE = "de_facto_orphan_allowance"
 
 
 class Level(StrEnum):
-    """Where the actor must sit: the accepting township (or above it), or the confirming county."""
+    """Where the actor must sit: the household's village (the village committee's first review, taken by
+    the village assistant or by the township for the committee), the accepting township (or above it),
+    or the confirming county."""
 
+    VILLAGE = "village"
     TOWNSHIP = "township"
     COUNTY = "county"
     CONFIRMING = "confirming"  # the county, or the township when the county delegated confirmation
@@ -88,6 +106,7 @@ class Requirement(StrEnum):
     AMOUNT = "amount"  # temporary assistance: amount decided, within the approval ceiling
     SPOT_CHECK_DRAWN = "spot_check_drawn"  # 特困: the county's ≥ 30 % sample drawn (第 16 条)
     MEETING = "meeting"  # 一事一议: the county coordination mechanism's collective decision recorded
+    FEDERATION = "federation"  # 两项补贴: the county 残联's review recorded (国发〔2015〕52号)
 
 
 class Keep:
@@ -103,6 +122,7 @@ TOWNSHIP_LEAD: Final = frozenset({"township_reviewer"})
 COUNTY: Final = frozenset({"county_approver"})
 CONFIRMERS: Final = frozenset({"county_approver", "township_reviewer"})  # township only when delegated
 TEMPORARY_APPROVERS: Final = frozenset({"county_approver", "township_reviewer"})  # 暂行办法第 48 条
+VILLAGE: Final = frozenset({"village_assistant", "township_caseworker"})  # for the village committee
 
 
 @dataclass(frozen=True)
@@ -123,7 +143,7 @@ def _t(code: str, label: str, source: Step, target: Step, roles: frozenset[str],
     return Transition(code, label, source, target, roles, level, basis, due, tuple(requires))
 
 
-T, C, CF = Level.TOWNSHIP, Level.COUNTY, Level.CONFIRMING
+V, T, C, CF = Level.VILLAGE, Level.TOWNSHIP, Level.COUNTY, Level.CONFIRMING
 S = Step
 R = Requirement
 
@@ -247,6 +267,73 @@ def _identification(basis: str) -> tuple[Transition, ...]:
 MARGIN: Final = _identification(f"{MARGIN_RIGID_IM}；{DIBAO_MEASURES}第8条")
 RIGID_EXPENSE: Final = _identification(f"{MARGIN_RIGID_IM}；{RIGID_MEASURES}第7—8条")
 
+
+# --- the allowances (policy-rules.md §6.1–6.3) ------------------------------------------------------------
+# No public notice in any of them, and no household means test: the engine decides each allowance on the
+# person (benefits.allowances). Where the notes give no time limit, none is set (as for 支出型 acceptance).
+
+# 高龄津贴 (Inner Mongolia, universal since 2017-01-01 for registered residents aged 80+): application at the
+# village (嘎查村/社区) of registration, the village committee's first review within 5 working days, then the
+# township and the banner/county civil affairs review in turn; paid from the month of application. The
+# registry run (enrolments.allowances) enrols most; this path is for those it missed (e.g. newly moved in).
+SENIOR_ALLOWANCE: Final = (
+    _t("accept", "受理", S.SUBMITTED, S.VILLAGE_REVIEW, VILLAGE, V,
+       f"{SENIOR_IM}（向户籍所在嘎查村、社区申请；村（居）委会5个工作日内初审）", WorkingDays(5)),
+    _t("village_review", "村（居）委会初审，报乡镇（街道）审核", S.VILLAGE_REVIEW, S.TOWNSHIP_REVIEW, VILLAGE, V,
+       f"{SENIOR_IM}（村（居）委会初审）", None, R.OPINION),
+    _t("township_review", "乡镇（街道）审核，报旗县民政部门审核", S.TOWNSHIP_REVIEW, S.COUNTY_REVIEW, TOWNSHIP,
+       T, f"{SENIOR_IM}（苏木乡镇、街道审核）", None, R.OPINION),
+    _t("approve", "旗县民政部门审核：批准", S.COUNTY_REVIEW, S.APPROVED, COUNTY, C,
+       f"{SENIOR_IM}（旗县民政部门审核；自申请当月起发放）；《老年人权益保障法》第33条"),
+    _t("reject", "旗县民政部门审核：不予批准", S.COUNTY_REVIEW, S.REJECTED, COUNTY, C, SENIOR_IM, None,
+       R.REASON),
+)  # fmt: skip
+
+# 残疾人两项补贴 (国发〔2015〕52号, 申领程序): a written application at the township of registration (the person,
+# a guardian, a near relative or the village committee may file); township first review → county 残联
+# review (recorded by the county user as a 县残联审核 result) → county civil affairs decision; paid from the
+# month the application was filed.
+DISABILITY_SUBSIDIES: Final = (
+    _t("accept", "受理", S.SUBMITTED, S.FIRST_REVIEW, CASEWORK, T,
+       f"{DISABILITY_2015}（向户籍所在地乡镇（街道）书面申请，本人、监护人、近亲属或村（居）委会可代为申请）"),
+    _t("submit_federation", "乡镇初审，报县级残联审核", S.FIRST_REVIEW, S.FEDERATION_REVIEW, TOWNSHIP, T,
+       f"{DISABILITY_2015}（乡镇（街道）受理、初审）", None, R.OPINION),
+    _t("record_federation", "残联审核完成，报县级民政部门审定", S.FEDERATION_REVIEW, S.COUNTY_REVIEW, COUNTY, C,
+       f"{DISABILITY_2015}（县级残联审核）", None, R.FEDERATION),
+    _t("approve", "县级民政部门审定：批准", S.COUNTY_REVIEW, S.APPROVED, COUNTY, C,
+       f"{DISABILITY_2015}（县级民政部门审定；自申请当月起计发）"),
+    _t("reject", "县级民政部门审定：不予批准", S.COUNTY_REVIEW, S.REJECTED, COUNTY, C, DISABILITY_2015, None,
+       R.REASON),
+)  # fmt: skip
+
+
+# 事实无人抚养儿童 (2019 opinion): the guardian applies at the child's township, which checks mainly by
+# inter-departmental data matching (recorded as verification results) and concludes within 15 working days;
+# the county confirms within 15 working days; support from the month after confirmation; no public notice
+# (the child's privacy). 孤儿: identified by county-level civil affairs (国办发〔2010〕54号); the notes give
+# no procedure of its own, so the same shape without time limits.
+def _child(
+    basis: str, township_due: Period | None, county_due: Period | None, approve_basis: str
+) -> tuple[Transition, ...]:
+    township_limit = "，15个工作日内提出意见" if township_due else ""
+    return (
+        _t("accept", "受理", S.SUBMITTED, S.VERIFYING, CASEWORK, T,
+           f"{basis}（监护人向儿童户籍所在地乡镇（街道）申请）", township_due),
+        _t("submit_review", "核查完成，提出意见报县级民政部门确认", S.VERIFYING, S.COUNTY_REVIEW, TOWNSHIP, T,
+           f"{basis}（乡镇（街道）主要通过部门间信息比对核查{township_limit}）", county_due, R.VERIFICATION,
+           R.OPINION),
+        _t("approve", "县级民政部门确认：认定", S.COUNTY_REVIEW, S.APPROVED, COUNTY, C, approve_basis),
+        _t("reject", "县级民政部门确认：不予认定", S.COUNTY_REVIEW, S.REJECTED, COUNTY, C, basis, None, R.REASON),
+    )  # fmt: skip
+
+
+DE_FACTO_ORPHAN: Final = _child(DE_FACTO_2019, WorkingDays(15), WorkingDays(15),
+                                f"{DE_FACTO_2019}（县级民政部门15个工作日内确认；确认的次月起发放；不公示）")  # fmt: skip
+# 孤儿 are identified by county-level (or higher) civil affairs (国办发〔2010〕54号); the start month and the
+# absence of a notice follow the de-facto-orphan procedure.
+ORPHAN: Final = _child(f"{ORPHAN_2010}；程序比照{DE_FACTO_2019}", None, None,
+                       f"{ORPHAN_2010}（县级以上民政部门认定孤儿）；确认的次月起发放、不公示比照{DE_FACTO_2019}")  # fmt: skip
+
 # Leaving: the applicant withdraws at any open step; the county ends the procedure when the household
 # refuses to cooperate without good reason (审核确认办法第 29 条).
 _EXITS = (
@@ -262,6 +349,10 @@ WORKFLOWS: Final[dict[Workflow, tuple[Transition, ...]]] = {
     Workflow.TEMPORARY_EXPENDITURE: TEMPORARY_EXPENDITURE,
     Workflow.MARGIN: MARGIN,
     Workflow.RIGID_EXPENSE: RIGID_EXPENSE,
+    Workflow.SENIOR_ALLOWANCE: SENIOR_ALLOWANCE,
+    Workflow.DISABILITY_SUBSIDIES: DISABILITY_SUBSIDIES,
+    Workflow.ORPHAN_ALLOWANCE: ORPHAN,
+    Workflow.DE_FACTO_ORPHAN_ALLOWANCE: DE_FACTO_ORPHAN,
 }
 WORKFLOW_LABELS: Final = {
     Workflow.DIBAO: "最低生活保障",
@@ -271,6 +362,10 @@ WORKFLOW_LABELS: Final = {
     Workflow.TEMPORARY_EXPENDITURE: "临时救助（支出型）",
     Workflow.MARGIN: "低保边缘家庭认定",
     Workflow.RIGID_EXPENSE: "刚性支出困难家庭认定",
+    Workflow.SENIOR_ALLOWANCE: "高龄津贴",
+    Workflow.DISABILITY_SUBSIDIES: "残疾人两项补贴",
+    Workflow.ORPHAN_ALLOWANCE: "孤儿基本生活保障",
+    Workflow.DE_FACTO_ORPHAN_ALLOWANCE: "事实无人抚养儿童基本生活补贴",
 }
 WORKFLOW_PROGRAMME: Final = {
     Workflow.DIBAO: "dibao",
@@ -280,8 +375,38 @@ WORKFLOW_PROGRAMME: Final = {
     Workflow.TEMPORARY_EXPENDITURE: "temporary_assistance",
     Workflow.MARGIN: "margin_household",
     Workflow.RIGID_EXPENSE: "rigid_expense_household",
+    Workflow.SENIOR_ALLOWANCE: "senior_allowance",
+    Workflow.DISABILITY_SUBSIDIES: "disability_subsidies",  # one application; enrolled per subsidy granted
+    Workflow.ORPHAN_ALLOWANCE: "orphan_allowance",
+    Workflow.DE_FACTO_ORPHAN_ALLOWANCE: "de_facto_orphan_allowance",
 }
-PERSON_WORKFLOWS: Final = frozenset({Workflow.EXTREME_POVERTY})  # the applicant is the subject (art. 10)
+# Who the application is for. 特困: the applicant is the subject (特困人员认定办法第 10 条). The allowances are
+# for one person too: 两项补贴 may be filed by the person, a guardian, a near relative or the village
+# committee (国发〔2015〕52号); the notes name no restriction for 高龄津贴, so a co-resident family member may
+# file for the elderly person; for children the guardian applies (2019 opinion; 孤儿 the same shape), so
+# the subject is a child under 18 other than the applicant.
+ALLOWANCE_WORKFLOWS: Final = frozenset({
+    Workflow.SENIOR_ALLOWANCE, Workflow.DISABILITY_SUBSIDIES, Workflow.ORPHAN_ALLOWANCE,
+    Workflow.DE_FACTO_ORPHAN_ALLOWANCE,
+})  # fmt: skip
+CHILD_WORKFLOWS: Final = frozenset({Workflow.ORPHAN_ALLOWANCE, Workflow.DE_FACTO_ORPHAN_ALLOWANCE})
+PERSON_WORKFLOWS: Final = frozenset({Workflow.EXTREME_POVERTY}) | ALLOWANCE_WORKFLOWS
+SELF_ONLY_WORKFLOWS: Final = frozenset({Workflow.EXTREME_POVERTY})
+CHILD_AGE: Final = 18  # 国办发〔2010〕54号; 2019 opinion: 未满 18 周岁
+# 两项补贴: which the application names (one or both); the engine decides each (国发〔2015〕52号).
+DISABILITY_LIVING = "disability_living_subsidy"
+DISABILITY_CARE = "severe_disability_care_subsidy"
+SUBSIDY_LABELS: Final = {DISABILITY_LIVING: "困难残疾人生活补贴", DISABILITY_CARE: "重度残疾人护理补贴"}
+# The programmes an allowance application may enrol (the disability one names its subsidies).
+ALLOWANCE_PROGRAMMES: Final = {
+    Workflow.SENIOR_ALLOWANCE: ("senior_allowance",),
+    Workflow.DISABILITY_SUBSIDIES: (DISABILITY_LIVING, DISABILITY_CARE),
+    Workflow.ORPHAN_ALLOWANCE: ("orphan_allowance",),
+    Workflow.DE_FACTO_ORPHAN_ALLOWANCE: ("de_facto_orphan_allowance",),
+}
+# Paid from the month of application (高龄津贴: Inner Mongolia measures; 两项补贴: 国发〔2015〕52号), or from
+# the month after the county's confirmation (事实无人抚养儿童: 2019 opinion; 孤儿 the same shape).
+PAID_FROM_APPLICATION_MONTH: Final = frozenset({Workflow.SENIOR_ALLOWANCE, Workflow.DISABILITY_SUBSIDIES})
 # 审核确认办法第 22 条: 30 working days from acceptance; 20 when the county delegated confirmation;
 # up to 45 in the special cases of the 2022 notice §四(一).
 # 刚性支出困难家庭认定办法第 8 条: 30 working days, 45 in the special cases; margin households follow it.

@@ -19,17 +19,18 @@ from minzheng.registry.schemas import DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT
 
 WorkflowChoice = Literal[
     "dibao", "extreme_poverty_support", "temporary_emergency", "temporary_small_fast",
-    "temporary_expenditure", "margin_household", "rigid_expense_household",
+    "temporary_expenditure", "margin_household", "rigid_expense_household", "senior_allowance",
+    "disability_subsidies", "orphan_allowance", "de_facto_orphan_allowance",
 ]  # fmt: skip
 ChannelChoice = Literal["window", "online", "entrusted", "proactive"]
 StepChoice = Literal[
-    "submitted", "materials_pending", "accepted", "investigating", "verifying", "first_review",
-    "public_notice", "appraisal", "county_review", "case_by_case", "aid_paid", "approved", "rejected",
-    "withdrawn", "terminated",
+    "submitted", "materials_pending", "accepted", "investigating", "verifying", "village_review",
+    "first_review", "township_review", "federation_review", "public_notice", "appraisal", "county_review",
+    "case_by_case", "aid_paid", "approved", "rejected", "withdrawn", "terminated",
 ]  # fmt: skip
 SourceChoice = Literal[
     "civil_affairs", "human_resources", "tax", "housing_fund", "real_estate", "vehicle", "market", "bank",
-    "securities", "insurance", "other",
+    "securities", "insurance", "disability_fed", "public_security", "justice", "court", "other",
 ]  # fmt: skip
 OutcomeChoice = Literal["consistent", "inconsistent", "no_record"]
 DeadlineChoice = Literal["overdue", "due_soon", "on_time"]
@@ -53,7 +54,14 @@ class ApplicationIn(Schema):
     applicant_id: int = Field(..., description="申请人（须为该家庭的共同生活成员）")
     channel: ChannelChoice = Field(..., description="申请渠道")
     submitted_on: dt.date | None = Field(None, description="申请日期，默认今天")
-    subject_id: int | None = Field(None, description="特困人员供养：救助对象（即申请人本人）")
+    subject_id: int | None = Field(
+        None,
+        description="救助对象：特困人员供养为申请人本人；津贴补贴为该家庭成员（默认申请人本人），"
+        "孤儿、事实无人抚养儿童为未满 18 周岁的儿童（申请人为其监护人）",
+    )
+    subsidies: list[Literal["disability_living_subsidy", "severe_disability_care_subsidy"]] = Field(
+        default_factory=list, description="残疾人两项补贴：申请的补贴（生活补贴、护理补贴，可同时申请）"
+    )
     entrusted_name: str = Field("", max_length=50, description="委托申请：受托人姓名")
     entrusted_relation: str = Field("", max_length=50, description="委托申请：受托人身份")
     entrustment_note: str = Field("", max_length=200)

@@ -10,6 +10,7 @@ transaction.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
@@ -38,6 +39,7 @@ from minzheng.applications.models import (
     Objection,
     SupportMode,
     VerificationResult,
+    VerificationSource,
 )
 from minzheng.applications.rules import Channel, Requirement, Step, Transition, Workflow
 from minzheng.applications.timeline import timeline_record
@@ -45,15 +47,17 @@ from minzheng.audit.services import event_record
 from minzheng.benefits.engine import assess
 from minzheng.benefits.facts import (
     AdlItems,
+    OrphanStatus,
     RigidExpenseFact,
     RigidExpenseKind,
     SupporterInability,
     SupporterStatus,
     TemporaryRequest,
+    age_on,
 )
 from minzheng.benefits.people import ADL_LABELS, self_care_from_adl
 from minzheng.benefits.providers import SelectorParams
-from minzheng.benefits.reasons import result_as_dict
+from minzheng.benefits.reasons import reason_as_dict, result_as_dict
 from minzheng.benefits.selectors import household_facts_many
 from minzheng.common.errors import NotFound, PermissionDenied
 from minzheng.common.selectors import working_calendar
@@ -61,6 +65,8 @@ from minzheng.common.workdays import DueDate, Period, due_date
 from minzheng.divisions.models import Division
 from minzheng.divisions.rules import Level
 from minzheng.divisions.selectors import division_ancestor
+from minzheng.enrolments.errors import AlreadyEnrolled
+from minzheng.enrolments.models import Enrolment, EnrolmentStatus
 from minzheng.enrolments.services import enrolment_from_application
 from minzheng.payments.models import ReserveFund
 from minzheng.payments.services import reserve_draw
@@ -81,7 +87,9 @@ TEMPORARY_WORKFLOWS = frozenset(
 
 @dataclass(frozen=True)
 class ApplicationData:
-    """Intake input. ``subject_id`` is the person a person programme is for (特困: the applicant)."""
+    """Intake input. ``subject_id`` is the person a person programme is for (特困: the applicant; an
+    allowance: the elderly or disabled person, or the child, a member of the household; none given = the
+    applicant). ``subsidies``: 残疾人两项补贴 only, the subsidies applied for (one or both)."""
 
     workflow: str
     household_id: int
@@ -97,6 +105,7 @@ class ApplicationData:
     requested_amount: Decimal | None = None
     pledge_signed: bool = False  # 承诺 + 授权核对 signed at the window (审核确认办法第 9 条)
     complaint: bool = False
+    subsidies: tuple[str, ...] | list[str] = ()
 
 
 def _today() -> dt.date:
@@ -164,12 +173,14 @@ def _intake_check(
     if applicant is None or applicant.pk not in members:
         raise ApplicationInvalid("申请人须为该家庭的共同生活成员", field="applicant_id")
     subject = None
-    if workflow in rules.PERSON_WORKFLOWS:
+    if workflow in rules.SELF_ONLY_WORKFLOWS:
         subject = applicant if data.subject_id in (None, applicant.pk) else None
         if subject is None:
             raise ApplicationInvalid(
                 "特困人员供养由本人申请（可委托），救助对象须为申请人本人", field="subject_id"
             )
+    elif workflow in rules.ALLOWANCE_WORKFLOWS:
+        subject = _allowance_subject(workflow, data, applicant, members, day)
     if data.channel not in Channel.values:
         raise ApplicationInvalid(f"申请渠道“{data.channel}”无效", field="channel")
     if data.channel == Channel.ENTRUSTED and not (
@@ -183,6 +194,44 @@ def _intake_check(
     if workflow in TEMPORARY_WORKFLOWS and not data.hardship.strip():
         raise ApplicationInvalid("请说明遭遇的困难情形", field="hardship")
     return household, applicant, subject
+
+
+def _allowance_subject(
+    workflow: Workflow, data: ApplicationData, applicant: Person, members: set[int], day: dt.date
+) -> Person:
+    """The person an allowance is for: a member of the household on the day. For children the guardian
+    applies (2019 de-facto-orphan opinion; 孤儿 the same shape), so the subject is a child under 18 other
+    than the applicant; 两项补贴 may be filed by the person, a guardian or a near relative (国发〔2015〕52号).
+    The subsidies applied for are named on the 两项补贴 form."""
+    subject_id = data.subject_id or applicant.pk
+    subject = Person.objects.filter(pk=subject_id).first()
+    if subject is None or subject.pk not in members:
+        raise ApplicationInvalid("救助对象须为该家庭的共同生活成员", field="subject_id")
+    if workflow in rules.CHILD_WORKFLOWS:
+        if subject.pk == applicant.pk:
+            raise ApplicationInvalid(
+                "孤儿、事实无人抚养儿童保障由儿童的监护人申请，请选择儿童为救助对象、监护人为申请人",
+                field="subject_id",
+            )
+        if subject.birth_date is None or age_on(subject.birth_date, day) >= rules.CHILD_AGE:
+            raise ApplicationInvalid(f"救助对象须为未满 {rules.CHILD_AGE} 周岁的儿童", field="subject_id")
+    subsidies = _subsidies(data.subsidies)
+    if workflow == Workflow.DISABILITY_SUBSIDIES and not subsidies:
+        raise ApplicationInvalid(
+            "请选择申请的补贴：困难残疾人生活补贴、重度残疾人护理补贴（可同时申请）", field="subsidies"
+        )
+    if workflow != Workflow.DISABILITY_SUBSIDIES and subsidies:
+        raise ApplicationInvalid("只有残疾人两项补贴申请需要选择补贴", field="subsidies")
+    return subject
+
+
+def _subsidies(raw: Any) -> list[str]:
+    """The named subsidies in the order of ``rules.SUBSIDY_LABELS``; an unknown one is refused."""
+    chosen = {str(code) for code in raw or ()}
+    unknown = chosen - set(rules.SUBSIDY_LABELS)
+    if unknown:
+        raise ApplicationInvalid(f"未知的补贴“{'、'.join(sorted(unknown))}”", field="subsidies")
+    return [code for code in rules.SUBSIDY_LABELS if code in chosen]
 
 
 @transaction.atomic
@@ -248,6 +297,7 @@ def _register(
                 source_note=data.source_note, submitted_on=day, staff_relative=bool(relatives),
                 complaint=data.complaint, hardship=data.hardship, requested_amount=data.requested_amount,
                 assistance_type=_assistance_type(workflow), pledge_signed_at=pledge_at,
+                subsidies=_subsidies(data.subsidies),
                 pledge_recorded_by=actor if pledge_at else None, created_by=actor,
             )  # fmt: skip
     except IntegrityError:
@@ -301,7 +351,8 @@ def _allowed(actor: User, application: Application, transition: Transition) -> N
         if transition.level == rules.Level.CONFIRMING and actor.role == "township_reviewer":
             raise PermissionDenied("本旗县未将审核确认权限下放乡镇（街道），须由县级民政部门审核确认")
         raise PermissionDenied(f"您的角色不能办理“{transition.label}”")
-    if not _in_scope(actor, application.division):
+    place = application.household.hukou_division if transition.level == rules.Level.VILLAGE else None
+    if not _in_scope(actor, place or application.division):
         raise PermissionDenied("该申请不在您的管辖范围内")
 
 
@@ -335,6 +386,9 @@ def _requirements(
             "县级尚未抽取本批次抽查样本（特困人员认定办法第 16 条，不少于 30%）",
         Requirement.MEETING: lambda: None if _text(data, "meeting_note") else
             "请填写县级困难群众基本生活保障工作协调机制的一事一议会议纪要（时间、参会单位、议定事项）",
+        Requirement.FEDERATION: lambda: None if application.verifications.filter(
+            source=VerificationSource.DISABILITY_FEDERATION).exists() else
+            "尚未录入县级残联审核意见（国发〔2015〕52号）",
     }  # fmt: skip
     for requirement in transition.requires:
         problem = checks[requirement]()
@@ -542,7 +596,10 @@ def _approve(
 ) -> None:
     """The amount comes from the benefit engine on the decision day; 低保 and 特困 are paid from the next
     month (审核确认办法第 21 条; 特困人员认定办法第 17 条). Temporary assistance needs an amount within the
-    tier and the approval level's ceiling (社会救助暂行办法第 48 条)."""
+    tier and the approval level's ceiling (社会救助暂行办法第 48 条). Allowances: ``_allowance_approve``."""
+    if Workflow(application.workflow) in rules.ALLOWANCE_WORKFLOWS:
+        _allowance_approve(application, actor, data, today)
+        return
     result = _engine_result(application, today, data)
     if not result.eligible:
         failing = next((r.message_zh for r in reversed(result.reasons) if r.value is False), "")
@@ -563,6 +620,142 @@ def _approve(
     application.assessment = result_as_dict(result)
     application.decided_on, application.decided_by = today, actor
     application.decision_reason = _text(data, "reason")
+
+
+# --- the allowances --------------------------------------------------------------------------------------
+
+FULL_DE_FACTO_EXCLUDES = "de_facto_orphan_allowance"  # 2019 opinion: no living subsidy on top of it
+CHILD_BENEFITS_DEDUCTED = ("extreme_poverty_support", rules.DISABILITY_LIVING)  # the child's own, 补差发放
+
+
+def _allowance_programmes(application: Application) -> tuple[str, ...]:
+    workflow = Workflow(application.workflow)
+    if workflow == Workflow.DISABILITY_SUBSIDIES:
+        return tuple(_subsidies(application.subsidies))
+    return rules.ALLOWANCE_PROGRAMMES[workflow]
+
+
+def _subject_pk(application: Application) -> int:
+    subject = application.subject_id
+    assert subject is not None  # an allowance application always has its subject (intake)
+    return subject
+
+
+def _not_enrolled(application: Application, programmes: tuple[str, ...]) -> None:
+    """A person already enrolled in the programme (e.g. by the registry's senior-allowance run meanwhile)
+    is not approved again: the approval would pay twice."""
+    current = (
+        Enrolment.objects.filter(person_id=_subject_pk(application), programme__in=programmes)
+        .exclude(status=EnrolmentStatus.ENDED)
+        .order_by("starts_month", "pk")
+        .first()
+    )
+    if current is not None:
+        subject = application.subject
+        name = subject.name if subject is not None else ""
+        label = (
+            rules.SUBSIDY_LABELS.get(current.programme)
+            or rules.WORKFLOW_LABELS[Workflow(application.workflow)]
+        )
+        raise AlreadyEnrolled(
+            f"{name}已在享受“{label}”（自 {current.starts_month:%Y年%m月} 起，"
+            f"{EnrolmentStatus(current.status).label}），不能重复批准；请不予批准或撤回本申请，"
+            "待遇调整请办理在保对象变更",
+            field="subject_id",
+        )
+
+
+def _allowance_facts(application: Application, workflow: Workflow, day: dt.date) -> Any:
+    """The household's facts on ``day`` with what the registry does not hold: the household programmes
+    received (the living subsidy is for 低保 households), and on the subject: the identification the county
+    makes by this approval (孤儿, 事实无人抚养儿童), the child's own benefits deducted (补差发放, 2019
+    opinion), a de-facto orphan's exclusion from the living subsidy, and the county 残联's finding on the
+    long-term care need (a 县残联审核 result “与申报不一致” = not confirmed; 国发〔2015〕52号)."""
+    facts = household_facts_many([application.household_id], day)[application.household_id]
+    received = frozenset(
+        Enrolment.objects.filter(household_id=application.household_id, person__isnull=True)
+        .exclude(status=EnrolmentStatus.ENDED)
+        .values_list("programme", flat=True)
+    )
+    own = dict(
+        Enrolment.objects.filter(person_id=_subject_pk(application))
+        .exclude(status=EnrolmentStatus.ENDED)
+        .values_list("programme", "monthly_amount")
+    )
+    changes: dict[str, Any] = {}
+    if workflow == Workflow.ORPHAN_ALLOWANCE:
+        changes["orphan_status"] = OrphanStatus.ORPHAN
+    if workflow == Workflow.DE_FACTO_ORPHAN_ALLOWANCE:
+        changes["orphan_status"] = OrphanStatus.DE_FACTO_ORPHAN
+        changes["other_child_benefits_monthly"] = sum(
+            (own[p] for p in CHILD_BENEFITS_DEDUCTED if p in own), Decimal("0.00")
+        )
+    if workflow == Workflow.DISABILITY_SUBSIDIES:
+        if FULL_DE_FACTO_EXCLUDES in own:
+            changes["orphan_status"] = OrphanStatus.DE_FACTO_ORPHAN
+        federation = application.verifications.filter(source=VerificationSource.DISABILITY_FEDERATION)
+        if federation.order_by("-pk").values_list("outcome", flat=True).first() == "inconsistent":
+            changes["needs_long_term_care"] = False
+    key = str(application.subject_id)
+    members = tuple(replace(m, **changes) if m.key == key else m for m in facts.members)
+    return replace(facts, members=members, programmes_received=received)
+
+
+def _tier_label(programme: str, result: Any) -> str:
+    """The care subsidy's tier by its label as the engine quotes it; otherwise the engine's level."""
+    if programme == rules.DISABILITY_CARE:
+        quoted = re.search(r"档次“([^”]+)”", result.reasons[-1].message_zh)
+        if quoted:
+            return quoted.group(1)[:40]
+    return str(result.level)[:40]
+
+
+def _allowance_approve(
+    application: Application, actor: User, data: Mapping[str, Any], today: dt.date
+) -> None:
+    """Approve an allowance with the engine's amount (benefits.allowances) for each programme applied for;
+    两项补贴: each subsidy the engine finds eligible is granted, the others are named in the decision.
+    高龄津贴 and 两项补贴 are assessed on the application date and paid from that month (Inner Mongolia
+    measures; 国发〔2015〕52号); 孤儿 and 事实无人抚养儿童 on the decision day and paid from the next month
+    (2019 opinion). A person already enrolled in a programme applied for is refused (``_not_enrolled``).
+    The grants are kept in ``assessment["granted"]``, which ``enrolment_from_application`` enrols."""
+    workflow = Workflow(application.workflow)
+    programmes = _allowance_programmes(application)
+    _not_enrolled(application, programmes)
+    from_application = workflow in rules.PAID_FROM_APPLICATION_MONTH
+    day = application.submitted_on if from_application else today
+    facts = _allowance_facts(application, workflow, day)
+    person = str(application.subject_id)
+    results = [(p, assess(p, facts, SelectorParams(), person_key=person)) for p in programmes]
+    granted = [(p, r) for p, r in results if r.eligible]
+    refused = [(p, r) for p, r in results if not r.eligible]
+
+    def failing(result: Any) -> str:
+        return next((r.message_zh for r in reversed(result.reasons) if r.value is False), "")
+
+    if not granted:
+        reasons = "；".join(failing(r) for _, r in refused)
+        raise StepRequirementMissing(
+            f"按{day}的测算不符合条件，不能批准：{reasons}；请核实或不予批准", field="assessment"
+        )
+    labels = {**rules.SUBSIDY_LABELS, **{p: rules.WORKFLOW_LABELS[workflow] for p in programmes
+                                          if p not in rules.SUBSIDY_LABELS}}  # fmt: skip
+    total = sum((r.monthly_amount for _, r in granted), Decimal("0.00"))
+    assessment = result_as_dict(granted[0][1])
+    assessment.update(
+        programme=application.programme, monthly_amount=str(total), assessed_on=day.isoformat(),
+        reasons=[reason_as_dict(reason) for _, r in results for reason in r.reasons],
+        granted=[{"programme": p, "label": labels[p], "monthly_amount": str(r.monthly_amount),
+                  "level": _tier_label(p, r)} for p, r in granted],
+        refused=[{"programme": p, "label": labels[p], "reason": failing(r)} for p, r in refused],
+    )  # fmt: skip
+    application.monthly_amount = total
+    application.level = _tier_label(*granted[0]) if len(granted) == 1 else ""
+    application.starts_month = day.replace(day=1) if from_application else _next_month(today)
+    application.assessment = assessment
+    application.decided_on, application.decided_by = today, actor
+    not_granted = "；".join(f"{labels[p]}不予批准：{failing(r)}" for p, r in refused)
+    application.decision_reason = "；".join(x for x in (_text(data, "reason"), not_granted) if x)
 
 
 def _next_month(day: dt.date) -> dt.date:
@@ -743,16 +936,29 @@ def home_visit_record(*, actor: User, application_id: int, visited_on: dt.date, 
 @transaction.atomic
 def verification_record(*, actor: User, application_id: int, source: str, outcome: str, detail: str = "",
                         amount: Decimal | None = None) -> VerificationResult:  # fmt: skip
-    """One data source's result of 家庭经济状况核对 (county civil affairs, 审核确认办法第 17 条)."""
-    if actor.role != "county_approver":
+    """One data source's result of 家庭经济状况核对 (county civil affairs, 审核确认办法第 17 条). 孤儿 and
+    事实无人抚养儿童: the township's inter-departmental data matching (2019 opinion). 两项补贴: the county
+    残联's review, entered by the county user at 县级残联审核 as a “县残联审核” result (国发〔2015〕52号)."""
+    steps = {Step.VERIFYING, Step.FEDERATION_REVIEW}
+    application = _open_for_record(actor, application_id, steps, "核对结果")
+    workflow = Workflow(application.workflow)
+    basis = "《最低生活保障审核确认办法》第17条"
+    if application.step == Step.FEDERATION_REVIEW:
+        if actor.role != "county_approver":
+            raise PermissionDenied("县级残联审核意见由县级民政部门录入")
+        if source != VerificationSource.DISABILITY_FEDERATION:
+            raise ApplicationInvalid("县级残联审核环节请录入“县残联审核”结果", field="source")
+        basis = f"{rules.DISABILITY_2015}（县级残联审核）"
+    elif workflow in rules.CHILD_WORKFLOWS:
+        basis = f"{rules.DE_FACTO_2019}（部门间信息比对）"
+    elif actor.role != "county_approver":
         raise PermissionDenied("信息核对由县级民政部门办理")
-    application = _open_for_record(actor, application_id, {Step.VERIFYING}, "核对结果")
     result = VerificationResult.objects.create(application=application, source=source, outcome=outcome,
                                                detail=detail, amount=amount, recorded_by=actor)  # fmt: skip
+    what = "县级残联审核" if application.step == Step.FEDERATION_REVIEW else "信息核对"
     timeline_record(application, actor, "record", "verification",
-            f"信息核对：{result.get_source_display()}，{result.get_outcome_display()}"
-            f"{('，' + detail) if detail else ''}",
-            basis="《最低生活保障审核确认办法》第17条")  # fmt: skip
+            f"{what}：{result.get_source_display()}，{result.get_outcome_display()}"
+            f"{('，' + detail) if detail else ''}", basis=basis)  # fmt: skip
     return result
 
 

@@ -215,7 +215,7 @@ def application_export(request: HttpRequest) -> HttpResponse:
 
 INTAKE_ALIASES: dict[str, str | None] = {
     "applicant_id": "applicant",
-    "subject_id": "applicant",
+    "subject_id": "subject",
     "household_id": None,
 }
 
@@ -253,7 +253,10 @@ def application_create(request: HttpRequest) -> HttpResponse:
                     # the village's jurisdiction
                     return redirect("registry:household_detail", pk=intake.household.pk)
                 return redirect("applications:detail", pk=application.pk)
-    context = {"form": form, "household": intake.household, "temporary": sorted(services.TEMPORARY_WORKFLOWS)}
+    context = {
+        "form": form, "household": intake.household, "temporary": sorted(services.TEMPORARY_WORKFLOWS),
+        "allowances": sorted(rules.ALLOWANCE_WORKFLOWS), "disability": Workflow.DISABILITY_SUBSIDIES.value,
+    }  # fmt: skip
     return render(request, "applications/create.html", context, status=status)
 
 
@@ -311,8 +314,13 @@ def _record_forms(actor: User, application: Application, bound: dict[str, Any]) 
     shown: dict[str, Callable[[], django_forms.Form]] = {}
     if (step == Step.INVESTIGATING and not county) or (step == Step.COUNTY_REVIEW and county):
         shown["home_visit"] = lambda: HomeVisitForm(initial={"visited_on": today})
-    if step == Step.VERIFYING and county:
+    # 孤儿 / 事实无人抚养儿童: the township matches the data (2019 opinion); 两项补贴: the county enters the
+    # 残联's review (国发〔2015〕52号)
+    township_checks = Workflow(application.workflow) in rules.CHILD_WORKFLOWS
+    if step == Step.VERIFYING and (county or township_checks):
         shown["verification"] = VerificationForm
+    if step == Step.FEDERATION_REVIEW and county:
+        shown["verification"] = lambda: VerificationForm(initial={"source": "disability_fed"})
     if step == Step.INVESTIGATING and application.workflow == Workflow.EXTREME_POVERTY:
         shown["care"] = lambda: CareAssessmentForm(initial=_care_initial(application, today))
     rigid = application.workflow == Workflow.RIGID_EXPENSE and not county
@@ -389,6 +397,7 @@ def _detail_page(
             for e in application.expenses.order_by("incurred_on", "id")
         ],
         "level_label": LEVEL_LABELS.get(application.level, application.level),
+        "subsidy_labels": [rules.SUBSIDY_LABELS.get(code, code) for code in application.subsidies],
         "reason_rows": _reason_rows(application.assessment),
         "step_labels": dict(Step.choices),
         "error": error,

@@ -44,6 +44,11 @@ TEMPORARY = "temporary_assistance"
 EXTREME_POVERTY = "extreme_poverty_support"
 DIBAO = "dibao"
 APPROVED_STEPS = frozenset({"approved", "aid_paid"})  # aid_paid: 急难型先行救助 already decided
+# Allowance applications (applications.rules.ALLOWANCE_WORKFLOWS): the person is enrolled in each programme
+# the approval granted (``application.assessment["granted"]``; 两项补贴 may grant both subsidies).
+ALLOWANCE_APPLICATIONS = frozenset(
+    {"senior_allowance", "disability_subsidies", "orphan_allowance", "de_facto_orphan_allowance"}
+)
 
 
 def _today() -> dt.date:
@@ -187,7 +192,9 @@ def enrolment_from_application(*, actor: User | None, application: Any) -> Enrol
     already created). 低保 → the household from ``starts_month`` at ``monthly_amount`` (审核确认办法第 21 条:
     paid from the month after approval); 特困 → the subject person, level = care tier, support mode as chosen
     (特困人员认定办法第 17 条); 临时救助 → one-month periods per instalment, ending after the last one.
-    Other programmes (低保边缘, 刚性支出) pay nothing monthly: returns None. Runs inside the caller's
+    The allowances → the subject person in each programme granted, from ``starts_month`` (高龄津贴 and
+    两项补贴: the month of application; 孤儿 and 事实无人抚养儿童: the month after confirmation); returns the
+    first. Other programmes (低保边缘, 刚性支出) pay nothing monthly: returns None. Runs inside the caller's
     transaction (a savepoint); needs no request."""
     existing = Enrolment.objects.filter(application=application).order_by("pk").first()
     if existing is not None:
@@ -195,6 +202,8 @@ def enrolment_from_application(*, actor: User | None, application: Any) -> Enrol
     if application.step not in APPROVED_STEPS:
         raise EnrolmentInvalid(f"申请 {application.number} 尚未批准，不能纳入在保", field="application")
     programme = application.programme
+    if programme in ALLOWANCE_APPLICATIONS:
+        return _allowances_from_application(actor, application)
     if programme not in (DIBAO, EXTREME_POVERTY, TEMPORARY):
         return None
     with transaction.atomic():
@@ -242,6 +251,36 @@ def _from_application(actor: User | None, application: Any, programme: str) -> E
         values |= {"person": application.subject, "support_mode": _support_mode(application)}
     values |= {"starts_month": start, "monthly_amount": amount}
     return _create(actor, values, [Span(start, None, amount)], "审批纳入", basis)
+
+
+def _allowances_from_application(actor: User | None, application: Any) -> Enrolment:
+    if application.subject_id is None or application.starts_month is None:
+        raise EnrolmentInvalid("津贴补贴申请缺少救助对象或起始发放月份", field="subject")
+    grants = (application.assessment or {}).get("granted") or [
+        {"programme": application.programme, "monthly_amount": application.monthly_amount,
+         "level": application.level}
+    ]  # fmt: skip
+    start = month_start(application.starts_month)
+    basis = f"申请 {application.number} 审批决定"
+    created = []
+    with transaction.atomic():
+        for grant in grants:
+            amount = money_parse(grant.get("monthly_amount"), "monthly_amount")
+            values: dict[str, Any] = {
+                "programme": grant["programme"], "household": application.household,
+                "person": application.subject, "division": application.division,
+                "source": EnrolmentSource.APPLICATION, "application": application,
+                "decision_ref": (application.number or "")[:100], "level": str(grant.get("level") or "")[:40],
+                "starts_month": start, "monthly_amount": amount,
+            }  # fmt: skip
+            enrolment = _create(actor, values, [Span(start, None, amount)], "审批纳入", basis)
+            label = grant.get("label") or grant["programme"]
+            timeline_record(application, actor, "record", "enrolled",
+                            f"纳入在保（{label}）：自 {start:%Y年%m月} 起每月 {amount} 元",
+                            data={"enrolment_id": enrolment.pk})  # fmt: skip
+            _audit(actor, enrolment, "enrolment.created", f"{application.number} 纳入在保（{label}）")
+            created.append(enrolment)
+    return created[0]
 
 
 # --- changes ------------------------------------------------------------------------------------------

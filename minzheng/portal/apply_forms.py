@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from minzheng.applications.rules import WORKFLOW_LABELS
+from minzheng.applications.rules import SUBSIDY_LABELS, WORKFLOW_LABELS
 from minzheng.portal.apply import INCOME_CATEGORIES, MAX_MEMBERS, ONLINE_KINDS, ONLINE_SECTIONS
 from minzheng.registry.choices import EmploymentStatus, RelationToHead
 
@@ -90,6 +90,27 @@ class HardshipForm(forms.Form):
         label=_("遭遇的困难情形"), required=False, max_length=200, widget=forms.Textarea(attrs={"rows": 4})
     )
     requested_amount = forms.DecimalField(label=_("申请金额（元，选填）"), **MONEY)  # type: ignore[arg-type]
+
+
+class SubjectForm(forms.Form):
+    """The allowances: which member it is for (``apply.subject_choices`` keys) and, for the two disability
+    subsidies, which ones; the service checks the combination."""
+
+    member = forms.ChoiceField(label=_("申请对象"), required=False, widget=forms.RadioSelect)
+    subsidies = forms.MultipleChoiceField(
+        label=_("申请的补贴（可同时申请）"), required=False, widget=forms.CheckboxSelectMultiple,
+        choices=list(SUBSIDY_LABELS.items()),
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, members: list[tuple[str, str]] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["member"].choices = members or []  # type: ignore[attr-defined]
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "member": self.cleaned_data.get("member") or "",
+            "subsidies": self.cleaned_data.get("subsidies") or [],
+        }
 
 
 class PledgeForm(forms.Form):

@@ -16,7 +16,10 @@ from minzheng.portal import apply
 from minzheng.portal.models import ApplicationDraft, DraftDocument, PortalAccount
 
 # The workflows applied for online (apply.ONLINE_SECTIONS; a test keeps them equal).
-OnlineWorkflow = Literal["dibao", "extreme_poverty_support", "temporary_emergency", "temporary_expenditure"]
+OnlineWorkflow = Literal[
+    "dibao", "extreme_poverty_support", "temporary_emergency", "temporary_expenditure", "senior_allowance",
+    "disability_subsidies", "orphan_allowance", "de_facto_orphan_allowance",
+]  # fmt: skip
 Money = Decimal
 
 
@@ -55,6 +58,19 @@ class HardshipIn(Schema):
     requested_amount: Money | None = Field(None, ge=0, max_digits=12, decimal_places=2)
 
 
+class SubjectIn(Schema):
+    """The allowances: the member applied for and, for 残疾人两项补贴, the subsidies (one or both)."""
+
+    member: str = Field(
+        ...,
+        max_length=12,
+        description="家庭成员：p<人员 id>（已绑定的登记家庭）或 m<序号>（草稿中填写的成员）",
+    )
+    subsidies: list[Literal["disability_living_subsidy", "severe_disability_care_subsidy"]] = Field(
+        default_factory=list, description="残疾人两项补贴：生活补贴、护理补贴，可同时申请"
+    )
+
+
 class PledgeIn(Schema):
     pledge: bool = Field(..., description="承诺书（《最低生活保障审核确认办法》第 9 条）")
     authorisation: bool = Field(..., description="家庭经济状况核对授权书")
@@ -64,6 +80,7 @@ class DraftUpdateIn(Schema):
     """The sections to save; an omitted section is left as it is. All given sections are saved, or none."""
 
     household: HouseholdIn | None = None
+    subject: SubjectIn | None = None
     income: dict[str, Money] | None = Field(None, description="近 12 个月月均收入（元），按收入类别")
     assets: AssetsIn | None = None
     hardship: HardshipIn | None = None

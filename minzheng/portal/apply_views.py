@@ -32,6 +32,7 @@ from minzheng.portal.apply_forms import (
     MemberFormSet,
     PledgeForm,
     StartForm,
+    SubjectForm,
     UploadForm,
 )
 from minzheng.portal.auth import portal_bound_required, portal_login_required
@@ -207,6 +208,13 @@ def draft_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if section == Section.HOUSEHOLD:
         context.update(_household_context(request, account, draft))
         values = _household_values(context) if request.method == "POST" else None
+    elif section == Section.SUBJECT:
+        choices = apply.subject_choices(account=account, draft=draft)
+        members = [(c.key, f"{c.name}（{c.relation}，{c.id_number_masked}）") for c in choices]
+        form = SubjectForm(request.POST or None, initial=draft.data.get("subject", {}), members=members)
+        context.update(form=form, subject_choices=choices,
+                       disability=draft.workflow == Workflow.DISABILITY_SUBSIDIES.value)  # fmt: skip
+        values = form.values() if request.method == "POST" and form.is_valid() else None
     elif section in FORMS:
         form = FORMS[section](request.POST or None, initial=draft.data.get(section.value, {}))
         context["form"] = form
@@ -233,9 +241,10 @@ def _section_extras(account: PortalAccount, draft: ApplicationDraft, section: Se
                 "papers": [kind.label for kind in documents_of(programme)],
                 "next_step": apply.next_section(draft, section).value}  # fmt: skip
     if section == Section.PLEDGE:
-        return {"pledge_article": apply.PLEDGE_ARTICLE, "pledge_text": apply.PLEDGE_TEXT,
-                "authorisation_text": apply.AUTHORISATION_TEXT,
-                "pledge_basis": apply.PLEDGE_BASIS}  # fmt: skip
+        texts = apply.pledge_texts(Workflow(draft.workflow))
+        return {"pledge_article": texts.article, "pledge_text": texts.pledge,
+                "authorisation_title": texts.authorisation_title, "authorisation_text": texts.authorisation,
+                "pledge_basis": texts.basis}  # fmt: skip
     if section == Section.SUBMIT:
         return {"summary": apply.draft_summary(account=account, draft=draft),
                 "missing": [(s.value, apply.SECTION_LABELS[s]) for s in apply.missing_sections(draft)],

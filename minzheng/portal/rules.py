@@ -184,8 +184,8 @@ GUIDE_ORDER: Final = (
     "orphan_allowance",
     "de_facto_orphan_allowance",
 )
-# Which application workflow(s) a programme is applied for through (applications.rules.WORKFLOWS);
-# allowances without a workflow are applied for at the township window or enrolled from the registry.
+# Which application workflow(s) a programme is applied for through (applications.rules.WORKFLOWS); the two
+# disability subsidies share one application (the form names which).
 PROGRAMME_WORKFLOWS: Final[dict[str, tuple[Workflow, ...]]] = {
     "dibao": (Workflow.DIBAO,),
     "extreme_poverty_support": (Workflow.EXTREME_POVERTY,),
@@ -196,6 +196,11 @@ PROGRAMME_WORKFLOWS: Final[dict[str, tuple[Workflow, ...]]] = {
     ),
     "margin_household": (Workflow.MARGIN,),
     "rigid_expense_household": (Workflow.RIGID_EXPENSE,),
+    "senior_allowance": (Workflow.SENIOR_ALLOWANCE,),
+    "disability_living_subsidy": (Workflow.DISABILITY_SUBSIDIES,),
+    "severe_disability_care_subsidy": (Workflow.DISABILITY_SUBSIDIES,),
+    "orphan_allowance": (Workflow.ORPHAN_ALLOWANCE,),
+    "de_facto_orphan_allowance": (Workflow.DE_FACTO_ORPHAN_ALLOWANCE,),
 }
 _MEANS_TESTED_PAPERS: Final = (
     DocumentKind.IDENTITY,

@@ -3,7 +3,8 @@ every step and every operation code, the operation is allowed exactly when the p
 target step), the roles that may take it, and the deadline the target step gets. No database.
 
 The expected tables below are written out from the regulations (审核确认办法第 9—22 条、第 29 条; 特困人员认定
-办法第 12—18 条; 民发〔2018〕23号; 2026 年临时救助意见; 社会救助暂行办法第 48 条), not derived from ``rules``.
+办法第 12—18 条; 民发〔2018〕23号; 2026 年临时救助意见; 社会救助暂行办法第 48 条; policy-rules.md §6.1–6.3 for the
+allowances), not derived from ``rules``.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from minzheng.common.workdays import CalendarDays, WorkingDays
 
 S = Step
 CASEWORKER, REVIEWER, COUNTY = "township_caseworker", "township_reviewer", "county_approver"
+VILLAGE = "village_assistant"
 ROLES = (
-    "village_assistant", CASEWORKER, REVIEWER, COUNTY, "prefecture_supervisor", "region_supervisor", "auditor",
+    VILLAGE, CASEWORKER, REVIEWER, COUNTY, "prefecture_supervisor", "region_supervisor", "auditor",
     "system_admin",
 )  # fmt: skip
 TOWNSHIP = frozenset({CASEWORKER, REVIEWER})
@@ -92,6 +94,37 @@ EXPECTED: dict[Workflow, dict[str, tuple[Step, Step, set[str], object]]] = {
         }
         for workflow in (Workflow.MARGIN, Workflow.RIGID_EXPENSE)
     },
+    # 高龄津贴 (policy-rules.md §6.1): the village committee's first review within 5 working days, then the
+    # township and the banner/county review in turn; no notice
+    Workflow.SENIOR_ALLOWANCE: {
+        "accept": (S.SUBMITTED, S.VILLAGE_REVIEW, {VILLAGE, CASEWORKER}, WorkingDays(5)),
+        "village_review": (S.VILLAGE_REVIEW, S.TOWNSHIP_REVIEW, {VILLAGE, CASEWORKER}, None),
+        "township_review": (S.TOWNSHIP_REVIEW, S.COUNTY_REVIEW, TOWNSHIP, None),
+        "approve": (S.COUNTY_REVIEW, S.APPROVED, {COUNTY}, None),
+        "reject": (S.COUNTY_REVIEW, S.REJECTED, {COUNTY}, None),
+    },
+    # 残疾人两项补贴 (国发〔2015〕52号): township first review → county 残联 → county civil affairs; no limits
+    Workflow.DISABILITY_SUBSIDIES: {
+        "accept": (S.SUBMITTED, S.FIRST_REVIEW, {CASEWORKER}, None),
+        "submit_federation": (S.FIRST_REVIEW, S.FEDERATION_REVIEW, TOWNSHIP, None),
+        "record_federation": (S.FEDERATION_REVIEW, S.COUNTY_REVIEW, {COUNTY}, None),
+        "approve": (S.COUNTY_REVIEW, S.APPROVED, {COUNTY}, None),
+        "reject": (S.COUNTY_REVIEW, S.REJECTED, {COUNTY}, None),
+    },
+    # 事实无人抚养儿童 (2019 opinion): township 15 working days, county 15 working days, no notice;
+    # 孤儿 the same shape without documented limits
+    **{
+        workflow: {
+            "accept": (S.SUBMITTED, S.VERIFYING, {CASEWORKER}, limit),
+            "submit_review": (S.VERIFYING, S.COUNTY_REVIEW, TOWNSHIP, limit),
+            "approve": (S.COUNTY_REVIEW, S.APPROVED, {COUNTY}, None),
+            "reject": (S.COUNTY_REVIEW, S.REJECTED, {COUNTY}, None),
+        }
+        for workflow, limit in (
+            (Workflow.DE_FACTO_ORPHAN_ALLOWANCE, WorkingDays(15)),
+            (Workflow.ORPHAN_ALLOWANCE, None),
+        )
+    },
 }
 # The open steps each workflow passes through: withdraw and terminate leave from every one of them.
 OPEN_STEPS: dict[Workflow, tuple[Step, ...]] = {
@@ -108,6 +141,10 @@ OPEN_STEPS: dict[Workflow, tuple[Step, ...]] = {
                       S.FIRST_REVIEW, S.COUNTY_REVIEW),
     Workflow.RIGID_EXPENSE: (S.SUBMITTED, S.MATERIALS_PENDING, S.ACCEPTED, S.INVESTIGATING, S.VERIFYING,
                              S.FIRST_REVIEW, S.COUNTY_REVIEW),
+    Workflow.SENIOR_ALLOWANCE: (S.SUBMITTED, S.VILLAGE_REVIEW, S.TOWNSHIP_REVIEW, S.COUNTY_REVIEW),
+    Workflow.DISABILITY_SUBSIDIES: (S.SUBMITTED, S.FIRST_REVIEW, S.FEDERATION_REVIEW, S.COUNTY_REVIEW),
+    Workflow.ORPHAN_ALLOWANCE: (S.SUBMITTED, S.VERIFYING, S.COUNTY_REVIEW),
+    Workflow.DE_FACTO_ORPHAN_ALLOWANCE: (S.SUBMITTED, S.VERIFYING, S.COUNTY_REVIEW),
 }  # fmt: skip
 EXITS = {"withdraw": (S.WITHDRAWN, TOWNSHIP), "terminate": (S.TERMINATED, {COUNTY})}
 # Confirmations a township reviewer may take only where the county delegated confirmation (第 2 条).

@@ -14,7 +14,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from minzheng.applications.rules import Workflow
+from minzheng.applications.rules import CHILD_AGE, CHILD_WORKFLOWS, SUBSIDY_LABELS, Workflow
+from minzheng.benefits.facts import age_on
 from minzheng.common import crypto
 from minzheng.common.errors import ValidationFailed
 from minzheng.common.identity import parse_resident_id
@@ -76,6 +77,42 @@ def household_members(household: Household) -> list[MemberRow]:
         MemberRow(m.person.name, m.person.id_number_masked, RelationToHead(m.relation_to_head).label,
                   m.person.birth_date)
         for m in rows
+    ]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SubjectChoice:
+    """A member an allowance may be applied for: ``key`` is ``p<person id>`` for the registry household of a
+    bound account, ``m<index>`` for a member declared in the draft (registered on submission)."""
+
+    key: str
+    name: str
+    id_number_masked: str
+    relation: str
+    birth_date: dt.date | None
+    is_applicant: bool
+
+
+def subject_choices(*, account: PortalAccount, draft: ApplicationDraft) -> list[SubjectChoice]:
+    """The household's members, the applicant first among equals: the registry's for a bound account, the
+    declared ones otherwise (empty until the household section is saved)."""
+    household = household_of(account)
+    if household is not None:
+        rows = (
+            Membership.objects.filter(household=household, left_on__isnull=True)
+            .select_related("person")
+            .order_by("joined_on", "id")
+        )
+        return [
+            SubjectChoice(f"p{m.person_id}", m.person.name, m.person.id_number_masked,
+                          RelationToHead(m.relation_to_head).label, m.person.birth_date,
+                          m.person_id == account.person_id)
+            for m in rows
+        ]  # fmt: skip
+    return [
+        SubjectChoice(f"m{i}", m["name"], m["id_number_masked"], RelationToHead(m["relation"]).label,
+                      dt.date.fromisoformat(m["birth_date"]), i == 0)
+        for i, m in enumerate(draft.data.get("household", {}).get("members", []))
     ]  # fmt: skip
 
 
@@ -165,6 +202,8 @@ class DraftSummary:
     hardship: str
     requested_amount: Decimal | None
     pledge_signed_at: str
+    subject: str = ""  # the allowances: the member applied for (name and masked ID number)
+    subsidies: tuple[str, ...] = ()  # 残疾人两项补贴: the labels of the subsidies applied for
 
 
 def draft_summary(*, account: PortalAccount, draft: ApplicationDraft) -> DraftSummary:
@@ -199,11 +238,17 @@ def draft_summary(*, account: PortalAccount, draft: ApplicationDraft) -> DraftSu
     ]  # fmt: skip
     hardship = data.get("hardship", {})
     requested = hardship.get("requested_amount")
+    chosen = data.get("subject", {})
+    subject = next(
+        (f"{c.name}（{c.id_number_masked}）" for c in subject_choices(account=account, draft=draft)
+         if c.key == chosen.get("member")), "",
+    ) if chosen else ""  # fmt: skip
     return DraftSummary(
         members=members, village=village, address=address, note=household.get("note", ""), incomes=incomes,
         monthly_income=sum((amount for _, amount in incomes), Decimal("0.00")), assets=asset_lines,
         hardship=hardship.get("text", ""), requested_amount=Decimal(requested) if requested else None,
-        pledge_signed_at=data.get("pledge", {}).get("signed_at", ""),
+        pledge_signed_at=data.get("pledge", {}).get("signed_at", ""), subject=subject,
+        subsidies=tuple(SUBSIDY_LABELS[c] for c in chosen.get("subsidies", []) if c in SUBSIDY_LABELS),
     )  # fmt: skip
 
 
@@ -360,6 +405,39 @@ def _hardship_section(values: Mapping[str, Any]) -> dict[str, str]:
     return {"text": text, "requested_amount": str(amount) if amount else ""}
 
 
+def _subject_section(
+    account: PortalAccount, draft: ApplicationDraft, values: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The member an allowance is for; for children the applicant is the guardian (2019 opinion; 孤儿 the
+    same shape), so the child is someone else under 18; 两项补贴 name the subsidies applied for (one or
+    both). The intake checks the same again on submission."""
+    workflow = Workflow(draft.workflow)
+    choices = {c.key: c for c in subject_choices(account=account, draft=draft)}
+    if not choices:
+        raise DraftInvalid("请先填写“申请人与家庭”，再选择申请对象", field="household")
+    chosen = choices.get(str(values.get("member") or ""))
+    if chosen is None:
+        raise DraftInvalid("请选择申请对象（共同生活的家庭成员）", field="member")
+    if workflow in CHILD_WORKFLOWS:
+        if chosen.is_applicant:
+            raise DraftInvalid(
+                "孤儿、事实无人抚养儿童保障由监护人申请：请选择儿童，您为其监护人", field="member"
+            )
+        if chosen.birth_date is None or age_on(chosen.birth_date, timezone.localdate()) >= CHILD_AGE:
+            raise DraftInvalid(f"申请对象须为未满 {CHILD_AGE} 周岁的儿童", field="member")
+    named = {str(code) for code in values.get("subsidies") or ()}
+    if named - set(SUBSIDY_LABELS):
+        raise DraftInvalid("请从列出的补贴中选择", field="subsidies")
+    if workflow != Workflow.DISABILITY_SUBSIDIES:
+        return {"member": chosen.key}
+    subsidies = [code for code in SUBSIDY_LABELS if code in named]
+    if not subsidies:
+        raise DraftInvalid(
+            "请选择申请的补贴：困难残疾人生活补贴、重度残疾人护理补贴（可同时申请）", field="subsidies"
+        )
+    return {"member": chosen.key, "subsidies": subsidies}
+
+
 def _pledge_section(values: Mapping[str, Any]) -> dict[str, Any]:
     if not (values.get("pledge") and values.get("authorisation")):
         raise DraftInvalid(
@@ -384,6 +462,7 @@ def draft_section_save(
         raise DraftInvalid("该申请没有这一部分", field="section")
     builders = {
         Section.HOUSEHOLD: lambda: _household_section(account, values),
+        Section.SUBJECT: lambda: _subject_section(account, draft, values),
         Section.INCOME: lambda: _income_section(values),
         Section.ASSETS: lambda: _assets_section(values),
         Section.HARDSHIP: lambda: _hardship_section(values),

@@ -1,5 +1,6 @@
-"""What the portal offers online (救助通): the sections of each workflow applied for online, the
-allowances sent to the window, the pledge texts, and the errors of the online application."""
+"""What the portal offers online (救助通): the sections of each workflow applied for online (the means-tested
+programmes and, since the allowances have workflows, 高龄津贴, 残疾人两项补贴, 孤儿 and 事实无人抚养儿童), the
+pledge texts, and the errors of the online application."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
-from minzheng.applications.rules import WORKFLOW_LABELS, Workflow
+from minzheng.applications.rules import ALLOWANCE_WORKFLOWS, WORKFLOW_LABELS, Workflow
 from minzheng.common.errors import Conflict, ValidationFailed
 from minzheng.documents.models import DocumentKind
 from minzheng.portal.rules import documents_of
@@ -27,6 +28,17 @@ PLEDGE_TEXT: Final = (
 AUTHORISATION_TEXT: Final = (
     "本人及共同生活的家庭成员授权民政部门向银行、税务、不动产登记、车辆管理、社会保险、住房公积金等"
     "单位核对家庭经济状况，核对结果仅用于社会救助审核确认。"
+)
+# The allowances have no household means test: the applicant pledges the truth of what is declared and
+# authorises the checks the procedure makes on the person (残联 for the disability subsidies, 公安 and 司法
+# data matching for children, 2019 opinion); there is no 低保 article behind it, so none is quoted.
+ALLOWANCE_PLEDGE_TEXT: Final = (
+    "本人承诺：所填写的申请对象和家庭成员信息及上传的材料真实、完整，如有隐瞒、虚报，"
+    "愿意承担相应的法律责任，并退还违规领取的津贴补贴。"
+)
+ALLOWANCE_AUTHORISATION_TEXT: Final = (
+    "本人同意民政部门向公安、残联、司法行政、卫生健康等单位核对申请对象的户籍、残疾、羁押服刑等相关信息，"
+    "核对结果仅用于本次申请的审核。"
 )
 MAX_MEMBERS: Final = 20
 MAX_DRAFT_DOCUMENTS: Final = 20
@@ -60,6 +72,7 @@ class DraftInvalid(ValidationFailed):
 
 class Section(StrEnum):
     HOUSEHOLD = "household"
+    SUBJECT = "subject"  # the allowances: which member it is for (and which disability subsidies)
     INCOME = "income"
     ASSETS = "assets"
     HARDSHIP = "hardship"
@@ -70,6 +83,7 @@ class Section(StrEnum):
 
 SECTION_LABELS: Final = {
     Section.HOUSEHOLD: "申请人与家庭",
+    Section.SUBJECT: "申请对象",
     Section.INCOME: "收入",
     Section.ASSETS: "财产",
     Section.HARDSHIP: "困难情形与申请金额",
@@ -77,20 +91,33 @@ SECTION_LABELS: Final = {
     Section.PLEDGE: "承诺与授权",
     Section.SUBMIT: "提交",
 }
-_H, _I, _A, _T, _D, _P, _S = Section
+_H, _J, _I, _A, _T, _D, _P, _S = Section
 # The sections of each workflow applied for online, in order. 急难型 needs no means test up front
-# (民发〔2018〕23号 §二(二): 先行救助, simplified checks); 支出型 does (income and assets, §二(一)).
+# (民发〔2018〕23号 §二(二): 先行救助, simplified checks); 支出型 does (income and assets, §二(一)). The
+# allowances are granted on the person, without a household means test (policy-rules.md §6.1–6.3): the
+# household, the person it is for, the papers (the disability certificate for the two subsidies), the
+# pledge.
 ONLINE_SECTIONS: Final[dict[Workflow, tuple[Section, ...]]] = {
     Workflow.DIBAO: (_H, _I, _A, _D, _P, _S),
     Workflow.EXTREME_POVERTY: (_H, _I, _A, _D, _P, _S),
     Workflow.TEMPORARY_EMERGENCY: (_H, _T, _D, _P, _S),
     Workflow.TEMPORARY_EXPENDITURE: (_H, _I, _A, _T, _D, _P, _S),
+    Workflow.SENIOR_ALLOWANCE: (_H, _J, _D, _P, _S),
+    Workflow.DISABILITY_SUBSIDIES: (_H, _J, _D, _P, _S),
+    Workflow.ORPHAN_ALLOWANCE: (_H, _J, _D, _P, _S),
+    Workflow.DE_FACTO_ORPHAN_ALLOWANCE: (_H, _J, _D, _P, _S),
 }
+# The programme whose papers the documents section lists (portal.rules.documents_of); the two disability
+# subsidies need the same papers (with the disability certificate).
 ONLINE_PROGRAMME: Final = {
     Workflow.DIBAO: "dibao",
     Workflow.EXTREME_POVERTY: "extreme_poverty_support",
     Workflow.TEMPORARY_EMERGENCY: "temporary_assistance",
     Workflow.TEMPORARY_EXPENDITURE: "temporary_assistance",
+    Workflow.SENIOR_ALLOWANCE: "senior_allowance",
+    Workflow.DISABILITY_SUBSIDIES: "disability_living_subsidy",
+    Workflow.ORPHAN_ALLOWANCE: "orphan_allowance",
+    Workflow.DE_FACTO_ORPHAN_ALLOWANCE: "de_facto_orphan_allowance",
 }
 ONLINE_HINTS: Final = {
     Workflow.DIBAO: "家庭人均收入低于当地低保标准、财产符合规定的家庭",
@@ -98,15 +125,15 @@ ONLINE_HINTS: Final = {
     "残疾人和未成年人，由本人申请",
     Workflow.TEMPORARY_EMERGENCY: "因火灾、交通事故等意外或家庭成员突发重病，基本生活暂时出现严重困难",
     Workflow.TEMPORARY_EXPENDITURE: "因教育、医疗等生活必需支出突然增加，超出家庭承受能力",
+    Workflow.SENIOR_ALLOWANCE: "年满 80 周岁的本自治区户籍老年人（按户籍登记已自动发放的无需申请）",
+    Workflow.DISABILITY_SUBSIDIES: "困难残疾人生活补贴：低保家庭中的残疾人；"
+    "重度残疾人护理补贴：残疾等级为一级、二级且需要长期照护的残疾人（可同时申请）",
+    Workflow.ORPHAN_ALLOWANCE: "失去父母或查找不到生父母的未满 18 周岁未成年人，由监护人申请",
+    Workflow.DE_FACTO_ORPHAN_ALLOWANCE: "父母双方均不能履行抚养义务的未满 18 周岁儿童，由监护人申请",
 }
-# Allowances without an application workflow (applications.rules has none): applied for at the window.
-WINDOW_ALLOWANCES: Final = (
-    ("senior_allowance", "高龄津贴", "年满 80 周岁的本自治区户籍老年人"),
-    ("disability_living_subsidy", "困难残疾人生活补贴", "低保家庭中的残疾人"),
-    ("severe_disability_care_subsidy", "重度残疾人护理补贴", "残疾等级为一级、二级且需要长期照护的残疾人"),
-    ("orphan_allowance", "孤儿基本生活保障", "失去父母或查找不到生父母的未满 18 周岁未成年人"),
-    ("de_facto_orphan_allowance", "事实无人抚养儿童基本生活补贴", "父母双方均不能履行抚养义务的儿童"),
-)
+# Allowances applied for only at the window: none since the allowances have workflows (kept so the start
+# page can list any that come without one).
+WINDOW_ALLOWANCES: Final[tuple[tuple[str, str, str], ...]] = ()
 # What an applicant may upload: not the office's own papers (decision letters, home-visit photos).
 ONLINE_KINDS: Final = tuple(
     kind for kind in DocumentKind if kind not in (DocumentKind.DECISION, DocumentKind.HOME_VISIT_PHOTO)
@@ -134,6 +161,25 @@ def workflow_of(value: str) -> Workflow:
         offered = "、".join(WORKFLOW_LABELS[w] for w in ONLINE_SECTIONS)
         raise DraftInvalid(f"该救助类别不能在网上申请，可网上申请：{offered}", field="workflow")
     return workflow
+
+
+@dataclass(frozen=True)
+class PledgeTexts:
+    basis: str  # "" = no article is quoted
+    article: str
+    pledge: str
+    authorisation_title: str
+    authorisation: str
+
+
+def pledge_texts(workflow: Workflow) -> PledgeTexts:
+    """What the applicant signs: the 低保 pledge and authorisation (审核确认办法第 9 条) for the means-tested
+    programmes; for the allowances a truthfulness pledge and the authorisation of the checks on the person."""
+    if workflow in ALLOWANCE_WORKFLOWS:
+        return PledgeTexts("", "", ALLOWANCE_PLEDGE_TEXT, "信息核对授权书", ALLOWANCE_AUTHORISATION_TEXT)
+    return PledgeTexts(
+        PLEDGE_BASIS, PLEDGE_ARTICLE, PLEDGE_TEXT, "家庭经济状况核对授权书", AUTHORISATION_TEXT
+    )
 
 
 @dataclass(frozen=True)

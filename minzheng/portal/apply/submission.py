@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from minzheng.applications.models import Application
-from minzheng.applications.rules import PERSON_WORKFLOWS, Channel, Workflow
+from minzheng.applications.rules import ALLOWANCE_WORKFLOWS, PERSON_WORKFLOWS, Channel, Workflow
 from minzheng.applications.services import ApplicationData, application_create_online
 from minzheng.applications.timeline import timeline_record
 from minzheng.benefits.means_test import reference_period
@@ -23,6 +23,7 @@ from minzheng.portal.apply.programmes import (
     SECTION_LABELS,
     DraftIncomplete,
     DraftInvalid,
+    Section,
 )
 from minzheng.portal.models import ApplicationDraft, PortalAccount
 from minzheng.portal.rules import NotYours
@@ -49,14 +50,17 @@ def _incomplete(draft: ApplicationDraft) -> None:
         raise DraftIncomplete(f"请先填写{labels}，再提交申请", field=missing[0].value)
 
 
-def _registered_household(account: PortalAccount, draft: ApplicationDraft) -> tuple[Household, Person]:
+def _registered_household(
+    account: PortalAccount, draft: ApplicationDraft
+) -> tuple[Household, Person, list[Person]]:
     """The household the application is for: the bound person's, or the one the draft declares, created
-    now in the registry (the account is then bound to the applicant, who is member 1)."""
+    now in the registry (the account is then bound to the applicant, who is member 1). The third value
+    is the persons registered now, in the draft's order (empty for a bound account)."""
     if account.person_id is not None:
         household = household_of(account)
         if household is None:
             raise DraftInvalid("您目前不在任何家庭中，请到户籍所在地乡镇（街道）窗口申请", field="household")
-        return household, Person.objects.get(pk=account.person_id)
+        return household, Person.objects.get(pk=account.person_id), []
     declared = draft.data["household"]
     phone = crypto.decrypt(account.phone_encrypted)
     members = [
@@ -75,7 +79,26 @@ def _registered_household(account: PortalAccount, draft: ApplicationDraft) -> tu
     )  # fmt: skip
     applicant = persons[0]
     _bind(account, applicant)
-    return household, applicant
+    return household, applicant, list(persons)
+
+
+def _subject_id(
+    draft: ApplicationDraft, workflow: Workflow, applicant: Person, persons: list[Person]
+) -> int | None:
+    """特困: the applicant; an allowance: the member chosen in the subject section (a registry person, or
+    the declared member registered now); the intake checks who it may be."""
+    if workflow not in PERSON_WORKFLOWS:
+        return None
+    if workflow not in ALLOWANCE_WORKFLOWS:
+        return applicant.pk
+    key = str(draft.data.get("subject", {}).get("member", ""))
+    if key.startswith("p") and key[1:].isdigit():
+        return int(key[1:])
+    if key.startswith("m") and key[1:].isdigit() and int(key[1:]) < len(persons):
+        return persons[int(key[1:])].pk
+    raise DraftIncomplete(
+        f"请先填写“{SECTION_LABELS[Section.SUBJECT]}”，再提交申请", field=Section.SUBJECT.value
+    )
 
 
 def _bind(account: PortalAccount, applicant: Person) -> None:
@@ -142,15 +165,16 @@ def draft_submit(*, account_id: int, pk: int) -> Application:
     _incomplete(draft)
     workflow = Workflow(draft.workflow)
     today = timezone.localdate()
-    household, applicant = _registered_household(account, draft)
+    household, applicant, persons = _registered_household(account, draft)
     _declarations(draft, household, today)
     hardship = draft.data.get("hardship", {})
+    subject_id = _subject_id(draft, workflow, applicant, persons)
     application = application_create_online(
         account_label=f"救助通 {account.phone_masked}",
         data=ApplicationData(
             workflow=workflow.value, household_id=household.pk, applicant_id=applicant.pk,
             channel=Channel.ONLINE, submitted_on=today,
-            subject_id=applicant.pk if workflow in PERSON_WORKFLOWS else None,
+            subject_id=subject_id, subsidies=tuple(draft.data.get("subject", {}).get("subsidies", ())),
             hardship=hardship.get("text", ""),
             requested_amount=Decimal(requested) if (requested := hardship.get("requested_amount")) else None,
             pledge_signed=True,

@@ -157,7 +157,7 @@ def test_an_unbound_person_declares_the_household_and_a_bad_id_number_is_422(new
 def test_shape_errors_use_the_one_error_shape(account):
     client = portal_client(account)
     response = client.post(
-        f"{BASE}/drafts", {"workflow": "senior_allowance"}, content_type="application/json"
+        f"{BASE}/drafts", {"workflow": "margin_household"}, content_type="application/json"
     )
     assert response.status_code == 422
     body = response.json()

@@ -47,14 +47,15 @@ def test_the_pages_need_a_signed_in_account(db):
     assert response["Location"] == "/portal/signin/?next=%2Fportal%2Fapply%2F"
 
 
-def test_the_start_page_offers_the_online_programmes_and_sends_allowances_to_the_window(account):
+def test_the_start_page_offers_the_online_programmes_including_the_allowances(account):
     response = portal_client(account).get("/portal/apply/")
     assert response.status_code == 200
     page = text(response)
-    for label in ("最低生活保障", "特困人员救助供养", "临时救助（急难型，先行救助）", "临时救助（支出型）"):
+    for label in ("最低生活保障", "特困人员救助供养", "临时救助（急难型，先行救助）", "临时救助（支出型）", "高龄津贴",
+                  "残疾人两项补贴", "孤儿基本生活保障", "事实无人抚养儿童基本生活补贴"):  # fmt: skip
         assert label in page
-    assert '<div class="card" id="allowance-senior_allowance"> <strong>高龄津贴</strong>' in page
-    assert "请到乡镇（街道）窗口办理，携带：身份证明、户口簿、残疾证" in page  # 重度残疾人护理补贴
+    assert '<input type="radio" name="workflow" value="disability_subsidies"' in page
+    assert "请到乡镇（街道）窗口办理" not in page  # the allowances have workflows now
 
 
 def test_a_bound_person_confirms_the_registry_household_and_the_draft_is_kept(account, home):

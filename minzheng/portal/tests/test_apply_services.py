@@ -65,16 +65,19 @@ def test_a_draft_is_kept_between_visits_and_there_is_one_open_draft_per_programm
 
 def test_a_programme_without_an_online_procedure_is_refused(account):
     with pytest.raises(apply.DraftInvalid) as error:
-        apply.draft_start(account=account, workflow="senior_allowance")
+        apply.draft_start(account=account, workflow="margin_household")
     assert error.value.message.startswith("该救助类别不能在网上申请，可网上申请：最低生活保障、")
     assert not ApplicationDraft.objects.exists()
 
 
-def test_allowances_without_a_workflow_are_sent_to_the_window_with_the_papers_to_bring():
-    allowances = {a.code: a for a in apply.window_allowances()}
-    assert set(allowances) == {"senior_allowance", "disability_living_subsidy", "severe_disability_care_subsidy",
-                               "orphan_allowance", "de_facto_orphan_allowance"}  # fmt: skip
-    assert allowances["severe_disability_care_subsidy"].papers == ("身份证明", "户口簿", "残疾证")
+def test_the_allowances_are_applied_for_online_so_none_is_sent_to_the_window():
+    assert apply.window_allowances() == []
+    assert {w.value for w in apply.ONLINE_SECTIONS} >= {
+        "senior_allowance",
+        "disability_subsidies",
+        "orphan_allowance",
+        "de_facto_orphan_allowance",
+    }
 
 
 def test_income_assets_and_pledge_sections_store_checked_values(account):
