@@ -141,7 +141,7 @@ class DraftOut(Schema):
         summary = apply.draft_summary(account=account, draft=draft)
         return cls(
             id=draft.pk, workflow=draft.workflow, workflow_label=WORKFLOW_LABELS[Workflow(draft.workflow)],
-            sections=[SectionOut(code=s.value, label=apply.SECTION_LABELS[s],
+            sections=[SectionOut(code=s.value, label=str(apply.SECTION_LABELS[s]),
                                  done=apply.section_done(draft, s)) for s in apply.sections_of(draft)],
             members=[MemberOut(name=m.name, id_number_masked=m.id_number_masked, relation=m.relation,
                                birth_date=m.birth_date) for m in summary.members],

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
+from django.utils.translation import gettext_lazy as _
+
 from minzheng.applications.rules import ALLOWANCE_WORKFLOWS, WORKFLOW_LABELS, Workflow
 from minzheng.common.errors import Conflict, ValidationFailed
 from minzheng.documents.models import DocumentKind
@@ -82,14 +84,14 @@ class Section(StrEnum):
 
 
 SECTION_LABELS: Final = {
-    Section.HOUSEHOLD: "申请人与家庭",
-    Section.SUBJECT: "申请对象",
-    Section.INCOME: "收入",
-    Section.ASSETS: "财产",
-    Section.HARDSHIP: "困难情形与申请金额",
-    Section.DOCUMENTS: "材料",
-    Section.PLEDGE: "承诺与授权",
-    Section.SUBMIT: "提交",
+    Section.HOUSEHOLD: _("申请人与家庭"),
+    Section.SUBJECT: _("申请对象"),
+    Section.INCOME: _("收入"),
+    Section.ASSETS: _("财产"),
+    Section.HARDSHIP: _("困难情形与申请金额"),
+    Section.DOCUMENTS: _("材料"),
+    Section.PLEDGE: _("承诺与授权"),
+    Section.SUBMIT: _("提交"),
 }
 _H, _J, _I, _A, _T, _D, _P, _S = Section
 # The sections of each workflow applied for online, in order. 急难型 needs no means test up front
