@@ -20,7 +20,7 @@ from typing import Any, Final
 from django.db import transaction
 
 from minzheng.applications.models import Application, ApplicationEvent
-from minzheng.applications.rules import Channel, Step, Workflow
+from minzheng.applications.rules import WORKFLOW_LABELS, Channel, Step, Workflow
 from minzheng.common import crypto
 from minzheng.portal.models import PortalAccount, SmsMessage
 from minzheng.portal.rules import MOBILE
@@ -36,21 +36,24 @@ SUBMITTED_TEXT: Final = {
     Channel.ONLINE: "已提交，等待乡镇（街道）受理。",
     Channel.PROACTIVE: "已由民政部门主动登记，工作人员将与您联系。",
 }
-# Short names of the programmes as people say them (the workflow labels are the statutory ones).
+# Short names of the programmes as people say them, where they differ from the statutory workflow label;
+# the disability subsidies get a neutral name, since an SMS can be read by others (no illness, no disability).
 SHORT_LABELS: Final = {
     Workflow.DIBAO: "低保",
-    Workflow.EXTREME_POVERTY: "特困人员救助供养",
     Workflow.TEMPORARY_EMERGENCY: "临时救助",
     Workflow.TEMPORARY_SMALL_FAST: "临时救助",
     Workflow.TEMPORARY_EXPENDITURE: "临时救助",
-    Workflow.MARGIN: "低保边缘家庭认定",
-    Workflow.RIGID_EXPENSE: "刚性支出困难家庭认定",
+    Workflow.DISABILITY_SUBSIDIES: "补贴",
 }
+
+
+def short_label(workflow: Workflow) -> str:
+    return SHORT_LABELS.get(workflow, WORKFLOW_LABELS[workflow])
 
 
 def notification_text(application: Application, event: ApplicationEvent) -> tuple[str, str]:
     """The template code and text of the SMS for a step change (pure apart from reading the two rows)."""
-    subject = f"{SIGNATURE}您的{SHORT_LABELS[Workflow(application.workflow)]}申请（编号{application.number}）"
+    subject = f"{SIGNATURE}您的{short_label(Workflow(application.workflow))}申请（编号{application.number}）"
     step = Step(event.to_step)
     if step == Step.MATERIALS_PENDING:
         return TEMPLATE_MATERIALS, f"{subject}需要补齐材料，请登录救助通查看清单并上传。"

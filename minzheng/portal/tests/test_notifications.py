@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import pytest
 
-from minzheng.applications.models import Application
-from minzheng.applications.rules import Step
+from minzheng.applications.models import Application, ApplicationEvent
+from minzheng.applications.rules import Step, Workflow
 from minzheng.applications.services import ApplicationData, application_create, application_transition
 from minzheng.portal import apply
 from minzheng.portal.models import PortalAccount, SmsMessage
+from minzheng.portal.notifications import notification_text
 from minzheng.portal.sms import SmsGatewayError
 from minzheng.portal.tests.fixtures_apply import (  # noqa: F401  (fixtures)
     APPLICANT_PHONE,
@@ -148,3 +149,22 @@ def test_a_broken_notification_is_dropped_and_the_transition_stands(account, use
     assert Application.objects.get(pk=application.pk).step == Step.ACCEPTED
     assert application.events.filter(code="accept").count() == 1
     assert SmsMessage.objects.count() == before
+
+
+@pytest.mark.parametrize("workflow", list(Workflow))
+def test_every_workflow_has_an_sms_text(workflow):
+    """A workflow added later (the allowances were) must not silently lose its notifications."""
+    application = Application(workflow=workflow.value, number="150102-2026-0000009")
+    event = ApplicationEvent(kind="transition", code="accept", to_step=Step.ACCEPTED)
+    template, body = notification_text(application, event)
+    assert template == "application_step"
+    assert body.startswith("【民政救助通】您的")
+    assert body.endswith("申请（编号150102-2026-0000009）已进入“已受理”环节。")
+
+
+def test_the_disability_subsidies_sms_does_not_name_the_disability():
+    application = Application(workflow=Workflow.DISABILITY_SUBSIDIES.value, number="150102-2026-0000010")
+    event = ApplicationEvent(kind="transition", code="accept", to_step=Step.ACCEPTED)
+    assert notification_text(application, event)[1] == (
+        "【民政救助通】您的补贴申请（编号150102-2026-0000010）已进入“已受理”环节。"
+    )
