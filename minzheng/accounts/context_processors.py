@@ -9,7 +9,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from minzheng.accounts.rules import Capability
+from minzheng.catalogue.roles import Capability
 
 # (label, url name, capability required, active-path prefix). Modules of later issues are listed
 # with url_name None until they exist, so the shell shows what is coming without dead links.

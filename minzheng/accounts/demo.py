@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from minzheng.accounts.models import Role, User
+from minzheng.accounts.models import User
 from minzheng.audit.services import event_record
+from minzheng.catalogue.roles import Role
 from minzheng.divisions.models import Division
 from minzheng.divisions.rules import Level
 

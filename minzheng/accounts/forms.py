@@ -9,7 +9,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
-from minzheng.accounts.models import Role
+from minzheng.catalogue.roles import Role
 
 # The role labels of ``Role`` as translatable strings (the model's labels are plain text).
 ROLE_LABELS: dict[str, Any] = {

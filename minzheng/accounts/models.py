@@ -6,22 +6,10 @@ import hashlib
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
-from django.utils.translation import gettext_lazy as _
 
-from minzheng.accounts.rules import Capability, role_can
 from minzheng.accounts.scoping import ScopedQuerySet
+from minzheng.catalogue.roles import Capability, Role, role_can
 from minzheng.divisions.models import Division
-
-
-class Role(models.TextChoices):
-    VILLAGE_ASSISTANT = "village_assistant", _("村级社会救助协理员")
-    TOWNSHIP_CASEWORKER = "township_caseworker", _("乡镇（街道）经办人员")
-    TOWNSHIP_REVIEWER = "township_reviewer", _("乡镇（街道）审核人员")
-    COUNTY_APPROVER = "county_approver", _("旗县民政审核确认人员")
-    PREFECTURE_SUPERVISOR = "prefecture_supervisor", _("盟市监管人员")
-    REGION_SUPERVISOR = "region_supervisor", _("自治区监管人员")
-    AUDITOR = "auditor", _("审计人员")
-    SYSTEM_ADMIN = "system_admin", _("系统管理员")
 
 
 class StaffQuerySet(ScopedQuerySet["User"]):

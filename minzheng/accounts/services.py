@@ -19,10 +19,10 @@ from django.http import HttpRequest
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from minzheng.accounts.models import Role, User
-from minzheng.accounts.rules import Capability
+from minzheng.accounts.models import User
 from minzheng.accounts.scoping import code_in_scope
 from minzheng.audit.services import event_record
+from minzheng.catalogue.roles import Capability, Role
 from minzheng.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from minzheng.divisions.models import Division
 

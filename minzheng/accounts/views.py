@@ -32,7 +32,7 @@ from minzheng.accounts.forms import (
     UserFilterForm,
 )
 from minzheng.accounts.models import User
-from minzheng.accounts.rules import Capability
+from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import DomainError, NotFound
 
 

@@ -23,7 +23,6 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router
 
 from minzheng.accounts.models import User
-from minzheng.accounts.rules import Capability
 from minzheng.applications import selectors, services
 from minzheng.applications.models import Application
 from minzheng.applications.rules import FINAL_STEPS, WORKFLOW_LABELS, Step, Workflow
@@ -51,6 +50,7 @@ from minzheng.applications.schemas import (
     VerificationIn,
     VerificationOut,
 )
+from minzheng.catalogue.roles import Capability
 from minzheng.common import crypto
 from minzheng.common.errors import DomainError, NotFound, PermissionDenied
 from minzheng.common.identity import parse_resident_id

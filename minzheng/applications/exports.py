@@ -18,11 +18,11 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from minzheng.accounts.models import User
-from minzheng.accounts.rules import Capability
 from minzheng.applications import rules, selectors
 from minzheng.applications.models import Application
 from minzheng.applications.rules import Channel, Step, Workflow
 from minzheng.audit.services import personal_data_access_record
+from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import PermissionDenied
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

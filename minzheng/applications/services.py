@@ -21,7 +21,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from minzheng.accounts.models import User
-from minzheng.accounts.rules import Capability
 from minzheng.applications import rules
 from minzheng.applications.errors import (
     ApplicationInvalid,
@@ -59,6 +58,7 @@ from minzheng.benefits.people import ADL_LABELS, self_care_from_adl
 from minzheng.benefits.providers import SelectorParams
 from minzheng.benefits.reasons import reason_as_dict, result_as_dict
 from minzheng.benefits.selectors import household_facts_many
+from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import NotFound, PermissionDenied
 from minzheng.common.selectors import working_calendar
 from minzheng.common.workdays import DueDate, Period, due_date

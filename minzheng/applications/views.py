@@ -30,7 +30,6 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from minzheng.accounts.models import User
-from minzheng.accounts.rules import Capability
 from minzheng.applications import exports, rules, selectors, services
 from minzheng.applications.forms import (
     ApplicationCreateForm,
@@ -49,6 +48,7 @@ from minzheng.applications.forms import (
 from minzheng.applications.models import Application, CareAssessment
 from minzheng.applications.rules import Channel, Step, Transition, Workflow
 from minzheng.benefits.views import LEVEL_LABELS
+from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import DomainError, NotFound
 from minzheng.common.pages import ListPage, capability_required, list_page, query_without
 from minzheng.common.pages import error_attach as _attach

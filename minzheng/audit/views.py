@@ -16,10 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from minzheng.accounts.rules import Capability
 from minzheng.audit import selectors
 from minzheng.audit.forms import EventFilterForm, PersonalDataAccessFilterForm
 from minzheng.audit.services import event_record
+from minzheng.catalogue.roles import Capability
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

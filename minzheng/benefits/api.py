@@ -21,9 +21,9 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
 from minzheng.accounts.models import User
-from minzheng.accounts.rules import Capability
 from minzheng.benefits.json_format import assessment_evaluate, assessment_json_parse, request_json_schema
 from minzheng.benefits.providers import SelectorParams
+from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import PermissionDenied
 from minzheng.registry.schemas import ErrorOut
 

@@ -18,7 +18,6 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET
 
 from minzheng.accounts.models import User
-from minzheng.accounts.rules import Capability
 from minzheng.benefits import selectors
 from minzheng.benefits.engine import HOUSEHOLD_ONLY
 from minzheng.benefits.exports import whatif_workbook_response
@@ -26,6 +25,7 @@ from minzheng.benefits.facts import AssistanceType, TemporaryRequest
 from minzheng.benefits.forms import WhatIfForm
 from minzheng.benefits.reasons import AssessmentResult, ParameterUse, Reason
 from minzheng.benefits.whatif import LEVEL_DIGITS, WhatIfReport, whatif_run
+from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import DomainError
 from minzheng.common.pages import capability_required
 from minzheng.divisions.models import Division

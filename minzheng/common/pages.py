@@ -17,7 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 from minzheng.accounts.models import User
-from minzheng.accounts.rules import Capability
+from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import DomainError, NotFound
 from minzheng.common.selectors import queryset_count_capped
 

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from minzheng.accounts.rules import Capability
+from minzheng.catalogue.roles import Capability
 from minzheng.common import selectors
 from minzheng.common.errors import NotFound
 from minzheng.common.models import Job

@@ -13,7 +13,7 @@ from ninja import File, Form, Router
 from ninja.files import UploadedFile
 
 from minzheng.accounts.models import User
-from minzheng.accounts.rules import Capability
+from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import PermissionDenied
 from minzheng.documents import selectors, services
 from minzheng.documents.schemas import DocumentOut

@@ -20,13 +20,13 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from minzheng.accounts.models import User
-from minzheng.accounts.rules import Capability
 from minzheng.applications import exports as application_exports
 from minzheng.applications import rules as application_rules
 from minzheng.applications import selectors as application_selectors
 from minzheng.applications.models import Application, ApplicationEvent
 from minzheng.applications.rules import Channel, Step, Workflow
 from minzheng.audit.services import event_record, personal_data_access_record
+from minzheng.catalogue.roles import Capability
 from minzheng.common import pdf
 from minzheng.common.masking import mask_name
 from minzheng.documents.models import Document

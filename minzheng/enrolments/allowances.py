@@ -30,8 +30,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from minzheng.accounts.models import User
-from minzheng.accounts.rules import Capability
 from minzheng.audit.services import event_record
+from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import NotFound, PermissionDenied
 from minzheng.divisions.models import Division
 from minzheng.enrolments.errors import AlreadyEnrolled, ChangeNotAllowed, EnrolmentInvalid

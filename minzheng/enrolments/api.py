@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from minzheng.accounts.models import User
-from minzheng.accounts.rules import Capability
+from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import PermissionDenied
 from minzheng.enrolments import selectors, services
 from minzheng.enrolments.models import Enrolment

@@ -9,8 +9,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from minzheng.accounts.models import User
-from minzheng.accounts.rules import Capability
 from minzheng.audit.services import personal_data_access_record
+from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import PermissionDenied
 from minzheng.enrolments import selectors
 from minzheng.enrolments.forms import PROGRAMME_LABELS

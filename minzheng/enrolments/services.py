@@ -19,9 +19,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from minzheng.accounts.models import User
-from minzheng.accounts.rules import Capability
 from minzheng.applications.timeline import timeline_record
 from minzheng.audit.services import event_record
+from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import NotFound, PermissionDenied
 from minzheng.divisions.models import Division
 from minzheng.divisions.rules import Level

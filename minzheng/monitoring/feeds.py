@@ -27,8 +27,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from minzheng.accounts.models import User
-from minzheng.accounts.rules import Capability
 from minzheng.audit.services import event_record
+from minzheng.catalogue.roles import Capability
 from minzheng.common import crypto
 from minzheng.common.errors import PermissionDenied, ValidationFailed
 from minzheng.common.identity import parse_resident_id

@@ -26,10 +26,10 @@ from django.db.models import Max
 from django.utils import timezone
 
 from minzheng.accounts.models import User
-from minzheng.accounts.rules import Capability
 from minzheng.applications.services import ApplicationData, application_create
 from minzheng.audit.services import event_record
 from minzheng.benefits.columnar import duck
+from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from minzheng.common.models import Job
 from minzheng.common.selectors import working_calendar

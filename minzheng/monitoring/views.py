@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from minzheng.accounts.models import User
-from minzheng.accounts.rules import Capability
+from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import DomainError
 from minzheng.common.pages import capability_required, error_attach, list_page, query_without
 from minzheng.common.selectors import queryset_count_capped

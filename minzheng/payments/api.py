@@ -13,7 +13,7 @@ from ninja import File, Form, Query, Router
 from ninja.files import UploadedFile
 
 from minzheng.accounts.models import User
-from minzheng.accounts.rules import Capability
+from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import NotFound, PermissionDenied, ValidationFailed
 from minzheng.divisions.models import Division
 from minzheng.payments import selectors, services

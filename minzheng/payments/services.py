@@ -20,9 +20,9 @@ from django.db.models import Count, F, Sum
 from django.utils import timezone
 
 from minzheng.accounts.models import User
-from minzheng.accounts.rules import Capability
 from minzheng.applications.models import Application
 from minzheng.audit.services import event_record, personal_data_access_record
+from minzheng.catalogue.roles import Capability
 from minzheng.common import crypto
 from minzheng.common.errors import NotFound, PermissionDenied
 from minzheng.common.money import yuan

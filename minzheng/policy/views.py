@@ -36,7 +36,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
 from minzheng.accounts.models import User
-from minzheng.accounts.rules import Capability
+from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import DomainError
 from minzheng.common.pages import capability_required, list_page, query_without
 from minzheng.common.pages import error_attach as _attach

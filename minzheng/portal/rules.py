@@ -11,7 +11,6 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Final
 
-from minzheng.accounts.rules import Capability
 from minzheng.applications.rules import (
     OVERALL_LIMIT,
     OVERALL_LIMIT_EXTENDED,
@@ -31,6 +30,7 @@ from minzheng.benefits.facts import (
     SupporterStatus,
 )
 from minzheng.benefits.means_test import reference_period
+from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import Conflict, DomainError, NotFound, ValidationFailed
 from minzheng.common.workdays import CalendarDays, CalendarMonths, Period, WorkingDays
 from minzheng.documents.models import DocumentKind

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router
 
 from minzheng.accounts.models import User
-from minzheng.accounts.rules import Capability
+from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import DomainError, PermissionDenied
 from minzheng.registry import selectors, services
 from minzheng.registry.models import Household, Person

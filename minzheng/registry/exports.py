@@ -19,8 +19,8 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from minzheng.accounts.models import User
-from minzheng.accounts.rules import Capability
 from minzheng.audit.services import personal_data_access_record
+from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import PermissionDenied
 from minzheng.common.models import Job
 from minzheng.common.selectors import queryset_count_capped

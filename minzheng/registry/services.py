@@ -17,9 +17,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from minzheng.accounts.models import User
-from minzheng.accounts.rules import Capability
 from minzheng.accounts.scoping import code_in_scope
 from minzheng.audit.services import event_record, personal_data_access_record
+from minzheng.catalogue.roles import Capability
 from minzheng.common import crypto
 from minzheng.common.errors import PermissionDenied, ValidationFailed
 from minzheng.common.identity import parse_resident_id

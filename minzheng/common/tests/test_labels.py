@@ -6,9 +6,9 @@ import pytest
 from django.apps import apps
 from django.db import models
 
-from minzheng.accounts.models import Role
 from minzheng.applications import models as applications
 from minzheng.applications import rules as application_rules
+from minzheng.catalogue.roles import Role
 from minzheng.common.models import Job
 from minzheng.divisions.models import DivisionLevel, UrbanRural
 from minzheng.registry import choices

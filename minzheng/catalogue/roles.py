@@ -1,8 +1,27 @@
-"""Roles and what each may do: one table, read by every guard (house style §8.3 ``can_<verb>``)."""
+"""Staff roles and what each may do: one table, read by every guard (house style §8.3 ``can_<verb>``).
+
+Roles follow the five-level division tree (architecture.md, Users): the village assistant at the
+嘎查/村, township caseworkers and reviewers, the county approver, league/city and region supervisors,
+auditors and the system administrator. A user holds one role at one division (ADR 0006).
+"""
 
 from __future__ import annotations
 
 from enum import StrEnum
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    VILLAGE_ASSISTANT = "village_assistant", _("村级社会救助协理员")
+    TOWNSHIP_CASEWORKER = "township_caseworker", _("乡镇（街道）经办人员")
+    TOWNSHIP_REVIEWER = "township_reviewer", _("乡镇（街道）审核人员")
+    COUNTY_APPROVER = "county_approver", _("旗县民政审核确认人员")
+    PREFECTURE_SUPERVISOR = "prefecture_supervisor", _("盟市监管人员")
+    REGION_SUPERVISOR = "region_supervisor", _("自治区监管人员")
+    AUDITOR = "auditor", _("审计人员")
+    SYSTEM_ADMIN = "system_admin", _("系统管理员")
 
 
 class Capability(StrEnum):
@@ -33,37 +52,35 @@ _INTAKE = {Capability.ACCEPT_APPLICATIONS}
 # township only applies them.
 _STANDARD_SETTERS = {Capability.ASSESS, Capability.MANAGE_POLICY}
 _OVERSIGHT = {Capability.VIEW_PAYMENTS, Capability.MONITOR}
-
+_ADMIN = {
+    Capability.VIEW_REGISTRY,
+    Capability.MANAGE_USERS,
+    Capability.VIEW_AUDIT,
+    Capability.MANAGE_ALERT_RULES,
+}
 # Who needs unmasked personal data: the township caseworker (intake, bank details for payment),
 # the county approver (verification, payroll). Everyone else sees masked values.
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
-    "village_assistant": frozenset(
+    Role.VILLAGE_ASSISTANT: frozenset(
         {Capability.VIEW_REGISTRY, Capability.ACCEPT_APPLICATIONS, Capability.MONITOR}
     ),
-    "township_caseworker": frozenset(
+    Role.TOWNSHIP_CASEWORKER: frozenset(
         _READ | _CASEWORK | _INTAKE | _PERSONAL | _OVERSIGHT | {Capability.MANAGE_ENROLMENTS}
     ),
-    "township_reviewer": frozenset(_READ | _CASEWORK | _OVERSIGHT | {Capability.MANAGE_STAFF_RELATIVES}),
-    "county_approver": frozenset(
+    Role.TOWNSHIP_REVIEWER: frozenset(_READ | _CASEWORK | _OVERSIGHT | {Capability.MANAGE_STAFF_RELATIVES}),
+    Role.COUNTY_APPROVER: frozenset(
         _READ
         | _STANDARD_SETTERS
         | _PERSONAL
         | _OVERSIGHT
         | {Capability.MANAGE_ENROLMENTS, Capability.MANAGE_PAYMENTS, Capability.IMPORT_FEEDS}
     ),
-    "prefecture_supervisor": frozenset(_READ | _STANDARD_SETTERS | _OVERSIGHT | {Capability.IMPORT_FEEDS}),
-    "region_supervisor": frozenset(
+    Role.PREFECTURE_SUPERVISOR: frozenset(_READ | _STANDARD_SETTERS | _OVERSIGHT | {Capability.IMPORT_FEEDS}),
+    Role.REGION_SUPERVISOR: frozenset(
         _READ | _STANDARD_SETTERS | _OVERSIGHT | {Capability.IMPORT_FEEDS, Capability.MANAGE_ALERT_RULES}
     ),
-    "auditor": frozenset(_READ | {Capability.VIEW_AUDIT, Capability.VIEW_PAYMENTS}),
-    "system_admin": frozenset(
-        {
-            Capability.VIEW_REGISTRY,
-            Capability.MANAGE_USERS,
-            Capability.VIEW_AUDIT,
-            Capability.MANAGE_ALERT_RULES,
-        }  # fmt: skip
-    ),
+    Role.AUDITOR: frozenset(_READ | {Capability.VIEW_AUDIT, Capability.VIEW_PAYMENTS}),
+    Role.SYSTEM_ADMIN: frozenset(_ADMIN),
 }
 
 
