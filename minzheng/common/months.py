@@ -12,7 +12,7 @@ import datetime as dt
 
 def month_start(day: dt.date) -> dt.date:
     """The month containing ``day`` (its first day)."""
-    return day if day.day == 1 else None
+    return day.replace(day=1)
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
