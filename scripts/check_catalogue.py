@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 from minzheng.catalogue.programmes import Programme, Workflow  # noqa: E402
 from minzheng.catalogue.roles import Role  # noqa: E402
 
-CODES = {str(p): "Programme" for p in Programme} | {str(w): "Workflow" for w in Workflow}
+CODES = {str(w): "Workflow" for w in Workflow} | {str(p): "Programme" for p in Programme}
 CODES |= {str(r.value): "Role" for r in Role}
 EXEMPT_PARTS = {"tests", "migrations", "catalogue"}
 

@@ -33,7 +33,7 @@ DEMO_ACCOUNTS: tuple[tuple[str, Role, str, str], ...] = (
     ("checker", Role.COUNTY_APPROVER, "county", "演示·旗县复核"),
     ("prefecture", Role.PREFECTURE_SUPERVISOR, "prefecture", "演示·盟市监管"),
     ("region", Role.REGION_SUPERVISOR, "region", "演示·自治区监管"),
-    ("auditor", Role.AUDITOR, "region", "演示·审计"),
+    (Role.AUDITOR, Role.AUDITOR, "region", "演示·审计"),
     ("admin", Role.SYSTEM_ADMIN, "region", "演示·系统管理员"),
 )
 

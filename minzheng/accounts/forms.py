@@ -10,6 +10,8 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from minzheng.catalogue.roles import Role
+from minzheng.common.forms import StyledForm as StyledForm
+from minzheng.common.forms import TablerFormMixin
 
 # The role labels of ``Role`` as translatable strings (the model's labels are plain text).
 ROLE_LABELS: dict[str, Any] = {
@@ -23,29 +25,6 @@ ROLE_LABELS: dict[str, Any] = {
     Role.SYSTEM_ADMIN: _("系统管理员"),
 }
 ROLE_CHOICES = [(role.value, ROLE_LABELS[role.value]) for role in Role]
-
-
-class TablerFormMixin:
-    """Adds Tabler's CSS classes to the widgets (``common/_form_fields.html`` renders them)."""
-
-    fields: dict[str, forms.Field]
-
-    def style_widgets(self) -> None:
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select):
-                css = "form-select"
-            else:
-                css = "form-control"
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
-
-
-class StyledForm(TablerFormMixin, forms.Form):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.style_widgets()
 
 
 class LoginForm(TablerFormMixin, AuthenticationForm):

@@ -7,8 +7,8 @@ import hashlib
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 
-from minzheng.accounts.scoping import ScopedQuerySet
 from minzheng.catalogue.roles import Capability, Role, role_can
+from minzheng.common.scoping import ScopedQuerySet
 from minzheng.divisions.models import Division
 
 

@@ -20,10 +20,10 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from minzheng.accounts.models import User
-from minzheng.accounts.scoping import code_in_scope
 from minzheng.audit.services import event_record
 from minzheng.catalogue.roles import Capability, Role
 from minzheng.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from minzheng.common.scoping import code_in_scope
 from minzheng.divisions.models import Division
 
 

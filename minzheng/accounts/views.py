@@ -36,15 +36,6 @@ from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import DomainError, NotFound
 
 
-def dashboard(request: HttpRequest) -> HttpResponse:
-    """Counts of households and persons in the user's divisions and the latest business events there."""
-    from minzheng.registry.selectors import registry_counts
-
-    actor = _user(request)
-    counts = registry_counts(actor=actor) if actor.can(Capability.VIEW_REGISTRY) else None
-    return render(request, "dashboard.html", {"counts": counts})
-
-
 def _user(request: HttpRequest) -> User:
     user = request.user
     assert isinstance(user, User)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from minzheng.audit.models import Event, PersonalDataAccess
-from minzheng.divisions.admin import ReadOnlyAdminMixin
+from minzheng.common.admin import ReadOnlyAdminMixin
 
 
 @admin.register(Event)

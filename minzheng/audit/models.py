@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from minzheng.accounts.scoping import ScopedQuerySet
+from minzheng.common.scoping import ScopedQuerySet
 
 
 class Event(models.Model):

@@ -16,7 +16,6 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
-from minzheng.accounts.models import User
 from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import DomainError, NotFound
 from minzheng.common.selectors import queryset_count_capped
@@ -31,8 +30,10 @@ def capability_required(capability: Capability) -> Callable[[View[P]], View[P]]:
     def decorator(view: View[P]) -> View[P]:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
-            user = request.user
-            if not isinstance(user, User) or not user.can(capability):
+            # Any staff user (``accounts.User.can``); the anonymous user has no ``can`` (common sits below
+            # accounts, so it cannot name the class).
+            can = getattr(request.user, "can", None)
+            if can is None or not can(capability):
                 raise PermissionDenied(_("您的角色无权执行此操作"))
             try:
                 return view(request, *args, **kwargs)

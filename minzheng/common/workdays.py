@@ -14,12 +14,13 @@
 
 from __future__ import annotations
 
-import calendar as stdlib_calendar
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import chinese_calendar
+
+from minzheng.common.months import add_months
 
 _ONE_DAY = dt.timedelta(days=1)
 
@@ -78,14 +79,6 @@ class WorkingCalendar:
             if workday:
                 return day, known_all
             day += _ONE_DAY
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """《民法典》 art. 202: the corresponding day of the final month, or that month's last day."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    last = stdlib_calendar.monthrange(year, month)[1]
-    return dt.date(year, month, min(day.day, last))
 
 
 def due_date(start: dt.date, period: Period, calendar: WorkingCalendar) -> DueDate:

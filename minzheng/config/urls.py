@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 
-from minzheng.accounts.views import dashboard
 from minzheng.api import api
+from minzheng.workbench.views import dashboard
 
 
 def healthz(request: HttpRequest) -> HttpResponse:

@@ -2,26 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from minzheng.common.admin import ReadOnlyAdminMixin as ReadOnlyAdminMixin
 from minzheng.divisions.models import Division, DivisionCodeChange
-
-
-class ReadOnlyAdminMixin:
-    """Inspection only: writes go through services, which validate and record audit events."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Division)

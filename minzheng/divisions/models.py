@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from minzheng.accounts.scoping import ScopedQuerySet
+from minzheng.common.scoping import ScopedQuerySet
 from minzheng.divisions.rules import Level
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+from minzheng.catalogue.roles import Role
+
 # Significant digits of the 12-digit NBS code at each level.
 PREFIX_LENGTH = {1: 2, 2: 4, 3: 6, 4: 9, 5: 12}
 
@@ -80,7 +82,7 @@ CLASSIFICATION_CODES = URBAN_CLASSIFICATION_CODES | RURAL_CLASSIFICATION_CODES
 
 # Who may correct a division's urban/rural type by hand: the system administrator and the
 # county civil-affairs bureau (旗县民政部门), each within its own jurisdiction.
-URBAN_RURAL_MAINTAINER_ROLES = frozenset({"system_admin", "county_approver"})
+URBAN_RURAL_MAINTAINER_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.COUNTY_APPROVER})
 
 LEVEL_NAMES = {
     Level.REGION: "省级",

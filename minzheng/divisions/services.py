@@ -16,9 +16,9 @@ from typing import Any, TypeVar
 from django.db import connection, transaction
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from minzheng.accounts.scoping import code_in_scope
 from minzheng.audit.services import event_record
 from minzheng.common.errors import PermissionDenied, ValidationFailed
+from minzheng.common.scoping import code_in_scope
 from minzheng.divisions.errors import DivisionCodeChangeError, DivisionImportError
 from minzheng.divisions.importers import CodeChangeRow, DivisionRow, check_province
 from minzheng.divisions.models import Division, DivisionCodeChange, UrbanRural

@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from minzheng.accounts.models import User
 from minzheng.audit.services import event_record
+from minzheng.catalogue.programmes import Programme
 from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import NotFound, PermissionDenied
 from minzheng.divisions.models import Division
@@ -49,7 +50,7 @@ from minzheng.policy.selectors import parameter_values
 from minzheng.registry.choices import DisabilityCategory, RelationToHead
 from minzheng.registry.models import Household, Membership, Person
 
-PROGRAMME = "senior_allowance"
+PROGRAMME = Programme.SENIOR_ALLOWANCE
 BASIS = "《老年人权益保障法》第33条；内蒙古自治区高龄津贴制度（2017-01-01 起普惠）"
 
 
@@ -208,9 +209,9 @@ def _write(
 
 # --- proactive discovery: the two disability subsidies and the orphan allowance -----------------------------
 
-LIVING = "disability_living_subsidy"
-CARE = "severe_disability_care_subsidy"
-ORPHAN = "orphan_allowance"
+LIVING = Programme.DISABILITY_LIVING_SUBSIDY
+CARE = Programme.SEVERE_DISABILITY_CARE_SUBSIDY
+ORPHAN = Programme.ORPHAN_ALLOWANCE
 DISABILITY_BASIS = (
     "《国务院关于全面建立困难残疾人生活补贴和重度残疾人护理补贴制度的意见》（国发〔2015〕52号）"
 )
@@ -229,7 +230,7 @@ Progress = Callable[[int, int, str], None]
 @dataclass(frozen=True)
 class DiscoveryRun:
     month: dt.date
-    found: dict[str, int]  # programme → new candidates
+    found: dict[Programme, int]  # programme → new candidates
     already: int  # enrolled or already proposed (pending or dismissed): not proposed again
 
     @property

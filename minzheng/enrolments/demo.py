@@ -28,6 +28,7 @@ from django.db import transaction
 
 from minzheng.accounts.models import User
 from minzheng.audit.services import event_record
+from minzheng.catalogue.programmes import Programme
 from minzheng.common import crypto
 from minzheng.common.errors import DomainError
 from minzheng.common.masking import mask_bank_account
@@ -78,7 +79,7 @@ def _extreme_poverty_assessed(as_of: dt.date) -> dict[int, tuple[int, Decimal, s
         member = dataclasses.replace(facts.members[0], supporter_status="none")
         try:
             result = assess(
-                "extreme_poverty_support",
+                Programme.EXTREME_POVERTY_SUPPORT,
                 dataclasses.replace(facts, members=(member,)),
                 params,
                 person_key=member.key,
@@ -140,7 +141,7 @@ def demo_enrolments_ensure() -> list[str]:
         townships = _township_ids(set(codes.values()))
         dibao_rows = [
             Enrolment(
-                programme="dibao",
+                programme=Programme.DIBAO,
                 household_id=row["household_id"],
                 division_id=townships[str(row["division_code"])[:9] + "000"],
                 source=EnrolmentSource.DEMO,
@@ -153,7 +154,7 @@ def demo_enrolments_ensure() -> list[str]:
         ]
         ep_rows = [
             Enrolment(
-                programme="extreme_poverty_support",
+                programme=Programme.EXTREME_POVERTY_SUPPORT,
                 household_id=pk,
                 person_id=person,
                 division_id=townships[codes[pk][:9] + "000"],
@@ -194,6 +195,10 @@ def demo_enrolments_ensure() -> list[str]:
             object_type="enrolment",
             object_id="demo",
             summary=lines[0],
-            data={"dibao": len(dibao_rows), "extreme_poverty": len(ep_rows), "senior": seniors.enrolled},
+            data={
+                Programme.DIBAO: len(dibao_rows),
+                "extreme_poverty": len(ep_rows),
+                "senior": seniors.enrolled,
+            },
         )
     return lines

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from minzheng.catalogue.programmes import Programme
 from minzheng.enrolments import rules
 from minzheng.enrolments.models import ChangeKind, EnrolmentStatus, ReviewOutcome
 from minzheng.enrolments.selectors import SORTS, EnrolmentFilters
@@ -115,7 +116,8 @@ class WithdrawForm(_Styled):
 
 class TransferForm(_Styled):
     programme = forms.ChoiceField(
-        label=_("转入项目"), choices=[("dibao", "最低生活保障"), ("temporary_assistance", "临时救助")]
+        label=_("转入项目"),
+        choices=[(Programme.DIBAO, "最低生活保障"), (Programme.TEMPORARY_ASSISTANCE, "临时救助")],
     )
     monthly_amount = forms.DecimalField(label=_("金额（元）"), decimal_places=2, max_digits=12)
     starts_month = MonthField(label=_("起始月份（留空为终止次月）"), required=False)

@@ -28,13 +28,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from minzheng.accounts.models import User
-from minzheng.accounts.scoping import code_in_scope
 from minzheng.audit.services import event_record
+from minzheng.catalogue.programmes import Programme
 from minzheng.catalogue.roles import Capability
 from minzheng.common import crypto
 from minzheng.common.errors import PermissionDenied, ValidationFailed
 from minzheng.common.identity import parse_resident_id
 from minzheng.common.masking import mask_bank_account, mask_id_number
+from minzheng.common.scoping import code_in_scope
 from minzheng.divisions.models import Division
 from minzheng.divisions.rules import Level
 from minzheng.enrolments.models import Enrolment, EnrolmentSource, EntitlementPeriod, LegacyImport
@@ -71,18 +72,22 @@ COLUMNS = (
     EMPLOYMENT,
 )
 REQUIRED = (HOUSEHOLD_KEY, NAME, ID_NUMBER, RELATION)
-HOUSEHOLD_PROGRAMMES = frozenset({"dibao", "margin_household", "rigid_expense_household"})
-NOT_RUNNING = frozenset({"temporary_assistance", "margin_household", "rigid_expense_household"})
+HOUSEHOLD_PROGRAMMES = frozenset(
+    {Programme.DIBAO, Programme.MARGIN_HOUSEHOLD, Programme.RIGID_EXPENSE_HOUSEHOLD}
+)
+NOT_RUNNING = frozenset(
+    {Programme.TEMPORARY_ASSISTANCE, Programme.MARGIN_HOUSEHOLD, Programme.RIGID_EXPENSE_HOUSEHOLD}
+)
 PROGRAMME_NAMES = (
     {p.name: p.code for p in PROGRAMMES}
     | {p.code: p.code for p in PROGRAMMES}
     | {
-        "低保": "dibao",
-        "城市低保": "dibao",
-        "农村低保": "dibao",
-        "特困": "extreme_poverty_support",
-        "特困供养": "extreme_poverty_support",
-        "孤儿": "orphan_allowance",
+        "低保": Programme.DIBAO,
+        "城市低保": Programme.DIBAO,
+        "农村低保": Programme.DIBAO,
+        "特困": Programme.EXTREME_POVERTY_SUPPORT,
+        "特困供养": Programme.EXTREME_POVERTY_SUPPORT,
+        "孤儿": Programme.ORPHAN_ALLOWANCE,
     }
 )
 RELATIONS = (

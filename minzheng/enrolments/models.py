@@ -16,8 +16,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from minzheng.accounts.scoping import ScopedQuerySet
+from minzheng.catalogue.programmes import Programme
 from minzheng.common.models import TimeStampedModel
+from minzheng.common.scoping import ScopedQuerySet
 from minzheng.divisions.models import Division
 from minzheng.registry.models import Household, Person
 
@@ -102,7 +103,9 @@ class Enrolment(TimeStampedModel):
             # being paid in instalments, so it is not limited to one current enrolment.
             models.UniqueConstraint(
                 fields=["household", "programme"],
-                condition=~Q(status="ended") & Q(person__isnull=True) & ~Q(programme="temporary_assistance"),
+                condition=~Q(status="ended")
+                & Q(person__isnull=True)
+                & ~Q(programme=Programme.TEMPORARY_ASSISTANCE),
                 name="enrolment_one_current_per_household",
             ),
             models.UniqueConstraint(

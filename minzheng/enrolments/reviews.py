@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from minzheng.accounts.models import User
 from minzheng.audit.services import event_record
+from minzheng.catalogue.programmes import Programme
 from minzheng.common.errors import NotFound
 from minzheng.enrolments import rules, services
 from minzheng.enrolments.errors import ChangeNotAllowed, EnrolmentInvalid
@@ -58,7 +59,7 @@ def review_schedule_generate(
         candidates = candidates.filter(pk__in=Enrolment.objects.visible_to(actor).values("pk"))
     rows = list(candidates.values_list("id", "programme", "household_id", "starts_month"))
     ids = [r[0] for r in rows]
-    households = {r[2] for r in rows if r[1] == "dibao"}
+    households = {r[2] for r in rows if r[1] == Programme.DIBAO}
     last = dict(
         Review.objects.filter(enrolment_id__in=ids, status=ReviewStatus.DONE)
         .values("enrolment_id")
@@ -82,7 +83,7 @@ def review_schedule_generate(
     reviews = []
     for pk, programme, household_id, starts in rows:
         category = _category(programme, household_id in unstable)
-        death = deaths.get(household_id) if programme == "dibao" else None
+        death = deaths.get(household_id) if programme == Programme.DIBAO else None
         due = rules.review_due(category, last.get(pk), starts, death)
         if due <= horizon:
             by_death = death is not None and due == add_months(death, rules.DEATH_REVIEW_MONTHS)
@@ -93,7 +94,7 @@ def review_schedule_generate(
 
 
 def _category(programme: str, unstable: bool) -> str:
-    if programme == "extreme_poverty_support":
+    if programme == Programme.EXTREME_POVERTY_SUPPORT:
         return ReviewCategory.EXTREME_POVERTY
     return ReviewCategory.UNSTABLE if unstable else ReviewCategory.STABLE
 

@@ -12,6 +12,10 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Final
 
+from minzheng.catalogue.programmes import Programme
+from minzheng.common.months import add_months as add_months  # re-exported for the enrolment callers
+from minzheng.common.months import month_start as month_start
+from minzheng.common.months import parse_month as parse_month
 from minzheng.enrolments.models import ChangeKind, EnrolmentStatus, ReviewCategory
 
 DIBAO_MEASURES: Final = "《最低生活保障审核确认办法》"
@@ -77,7 +81,7 @@ TERMINATION_GROUNDS: Final[dict[str, str]] = {
     "voluntary": "自愿申请退出救助供养",
 }
 TERMINATION_NOTICE_DAYS: Final = 7  # 特困人员认定办法第 25 条（公示 7 天）
-TRANSFER_PROGRAMMES: Final = frozenset({"dibao", "temporary_assistance"})  # 第 27 条
+TRANSFER_PROGRAMMES: Final = frozenset({Programme.DIBAO, Programme.TEMPORARY_ASSISTANCE})  # 第 27 条
 
 # Review intervals in months (审核确认办法第 31 条; 2020 意见第 7 项) and the death review (2022 通知§一(三)).
 # All confirmed in policy-rules.md §1.10, so constants citing their article, not parameters.
@@ -87,40 +91,9 @@ REVIEW_MONTHS: Final[dict[str, int]] = {
     ReviewCategory.EXTREME_POVERTY: 12,
 }
 DEATH_REVIEW_MONTHS: Final = 3
-REVIEWED_PROGRAMMES: Final = frozenset({"dibao", "extreme_poverty_support"})
+REVIEWED_PROGRAMMES: Final = frozenset({Programme.DIBAO, Programme.EXTREME_POVERTY_SUPPORT})
 # "Unstable income and members able to work": a member in flexible work or unemployed but able to work.
 UNSTABLE_EMPLOYMENT: Final = frozenset({"self_employed", "unemployed"})
-
-
-def month_start(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-def add_months(month: dt.date, count: int) -> dt.date:
-    """``month`` (any day) moved by ``count`` months, clamped to the month's last day."""
-    index = month.year * 12 + month.month - 1 + count
-    year, month_number = divmod(index, 12)
-    last = [31, 29 if _leap(year) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month_number]
-    return dt.date(year, month_number + 1, min(month.day, last))
-
-
-def _leap(year: int) -> bool:
-    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
-
-
-def parse_month(value: str) -> dt.date | None:
-    """``2026-12``, ``2026-12-01``, ``2026/12`` or ``202612`` → the 1st of that month; None if not a month."""
-    text = value.strip().replace("/", "-").replace(".", "-")
-    if len(text) == 6 and text.isdigit():
-        text = f"{text[:4]}-{text[4:]}"
-    parts = text.split("-")
-    if len(parts) not in (2, 3) or not all(p.isdigit() for p in parts):
-        return None
-    try:
-        day = dt.date(int(parts[0]), int(parts[1]), int(parts[2]) if len(parts) == 3 else 1)
-    except ValueError:
-        return None
-    return day if day.day == 1 else None
 
 
 @dataclass(frozen=True)

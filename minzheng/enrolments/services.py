@@ -21,7 +21,8 @@ from django.utils import timezone
 from minzheng.accounts.models import User
 from minzheng.applications.timeline import timeline_record
 from minzheng.audit.services import event_record
-from minzheng.catalogue.roles import Capability
+from minzheng.catalogue.programmes import ALLOWANCE_WORKFLOWS, Programme
+from minzheng.catalogue.roles import Capability, Role
 from minzheng.common.errors import NotFound, PermissionDenied
 from minzheng.divisions.models import Division
 from minzheng.divisions.rules import Level
@@ -40,15 +41,13 @@ from minzheng.enrolments.models import (
 )
 from minzheng.enrolments.rules import Span, add_months, month_start
 
-TEMPORARY = "temporary_assistance"
-EXTREME_POVERTY = "extreme_poverty_support"
-DIBAO = "dibao"
+TEMPORARY = Programme.TEMPORARY_ASSISTANCE
+EXTREME_POVERTY = Programme.EXTREME_POVERTY_SUPPORT
+DIBAO = Programme.DIBAO
 APPROVED_STEPS = frozenset({"approved", "aid_paid"})  # aid_paid: 急难型先行救助 already decided
 # Allowance applications (applications.rules.ALLOWANCE_WORKFLOWS): the person is enrolled in each programme
 # the approval granted (``application.assessment["granted"]``; 两项补贴 may grant both subsidies).
-ALLOWANCE_APPLICATIONS = frozenset(
-    {"senior_allowance", "disability_subsidies", "orphan_allowance", "de_facto_orphan_allowance"}
-)
+ALLOWANCE_APPLICATIONS = ALLOWANCE_WORKFLOWS
 
 
 def _today() -> dt.date:
@@ -545,7 +544,7 @@ def extreme_poverty_termination_confirm(
     """The notice is over without objection: support ends from the next month (特困人员认定办法第 25 条).
     The county decides (第 25 条), so only a county approver confirms."""
     _require(actor)
-    if actor.role != "county_approver":
+    if actor.role != Role.COUNTY_APPROVER:
         raise PermissionDenied("特困人员终止救助供养由县级民政部门决定")
     today = today or _today()
     change, enrolment = _notice_locked(actor, change_id)

@@ -11,9 +11,9 @@ from django_tasks import task
 
 from minzheng.accounts.models import User
 from minzheng.common.errors import DomainError
+from minzheng.common.jobs import job_link, progress_report
 from minzheng.common.services import job_fail, job_finish, job_running
 from minzheng.enrolments import allowances
-from minzheng.enrolments.jobs import job_link, progress_report
 from minzheng.enrolments.legacy import legacy_import
 from minzheng.enrolments.reviews import review_schedule_generate
 from minzheng.enrolments.services import enrolments_close_finished

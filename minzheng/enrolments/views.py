@@ -24,7 +24,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from minzheng.accounts.models import User
-from minzheng.catalogue.roles import Capability
+from minzheng.catalogue.programmes import Programme
+from minzheng.catalogue.roles import Capability, Role
 from minzheng.common.errors import DomainError, NotFound
 from minzheng.common.pages import capability_required, error_attach, list_page, query_without
 from minzheng.common.selectors import job_get, queryset_count_capped
@@ -148,13 +149,13 @@ def _action_forms(actor: User, detail: selectors.EnrolmentDetail, bound: dict[st
     shown: dict[str, Callable[[], django_forms.Form]] = {}
     if enrolment.status != EnrolmentStatus.ENDED:
         shown["change"] = ChangeForm
-        if enrolment.programme == "dibao" and enrolment.status == EnrolmentStatus.ACTIVE:
+        if enrolment.programme == Programme.DIBAO and enrolment.status == EnrolmentStatus.ACTIVE:
             shown["gradual_exit"] = GradualExitForm
-        if enrolment.programme == "extreme_poverty_support" and detail.notice is None:
+        if enrolment.programme == Programme.EXTREME_POVERTY_SUPPORT and detail.notice is None:
             shown["terminate"] = TerminationForm
     if detail.notice is not None:
         shown["withdraw"] = WithdrawForm
-    if enrolment.programme == "extreme_poverty_support" and enrolment.status == EnrolmentStatus.ENDED:
+    if enrolment.programme == Programme.EXTREME_POVERTY_SUPPORT and enrolment.status == EnrolmentStatus.ENDED:
         shown["transfer"] = TransferForm
     if any(r.status == ReviewStatus.OPEN for r in detail.reviews):
         shown["review"] = ReviewForm
@@ -173,7 +174,7 @@ def _detail_page(
         "forms": _action_forms(actor, detail, bound or {}),
         "error": error,
         "open_review": next((r for r in detail.reviews if r.status == ReviewStatus.OPEN), None),
-        "is_county": actor.role == "county_approver",
+        "is_county": actor.role == Role.COUNTY_APPROVER,
         "today": timezone.localdate(),
     }
     return render(request, "enrolments/detail.html", context, status=status)

@@ -18,7 +18,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from minzheng.accounts.models import User
 from minzheng.audit.services import personal_data_access_record
 from minzheng.common import pdf
-from minzheng.payments import rules, selectors
+from minzheng.common.months import month_label
+from minzheng.payments import selectors
 from minzheng.payments.models import Payroll, PayrollLine
 from minzheng.payments.rules import ReserveEntryKind
 
@@ -120,7 +121,7 @@ def _roster_villages(actor: User, payroll: Payroll) -> dict[str, list[list[Any]]
 def _roster_title(payroll: Payroll, village: str) -> str:
     return (
         f"{payroll.county.name}{village} 社会救助资金发放名册"
-        f"（{rules.month_label(payroll.month)}，批次 {payroll.number}）"
+        f"（{month_label(payroll.month)}，批次 {payroll.number}）"
     )
 
 
@@ -207,7 +208,7 @@ def payroll_list_workbook(payrolls: Iterable[Payroll]) -> bytes:
             [
                 payroll.number,
                 payroll.county.name,
-                rules.month_label(payroll.month),
+                month_label(payroll.month),
                 payroll.get_status_display(),
                 payroll.line_count,
                 payroll.total_amount,
@@ -224,7 +225,7 @@ def statistics_workbook(stats: selectors.Statistics, *, with_amounts: bool) -> b
     sheet = book.active
     assert sheet is not None
     sheet.title = "按项目"
-    label = rules.month_label(stats.month)
+    label = month_label(stats.month)
     sections = (
         ("按项目", [*stats.by_programme, stats.total]),
         ("按乡镇", stats.by_division),

@@ -17,8 +17,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from minzheng.accounts.scoping import ScopedQuerySet
 from minzheng.common.models import TimeStampedModel
+from minzheng.common.scoping import ScopedQuerySet
 from minzheng.divisions.models import Division
 from minzheng.enrolments.models import Enrolment
 from minzheng.payments.rules import LineKind, PaymentStatus, PayrollStatus, ReserveEntryKind

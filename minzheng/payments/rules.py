@@ -12,6 +12,9 @@ from typing import Final
 
 from django.db import models
 
+from minzheng.catalogue.programmes import PROGRAMMES
+from minzheng.common.months import month_label
+
 PAYMENT_BASIS = "《最低生活保障审核确认办法》第 25 条（按月社会化发放至家庭账户）"
 STOP_BASIS = "《特困人员认定办法》第 26 条（无异议的，自下月起终止）"
 
@@ -83,36 +86,14 @@ def maker_checker_ok(transition: PayrollTransition, *, maker_id: int, actor_id: 
     return not transition.needs_other_actor or maker_id != actor_id
 
 
-def first_of_month(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-def month_add(month: dt.date, months: int) -> dt.date:
-    index = month.year * 12 + month.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
-def month_label(month: dt.date) -> str:
-    return f"{month.year}年{month.month}月"
-
-
-PURPOSE_NAMES: Final[dict[str, str]] = {
-    "dibao": "低保金",
-    "extreme_poverty_support": "特困供养金",
-    "temporary_assistance": "临时救助金",
-    "margin_household": "低保边缘救助金",
-    "rigid_expense_household": "刚性支出救助金",
-    "senior_allowance": "高龄津贴",
-    "disability_living_subsidy": "残疾人生活补贴",
-    "severe_disability_care_subsidy": "重度残疾人护理补贴",
-    "orphan_allowance": "孤儿基本生活费",
-    "de_facto_orphan_allowance": "事实无人抚养儿童补贴",
-}
+def _purpose_name(programme: str) -> str:
+    spec = PROGRAMMES.get(programme)  # type: ignore[call-overload]
+    return spec.payroll_purpose if spec else "救助金"
 
 
 def payment_purpose(programme: str, month: dt.date) -> str:
     """The 用途 printed on the bank statement, e.g. ``低保金2026年12月``."""
-    return f"{PURPOSE_NAMES.get(programme, '救助金')}{month_label(month)}"
+    return f"{_purpose_name(programme)}{month_label(month)}"
 
 
 def capped_deduction(deduction: Decimal, *, positive_total: Decimal, deducted_before: Decimal) -> Decimal:

@@ -18,9 +18,9 @@ from django.db.models import Count, Q, QuerySet, Sum
 
 from minzheng.accounts.models import User
 from minzheng.common.errors import NotFound
+from minzheng.common.months import add_months, month_start
 from minzheng.divisions.models import Division
 from minzheng.enrolments.models import Enrolment
-from minzheng.payments import rules
 from minzheng.payments.models import (
     INFLOWS,
     Payroll,
@@ -60,7 +60,7 @@ def payroll_list(*, actor: User, filters: PayrollFilters | None = None) -> Query
     filters = filters or PayrollFilters()
     payrolls = payroll_visible(actor).select_related("county", "generated_by", "approved_by")
     if filters.month:
-        payrolls = payrolls.filter(month=rules.first_of_month(filters.month))
+        payrolls = payrolls.filter(month=month_start(filters.month))
     if filters.county_code:
         payrolls = payrolls.filter(county__code__startswith=filters.county_code.strip())
     if filters.status:
@@ -215,7 +215,7 @@ def payroll_overpayments(*, actor: User, payroll: Payroll) -> list[Overpayment]:
         "prefix": f"{_prefix(actor)}%" if _prefix(actor) else "-",
         "payroll": payroll.pk,
         "first": first[0] if first else payroll.month,
-        "until": rules.month_add(payroll.month, 1),
+        "until": add_months(payroll.month, 1),
     }
     with connection.cursor() as cursor:
         cursor.execute(_OUTSTANDING_SQL, params)
@@ -379,11 +379,11 @@ def payment_statistics(*, actor: User, month: dt.date) -> Statistics:
     persons — the members for a household programme, one for a person programme) by programme and by
     paying township, urban/rural and category; new enrolments (starting this month) and exits (last month
     owed was the previous month); and the amounts of the month's approved payrolls."""
-    month = rules.first_of_month(month)
+    month = month_start(month)
     params: dict[str, Any] = {
         "prefix": f"{_prefix(actor)}%",
         "month": month,
-        "previous": rules.month_add(month, -1),
+        "previous": add_months(month, -1),
     }
     if not _prefix(actor):
         params["prefix"] = "-"  # matches no code

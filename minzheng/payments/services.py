@@ -22,10 +22,12 @@ from django.utils import timezone
 from minzheng.accounts.models import User
 from minzheng.applications.models import Application
 from minzheng.audit.services import event_record, personal_data_access_record
-from minzheng.catalogue.roles import Capability
+from minzheng.catalogue.programmes import Programme
+from minzheng.catalogue.roles import Capability, Role
 from minzheng.common import crypto
 from minzheng.common.errors import NotFound, PermissionDenied
 from minzheng.common.money import yuan
+from minzheng.common.months import month_label, month_start
 from minzheng.divisions.models import Division
 from minzheng.divisions.rules import Level
 from minzheng.payments import bankfiles, generation, rules
@@ -47,8 +49,8 @@ from minzheng.registry.rules import normalise_bank_account
 from minzheng.registry.services import BANK_INDEX
 
 Progress = Callable[[str, int], None]
-TEMPORARY_PROGRAMME = "temporary_assistance"
-RESERVE_ROLES = frozenset({"township_caseworker", "township_reviewer", "county_approver"})
+TEMPORARY_PROGRAMME = Programme.TEMPORARY_ASSISTANCE
+RESERVE_ROLES = frozenset({Role.TOWNSHIP_CASEWORKER, Role.TOWNSHIP_REVIEWER, Role.COUNTY_APPROVER})
 
 
 def _require(actor: User, capability: Capability) -> None:
@@ -77,7 +79,7 @@ def _check_order(county: Division, month: dt.date) -> None:
     later = Payroll.objects.filter(county=county, month__gt=month).order_by("month").first()
     if later is not None:
         raise PayrollInvalid(
-            f"{county.name} 已有 {rules.month_label(later.month)} 的发放批次，不能再生成更早月份的批次；"
+            f"{county.name} 已有 {month_label(later.month)} 的发放批次，不能再生成更早月份的批次；"
             "追溯的变化会在下一批次中以补发/扣减体现",
             field="month",
         )
@@ -87,7 +89,7 @@ def _check_order(county: Division, month: dt.date) -> None:
     pending = open_earlier.order_by("month").first()
     if pending is not None:
         raise PayrollInvalid(
-            f"{rules.month_label(pending.month)} 的发放批次尚未审核，请先完成审核再生成下月批次",
+            f"{month_label(pending.month)} 的发放批次尚未审核，请先完成审核再生成下月批次",
             field="month",
         )
 
@@ -108,7 +110,7 @@ def _payroll_start(actor: User, county: Division, month: dt.date) -> Payroll:
                 )
         except IntegrityError:
             raise PayrollTransitionNotAllowed(
-                f"{county.name}{rules.month_label(month)}的发放批次正在由他人生成，请稍后刷新"
+                f"{county.name}{month_label(month)}的发放批次正在由他人生成，请稍后刷新"
             ) from None
     if payroll.status not in rules.REGENERABLE:
         raise PayrollLocked(
@@ -133,7 +135,7 @@ def payroll_generate(
     """
     _require(actor, Capability.MANAGE_PAYMENTS)
     _require_county(actor, county)
-    month = rules.first_of_month(month)
+    month = month_start(month)
     with transaction.atomic():
         _check_order(county, month)
         payroll = _payroll_start(actor, county, month)
@@ -309,7 +311,7 @@ def payroll_bank_batch(payroll: Payroll) -> BankBatch:
         )
     if missing:
         raise BankFileInvalid(f"有 {len(missing)} 户没有银行账号，银行文件未生成", rows=missing)
-    purpose = f"社会救助资金{rules.month_label(payroll.month)}"
+    purpose = f"社会救助资金{month_label(payroll.month)}"
     return BankBatch(payroll.number, timezone.localdate(), purpose, rows)
 
 

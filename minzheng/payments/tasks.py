@@ -13,9 +13,9 @@ from django_tasks import task
 
 from minzheng.accounts.models import User
 from minzheng.common.errors import DomainError
+from minzheng.common.jobs import job_link, progress_report
 from minzheng.common.services import job_fail, job_finish, job_running
 from minzheng.divisions.models import Division
-from minzheng.enrolments.jobs import job_link, progress_report
 from minzheng.payments import services
 
 PAYROLL_GENERATE_KIND = "payroll_generate"

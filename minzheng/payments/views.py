@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from minzheng.accounts.models import User
 from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import DomainError, NotFound
+from minzheng.common.months import month_label, month_start
 from minzheng.common.pages import capability_required, list_page, query_without
 from minzheng.common.services import job_create, job_enqueue
 from minzheng.divisions.models import Division
@@ -86,7 +87,7 @@ def payroll_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "page_query": query_without(request, "page"),
         "county": county,
-        "default_month": rules.first_of_month(timezone.localdate()),
+        "default_month": month_start(timezone.localdate()),
     }
     return render(request, "payments/payroll_list.html", context)
 
@@ -112,7 +113,7 @@ def _generate_start(actor: User, county: Division, month: dt.date) -> HttpRespon
     job = job_create(
         actor=actor,
         kind=tasks.PAYROLL_GENERATE_KIND,
-        title=f"生成发放批次：{county.name}{rules.month_label(month)}",
+        title=f"生成发放批次：{county.name}{month_label(month)}",
         total=tasks.STEPS,
         parameters={
             "county": county.code,
@@ -380,9 +381,7 @@ def reserve_settle(request: HttpRequest, township_id: int) -> HttpResponse:
 def statistics(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
     form = forms.StatisticsForm(request.GET or None)
-    month = (form.cleaned_data.get("month") if form.is_valid() else None) or rules.first_of_month(
-        timezone.localdate()
-    )
+    month = (form.cleaned_data.get("month") if form.is_valid() else None) or month_start(timezone.localdate())
     stats = selectors.payment_statistics(actor=actor, month=month)
     with_amounts = actor.can(Capability.VIEW_PAYMENTS)
     if request.GET.get("format") == "xlsx":

@@ -1,4 +1,15 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _programmes_sync(sender: AppConfig, **kwargs: Any) -> None:
+    """Keep the programme rows of the parameter store equal to the catalogue after every migrate, so a
+    programme added to ``minzheng.catalogue.programmes`` needs no data migration (issue 13)."""
+    from minzheng.policy.services import programmes_sync
+
+    programmes_sync(using=kwargs.get("using", "default"))
 
 
 class PolicyConfig(AppConfig):
@@ -6,3 +17,6 @@ class PolicyConfig(AppConfig):
     label = "policy"
     verbose_name = "政策参数"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        post_migrate.connect(_programmes_sync, sender=self, dispatch_uid="policy.programmes_sync")

@@ -13,6 +13,9 @@ from enum import StrEnum
 from functools import partial
 from typing import Any
 
+from minzheng.catalogue.programmes import INCOME_TESTED, Programme
+from minzheng.catalogue.programmes import PROGRAMMES as CATALOGUE
+from minzheng.catalogue.roles import Role
 from minzheng.divisions.rules import Level, level_of, scope_prefix
 from minzheng.policy import values
 from minzheng.policy.errors import ParameterConflict, ParameterValueInvalid, UnknownParameterKey
@@ -27,71 +30,12 @@ class ProgrammeDefinition:
     legal_basis: str
 
 
-PROGRAMMES: tuple[ProgrammeDefinition, ...] = (
-    ProgrammeDefinition(
-        "dibao",
-        "最低生活保障",
-        "《社会救助暂行办法》第二章；民政部《最低生活保障审核确认办法》（民发〔2021〕57号）",
-    ),
-    ProgrammeDefinition(
-        "extreme_poverty_support",
-        "特困人员救助供养",
-        "《社会救助暂行办法》第三章；《国务院关于进一步健全特困人员救助供养制度的意见》（国发〔2016〕14号）；"
-        "民政部《特困人员认定办法》（2021）",
-    ),
-    ProgrammeDefinition(
-        "temporary_assistance",
-        "临时救助",
-        "《社会救助暂行办法》临时救助章；"
-        "民政部 财政部《关于进一步加强和改进临时救助工作的意见》（民发〔2018〕23号）",
-    ),
-    ProgrammeDefinition(
-        "margin_household",
-        "最低生活保障边缘家庭",
-        "《最低生活保障审核确认办法》第 8 条；国办发〔2023〕39号 第二部分；"
-        "《内蒙古自治区低保边缘家庭和刚性支出困难家庭认定办法（试行）》（2024）",
-    ),
-    ProgrammeDefinition(
-        "rigid_expense_household",
-        "刚性支出困难家庭",
-        "民政部《刚性支出困难家庭认定办法》（2024-10-24 印发，2025-01-01 施行）；国办发〔2023〕39号 第二部分",
-    ),
-    ProgrammeDefinition(
-        "senior_allowance",
-        "高龄津贴",
-        "《老年人权益保障法》第 33 条；内蒙古自治区高龄津贴制度（2017-01-01 起普惠）",
-    ),
-    ProgrammeDefinition(
-        "disability_living_subsidy",
-        "困难残疾人生活补贴",
-        "《国务院关于全面建立困难残疾人生活补贴和重度残疾人护理补贴制度的意见》（国发〔2015〕52号）",
-    ),
-    ProgrammeDefinition(
-        "severe_disability_care_subsidy",
-        "重度残疾人护理补贴",
-        "《国务院关于全面建立困难残疾人生活补贴和重度残疾人护理补贴制度的意见》（国发〔2015〕52号）",
-    ),
-    ProgrammeDefinition(
-        "orphan_allowance",
-        "孤儿基本生活保障",
-        "《国务院办公厅关于加强孤儿保障工作的意见》（国办发〔2010〕54号）",
-    ),
-    ProgrammeDefinition(
-        "de_facto_orphan_allowance",
-        "事实无人抚养儿童基本生活补贴",
-        "民政部等12部门《关于进一步加强事实无人抚养儿童保障工作的意见》（2019）",
-    ),
+# The programme rows of the parameter store, read from the catalogue (migration 0002 seeds them).
+PROGRAMMES: tuple[ProgrammeDefinition, ...] = tuple(
+    ProgrammeDefinition(spec.code.value, spec.label, spec.legal_basis) for spec in CATALOGUE.values()
 )
 PROGRAMME_CODES = frozenset(p.code for p in PROGRAMMES)
-INCOME_TESTED_PROGRAMMES = frozenset(
-    {
-        "dibao",
-        "extreme_poverty_support",
-        "margin_household",
-        "rigid_expense_household",
-        "temporary_assistance",
-    }
-)
+INCOME_TESTED_PROGRAMMES = INCOME_TESTED
 
 
 class Status(StrEnum):
@@ -108,7 +52,7 @@ URBAN_RURAL_VALUES = ("", "urban", "rural")
 URBAN_RURAL_LABELS = {"": "城乡通用", "urban": "城镇", "rural": "农村"}
 # Levels at which a standard may be set: region, league/city, banner/county.
 SETTABLE_LEVELS = frozenset({Level.REGION, Level.PREFECTURE, Level.COUNTY})
-POLICY_MAINTAINER_ROLES = frozenset({"region_supervisor", "prefecture_supervisor", "system_admin"})
+POLICY_MAINTAINER_ROLES = frozenset({Role.REGION_SUPERVISOR, Role.PREFECTURE_SUPERVISOR, Role.SYSTEM_ADMIN})
 
 
 # --- the key registry ----------------------------------------------------------------------------------
@@ -155,13 +99,13 @@ def _months(minimum: int, maximum: int) -> Callable[[Any], int]:
 
 _PERSON_MONTH = "元/人·月"
 _CARE = "特困人员照料护理标准"
-_EPS = "extreme_poverty_support"
+_EPS = Programme.EXTREME_POVERTY_SUPPORT
 PARAMETER_KEYS: dict[str, ParameterKey] = {
     k.key: k
     for k in (
-        _key("dibao.standard_monthly", "最低生活保障标准", Kind.MONEY, _PERSON_MONTH, "dibao"),
+        _key("dibao.standard_monthly", "最低生活保障标准", Kind.MONEY, _PERSON_MONTH, Programme.DIBAO),
         _key("extreme_poverty.basic_living_monthly", "特困人员基本生活标准", Kind.MONEY, _PERSON_MONTH,
-             "extreme_poverty_support"),
+             Programme.EXTREME_POVERTY_SUPPORT),
         _key("extreme_poverty.care_monthly.full", f"{_CARE}（具备生活自理能力）", Kind.MONEY,
              _PERSON_MONTH, _EPS),
         _key("extreme_poverty.care_monthly.partial", f"{_CARE}（部分丧失生活自理能力）", Kind.MONEY,
@@ -169,38 +113,38 @@ PARAMETER_KEYS: dict[str, ParameterKey] = {
         _key("extreme_poverty.care_monthly.none", f"{_CARE}（完全丧失生活自理能力）", Kind.MONEY,
              _PERSON_MONTH, _EPS),
         _key("margin.income_multiple", "低保边缘家庭人均收入上限（低保标准的倍数）", Kind.MULTIPLE, "倍",
-             "margin_household"),
+             Programme.MARGIN_HOUSEHOLD),
         _key("rigid_expense.ratio_all", "刚性支出占家庭总收入比例（全部刚性支出）", Kind.RATIO, "比例",
-             "rigid_expense_household"),
+             Programme.RIGID_EXPENSE_HOUSEHOLD),
         _key("rigid_expense.ratio_medical_accident", "刚性支出占家庭总收入比例（医疗和意外支出）", Kind.RATIO,
-             "比例", "rigid_expense_household"),
+             "比例", Programme.RIGID_EXPENSE_HOUSEHOLD),
         _key("income.previous_year_disposable_per_capita_annual", "上年度居民人均可支配收入", Kind.MONEY,
              "元/人·年", None),
         _key("income.category_treatment", "收入计算口径（计入/不计入/扣减）", Kind.JSON, "", None,
              partial(values.income_category_treatment, programme_codes=INCOME_TESTED_PROGRAMMES)),
         _key("income.reference_period_months", "家庭收入计算期", Kind.INTEGER, "月", None, _months(1, 36)),
         _key("assets.rules", "家庭财产认定规则", Kind.JSON, "", None, values.asset_rules),
-        _key("supplements", "分类施保规则", Kind.JSON, "", "dibao",
+        _key("supplements", "分类施保规则", Kind.JSON, "", Programme.DIBAO,
              partial(values.supplements, programme_codes=PROGRAMME_CODES)),
-        _key("temporary.tiers", "临时救助档次（月低保标准的倍数）", Kind.JSON, "", "temporary_assistance",
-             values.temporary_tiers),
+        _key("temporary.tiers", "临时救助档次（月低保标准的倍数）", Kind.JSON, "",
+             Programme.TEMPORARY_ASSISTANCE, values.temporary_tiers),
         _key("temporary.township_ceiling_multiple", "乡镇（街道）临时救助审批额度（月低保标准的倍数）",
-             Kind.MULTIPLE, "倍", "temporary_assistance"),
-        _key("gradual_exit.months", "渐退期", Kind.INTEGER, "月", "dibao", _months(0, 12)),
-        _key("gradual_exit.taper", "渐退期各月发放比例", Kind.JSON, "", "dibao", values.taper),
-        _key("senior_allowance.brackets", "高龄津贴年龄段标准", Kind.JSON, "", "senior_allowance",
+             Kind.MULTIPLE, "倍", Programme.TEMPORARY_ASSISTANCE),
+        _key("gradual_exit.months", "渐退期", Kind.INTEGER, "月", Programme.DIBAO, _months(0, 12)),
+        _key("gradual_exit.taper", "渐退期各月发放比例", Kind.JSON, "", Programme.DIBAO, values.taper),
+        _key("senior_allowance.brackets", "高龄津贴年龄段标准", Kind.JSON, "", Programme.SENIOR_ALLOWANCE,
              values.age_brackets),
         _key("disability.living_subsidy_monthly", "困难残疾人生活补贴标准", Kind.MONEY, _PERSON_MONTH,
-             "disability_living_subsidy"),
+             Programme.DISABILITY_LIVING_SUBSIDY),
         _key("disability.care_subsidy_tiers", "重度残疾人护理补贴档次", Kind.JSON, "",
-             "severe_disability_care_subsidy",
+             Programme.SEVERE_DISABILITY_CARE_SUBSIDY,
              partial(values.care_subsidy_tiers, programme_codes=PROGRAMME_CODES)),
         _key("orphan.institutional_monthly", "集中养育孤儿基本生活保障标准", Kind.MONEY, _PERSON_MONTH,
-             "orphan_allowance"),
+             Programme.ORPHAN_ALLOWANCE),
         _key("orphan.home_monthly", "散居孤儿基本生活保障标准", Kind.MONEY, _PERSON_MONTH,
-             "orphan_allowance"),
+             Programme.ORPHAN_ALLOWANCE),
         _key("de_facto_orphan.monthly", "事实无人抚养儿童基本生活补贴标准", Kind.MONEY, _PERSON_MONTH,
-             "de_facto_orphan_allowance"),
+             Programme.DE_FACTO_ORPHAN_ALLOWANCE),
         _key("rounding", "救助金取整规则", Kind.JSON, "", None, values.rounding),
         # 低收入人口动态监测预警阈值 (monitoring app, docs/monitoring.md; local figures, policy-rules.md §4.4)
         _key("monitoring.medical_out_of_pocket_annual", "预警：12个月医疗自付费用阈值", Kind.MONEY,

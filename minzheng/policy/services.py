@@ -313,3 +313,23 @@ def policy_builtin_load(*, actor: Any = None) -> ImportResult:
     return parameter_import(
         actor=actor, text=BUILTIN_FILE.read_text(encoding="utf-8"), skip_existing_chains=True
     )
+
+
+def programmes_sync(*, using: str = "default") -> int:
+    """Upsert the ``Programme`` rows from the catalogue (its order is the sort order); returns how many
+    rows were written. Rows of programmes no longer in the catalogue are kept: parameters refer to them."""
+    from minzheng.policy.models import Programme as ProgrammeRow
+    from minzheng.policy.rules import PROGRAMMES
+
+    written = 0
+    for order, programme in enumerate(PROGRAMMES, start=1):
+        values = {"name": programme.name, "legal_basis": programme.legal_basis, "sort_order": order}
+        row = ProgrammeRow.objects.using(using).filter(code=programme.code).first()
+        if row is None:
+            ProgrammeRow.objects.using(using).create(code=programme.code, **values)
+        elif any(getattr(row, key) != value for key, value in values.items()):
+            ProgrammeRow.objects.using(using).filter(pk=row.pk).update(**values)
+        else:
+            continue
+        written += 1
+    return written

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from minzheng.divisions.admin import ReadOnlyAdminMixin
+from minzheng.common.admin import ReadOnlyAdminMixin
 from minzheng.registry.models import AssetRecord, Household, IncomeRecord, Membership, Person, StaffRelative
 
 HOUSEHOLD_SECRET_FIELDS = ("bank_account_encrypted", "bank_account_index")

@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from minzheng.catalogue.programmes import Programme
+
 # GB/T 3304-1991 《中国各民族名称的罗马字母拼写法和代码》: two-digit codes.
 ETHNICITIES: list[tuple[str, str]] = [
     ("01", "汉族"), ("02", "蒙古族"), ("03", "回族"), ("04", "藏族"), ("05", "维吾尔族"), ("06", "苗族"),
@@ -116,7 +118,7 @@ class IncomeCategory(models.TextChoices):
     SCHOLARSHIP = "scholarship", "奖学金"
     BRAVERY_AWARD = "bravery_award", "见义勇为等奖励性补助"
     SOCIAL_ASSISTANCE = "social_assistance", "政府发放的社会救助款物"
-    SENIOR_ALLOWANCE = "senior_allowance", "高龄津贴"
+    SENIOR_ALLOWANCE = Programme.SENIOR_ALLOWANCE, "高龄津贴"
     DE_FACTO_ORPHAN_SUBSIDY = "de_facto_orphan_subsidy", "事实无人抚养儿童基本生活补贴"
     OTHER = "other", "其他收入"
     # Deductions (negative items): art. 13 last paragraph; transfer expenditure.

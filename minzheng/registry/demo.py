@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from minzheng.accounts.demo import DemoLogin, demo_township, demo_users_ensure
 from minzheng.audit.services import event_record
+from minzheng.catalogue.programmes import Programme
 from minzheng.common import crypto
 from minzheng.common.identity import make_resident_id
 from minzheng.common.masking import mask_bank_account, mask_id_number, mask_phone
@@ -407,11 +408,11 @@ def demo_policy_ensure() -> None:
             "urban_rural": "", "valid_from": "2024-01-01", "valid_to": None, "value": DEMO_DISPOSABLE_INCOME,
             "status": "unconfirmed", "source": "演示数据（请以统计公报数字替换）", "note": "",
         })  # fmt: skip
-    if current is not None and "temporary_assistance" not in current.value:
+    if current is not None and Programme.TEMPORARY_ASSISTANCE not in current.value:
         entries.append({
             "key": current.key, "division": BUILTIN_REGION, "urban_rural": current.urban_rural,
             "valid_from": current.valid_from.isoformat(), "valid_to": None,
-            "value": current.value | {"temporary_assistance": current.value["dibao"]},
+            "value": current.value | {Programme.TEMPORARY_ASSISTANCE: current.value[Programme.DIBAO]},
             "status": current.status, "source": current.source,
             "note": "演示：临时救助按低保口径核算收入（未确认）",
         })  # fmt: skip

@@ -12,9 +12,9 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from minzheng.accounts.scoping import ScopedQuerySet
 from minzheng.common import crypto
 from minzheng.common.models import TimeStampedModel
+from minzheng.common.scoping import ScopedQuerySet
 from minzheng.divisions.models import Division, UrbanRural
 from minzheng.registry.choices import (
     ETHNICITIES,

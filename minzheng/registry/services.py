@@ -17,13 +17,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from minzheng.accounts.models import User
-from minzheng.accounts.scoping import code_in_scope
 from minzheng.audit.services import event_record, personal_data_access_record
 from minzheng.catalogue.roles import Capability
 from minzheng.common import crypto
 from minzheng.common.errors import PermissionDenied, ValidationFailed
 from minzheng.common.identity import parse_resident_id
 from minzheng.common.masking import mask_bank_account, mask_id_number, mask_phone
+from minzheng.common.scoping import code_in_scope
 from minzheng.divisions.models import Division
 from minzheng.divisions.rules import Level
 from minzheng.registry import rules

