@@ -59,11 +59,16 @@ test: setup browser postgres
 	DATABASE_URL=$(TEST_DATABASE_URL) DJANGO_ALLOW_ASYNC_UNSAFE=true \
 	  $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup -q
 
+# ruff, mypy, migrations, and the house plan (issue 13): the import layers (import-linter, contracts in
+# pyproject.toml), no programme/workflow/role code spelt as a literal, no product module over 600 lines.
 lint: python-deps
-	$(BIN)/ruff check minzheng bench conftest.py
-	$(BIN)/ruff format --check minzheng bench conftest.py
+	$(BIN)/ruff check minzheng bench conftest.py scripts
+	$(BIN)/ruff format --check minzheng bench conftest.py scripts
 	$(BIN)/mypy minzheng
 	$(BIN)/minzheng makemigrations --check --dry-run -v0
+	$(BIN)/lint-imports
+	$(BIN)/python scripts/check_catalogue.py
+	$(BIN)/python scripts/check_module_size.py
 
 typecheck: python-deps
 	$(BIN)/mypy minzheng

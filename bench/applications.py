@@ -39,8 +39,8 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/minzheng_bench_apps"
 
 
 def seed(households: int, seed_value: int) -> dict[str, Any]:
-    from minzheng.accounts.demo import demo_township
-    from minzheng.registry.demo import demo_population_seed, registry_analyze
+    from minzheng.demo.accounts import demo_township
+    from minzheng.demo.registry import demo_population_seed, registry_analyze
 
     township = demo_township()
 
@@ -336,7 +336,7 @@ def main() -> None:
     setup_django(args.database_url)
     from django.utils import timezone
 
-    from minzheng.accounts.demo import demo_users_ensure
+    from minzheng.demo.accounts import demo_users_ensure
     from minzheng.policy.services import policy_builtin_load
 
     preparation = prepare(False)

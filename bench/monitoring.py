@@ -624,7 +624,7 @@ def main() -> None:
     from django.db import connection
     from django.utils import timezone
 
-    from minzheng.accounts.demo import demo_users_ensure
+    from minzheng.demo.accounts import demo_users_ensure
     from minzheng.monitoring.models import Alert, FeedBatch, FeedRecord, MonitoredPerson, MonitoringRun
     from minzheng.monitoring.services import monitoring_parameters_load, rule_builtin_load
     from minzheng.policy.services import policy_builtin_load

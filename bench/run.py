@@ -89,7 +89,7 @@ def setup_django(url: str) -> None:
 def prepare(reuse: bool) -> dict[str, float]:
     from django.core.management import call_command
 
-    from minzheng.registry.demo import divisions_ensure
+    from minzheng.demo.registry import divisions_ensure
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0, interactive=False)
@@ -102,8 +102,8 @@ def prepare(reuse: bool) -> dict[str, float]:
 
 
 def bench_seed(people: int, seed: int) -> dict[str, Any]:
-    from minzheng.accounts.demo import demo_township
-    from minzheng.registry.demo import demo_population_seed, registry_analyze
+    from minzheng.demo.accounts import demo_township
+    from minzheng.demo.registry import demo_population_seed, registry_analyze
 
     township = demo_township()
 
@@ -347,7 +347,7 @@ def main() -> None:
         print(f"recreating {args.database_url}")
         recreate_database(args.database_url)
     setup_django(args.database_url)
-    from minzheng.accounts.demo import demo_users_ensure
+    from minzheng.demo.accounts import demo_users_ensure
     from minzheng.policy.services import policy_builtin_load
     from minzheng.registry.models import Person
 

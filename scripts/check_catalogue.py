@@ -28,15 +28,16 @@ EXEMPT_PARTS = {"tests", "migrations", "catalogue"}
 
 def literals(path: Path) -> list[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    found = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in CODES:
-            kind = CODES[node.value]
-            found.append(
-                f"{path}:{node.lineno}: bare {kind.lower()} code {node.value!r}; use {kind}.… "
-                "from minzheng.catalogue"
-            )
-    return found
+    nodes = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in CODES
+    ]
+    return [
+        f"{path}:{node.lineno}: bare {CODES[node.value].lower()} code {node.value!r}; "
+        f"use {CODES[node.value]}.… from minzheng.catalogue"
+        for node in sorted(nodes, key=lambda n: (n.lineno, n.col_offset))
+    ]
 
 
 def main(argv: list[str]) -> int:

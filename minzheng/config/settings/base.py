@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "minzheng.payments",
     "minzheng.monitoring",
     "minzheng.portal",
+    "minzheng.demo",
 ]
 
 MIDDLEWARE = [

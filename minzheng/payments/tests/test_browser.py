@@ -19,11 +19,11 @@ import pytest
 from django.db.models import Count, Sum
 from playwright.sync_api import Page, expect
 
-from minzheng.accounts.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from minzheng.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
+from minzheng.demo.registry import demo_setup
 from minzheng.enrolments.models import Enrolment
 from minzheng.payments.bankfiles import BankBatch, BankRow, bank_result_render, template_get
 from minzheng.payments.models import Payroll, PayrollLine
-from minzheng.registry.demo import demo_setup
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 DECEMBER = dt.date(2026, 12, 1)

@@ -10,8 +10,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from minzheng.accounts.demo import demo_township
-from minzheng.registry.demo import DEMO_SEED, demo_population_seed, divisions_ensure, registry_analyze
+from minzheng.demo.accounts import demo_township
+from minzheng.demo.registry import DEMO_SEED, demo_population_seed, divisions_ensure, registry_analyze
 
 
 class Command(BaseCommand):

@@ -26,16 +26,16 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
-from minzheng.accounts.demo import DemoLogin, demo_township, demo_users_ensure
 from minzheng.audit.services import event_record
 from minzheng.catalogue.programmes import Programme
 from minzheng.common import crypto
 from minzheng.common.identity import make_resident_id
 from minzheng.common.masking import mask_bank_account, mask_id_number, mask_phone
+from minzheng.demo.accounts import DemoLogin, demo_township, demo_users_ensure
+from minzheng.demo.population import HouseholdDraft, PopulationDrafter, VillageInfo
 from minzheng.divisions.models import Division
 from minzheng.divisions.rules import Level, level_of, scope_prefix
 from minzheng.policy.services import BUILTIN_REGION, policy_builtin_load
-from minzheng.registry.demo_population import HouseholdDraft, PopulationDrafter, VillageInfo
 from minzheng.registry.models import AssetRecord, Household, IncomeRecord, Membership, Person
 from minzheng.registry.services import BANK_INDEX, ID_INDEX, PHONE_INDEX
 
@@ -376,9 +376,9 @@ def demo_setup(
             households=households, seed=seed, focus_code=township.code if township else "", progress=progress
         )
     logins = demo_users_ensure()
-    from minzheng.enrolments.demo import demo_enrolments_ensure  # noqa: PLC0415 - enrolments import registry
-    from minzheng.monitoring.demo import demo_monitoring_ensure  # noqa: PLC0415 - monitoring imports registry
-    from minzheng.portal.demo import demo_portal_ensure  # noqa: PLC0415 - the portal imports registry
+    from minzheng.demo.enrolments import demo_enrolments_ensure  # the demo modules import each other here
+    from minzheng.demo.monitoring import demo_monitoring_ensure
+    from minzheng.demo.portal import demo_portal_ensure
 
     notes = [*demo_enrolments_ensure(), *demo_monitoring_ensure(), *demo_portal_ensure()]
     return DemoSetupResult(divisions_imported=imported, seeded=seeded, logins=logins, notes=notes)
@@ -393,7 +393,7 @@ DEMO_DISPOSABLE_INCOME = "38130"
 def demo_policy_ensure() -> None:
     """Idempotent: adds the demo's stand-ins only where the region has no version of its own."""
     from minzheng.policy.models import Parameter
-    from minzheng.policy.services import parameter_import  # noqa: PLC0415 - policy imports registry
+    from minzheng.policy.services import parameter_import
 
     current = Parameter.objects.filter(
         key="income.category_treatment",

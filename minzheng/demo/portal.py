@@ -9,8 +9,8 @@ import os
 from django.db import transaction
 from django.utils import timezone
 
-from minzheng.accounts.demo import demo_township
 from minzheng.common import crypto
+from minzheng.demo.accounts import demo_township
 from minzheng.enrolments.models import Enrolment, EnrolmentStatus
 from minzheng.portal.models import PortalAccount
 from minzheng.registry.choices import RelationToHead

@@ -22,11 +22,11 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from minzheng.accounts.demo import demo_divisions
 from minzheng.accounts.models import User
 from minzheng.common import crypto
 from minzheng.common.errors import DomainError
 from minzheng.common.identity import make_resident_id
+from minzheng.demo.accounts import demo_divisions
 from minzheng.divisions.models import Division
 from minzheng.monitoring import feeds, rules, services
 from minzheng.monitoring.models import Alert, FeedBatch, MonitoringRun

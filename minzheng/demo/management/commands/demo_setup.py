@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from minzheng.registry.demo import DEMO_SEED, demo_setup
+from minzheng.demo.registry import DEMO_SEED, demo_setup
 
 
 def _width(text: str) -> int:

@@ -127,10 +127,10 @@ def _enrol(values: list[Enrolment], reason: str, basis: str) -> None:
 
 def demo_enrolments_ensure() -> list[str]:
     """Idempotent; returns the lines ``demo-setup`` prints (none when enrolments already exist)."""
-    from minzheng.accounts.demo import demo_township
+    from minzheng.demo.accounts import demo_township
+    from minzheng.demo.registry import DEMO_AS_OF
     from minzheng.enrolments.allowances import senior_allowance_enrol
     from minzheng.payments.services import reserve_allocate
-    from minzheng.registry.demo import DEMO_AS_OF
 
     if Enrolment.objects.exists() or not Household.objects.exists():
         return []

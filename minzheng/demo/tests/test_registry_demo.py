@@ -8,11 +8,11 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count, Q
 
-from minzheng.accounts.demo import DEMO_PASSWORD, demo_users_ensure
 from minzheng.accounts.models import User
 from minzheng.audit.models import Event
 from minzheng.common.identity import parse_resident_id
-from minzheng.registry.demo import DEMO_AS_OF, demo_population_seed
+from minzheng.demo.accounts import DEMO_PASSWORD, demo_users_ensure
+from minzheng.demo.registry import DEMO_AS_OF, demo_population_seed
 from minzheng.registry.models import AssetRecord, Household, IncomeRecord, Membership, Person
 from minzheng.registry.rules import age_on
 from minzheng.registry.selectors import person_find_by_id_number

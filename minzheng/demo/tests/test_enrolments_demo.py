@@ -10,10 +10,10 @@ import pytest
 from minzheng.benefits.columnar import stored_params
 from minzheng.benefits.engine import assess
 from minzheng.benefits.selectors import household_facts_many
-from minzheng.enrolments.demo import DEMO_START, demo_enrolments_ensure
+from minzheng.demo.enrolments import DEMO_START, demo_enrolments_ensure
+from minzheng.demo.registry import DEMO_AS_OF, demo_setup
 from minzheng.enrolments.models import Enrolment, EntitlementPeriod
 from minzheng.payments.models import ReserveFund
-from minzheng.registry.demo import DEMO_AS_OF, demo_setup
 from minzheng.registry.models import Household, Membership
 
 pytestmark = pytest.mark.django_db
