@@ -47,8 +47,9 @@ _SOURCES = frozenset({"body", "query", "path", "header", "cookie", "form", "file
 _PARAMETER_NAMES = frozenset({"payload", "filters"})  # the names our endpoints give their schemas
 
 
-def _error(request: HttpRequest, status: int, code: str, message: str, field: str | None = None,
-           **extra: Any) -> HttpResponse:  # fmt: skip
+def _error(
+    request: HttpRequest, status: int, code: str, message: str, field: str | None = None, **extra: Any
+) -> HttpResponse:
     return api.create_response(
         request, {"code": code, "message": message, "field": field, **extra}, status=status
     )

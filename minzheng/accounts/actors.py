@@ -7,6 +7,7 @@ authenticated by bearer token (``accounts.api_auth``) and read ``request.auth``.
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
@@ -18,11 +19,17 @@ from minzheng.common.errors import PermissionDenied
 def request_actor(
     request: HttpRequest, capability: Capability | None = None, *, denied: str | None = None
 ) -> User:
-    """The staff user of the request (the API's token user, else the session user). With ``capability``,
-    a user without it is refused with ``denied`` (a Chinese message) or a generic one."""
-    user = getattr(request, "auth", None) or getattr(request, "user", None)
+    """The staff user of the request: the token user on the API (``request.auth``), else the session user.
+    With ``capability``, a user without it is refused with ``denied`` (a Chinese message) or a generic one.
+
+    A refusal is the API's ``DomainError`` (a JSON 403 with the message) or, on a page, Django's
+    ``PermissionDenied`` (the 403 page), so neither ever becomes a 500."""
+    on_api = hasattr(request, "auth")
+    user = getattr(request, "auth", None) if on_api else getattr(request, "user", None)
     if not isinstance(user, User) or not user.is_active:
-        raise PermissionDenied(_("请先登录"))
-    if capability is not None and not user.can(capability):
-        raise PermissionDenied(denied or _("您的角色无权执行此操作"))
-    return user
+        message = _("请先登录")
+    elif capability is not None and not user.can(capability):
+        message = denied or _("您的角色无权执行此操作")
+    else:
+        return user
+    raise PermissionDenied(message) if on_api else DjangoPermissionDenied(message)

@@ -56,17 +56,23 @@ def api_token_create(
             _("有效天数应在 1 到 %(max)d 之间") % {"max": MAX_TOKEN_DAYS}, field="days", code="token_days"
         )
     if not user.is_active:
-        raise ValidationFailed(_("用户 %(name)s 已停用，不能签发令牌") % {"name": user.username},
-                               field="username", code="user_inactive")  # fmt: skip
+        raise ValidationFailed(
+            _("用户 %(name)s 已停用，不能签发令牌") % {"name": user.username},
+            field="username",
+            code="user_inactive",
+        )
     secret = _new_secret()
     expires_at = timezone.now() + dt.timedelta(days=days) if days is not None else None
     token = ApiToken.objects.create(
         user=user, name=name, key_prefix=secret[:8], key_hash=ApiToken.hash_key(secret), expires_at=expires_at
     )
     event_record(
-        actor=actor, verb="api_token.created", object_type="api_token", object_id=token.pk,
+        actor=actor,
+        verb="api_token.created",
+        object_type="api_token",
+        object_id=token.pk,
         summary=f"为 {user.username} 签发接口令牌 {token.key_prefix}…（{name}）",
-    )  # fmt: skip
+    )
     return token, secret
 
 
@@ -77,9 +83,12 @@ def api_token_revoke(*, token: ApiToken, actor: User | None = None) -> ApiToken:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
         event_record(
-            actor=actor, verb="api_token.revoked", object_type="api_token", object_id=token.pk,
+            actor=actor,
+            verb="api_token.revoked",
+            object_type="api_token",
+            object_id=token.pk,
             summary=f"吊销 {token.user.username} 的接口令牌 {token.key_prefix}…",
-        )  # fmt: skip
+        )
     return token
 
 

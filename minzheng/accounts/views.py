@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
 from minzheng.accounts import selectors, services
+from minzheng.accounts.actors import request_actor
 from minzheng.accounts.forms import (
     ROLE_LABELS,
     LoginForm,
@@ -34,12 +35,6 @@ from minzheng.accounts.forms import (
 from minzheng.accounts.models import User
 from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import DomainError, NotFound
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _add_domain_error(form: Any, error: DomainError) -> None:
@@ -83,7 +78,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form: StaffPasswordChangeForm) -> HttpResponse:  # type: ignore[override]
         services.user_password_change(
-            actor=_user(self.request),
+            actor=request_actor(self.request),
             new_password=form.cleaned_data["new_password1"],
             ip_address=services.client_ip(self.request),
         )
@@ -103,7 +98,7 @@ def _qr_svg(data: str) -> str:
 
 
 def otp_setup(request: HttpRequest) -> HttpResponse:
-    actor = _user(request)
+    actor = request_actor(request)
     form = OtpTokenForm(request.POST or None)
     action = request.POST.get("action", "")
     if request.method == "POST" and form.is_valid():
@@ -142,7 +137,7 @@ def _base32(key: bytes) -> str:
 
 
 def _require_manage_users(request: HttpRequest) -> User:
-    actor = _user(request)
+    actor = request_actor(request)
     if not actor.can(Capability.MANAGE_USERS):
         raise HttpForbidden(_("您的角色无权管理工作人员账号"))
     return actor
@@ -156,8 +151,10 @@ def user_list(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     locked = selectors.locked_out_usernames(usernames=[user.username for user in page])
-    rows = [{"user": user, "role": ROLE_LABELS.get(user.role, user.role), "locked": user.username in locked}
-            for user in page]  # fmt: skip
+    rows = [
+        {"user": user, "role": ROLE_LABELS.get(user.role, user.role), "locked": user.username in locked}
+        for user in page
+    ]
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -180,11 +177,13 @@ def user_create(request: HttpRequest) -> HttpResponse:
                 username=data["username"],
                 password=data["password1"],
                 data=services.StaffData(
-                    full_name=data["full_name"], role=data["role"], division_code=data["division_code"],
+                    full_name=data["full_name"],
+                    role=data["role"],
+                    division_code=data["division_code"],
                     is_active=data["is_active"],
                 ),
                 ip_address=services.client_ip(request),
-            )  # fmt: skip
+            )
         except DomainError as error:
             _add_domain_error(form, error)
         else:
@@ -200,17 +199,21 @@ def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
     except NotFound as error:
         raise Http404(error.message) from error
     initial = {
-        "full_name": target.full_name, "role": target.role, "is_active": target.is_active,
+        "full_name": target.full_name,
+        "role": target.role,
+        "is_active": target.is_active,
         "division_code": target.division.code if target.division else "",
-    }  # fmt: skip
+    }
     form = StaffForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             services.user_update(
-                actor=actor, user_id=target.pk, data=services.StaffData(**data),
+                actor=actor,
+                user_id=target.pk,
+                data=services.StaffData(**data),
                 ip_address=services.client_ip(request),
-            )  # fmt: skip
+            )
         except DomainError as error:
             _add_domain_error(form, error)
         else:

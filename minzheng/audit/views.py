@@ -70,19 +70,30 @@ def event_export(request: HttpRequest) -> HttpResponse:
     sheet = workbook.create_sheet("业务事件")
     sheet.append(EXPORT_COLUMNS)
     for event in rows:
-        sheet.append([
-            timezone.localtime(event.occurred_at).replace(tzinfo=None), event.verb, event.object_type,
-            event.object_id, event.division_code, event.actor.username if event.actor else "", event.summary,
-            event.ip_address or "",
-        ])  # fmt: skip
+        sheet.append(
+            [
+                timezone.localtime(event.occurred_at).replace(tzinfo=None),
+                event.verb,
+                event.object_type,
+                event.object_id,
+                event.division_code,
+                event.actor.username if event.actor else "",
+                event.summary,
+                event.ip_address or "",
+            ]
+        )
     buffer = io.BytesIO()
     workbook.save(buffer)
     event_record(
-        actor=actor, verb="audit.exported", object_type="event", object_id=len(rows),
+        actor=actor,
+        verb="audit.exported",
+        object_type="event",
+        object_id=len(rows),
         division_code=actor.division.code if actor.division else "",
-        summary=f"导出业务事件 {len(rows)} 条", data={"filters": request.GET.dict()},
+        summary=f"导出业务事件 {len(rows)} 条",
+        data={"filters": request.GET.dict()},
         ip_address=request.META.get("REMOTE_ADDR"),
-    )  # fmt: skip
+    )
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     response["Content-Disposition"] = f'attachment; filename="audit-events-{stamp}.xlsx"'

@@ -117,7 +117,7 @@ def _table_grid(rows: list[list[Paragraph]], block: Table, width: float) -> Plat
                 ("LEFTPADDING", (0, 0), (-1, -1), 3),
                 ("RIGHTPADDING", (0, 0), (-1, -1), 3),
             ]
-        )  # fmt: skip
+        )
     )
     return table
 
@@ -148,9 +148,16 @@ def pdf_render(*, title: str, blocks: Sequence[Block], wide: bool = False) -> by
     buffer = io.BytesIO()
     size = landscape(A4) if wide else A4
     doc = SimpleDocTemplate(
-        buffer, pagesize=size, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
-        bottomMargin=MARGIN, title=title, author="Minzheng 民政", creator="Minzheng 民政",
+        buffer,
+        pagesize=size,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=MARGIN,
+        title=title,
+        author="Minzheng 民政",
+        creator="Minzheng 民政",
         invariant=True,  # no creation timestamp or random id: the same input gives the same bytes
-    )  # fmt: skip
+    )
     doc.build(_flowables(blocks, size[0] - 2 * MARGIN), onFirstPage=_page_number, onLaterPages=_page_number)
     return buffer.getvalue()

@@ -60,8 +60,11 @@ def job_selftest_start(request: HttpRequest) -> HttpResponse:
     count = _bounded_int(request.POST.get("count"), default=20, low=1, high=1000)
     delay_ms = _bounded_int(request.POST.get("delay_ms"), default=250, low=0, high=1000)
     job = job_create(
-        actor=request.user, kind=SELFTEST_KIND, title=_("后台任务自检"), total=count,
+        actor=request.user,
+        kind=SELFTEST_KIND,
+        title=_("后台任务自检"),
+        total=count,
         parameters={"count": count, "delay_ms": delay_ms},
-    )  # fmt: skip
+    )
     job_enqueue(job_selftest, job, count=count, delay_ms=delay_ms)
     return redirect("jobs:detail", job_id=job.pk)

@@ -103,7 +103,11 @@ def demo_users_ensure(*, password: str = DEMO_PASSWORD) -> list[DemoLogin]:
             DemoLogin(username, role.value, str(role.label), division.code, division.name, password)
         )
     event_record(
-        actor=None, verb="demo.users_ensured", object_type="user", object_id="demo",
-        summary=f"演示账号已就绪（新建 {len(created)} 个）", data={"created": created},
-    )  # fmt: skip
+        actor=None,
+        verb="demo.users_ensured",
+        object_type="user",
+        object_id="demo",
+        summary=f"演示账号已就绪（新建 {len(created)} 个）",
+        data={"created": created},
+    )
     return logins

@@ -130,8 +130,15 @@ def demo_feed_rows(persons: Sequence[_Person], today: dt.date) -> dict[str, tupl
     for n, person in enumerate(pick(90), 1):
         for k in range(2):
             amount = rng.randint(200, 3000) if n % 9 else rng.randint(9000, 16000)
-            medical.append([person.id_number, _day(rng, today, 1, 360), f"{amount}.{rng.randint(0, 99):02d}",
-                            rng.choice(kinds), f"YB{today:%Y}{n:04d}{k}"])  # fmt: skip
+            medical.append(
+                [
+                    person.id_number,
+                    _day(rng, today, 1, 360),
+                    f"{amount}.{rng.randint(0, 99):02d}",
+                    rng.choice(kinds),
+                    f"YB{today:%Y}{n:04d}{k}",
+                ]
+            )
     for n in range(5):  # valid ID numbers nobody registered: stored unmatched, listed on the batch page
         unknown = make_resident_id("150102", dt.date(1960 + n, 3, 1 + n), 900 + n)
         medical.append([unknown, _day(rng, today, 1, 200), "860.00", "医疗", f"YB{today:%Y}X{n:03d}"])
@@ -149,40 +156,63 @@ def demo_feed_rows(persons: Sequence[_Person], today: dt.date) -> dict[str, tupl
     # 残联: disability certificates, some of grade 1–2 issued in the last three months
     out["disability_certificate"] = (
         header("disability_certificate"),
-        [[p.id_number, _day(rng, today, 3, 80) if n % 2 else _day(rng, today, 120, 900), rng.choice("1234"),
-          f"CJ{n:06d}"] for n, p in enumerate(pick(24), 1)],
-    )  # fmt: skip
+        [
+            [
+                p.id_number,
+                _day(rng, today, 3, 80) if n % 2 else _day(rng, today, 120, 900),
+                rng.choice("1234"),
+                f"CJ{n:06d}",
+            ]
+            for n, p in enumerate(pick(24), 1)
+        ],
+    )
     # 公安: deaths in the last three months, vehicles
     out["death"] = (header("death"), [[p.id_number, _day(rng, today, 5, 80)] for p in pick(6, seniors)])
     out["vehicle"] = (
         header("vehicle"),
-        [[p.id_number, _day(rng, today, 30, 2000), f"蒙A{n:05d}", ""]
-         for n, p in enumerate(pick(18, adults), 1)],
-    )  # fmt: skip
+        [
+            [p.id_number, _day(rng, today, 30, 2000), f"蒙A{n:05d}", ""]
+            for n, p in enumerate(pick(18, adults), 1)
+        ],
+    )
     # 应急: disaster victims of the last month (one snow event)
     out["disaster_victim"] = (
         header("disaster_victim"),
-        [[p.id_number, _day(rng, today, 2, 20), "雪灾", f"{rng.randint(500, 8000)}.00", f"ZQ{today:%Y}001"]
-         for p in pick(10)],
-    )  # fmt: skip
+        [
+            [p.id_number, _day(rng, today, 2, 20), "雪灾", f"{rng.randint(500, 8000)}.00", f"ZQ{today:%Y}001"]
+            for p in pick(10)
+        ],
+    )
     # 教育: students from poor families this school year, some without education aid
     school_year = dt.date(today.year if today.month >= 9 else today.year - 1, 9, 1)
     out["student"] = (
         header("student"),
-        [[p.id_number, school_year, "呼和浩特市第二中学", "否" if n % 3 == 0 else "是",
-          f"{rng.randint(800, 4000)}.00"] for n, p in enumerate(pick(24, young), 1)],
-    )  # fmt: skip
+        [
+            [
+                p.id_number,
+                school_year,
+                "呼和浩特市第二中学",
+                "否" if n % 3 == 0 else "是",
+                f"{rng.randint(800, 4000)}.00",
+            ]
+            for n, p in enumerate(pick(24, young), 1)
+        ],
+    )
     # 不动产 and 市场监管: properties and businesses
     out["real_estate"] = (
         header("real_estate"),
-        [[p.id_number, _day(rng, today, 60, 3000), f"蒙(2024)呼和浩特市不动产权第{n:07d}号", ""]
-         for n, p in enumerate(pick(26, adults), 1)],
-    )  # fmt: skip
+        [
+            [p.id_number, _day(rng, today, 60, 3000), f"蒙(2024)呼和浩特市不动产权第{n:07d}号", ""]
+            for n, p in enumerate(pick(26, adults), 1)
+        ],
+    )
     out["business_registration"] = (
         header("business_registration"),
-        [[p.id_number, _day(rng, today, 60, 3000), f"92150102MA{n:08d}", "存续" if n % 4 else "注销"]
-         for n, p in enumerate(pick(12, adults), 1)],
-    )  # fmt: skip
+        [
+            [p.id_number, _day(rng, today, 60, 3000), f"92150102MA{n:08d}", "存续" if n % 4 else "注销"]
+            for n, p in enumerate(pick(12, adults), 1)
+        ],
+    )
     return out
 
 

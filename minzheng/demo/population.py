@@ -15,66 +15,33 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from minzheng.registry.choices import (
-    AssetCategory as Asset,
+from minzheng.demo.population_data import (
+    BANKS,
+    DISABILITY_CATEGORIES,
+    DISABILITY_WEIGHTS,
+    ETHNICITY_CODES,
+    ETHNICITY_WEIGHTS,
+    FEMALE_CHARS,
+    HAN_SURNAME_WEIGHTS,
+    HAN_SURNAMES,
+    HEAD_AGE_BANDS,
+    HEAD_AGE_WEIGHTS,
+    HOUSEHOLD_SIZE_WEIGHTS,
+    HOUSEHOLD_SIZES,
+    ILLNESSES,
+    MALE_CHARS,
+    MOBILE_PREFIXES,
+    MONGOLIAN_FEMALE,
+    MONGOLIAN_MALE,
+    MONGOLIAN_SURNAMES,
+    NORTHERN_PEOPLES,
+    SINGLE_AGE_WEIGHTS,
 )
-from minzheng.registry.choices import (
-    EmploymentStatus as Work,
-)
-from minzheng.registry.choices import (
-    IncomeCategory as Income,
-)
-from minzheng.registry.choices import (
-    RelationToHead as Rel,
-)
-from minzheng.registry.choices import (
-    SchoolEnrolment as School,
-)
-
-HAN_SURNAMES = "王李张刘杨赵陈郭高孙马韩周吴徐贾白田任武乔苏朱郝许冯宋梁于董薛侯范曹段云康石闫温牛常魏樊霍"
-HAN_SURNAME_WEIGHTS = (
-    8, 7.5, 7, 6, 3.5, 3.5, 2.5, 2, 2, 2, 2, 1.5, 1.5, 1.3, 1.2, 1, 1.5, 1, 1, 1, 0.8, 0.8, 0.8, 0.9,
-    0.7, 0.8, 0.8, 0.8, 0.8, 0.8, 0.6, 0.6, 0.6, 0.6, 0.5, 0.4, 0.5, 0.5, 0.7, 0.5, 0.4, 0.5, 0.6,
-    0.4, 0.3,
-)  # fmt: skip
-MALE_CHARS = "伟军勇强磊涛斌杰峰鹏辉俊明建国华平刚海志文东亮宇浩博成林波飞龙凯超鑫昊轩晨永福贵祥"
-FEMALE_CHARS = "芳娜敏静丽艳娟霞燕玲桂英红梅兰凤秀云萍婷雪琳欣怡佳悦淑慧颖月晶丹翠荣琴"
-MONGOLIAN_MALE = (
-    "巴特尔", "苏和", "朝鲁", "额尔敦", "巴雅尔", "孟和", "布和", "那顺", "特木尔", "宝音", "阿拉坦",
-    "吉日嘎拉", "毕力格", "乌力吉", "达来", "图门", "满都拉", "哈斯", "巴图", "额尔德木图", "青格勒",
-    "呼和", "宝力道", "那仁", "敖其尔", "斯日古楞", "朝克图", "额日和木",
-)  # fmt: skip
-MONGOLIAN_FEMALE = (
-    "其其格", "乌云", "图雅", "萨仁", "娜仁", "乌兰", "斯琴", "高娃", "格日勒", "其木格", "敖敦",
-    "托娅", "阿茹娜", "萨日娜", "塔娜", "乌日娜", "萨如拉", "娜日苏", "苏布达", "额尔登其其格",
-    "萨仁高娃", "乌云毕力格", "呼和嘎拉",
-)  # fmt: skip
-MONGOLIAN_SURNAMES = "包白宝韩云鲍奇吴敖那胡"
-# GB/T 3304 codes; shares roughly as in the 2020 census of Inner Mongolia.
-ETHNICITY_CODES = ("01", "02", "11", "03", "31", "45", "10", "52", "04", "08", "38", "44")
-ETHNICITY_WEIGHTS = (79.0, 17.2, 1.9, 0.9, 0.3, 0.13, 0.08, 0.02, 0.02, 0.02, 0.01, 0.02)
-# Peoples whose names are usually transliterations like Mongolian ones.
-NORTHERN_PEOPLES = frozenset({"02", "31", "45", "52"})
-
-HOUSEHOLD_SIZES = (1, 2, 3, 4, 5, 6)
-HOUSEHOLD_SIZE_WEIGHTS = (0.17, 0.30, 0.24, 0.15, 0.09, 0.05)  # mean 2.84
-HEAD_AGE_BANDS = ((20, 29), (30, 39), (40, 49), (50, 59), (60, 69), (70, 79), (80, 95))
-HEAD_AGE_WEIGHTS = (8, 17, 22, 24, 17, 9, 3)
-SINGLE_AGE_WEIGHTS = (10, 8, 10, 17, 22, 20, 13)
-
-MOBILE_PREFIXES = (
-    "130", "131", "132", "135", "136", "137", "138", "139", "147", "150", "151", "152", "155", "156",
-    "157", "158", "159", "166", "176", "177", "180", "181", "182", "183", "185", "186", "187", "188",
-    "189", "191", "195", "198", "199",
-)  # fmt: skip
-BANKS = (
-    ("中国农业银行", "622848"), ("中国邮政储蓄银行", "621799"), ("中国建设银行", "621700"),
-    ("中国工商银行", "621226"), ("中国银行", "621661"), ("内蒙古农村商业银行", "622937"),
-    ("蒙商银行", "621259"),
-)  # fmt: skip
-DISABILITY_CATEGORIES = ("physical", "hearing", "visual", "intellectual", "mental", "multiple", "speech")
-DISABILITY_WEIGHTS = (48, 18, 13, 7, 7, 6, 1)
-ILLNESSES = ("恶性肿瘤", "尿毒症（透析）", "白血病", "脑卒中后遗症", "冠心病", "慢性肾衰竭", "重症肌无力")
+from minzheng.registry.choices import AssetCategory as Asset
+from minzheng.registry.choices import EmploymentStatus as Work
+from minzheng.registry.choices import IncomeCategory as Income
+from minzheng.registry.choices import RelationToHead as Rel
+from minzheng.registry.choices import SchoolEnrolment as School
 
 
 @dataclass(slots=True)
@@ -307,8 +274,12 @@ class PopulationDrafter:
 
     def _self_care(self, member: MemberDraft, age: int) -> str:
         roll = self.rng.random()
-        if member.disability_grade == 1 and member.disability_category in ("physical", "intellectual",
-                                                                           "mental", "multiple"):  # fmt: skip
+        if member.disability_grade == 1 and member.disability_category in (
+            "physical",
+            "intellectual",
+            "mental",
+            "multiple",
+        ):
             return "none" if roll < 0.5 else "partial" if roll < 0.9 else "full"
         if member.disability_grade == 2 or member.serious_illness:
             return "partial" if roll < 0.35 else "full"
@@ -360,8 +331,15 @@ class PopulationDrafter:
         return ""
 
     # --- incomes and assets ---------------------------------------------------------------------
-    def _yearly(self, draft: HouseholdDraft, member: int | None, category: str, monthly: float,
-                source: str = "declared", note: str = "") -> None:  # fmt: skip
+    def _yearly(
+        self,
+        draft: HouseholdDraft,
+        member: int | None,
+        category: str,
+        monthly: float,
+        source: str = "declared",
+        note: str = "",
+    ) -> None:
         draft.incomes.append(
             IncomeDraft(
                 member, category, _yuan(monthly * 12), self.year_start, self.last_month_end, source, note
@@ -390,9 +368,16 @@ class PopulationDrafter:
             self._yearly(draft, index, Income.BUSINESS, rng.triangular(400, 3000, 1100), note=note)
         elif status == Work.UNEMPLOYED and rng.random() < 0.15:
             start = _month_start(self.as_of, 6)
-            draft.incomes.append(IncomeDraft(index, Income.UNEMPLOYMENT_INSURANCE,
-                                             _yuan(rng.uniform(1600, 1900) * 6), start, self.last_month_end,
-                                             "department"))  # fmt: skip
+            draft.incomes.append(
+                IncomeDraft(
+                    index,
+                    Income.UNEMPLOYMENT_INSURANCE,
+                    _yuan(rng.uniform(1600, 1900) * 6),
+                    start,
+                    self.last_month_end,
+                    "department",
+                )
+            )
         elif status == Work.RETIRED:
             self._yearly(draft, index, Income.PENSION, rng.uniform(2200, 4500), source="department")
         elif status == Work.STUDENT and age >= 18 and rng.random() < 0.08:
@@ -412,8 +397,13 @@ class PopulationDrafter:
                 draft, index, Income.SENIOR_ALLOWANCE, rng.choice((100, 200, 300)), source="department"
             )
         if member.serious_illness and rng.random() < 0.6:
-            self._yearly(draft, index, Income.RIGID_MEDICAL_DISABILITY_COST, rng.uniform(400, 5000),
-                         note=f"{member.serious_illness_note}自付医疗费用")  # fmt: skip
+            self._yearly(
+                draft,
+                index,
+                Income.RIGID_MEDICAL_DISABILITY_COST,
+                rng.uniform(400, 5000),
+                note=f"{member.serious_illness_note}自付医疗费用",
+            )
 
     def _household_incomes(self, draft: HouseholdDraft) -> None:
         rng = self.rng

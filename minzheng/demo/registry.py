@@ -46,16 +46,46 @@ DEMO_AS_OF = dt.date(2026, 9, 30)
 CHUNK_HOUSEHOLDS = 5000
 
 HOUSEHOLD_COLUMNS = (
-    "id", "created_at", "updated_at", "hukou_division_id", "hukou_address", "residence_division_id",
-    "residence_address", "urban_rural", "head_id", "member_count", "bank_name", "bank_account_encrypted",
-    "bank_account_index", "bank_account_masked", "created_by_id",
-)  # fmt: skip
+    "id",
+    "created_at",
+    "updated_at",
+    "hukou_division_id",
+    "hukou_address",
+    "residence_division_id",
+    "residence_address",
+    "urban_rural",
+    "head_id",
+    "member_count",
+    "bank_name",
+    "bank_account_encrypted",
+    "bank_account_index",
+    "bank_account_masked",
+    "created_by_id",
+)
 PERSON_COLUMNS = (
-    "id", "created_at", "updated_at", "name", "id_number_encrypted", "id_number_index", "id_number_masked",
-    "birth_date", "sex", "ethnicity", "phone_encrypted", "phone_index", "phone_masked", "household_id",
-    "disability_category", "disability_grade", "self_care", "serious_illness", "serious_illness_note",
-    "employment_status", "school_enrolment", "death_date",
-)  # fmt: skip
+    "id",
+    "created_at",
+    "updated_at",
+    "name",
+    "id_number_encrypted",
+    "id_number_index",
+    "id_number_masked",
+    "birth_date",
+    "sex",
+    "ethnicity",
+    "phone_encrypted",
+    "phone_index",
+    "phone_masked",
+    "household_id",
+    "disability_category",
+    "disability_grade",
+    "self_care",
+    "serious_illness",
+    "serious_illness_note",
+    "employment_status",
+    "school_enrolment",
+    "death_date",
+)
 MEMBERSHIP_COLUMNS = (
     "id",
     "household_id",
@@ -66,13 +96,35 @@ MEMBERSHIP_COLUMNS = (
     "left_reason",
 )
 INCOME_COLUMNS = (
-    "id", "created_at", "updated_at", "household_id", "person_id", "category", "amount", "period_start",
-    "period_end", "source", "note", "recorded_by_id",
-)  # fmt: skip
+    "id",
+    "created_at",
+    "updated_at",
+    "household_id",
+    "person_id",
+    "category",
+    "amount",
+    "period_start",
+    "period_end",
+    "source",
+    "note",
+    "recorded_by_id",
+)
 ASSET_COLUMNS = (
-    "id", "created_at", "updated_at", "household_id", "person_id", "category", "description", "value",
-    "quantity", "valued_on", "exempt", "source", "note", "recorded_by_id",
-)  # fmt: skip
+    "id",
+    "created_at",
+    "updated_at",
+    "household_id",
+    "person_id",
+    "category",
+    "description",
+    "value",
+    "quantity",
+    "valued_on",
+    "exempt",
+    "source",
+    "note",
+    "recorded_by_id",
+)
 
 
 @dataclass(frozen=True)
@@ -201,51 +253,131 @@ class _RowBuilder:
         asset_ids = iter(allocate(AssetRecord._meta.db_table, sum(len(d.assets) for d in drafts)))
         rows: dict[str, list[tuple[Any, ...]]] = {"h": [], "p": [], "m": [], "i": [], "a": []}
         for draft in drafts:
-            self._rows(draft, next(household_ids), [next(person_ids) for _ in draft.members],
-                       membership_ids, income_ids, asset_ids, rows)  # fmt: skip
+            self._rows(
+                draft,
+                next(household_ids),
+                [next(person_ids) for _ in draft.members],
+                membership_ids,
+                income_ids,
+                asset_ids,
+                rows,
+            )
         self.writer.write(Household._meta.db_table, HOUSEHOLD_COLUMNS, rows["h"])
         self.writer.write(Person._meta.db_table, PERSON_COLUMNS, rows["p"])
         self.writer.write(Membership._meta.db_table, MEMBERSHIP_COLUMNS, rows["m"])
         self.writer.write(IncomeRecord._meta.db_table, INCOME_COLUMNS, rows["i"])
         self.writer.write(AssetRecord._meta.db_table, ASSET_COLUMNS, rows["a"])
-        for key, name in (("h", "households"), ("p", "persons"), ("m", "memberships"), ("i", "incomes"),
-                          ("a", "assets")):  # fmt: skip
+        for key, name in (
+            ("h", "households"),
+            ("p", "persons"),
+            ("m", "memberships"),
+            ("i", "incomes"),
+            ("a", "assets"),
+        ):
             self.counts[name] += len(rows[key])
 
-    def _rows(self, draft: HouseholdDraft, household_id: int, person_ids: list[int], membership_ids: Any,
-              income_ids: Any, asset_ids: Any, rows: dict[str, list[tuple[Any, ...]]]) -> None:  # fmt: skip
+    def _rows(
+        self,
+        draft: HouseholdDraft,
+        household_id: int,
+        person_ids: list[int],
+        membership_ids: Any,
+        income_ids: Any,
+        asset_ids: Any,
+        rows: dict[str, list[tuple[Any, ...]]],
+    ) -> None:
         now = self.now
         village = self.villages[draft.village_index]
         account = draft.bank_account
         at_hukou = draft.lives_at_hukou
-        rows["h"].append((
-            household_id, now, now, village.id, draft.address, village.id if at_hukou else None,
-            draft.address if at_hukou else "", village.urban_rural, person_ids[0], len(draft.members),
-            draft.bank_name, self.seal(account) if account else "",
-            self.index(BANK_INDEX, account) if account else "", mask_bank_account(account) if account else "",
-            None,
-        ))  # fmt: skip
+        rows["h"].append(
+            (
+                household_id,
+                now,
+                now,
+                village.id,
+                draft.address,
+                village.id if at_hukou else None,
+                draft.address if at_hukou else "",
+                village.urban_rural,
+                person_ids[0],
+                len(draft.members),
+                draft.bank_name,
+                self.seal(account) if account else "",
+                self.index(BANK_INDEX, account) if account else "",
+                mask_bank_account(account) if account else "",
+                None,
+            )
+        )
         for person_id, m in zip(person_ids, draft.members, strict=True):
             phone = m.phone
-            rows["p"].append((
-                person_id, now, now, m.name, self.seal(m.id_number), self.index(ID_INDEX, m.id_number),
-                mask_id_number(m.id_number), m.birth_date, "male" if m.male else "female", m.ethnicity,
-                self.seal(phone) if phone else "", self.index(PHONE_INDEX, phone) if phone else "",
-                mask_phone(phone) if phone else "", household_id, str(m.disability_category),
-                m.disability_grade, str(m.self_care), m.serious_illness, m.serious_illness_note,
-                str(m.employment_status), str(m.school_enrolment), m.death_date,
-            ))  # fmt: skip
+            rows["p"].append(
+                (
+                    person_id,
+                    now,
+                    now,
+                    m.name,
+                    self.seal(m.id_number),
+                    self.index(ID_INDEX, m.id_number),
+                    mask_id_number(m.id_number),
+                    m.birth_date,
+                    "male" if m.male else "female",
+                    m.ethnicity,
+                    self.seal(phone) if phone else "",
+                    self.index(PHONE_INDEX, phone) if phone else "",
+                    mask_phone(phone) if phone else "",
+                    household_id,
+                    str(m.disability_category),
+                    m.disability_grade,
+                    str(m.self_care),
+                    m.serious_illness,
+                    m.serious_illness_note,
+                    str(m.employment_status),
+                    str(m.school_enrolment),
+                    m.death_date,
+                )
+            )
             rows["m"].append(
                 (next(membership_ids), household_id, person_id, str(m.relation), m.joined_on, None, "")
             )
         for i in draft.incomes:
             person = None if i.member is None else person_ids[i.member]
-            rows["i"].append((next(income_ids), now, now, household_id, person, str(i.category), i.amount,
-                              i.period_start, i.period_end, i.source, i.note, None))  # fmt: skip
+            rows["i"].append(
+                (
+                    next(income_ids),
+                    now,
+                    now,
+                    household_id,
+                    person,
+                    str(i.category),
+                    i.amount,
+                    i.period_start,
+                    i.period_end,
+                    i.source,
+                    i.note,
+                    None,
+                )
+            )
         for a in draft.assets:
             person = None if a.member is None else person_ids[a.member]
-            rows["a"].append((next(asset_ids), now, now, household_id, person, str(a.category), a.description,
-                              a.value, a.quantity, a.valued_on, a.exempt, "declared", "", None))  # fmt: skip
+            rows["a"].append(
+                (
+                    next(asset_ids),
+                    now,
+                    now,
+                    household_id,
+                    person,
+                    str(a.category),
+                    a.description,
+                    a.value,
+                    a.quantity,
+                    a.valued_on,
+                    a.exempt,
+                    "declared",
+                    "",
+                    None,
+                )
+            )
 
 
 def divisions_ensure(province: str = DEMO_PROVINCE) -> bool:
@@ -347,10 +479,14 @@ def demo_population_seed(
     counts = builder.counts
     summary = SeedSummary(seed=seed, seconds=round(time.perf_counter() - started, 3), **counts)
     event_record(
-        actor=None, verb="demo.seeded", object_type="registry", object_id="demo", division_code="",
+        actor=None,
+        verb="demo.seeded",
+        object_type="registry",
+        object_id="demo",
+        division_code="",
         summary=f"生成演示数据：{summary.households} 户、{summary.persons} 人（随机种子 {seed}）",
         data={**counts, "seed": seed, "focus_code": focus_code, "seconds": summary.seconds},
-    )  # fmt: skip
+    )
     return summary
 
 
@@ -403,19 +539,33 @@ def demo_policy_ensure() -> None:
     ).first()
     entries: list[dict[str, Any]] = []
     if not Parameter.objects.filter(key="income.previous_year_disposable_per_capita_annual").exists():
-        entries.append({
-            "key": "income.previous_year_disposable_per_capita_annual", "division": BUILTIN_REGION,
-            "urban_rural": "", "valid_from": "2024-01-01", "valid_to": None, "value": DEMO_DISPOSABLE_INCOME,
-            "status": "unconfirmed", "source": "演示数据（请以统计公报数字替换）", "note": "",
-        })  # fmt: skip
+        entries.append(
+            {
+                "key": "income.previous_year_disposable_per_capita_annual",
+                "division": BUILTIN_REGION,
+                "urban_rural": "",
+                "valid_from": "2024-01-01",
+                "valid_to": None,
+                "value": DEMO_DISPOSABLE_INCOME,
+                "status": "unconfirmed",
+                "source": "演示数据（请以统计公报数字替换）",
+                "note": "",
+            }
+        )
     if current is not None and Programme.TEMPORARY_ASSISTANCE not in current.value:
-        entries.append({
-            "key": current.key, "division": BUILTIN_REGION, "urban_rural": current.urban_rural,
-            "valid_from": current.valid_from.isoformat(), "valid_to": None,
-            "value": current.value | {Programme.TEMPORARY_ASSISTANCE: current.value[Programme.DIBAO]},
-            "status": current.status, "source": current.source,
-            "note": "演示：临时救助按低保口径核算收入（未确认）",
-        })  # fmt: skip
+        entries.append(
+            {
+                "key": current.key,
+                "division": BUILTIN_REGION,
+                "urban_rural": current.urban_rural,
+                "valid_from": current.valid_from.isoformat(),
+                "valid_to": None,
+                "value": current.value | {Programme.TEMPORARY_ASSISTANCE: current.value[Programme.DIBAO]},
+                "status": current.status,
+                "source": current.source,
+                "note": "演示：临时救助按低保口径核算收入（未确认）",
+            }
+        )
     if entries:
         document = {"format_version": 1, "kind": "minzheng.policy-parameters", "parameters": entries}
         parameter_import(actor=None, text=json.dumps(document, ensure_ascii=False))

@@ -328,9 +328,13 @@ def _apply_code_changes(
     _check_children_follow(changes, applied, all_old_codes)
     divisions = [division for _, division in applied]
     bulk_update_with_history(
-        divisions, Division, ["code", "parent"], batch_size=BATCH_SIZE, default_user=actor,
+        divisions,
+        Division,
+        ["code", "parent"],
+        batch_size=BATCH_SIZE,
+        default_user=actor,
         default_change_reason="区划代码变更",
-    )  # fmt: skip
+    )
     by_new = {change.new_code: change for change in changes}
     DivisionCodeChange.objects.bulk_create(
         [

@@ -9,9 +9,9 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router
 
+from minzheng.accounts.actors import request_actor
 from minzheng.accounts.models import User
 from minzheng.catalogue.roles import Capability
-from minzheng.common.errors import PermissionDenied
 from minzheng.enrolments import selectors, services
 from minzheng.enrolments.models import Enrolment
 from minzheng.enrolments.rules import month_start
@@ -30,13 +30,6 @@ from minzheng.registry.schemas import ErrorOut
 router = Router(tags=["在保对象"])
 _READ: dict[int | frozenset[int], Any] = {frozenset({401, 403, 404, 422}): ErrorOut}
 _WRITE: dict[int | frozenset[int], Any] = {frozenset({401, 403, 404, 409, 422}): ErrorOut}
-
-
-def _actor(request: HttpRequest, capability: Capability = Capability.VIEW_REGISTRY) -> User:
-    user: User = request.auth  # type: ignore[attr-defined]
-    if not user.can(capability):
-        raise PermissionDenied("您的角色无权执行此操作")
-    return user
 
 
 def _out(e: Enrolment) -> dict[str, Any]:
@@ -70,7 +63,7 @@ def _detail(actor: User, pk: int) -> dict[str, Any]:
 
 @router.get("/enrolments", response={200: EnrolmentPage, **_READ}, summary="在保对象列表")
 def enrolment_list(request: HttpRequest, filters: Query[EnrolmentQuery]) -> dict[str, Any]:
-    actor = _actor(request)
+    actor = request_actor(request, Capability.VIEW_REGISTRY)
     queryset = selectors.enrolment_list(
         actor=actor,
         filters=selectors.EnrolmentFilters(
@@ -92,7 +85,7 @@ def enrolment_list(request: HttpRequest, filters: Query[EnrolmentQuery]) -> dict
 
 @router.get("/enrolments/{enrolment_id}", response={200: EnrolmentDetailOut, **_READ}, summary="在保对象详情")
 def enrolment_detail(request: HttpRequest, enrolment_id: int) -> dict[str, Any]:
-    return _detail(_actor(request), enrolment_id)
+    return _detail(request_actor(request, Capability.VIEW_REGISTRY), enrolment_id)
 
 
 @router.post(
@@ -103,7 +96,7 @@ def enrolment_detail(request: HttpRequest, enrolment_id: int) -> dict[str, Any]:
 def enrolment_change(
     request: HttpRequest, enrolment_id: int, payload: ChangeIn
 ) -> tuple[int, dict[str, Any]]:
-    actor = _actor(request, Capability.MANAGE_ENROLMENTS)
+    actor = request_actor(request, Capability.MANAGE_ENROLMENTS)
     services.enrolment_change(
         actor=actor,
         enrolment_id=enrolment_id,
@@ -122,7 +115,7 @@ def enrolment_change(
 def enrolment_gradual_exit(
     request: HttpRequest, enrolment_id: int, payload: GradualExitIn
 ) -> tuple[int, dict[str, Any]]:
-    actor = _actor(request, Capability.MANAGE_ENROLMENTS)
+    actor = request_actor(request, Capability.MANAGE_ENROLMENTS)
     services.enrolment_gradual_exit(
         actor=actor,
         enrolment_id=enrolment_id,
@@ -135,4 +128,8 @@ def enrolment_gradual_exit(
 
 @router.get("/reviews", response={200: list[ReviewOut], **_READ}, summary="待办复核（按期限）")
 def review_list(request: HttpRequest, limit: int = 100) -> list[Any]:
-    return list(selectors.review_queue(actor=_actor(request))[: max(1, min(limit, 500))])
+    return list(
+        selectors.review_queue(actor=request_actor(request, Capability.VIEW_REGISTRY))[
+            : max(1, min(limit, 500))
+        ]
+    )

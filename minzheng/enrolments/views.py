@@ -23,6 +23,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from minzheng.accounts.actors import request_actor
 from minzheng.accounts.models import User
 from minzheng.catalogue.programmes import Programme
 from minzheng.catalogue.roles import Capability, Role
@@ -60,11 +61,6 @@ MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 CANDIDATE_PROGRAMMES = (allowances.LIVING, allowances.CARE, allowances.ORPHAN)
 
 
-def _actor(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)  # guaranteed by capability_required
-    return request.user
-
-
 def _filters(form: EnrolmentFilterForm) -> selectors.EnrolmentFilters | None:
     if form.is_bound and not form.is_valid():
         return None
@@ -87,7 +83,7 @@ def _columns(current: str) -> list[dict[str, Any]]:
 @require_GET
 @capability_required(Capability.VIEW_REGISTRY)
 def enrolment_list(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = request_actor(request)
     form = EnrolmentFilterForm(request.GET or None)
     filters = _filters(form)
     page = None
@@ -115,7 +111,7 @@ def enrolment_list(request: HttpRequest) -> HttpResponse:
 @capability_required(Capability.EXPORT)
 def enrolment_export(request: HttpRequest) -> HttpResponse:
     """The filtered list as Excel with masked ID numbers; logged as a personal-data access."""
-    actor = _actor(request)
+    actor = request_actor(request)
     filters = _filters(EnrolmentFilterForm(request.GET or None))
     back = f"{reverse('enrolments:list')}?{query_without(request, 'page')}"
     if filters is None:
@@ -165,7 +161,7 @@ def _action_forms(actor: User, detail: selectors.EnrolmentDetail, bound: dict[st
 def _detail_page(
     request: HttpRequest, pk: int, *, bound: dict[str, Any] | None = None, error: str = "", status: int = 200
 ) -> HttpResponse:
-    actor = _actor(request)
+    actor = request_actor(request)
     detail = selectors.enrolment_detail(actor=actor, pk=pk)
     context = {
         "detail": detail,
@@ -267,7 +263,7 @@ _action(
 @capability_required(Capability.MANAGE_ENROLMENTS)
 def enrolment_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """One action form of the detail page, posted to the service of the same name."""
-    actor = _actor(request)
+    actor = request_actor(request)
     if action not in ACTIONS:
         return _detail_page(request, pk, error=_("未知的操作"), status=404)
     detail = selectors.enrolment_detail(actor=actor, pk=pk)
@@ -292,7 +288,7 @@ def enrolment_action(request: HttpRequest, pk: int, action: str) -> HttpResponse
 @require_POST
 @capability_required(Capability.MANAGE_ENROLMENTS)
 def termination_confirm(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = request_actor(request)
     detail = selectors.enrolment_detail(actor=actor, pk=pk)
     if detail.notice is None:
         return _detail_page(request, pk, error=_("没有公示中的终止"), status=409)
@@ -310,7 +306,7 @@ def termination_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @capability_required(Capability.VIEW_REGISTRY)
 def review_queue(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = request_actor(request)
     status = request.GET.get("status", ReviewStatus.OPEN)
     status = status if status in ReviewStatus.values or status == "" else ReviewStatus.OPEN
     number = request.GET.get("page", "1")
@@ -330,7 +326,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 @require_POST
 @capability_required(Capability.MANAGE_ENROLMENTS)
 def review_generate(request: HttpRequest) -> HttpResponse:
-    count = reviews.review_schedule_generate(actor=_actor(request))
+    count = reviews.review_schedule_generate(actor=request_actor(request))
     messages.success(request, _("已生成 %(count)s 条到期复核任务") % {"count": count})
     return redirect("enrolments:reviews")
 
@@ -343,7 +339,7 @@ def review_generate(request: HttpRequest) -> HttpResponse:
 def legacy_import_page(request: HttpRequest) -> HttpResponse:
     """Upload → the import runs in the background (``tasks.legacy_import_task``) with a progress bar; the job
     page links back here with ``?record=<id>``: the success counts, or the errors with a report."""
-    actor = _actor(request)
+    actor = request_actor(request)
     form = LegacyImportForm(request.POST or None, request.FILES or None)
     status, record = 200, None
     if request.method == "POST":
@@ -385,7 +381,7 @@ def _legacy_import_start(actor: User, upload: Any) -> HttpResponse:
 @require_GET
 @capability_required(Capability.MANAGE_ENROLMENTS)
 def legacy_import_errors(request: HttpRequest, pk: int) -> HttpResponse:
-    record = selectors.legacy_import_get(actor=_actor(request), pk=pk)
+    record = selectors.legacy_import_get(actor=request_actor(request), pk=pk)
     response = HttpResponse(legacy_error_report(record), content_type=exports.XLSX)
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=f"导入错误报告-{record.pk}.xlsx"
@@ -426,7 +422,7 @@ def job_progress(request: HttpRequest, job_id: int) -> HttpResponse:
 @capability_required(Capability.VIEW_REGISTRY)
 def candidate_list(request: HttpRequest) -> HttpResponse:
     """Candidates found by the registry runs (主动发现), to confirm or dismiss in bulk; the run buttons."""
-    actor = _actor(request)
+    actor = request_actor(request)
     programme = request.GET.get("programme", "")
     programme = programme if programme in CANDIDATE_PROGRAMMES else ""
     status = request.GET.get("status", CandidateStatus.PENDING)
@@ -460,7 +456,7 @@ def candidate_list(request: HttpRequest) -> HttpResponse:
 @capability_required(Capability.MANAGE_ENROLMENTS)
 def allowance_run(request: HttpRequest) -> HttpResponse:
     """Start one registry run in the background (progress bar on the job page)."""
-    actor = _actor(request)
+    actor = request_actor(request)
     form = AllowanceRunForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -487,7 +483,7 @@ def allowance_run(request: HttpRequest) -> HttpResponse:
 @capability_required(Capability.MANAGE_ENROLMENTS)
 def candidate_decide(request: HttpRequest) -> HttpResponse:
     """Confirm (enrol) or dismiss the ticked candidates, all or nothing."""
-    actor = _actor(request)
+    actor = request_actor(request)
     form = CandidateDecisionForm(request.POST)
     back = f"{reverse('enrolments:candidates')}?{request.POST.get('back', '')}"
     if not form.is_valid():

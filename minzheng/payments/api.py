@@ -12,9 +12,10 @@ from django.http import HttpRequest
 from ninja import File, Form, Query, Router
 from ninja.files import UploadedFile
 
+from minzheng.accounts.actors import request_actor
 from minzheng.accounts.models import User
 from minzheng.catalogue.roles import Capability
-from minzheng.common.errors import NotFound, PermissionDenied, ValidationFailed
+from minzheng.common.errors import NotFound, ValidationFailed
 from minzheng.divisions.models import Division
 from minzheng.payments import selectors, services
 from minzheng.payments.errors import BankFileInvalid
@@ -34,13 +35,6 @@ router = Router(tags=["资金发放"])
 
 _READ_ERRORS: dict[int | frozenset[int], Any] = {frozenset({401, 403, 404, 422}): ErrorOut}
 _WRITE_ERRORS: dict[int | frozenset[int], Any] = {frozenset({401, 403, 404, 409, 422}): ErrorOut}
-
-
-def _actor(request: HttpRequest) -> User:
-    user: User = request.auth  # type: ignore[attr-defined]
-    if not user.can(Capability.VIEW_PAYMENTS):
-        raise PermissionDenied("您的角色无权查看资金发放")
-    return user
 
 
 def _month(text: str) -> dt.date:
@@ -87,7 +81,7 @@ def _detail(actor: User, pk: int) -> dict[str, Any]:
 
 @router.get("/payrolls", response={200: PayrollPage, **_READ_ERRORS}, summary="发放批次列表")
 def payroll_list(request: HttpRequest, filters: Query[PayrollQuery]) -> dict[str, Any]:
-    actor = _actor(request)
+    actor = request_actor(request, Capability.VIEW_PAYMENTS, denied="您的角色无权查看资金发放")
     payrolls = selectors.payroll_list(
         actor=actor,
         filters=selectors.PayrollFilters(
@@ -107,7 +101,9 @@ def payroll_list(request: HttpRequest, filters: Query[PayrollQuery]) -> dict[str
     "/payrolls/{payroll_id}", response={200: PayrollDetailOut, **_READ_ERRORS}, summary="发放批次详情"
 )
 def payroll_detail(request: HttpRequest, payroll_id: int) -> dict[str, Any]:
-    return _detail(_actor(request), payroll_id)
+    return _detail(
+        request_actor(request, Capability.VIEW_PAYMENTS, denied="您的角色无权查看资金发放"), payroll_id
+    )
 
 
 @router.post(
@@ -116,7 +112,7 @@ def payroll_detail(request: HttpRequest, payroll_id: int) -> dict[str, Any]:
 def payroll_generate(request: HttpRequest, payload: PayrollGenerateIn) -> tuple[int, dict[str, Any]]:
     """Generates the county's payroll for the month set-based; a draft is regenerated, an approved
     payroll is 409 ``payroll_locked``."""
-    actor = _actor(request)
+    actor = request_actor(request, Capability.VIEW_PAYMENTS, denied="您的角色无权查看资金发放")
     county = Division.objects.visible_to(actor).filter(code=payload.county.ljust(12, "0")).first()
     if county is None:
         raise NotFound("区划不存在或不在您的管辖范围内", field="county")
@@ -132,7 +128,7 @@ def payroll_generate(request: HttpRequest, payload: PayrollGenerateIn) -> tuple[
 def payroll_transition(request: HttpRequest, payroll_id: int, payload: PayrollTransitionIn) -> dict[str, Any]:
     """``approve`` and ``reject`` by the generator are 403 ``maker_is_checker``; a payroll no longer in
     the transition's source status is 409."""
-    actor = _actor(request)
+    actor = request_actor(request, Capability.VIEW_PAYMENTS, denied="您的角色无权查看资金发放")
     services.payroll_transition(actor=actor, payroll_id=payroll_id, code=payload.code, reason=payload.reason)
     return _detail(actor, payroll_id)
 
@@ -145,7 +141,7 @@ def payroll_transition(request: HttpRequest, payroll_id: int, payload: PayrollTr
 def payroll_result_import(
     request: HttpRequest, payroll_id: int, template: Form[str], file: File[UploadedFile]
 ) -> tuple[int, dict[str, Any]]:
-    actor = _actor(request)
+    actor = request_actor(request, Capability.VIEW_PAYMENTS, denied="您的角色无权查看资金发放")
     try:
         imported = services.payroll_result_import(
             actor=actor,

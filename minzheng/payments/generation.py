@@ -23,35 +23,37 @@ from typing import Any
 
 from django.db import connection
 
+from minzheng.payments import sqlnames as n
+
 _COLUMNS = """payroll_id, enrolment_id, household_id, township_id, programme, kind, entitlement_month, owed,
     booked_before, amount, retry_of_id, payment_status, bank_reason, paid_method, paid_note"""
 
-_ENROLMENTS = """
+_ENROLMENTS = f"""
     SELECT e.id, e.household_id, e.division_id, e.programme, e.ends_month
-    FROM enrolments_enrolment e JOIN divisions_division d ON d.id = e.division_id
-    WHERE d.code LIKE %(prefix)s AND e.status <> 'suspended'
+    FROM {n.ENROLMENT} e JOIN {n.DIVISION} d ON d.id = e.division_id
+    WHERE d.code LIKE %(prefix)s AND e.status <> '{n.SUSPENDED}'
 """
 
 REGULAR = f"""
-INSERT INTO payments_payrollline ({_COLUMNS})
-SELECT %(payroll)s, e.id, e.household_id, e.division_id, e.programme, 'regular', %(month)s::date,
-       p.monthly_amount, 0, p.monthly_amount, NULL, 'pending', '', '', ''
+INSERT INTO {n.LINE} ({_COLUMNS})
+SELECT %(payroll)s, e.id, e.household_id, e.division_id, e.programme, '{n.REGULAR}', %(month)s::date,
+       p.monthly_amount, 0, p.monthly_amount, NULL, '{n.PENDING}', '', '', ''
 FROM ({_ENROLMENTS}) e
-JOIN enrolments_entitlementperiod p ON p.enrolment_id = e.id
+JOIN {n.PERIOD} p ON p.enrolment_id = e.id
  AND p.from_month <= %(month)s::date AND (p.until_month IS NULL OR p.until_month > %(month)s::date)
 WHERE p.monthly_amount > 0 AND (e.ends_month IS NULL OR e.ends_month >= %(month)s::date)
 ON CONFLICT DO NOTHING
 """
 
 RETRY = f"""
-INSERT INTO payments_payrollline ({_COLUMNS})
-SELECT %(payroll)s, f.enrolment_id, f.household_id, f.township_id, f.programme, 'retry', f.entitlement_month,
-       f.owed, f.booked_before, f.amount, f.id, 'pending', '', '', ''
-FROM payments_payrollline f
-JOIN payments_payroll p ON p.id = f.payroll_id AND p.status = 'approved' AND p.county_id = %(county)s
-JOIN enrolments_enrolment e ON e.id = f.enrolment_id AND e.status <> 'suspended'
-WHERE f.payment_status = 'failed' AND f.amount > 0
-  AND NOT EXISTS (SELECT 1 FROM payments_payrollline r WHERE r.retry_of_id = f.id)
+INSERT INTO {n.LINE} ({_COLUMNS})
+SELECT %(payroll)s, f.enrolment_id, f.household_id, f.township_id, f.programme, '{n.RETRY}',
+       f.entitlement_month, f.owed, f.booked_before, f.amount, f.id, '{n.PENDING}', '', '', ''
+FROM {n.LINE} f
+JOIN {n.PAYROLL} p ON p.id = f.payroll_id AND p.status = '{n.APPROVED}' AND p.county_id = %(county)s
+JOIN {n.ENROLMENT} e ON e.id = f.enrolment_id AND e.status <> '{n.SUSPENDED}'
+WHERE f.payment_status = '{n.FAILED}' AND f.amount > 0
+  AND NOT EXISTS (SELECT 1 FROM {n.LINE} r WHERE r.retry_of_id = f.id)
 ON CONFLICT DO NOTHING
 """
 
@@ -59,7 +61,7 @@ ADJUSTMENT = f"""
 WITH enr AS ({_ENROLMENTS}),
 owed AS (
     SELECT p.enrolment_id, gs::date AS m, p.monthly_amount AS owed, 0::numeric AS booked
-    FROM enrolments_entitlementperiod p JOIN enr ON enr.id = p.enrolment_id,
+    FROM {n.PERIOD} p JOIN enr ON enr.id = p.enrolment_id,
     generate_series(
         GREATEST(p.from_month, %(first)s::date),
         LEAST(COALESCE(p.until_month, %(month)s::date), %(month)s::date,
@@ -68,11 +70,11 @@ owed AS (
 ),
 booked AS (
     SELECT l.enrolment_id, l.entitlement_month AS m, 0::numeric AS owed, l.amount AS booked
-    FROM payments_payrollline l
+    FROM {n.LINE} l
     JOIN enr ON enr.id = l.enrolment_id
-    JOIN payments_payroll p ON p.id = l.payroll_id
+    JOIN {n.PAYROLL} p ON p.id = l.payroll_id
     WHERE l.entitlement_month >= %(first)s::date AND l.entitlement_month < %(month)s::date
-      AND ((p.status = 'approved' AND l.payment_status <> 'failed') OR l.payroll_id = %(payroll)s)
+      AND ((p.status = '{n.APPROVED}' AND l.payment_status <> '{n.FAILED}') OR l.payroll_id = %(payroll)s)
 ),
 diff AS (
     SELECT enrolment_id, m, sum(owed) AS owed, sum(booked) AS booked, sum(owed) - sum(booked) AS delta
@@ -82,7 +84,7 @@ diff AS (
 ),
 positive AS (
     SELECT enrolment_id, sum(amount) AS total
-    FROM (SELECT enrolment_id, amount FROM payments_payrollline WHERE payroll_id = %(payroll)s
+    FROM (SELECT enrolment_id, amount FROM {n.LINE} WHERE payroll_id = %(payroll)s
           UNION ALL SELECT enrolment_id, delta FROM diff WHERE delta > 0) t
     GROUP BY enrolment_id
 ),
@@ -94,10 +96,10 @@ ranked AS (
                ), 0))) AS carried_deduction
     FROM diff d LEFT JOIN positive pos ON pos.enrolment_id = d.enrolment_id
 )
-INSERT INTO payments_payrollline ({_COLUMNS})
-SELECT %(payroll)s, r.enrolment_id, enr.household_id, enr.division_id, enr.programme, 'adjustment', r.m,
+INSERT INTO {n.LINE} ({_COLUMNS})
+SELECT %(payroll)s, r.enrolment_id, enr.household_id, enr.division_id, enr.programme, '{n.ADJUSTMENT}', r.m,
        r.owed, r.booked, CASE WHEN r.delta > 0 THEN r.delta ELSE -r.carried_deduction END,
-       NULL, 'pending', '', '', ''
+       NULL, '{n.PENDING}', '', '', ''
 FROM ranked r JOIN enr ON enr.id = r.enrolment_id
 WHERE r.delta > 0 OR r.carried_deduction > 0
 """

@@ -21,6 +21,7 @@ from minzheng.common.errors import NotFound
 from minzheng.common.months import add_months, month_start
 from minzheng.divisions.models import Division
 from minzheng.enrolments.models import Enrolment
+from minzheng.payments import sqlnames as n
 from minzheng.payments.models import (
     INFLOWS,
     Payroll,
@@ -165,14 +166,14 @@ def payroll_status_counts(*, actor: User, payroll: Payroll) -> dict[str, int]:
     return {r["payment_status"]: r["n"] for r in rows}
 
 
-_OUTSTANDING_SQL = """
+_OUTSTANDING_SQL = f"""
 WITH enr AS (
-    SELECT e.id, e.ends_month FROM enrolments_enrolment e JOIN divisions_division d ON d.id = e.division_id
+    SELECT e.id, e.ends_month FROM {n.ENROLMENT} e JOIN {n.DIVISION} d ON d.id = e.division_id
     WHERE d.code LIKE %(prefix)s
 ),
 owed AS (
     SELECT p.enrolment_id, gs::date AS m, p.monthly_amount AS owed, 0::numeric AS booked
-    FROM enrolments_entitlementperiod p JOIN enr ON enr.id = p.enrolment_id,
+    FROM {n.PERIOD} p JOIN enr ON enr.id = p.enrolment_id,
     generate_series(
         GREATEST(p.from_month, %(first)s::date),
         LEAST(COALESCE(p.until_month, %(until)s::date), %(until)s::date,
@@ -181,10 +182,10 @@ owed AS (
 ),
 booked AS (
     SELECT l.enrolment_id, l.entitlement_month AS m, 0::numeric AS owed, l.amount AS booked
-    FROM payments_payrollline l JOIN enr ON enr.id = l.enrolment_id
-    JOIN payments_payroll p ON p.id = l.payroll_id
+    FROM {n.LINE} l JOIN enr ON enr.id = l.enrolment_id
+    JOIN {n.PAYROLL} p ON p.id = l.payroll_id
     WHERE l.entitlement_month >= %(first)s::date AND l.entitlement_month < %(until)s::date
-      AND ((p.status = 'approved' AND l.payment_status <> 'failed') OR l.payroll_id = %(payroll)s)
+      AND ((p.status = '{n.APPROVED}' AND l.payment_status <> '{n.FAILED}') OR l.payroll_id = %(payroll)s)
 )
 SELECT enrolment_id, sum(booked) - sum(owed) AS overpaid
 FROM (SELECT * FROM owed UNION ALL SELECT * FROM booked) x
@@ -294,16 +295,16 @@ def reserve_open_draws(*, actor: User, township_id: int) -> QuerySet[ReserveEntr
 
 # --- monthly statistics ------------------------------------------------------------------------------------
 
-_RECIPIENTS_SQL = """
+_RECIPIENTS_SQL = f"""
 WITH e AS (
     SELECT e.id, e.programme, e.household_id, e.person_id, e.division_id, e.level, e.starts_month,
            e.ends_month,
-           e.status <> 'suspended' AND (e.ends_month IS NULL OR e.ends_month >= %(month)s) AND EXISTS (
-               SELECT 1 FROM enrolments_entitlementperiod p
+           e.status <> '{n.SUSPENDED}' AND (e.ends_month IS NULL OR e.ends_month >= %(month)s) AND EXISTS (
+               SELECT 1 FROM {n.PERIOD} p
                WHERE p.enrolment_id = e.id AND p.monthly_amount > 0 AND p.from_month <= %(month)s
                  AND (p.until_month IS NULL OR p.until_month > %(month)s)
            ) AS current
-    FROM enrolments_enrolment e JOIN divisions_division d ON d.id = e.division_id
+    FROM {n.ENROLMENT} e JOIN {n.DIVISION} d ON d.id = e.division_id
     WHERE d.code LIKE %(prefix)s
 )
 SELECT GROUPING(e.programme, e.division_id, h.urban_rural, e.level) AS g, e.programme, e.division_id,
@@ -313,19 +314,20 @@ SELECT GROUPING(e.programme, e.division_id, h.urban_rural, e.level) AS g, e.prog
                 FILTER (WHERE e.current), 0),
        count(*) FILTER (WHERE e.current AND e.starts_month = %(month)s) AS new,
        count(*) FILTER (WHERE e.ends_month = %(previous)s) AS exited
-FROM e JOIN registry_household h ON h.id = e.household_id
+FROM e JOIN {n.HOUSEHOLD} h ON h.id = e.household_id
 GROUP BY GROUPING SETS ((), (e.programme), (e.programme, e.division_id), (e.programme, h.urban_rural),
                         (e.programme, e.level))
 """
 
-_AMOUNTS_SQL = """
+_AMOUNTS_SQL = f"""
 SELECT GROUPING(l.programme, l.township_id) AS g, l.programme, l.township_id,
        count(DISTINCT l.enrolment_id), coalesce(sum(l.amount), 0),
-       coalesce(sum(l.amount) FILTER (WHERE l.payment_status IN ('paid', 'paid_otherwise', 'offset')), 0),
-       coalesce(sum(l.amount) FILTER (WHERE l.payment_status = 'failed'), 0)
-FROM payments_payrollline l
-JOIN payments_payroll p ON p.id = l.payroll_id AND p.status = 'approved' AND p.month = %(month)s
-JOIN divisions_division d ON d.id = l.township_id
+       coalesce(sum(l.amount) FILTER (
+           WHERE l.payment_status IN ('{n.PAID}', '{n.PAID_OTHERWISE}', '{n.OFFSET}')), 0),
+       coalesce(sum(l.amount) FILTER (WHERE l.payment_status = '{n.FAILED}'), 0)
+FROM {n.LINE} l
+JOIN {n.PAYROLL} p ON p.id = l.payroll_id AND p.status = '{n.APPROVED}' AND p.month = %(month)s
+JOIN {n.DIVISION} d ON d.id = l.township_id
 WHERE d.code LIKE %(prefix)s
 GROUP BY GROUPING SETS ((), (l.programme), (l.township_id))
 """

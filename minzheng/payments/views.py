@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
+from minzheng.accounts.actors import request_actor
 from minzheng.accounts.models import User
 from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import DomainError, NotFound
@@ -32,11 +33,6 @@ from minzheng.enrolments.views import job_context
 from minzheng.payments import exports, forms, rules, selectors, services, tasks
 from minzheng.payments.errors import BankFileInvalid
 from minzheng.payments.rules import PayrollStatus
-
-
-def _actor(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)  # guaranteed by capability_required
-    return request.user
 
 
 def _error(request: HttpRequest, error: DomainError) -> None:
@@ -65,7 +61,7 @@ def _download(content: bytes, name: str, content_type: str) -> HttpResponse:
 @require_GET
 @capability_required(Capability.VIEW_PAYMENTS)
 def payroll_list(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = request_actor(request)
     form = forms.PayrollFilterForm(request.GET or None)
     filters = selectors.PayrollFilters()
     if form.is_valid():
@@ -95,7 +91,7 @@ def payroll_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 @capability_required(Capability.MANAGE_PAYMENTS)
 def payroll_generate(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = request_actor(request)
     form = forms.GenerateForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -130,7 +126,7 @@ def _generate_start(actor: User, county: Division, month: dt.date) -> HttpRespon
 @require_GET
 @capability_required(Capability.VIEW_PAYMENTS)
 def payroll_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = request_actor(request)
     payroll = selectors.payroll_get(actor=actor, pk=pk)
     form = forms.LineFilterForm(request.GET or None)
     data: dict[str, Any] = form.cleaned_data if form.is_valid() else {}
@@ -179,7 +175,7 @@ def _actions(actor: User, payroll: Any) -> list[rules.PayrollTransition]:
 @require_POST
 @capability_required(Capability.MANAGE_PAYMENTS)
 def payroll_act(request: HttpRequest, pk: int, code: str) -> HttpResponse:
-    actor = _actor(request)
+    actor = request_actor(request)
     payroll = selectors.payroll_get(actor=actor, pk=pk)
     if code == "regenerate":
         return _generate_start(actor, payroll.county, payroll.month)
@@ -200,7 +196,9 @@ def payroll_bank_file(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.BankFileForm(request.POST)
     template = form.data.get("template", "") if not form.is_valid() else form.cleaned_data["template"]
     try:
-        bank_file = services.payroll_bank_file(actor=_actor(request), payroll_id=pk, template_code=template)
+        bank_file = services.payroll_bank_file(
+            actor=request_actor(request), payroll_id=pk, template_code=template
+        )
     except DomainError as error:
         _error(request, error)
         return redirect("payments:payroll_detail", pk=pk)
@@ -221,7 +219,7 @@ def payroll_result_import(request: HttpRequest, pk: int) -> HttpResponse:
     upload = form.cleaned_data["file"]
     try:
         imported = services.payroll_result_import(
-            actor=_actor(request),
+            actor=request_actor(request),
             payroll_id=pk,
             data=upload.read(),
             template_code=form.cleaned_data["template"],
@@ -248,7 +246,7 @@ def payment_paid_otherwise(request: HttpRequest, pk: int) -> HttpResponse:
     data = form.cleaned_data
     try:
         services.payment_mark_paid_otherwise(
-            actor=_actor(request),
+            actor=request_actor(request),
             payroll_id=pk,
             enrolment_id=data["enrolment_id"],
             method=data["method"],
@@ -265,7 +263,7 @@ def payment_paid_otherwise(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @capability_required(Capability.VIEW_PAYMENTS)
 def payroll_roster(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = request_actor(request)
     payroll = selectors.payroll_get(actor=actor, pk=pk)
     if request.path.endswith(".pdf"):
         content = exports.payroll_roster_pdf(actor=actor, payroll=payroll)
@@ -287,7 +285,7 @@ def _period(request: HttpRequest) -> tuple[forms.PeriodForm, dt.date, dt.date]:
 @require_GET
 @capability_required(Capability.VIEW_PAYMENTS)
 def reserve_list(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = request_actor(request)
     funds = list(selectors.reserve_fund_list(actor=actor))
     with_fund = {f.township_id for f in funds}
     context = {
@@ -302,7 +300,7 @@ def reserve_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @capability_required(Capability.VIEW_PAYMENTS)
 def reserve_detail(request: HttpRequest, township_id: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = request_actor(request)
     form, date_from, date_to = _period(request)
     report = selectors.reserve_report(
         actor=actor, township_id=township_id, date_from=date_from, date_to=date_to
@@ -328,7 +326,7 @@ def reserve_detail(request: HttpRequest, township_id: int) -> HttpResponse:
 @require_POST
 @capability_required(Capability.MANAGE_PAYMENTS)
 def reserve_allocate(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = request_actor(request)
     form = forms.AllocationForm(request.POST)
     if not form.is_valid():
         messages.error(request, "请填写金额和日期")
@@ -360,7 +358,7 @@ def reserve_settle(request: HttpRequest, township_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.reserve_settle(
-                actor=_actor(request),
+                actor=request_actor(request),
                 draw_id=form.cleaned_data["draw"],
                 settled_on=form.cleaned_data["settled_on"],
             )
@@ -379,7 +377,7 @@ def reserve_settle(request: HttpRequest, township_id: int) -> HttpResponse:
 @require_GET
 @capability_required(Capability.VIEW_REGISTRY)
 def statistics(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = request_actor(request)
     form = forms.StatisticsForm(request.GET or None)
     month = (form.cleaned_data.get("month") if form.is_valid() else None) or month_start(timezone.localdate())
     stats = selectors.payment_statistics(actor=actor, month=month)

@@ -95,20 +95,26 @@ class ParameterSetForm(TablerFormMixin, forms.Form):
     key = forms.ChoiceField(label=_("参数"), choices=[("", "—"), *KEY_CHOICES])
     division_code = forms.ChoiceField(label=_("适用区划"))
     urban_rural = forms.ChoiceField(
-        label=_("城乡类型"), choices=ParameterUrbanRural.choices, required=False,
+        label=_("城乡类型"),
+        choices=ParameterUrbanRural.choices,
+        required=False,
         help_text=_("“城乡通用”适用于城镇和农村；同一区划的城镇或农村版本优先于通用版本"),
-    )  # fmt: skip
+    )
     valid_from = forms.DateField(label=_("生效日期"), widget=DateInput())
     valid_to = forms.DateField(
-        label=_("失效日期"), required=False, widget=DateInput(),
+        label=_("失效日期"),
+        required=False,
+        widget=DateInput(),
         help_text=_("不含当日；通常留空（长期有效，直到设定下一个版本）"),
-    )  # fmt: skip
+    )
     value = forms.CharField(label=_("取值"), strip=True)
     status = forms.ChoiceField(label=_("核实状态"), choices=[("", "—"), *ParameterStatus.choices])
     source = forms.CharField(
-        label=_("依据"), max_length=500, help_text=_("文件名称、文号或网址"),
+        label=_("依据"),
+        max_length=500,
+        help_text=_("文件名称、文号或网址"),
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
-    )  # fmt: skip
+    )
     note = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
     plan_token = forms.CharField(required=False, widget=forms.HiddenInput)
@@ -164,10 +170,16 @@ class ParameterSetForm(TablerFormMixin, forms.Form):
         """The entry the valid form describes, value normalised (as ``services.parameter_set`` builds it)."""
         data = self.cleaned_data
         return ParameterEntry(
-            key=data["key"], division_code=data["division_code"], urban_rural=data.get("urban_rural") or "",
-            valid_from=data["valid_from"], valid_to=data.get("valid_to"), value=data["value"],
-            status=data["status"], source=data["source"].strip(), note=(data.get("note") or "").strip(),
-        )  # fmt: skip
+            key=data["key"],
+            division_code=data["division_code"],
+            urban_rural=data.get("urban_rural") or "",
+            valid_from=data["valid_from"],
+            valid_to=data.get("valid_to"),
+            value=data["value"],
+            status=data["status"],
+            source=data["source"].strip(),
+            note=(data.get("note") or "").strip(),
+        )
 
 
 def _parse(kind: Kind, raw: str) -> Any:

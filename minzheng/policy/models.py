@@ -72,14 +72,22 @@ class Parameter(models.Model):
     note = models.TextField("说明", blank=True)
     version = models.PositiveIntegerField("版本")
     supersedes = models.OneToOneField(
-        "self", verbose_name="更正的版本", null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name="更正的版本",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="superseded_by",
-    )  # fmt: skip
+    )
     superseded_at = models.DateTimeField("被更正时间", null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="设定人", null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name="设定人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
-    )  # fmt: skip
+    )
     created_at = models.DateTimeField("设定时间", auto_now_add=True)
     objects = ParameterQuerySet.as_manager()
 

@@ -104,62 +104,180 @@ PARAMETER_KEYS: dict[str, ParameterKey] = {
     k.key: k
     for k in (
         _key("dibao.standard_monthly", "最低生活保障标准", Kind.MONEY, _PERSON_MONTH, Programme.DIBAO),
-        _key("extreme_poverty.basic_living_monthly", "特困人员基本生活标准", Kind.MONEY, _PERSON_MONTH,
-             Programme.EXTREME_POVERTY_SUPPORT),
-        _key("extreme_poverty.care_monthly.full", f"{_CARE}（具备生活自理能力）", Kind.MONEY,
-             _PERSON_MONTH, _EPS),
-        _key("extreme_poverty.care_monthly.partial", f"{_CARE}（部分丧失生活自理能力）", Kind.MONEY,
-             _PERSON_MONTH, _EPS),
-        _key("extreme_poverty.care_monthly.none", f"{_CARE}（完全丧失生活自理能力）", Kind.MONEY,
-             _PERSON_MONTH, _EPS),
-        _key("margin.income_multiple", "低保边缘家庭人均收入上限（低保标准的倍数）", Kind.MULTIPLE, "倍",
-             Programme.MARGIN_HOUSEHOLD),
-        _key("rigid_expense.ratio_all", "刚性支出占家庭总收入比例（全部刚性支出）", Kind.RATIO, "比例",
-             Programme.RIGID_EXPENSE_HOUSEHOLD),
-        _key("rigid_expense.ratio_medical_accident", "刚性支出占家庭总收入比例（医疗和意外支出）", Kind.RATIO,
-             "比例", Programme.RIGID_EXPENSE_HOUSEHOLD),
-        _key("income.previous_year_disposable_per_capita_annual", "上年度居民人均可支配收入", Kind.MONEY,
-             "元/人·年", None),
-        _key("income.category_treatment", "收入计算口径（计入/不计入/扣减）", Kind.JSON, "", None,
-             partial(values.income_category_treatment, programme_codes=INCOME_TESTED_PROGRAMMES)),
+        _key(
+            "extreme_poverty.basic_living_monthly",
+            "特困人员基本生活标准",
+            Kind.MONEY,
+            _PERSON_MONTH,
+            Programme.EXTREME_POVERTY_SUPPORT,
+        ),
+        _key(
+            "extreme_poverty.care_monthly.full",
+            f"{_CARE}（具备生活自理能力）",
+            Kind.MONEY,
+            _PERSON_MONTH,
+            _EPS,
+        ),
+        _key(
+            "extreme_poverty.care_monthly.partial",
+            f"{_CARE}（部分丧失生活自理能力）",
+            Kind.MONEY,
+            _PERSON_MONTH,
+            _EPS,
+        ),
+        _key(
+            "extreme_poverty.care_monthly.none",
+            f"{_CARE}（完全丧失生活自理能力）",
+            Kind.MONEY,
+            _PERSON_MONTH,
+            _EPS,
+        ),
+        _key(
+            "margin.income_multiple",
+            "低保边缘家庭人均收入上限（低保标准的倍数）",
+            Kind.MULTIPLE,
+            "倍",
+            Programme.MARGIN_HOUSEHOLD,
+        ),
+        _key(
+            "rigid_expense.ratio_all",
+            "刚性支出占家庭总收入比例（全部刚性支出）",
+            Kind.RATIO,
+            "比例",
+            Programme.RIGID_EXPENSE_HOUSEHOLD,
+        ),
+        _key(
+            "rigid_expense.ratio_medical_accident",
+            "刚性支出占家庭总收入比例（医疗和意外支出）",
+            Kind.RATIO,
+            "比例",
+            Programme.RIGID_EXPENSE_HOUSEHOLD,
+        ),
+        _key(
+            "income.previous_year_disposable_per_capita_annual",
+            "上年度居民人均可支配收入",
+            Kind.MONEY,
+            "元/人·年",
+            None,
+        ),
+        _key(
+            "income.category_treatment",
+            "收入计算口径（计入/不计入/扣减）",
+            Kind.JSON,
+            "",
+            None,
+            partial(values.income_category_treatment, programme_codes=INCOME_TESTED_PROGRAMMES),
+        ),
         _key("income.reference_period_months", "家庭收入计算期", Kind.INTEGER, "月", None, _months(1, 36)),
         _key("assets.rules", "家庭财产认定规则", Kind.JSON, "", None, values.asset_rules),
-        _key("supplements", "分类施保规则", Kind.JSON, "", Programme.DIBAO,
-             partial(values.supplements, programme_codes=PROGRAMME_CODES)),
-        _key("temporary.tiers", "临时救助档次（月低保标准的倍数）", Kind.JSON, "",
-             Programme.TEMPORARY_ASSISTANCE, values.temporary_tiers),
-        _key("temporary.township_ceiling_multiple", "乡镇（街道）临时救助审批额度（月低保标准的倍数）",
-             Kind.MULTIPLE, "倍", Programme.TEMPORARY_ASSISTANCE),
+        _key(
+            "supplements",
+            "分类施保规则",
+            Kind.JSON,
+            "",
+            Programme.DIBAO,
+            partial(values.supplements, programme_codes=PROGRAMME_CODES),
+        ),
+        _key(
+            "temporary.tiers",
+            "临时救助档次（月低保标准的倍数）",
+            Kind.JSON,
+            "",
+            Programme.TEMPORARY_ASSISTANCE,
+            values.temporary_tiers,
+        ),
+        _key(
+            "temporary.township_ceiling_multiple",
+            "乡镇（街道）临时救助审批额度（月低保标准的倍数）",
+            Kind.MULTIPLE,
+            "倍",
+            Programme.TEMPORARY_ASSISTANCE,
+        ),
         _key("gradual_exit.months", "渐退期", Kind.INTEGER, "月", Programme.DIBAO, _months(0, 12)),
         _key("gradual_exit.taper", "渐退期各月发放比例", Kind.JSON, "", Programme.DIBAO, values.taper),
-        _key("senior_allowance.brackets", "高龄津贴年龄段标准", Kind.JSON, "", Programme.SENIOR_ALLOWANCE,
-             values.age_brackets),
-        _key("disability.living_subsidy_monthly", "困难残疾人生活补贴标准", Kind.MONEY, _PERSON_MONTH,
-             Programme.DISABILITY_LIVING_SUBSIDY),
-        _key("disability.care_subsidy_tiers", "重度残疾人护理补贴档次", Kind.JSON, "",
-             Programme.SEVERE_DISABILITY_CARE_SUBSIDY,
-             partial(values.care_subsidy_tiers, programme_codes=PROGRAMME_CODES)),
-        _key("orphan.institutional_monthly", "集中养育孤儿基本生活保障标准", Kind.MONEY, _PERSON_MONTH,
-             Programme.ORPHAN_ALLOWANCE),
-        _key("orphan.home_monthly", "散居孤儿基本生活保障标准", Kind.MONEY, _PERSON_MONTH,
-             Programme.ORPHAN_ALLOWANCE),
-        _key("de_facto_orphan.monthly", "事实无人抚养儿童基本生活补贴标准", Kind.MONEY, _PERSON_MONTH,
-             Programme.DE_FACTO_ORPHAN_ALLOWANCE),
+        _key(
+            "senior_allowance.brackets",
+            "高龄津贴年龄段标准",
+            Kind.JSON,
+            "",
+            Programme.SENIOR_ALLOWANCE,
+            values.age_brackets,
+        ),
+        _key(
+            "disability.living_subsidy_monthly",
+            "困难残疾人生活补贴标准",
+            Kind.MONEY,
+            _PERSON_MONTH,
+            Programme.DISABILITY_LIVING_SUBSIDY,
+        ),
+        _key(
+            "disability.care_subsidy_tiers",
+            "重度残疾人护理补贴档次",
+            Kind.JSON,
+            "",
+            Programme.SEVERE_DISABILITY_CARE_SUBSIDY,
+            partial(values.care_subsidy_tiers, programme_codes=PROGRAMME_CODES),
+        ),
+        _key(
+            "orphan.institutional_monthly",
+            "集中养育孤儿基本生活保障标准",
+            Kind.MONEY,
+            _PERSON_MONTH,
+            Programme.ORPHAN_ALLOWANCE,
+        ),
+        _key(
+            "orphan.home_monthly",
+            "散居孤儿基本生活保障标准",
+            Kind.MONEY,
+            _PERSON_MONTH,
+            Programme.ORPHAN_ALLOWANCE,
+        ),
+        _key(
+            "de_facto_orphan.monthly",
+            "事实无人抚养儿童基本生活补贴标准",
+            Kind.MONEY,
+            _PERSON_MONTH,
+            Programme.DE_FACTO_ORPHAN_ALLOWANCE,
+        ),
         _key("rounding", "救助金取整规则", Kind.JSON, "", None, values.rounding),
         # 低收入人口动态监测预警阈值 (monitoring app, docs/monitoring.md; local figures, policy-rules.md §4.4)
-        _key("monitoring.medical_out_of_pocket_annual", "预警：12个月医疗自付费用阈值", Kind.MONEY,
-             "元/户·年", None),
-        _key("monitoring.medical_income_share", "预警：医疗自付费用占家庭年收入比例", Kind.RATIO, "比例",
-             None),
-        _key("monitoring.vehicle_count_max", "预警：在保家庭可拥有机动车数量上限", Kind.INTEGER, "辆", None,
-             partial(values.integer, where="数量", minimum=0, maximum=100)),
-        _key("monitoring.property_count_max", "预警：在保家庭可拥有房产数量上限", Kind.INTEGER, "套", None,
-             partial(values.integer, where="数量", minimum=0, maximum=100)),
-        _key("monitoring.business_count_max", "预警：在保家庭可登记市场主体数量上限", Kind.INTEGER, "户",
-             None, partial(values.integer, where="数量", minimum=0, maximum=100)),
+        _key(
+            "monitoring.medical_out_of_pocket_annual",
+            "预警：12个月医疗自付费用阈值",
+            Kind.MONEY,
+            "元/户·年",
+            None,
+        ),
+        _key(
+            "monitoring.medical_income_share", "预警：医疗自付费用占家庭年收入比例", Kind.RATIO, "比例", None
+        ),
+        _key(
+            "monitoring.vehicle_count_max",
+            "预警：在保家庭可拥有机动车数量上限",
+            Kind.INTEGER,
+            "辆",
+            None,
+            partial(values.integer, where="数量", minimum=0, maximum=100),
+        ),
+        _key(
+            "monitoring.property_count_max",
+            "预警：在保家庭可拥有房产数量上限",
+            Kind.INTEGER,
+            "套",
+            None,
+            partial(values.integer, where="数量", minimum=0, maximum=100),
+        ),
+        _key(
+            "monitoring.business_count_max",
+            "预警：在保家庭可登记市场主体数量上限",
+            Kind.INTEGER,
+            "户",
+            None,
+            partial(values.integer, where="数量", minimum=0, maximum=100),
+        ),
         _key("monitoring.max_flag_share", "预警规则命中人数占监测人口的最高比例", Kind.RATIO, "比例", None),
     )
-}  # fmt: skip
+}
 
 
 def parameter_key_get(key: str) -> ParameterKey:
@@ -221,8 +339,18 @@ class ResolvedParameter:
 
     @classmethod
     def from_row(cls, row: ParameterRow) -> ResolvedParameter:
-        return cls(row.key, row.value, row.id, row.version, row.division_code, row.urban_rural,
-                   row.valid_from, row.valid_to, row.status, row.source)  # fmt: skip
+        return cls(
+            row.key,
+            row.value,
+            row.id,
+            row.version,
+            row.division_code,
+            row.urban_rural,
+            row.valid_from,
+            row.valid_to,
+            row.status,
+            row.source,
+        )
 
 
 def jurisdiction_chain(code12: str) -> list[str]:
@@ -369,8 +497,19 @@ def _plan_same_start(existing: ParameterRow, entry: ParameterEntry) -> PlannedCh
 
 
 def _closed(row: ParameterRow, valid_to: dt.date) -> ParameterRow:
-    return ParameterRow(row.id, row.key, row.division_code, row.urban_rural, row.valid_from, valid_to,
-                        row.value, row.version, row.status, row.source, row.note)  # fmt: skip
+    return ParameterRow(
+        row.id,
+        row.key,
+        row.division_code,
+        row.urban_rural,
+        row.valid_from,
+        valid_to,
+        row.value,
+        row.version,
+        row.status,
+        row.source,
+        row.note,
+    )
 
 
 def _refuse_overlap(entry: ParameterEntry, others: Iterable[ParameterRow | ParameterEntry]) -> None:

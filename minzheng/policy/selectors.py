@@ -32,9 +32,18 @@ from minzheng.policy.rules import (
 )
 
 ROW_FIELDS = (
-    "id", "key", "division__code", "urban_rural", "valid_from", "valid_to", "value", "version", "status",
-    "source", "note",
-)  # fmt: skip
+    "id",
+    "key",
+    "division__code",
+    "urban_rural",
+    "valid_from",
+    "valid_to",
+    "value",
+    "version",
+    "status",
+    "source",
+    "note",
+)
 
 
 def _rows(queryset: QuerySet[Parameter]) -> list[ParameterRow]:
@@ -136,7 +145,7 @@ def parameter_entries(*, keys: Iterable[str] | None = None) -> list[ParameterEnt
             r.status,
             r.source,
             r.note,
-        )  # fmt: skip
+        )
         for r in _rows(rows)
     ]
 

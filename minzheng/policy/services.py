@@ -131,11 +131,19 @@ def _apply(
         else:
             result.created += 1
         row = Parameter.objects.create(
-            key=entry.key, division=divisions[entry.division_code], urban_rural=entry.urban_rural,
-            valid_from=entry.valid_from, valid_to=entry.valid_to, value=entry.value, status=entry.status,
-            source=entry.source, note=entry.note, version=versions[entry.chain], supersedes_id=supersedes_id,
+            key=entry.key,
+            division=divisions[entry.division_code],
+            urban_rural=entry.urban_rural,
+            valid_from=entry.valid_from,
+            valid_to=entry.valid_to,
+            value=entry.value,
+            status=entry.status,
+            source=entry.source,
+            note=entry.note,
+            version=versions[entry.chain],
+            supersedes_id=supersedes_id,
             created_by=actor if getattr(actor, "pk", None) else None,
-        )  # fmt: skip
+        )
         versions[entry.chain] += 1
         created.append(row)
         result.parameter_ids.append(row.id)
@@ -160,9 +168,16 @@ def _entry_for(
     except ValueError as exc:
         raise ValidationFailed(str(exc), field="division_code") from None
     return ParameterEntry(
-        key=key, division_code=code, urban_rural=urban_rural, valid_from=valid_from, valid_to=valid_to,
-        value=parameter_value_normalise(key, value), status=status, source=source.strip(), note=note.strip(),
-    )  # fmt: skip
+        key=key,
+        division_code=code,
+        urban_rural=urban_rural,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        value=parameter_value_normalise(key, value),
+        status=status,
+        source=source.strip(),
+        note=note.strip(),
+    )
 
 
 @transaction.atomic
@@ -187,8 +202,17 @@ def parameter_set(
     administrator, within their jurisdiction. Locks the division row. Returns the version now in force
     from ``valid_from`` (the existing one if nothing changed).
     """
-    entry = _entry_for(key=key, division_code=division_code, urban_rural=urban_rural, valid_from=valid_from,
-                       valid_to=valid_to, value=value, source=source, status=status, note=note)  # fmt: skip
+    entry = _entry_for(
+        key=key,
+        division_code=division_code,
+        urban_rural=urban_rural,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        value=value,
+        source=source,
+        status=status,
+        note=note,
+    )
     _require_maintainer(actor, entry.division_code)
     divisions = _lock_divisions({entry.division_code})
     division = divisions.get(entry.division_code)
@@ -212,13 +236,17 @@ def parameter_set(
         summary=f"设定政策参数 {key}（{division.name if division else ''} "
         f"{URBAN_RURAL_LABELS[entry.urban_rural]}）自 {valid_from.isoformat()} 起",
         data={
-            "key": key, "version": parameter.version, "value": entry.value, "status": entry.status,
-            "valid_from": valid_from.isoformat(), "valid_to": valid_to.isoformat() if valid_to else None,
+            "key": key,
+            "version": parameter.version,
+            "value": entry.value,
+            "status": entry.status,
+            "valid_from": valid_from.isoformat(),
+            "valid_to": valid_to.isoformat() if valid_to else None,
             "changes": [
                 {"action": c.action.value, "parameter_id": c.row.id if c.row else None} for c in changes
             ],
         },
-    )  # fmt: skip
+    )
     return parameter
 
 
@@ -280,8 +308,12 @@ def parameter_import(
     result = ImportResult(dry_run=dry_run, skipped_chains=skipped)
     if dry_run:
         for change in changes:
-            attribute = {Action.CREATE: "created", Action.CLOSE: "closed", Action.SUPERSEDE: "superseded",
-                         Action.UNCHANGED: "unchanged"}[change.action]  # fmt: skip
+            attribute = {
+                Action.CREATE: "created",
+                Action.CLOSE: "closed",
+                Action.SUPERSEDE: "superseded",
+                Action.UNCHANGED: "unchanged",
+            }[change.action]
             setattr(result, attribute, getattr(result, attribute) + 1)
         return result
     _apply(changes, divisions, actor, result)
@@ -292,9 +324,14 @@ def parameter_import(
             object_type="policy.parameter_set",
             object_id=len(entries),
             summary=f"导入政策参数 {len(entries)} 条：{result.summary()}",
-            data={"created_ids": result.parameter_ids, "closed": result.closed,
-                  "superseded": result.superseded, "unchanged": result.unchanged, "skipped_chains": skipped},
-        )  # fmt: skip
+            data={
+                "created_ids": result.parameter_ids,
+                "closed": result.closed,
+                "superseded": result.superseded,
+                "unchanged": result.unchanged,
+                "skipped_chains": skipped,
+            },
+        )
     return result
 
 

@@ -15,9 +15,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 
+from minzheng.accounts.actors import request_actor
 from minzheng.accounts.models import User
 from minzheng.catalogue.roles import Capability
-from minzheng.common.errors import DomainError, PermissionDenied
+from minzheng.common.errors import DomainError
 from minzheng.registry import selectors, services
 from minzheng.registry.models import Household, Person
 from minzheng.registry.schemas import (
@@ -46,14 +47,6 @@ _WRITE_ERRORS: dict[int | frozenset[int], Any] = {frozenset({401, 403, 404, 409,
 _PERSON_FIELDS = frozenset(field.name for field in dataclasses.fields(services.PersonData))
 
 
-def _actor(request: HttpRequest) -> User:
-    """The authenticated user, who must be allowed to read the registry at all."""
-    user: User = request.auth  # type: ignore[attr-defined]
-    if not user.can(Capability.VIEW_REGISTRY):
-        raise PermissionDenied(_("您的角色无权查看家庭和人员信息"))
-    return user
-
-
 def _household_detail(actor: User, household: Household) -> HouseholdDetailOut:
     members = selectors.household_members(actor=actor, household=household)
     incomes = selectors.household_incomes(actor=actor, household=household)
@@ -73,14 +66,18 @@ def _person_data(values: dict[str, Any]) -> services.PersonData:
 @router.get("/households", response={200: HouseholdPage, **_READ_ERRORS}, summary="家庭列表")
 def household_list(request: HttpRequest, filters: Query[HouseholdQuery]) -> dict[str, Any]:
     """Filters as on the household list page; ordered by ``sort`` then id. At most 200 per page."""
-    actor = _actor(request)
+    actor = request_actor(request, Capability.VIEW_REGISTRY, denied=_("您的角色无权查看家庭和人员信息"))
     households = selectors.household_list(
         actor=actor,
         filters=selectors.HouseholdFilters(
-            division_code=filters.division, name=filters.name, id_number=filters.id_number,
-            urban_rural=filters.urban_rural, member_attribute=filters.attribute, sort=filters.sort,
+            division_code=filters.division,
+            name=filters.name,
+            id_number=filters.id_number,
+            urban_rural=filters.urban_rural,
+            member_attribute=filters.attribute,
+            sort=filters.sort,
         ),
-    ).select_related("residence_division")  # fmt: skip
+    ).select_related("residence_division")
     page = households[filters.offset : filters.offset + filters.limit]
     return {
         "count": households.count(),
@@ -94,7 +91,7 @@ def household_list(request: HttpRequest, filters: Query[HouseholdQuery]) -> dict
     "/households/{household_id}", response={200: HouseholdDetailOut, **_READ_ERRORS}, summary="家庭详情"
 )
 def household_get(request: HttpRequest, household_id: int) -> HouseholdDetailOut:
-    actor = _actor(request)
+    actor = request_actor(request, Capability.VIEW_REGISTRY, denied=_("您的角色无权查看家庭和人员信息"))
     return _household_detail(actor, selectors.household_get(actor=actor, pk=household_id))
 
 
@@ -103,7 +100,7 @@ def household_create(request: HttpRequest, payload: HouseholdCreateIn) -> tuple[
     """Creates the household and its head in one transaction. A head who already belongs to a
     household gives 409 ``person_in_other_household`` and nothing is written, so a retried
     request cannot create a second household."""
-    actor = _actor(request)
+    actor = request_actor(request, Capability.VIEW_REGISTRY, denied=_("您的角色无权查看家庭和人员信息"))
     values = payload.model_dump()
     head = values.pop("head")
     joined_on = values.pop("joined_on") or timezone.localdate()
@@ -128,7 +125,7 @@ def household_update(
     request: HttpRequest, household_id: int, payload: HouseholdPatchIn
 ) -> HouseholdDetailOut:
     """Only the fields sent are changed. Members are added through ``POST /persons``."""
-    actor = _actor(request)
+    actor = request_actor(request, Capability.VIEW_REGISTRY, denied=_("您的角色无权查看家庭和人员信息"))
     household = selectors.household_get(actor=actor, pk=household_id)
     current = services.HouseholdData(
         hukou_division_code=household.hukou_division.code,
@@ -145,7 +142,7 @@ def household_update(
 
 @router.get("/persons", response={200: PersonPage, **_READ_ERRORS}, summary="人员列表")
 def person_list(request: HttpRequest, filters: Query[PersonQuery]) -> dict[str, Any]:
-    actor = _actor(request)
+    actor = request_actor(request, Capability.VIEW_REGISTRY, denied=_("您的角色无权查看家庭和人员信息"))
     persons = selectors.person_list(actor=actor, name=filters.name, id_number=filters.id_number)
     page = persons[filters.offset : filters.offset + filters.limit]
     return {
@@ -158,13 +155,16 @@ def person_list(request: HttpRequest, filters: Query[PersonQuery]) -> dict[str, 
 
 @router.get("/persons/{person_id}", response={200: PersonOut, **_READ_ERRORS}, summary="人员详情")
 def person_get(request: HttpRequest, person_id: int) -> Person:
-    return selectors.person_get(actor=_actor(request), pk=person_id)
+    return selectors.person_get(
+        actor=request_actor(request, Capability.VIEW_REGISTRY, denied=_("您的角色无权查看家庭和人员信息")),
+        pk=person_id,
+    )
 
 
 @router.post("/persons", response={201: PersonOut, **_WRITE_ERRORS}, summary="新增家庭成员")
 def person_create(request: HttpRequest, payload: PersonCreateIn) -> tuple[int, Person]:
     """Registers a new person as a member of ``household_id`` with ``relation`` to the head."""
-    actor = _actor(request)
+    actor = request_actor(request, Capability.VIEW_REGISTRY, denied=_("您的角色无权查看家庭和人员信息"))
     household = selectors.household_get(actor=actor, pk=payload.household_id)
     values = payload.model_dump()
     person = services.person_add_to_household(
@@ -180,7 +180,7 @@ def person_create(request: HttpRequest, payload: PersonCreateIn) -> tuple[int, P
 @router.patch("/persons/{person_id}", response={200: PersonOut, **_WRITE_ERRORS}, summary="修改人员信息")
 def person_update(request: HttpRequest, person_id: int, payload: PersonPatchIn) -> Person:
     """Only the fields sent are changed; a changed ID number is validated and must stay unique."""
-    actor = _actor(request)
+    actor = request_actor(request, Capability.VIEW_REGISTRY, denied=_("您的角色无权查看家庭和人员信息"))
     person = selectors.person_get(actor=actor, pk=person_id)
     data = dataclasses.replace(
         services.person_data_from_instance(person), **payload.model_dump(exclude_unset=True)

@@ -134,9 +134,11 @@ def household_export_run(*, job_id: int) -> int:
     with job_running(job_id=job_id, total=total):
         try:
             count = household_export_write(
-                actor=actor, filters=filters, target=partial,
+                actor=actor,
+                filters=filters,
+                target=partial,
                 progress=lambda done: job_progress(job_id=job_id, done=done, message=f"已导出 {done} 户"),
-            )  # fmt: skip
+            )
             partial.rename(path)
         finally:
             partial.unlink(missing_ok=True)

@@ -137,9 +137,12 @@ class PersonFieldsForm(TablerFormMixin, forms.Form):
         label=_("残疾类别"), choices=DisabilityCategory.choices, required=False
     )
     disability_grade = forms.TypedChoiceField(
-        label=_("残疾等级"), choices=_BLANK + list(DisabilityGrade.choices), coerce=int, empty_value=None,
+        label=_("残疾等级"),
+        choices=_BLANK + list(DisabilityGrade.choices),
+        coerce=int,
+        empty_value=None,
         required=False,
-    )  # fmt: skip
+    )
     self_care = forms.ChoiceField(label=_("生活自理能力"), choices=SelfCare.choices, initial=SelfCare.FULL)
     serious_illness = forms.BooleanField(label=_("患重特大疾病"), required=False)
     serious_illness_note = forms.CharField(label=_("疾病说明"), max_length=100, required=False)
@@ -205,15 +208,18 @@ class PersonEditForm(PersonFieldsForm):
 
 class HouseholdFieldsForm(TablerFormMixin, forms.Form):
     hukou_division_code = forms.CharField(
-        label=_("户籍所在区划代码"), max_length=12,
+        label=_("户籍所在区划代码"),
+        max_length=12,
         widget=forms.TextInput(attrs={"list": "division-codes", "inputmode": "numeric"}),
         help_text=_("乡镇（苏木、街道）或村（嘎查、社区）的统计用区划代码"),
-    )  # fmt: skip
+    )
     hukou_address = forms.CharField(label=_("户籍地址"), max_length=200, required=False)
     residence_division_code = forms.CharField(
-        label=_("实际居住地区划代码"), max_length=12, required=False,
+        label=_("实际居住地区划代码"),
+        max_length=12,
+        required=False,
         widget=forms.TextInput(attrs={"list": "division-codes", "inputmode": "numeric"}),
-    )  # fmt: skip
+    )
     residence_address = forms.CharField(label=_("居住地址"), max_length=200, required=False)
     urban_rural = forms.ChoiceField(
         label=_("城乡类别"),
@@ -258,9 +264,15 @@ class HouseholdCreateForm(HouseholdFieldsForm, PersonFieldsForm):
     joined_on = forms.DateField(label=_("立户日期"), widget=DateInput(), initial=timezone.localdate)
 
     HOUSEHOLD_FIELDS = (
-        "hukou_division_code", "hukou_address", "residence_division_code", "residence_address",
-        "urban_rural", "bank_name", "bank_account", "joined_on",
-    )  # fmt: skip
+        "hukou_division_code",
+        "hukou_address",
+        "residence_division_code",
+        "residence_address",
+        "urban_rural",
+        "bank_name",
+        "bank_account",
+        "joined_on",
+    )
 
     def household_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.HOUSEHOLD_FIELDS]
@@ -321,9 +333,10 @@ class StaffRelativeForm(TablerFormMixin, forms.Form):
     staff_name = forms.CharField(label=_("工作人员姓名"), max_length=50)
     staff_position = forms.ChoiceField(label=_("工作人员身份"), choices=StaffPosition.choices)
     staff_division_code = forms.CharField(
-        label=_("工作人员所在区划代码"), max_length=12,
+        label=_("工作人员所在区划代码"),
+        max_length=12,
         widget=forms.TextInput(attrs={"list": "division-codes", "inputmode": "numeric"}),
-    )  # fmt: skip
+    )
     note = forms.CharField(label=_("说明"), max_length=200, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

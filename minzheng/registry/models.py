@@ -278,9 +278,13 @@ class StaffRelative(TimeStampedModel):
     relation = models.CharField("亲属关系", max_length=12, choices=NearRelation.choices)
     staff_name = models.CharField("工作人员姓名", max_length=50)
     staff_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="工作人员账号", null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
-    )  # fmt: skip
+        settings.AUTH_USER_MODEL,
+        verbose_name="工作人员账号",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     staff_position = models.CharField("工作人员身份", max_length=20, choices=StaffPosition.choices)
     staff_division = models.ForeignKey(
         Division, verbose_name="工作人员所在区划", on_delete=models.PROTECT, related_name="+"

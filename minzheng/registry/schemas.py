@@ -34,9 +34,16 @@ HouseholdSort = Literal[
     "id", "-id", "head", "-head", "members", "-members", "division", "-division", "updated", "-updated"
 ]
 MemberAttribute = Literal[
-    "", "disabled", "severely_disabled", "seriously_ill", "elderly", "minor", "unable_to_self_care",
-    "unemployed", "student",
-]  # fmt: skip
+    "",
+    "disabled",
+    "severely_disabled",
+    "seriously_ill",
+    "elderly",
+    "minor",
+    "unable_to_self_care",
+    "unemployed",
+    "student",
+]
 UrbanRuralChoice = Literal["", "urban", "rural"]
 
 

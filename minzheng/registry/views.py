@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from minzheng.accounts.actors import request_actor
 from minzheng.accounts.models import User
 from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import DomainError, NotFound
@@ -49,11 +50,6 @@ from minzheng.registry.models import Household, Person, StaffRelative
 from minzheng.registry.rules import age_on
 
 _T = TypeVar("_T")
-
-
-def _actor(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)  # guaranteed by capability_required
-    return request.user
 
 
 def _client_ip(request: HttpRequest) -> str | None:
@@ -122,7 +118,7 @@ def _filters_or_errors(form: HouseholdFilterForm) -> selectors.HouseholdFilters 
 @require_GET
 @capability_required(Capability.VIEW_REGISTRY)
 def household_list(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = request_actor(request)
     form = _household_filter_form(request)
     filters = _filters_or_errors(form)
     page = None
@@ -163,7 +159,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @capability_required(Capability.EXPORT)
 def household_export(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = request_actor(request)
     form = _household_filter_form(request)
     filters = _filters_or_errors(form)
     if filters is None:
@@ -200,7 +196,7 @@ def _breadcrumb(household: Household) -> list[str]:
 @require_GET
 @capability_required(Capability.VIEW_REGISTRY)
 def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = request_actor(request)
     household = selectors.household_get(actor=actor, pk=pk)
     today = timezone.localdate()
     members = [
@@ -229,25 +225,36 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @capability_required(Capability.EDIT_REGISTRY)
 def household_create(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = request_actor(request)
     form = HouseholdCreateForm(request.POST or None)
-    status, household = _submit(request, form, lambda data: services.household_create(
-        actor=actor, household=form.household_data(), head=form.person_data(), joined_on=data["joined_on"],
-    ))  # fmt: skip
+    status, household = _submit(
+        request,
+        form,
+        lambda data: services.household_create(
+            actor=actor,
+            household=form.household_data(),
+            head=form.person_data(),
+            joined_on=data["joined_on"],
+        ),
+    )
     if household is not None:
         messages.success(request, _("已新建家庭 %(pk)s") % {"pk": household.pk})
         return redirect("registry:household_detail", pk=household.pk)
     return _form_page(
-        request, form, title=_("新建家庭"), back=reverse("registry:household_list"), status=status,
+        request,
+        form,
+        title=_("新建家庭"),
+        back=reverse("registry:household_list"),
+        status=status,
         template="registry/household_create.html",
         division_codes=selectors.division_entry_choices(actor=actor),
-    )  # fmt: skip
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @capability_required(Capability.EDIT_REGISTRY)
 def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = request_actor(request)
     household = selectors.household_get(actor=actor, pk=pk)
     initial = {
         "hukou_division_code": household.hukou_division.code,
@@ -269,28 +276,43 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("家庭信息已保存"))
         return redirect("registry:household_detail", pk=household.pk)
     return _form_page(
-        request, form, title=_("修改家庭信息"), back=reverse("registry:household_detail", args=[pk]),
-        status=status, division_codes=selectors.division_entry_choices(actor=actor),
-    )  # fmt: skip
+        request,
+        form,
+        title=_("修改家庭信息"),
+        back=reverse("registry:household_detail", args=[pk]),
+        status=status,
+        division_codes=selectors.division_entry_choices(actor=actor),
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @capability_required(Capability.EDIT_REGISTRY)
 def member_add(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = request_actor(request)
     household = selectors.household_get(actor=actor, pk=pk)
     form = MemberAddForm(request.POST or None)
-    status, person = _submit(request, form, lambda data: services.person_add_to_household(
-        actor=actor, household=household, data=form.person_data(), relation=data["relation"],
-        joined_on=data["joined_on"],
-    ))  # fmt: skip
+    status, person = _submit(
+        request,
+        form,
+        lambda data: services.person_add_to_household(
+            actor=actor,
+            household=household,
+            data=form.person_data(),
+            relation=data["relation"],
+            joined_on=data["joined_on"],
+        ),
+    )
     if person is not None:
         messages.success(request, _("已添加成员 %(name)s") % {"name": person.name})
         return redirect("registry:household_detail", pk=household.pk)
     return _form_page(
-        request, form, title=_("添加家庭成员"), back=reverse("registry:household_detail", args=[pk]),
-        status=status, subject=household,
-    )  # fmt: skip
+        request,
+        form,
+        title=_("添加家庭成员"),
+        back=reverse("registry:household_detail", args=[pk]),
+        status=status,
+        subject=household,
+    )
 
 
 def _member_choices(actor: User, household: Household) -> list[tuple[int, str]]:
@@ -300,41 +322,71 @@ def _member_choices(actor: User, household: Household) -> list[tuple[int, str]]:
 @require_http_methods(["GET", "POST"])
 @capability_required(Capability.EDIT_REGISTRY)
 def income_add(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = request_actor(request)
     household = selectors.household_get(actor=actor, pk=pk)
     form = IncomeAddForm(request.POST or None, members=_member_choices(actor, household))
-    status, saved = _submit(request, form, lambda data: services.income_record_add(
-        actor=actor, household=household, person=_member(actor, data["person"]), category=data["category"],
-        amount=data["amount"], period_start=data["period_start"], period_end=data["period_end"],
-        source=data["source"], note=data["note"],
-    ))  # fmt: skip
+    status, saved = _submit(
+        request,
+        form,
+        lambda data: services.income_record_add(
+            actor=actor,
+            household=household,
+            person=_member(actor, data["person"]),
+            category=data["category"],
+            amount=data["amount"],
+            period_start=data["period_start"],
+            period_end=data["period_end"],
+            source=data["source"],
+            note=data["note"],
+        ),
+    )
     if saved is not None:
         messages.success(request, _("收入记录已添加"))
         return redirect("registry:household_detail", pk=household.pk)
     return _form_page(
-        request, form, title=_("添加收入记录"), back=reverse("registry:household_detail", args=[pk]),
-        status=status, subject=household,
-    )  # fmt: skip
+        request,
+        form,
+        title=_("添加收入记录"),
+        back=reverse("registry:household_detail", args=[pk]),
+        status=status,
+        subject=household,
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @capability_required(Capability.EDIT_REGISTRY)
 def asset_add(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = request_actor(request)
     household = selectors.household_get(actor=actor, pk=pk)
     form = AssetAddForm(request.POST or None, members=_member_choices(actor, household))
-    status, saved = _submit(request, form, lambda data: services.asset_record_add(
-        actor=actor, household=household, person=_member(actor, data["person"]), category=data["category"],
-        value=data["value"], valued_on=data["valued_on"], description=data["description"],
-        quantity=data["quantity"], exempt=data["exempt"], source=data["source"], note=data["note"],
-    ))  # fmt: skip
+    status, saved = _submit(
+        request,
+        form,
+        lambda data: services.asset_record_add(
+            actor=actor,
+            household=household,
+            person=_member(actor, data["person"]),
+            category=data["category"],
+            value=data["value"],
+            valued_on=data["valued_on"],
+            description=data["description"],
+            quantity=data["quantity"],
+            exempt=data["exempt"],
+            source=data["source"],
+            note=data["note"],
+        ),
+    )
     if saved is not None:
         messages.success(request, _("财产记录已添加"))
         return redirect("registry:household_detail", pk=household.pk)
     return _form_page(
-        request, form, title=_("添加财产记录"), back=reverse("registry:household_detail", args=[pk]),
-        status=status, subject=household,
-    )  # fmt: skip
+        request,
+        form,
+        title=_("添加财产记录"),
+        back=reverse("registry:household_detail", args=[pk]),
+        status=status,
+        subject=household,
+    )
 
 
 def _member(actor: User, person_pk: int | None) -> Person | None:
@@ -347,7 +399,7 @@ def _member(actor: User, person_pk: int | None) -> Person | None:
 @require_GET
 @capability_required(Capability.VIEW_REGISTRY)
 def person_list(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = request_actor(request)
     form = PersonFilterForm(request.GET or None)
     page = None
     if not form.is_bound or form.is_valid():
@@ -368,7 +420,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @capability_required(Capability.VIEW_REGISTRY)
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = request_actor(request)
     person = selectors.person_get(actor=actor, pk=pk)
     today = timezone.localdate()
     context = {
@@ -386,7 +438,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @capability_required(Capability.REVEAL_PERSONAL_DATA)
 def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = request_actor(request)
     person = selectors.person_get(actor=actor, pk=pk)
     ip_address = _client_ip(request)
     revealed = services.person_reveal_personal_data(actor=actor, person=person, ip_address=ip_address)
@@ -396,7 +448,7 @@ def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @capability_required(Capability.EDIT_REGISTRY)
 def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = request_actor(request)
     person = selectors.person_get(actor=actor, pk=pk)
     initial = {
         name: getattr(person, name)
@@ -413,15 +465,19 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("人员信息已保存"))
         return redirect("registry:person_detail", pk=person.pk)
     return _form_page(
-        request, form, title=_("修改人员信息"), back=reverse("registry:person_detail", args=[pk]),
-        status=status, subject=person,
-    )  # fmt: skip
+        request,
+        form,
+        title=_("修改人员信息"),
+        back=reverse("registry:person_detail", args=[pk]),
+        status=status,
+        subject=person,
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @capability_required(Capability.EDIT_REGISTRY)
 def person_leave(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = request_actor(request)
     person = selectors.person_get(actor=actor, pk=pk)
     form = MemberLeaveForm(request.POST or None)
     status, membership = _submit(
@@ -448,7 +504,7 @@ def person_leave(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @capability_required(Capability.MANAGE_STAFF_RELATIVES)
 def staff_relative_list(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = request_actor(request)
     form = StaffRelativeForm(request.POST or None)
 
     def register(data: dict[str, Any]) -> StaffRelative:
@@ -456,10 +512,14 @@ def staff_relative_list(request: HttpRequest) -> HttpResponse:
         if relative is None:
             raise NotFound(_("未找到该身份证号码对应的人员，或其不在您的管辖范围内"), field="id_number")
         return services.staff_relative_register(
-            actor=actor, relative=relative, relation=data["relation"], staff_name=data["staff_name"],
-            staff_position=data["staff_position"], staff_division_code=data["staff_division_code"],
+            actor=actor,
+            relative=relative,
+            relation=data["relation"],
+            staff_name=data["staff_name"],
+            staff_position=data["staff_position"],
+            staff_division_code=data["staff_division_code"],
             note=data["note"],
-        )  # fmt: skip
+        )
 
     status, record = _submit(request, form, register, aliases={"relative": "id_number"})
     if record is not None:

@@ -130,9 +130,12 @@ def _allowances_from_application(actor: User | None, application: Any) -> Enrolm
     if application.subject_id is None or application.starts_month is None:
         raise EnrolmentInvalid("津贴补贴申请缺少救助对象或起始发放月份", field="subject")
     grants = (application.assessment or {}).get("granted") or [
-        {"programme": application.programme, "monthly_amount": application.monthly_amount,
-         "level": application.level}
-    ]  # fmt: skip
+        {
+            "programme": application.programme,
+            "monthly_amount": application.monthly_amount,
+            "level": application.level,
+        }
+    ]
     start = month_start(application.starts_month)
     basis = f"申请 {application.number} 审批决定"
     created = []
@@ -140,17 +143,27 @@ def _allowances_from_application(actor: User | None, application: Any) -> Enrolm
         for grant in grants:
             amount = money_parse(grant.get("monthly_amount"), "monthly_amount")
             values: dict[str, Any] = {
-                "programme": grant["programme"], "household": application.household,
-                "person": application.subject, "division": application.division,
-                "source": EnrolmentSource.APPLICATION, "application": application,
-                "decision_ref": (application.number or "")[:100], "level": str(grant.get("level") or "")[:40],
-                "starts_month": start, "monthly_amount": amount,
-            }  # fmt: skip
+                "programme": grant["programme"],
+                "household": application.household,
+                "person": application.subject,
+                "division": application.division,
+                "source": EnrolmentSource.APPLICATION,
+                "application": application,
+                "decision_ref": (application.number or "")[:100],
+                "level": str(grant.get("level") or "")[:40],
+                "starts_month": start,
+                "monthly_amount": amount,
+            }
             enrolment = _create(actor, values, [Span(start, None, amount)], "审批纳入", basis)
             label = grant.get("label") or grant["programme"]
-            timeline_record(application, actor, "record", "enrolled",
-                            f"纳入在保（{label}）：自 {start:%Y年%m月} 起每月 {amount} 元",
-                            data={"enrolment_id": enrolment.pk})  # fmt: skip
+            timeline_record(
+                application,
+                actor,
+                "record",
+                "enrolled",
+                f"纳入在保（{label}）：自 {start:%Y年%m月} 起每月 {amount} 元",
+                data={"enrolment_id": enrolment.pk},
+            )
             _audit(actor, enrolment, "enrolment.created", f"{application.number} 纳入在保（{label}）")
             created.append(enrolment)
     return created[0]

@@ -18,6 +18,7 @@ from minzheng.common import crypto
 from minzheng.common.errors import NotFound
 from minzheng.common.months import month_label
 from minzheng.payments import bankfiles, rules
+from minzheng.payments import sqlnames as n
 from minzheng.payments.bankfiles import BankBatch, BankRow
 from minzheng.payments.errors import (
     BankFileInvalid,
@@ -32,12 +33,12 @@ from minzheng.registry.services import BANK_INDEX
 
 # --- bank file -----------------------------------------------------------------------------------------
 
-_PAYMENTS_SQL = """
+_PAYMENTS_SQL = f"""
 SELECT l.enrolment_id, min(l.programme), h.bank_account_encrypted, h.bank_account_index, coalesce(p.name, ''),
        sum(l.amount)
-FROM payments_payrollline l
-JOIN registry_household h ON h.id = l.household_id
-LEFT JOIN registry_person p ON p.id = h.head_id
+FROM {n.LINE} l
+JOIN {n.HOUSEHOLD} h ON h.id = l.household_id
+LEFT JOIN {n.PERSON} p ON p.id = h.head_id
 WHERE l.payroll_id = %s
 GROUP BY l.enrolment_id, h.bank_account_encrypted, h.bank_account_index, p.name
 HAVING sum(l.amount) > 0
@@ -244,12 +245,12 @@ def _results_write(payroll: Payroll, parsed: bankfiles.ParsedResult) -> None:
     reasons = [r.reason[:100] for r in parsed.rows]
     with connection.cursor() as cursor:
         cursor.execute(
-            """UPDATE payments_payrollline l
+            f"""UPDATE {n.LINE} l
                SET payment_status = u.status, bank_reason = u.reason,
-                   settled_on = CASE WHEN u.status = 'paid' THEN %s::date END
+                   settled_on = CASE WHEN u.status = '{n.PAID}' THEN %s::date END
                FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS u(enrolment_id, status, reason)
                WHERE l.payroll_id = %s AND l.enrolment_id = u.enrolment_id
-                 AND l.payment_status = 'pending'""",
+                 AND l.payment_status = '{n.PENDING}'""",
             [today, references, statuses, reasons, payroll.pk],
         )
 

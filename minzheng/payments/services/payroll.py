@@ -18,6 +18,7 @@ from minzheng.common.errors import NotFound
 from minzheng.common.months import month_label, month_start
 from minzheng.divisions.models import Division
 from minzheng.payments import generation, rules
+from minzheng.payments import sqlnames as n
 from minzheng.payments.errors import (
     MakerIsChecker,
     PayrollInvalid,
@@ -195,9 +196,9 @@ def _offset_zero_nets(payroll: Payroll) -> None:
     are settled by offset: no bank row is written for them."""
     with connection.cursor() as cursor:
         cursor.execute(
-            """UPDATE payments_payrollline SET payment_status = 'offset'
+            f"""UPDATE {n.LINE} SET payment_status = '{n.OFFSET}'
                WHERE payroll_id = %s AND enrolment_id IN (
-                   SELECT enrolment_id FROM payments_payrollline WHERE payroll_id = %s
+                   SELECT enrolment_id FROM {n.LINE} WHERE payroll_id = %s
                    GROUP BY enrolment_id HAVING sum(amount) = 0)""",
             [payroll.pk, payroll.pk],
         )

@@ -47,9 +47,13 @@ class Command(BaseCommand):
                 self.stdout.flush()
 
         summary = demo_population_seed(
-            households=households, people=people, seed=options["seed"], focus_code=focus,
-            focus_share=options["focus_share"], progress=progress,
-        )  # fmt: skip
+            households=households,
+            people=people,
+            seed=options["seed"],
+            focus_code=focus,
+            focus_share=options["focus_share"],
+            progress=progress,
+        )
         registry_analyze()
         self.stdout.write("")
         self.stdout.write(

@@ -85,13 +85,18 @@ class Command(BaseCommand):
         self.stdout.write(
             json.dumps(
                 {
-                    "key": resolved.key, "value": resolved.value, "parameter_id": resolved.parameter_id,
-                    "version": resolved.version, "division": resolved.division_code,
-                    "urban_rural": resolved.urban_rural, "valid_from": resolved.valid_from.isoformat(),
+                    "key": resolved.key,
+                    "value": resolved.value,
+                    "parameter_id": resolved.parameter_id,
+                    "version": resolved.version,
+                    "division": resolved.division_code,
+                    "urban_rural": resolved.urban_rural,
+                    "valid_from": resolved.valid_from.isoformat(),
                     "valid_to": resolved.valid_to.isoformat() if resolved.valid_to else None,
-                    "status": resolved.status, "source": resolved.source,
+                    "status": resolved.status,
+                    "source": resolved.source,
                 },
                 ensure_ascii=False,
                 indent=2,
             )
-        )  # fmt: skip
+        )
