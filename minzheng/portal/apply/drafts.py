@@ -14,8 +14,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from minzheng.applications.rules import CHILD_AGE, CHILD_WORKFLOWS, SUBSIDY_LABELS, Workflow
+from minzheng.applications.rules import CHILD_AGE, SUBSIDY_LABELS
 from minzheng.benefits.facts import age_on
+from minzheng.catalogue.programmes import CHILD_WORKFLOWS, Workflow
 from minzheng.common import crypto
 from minzheng.common.errors import ValidationFailed
 from minzheng.common.identity import parse_resident_id

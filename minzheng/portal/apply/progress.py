@@ -11,8 +11,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from minzheng.applications.models import Application, ApplicationEvent
-from minzheng.applications.rules import WORKFLOW_LABELS, Step, Workflow
+from minzheng.applications.rules import Step
 from minzheng.applications.selectors import urgency
+from minzheng.catalogue.programmes import WORKFLOW_LABELS, Workflow
 from minzheng.documents import services as documents
 from minzheng.documents.errors import DocumentRefused
 from minzheng.documents.models import Document
