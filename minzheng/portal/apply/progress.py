@@ -17,7 +17,7 @@ from minzheng.catalogue.programmes import WORKFLOW_LABELS, Workflow
 from minzheng.documents import services as documents
 from minzheng.documents.errors import DocumentRefused
 from minzheng.documents.models import Document
-from minzheng.portal.apply.drafts import household_of
+from minzheng.portal.apply.household import household_of
 from minzheng.portal.apply.programmes import ONLINE_KINDS
 from minzheng.portal.models import PortalAccount
 from minzheng.portal.rules import NotYours

@@ -17,7 +17,8 @@ from minzheng.common import crypto
 from minzheng.common.masking import mask_id_number
 from minzheng.common.money import yuan
 from minzheng.documents import services as documents
-from minzheng.portal.apply.drafts import draft_documents, household_of, missing_sections, open_draft
+from minzheng.portal.apply.drafts import draft_documents, missing_sections, open_draft
+from minzheng.portal.apply.household import household_of
 from minzheng.portal.apply.programmes import (
     DECLARED_INCOME_MONTHS,
     SECTION_LABELS,
