@@ -9,10 +9,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from minzheng.applications.models import Application
-from minzheng.applications.rules import ALLOWANCE_WORKFLOWS, PERSON_WORKFLOWS, Channel, Workflow
+from minzheng.applications.rules import Channel
 from minzheng.applications.services import ApplicationData, application_create_online
 from minzheng.applications.timeline import timeline_record
 from minzheng.benefits.means_test import reference_period
+from minzheng.catalogue.programmes import ALLOWANCE_WORKFLOWS, PERSON_WORKFLOWS, Workflow
 from minzheng.common import crypto
 from minzheng.common.masking import mask_id_number
 from minzheng.common.money import yuan
