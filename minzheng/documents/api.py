@@ -12,9 +12,8 @@ from django.http import HttpRequest
 from ninja import File, Form, Router
 from ninja.files import UploadedFile
 
-from minzheng.accounts.models import User
+from minzheng.accounts.actors import request_actor
 from minzheng.catalogue.roles import Capability
-from minzheng.common.errors import PermissionDenied
 from minzheng.documents import selectors, services
 from minzheng.documents.schemas import DocumentOut
 from minzheng.registry.schemas import ErrorOut
@@ -22,13 +21,7 @@ from minzheng.registry.schemas import ErrorOut
 router = Router(tags=["申请材料"])
 
 _ERRORS: dict[int | frozenset[int], Any] = {frozenset({401, 403, 404, 409, 422, 503}): ErrorOut}
-
-
-def _actor(request: HttpRequest) -> User:
-    user: User = request.auth  # type: ignore[attr-defined]
-    if not user.can(Capability.VIEW_REGISTRY):
-        raise PermissionDenied("您的角色无权查看申请材料")
-    return user
+DENIED = "您的角色无权查看申请材料"
 
 
 def _ip(request: HttpRequest) -> str | None:
@@ -41,7 +34,11 @@ def document_upload(
     request: HttpRequest, application_id: int, kind: Form[str], file: File[UploadedFile]
 ) -> tuple[int, DocumentOut]:
     document = services.document_upload(
-        actor=_actor(request), application_id=application_id, kind=kind, file=file, ip_address=_ip(request)
+        actor=request_actor(request, Capability.VIEW_REGISTRY, denied=DENIED),
+        application_id=application_id,
+        kind=kind,
+        file=file,
+        ip_address=_ip(request),
     )
     return 201, DocumentOut.of(document)
 
@@ -49,7 +46,7 @@ def document_upload(
 @router.get("/applications/{application_id}/documents", response={200: list[DocumentOut], **_ERRORS},
             summary="申请的全部材料（含已移除的，按上传时间）")  # fmt: skip
 def document_list(request: HttpRequest, application_id: int) -> list[DocumentOut]:
-    actor = _actor(request)
+    actor = request_actor(request, Capability.VIEW_REGISTRY, denied=DENIED)
     selectors.application_for_documents(actor=actor, pk=application_id)  # 404 outside the jurisdiction
     return [DocumentOut.of(d) for d in selectors.document_list(actor=actor, application_id=application_id)]
 
@@ -58,6 +55,9 @@ def document_list(request: HttpRequest, application_id: int) -> list[DocumentOut
                summary="移除材料（保留文件归档），须说明理由：?reason=…")  # fmt: skip
 def document_remove(request: HttpRequest, document_id: int, reason: str = "") -> DocumentOut:
     document = services.document_remove(
-        actor=_actor(request), document_id=document_id, reason=reason, ip_address=_ip(request)
+        actor=request_actor(request, Capability.VIEW_REGISTRY, denied=DENIED),
+        document_id=document_id,
+        reason=reason,
+        ip_address=_ip(request),
     )
     return DocumentOut.of(document)

@@ -21,11 +21,11 @@ from openpyxl.styles import Font
 
 from minzheng.accounts.models import User
 from minzheng.applications import exports as application_exports
-from minzheng.applications import rules as application_rules
 from minzheng.applications import selectors as application_selectors
 from minzheng.applications.models import Application, ApplicationEvent
-from minzheng.applications.rules import Channel, Step, Workflow
+from minzheng.applications.rules import Channel, Step
 from minzheng.audit.services import event_record, personal_data_access_record
+from minzheng.catalogue.programmes import WORKFLOW_LABELS, Workflow
 from minzheng.catalogue.roles import Capability
 from minzheng.common import pdf
 from minzheng.common.masking import mask_name
@@ -62,7 +62,7 @@ class CaseFile:
 
 def _workflow_label(workflow: str) -> str:
     try:
-        return application_rules.WORKFLOW_LABELS[Workflow(workflow)]
+        return WORKFLOW_LABELS[Workflow(workflow)]
     except ValueError:
         return workflow
 

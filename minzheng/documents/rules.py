@@ -12,15 +12,15 @@ import hashlib
 from dataclasses import dataclass
 from enum import StrEnum
 
+from minzheng.catalogue.roles import Role
 from minzheng.documents.errors import DocumentRefused
 
 PLEDGE_BASIS = "《最低生活保障审核确认办法》第9条"
-# Who may upload: the township, the county, and the village assistant for the village's applications
-# (their jurisdiction already limits them to the village).
-UPLOADER_ROLES = frozenset(
-    {"township_caseworker", "township_reviewer", "county_approver", "village_assistant"}
-)
-REMOVER_ROLES = frozenset({"township_caseworker", "township_reviewer", "county_approver"})
+# Who may remove a document: the township and the county.
+REMOVER_ROLES = frozenset({Role.TOWNSHIP_CASEWORKER, Role.TOWNSHIP_REVIEWER, Role.COUNTY_APPROVER})
+# Who may upload: those, and the village assistant for the village's applications (their jurisdiction
+# already limits them to the village).
+UPLOADER_ROLES = REMOVER_ROLES | {Role.VILLAGE_ASSISTANT}
 
 
 class FileType(StrEnum):
@@ -102,8 +102,9 @@ def upload_check(name: str, data: bytes, limit: int) -> CheckedFile:
     if extension and extension not in EXTENSIONS[file_type]:
         raise DocumentRefused(
             f"文件扩展名“.{extension}”与文件内容（{file_type.name}）不符，请核对后重新上传",
-            field="file", code="document_extension_mismatch",
-        )  # fmt: skip
+            field="file",
+            code="document_extension_mismatch",
+        )
     return CheckedFile(file_type, EXTENSIONS[file_type][0], len(data), hashlib.sha256(data).hexdigest())
 
 

@@ -18,7 +18,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from minzheng.accounts.models import User
+from minzheng.accounts.actors import request_actor
 from minzheng.applications import selectors as application_selectors
 from minzheng.applications.forms import NoticeForm
 from minzheng.catalogue.roles import Capability
@@ -32,11 +32,6 @@ from minzheng.documents.rules import IMAGE_TYPES, INLINE_TYPES, FileType
 IMAGE_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
 
 
-def _actor(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)  # guaranteed by capability_required
-    return request.user
-
-
 def _ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
@@ -47,7 +42,7 @@ def _is_htmx(request: HttpRequest) -> bool:
 
 def _panel(request: HttpRequest, pk: int, *, form: DocumentUploadForm | None = None, error: str = "",
            done: str = "", status: int = 200) -> HttpResponse:  # fmt: skip
-    actor = _actor(request)
+    actor = request_actor(request)
     application = selectors.application_for_documents(actor=actor, pk=pk)
     documents = list(selectors.document_list(actor=actor, application_id=pk))
     may_upload = actor.role in rules.UPLOADER_ROLES
@@ -92,9 +87,12 @@ def application_documents(request: HttpRequest, pk: int) -> HttpResponse:
             _back(request, pk, error=_("请选择材料类别和文件"))  # fmt: skip
     try:
         document = services.document_upload(
-            actor=_actor(request), application_id=pk, kind=form.cleaned_data["kind"],
-            file=form.cleaned_data["file"], ip_address=_ip(request),
-        )  # fmt: skip
+            actor=request_actor(request),
+            application_id=pk,
+            kind=form.cleaned_data["kind"],
+            file=form.cleaned_data["file"],
+            ip_address=_ip(request),
+        )
     except NotFound:
         raise
     except DomainError as error:
@@ -108,7 +106,7 @@ def application_documents(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @capability_required(Capability.VIEW_REGISTRY)
 def document_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = request_actor(request)
     document = selectors.document_get(actor=actor, pk=pk)
     application_id = document.application_id
     form = DocumentRemoveForm(request.POST)
@@ -143,7 +141,7 @@ def _file_response(document: Document, *, inline: bool) -> HttpResponse:
 def document_preview(request: HttpRequest, pk: int) -> HttpResponse:
     """Shown in the browser (images, PDF); a type browsers cannot show (HEIC) is downloaded instead."""
     document = services.document_open(
-        actor=_actor(request), pk=pk, purpose="document_view", ip_address=_ip(request)
+        actor=request_actor(request), pk=pk, purpose="document_view", ip_address=_ip(request)
     )
     return _file_response(document, inline=FileType(document.content_type) in INLINE_TYPES)
 
@@ -152,7 +150,7 @@ def document_preview(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required(Capability.VIEW_REGISTRY)
 def document_download(request: HttpRequest, pk: int) -> HttpResponse:
     document = services.document_open(
-        actor=_actor(request), pk=pk, purpose="document_download", ip_address=_ip(request)
+        actor=request_actor(request), pk=pk, purpose="document_download", ip_address=_ip(request)
     )
     return _file_response(document, inline=False)
 
@@ -169,7 +167,7 @@ def _attachment(content: bytes, content_type: str, filename: str) -> HttpRespons
 def case_file_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     """审批表 as Excel (masked unless the role may see personal data); logged."""
     case_file = exports.case_file_get(
-        actor=_actor(request), pk=pk, file_format="xlsx", ip_address=_ip(request)
+        actor=request_actor(request), pk=pk, file_format="xlsx", ip_address=_ip(request)
     )
     name = f"审批表-{case_file.application.number}.xlsx"
     return _attachment(exports.case_file_xlsx(case_file), exports.XLSX, name)
@@ -179,7 +177,7 @@ def case_file_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required(Capability.EXPORT)
 def case_file_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     case_file = exports.case_file_get(
-        actor=_actor(request), pk=pk, file_format="pdf", ip_address=_ip(request)
+        actor=request_actor(request), pk=pk, file_format="pdf", ip_address=_ip(request)
     )
     name = f"审批表-{case_file.application.number}.pdf"
     return _attachment(exports.case_file_pdf(case_file), "application/pdf", name)
@@ -193,7 +191,7 @@ def notice_pdf(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return HttpResponse(_("请选择村（社区）"), status=422, content_type="text/plain; charset=utf-8")
     notice = application_selectors.public_notice_list(
-        actor=_actor(request), village_code=form.cleaned_data["village"]
+        actor=request_actor(request), village_code=form.cleaned_data["village"]
     )
     content = exports.public_notice_pdf(notice)
     name = f"公示名单-{notice.village.code}-{timezone.localdate():%Y%m%d}.pdf"

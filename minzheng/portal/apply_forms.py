@@ -8,7 +8,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from minzheng.applications.rules import SUBSIDY_LABELS, WORKFLOW_LABELS
+from minzheng.applications.rules import SUBSIDY_LABELS
+from minzheng.catalogue.programmes import WORKFLOW_LABELS
 from minzheng.portal.apply import INCOME_CATEGORIES, MAX_MEMBERS, ONLINE_KINDS, ONLINE_SECTIONS
 from minzheng.registry.choices import EmploymentStatus, RelationToHead
 

@@ -6,20 +6,24 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from ninja import Field, Schema
 
-from minzheng.applications.rules import WORKFLOW_LABELS, Step, Workflow
+from minzheng.applications.rules import Step
+from minzheng.catalogue.programmes import WORKFLOW_LABELS, WORKFLOWS, Workflow
 from minzheng.documents.models import Document, DocumentKind
 from minzheng.portal import apply
 from minzheng.portal.models import ApplicationDraft, DraftDocument, PortalAccount
 
-# The workflows applied for online (apply.ONLINE_SECTIONS; a test keeps them equal).
-OnlineWorkflow = Literal[
-    "dibao", "extreme_poverty_support", "temporary_emergency", "temporary_expenditure", "senior_allowance",
-    "disability_subsidies", "orphan_allowance", "de_facto_orphan_allowance",
-]  # fmt: skip
+if TYPE_CHECKING:  # mypy cannot read a Literal built at run time; to it these are strings
+    OnlineWorkflow = str
+    Subsidy = str
+else:
+    # The workflows applied for online (apply.ONLINE_SECTIONS) and the two disability subsidies, as Literals
+    # of the plain codes: the schema lists them as an enum and a refusal names them as they are typed.
+    OnlineWorkflow = Literal[tuple(w.value for w in apply.ONLINE_SECTIONS)]
+    Subsidy = Literal[tuple(p.value for p in WORKFLOWS[Workflow.DISABILITY_SUBSIDIES].programmes)]
 Money = Decimal
 
 
@@ -66,7 +70,7 @@ class SubjectIn(Schema):
         max_length=12,
         description="家庭成员：p<人员 id>（已绑定的登记家庭）或 m<序号>（草稿中填写的成员）",
     )
-    subsidies: list[Literal["disability_living_subsidy", "severe_disability_care_subsidy"]] = Field(
+    subsidies: list[Subsidy] = Field(
         default_factory=list, description="残疾人两项补贴：生活补贴、护理补贴，可同时申请"
     )
 

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from minzheng.applications.rules import WORKFLOW_LABELS, Workflow
+from minzheng.catalogue.programmes import WORKFLOW_LABELS, Workflow
 from minzheng.common import crypto
 from minzheng.common.errors import DomainError
 from minzheng.documents.models import DocumentKind

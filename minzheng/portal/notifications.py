@@ -20,7 +20,8 @@ from typing import Any, Final
 from django.db import transaction
 
 from minzheng.applications.models import Application, ApplicationEvent
-from minzheng.applications.rules import WORKFLOW_LABELS, Channel, Step, Workflow
+from minzheng.applications.rules import Channel, Step
+from minzheng.catalogue.programmes import WORKFLOWS, Workflow
 from minzheng.common import crypto
 from minzheng.portal.models import PortalAccount, SmsMessage
 from minzheng.portal.rules import MOBILE
@@ -36,19 +37,12 @@ SUBMITTED_TEXT: Final = {
     Channel.ONLINE: "已提交，等待乡镇（街道）受理。",
     Channel.PROACTIVE: "已由民政部门主动登记，工作人员将与您联系。",
 }
-# Short names of the programmes as people say them, where they differ from the statutory workflow label;
-# the disability subsidies get a neutral name, since an SMS can be read by others (no illness, no disability).
-SHORT_LABELS: Final = {
-    Workflow.DIBAO: "低保",
-    Workflow.TEMPORARY_EMERGENCY: "临时救助",
-    Workflow.TEMPORARY_SMALL_FAST: "临时救助",
-    Workflow.TEMPORARY_EXPENDITURE: "临时救助",
-    Workflow.DISABILITY_SUBSIDIES: "补贴",
-}
 
 
 def short_label(workflow: Workflow) -> str:
-    return SHORT_LABELS.get(workflow, WORKFLOW_LABELS[workflow])
+    """How people name the workflow (the catalogue's ``short_label``); the disability subsidies get a
+    neutral name, since an SMS can be read by others (no illness, no disability)."""
+    return WORKFLOWS[workflow].short_label
 
 
 def notification_text(application: Application, event: ApplicationEvent) -> tuple[str, str]:

@@ -30,6 +30,7 @@ from minzheng.benefits.facts import (
     SupporterStatus,
 )
 from minzheng.benefits.means_test import reference_period
+from minzheng.catalogue.programmes import PROGRAMMES, AssessedPer, Programme
 from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import Conflict, DomainError, NotFound, ValidationFailed
 from minzheng.common.workdays import CalendarDays, CalendarMonths, Period, WorkingDays
@@ -171,70 +172,22 @@ def qr_access(*, signed_in: bool, bound: bool, member_of_household: bool) -> QrA
 
 # --- the policy guide (政策清单) --------------------------------------------------------------------------
 
-# The programmes in the order the guide lists them (policy.rules.PROGRAMMES codes).
-GUIDE_ORDER: Final = (
-    "dibao",
-    "extreme_poverty_support",
-    "temporary_assistance",
-    "margin_household",
-    "rigid_expense_household",
-    "senior_allowance",
-    "disability_living_subsidy",
-    "severe_disability_care_subsidy",
-    "orphan_allowance",
-    "de_facto_orphan_allowance",
-)
-# Which application workflow(s) a programme is applied for through (applications.rules.WORKFLOWS); the two
-# disability subsidies share one application (the form names which).
+# The programmes in the order the guide lists them: the catalogue's.
+GUIDE_ORDER: Final = tuple(PROGRAMMES)
+# Which application workflow(s) a programme is applied for through; the two disability subsidies share one
+# application (the form names which).
 PROGRAMME_WORKFLOWS: Final[dict[str, tuple[Workflow, ...]]] = {
-    "dibao": (Workflow.DIBAO,),
-    "extreme_poverty_support": (Workflow.EXTREME_POVERTY,),
-    "temporary_assistance": (
-        Workflow.TEMPORARY_SMALL_FAST,
-        Workflow.TEMPORARY_EMERGENCY,
-        Workflow.TEMPORARY_EXPENDITURE,
-    ),
-    "margin_household": (Workflow.MARGIN,),
-    "rigid_expense_household": (Workflow.RIGID_EXPENSE,),
-    "senior_allowance": (Workflow.SENIOR_ALLOWANCE,),
-    "disability_living_subsidy": (Workflow.DISABILITY_SUBSIDIES,),
-    "severe_disability_care_subsidy": (Workflow.DISABILITY_SUBSIDIES,),
-    "orphan_allowance": (Workflow.ORPHAN_ALLOWANCE,),
-    "de_facto_orphan_allowance": (Workflow.DE_FACTO_ORPHAN_ALLOWANCE,),
+    code: tuple(Workflow(w) for w in spec.workflows) for code, spec in PROGRAMMES.items()
 }
-_MEANS_TESTED_PAPERS: Final = (
-    DocumentKind.IDENTITY,
-    DocumentKind.HOUSEHOLD_REGISTER,
-    DocumentKind.INCOME,
-    DocumentKind.PROPERTY,
-)
-# The papers a programme needs (documents.models.DocumentKind), before the pledge a workflow requires.
+# The papers a programme needs (the catalogue's ``Paper`` values are ``DocumentKind`` values), before the
+# pledge a workflow requires.
 PROGRAMME_DOCUMENTS: Final[dict[str, tuple[DocumentKind, ...]]] = {
-    "dibao": _MEANS_TESTED_PAPERS,
-    "extreme_poverty_support": (*_MEANS_TESTED_PAPERS, DocumentKind.DISABILITY),
-    "temporary_assistance": (
-        DocumentKind.IDENTITY,
-        DocumentKind.HOUSEHOLD_REGISTER,
-        DocumentKind.MEDICAL,
-    ),
-    "margin_household": _MEANS_TESTED_PAPERS,
-    "rigid_expense_household": (*_MEANS_TESTED_PAPERS, DocumentKind.MEDICAL),
-    "senior_allowance": (DocumentKind.IDENTITY, DocumentKind.HOUSEHOLD_REGISTER),
-    "disability_living_subsidy": (
-        DocumentKind.IDENTITY,
-        DocumentKind.HOUSEHOLD_REGISTER,
-        DocumentKind.DISABILITY,
-    ),
-    "severe_disability_care_subsidy": (
-        DocumentKind.IDENTITY,
-        DocumentKind.HOUSEHOLD_REGISTER,
-        DocumentKind.DISABILITY,
-    ),
-    "orphan_allowance": (DocumentKind.IDENTITY, DocumentKind.HOUSEHOLD_REGISTER),
-    "de_facto_orphan_allowance": (DocumentKind.IDENTITY, DocumentKind.HOUSEHOLD_REGISTER),
+    code: tuple(DocumentKind(paper) for paper in spec.papers) for code, spec in PROGRAMMES.items()
 }
 # Allowances enrolled from the registry without an application (enrolments.allowances).
-ENROLLED_FROM_REGISTRY: Final = frozenset({"senior_allowance"})
+ENROLLED_FROM_REGISTRY: Final = frozenset(
+    code for code, spec in PROGRAMMES.items() if spec.enrolled_from_registry
+)
 
 
 def period_text(period: Period) -> str:
@@ -396,17 +349,12 @@ def self_check_facts(answers: SelfCheckAnswers, *, today: dt.date, reference_mon
     )
 
 
-# The programmes the self-check runs, household ones first; the disability living subsidy depends on
+# The programmes the self-check runs, in catalogue order but household ones first and, of those, 临时救助
+# last (it is assessed only on a large expense, as a request); the disability living subsidy depends on
 # 低保, so it runs after it with 低保 assumed when 低保 looked possible.
-SELF_CHECK_PROGRAMMES: Final = (
-    "dibao",
-    "extreme_poverty_support",
-    "margin_household",
-    "rigid_expense_household",
-    "temporary_assistance",
-    "senior_allowance",
-    "disability_living_subsidy",
-    "severe_disability_care_subsidy",
-    "orphan_allowance",
-    "de_facto_orphan_allowance",
-)
+def _self_check_rank(code: Programme) -> tuple[bool, bool]:
+    spec = PROGRAMMES[code]
+    return spec.assessed_per == AssessedPer.MEMBER, spec.takes_request
+
+
+SELF_CHECK_PROGRAMMES: Final = tuple(sorted(PROGRAMMES, key=_self_check_rank))

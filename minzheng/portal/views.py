@@ -26,8 +26,10 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from minzheng.accounts.models import User
+from minzheng.accounts.actors import request_actor
+from minzheng.catalogue.programmes import PROGRAMME_LABELS
 from minzheng.common.errors import DomainError, NotFound
+from minzheng.common.pages import capability_required
 from minzheng.portal import rules, selectors, services
 from minzheng.portal.auth import (
     portal_account,
@@ -288,7 +290,7 @@ def qr_open(request: HttpRequest, token: str) -> HttpResponse:
     context = {
         "problem": "",
         "township": township,
-        "programmes": [(code, selectors.PROGRAMME_NAMES[code]) for code in rules.GUIDE_ORDER],
+        "programmes": [(code, PROGRAMME_LABELS[code]) for code in rules.GUIDE_ORDER],
         "sign_in_url": f"{reverse('portal:sign_in')}?{urlencode({'next': here})}",
     }
     return render(request, "portal/qr.html", context)
@@ -337,13 +339,6 @@ def self_report(request: HttpRequest, enrolment_id: int) -> HttpResponse:
 # --- staff: the household's QR code ---------------------------------------------------------------------
 
 
-def _staff(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User) or not user.can(rules.QR_VIEW_CAPABILITY):
-        raise DjangoPermissionDenied(_("您的角色无权执行此操作"))
-    return user
-
-
 def qr_svg(url: str) -> str:
     """The QR code of ``url`` as inline SVG (no image file, no network)."""
     image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=12, border=2)
@@ -354,9 +349,10 @@ def qr_svg(url: str) -> str:
 
 
 @require_http_methods(["GET", "POST"])
+@capability_required(rules.QR_VIEW_CAPABILITY)
 def household_qr(request: HttpRequest, household_id: int) -> HttpResponse:
     """The printable QR page of a household; POST issues a new code (earlier ones are revoked)."""
-    user = _staff(request)
+    user = request_actor(request)
     if request.method == "POST":
         try:
             services.household_token_issue(actor=user, household_id=household_id)
@@ -383,8 +379,9 @@ def household_qr(request: HttpRequest, household_id: int) -> HttpResponse:
 
 
 @require_POST
+@capability_required(rules.QR_VIEW_CAPABILITY)
 def household_qr_revoke(request: HttpRequest, household_id: int) -> HttpResponse:
-    user = _staff(request)
+    user = request_actor(request)
     try:
         revoked = services.household_token_revoke(actor=user, household_id=household_id)
     except NotFound as error:

@@ -11,32 +11,33 @@ A draft's ``data`` holds one entry per section (``Section``); ID numbers typed f
 the registry are kept encrypted with their mask (ADR 0008), never in clear.
 
 The package is split by sub-domain: ``programmes`` (what is offered online, the pledge, the errors),
-``drafts`` (sections and uploads), ``submission`` and ``progress``; callers use ``portal.apply.<name>``.
+``household`` (whom an application is for), ``drafts`` (drafts and their uploads), ``sections`` (each
+section checked and saved), ``submission`` and ``progress``; callers use ``portal.apply.<name>``.
 """
 
 from __future__ import annotations
 
 from minzheng.portal.apply.drafts import (
     DraftSummary,
-    MemberRow,
-    SubjectChoice,
-    division_options,
     draft_document_add,
     draft_document_remove,
     draft_documents,
     draft_get,
     draft_list,
-    draft_section_save,
-    draft_sections_save,
     draft_start,
     draft_summary,
-    household_members,
-    household_of,
     missing_sections,
     next_section,
     open_draft,
     section_done,
     sections_of,
+)
+from minzheng.portal.apply.household import (
+    MemberRow,
+    SubjectChoice,
+    division_options,
+    household_members,
+    household_of,
     subject_choices,
     village_path,
 )
@@ -77,6 +78,7 @@ from minzheng.portal.apply.progress import (
     progress_list,
     progress_row,
 )
+from minzheng.portal.apply.sections import draft_section_save, draft_sections_save
 from minzheng.portal.apply.submission import (
     draft_submit,
 )

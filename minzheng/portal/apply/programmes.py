@@ -10,7 +10,7 @@ from typing import Final
 
 from django.utils.translation import gettext_lazy as _
 
-from minzheng.applications.rules import ALLOWANCE_WORKFLOWS, WORKFLOW_LABELS, Workflow
+from minzheng.catalogue.programmes import ALLOWANCE_WORKFLOWS, WORKFLOW_LABELS, WORKFLOWS, Workflow
 from minzheng.common.errors import Conflict, ValidationFailed
 from minzheng.documents.models import DocumentKind
 from minzheng.portal.rules import documents_of
@@ -109,18 +109,9 @@ ONLINE_SECTIONS: Final[dict[Workflow, tuple[Section, ...]]] = {
     Workflow.ORPHAN_ALLOWANCE: (_H, _J, _D, _P, _S),
     Workflow.DE_FACTO_ORPHAN_ALLOWANCE: (_H, _J, _D, _P, _S),
 }
-# The programme whose papers the documents section lists (portal.rules.documents_of); the two disability
-# subsidies need the same papers (with the disability certificate).
-ONLINE_PROGRAMME: Final = {
-    Workflow.DIBAO: "dibao",
-    Workflow.EXTREME_POVERTY: "extreme_poverty_support",
-    Workflow.TEMPORARY_EMERGENCY: "temporary_assistance",
-    Workflow.TEMPORARY_EXPENDITURE: "temporary_assistance",
-    Workflow.SENIOR_ALLOWANCE: "senior_allowance",
-    Workflow.DISABILITY_SUBSIDIES: "disability_living_subsidy",
-    Workflow.ORPHAN_ALLOWANCE: "orphan_allowance",
-    Workflow.DE_FACTO_ORPHAN_ALLOWANCE: "de_facto_orphan_allowance",
-}
+# The programme whose papers the documents section lists (portal.rules.documents_of): the workflow's first
+# (the two disability subsidies need the same papers, with the disability certificate).
+ONLINE_PROGRAMME: Final = {workflow: WORKFLOWS[workflow].programmes[0] for workflow in ONLINE_SECTIONS}
 ONLINE_HINTS: Final = {
     Workflow.DIBAO: "家庭人均收入低于当地低保标准、财产符合规定的家庭",
     Workflow.EXTREME_POVERTY: "无劳动能力、无生活来源、无法定赡养抚养扶养义务人（或其无履行能力）的老年人、"

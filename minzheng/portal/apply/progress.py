@@ -11,12 +11,13 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from minzheng.applications.models import Application, ApplicationEvent
-from minzheng.applications.rules import WORKFLOW_LABELS, Step, Workflow
+from minzheng.applications.rules import Step
 from minzheng.applications.selectors import urgency
+from minzheng.catalogue.programmes import WORKFLOW_LABELS, Workflow
 from minzheng.documents import services as documents
 from minzheng.documents.errors import DocumentRefused
 from minzheng.documents.models import Document
-from minzheng.portal.apply.drafts import household_of
+from minzheng.portal.apply.household import household_of
 from minzheng.portal.apply.programmes import ONLINE_KINDS
 from minzheng.portal.models import PortalAccount
 from minzheng.portal.rules import NotYours

@@ -9,15 +9,17 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from minzheng.applications.models import Application
-from minzheng.applications.rules import ALLOWANCE_WORKFLOWS, PERSON_WORKFLOWS, Channel, Workflow
+from minzheng.applications.rules import Channel
 from minzheng.applications.services import ApplicationData, application_create_online
 from minzheng.applications.timeline import timeline_record
 from minzheng.benefits.means_test import reference_period
+from minzheng.catalogue.programmes import ALLOWANCE_WORKFLOWS, PERSON_WORKFLOWS, Workflow
 from minzheng.common import crypto
 from minzheng.common.masking import mask_id_number
 from minzheng.common.money import yuan
 from minzheng.documents import services as documents
-from minzheng.portal.apply.drafts import draft_documents, household_of, missing_sections, open_draft
+from minzheng.portal.apply.drafts import draft_documents, missing_sections, open_draft
+from minzheng.portal.apply.household import household_of
 from minzheng.portal.apply.programmes import (
     DECLARED_INCOME_MONTHS,
     SECTION_LABELS,

@@ -1,98 +1,29 @@
-"""Writes of the applicant portal (救助通): SMS outbox, sign-in codes, binding, QR tokens, self-reports.
+"""The portal account: one-time sign-in codes by SMS and binding the account to a registry person.
 
-Every service runs in one transaction and raises ``DomainError`` subclasses with Chinese messages;
-nothing is written when one is raised. Messages never reveal whether a phone number has an account,
-or anything about a registry person beyond what the signed-in person typed.
+Messages never reveal whether a phone number has an account, or anything about a registry person beyond
+what the signed-in person typed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hmac
-import logging
 import secrets
-from dataclasses import dataclass
-from decimal import Decimal
-from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from minzheng.accounts.models import User
-from minzheng.applications.models import Application
 from minzheng.audit.services import event_record
 from minzheng.common import crypto
-from minzheng.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from minzheng.common.errors import Conflict, ValidationFailed
 from minzheng.common.identity import parse_resident_id
 from minzheng.common.masking import mask_id_number, mask_phone
-from minzheng.enrolments.models import Enrolment, EnrolmentStatus, Review, ReviewStatus
-from minzheng.enrolments.reviews import review_self_report_record
-from minzheng.enrolments.rules import REVIEWED_PROGRAMMES
-from minzheng.portal import rules, selectors, sms
-from minzheng.portal.models import (
-    HouseholdToken,
-    PortalAccount,
-    SignInCode,
-    SignInFailure,
-    SmsMessage,
-    SmsStatus,
-)
-from minzheng.registry.models import Household, Person
+from minzheng.portal import rules, selectors
+from minzheng.portal.models import PortalAccount, SignInCode, SignInFailure
+from minzheng.portal.services.outbox import sms_send
+from minzheng.registry.models import Person
 from minzheng.registry.services import ID_INDEX, PHONE_INDEX
-
-logger = logging.getLogger("minzheng.portal")
-
-
-# --- SMS outbox ----------------------------------------------------------------------------------------
-
-
-def _sms_dispatch(message_id: int, phone: str, body: str, template: str) -> None:
-    """After commit: hand the real text to the gateway and record the outcome on the outbox row."""
-    gateway = sms.gateway()
-    name = getattr(gateway, "name", type(gateway).__name__)[:40]
-    try:
-        reference = gateway.send(phone, body, template=template)
-    except Exception as exc:  # noqa: BLE001 - any gateway fault (refusal, network, bug) only fails this SMS
-        logger.warning("SMS %s failed: %s", message_id, exc)
-        SmsMessage.objects.filter(pk=message_id).update(
-            status=SmsStatus.FAILED, gateway=name, error=str(exc)[:200]
-        )
-        return
-    SmsMessage.objects.filter(pk=message_id).update(
-        status=SmsStatus.SENT, gateway=name, gateway_reference=reference[:80], sent_at=timezone.now()
-    )
-
-
-@transaction.atomic
-def sms_send(
-    *,
-    phone: str,
-    template: str,
-    body: str,
-    application: Application | None = None,
-    store_body: str | None = None,
-) -> SmsMessage:
-    """Queue one SMS: write the outbox row now, send through the configured gateway after commit.
-
-    ``phone`` is an 11-digit mainland mobile number (already validated by the caller). ``store_body``
-    replaces the text kept in the database when ``body`` holds a secret (a sign-in code): the gateway
-    gets ``body``, the outbox keeps ``store_body``. A gateway failure never rolls back the caller's
-    work; the row is marked 发送失败 with the reason.
-    """
-    message = SmsMessage.objects.create(
-        phone_encrypted=crypto.encrypt(phone),
-        phone_index=crypto.blind_index(phone, purpose=PHONE_INDEX),
-        phone_masked=mask_phone(phone),
-        template=template[:40],
-        body=(store_body if store_body is not None else body)[:500],
-        application=application,
-    )
-    transaction.on_commit(lambda: _sms_dispatch(message.pk, phone, body, template))
-    return message
-
-
-# --- sign-in codes ---------------------------------------------------------------------------------------
 
 CODE_INDEX = "portal_sign_in_code"
 SMS_SIGN_IN = "sign_in_code"
@@ -321,176 +252,3 @@ def account_bind(
             ip_address=ip_address,
         )
     return account
-
-
-# --- household QR tokens ---------------------------------------------------------------------------------
-
-
-def _qr_household(actor: User, household_id: int) -> Household:
-    if not actor.can(rules.QR_ISSUE_CAPABILITY):
-        raise PermissionDenied("您的角色无权签发或撤销家庭二维码", code="forbidden")
-    household = (
-        Household.objects.visible_to(actor).select_for_update().select_related("hukou_division")
-        .filter(pk=household_id).first()
-    )  # fmt: skip
-    if household is None:
-        raise NotFound("家庭不存在或不在您的管辖范围内", field="household")
-    return household
-
-
-def _revoke_all(household: Household, actor: User, now: dt.datetime) -> int:
-    return HouseholdToken.objects.filter(household=household, revoked_at__isnull=True).update(
-        revoked_at=now, revoked_by=actor
-    )
-
-
-@transaction.atomic
-def household_token_issue(*, actor: User, household_id: int) -> HouseholdToken:
-    """A new QR token for a household the actor may see, valid ``PORTAL_QR_DAYS``; earlier tokens of the
-    household are revoked (one printed code is valid at a time). The key is random; the QR carries it
-    signed, never personal data."""
-    household = _qr_household(actor, household_id)
-    now = timezone.now()
-    revoked = _revoke_all(household, actor, now)
-    token = HouseholdToken.objects.create(
-        household=household,
-        key=secrets.token_hex(16),
-        issued_by=actor,
-        expires_at=now + dt.timedelta(days=settings.PORTAL_QR_DAYS),
-    )
-    event_record(
-        actor=actor,
-        verb="portal.qr_issue",
-        object_type="registry.household",
-        object_id=household.pk,
-        division_code=household.hukou_division.code,
-        summary=f"签发家庭二维码（有效至 {timezone.localtime(token.expires_at):%Y-%m-%d}）",
-        data={"token_id": token.pk, "revoked": revoked},
-    )
-    return token
-
-
-@transaction.atomic
-def household_token_revoke(*, actor: User, household_id: int) -> int:
-    """Revoke every valid QR token of the household; returns how many were revoked."""
-    household = _qr_household(actor, household_id)
-    revoked = _revoke_all(household, actor, timezone.now())
-    if revoked:
-        event_record(
-            actor=actor,
-            verb="portal.qr_revoke",
-            object_type="registry.household",
-            object_id=household.pk,
-            division_code=household.hukou_division.code,
-            summary="撤销家庭二维码",
-            data={"revoked": revoked},
-        )
-    return revoked
-
-
-# --- periodic self-report (定期报告) ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MemberReport:
-    person_id: int
-    living_here: bool
-    change: str = ""
-
-
-@dataclass(frozen=True)
-class SelfReport:
-    """What the recipient confirms or changes (审核确认办法第 30 条: recipients report changes in household
-    membership, income and assets)."""
-
-    members: tuple[MemberReport, ...]
-    new_members: str = ""
-    monthly_income: Decimal = Decimal(0)
-    income_note: str = ""
-    vehicles: int = 0
-    houses: int = 0
-    savings: Decimal = Decimal(0)
-    circumstances: str = ""
-
-
-def _report_dict(report: SelfReport, members: dict[int, str], account: PortalAccount) -> dict[str, Any]:
-    return {
-        "channel": "portal",
-        "account_id": account.pk,
-        "members": [
-            {
-                "person_id": m.person_id,
-                "name": members[m.person_id],
-                "living_here": m.living_here,
-                "change": m.change.strip()[:200],
-            }
-            for m in report.members
-        ],  # fmt: skip
-        "new_members": report.new_members.strip()[:300],
-        "monthly_income": str(report.monthly_income.quantize(Decimal("0.01"))),
-        "income_note": report.income_note.strip()[:300],
-        "assets": {
-            "vehicles": report.vehicles,
-            "houses": report.houses,
-            "savings": str(report.savings.quantize(Decimal("0.01"))),
-        },
-        "circumstances": report.circumstances.strip()[:1000],
-    }
-
-
-def _report_check(report: SelfReport, members: dict[int, str]) -> None:
-    reported = [m.person_id for m in report.members]
-    if sorted(reported) != sorted(members):
-        raise ValidationFailed("请逐一确认每位家庭成员是否仍在本户共同生活", field="members")
-    for value, field_name, label in (
-        (report.monthly_income, "monthly_income", "家庭月收入"),
-        (report.savings, "savings", "存款"),
-    ):
-        if not value.is_finite() or value < 0 or value >= Decimal("100000000"):
-            raise ValidationFailed(f"{label}应为 0 或正数", field=field_name)
-    if not (0 <= report.vehicles <= 99 and 0 <= report.houses <= 99):
-        raise ValidationFailed("车辆、房产数量应为 0 至 99", field="vehicles")
-
-
-@transaction.atomic
-def self_report_submit(
-    *, account: PortalAccount, enrolment_id: int, report: SelfReport, today: dt.date | None = None
-) -> Review:
-    """A recipient's 定期报告 for one current 低保/特困 enrolment of their own household (审核确认办法第 30
-    条), handed to ``enrolments.reviews.review_self_report_record``, which attaches it to the open review
-    or opens one. One report per enrolment and day: a second is refused with ``AlreadyReported``, so a
-    double tap never files two. An enrolment of another household is ``NotYours``, as if it did not exist."""
-    today = today or timezone.localdate()
-    household = selectors.account_household_require(account=account)
-    enrolment = (
-        Enrolment.objects.select_for_update()
-        .filter(pk=enrolment_id, household=household, programme__in=REVIEWED_PROGRAMMES)
-        .exclude(status=EnrolmentStatus.ENDED)
-        .select_related("division")
-        .first()
-    )
-    if enrolment is None:
-        raise rules.NotYours("未找到该在保记录", field="enrolment_id")
-    open_review = Review.objects.filter(enrolment=enrolment, status=ReviewStatus.OPEN).first()
-    if open_review is not None and today.isoformat() in (open_review.report or {}):
-        raise rules.AlreadyReported(
-            "您今天已提交过定期报告，无需重复提交；如有变化请明天再报或联系村（居）委会"
-        )
-    members = {m.person_id: m.name for m in selectors.household_members(account=account)}
-    _report_check(report, members)
-    review = review_self_report_record(
-        actor=None,
-        enrolment_id=enrolment.pk,
-        report=_report_dict(report, members, account),
-        received_on=today,
-    )
-    event_record(
-        actor=None,
-        verb="portal.self_report",
-        object_type="enrolment",
-        object_id=enrolment.pk,
-        division_code=enrolment.division.code,
-        summary=f"定期报告（救助通 {account.phone_masked}）",
-        data={"review_id": review.pk, "account_id": account.pk},
-    )
-    return review
