@@ -15,9 +15,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from minzheng.accounts.scoping import ScopedQuerySet
 from minzheng.applications.models import Application
 from minzheng.applications.rules import Step
+from minzheng.common.scoping import ScopedQuerySet
 from minzheng.documents.scanning import ScanStatus
 
 

@@ -186,7 +186,7 @@ def test_an_inactive_account_is_signed_out(client, home):
 
 
 def test_demo_account_is_bound_idempotently(home, other_home, enrol, monkeypatch):
-    from minzheng.portal.demo import demo_portal_ensure
+    from minzheng.demo.portal import demo_portal_ensure
 
     monkeypatch.delenv("PORT", raising=False)
     enrol(other_home, "900.00", dt.date(2026, 1, 1))

@@ -19,11 +19,12 @@ import pytest
 from django.db.models import Sum
 from playwright.sync_api import Browser, Page, expect
 
-from minzheng.accounts.demo import DEMO_PASSWORD
 from minzheng.accounts.models import User
 from minzheng.applications.models import Application
 from minzheng.applications.services import application_transition
 from minzheng.common import crypto
+from minzheng.demo.accounts import DEMO_PASSWORD
+from minzheng.demo.registry import demo_setup
 from minzheng.divisions.models import Division
 from minzheng.enrolments.models import Enrolment, EnrolmentStatus
 from minzheng.payments.gateways import FakeBankGateway
@@ -37,7 +38,6 @@ from minzheng.payments.services import (
 from minzheng.portal import sms
 from minzheng.portal.models import PortalAccount
 from minzheng.portal.selectors import PROGRAMME_NAMES
-from minzheng.registry.demo import demo_setup
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 WIDTH = 360
