@@ -20,6 +20,7 @@ from minzheng.benefits.reasons import (
     Reason,
     reason,
 )
+from minzheng.catalogue.programmes import Programme
 from minzheng.policy.rules import ResolvedParameter
 
 ZERO = Decimal("0.00")
@@ -89,7 +90,7 @@ def disability_living_subsidy(
     receives the full 事实无人抚养儿童 subsidy does not also receive it (2019 opinion)."""
     if member.disability_grade is None:
         return _no(member, "disability_living.no_certificate", DISABILITY_OPINION_2015, "无残疾等级", log)
-    if "dibao" not in facts.programmes_received:
+    if Programme.DIBAO not in facts.programmes_received:
         return _no(
             member, "disability_living.not_dibao", DISABILITY_OPINION_2015, "所在家庭不是低保家庭", log
         )

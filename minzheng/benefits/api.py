@@ -20,11 +20,10 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
-from minzheng.accounts.models import User
+from minzheng.accounts.actors import request_actor
 from minzheng.benefits.json_format import assessment_evaluate, assessment_json_parse, request_json_schema
 from minzheng.benefits.providers import SelectorParams
 from minzheng.catalogue.roles import Capability
-from minzheng.common.errors import PermissionDenied
 from minzheng.registry.schemas import ErrorOut
 
 router = Router(tags=["assessments 救助测算"])
@@ -108,9 +107,7 @@ def assessment_create(request: HttpRequest) -> dict[str, Any]:
     the household's consistency, 404 for an unknown programme or a division code not in the division
     table, 409 for a member counted in two households, 422 ``parameter_missing`` (field ``as_of``) when no
     parameter is in force for the place and date."""
-    user: User = request.auth  # type: ignore[attr-defined]
-    if not user.can(Capability.ASSESS):
-        raise PermissionDenied(_("您的角色无权进行救助测算"))
+    request_actor(request, Capability.ASSESS, denied=_("您的角色无权进行救助测算"))
     return assessment_evaluate(
         data=assessment_json_parse(request.body), params=SelectorParams(), parameter_source="database"
     )

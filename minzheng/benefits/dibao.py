@@ -21,9 +21,10 @@ from minzheng.benefits.reasons import (
     article,
     reason,
 )
+from minzheng.catalogue.programmes import Programme
 from minzheng.policy.rules import ResolvedParameter
 
-PROGRAMME = "dibao"
+PROGRAMME = Programme.DIBAO
 GAP_BASIS = f"{article(INTERIM_MEASURES, 12)}；{article(DIBAO_MEASURES, 23)}"
 ZERO = Decimal("0.00")
 
@@ -272,7 +273,7 @@ def _assess_alone(facts: HouseholdFacts, params: Params, person_key: str) -> Ass
                 cited,
                 "只有低保边缘家庭中的重度残疾人或重病患者可以单独申请低保",
                 value=False,
-                inputs={"person": person_key, "margin_household": household_margin},
+                inputs={"person": person_key, Programme.MARGIN_HOUSEHOLD: household_margin},
             )
         )
         return AssessmentResult(PROGRAMME, False, None, (person_key,), ZERO, tuple(log))

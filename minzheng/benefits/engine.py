@@ -4,30 +4,33 @@ Pure: the caller gathers ``HouseholdFacts`` (a selector for stored households, a
 ``minzheng assess``) and a ``Params`` provider (``providers.SelectorParams`` for the store,
 ``params.InMemoryParams`` for files and tests). The facts are validated first; every domain error names
 the field at fault.
+
+Which rule runs, and how it is called, is read from the programme catalogue (``ProgrammeSpec.benefit_rule``,
+``assessed_per``, ``takes_request``), so adding a programme needs no edit here.
 """
 
 from __future__ import annotations
 
+from functools import cache
+from typing import Any
+
+from django.utils.module_loading import import_string
+
 from minzheng.benefits import allowances
-from minzheng.benefits.dibao import assess_dibao
 from minzheng.benefits.errors import UnknownProgramme
-from minzheng.benefits.extreme_poverty import assess_extreme_poverty
 from minzheng.benefits.facts import HouseholdFacts, TemporaryRequest, household_validate
-from minzheng.benefits.margin import assess_margin
 from minzheng.benefits.params import Params
 from minzheng.benefits.reasons import AssessmentResult
-from minzheng.benefits.rigid_expense import assess_rigid_expense
-from minzheng.benefits.temporary import assess_temporary
-from minzheng.policy.rules import PROGRAMME_CODES
+from minzheng.catalogue.programmes import PROGRAMME_CODES, PROGRAMMES, AssessedPer, Programme
 
-PER_MEMBER_RULES: dict[str, allowances.MemberRule] = {
-    "senior_allowance": allowances.senior_allowance,
-    "disability_living_subsidy": allowances.disability_living_subsidy,
-    "severe_disability_care_subsidy": allowances.severe_disability_care_subsidy,
-    "orphan_allowance": allowances.orphan_allowance,
-    "de_facto_orphan_allowance": allowances.de_facto_orphan_allowance,
-}
-HOUSEHOLD_ONLY = frozenset({"margin_household", "rigid_expense_household", "temporary_assistance"})
+# Assessed on the household as a whole: no single member can be named.
+HOUSEHOLD_ONLY = frozenset(p for p, spec in PROGRAMMES.items() if spec.assessed_per == AssessedPer.HOUSEHOLD)
+
+
+@cache
+def benefit_rule(programme: Programme) -> Any:
+    """The rule function of a programme (its catalogue ``benefit_rule``), imported once."""
+    return import_string(PROGRAMMES[programme].benefit_rule)
 
 
 def assess(
@@ -51,14 +54,14 @@ def assess(
     if person_key is not None and programme in HOUSEHOLD_ONLY:
         raise UnknownProgramme(f"救助项目“{programme}”按户认定，不能指定单个成员", field="person_key")
     household_validate(facts)
-    if programme == "dibao":
-        return assess_dibao(facts, params, person_key=person_key)
-    if programme == "extreme_poverty_support":
-        return assess_extreme_poverty(facts, params, person_key=person_key)
-    if programme == "margin_household":
-        return assess_margin(facts, params)
-    if programme == "rigid_expense_household":
-        return assess_rigid_expense(facts, params)
-    if programme == "temporary_assistance":
-        return assess_temporary(facts, params, temporary_request)
-    return allowances.assess_per_member(programme, PER_MEMBER_RULES[programme], facts, params, person_key)
+    spec = PROGRAMMES[Programme(programme)]
+    rule = benefit_rule(spec.code)
+    if spec.takes_request:
+        result: AssessmentResult = rule(facts, params, temporary_request)
+    elif spec.assessed_per == AssessedPer.HOUSEHOLD:
+        result = rule(facts, params)
+    elif spec.assessed_per == AssessedPer.HOUSEHOLD_OR_MEMBER:
+        result = rule(facts, params, person_key=person_key)
+    else:
+        result = allowances.assess_per_member(programme, rule, facts, params, person_key)
+    return result

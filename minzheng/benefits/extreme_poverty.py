@@ -33,9 +33,10 @@ from minzheng.benefits.reasons import (
     article,
     reason,
 )
+from minzheng.catalogue.programmes import Programme
 from minzheng.registry.choices import SchoolEnrolment
 
-PROGRAMME = "extreme_poverty_support"
+PROGRAMME = Programme.EXTREME_POVERTY_SUPPORT
 ZERO = Decimal("0.00")
 ELDERLY_AGE = 60  # art. 5 (一)
 CHILD_AGE = 16  # art. 5 (二); extended to 18 by the 2020 opinion item 5

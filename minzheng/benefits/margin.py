@@ -24,10 +24,11 @@ from minzheng.benefits.reasons import (
     article,
     reason,
 )
+from minzheng.catalogue.programmes import Programme
 
-PROGRAMME = "margin_household"
+PROGRAMME = Programme.MARGIN_HOUSEHOLD
 BASIS = f"{article(DIBAO_MEASURES, 8)}第二款；{MONITORING_OPINION_2023}§二(四)；{INNER_MONGOLIA_2024}"
-EXTREME_POVERTY = "extreme_poverty_support"
+EXTREME_POVERTY = Programme.EXTREME_POVERTY_SUPPORT
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,9 @@ from minzheng.benefits.reasons import (
     article,
     reason,
 )
+from minzheng.catalogue.programmes import Programme
 
-PROGRAMME = "rigid_expense_household"
+PROGRAMME = Programme.RIGID_EXPENSE_HOUSEHOLD
 ART_4 = article(RIGID_EXPENSE_MEASURES, 4)
 ART_5 = article(RIGID_EXPENSE_MEASURES, 5)
 BASIS = f"{ART_4}；{MONITORING_OPINION_2023}§二(五)；{INNER_MONGOLIA_2024}"
@@ -53,7 +54,7 @@ def _outside_other_programmes(facts: HouseholdFacts, params: Params, log: list[R
             f"{ART_4}第（一）项",
             f"低保：{'符合' if dibao else '不符合'}；低保边缘：{'符合' if margin else '不符合'}",
             value=not (dibao or margin),
-            inputs={"dibao": dibao, "margin_household": margin},
+            inputs={Programme.DIBAO: dibao, Programme.MARGIN_HOUSEHOLD: margin},
         )
     )
     return not_extreme_poverty(facts, log, f"{ART_4}第（一）项") and not (dibao or margin)

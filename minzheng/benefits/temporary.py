@@ -20,13 +20,14 @@ from minzheng.benefits.reasons import (
     article,
     reason,
 )
+from minzheng.catalogue.programmes import Programme
 from minzheng.policy.rules import ResolvedParameter
 
-PROGRAMME = "temporary_assistance"
+PROGRAMME = Programme.TEMPORARY_ASSISTANCE
 TYPES = f"{TEMPORARY_OPINION_2018}§二(一)；{article(INTERIM_MEASURES, 47)}"
 AMOUNTS = f"{TEMPORARY_OPINION_2018}§二(三)；{article(INTERIM_MEASURES, 49)}"
 # 2026 opinion: already identified households are checked for the spending only, not re-tested.
-IDENTIFIED = frozenset({"dibao", "margin_household", "rigid_expense_household"})
+IDENTIFIED = frozenset({Programme.DIBAO, Programme.MARGIN_HOUSEHOLD, Programme.RIGID_EXPENSE_HOUSEHOLD})
 SMALL_FAST_MAX_MULTIPLE = Decimal(1)  # 2026 opinion: top tier ≤ one month of the local 低保 standard
 ZERO = Decimal("0.00")
 
@@ -69,7 +70,7 @@ def _eligible(
             )
         )
         return True, None
-    identified = sorted(IDENTIFIED & facts.programmes_received)
+    identified = sorted(str(p) for p in IDENTIFIED & facts.programmes_received)
     if identified:
         log.append(
             reason(

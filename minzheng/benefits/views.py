@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET
 
+from minzheng.accounts.actors import request_actor
 from minzheng.accounts.models import User
 from minzheng.benefits import selectors
 from minzheng.benefits.engine import HOUSEHOLD_ONLY
@@ -25,6 +26,7 @@ from minzheng.benefits.facts import AssistanceType, TemporaryRequest
 from minzheng.benefits.forms import WhatIfForm
 from minzheng.benefits.reasons import AssessmentResult, ParameterUse, Reason
 from minzheng.benefits.whatif import LEVEL_DIGITS, WhatIfReport, whatif_run
+from minzheng.catalogue.programmes import Programme
 from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import DomainError
 from minzheng.common.pages import capability_required
@@ -36,7 +38,7 @@ from minzheng.registry.choices import SelfCare
 from minzheng.registry.forms import DateInput, TablerFormMixin
 
 PROGRAMME_NAMES = {p.code: p.name for p in PROGRAMMES}
-TEMPORARY = "temporary_assistance"
+TEMPORARY = Programme.TEMPORARY_ASSISTANCE
 ASSISTANCE_TYPES = [
     (AssistanceType.EMERGENCY.value, _lazy("急难型")),
     (AssistanceType.EXPENDITURE.value, _lazy("支出型")),
@@ -69,7 +71,7 @@ class AssessmentForm(TablerFormMixin, forms.Form):
     """Shape of the assessment query; the rules and their errors are the engine's."""
 
     programme = forms.ChoiceField(
-        label=_lazy("救助项目"), choices=[(p.code, p.name) for p in PROGRAMMES], initial="dibao"
+        label=_lazy("救助项目"), choices=[(p.code, p.name) for p in PROGRAMMES], initial=Programme.DIBAO
     )
     as_of = forms.DateField(label=_lazy("评估日期"), widget=DateInput())
     member = forms.ChoiceField(
@@ -180,8 +182,7 @@ def _as_of(raw: str | None) -> dt.date:
 def household_assessment(request: HttpRequest, pk: int) -> HttpResponse:
     """The assessment form and, once submitted, the result with its reasons. Errors of the engine are
     shown on the page (a 200: it is a form), never a 500; a household out of scope is a 404."""
-    actor = request.user
-    assert isinstance(actor, User)  # guaranteed by capability_required
+    actor = request_actor(request)  # capability_required has checked the capability
     household = registry_selectors.household_get(actor=actor, pk=pk)
     submitted = "programme" in request.GET
     as_of = _as_of(request.GET.get("as_of")) if submitted else timezone.localdate()
@@ -190,7 +191,7 @@ def household_assessment(request: HttpRequest, pk: int) -> HttpResponse:
     form = AssessmentForm(
         request.GET if submitted else None,
         members=members,
-        initial={"programme": "dibao", "as_of": as_of},
+        initial={"programme": Programme.DIBAO, "as_of": as_of},
     )
     context: dict[str, Any] = {
         "household": household,
@@ -252,8 +253,7 @@ def _whatif_chart(report: WhatIfReport) -> dict[str, Any]:
 @capability_required(Capability.MANAGE_POLICY)
 def whatif(request: HttpRequest) -> HttpResponse:
     """标准测算: the what-if of a proposed parameter change over the user's jurisdiction (issue 3 §7)."""
-    user = request.user
-    assert isinstance(user, User)  # capability_required
+    user = request_actor(request)  # capability_required has checked the capability
     if user.division is None:
         raise DjangoPermissionDenied(_("您没有所属区划，不能测算"))
     levels = [int(lv) for lv in LEVEL_DIGITS if lv >= user.division.level]

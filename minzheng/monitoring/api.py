@@ -15,7 +15,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
-from minzheng.accounts.models import User
+from minzheng.accounts.actors import request_actor
 from minzheng.monitoring import feeds, selectors
 from minzheng.monitoring.models import Alert, FeedBatch
 from minzheng.registry.schemas import ErrorOut
@@ -130,7 +130,7 @@ def _alert(alert: Alert) -> AlertOut:
     summary="报送部门数据",
 )
 def feed_deliver(request: HttpRequest, feed: str, payload: FeedRowsIn) -> tuple[int, Any]:
-    actor: User = request.auth  # type: ignore[attr-defined]
+    actor = request_actor(request)
     outcome = feeds.feed_import_rows(actor=actor, feed=feed, rows=payload.rows, label=payload.label)
     if outcome.rejected:
         return 422, FeedRejectedOut(
@@ -148,14 +148,14 @@ def feed_deliver(request: HttpRequest, feed: str, payload: FeedRowsIn) -> tuple[
     summary="部门数据批次",
 )
 def feed_batch_get(request: HttpRequest, batch_id: int) -> FeedBatchOut:
-    return _batch(selectors.feed_batch_get(actor=request.auth, pk=batch_id))  # type: ignore[attr-defined]
+    return _batch(selectors.feed_batch_get(actor=request_actor(request), pk=batch_id))
 
 
 @router.get(
     "/monitoring/alerts", response={200: AlertPage, 403: ErrorOut}, summary="预警列表（本级管辖范围）"
 )
 def alert_list(request: HttpRequest, filters: Query[AlertQuery]) -> dict[str, Any]:
-    actor: User = request.auth  # type: ignore[attr-defined]
+    actor = request_actor(request)
     queryset = selectors.alert_list(
         actor=actor,
         filters=selectors.AlertFilters(
@@ -171,4 +171,4 @@ def alert_list(request: HttpRequest, filters: Query[AlertQuery]) -> dict[str, An
     "/monitoring/alerts/{alert_id}", response={200: AlertOut, 403: ErrorOut, 404: ErrorOut}, summary="预警"
 )
 def alert_get(request: HttpRequest, alert_id: int) -> AlertOut:
-    return _alert(selectors.alert_get(actor=request.auth, pk=alert_id))  # type: ignore[attr-defined]
+    return _alert(selectors.alert_get(actor=request_actor(request), pk=alert_id))

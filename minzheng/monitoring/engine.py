@@ -36,6 +36,7 @@ from minzheng.monitoring.rules import OPEN_STATUSES, CompiledRule
 from minzheng.policy.models import Parameter
 from minzheng.policy.rules import PARAMETER_KEYS, ResolvedParameter
 from minzheng.policy.selectors import parameter_values
+from minzheng.registry.choices import RelationToHead
 from minzheng.registry.models import AssetRecord, Household, IncomeRecord, Membership, Person
 
 KNOWN_PARAMS = frozenset(PARAMETER_KEYS)
@@ -223,11 +224,11 @@ def snapshot_build(
     )
     run(
         con,
-        "CREATE OR REPLACE TABLE monitor_persons AS SELECT m.person_id, mh.*, m.relation = 'head' AS is_head, "
+        "CREATE OR REPLACE TABLE monitor_persons AS SELECT m.person_id, mh.*, m.relation = $head AS is_head, "
         "(m.death_date IS NOT NULL AND m.death_date <= $as_of) OR d.person_id IS NOT NULL AS deceased "
         "FROM members m JOIN monitor_households mh USING (household_id) "
         "LEFT JOIN (SELECT DISTINCT person_id FROM feed_records WHERE feed = 'death') d USING (person_id)",
-        {"as_of": as_of},
+        {"as_of": as_of, "head": RelationToHead.HEAD.value},
     )
     counts["persons"] = con.execute("SELECT count(*) FROM monitor_persons").fetchall()[0][0]
     return counts
@@ -239,12 +240,13 @@ _OPEN_SCHEMA = pa.schema([("rule_code", pa.string()), ("subject_key", pa.string(
 def open_alerts_load(con: duckdb.DuckDBPyConnection) -> int:
     """``open_alerts`` (rule code, subject): the subjects each rule already has an open alert for, so a
     run writes only the new ones (the unique index still guards a concurrent run)."""
-    statuses = ", ".join(f"'{s.value}'" for s in OPEN_STATUSES)
+    statuses = [s.value for s in OPEN_STATUSES]
     return _load(
         con,
         "open_alerts",
-        f"SELECT rule_code, subject_key FROM {Alert._meta.db_table} WHERE status IN ({statuses})",
-        [],
+        f"SELECT rule_code, subject_key FROM {Alert._meta.db_table} "
+        f"WHERE status IN ({', '.join('%s' for _ in statuses)})",
+        statuses,
         _OPEN_SCHEMA,
     )
 

@@ -2,9 +2,9 @@
 actions of its status, the dashboard, department feed upload with its row-level report, runs with a
 progress bar, and rule editing with preview and publication.
 
-Each view checks a capability, reads through a selector with ``actor=request.user`` (an alert of another
-jurisdiction is a 404) and writes through one service; a ``DomainError`` re-renders the page with the
-message (nothing was written).
+Each view checks a capability, reads through a selector with the request's user
+(``accounts.actors.request_actor``; an alert of another jurisdiction is a 404) and writes through one
+service; a ``DomainError`` re-renders the page with the message (nothing was written).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from minzheng.accounts.actors import request_actor
 from minzheng.accounts.models import User
 from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import DomainError
@@ -51,11 +52,6 @@ SORT_COLUMNS = [
     ("due", "响应时限"),
 ]
 SEVERITY_COLOURS = {"red": "red", "orange": "orange", "yellow": "yellow"}
-
-
-def _actor(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def _xlsx(content: bytes, filename: str) -> HttpResponse:
@@ -88,7 +84,7 @@ def _columns(current: str) -> list[dict[str, Any]]:
 @require_GET
 @capability_required(Capability.MONITOR)
 def alert_list(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = request_actor(request)
     form = _filter_form(request)
     valid = not form.is_bound or form.is_valid()
     filters = form.to_filters() if form.is_bound and valid else selectors.AlertFilters(status="open")
@@ -117,7 +113,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @capability_required(Capability.EXPORT)
 def alert_export(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = request_actor(request)
     if not actor.can(Capability.MONITOR):
         return redirect("monitoring:alert_list")
     form = _filter_form(request)
@@ -146,7 +142,7 @@ def alert_export(request: HttpRequest) -> HttpResponse:
 def _detail_page(
     request: HttpRequest, pk: int, *, bound: dict[str, Any] | None = None, error: str = "", status: int = 200
 ) -> HttpResponse:
-    actor = _actor(request)
+    actor = request_actor(request)
     detail = selectors.alert_detail(actor=actor, pk=pk)
     alert = detail.alert
     bound = bound or {}
@@ -197,11 +193,11 @@ def _submit(
     save: Callable[[User, dict[str, Any]], object],
     done: str,
 ) -> HttpResponse:
-    selectors.alert_get(actor=_actor(request), pk=pk)  # 404 outside the jurisdiction
+    selectors.alert_get(actor=request_actor(request), pk=pk)  # 404 outside the jurisdiction
     if not form.is_valid():
         return _detail_page(request, pk, bound={key: form}, error=_("请更正表单中的错误"), status=422)
     try:
-        save(_actor(request), form.cleaned_data)
+        save(request_actor(request), form.cleaned_data)
     except DomainError as error:
         status = error_attach(form, error)
         return _detail_page(request, pk, bound={key: form}, error=error.message, status=status)
@@ -317,7 +313,7 @@ def referral_feedback(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @capability_required(Capability.MONITOR)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    board = selectors.dashboard(actor=_actor(request))
+    board = selectors.dashboard(actor=request_actor(request))
     if request.GET.get("format") == "xlsx":
         return _xlsx(
             exports.dashboard_export(board=board), f"监测预警统计-{timezone.localdate():%Y%m%d}.xlsx"
@@ -341,7 +337,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @capability_required(Capability.IMPORT_FEEDS)
 def feed_list(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = request_actor(request)
     form = FeedUploadForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST":
@@ -378,7 +374,7 @@ def feed_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @capability_required(Capability.IMPORT_FEEDS)
 def feed_batch(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = _actor(request)
+    actor = request_actor(request)
     batch = selectors.feed_batch_get(actor=actor, pk=pk)
     if request.GET.get("format") == "xlsx":
         return _xlsx(exports.feed_errors_export(batch=batch), f"错误报告-{batch.pk}.xlsx")
@@ -397,7 +393,7 @@ def feed_batch(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @capability_required(Capability.MONITOR)
 def run_list(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = request_actor(request)
     number = request.GET.get("page", "1")
     page = list_page(selectors.run_list(actor=actor), int(number) if number.isdigit() else 1)
     return render(
@@ -417,7 +413,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
 def run_start(request: HttpRequest) -> HttpResponse:
     """A manual run over the user's jurisdiction, in the background with a progress bar."""
     try:
-        job = services.monitoring_run_start(actor=_actor(request))
+        job = services.monitoring_run_start(actor=request_actor(request))
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("monitoring:run_list")
@@ -428,7 +424,7 @@ def run_start(request: HttpRequest) -> HttpResponse:
 @capability_required(Capability.MONITOR)
 def run_progress(request: HttpRequest, job_id: int) -> HttpResponse:
     """The progress bar of a manual run (polled by htmx every second), then its counts."""
-    job, run = selectors.run_job_get(actor=_actor(request), job_id=job_id)
+    job, run = selectors.run_job_get(actor=request_actor(request), job_id=job_id)
     context = {"job": job, "run": run}
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "monitoring/_run_progress.html", context)
@@ -441,7 +437,7 @@ def run_progress(request: HttpRequest, job_id: int) -> HttpResponse:
 @require_GET
 @capability_required(Capability.MONITOR)
 def rule_list(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = request_actor(request)
     context = {
         "rules": selectors.rule_list(),
         "can_manage": actor.can(Capability.MANAGE_ALERT_RULES),
@@ -468,7 +464,7 @@ def rule_edit(request: HttpRequest) -> HttpResponse:
         status = 422
         if form.is_valid():
             try:
-                rule = services.rule_draft_save(actor=_actor(request), data=form.rule_data())
+                rule = services.rule_draft_save(actor=request_actor(request), data=form.rule_data())
             except DomainError as error:
                 status = error_attach(form, error)
             else:
@@ -498,7 +494,7 @@ def _preview_context(request: HttpRequest, rule: WarningRule) -> dict[str, Any]:
         "percent": percent,
         "limit_percent": share * 100,
         "too_broad": count is not None and bool(population) and count > share * (population or 0),
-        "can_manage": _actor(request).can(Capability.MANAGE_ALERT_RULES),
+        "can_manage": request_actor(request).can(Capability.MANAGE_ALERT_RULES),
         "is_draft": rule.status == WarningRule.Status.DRAFT,
     }
 
@@ -524,7 +520,7 @@ def rule_preview_status(request: HttpRequest, pk: int) -> HttpResponse:
 def rule_preview(request: HttpRequest, pk: int) -> HttpResponse:
     """Start the preview in the background; the rule's page shows its progress bar."""
     try:
-        services.rule_preview_start(actor=_actor(request), rule_id=pk)
+        services.rule_preview_start(actor=request_actor(request), rule_id=pk)
     except DomainError as error:
         messages.error(request, error.message)
     return redirect("monitoring:rule_detail", pk=pk)
@@ -534,7 +530,7 @@ def rule_preview(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required(Capability.MANAGE_ALERT_RULES)
 def rule_publish(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        services.rule_publish(actor=_actor(request), rule_id=pk)
+        services.rule_publish(actor=request_actor(request), rule_id=pk)
     except DomainError as error:
         messages.error(request, error.message)
     else:

@@ -1,0 +1,196 @@
+"""The columnar rules in SQL: every household of the snapshot assessed at once in DuckDB — 低保 (eligibility,
+per-capita income, monthly amount), the 低保边缘 identification and the 高龄津贴 brackets — as the pure
+modules do it (``tests/test_columnar.py`` compares them household by household).
+"""
+# ruff: noqa: S608 - SQL text from model table names, internal table suffixes and validated parameter literals; values are bound
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import duckdb
+
+from minzheng.benefits.columnar.groups import GroupParameters, groups_build
+from minzheng.benefits.columnar.snapshot import run
+from minzheng.benefits.params import InMemoryParams
+from minzheng.catalogue.programmes import Programme
+from minzheng.registry.choices import RelationToHead
+
+_RESULT_SQL = """
+CREATE OR REPLACE TABLE results{s} AS
+WITH
+hh AS (
+    SELECT h.household_id, h.division_code, h.urban_rural, g.*
+    FROM households h JOIN place_groups{s} pg USING (division_code, urban_rural)
+    JOIN group_params{s} g USING (group_id)
+),
+mx AS (
+    SELECT m.*, hh.group_id, hh.urban_rural AS h_urban_rural,
+        (m.death_date IS NOT NULL AND m.death_date <= $as_of) AS dead,
+        year($as_of) - year(m.birth_date)
+            - CASE WHEN (month($as_of), day($as_of)) < (month(m.birth_date), day(m.birth_date))
+                   THEN 1 ELSE 0 END AS age
+    FROM members m JOIN hh USING (household_id)
+),
+counted AS (
+    SELECT *, NOT dead AND relation <> $other AS is_counted FROM mx
+),
+persons AS (
+    SELECT household_id, count(*) AS members, count(*) FILTER (WHERE is_counted) AS persons,
+        bool_or(birth_date > $as_of) OR bool_or(death_date < birth_date)
+            OR bool_or(disability_grade IS NOT NULL AND (disability_grade NOT BETWEEN 1 AND 4
+                       OR disability_category = '')) AS member_invalid
+    FROM counted GROUP BY household_id
+),
+income_invalid AS (
+    SELECT DISTINCT i.household_id FROM incomes i LEFT JOIN members m USING (household_id, person_id)
+    WHERE i.period_end < i.period_start OR (m.death_date IS NOT NULL AND i.period_start > m.death_date)
+),
+shares AS (
+    SELECT i.household_id, t.programme, t.treatment,
+        CAST(round(i.amount * 100) AS HUGEINT) AS fen,
+        datediff('day', greatest(i.period_start, hh.period_start), least(i.period_end, hh.period_end)) + 1
+            AS overlap,
+        datediff('day', i.period_start, i.period_end) + 1 AS days
+    FROM incomes i JOIN hh USING (household_id)
+    LEFT JOIN counted c ON c.household_id = i.household_id AND c.person_id = i.person_id
+    JOIN treatments{s} t ON t.group_id = hh.group_id AND t.category = i.category
+    WHERE (i.person_id IS NULL OR c.is_counted) AND t.treatment IN ('counted', 'deducted')
+        AND i.period_end >= i.period_start
+),
+denominators AS (
+    SELECT household_id, programme,
+        list_reduce(list(CAST(days // gcd(CAST(fen * overlap AS BIGINT), days) AS BIGINT)),
+                    lambda x, y: lcm(x, y)) AS lcd
+    FROM shares WHERE overlap > 0 GROUP BY household_id, programme
+),
+income AS (
+    SELECT s.household_id, s.programme, d.lcd,
+        greatest(CAST(0 AS HUGEINT),
+            sum(CASE WHEN s.treatment = 'counted' THEN 1 ELSE -1 END * (s.fen * s.overlap * d.lcd // s.days))
+        ) AS net_scaled
+    FROM shares s JOIN denominators d USING (household_id, programme)
+    WHERE s.overlap > 0 GROUP BY s.household_id, s.programme, d.lcd
+),
+per_capita AS (
+    SELECT hh.household_id, p.programme,
+        CASE WHEN ps.persons = 0 OR i.net_scaled IS NULL THEN CAST(0 AS HUGEINT)
+             ELSE (2 * i.net_scaled + i.lcd * hh.months * ps.persons) // (2 * i.lcd * hh.months * ps.persons)
+        END AS pci_fen
+    FROM hh CROSS JOIN (VALUES ($programme_dibao), ($programme_margin)) p(programme)
+    JOIN persons ps USING (household_id)
+    LEFT JOIN income i ON i.household_id = hh.household_id AND i.programme = p.programme
+),
+held AS (
+    SELECT a.household_id, a.category, CAST(round(a.value * 100) AS BIGINT) AS value_fen
+    FROM assets a LEFT JOIN counted c ON c.household_id = a.household_id AND c.person_id = a.person_id
+    WHERE (a.person_id IS NULL OR c.is_counted) AND NOT a.exempt
+),
+asset_measures AS (
+    SELECT hh.household_id, r.rule, r.measure, r.limit_value,
+        coalesce(sum(held.value_fen), 0) AS total_fen, count(held.household_id) AS items
+    FROM hh JOIN asset_rules{s} r ON r.group_id = hh.group_id
+    LEFT JOIN asset_rule_categories{s} rc ON rc.group_id = r.group_id AND rc.rule = r.rule
+    LEFT JOIN held ON held.household_id = hh.household_id AND held.category = rc.category
+    GROUP BY hh.household_id, r.rule, r.measure, r.limit_value
+),
+assets_ok AS (
+    SELECT am.household_id, bool_and(CASE am.measure
+            WHEN 'value_total' THEN am.total_fen <= am.limit_value
+            WHEN 'value_per_capita' THEN (2 * am.total_fen + ps.persons) // (2 * ps.persons) <= am.limit_value
+            ELSE am.items <= am.limit_value END) AS ok
+    FROM asset_measures am JOIN persons ps USING (household_id) GROUP BY am.household_id
+),
+supplements AS (
+    SELECT c.household_id, sum(r.amount_fen) AS supplement_fen
+    FROM counted c JOIN supplement_rules{s} r ON r.group_id = c.group_id
+    WHERE c.is_counted AND supplement_condition{s}(r.condition, c.age, c.disability_grade,
+        c.disability_category, c.serious_illness, c.self_care, c.h_urban_rural)
+    GROUP BY c.household_id
+),
+senior_person AS (  -- the first bracket that matches, as allowances.senior_allowance reads them
+    SELECT c.household_id, c.person_id, arg_min(b.amount_fen, b.bracket) AS amount_fen
+    FROM counted c JOIN senior_brackets{s} b ON b.group_id = c.group_id
+        AND c.age >= b.age_min AND (b.age_max IS NULL OR c.age <= b.age_max)
+    WHERE NOT c.dead GROUP BY c.household_id, c.person_id
+),
+senior AS (
+    SELECT household_id, count(*) AS senior_persons, sum(amount_fen) AS senior_fen
+    FROM senior_person GROUP BY household_id
+),
+assessed AS (
+    SELECT hh.household_id, hh.division_code, hh.urban_rural, hh.standard_fen, hh.margin_ceiling_fen,
+        hh.rounding_method, hh.rounding_unit_fen,
+        coalesce(ps.members, 0) AS members, coalesce(ps.persons, 0) AS persons,
+        CASE WHEN ps.household_id IS NULL THEN '家庭没有成员'
+             WHEN ps.member_invalid THEN '成员信息不一致'
+             WHEN ii.household_id IS NOT NULL THEN '收入记录不一致'
+             WHEN ps.persons = 0 THEN '没有计入的共同生活家庭成员'
+        END AS error,
+        CAST(d.pci_fen AS BIGINT) AS dibao_pci_fen, CAST(mg.pci_fen AS BIGINT) AS margin_pci_fen,
+        coalesce(ao.ok, TRUE) AS assets_ok,
+        coalesce(sp.supplement_fen, 0) AS supplement_fen,
+        coalesce(sn.senior_persons, 0) AS senior_persons, coalesce(sn.senior_fen, 0) AS senior_fen
+    FROM hh LEFT JOIN persons ps USING (household_id)
+    LEFT JOIN income_invalid ii USING (household_id)
+    LEFT JOIN per_capita d ON d.household_id = hh.household_id AND d.programme = $programme_dibao
+    LEFT JOIN per_capita mg ON mg.household_id = hh.household_id AND mg.programme = $programme_margin
+    LEFT JOIN assets_ok ao ON ao.household_id = hh.household_id
+    LEFT JOIN supplements sp ON sp.household_id = hh.household_id
+    LEFT JOIN senior sn ON sn.household_id = hh.household_id
+),
+decided AS (
+    SELECT *, error IS NULL AND dibao_pci_fen < standard_fen AND assets_ok AS dibao_eligible,
+        (standard_fen - dibao_pci_fen) * persons + supplement_fen AS dibao_raw_fen
+    FROM assessed
+)
+SELECT household_id, division_code, urban_rural, members, persons, error, dibao_pci_fen, dibao_eligible,
+    CASE WHEN NOT dibao_eligible THEN 0
+         WHEN rounding_method = 'half_up'
+             THEN (2 * dibao_raw_fen + rounding_unit_fen) // (2 * rounding_unit_fen)
+         WHEN rounding_method = 'up' THEN (dibao_raw_fen + rounding_unit_fen - 1) // rounding_unit_fen
+         ELSE dibao_raw_fen // rounding_unit_fen
+    END * rounding_unit_fen AS dibao_amount_fen,
+    error IS NULL AND NOT dibao_eligible AND margin_pci_fen < margin_ceiling_fen AND assets_ok
+        AS margin_eligible,
+    CASE WHEN error IS NULL THEN senior_persons ELSE 0 END AS senior_persons,
+    CASE WHEN error IS NULL THEN senior_fen ELSE 0 END AS senior_fen
+FROM decided
+"""
+
+
+def results_compute(
+    con: duckdb.DuckDBPyConnection, params: InMemoryParams, as_of: dt.date, *, suffix: str = ""
+) -> list[GroupParameters]:
+    """Assess every household of the snapshot into the table ``results{suffix}``: one row per household
+    with ``error`` (the household cannot be assessed: the Chinese reason), the 低保 per-capita income,
+    eligibility and monthly amount in fen, the 低保边缘 identification and the 高龄津贴 persons and
+    amount. Raises ``ParameterMissing`` when a place lacks a parameter on ``as_of`` (never a guess)."""
+    groups = groups_build(con, params, as_of, suffix=suffix)
+    parameters = {
+        "as_of": as_of,
+        "other": RelationToHead.OTHER.value,
+        "programme_dibao": Programme.DIBAO.value,
+        "programme_margin": Programme.MARGIN_HOUSEHOLD.value,
+    }
+    run(con, _RESULT_SQL.format(s=suffix), parameters)
+    return groups
+
+
+def results_rows(con: duckdb.DuckDBPyConnection, suffix: str = "") -> Iterator[dict[str, Any]]:
+    cursor = con.execute(f"SELECT * FROM results{suffix} ORDER BY household_id")
+    names = [d[0] for d in cursor.description]
+    for row in cursor.fetchall():
+        yield dict(zip(names, row, strict=True))
+
+
+def stored_params() -> InMemoryParams:
+    """Every current (not superseded) parameter version of the store, in memory, for a batch run."""
+    from minzheng.policy.models import Parameter
+    from minzheng.policy.rules import ParameterRow
+    from minzheng.policy.selectors import ROW_FIELDS
+
+    rows = Parameter.objects.current().values_list(*ROW_FIELDS)
+    return InMemoryParams(ParameterRow(*values) for values in rows)

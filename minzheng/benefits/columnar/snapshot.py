@@ -1,0 +1,185 @@
+"""The columnar snapshot: the stored households of a jurisdiction (members active on the day, their
+incomes and assets) copied from the registry into Arrow and DuckDB, one ``COPY`` per table on PostgreSQL
+(stack-notes §3). ``monitoring.engine`` builds the same tables its own way and is compared with these.
+"""
+# ruff: noqa: S608 - SQL text from model table names, internal table suffixes and validated parameter literals; values are bound
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.csv as pacsv
+from django.db import connection
+
+from minzheng.benefits.params import CENT
+from minzheng.divisions.models import Division
+from minzheng.registry.models import AssetRecord, Household, IncomeRecord, Membership, Person
+
+
+def duck() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB that never tries to download an extension (offline machines)."""
+    return duckdb.connect(config={"autoinstall_known_extensions": "false", "threads": 2})
+
+
+def run(con: duckdb.DuckDBPyConnection, sql: str, parameters: dict[str, Any] | None = None) -> None:
+    """Execute a statement to completion (DuckDB 2 refuses new work while a result is unfetched)."""
+    con.execute(sql, parameters).fetchall()
+
+
+# --- snapshot: registry → Arrow → DuckDB ----------------------------------------------------------------
+
+SNAPSHOT_SCHEMAS: dict[str, pa.Schema] = {
+    "households": pa.schema(
+        [("household_id", pa.int64()), ("division_code", pa.string()), ("urban_rural", pa.string())]
+    ),
+    "members": pa.schema(
+        [
+            ("household_id", pa.int64()),
+            ("person_id", pa.int64()),
+            ("birth_date", pa.date32()),
+            ("relation", pa.string()),
+            ("disability_category", pa.string()),
+            ("disability_grade", pa.int16()),
+            ("self_care", pa.string()),
+            ("serious_illness", pa.bool_()),
+            ("death_date", pa.date32()),
+            ("joined_on", pa.date32()),
+            ("membership_id", pa.int64()),
+        ]
+    ),
+    "incomes": pa.schema(
+        [
+            ("household_id", pa.int64()),
+            ("person_id", pa.int64()),
+            ("category", pa.string()),
+            ("amount", pa.decimal128(12, 2)),
+            ("period_start", pa.date32()),
+            ("period_end", pa.date32()),
+        ]
+    ),
+    "assets": pa.schema(
+        [
+            ("household_id", pa.int64()),
+            ("person_id", pa.int64()),
+            ("category", pa.string()),
+            ("value", pa.decimal128(14, 2)),
+            ("exempt", pa.bool_()),
+        ]
+    ),
+}
+
+
+def _snapshot_sql(as_of: dt.date) -> dict[str, tuple[str, list[Any]]]:
+    """One SELECT per table, parameterised by the division prefix (``%s`` LIKE) and ``as_of``."""
+    h, d = Household._meta.db_table, Division._meta.db_table
+    m, p = Membership._meta.db_table, Person._meta.db_table
+    i, a = IncomeRecord._meta.db_table, AssetRecord._meta.db_table
+    scope = f"JOIN {d} d ON d.id = h.hukou_division_id WHERE d.code LIKE %s AND h.id <= %s"
+    active = "m.joined_on <= %s AND (m.left_on IS NULL OR m.left_on > %s)"
+    member_of = (
+        f"(x.person_id IS NULL OR EXISTS (SELECT 1 FROM {m} m WHERE m.household_id = x.household_id "
+        f"AND m.person_id = x.person_id AND {active}))"
+    )
+    return {
+        "households": (f"SELECT h.id, d.code, h.urban_rural FROM {h} h {scope}", []),
+        "members": (
+            f"SELECT m.household_id, p.id, p.birth_date, m.relation_to_head, p.disability_category, "
+            f"p.disability_grade, p.self_care, p.serious_illness, p.death_date, m.joined_on, m.id FROM {m} m "
+            f"JOIN {p} p ON p.id = m.person_id JOIN {h} h ON h.id = m.household_id {scope} AND {active}",
+            [as_of, as_of],
+        ),
+        "incomes": (
+            f"SELECT x.household_id, x.person_id, x.category, x.amount, x.period_start, x.period_end "
+            f"FROM {i} x JOIN {h} h ON h.id = x.household_id {scope} AND {member_of}",
+            [as_of, as_of],
+        ),
+        "assets": (
+            f"SELECT x.household_id, x.person_id, x.category, x.value, x.exempt "
+            f"FROM {a} x JOIN {h} h ON h.id = x.household_id {scope} AND {member_of}",
+            [as_of, as_of],
+        ),
+    }
+
+
+def snapshot_load(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    as_of: dt.date,
+    division_prefix: str,
+    household_id_max: int | None = None,
+) -> dict[str, int]:
+    """Copy the households under ``division_prefix`` (with members active on ``as_of``, their incomes and
+    assets) into DuckDB tables of the same names; returns the row counts. PostgreSQL streams
+    ``COPY … TO STDOUT`` into Arrow (stack-notes §3); other databases go through the cursor.
+    ``household_id_max`` limits the run to households up to that id (chunks, benchmarks)."""
+    upto = household_id_max if household_id_max is not None else 2**62
+    counts = {}
+    for name, (sql, extra) in _snapshot_sql(as_of).items():
+        table = fetch_arrow(sql, [f"{division_prefix}%", upto, *extra], SNAPSHOT_SCHEMAS[name])
+        con.register(f"{name}_arrow", table)
+        run(con, f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {name}_arrow")
+        if name == "members":  # a person counts once even if two memberships overlap (latest joined wins)
+            run(
+                con,
+                "CREATE OR REPLACE TABLE members AS SELECT * FROM members QUALIFY row_number() OVER "
+                "(PARTITION BY household_id, person_id ORDER BY joined_on DESC, membership_id DESC) = 1",
+            )
+        con.unregister(f"{name}_arrow")
+        counts[name] = con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
+    return counts
+
+
+def fetch_arrow(sql: str, params: list[Any], schema: pa.Schema) -> pa.Table:
+    if connection.vendor == "postgresql":
+        return _copy_arrow(sql, params, schema)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in schema]
+    return pa.table(
+        [_arrow_column(values, f.type) for values, f in zip(columns, schema, strict=True)], schema=schema
+    )
+
+
+def _arrow_column(values: Sequence[Any], kind: pa.DataType) -> pa.Array:
+    """SQLite returns dates as text and decimals as numbers: convert to the schema's type."""
+    if pa.types.is_date32(kind):
+        values = [dt.date.fromisoformat(v) if isinstance(v, str) else v for v in values]
+    elif pa.types.is_decimal(kind):
+        values = [None if v is None else Decimal(str(v)).quantize(CENT) for v in values]
+    elif pa.types.is_boolean(kind):
+        values = [None if v is None else bool(v) for v in values]
+    return pa.array(values, type=kind)
+
+
+def _copy_arrow(sql: str, params: list[Any], schema: pa.Schema) -> pa.Table:
+    import psycopg
+
+    connection.ensure_connection()
+    raw = connection.connection
+    buffer = io.BytesIO()
+    query = psycopg.ClientCursor(raw).mogrify(sql, params)  # COPY takes no bound parameters
+    with raw.cursor() as cursor, cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT CSV)") as copy:
+        for chunk in copy:
+            buffer.write(chunk)
+    buffer.seek(0)
+    if buffer.getbuffer().nbytes == 0:
+        return schema.empty_table()
+    return pacsv.read_csv(
+        buffer,
+        read_options=pacsv.ReadOptions(column_names=schema.names),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(
+            column_types=schema,
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+            true_values=["t"],
+            false_values=["f"],
+        ),
+    )
