@@ -352,7 +352,7 @@ class NaiveSubject:
         return [r for p in people for r in self.h["records"].get(p, [])]
 
     def number(self, node: Any) -> Decimal | None:
-        from minzheng.monitoring.rules import _months_before
+        from minzheng.common.months import add_months
 
         if not isinstance(node, dict):
             return Decimal(str(node)).quantize(Q10)
@@ -364,7 +364,7 @@ class NaiveSubject:
         name = node["indicator"]
         if name in ("feed_amount", "feed_count"):
             as_of, months, codes = self.h["as_of"], node.get("months", 0), node.get("codes") or None
-            start = _months_before(as_of, months) if months else None
+            start = add_months(as_of, -months) if months else None
             rows = [
                 r
                 for r in self.records()

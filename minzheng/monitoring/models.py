@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from minzheng.accounts.scoping import ScopedQuerySet
+from minzheng.common.scoping import ScopedQuerySet
 from minzheng.divisions.models import Division
 from minzheng.monitoring.rules import (
     ALERT_STATUS_LABELS,

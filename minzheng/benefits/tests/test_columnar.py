@@ -16,7 +16,7 @@ from minzheng.benefits.params import InMemoryParams
 from minzheng.benefits.selectors import household_facts_many
 from minzheng.benefits.tests.builders import entry
 from minzheng.common.errors import DomainError
-from minzheng.registry.demo import demo_population_seed
+from minzheng.demo.registry import demo_population_seed
 from minzheng.registry.models import AssetRecord, Household, IncomeRecord, Membership, Person
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]

@@ -13,9 +13,6 @@ referral departments), ``feed_registry`` (the departments' feeds), ``conditions`
 and its compiler) and ``builtin`` (the built-in rules).
 """
 
-import datetime as dt
-
-from minzheng.common.months import add_months
 from minzheng.monitoring.rules.alerts import (
     ALERT_STATUS_LABELS,
     ALERT_TRANSITIONS,
@@ -64,12 +61,6 @@ from minzheng.monitoring.rules.feed_registry import (
     feed_get,
     header_map,
 )
-
-
-def _months_before(day: dt.date, months: int) -> dt.date:
-    """``bench/monitoring.py`` still imports this name; the months are ``common.months.add_months``."""
-    return add_months(day, -months)
-
 
 __all__ = [
     "ALERT_STATUS_LABELS",

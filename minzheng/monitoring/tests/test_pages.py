@@ -14,8 +14,8 @@ from openpyxl import load_workbook
 
 from conftest import id_number
 from minzheng.common.models import Job
+from minzheng.demo.monitoring import demo_monitoring_ensure
 from minzheng.monitoring import services
-from minzheng.monitoring.demo import demo_monitoring_ensure
 from minzheng.monitoring.models import Alert, FeedBatch, MonitoringRun, WarningRule
 from minzheng.monitoring.tests.conftest import csv_text
 from minzheng.policy.models import Parameter
