@@ -14,10 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from minzheng.applications import rules
+from minzheng.applications.inputs import TransitionInput, input_fields, transition_input
 from minzheng.applications.models import VerificationOutcome, VerificationSource
-from minzheng.applications.rules import Channel, Requirement, Step, Transition, Workflow
+from minzheng.applications.rules import TEMPORARY_WORKFLOWS, Channel, Requirement, Step, Transition, Workflow
 from minzheng.applications.selectors import APPLICATION_SORTS, DEADLINE_FILTERS, ApplicationFilters
-from minzheng.applications.services import TEMPORARY_WORKFLOWS, ApplicationData
+from minzheng.applications.services import ApplicationData
 from minzheng.registry.forms import DateInput, TablerFormMixin
 from minzheng.registry.models import Person
 
@@ -173,8 +174,10 @@ class ApplicationCreateForm(TablerFormMixin, forms.Form):
 
 # --- transitions ------------------------------------------------------------------------------------------
 
-# Inputs a transition needs beyond its requirements: the appraisal records its opinion, a re-investigation
-# the handling of the objection.
+# The fields of a transition's input (``inputs.INPUTS``) its form offers: those its requirements need, the
+# appraisal's opinion and the re-investigation's handling of the objection, and a temporary approval's
+# amount and stages (一次审批、分阶段救助, 2020 opinion item 15). The rest (a comment, a decision note) are
+# open to the API only.
 EXTRA_FIELDS = {"hold_appraisal": ("opinion",), "reinvestigate": ("reason",)}
 REQUIREMENT_FIELDS = {
     Requirement.REASON: "reason",
@@ -186,16 +189,19 @@ REQUIREMENT_FIELDS = {
 
 
 def transition_fields(transition: Transition, *, workflow: Workflow, pledge_signed: bool) -> tuple[str, ...]:
-    """The inputs of one transition's form, from what the transition requires."""
+    """The inputs of one transition's form, from what the transition requires; always fields of its input
+    type."""
     names = [REQUIREMENT_FIELDS[r] for r in transition.requires if r in REQUIREMENT_FIELDS]
     names += [n for n in EXTRA_FIELDS.get(transition.code, ()) if n not in names]
-    if transition.code == "approve" and workflow in TEMPORARY_WORKFLOWS and "amount" not in names:
+    temporary_approval = transition.code == "approve" and workflow in TEMPORARY_WORKFLOWS
+    if temporary_approval and "amount" not in names:
         names.append("amount")
-    if transition.code == "approve" and workflow in TEMPORARY_WORKFLOWS:
-        names.append("instalments")  # 一次审批、分阶段救助 (2020 opinion item 15)
+    if temporary_approval and "instalments" not in names:
+        names.append("instalments")
     if Requirement.PLEDGE in transition.requires and not pledge_signed:
         names.append("pledge_signed")
-    return tuple(names)
+    offered = input_fields(transition.code)
+    return tuple(name for name in names if name in offered)
 
 
 class TransitionForm(TablerFormMixin, forms.Form):
@@ -233,11 +239,11 @@ class TransitionForm(TablerFormMixin, forms.Form):
             self.fields[name] = available[name]
         self.apply_css()
 
-    def transition_data(self) -> dict[str, Any]:
+    def transition_data(self) -> TransitionInput:
+        """The typed input of the transition (``inputs.INPUTS``); bad content raises a ``DomainError``
+        naming the field."""
         data = {k: v for k, v in self.cleaned_data.items() if k != "expected_step" and v not in (None, "")}
-        if "amount" in data:
-            data["amount"] = str(data["amount"])
-        return data
+        return transition_input(self.transition.code, data)
 
 
 # --- records of the steps ---------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from minzheng.accounts.actors import request_actor
 from minzheng.accounts.models import User
 from minzheng.applications import exports, rules, selectors, services
 from minzheng.applications.forms import (
@@ -45,8 +46,8 @@ from minzheng.applications.forms import (
     VerificationForm,
     transition_fields,
 )
-from minzheng.applications.models import Application, CareAssessment
-from minzheng.applications.rules import Channel, Step, Transition, Workflow
+from minzheng.applications.models import Application, CareAssessment, VerificationSource
+from minzheng.applications.rules import Channel, Record, Step, Transition, Workflow
 from minzheng.benefits.views import LEVEL_LABELS
 from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import DomainError, NotFound
@@ -54,8 +55,6 @@ from minzheng.common.pages import ListPage, capability_required, list_page, quer
 from minzheng.common.pages import error_attach as _attach
 from minzheng.common.selectors import queryset_count_capped
 
-RECORD_ROLES = rules.TOWNSHIP | rules.COUNTY  # who records visits, objections and extensions
-COUNTY_APPROVER = "county_approver"
 STEP_COLOURS = {Step.APPROVED: "green", Step.REJECTED: "red", Step.WITHDRAWN: "secondary",
                 Step.TERMINATED: "secondary"}  # fmt: skip
 
@@ -70,11 +69,6 @@ SORT_COLUMNS = [
     ("submitted", _lazy("申请日期"), "d-none d-lg-table-cell"),
     (None, _lazy("渠道"), "d-none d-lg-table-cell"),
 ]
-
-
-def _actor(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)  # guaranteed by capability_required
-    return request.user
 
 
 @dataclass(frozen=True)
@@ -112,7 +106,7 @@ def _rows(page: ListPage) -> ListPage:
 @capability_required(Capability.VIEW_REGISTRY)
 def application_queue(request: HttpRequest) -> HttpResponse:
     """我的待办: the applications waiting for the user's role, nearest step limit first."""
-    actor = _actor(request)
+    actor = request_actor(request)
     number = request.GET.get("page", "1")
     page = _rows(list_page(selectors.my_queue(actor=actor), int(number) if number.isdigit() else 1))
     context = {"page": page, "page_query": query_without(request, "page")}
@@ -152,7 +146,7 @@ def _summary_chart(rows: list[selectors.DivisionCount]) -> dict[str, Any]:
 @require_GET
 @capability_required(Capability.VIEW_REGISTRY)
 def application_list(request: HttpRequest) -> HttpResponse:
-    actor = _actor(request)
+    actor = request_actor(request)
     form = ApplicationFilterForm(request.GET or None)
     filters = _filters(form)
     page = None
@@ -192,7 +186,7 @@ def _xlsx(content: bytes, filename: str) -> HttpResponse:
 @capability_required(Capability.EXPORT)
 def application_export(request: HttpRequest) -> HttpResponse:
     """The filtered list as Excel, masked ID numbers only; logged as a personal-data access."""
-    actor = _actor(request)
+    actor = request_actor(request)
     filters = _filters(ApplicationFilterForm(request.GET or None))
     back = f"{reverse('applications:list')}?{query_without(request, 'page')}"
     if filters is None:
@@ -224,7 +218,7 @@ INTAKE_ALIASES: dict[str, str | None] = {
 @capability_required(Capability.ACCEPT_APPLICATIONS)
 def application_create(request: HttpRequest) -> HttpResponse:
     """Register an application for ``?household=<id>`` in any channel; the number is shown on success."""
-    actor = _actor(request)
+    actor = request_actor(request)
     raw = request.GET.get("household", "")
     if not raw.isdigit():
         return render(
@@ -254,7 +248,7 @@ def application_create(request: HttpRequest) -> HttpResponse:
                     return redirect("registry:household_detail", pk=intake.household.pk)
                 return redirect("applications:detail", pk=application.pk)
     context = {
-        "form": form, "household": intake.household, "temporary": sorted(services.TEMPORARY_WORKFLOWS),
+        "form": form, "household": intake.household, "temporary": sorted(rules.TEMPORARY_WORKFLOWS),
         "allowances": sorted(rules.ALLOWANCE_WORKFLOWS), "disability": Workflow.DISABILITY_SUBSIDIES.value,
     }  # fmt: skip
     return render(request, "applications/create.html", context, status=status)
@@ -264,7 +258,7 @@ def application_create(request: HttpRequest) -> HttpResponse:
 @capability_required(Capability.VIEW_REGISTRY)
 def application_receipt(request: HttpRequest, pk: int) -> HttpResponse:
     """受理回执: the printable receipt with the number and, if any, the one-time notice of missing items."""
-    application = selectors.application_get(actor=_actor(request), pk=pk)
+    application = selectors.application_get(actor=request_actor(request), pk=pk)
     context = {
         "application": application,
         "workflow_label": rules.WORKFLOW_LABELS.get(Workflow(application.workflow), application.workflow),
@@ -305,33 +299,30 @@ def _actions(actor: User, detail: selectors.ApplicationDetail, bound: dict[str, 
 
 
 def _record_forms(actor: User, application: Application, bound: dict[str, Any]) -> dict[str, Any]:
-    """The record forms of the current step: 入户调查 while investigating (the county's own visit during
-    review), 信息核对 for the county while verifying, 公示异议 during the notice, and 延长时限."""
-    if not application.is_open or actor.role not in RECORD_ROLES:
+    """The record forms this user may fill in at the current step, as ``rules.RECORDS`` has them (the
+    services check the same rows): 入户调查 while investigating (the county's own visit during review),
+    信息核对 (the township's data matching for children; the 残联's review at 县级残联审核), the 特困
+    assessment, 刚性支出, 公示异议 during the notice, and 延长时限 once the limit runs."""
+    if not application.is_open:
         return {}
-    step, county = application.step, actor.role == COUNTY_APPROVER
     today = timezone.localdate()
-    shown: dict[str, Callable[[], django_forms.Form]] = {}
-    if (step == Step.INVESTIGATING and not county) or (step == Step.COUNTY_REVIEW and county):
-        shown["home_visit"] = lambda: HomeVisitForm(initial={"visited_on": today})
-    # 孤儿 / 事实无人抚养儿童: the township matches the data (2019 opinion); 两项补贴: the county enters the
-    # 残联's review (国发〔2015〕52号)
-    township_checks = Workflow(application.workflow) in rules.CHILD_WORKFLOWS
-    if step == Step.VERIFYING and (county or township_checks):
-        shown["verification"] = VerificationForm
-    if step == Step.FEDERATION_REVIEW and county:
-        shown["verification"] = lambda: VerificationForm(initial={"source": "disability_fed"})
-    if step == Step.INVESTIGATING and application.workflow == Workflow.EXTREME_POVERTY:
-        shown["care"] = lambda: CareAssessmentForm(initial=_care_initial(application, today))
-    rigid = application.workflow == Workflow.RIGID_EXPENSE and not county
-    if rigid and step in (Step.INVESTIGATING, Step.FIRST_REVIEW):
-        shown["expense"] = lambda: ExpenseForm(initial={"incurred_on": today})
-    if step == Step.PUBLIC_NOTICE:
-        shown["objection"] = lambda: ObjectionForm(initial={"received_on": today})
-    extendable = Workflow(application.workflow) in rules.OVERALL_LIMIT and application.accepted_on
-    if extendable and not application.extension_reason:
-        shown["extend"] = ExtendForm
-    return {key: bound.get(key) or make() for key, make in shown.items()}
+    federation = application.step == Step.FEDERATION_REVIEW
+    makers: dict[Record, Callable[[], django_forms.Form]] = {
+        Record.HOME_VISIT: lambda: HomeVisitForm(initial={"visited_on": today}),
+        Record.VERIFICATION: lambda: VerificationForm(
+            initial={"source": VerificationSource.DISABILITY_FEDERATION} if federation else None
+        ),
+        Record.CARE: lambda: CareAssessmentForm(initial=_care_initial(application, today)),
+        Record.EXPENSE: lambda: ExpenseForm(initial={"incurred_on": today}),
+        Record.OBJECTION: lambda: ObjectionForm(initial={"received_on": today}),
+        Record.EXTEND: ExtendForm,
+    }
+    shown = rules.records_open(
+        workflow=Workflow(application.workflow), step=application.step, role=actor.role
+    )
+    if not application.accepted_on or application.extension_reason:
+        shown = [record for record in shown if record != Record.EXTEND]  # once, from acceptance (45 days)
+    return {record: bound.get(record) or makers[record]() for record in shown}
 
 
 def _care_initial(application: Application, today: dt.date) -> dict[str, Any]:
@@ -357,7 +348,7 @@ def _handover_form(actor: User, application: Application, bound: dict[str, Any])
     if (
         Workflow(application.workflow) not in rules.HANDOVER_FROM
         or application.step != Step.REJECTED
-        or actor.role not in ("township_caseworker",)
+        or actor.role not in rules.HANDOVER_ROLES
     ):
         return None
     return bound.get("handover") or HandoverForm()
@@ -372,7 +363,7 @@ def _detail_page(
     request: HttpRequest, detail: selectors.ApplicationDetail, *, bound: dict[str, Any] | None = None,
     error: str = "", status: int = 200,
 ) -> HttpResponse:  # fmt: skip
-    actor = _actor(request)
+    actor = request_actor(request)
     application = detail.application
     bound = bound or {}
     actions = _actions(actor, detail, bound)
@@ -408,7 +399,7 @@ def _detail_page(
 @require_GET
 @capability_required(Capability.VIEW_REGISTRY)
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _detail_page(request, selectors.application_detail(actor=_actor(request), pk=pk))
+    return _detail_page(request, selectors.application_detail(actor=request_actor(request), pk=pk))
 
 
 def _transition_named(workflow: Workflow, code: str, step: str) -> Transition | None:
@@ -420,7 +411,7 @@ def _transition_named(workflow: Workflow, code: str, step: str) -> Transition | 
 @capability_required(Capability.VIEW_REGISTRY)
 def application_act(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     """Take one transition; the service checks step, role, jurisdiction and the step's records."""
-    actor = _actor(request)
+    actor = request_actor(request)
     detail = selectors.application_detail(actor=actor, pk=pk)
     application = detail.application
     workflow = Workflow(application.workflow)
@@ -435,9 +426,12 @@ def application_act(request: HttpRequest, pk: int, code: str) -> HttpResponse:
         return _detail_page(request, detail, bound={code: form}, error=_("请更正表单中的错误"), status=422)
     try:
         moved = services.application_transition(
-            actor=actor, application_id=pk, code=code, expected_step=form.cleaned_data["expected_step"],
+            actor=actor,
+            application_id=pk,
+            code=code,
+            expected_step=form.cleaned_data["expected_step"],
             data=form.transition_data(),
-        )  # fmt: skip
+        )
     except NotFound as missing:
         raise Http404(missing.message) from None
     except DomainError as error:
@@ -457,7 +451,7 @@ Save = Callable[[User, dict[str, Any]], object]
 def _record_view(
     request: HttpRequest, pk: int, key: str, form: django_forms.Form, save: Save, done: str
 ) -> HttpResponse:
-    actor = _actor(request)
+    actor = request_actor(request)
     detail = selectors.application_detail(actor=actor, pk=pk)
     if not form.is_valid():
         return _detail_page(request, detail, bound={key: form}, error=_("请更正表单中的错误"), status=422)
@@ -522,7 +516,7 @@ def expense_add(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required(Capability.ACCEPT_APPLICATIONS)
 def application_handover(request: HttpRequest, pk: int) -> HttpResponse:
     """Create the margin / rigid-expense application and open it."""
-    actor = _actor(request)
+    actor = request_actor(request)
     detail = selectors.application_detail(actor=actor, pk=pk)
     form = HandoverForm(request.POST)
     if not form.is_valid():
@@ -560,7 +554,7 @@ def application_extend(request: HttpRequest, pk: int) -> HttpResponse:
 def public_notice(request: HttpRequest) -> HttpResponse:
     """公示名单 of one village or community: name, household size, programme, amount and the notice
     period; no ID numbers (《最低生活保障审核确认办法》第 24 条). Printable; ``format=xlsx`` for Excel."""
-    actor = _actor(request)
+    actor = request_actor(request)
     form = NoticeForm(request.GET if "village" in request.GET else None)
     notice, status = None, 200
     if form.is_bound:
