@@ -156,10 +156,12 @@ def application_list(request: HttpRequest, filters: Query[ApplicationQuery]) -> 
     applications = selectors.application_list(
         actor=actor,
         filters=selectors.ApplicationFilters(
-            workflow=filters.workflow or "", step=filters.step or "", division_code=filters.division,
+            workflow=filters.workflow or "",
+            step=filters.step or "",
+            division_code=filters.division,
             deadline=filters.deadline or "",
         ),
-    )  # fmt: skip
+    )
     page = applications[filters.offset : filters.offset + filters.limit]
     return {
         "count": applications.count(),
@@ -206,9 +208,11 @@ def _decision(application: Application) -> DecisionOut | None:
     if application.step not in FINAL_STEPS:
         return None
     return DecisionOut(
-        result=application.step, result_label=Step(application.step).label, decided_on=application.decided_on,
+        result=application.step,
+        result_label=Step(application.step).label,
+        decided_on=application.decided_on,
         reasons=application.decision_reason,
-    )  # fmt: skip
+    )
 
 
 @router.post(

@@ -36,14 +36,42 @@ else:
     HandoverChoice = _choice(HANDOVER_TO)
 ChannelChoice = Literal["window", "online", "entrusted", "proactive"]
 StepChoice = Literal[
-    "submitted", "materials_pending", "accepted", "investigating", "verifying", "village_review",
-    "first_review", "township_review", "federation_review", "public_notice", "appraisal", "county_review",
-    "case_by_case", "aid_paid", "approved", "rejected", "withdrawn", "terminated",
-]  # fmt: skip
+    "submitted",
+    "materials_pending",
+    "accepted",
+    "investigating",
+    "verifying",
+    "village_review",
+    "first_review",
+    "township_review",
+    "federation_review",
+    "public_notice",
+    "appraisal",
+    "county_review",
+    "case_by_case",
+    "aid_paid",
+    "approved",
+    "rejected",
+    "withdrawn",
+    "terminated",
+]
 SourceChoice = Literal[
-    "civil_affairs", "human_resources", "tax", "housing_fund", "real_estate", "vehicle", "market", "bank",
-    "securities", "insurance", "disability_fed", "public_security", "justice", "court", "other",
-]  # fmt: skip
+    "civil_affairs",
+    "human_resources",
+    "tax",
+    "housing_fund",
+    "real_estate",
+    "vehicle",
+    "market",
+    "bank",
+    "securities",
+    "insurance",
+    "disability_fed",
+    "public_security",
+    "justice",
+    "court",
+    "other",
+]
 OutcomeChoice = Literal["consistent", "inconsistent", "no_record"]
 DeadlineChoice = Literal["overdue", "due_soon", "on_time"]
 
@@ -125,9 +153,10 @@ class CareAssessmentIn(Schema):
     assessed_on: dt.date
     assessors: list[str] = Field(..., description="评估人员姓名")
     adl: dict[str, bool] = Field(
-        ..., description="六项指标，是否能自主完成：eating、dressing、getting_in_out_of_bed、toileting、"
+        ...,
+        description="六项指标，是否能自主完成：eating、dressing、getting_in_out_of_bed、toileting、"
         "walking_indoors、bathing",
-    )  # fmt: skip
+    )
     supporter_status: Literal["none", "unable", "able"] = Field(
         ..., description="法定赡养、抚养、扶养义务人情况"
     )
@@ -242,8 +271,13 @@ class ApplicationOut(Schema):
     def fields_of(application: Any) -> dict[str, Any]:
         """Output values of an ``Application`` (load ``applicant`` and ``division``)."""
         names = set(ApplicationOut.model_fields) - {
-            "workflow_label", "step_label", "applicant_name", "division_code", "division_name", "number",
-        }  # fmt: skip
+            "workflow_label",
+            "step_label",
+            "applicant_name",
+            "division_code",
+            "division_name",
+            "number",
+        }
         values = {name: getattr(application, name) for name in names}
         return {
             **values,
