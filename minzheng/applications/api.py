@@ -22,6 +22,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 
+from minzheng.accounts.actors import request_actor
 from minzheng.accounts.models import User
 from minzheng.applications import selectors, services
 from minzheng.applications.models import Application
@@ -52,7 +53,7 @@ from minzheng.applications.schemas import (
 )
 from minzheng.catalogue.roles import Capability
 from minzheng.common import crypto
-from minzheng.common.errors import DomainError, NotFound, PermissionDenied
+from minzheng.common.errors import DomainError, NotFound
 from minzheng.common.identity import parse_resident_id
 from minzheng.registry.schemas import ErrorOut
 from minzheng.registry.services import ID_INDEX
@@ -92,12 +93,9 @@ class TooManyRequests(DomainError):
     http_status = 429
 
 
-def _actor(request: HttpRequest) -> User:
+def _reader(request: HttpRequest) -> User:
     """The authenticated user, who must be allowed to read household data at all."""
-    user: User = request.auth  # type: ignore[attr-defined]
-    if not user.can(Capability.VIEW_REGISTRY):
-        raise PermissionDenied(_("您的角色无权查看救助申请"))
-    return user
+    return request_actor(request, Capability.VIEW_REGISTRY, denied=_("您的角色无权查看救助申请"))
 
 
 def _detail(actor: User, application_id: int) -> ApplicationDetailOut:
@@ -144,7 +142,7 @@ def application_create(request: HttpRequest, payload: ApplicationIn) -> tuple[in
     """Registers an application in any channel; the answer carries its number (for the receipt), step
     and due dates. A second open application of the household (of the person, for 特困) for the same
     programme is 409 ``duplicate_application`` and nothing is written."""
-    actor: User = request.auth  # type: ignore[attr-defined]
+    actor = request_actor(request)
     data = services.ApplicationData(**payload.model_dump())
     application = services.application_create(actor=actor, data=data)
     return 201, _detail(actor, application.pk)
@@ -154,14 +152,16 @@ def application_create(request: HttpRequest, payload: ApplicationIn) -> tuple[in
 def application_list(request: HttpRequest, filters: Query[ApplicationQuery]) -> dict[str, Any]:
     """Applications in the user's jurisdiction, newest submission first; ``deadline`` is judged on
     today's date (step or overall limit). At most 200 per page."""
-    actor = _actor(request)
+    actor = _reader(request)
     applications = selectors.application_list(
         actor=actor,
         filters=selectors.ApplicationFilters(
-            workflow=filters.workflow or "", step=filters.step or "", division_code=filters.division,
+            workflow=filters.workflow or "",
+            step=filters.step or "",
+            division_code=filters.division,
             deadline=filters.deadline or "",
         ),
-    )  # fmt: skip
+    )
     page = applications[filters.offset : filters.offset + filters.limit]
     return {
         "count": applications.count(),
@@ -208,9 +208,11 @@ def _decision(application: Application) -> DecisionOut | None:
     if application.step not in FINAL_STEPS:
         return None
     return DecisionOut(
-        result=application.step, result_label=Step(application.step).label, decided_on=application.decided_on,
+        result=application.step,
+        result_label=Step(application.step).label,
+        decided_on=application.decided_on,
         reasons=application.decision_reason,
-    )  # fmt: skip
+    )
 
 
 @router.post(
@@ -249,7 +251,7 @@ def application_progress(request: HttpRequest, payload: ProgressIn) -> ProgressO
 )
 def application_get(request: HttpRequest, application_id: int) -> ApplicationDetailOut:
     """The application, the transitions the user may take now, the step records and the timeline."""
-    actor = _actor(request)
+    actor = _reader(request)
     return _detail(actor, application_id)
 
 
@@ -264,11 +266,14 @@ def application_transition(
     """409 ``transition_not_allowed`` when the step is no longer ``expected_step`` or the operation does
     not start from it; 403 for the wrong role or jurisdiction; 422 ``step_requirement_missing`` naming
     the missing record or content."""
-    actor: User = request.auth  # type: ignore[attr-defined]
+    actor = request_actor(request)
     services.application_transition(
-        actor=actor, application_id=application_id, code=payload.code, expected_step=payload.expected_step,
+        actor=actor,
+        application_id=application_id,
+        code=payload.code,
+        expected_step=payload.expected_step,
         data=payload.data,
-    )  # fmt: skip
+    )
     return _detail(actor, application_id)
 
 
@@ -280,7 +285,7 @@ def application_transition(
 def home_visit_create(request: HttpRequest, application_id: int, payload: HomeVisitIn) -> tuple[int, Any]:
     """A township visit during the investigation; a county approver's visit during review is the county
     home visit that staff-relative, complained-of and spot-checked applications need."""
-    actor: User = request.auth  # type: ignore[attr-defined]
+    actor = request_actor(request)
     visit = services.home_visit_record(actor=actor, application_id=application_id, **payload.model_dump())
     return 201, visit
 
@@ -292,7 +297,7 @@ def home_visit_create(request: HttpRequest, application_id: int, payload: HomeVi
 )
 def care_assessment_put(request: HttpRequest, application_id: int, payload: CareAssessmentIn) -> Any:
     """The six self-care items, the duty-bearers and the support mode; recording again replaces it."""
-    actor: User = request.auth  # type: ignore[attr-defined]
+    actor = request_actor(request)
     return services.care_assessment_record(actor=actor, application_id=application_id, **payload.model_dump())
 
 
@@ -302,7 +307,7 @@ def care_assessment_put(request: HttpRequest, application_id: int, payload: Care
     summary="录入刚性支出（刚性支出困难家庭认定）",
 )
 def expense_create(request: HttpRequest, application_id: int, payload: ExpenseIn) -> tuple[int, Any]:
-    actor: User = request.auth  # type: ignore[attr-defined]
+    actor = request_actor(request)
     return 201, services.expense_record(actor=actor, application_id=application_id, **payload.model_dump())
 
 
@@ -312,7 +317,7 @@ def expense_create(request: HttpRequest, application_id: int, payload: ExpenseIn
     summary="不予批准的低保、特困申请直接转入低保边缘或刚性支出困难认定",
 )
 def application_handover(request: HttpRequest, application_id: int, payload: HandoverIn) -> tuple[int, Any]:
-    actor: User = request.auth  # type: ignore[attr-defined]
+    actor = request_actor(request)
     handed = services.application_handover(actor=actor, application_id=application_id, **payload.model_dump())
     return 201, _detail(actor, handed.pk)
 
@@ -325,7 +330,7 @@ def application_handover(request: HttpRequest, application_id: int, payload: Han
 def verification_create(
     request: HttpRequest, application_id: int, payload: VerificationIn
 ) -> tuple[int, Any]:
-    actor: User = request.auth  # type: ignore[attr-defined]
+    actor = request_actor(request)
     result = services.verification_record(actor=actor, application_id=application_id, **payload.model_dump())
     return 201, result
 
@@ -337,6 +342,6 @@ def verification_create(
 )
 def objection_create(request: HttpRequest, application_id: int, payload: ObjectionIn) -> tuple[int, Any]:
     """Recording an objection extends a 低保 application's overall limit to 45 working days."""
-    actor: User = request.auth  # type: ignore[attr-defined]
+    actor = request_actor(request)
     objection = services.objection_record(actor=actor, application_id=application_id, **payload.model_dump())
     return 201, objection

@@ -28,10 +28,25 @@ from minzheng.common.errors import PermissionDenied
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LIST_FIELDS = ["name", "id_number_masked"]
 LIST_HEADERS = (
-    "申请编号", "救助类别", "申请人", "申请人身份证号码（脱敏）", "户主", "在户人数", "受理乡镇（街道）",
-    "户籍村（社区）", "申请渠道", "申请日期", "受理日期", "当前环节", "环节办结时限", "总办结时限", "时限",
-    "近亲属备案", "月救助金额（元）", "一次性救助金额（元）",
-)  # fmt: skip
+    "申请编号",
+    "救助类别",
+    "申请人",
+    "申请人身份证号码（脱敏）",
+    "户主",
+    "在户人数",
+    "受理乡镇（街道）",
+    "户籍村（社区）",
+    "申请渠道",
+    "申请日期",
+    "受理日期",
+    "当前环节",
+    "环节办结时限",
+    "总办结时限",
+    "时限",
+    "近亲属备案",
+    "月救助金额（元）",
+    "一次性救助金额（元）",
+)
 NOTICE_HEADERS = ("序号", "申请人", "家庭人数", "救助类别", "拟救助金额（元）", "公示期")
 
 
@@ -56,14 +71,25 @@ def _list_row(application: Application, today: dt.date) -> list[object]:
     household = application.household
     state = selectors.urgency(application.step_due_on, today) if application.is_open else ""
     return [
-        application.number, _label(application.workflow), application.applicant.name,
-        application.applicant.id_number_masked, household.head.name if household.head else "",
-        household.member_count, application.division.name, household.hukou_division.name,
-        Channel(application.channel).label, application.submitted_on, application.accepted_on,
-        Step(application.step).label, application.step_due_on, application.overall_due_on,
-        selectors.DEADLINE_FILTERS.get(state, ""), "是" if application.staff_relative else "",
-        application.monthly_amount, application.one_off_amount,
-    ]  # fmt: skip
+        application.number,
+        _label(application.workflow),
+        application.applicant.name,
+        application.applicant.id_number_masked,
+        household.head.name if household.head else "",
+        household.member_count,
+        application.division.name,
+        household.hukou_division.name,
+        Channel(application.channel).label,
+        application.submitted_on,
+        application.accepted_on,
+        Step(application.step).label,
+        application.step_due_on,
+        application.overall_due_on,
+        selectors.DEADLINE_FILTERS.get(state, ""),
+        "是" if application.staff_relative else "",
+        application.monthly_amount,
+        application.one_off_amount,
+    ]
 
 
 def application_export(
@@ -101,10 +127,16 @@ def public_notice_export(notice: selectors.PublicNotice) -> bytes:
     """The village's notice: name, household size, programme, amount and period; no ID numbers."""
     book, sheet = _bold_header(Workbook(), "公示名单", NOTICE_HEADERS)
     for number, application in enumerate(notice.applications, start=1):
-        sheet.append([
-            number, application.applicant.name, application.household.member_count,
-            _label(application.workflow), proposed_amount(application), _period(application),
-        ])  # fmt: skip
+        sheet.append(
+            [
+                number,
+                application.applicant.name,
+                application.household.member_count,
+                _label(application.workflow),
+                proposed_amount(application),
+                _period(application),
+            ]
+        )
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -14,10 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from minzheng.applications import rules
+from minzheng.applications.inputs import TransitionInput, input_fields, transition_input
 from minzheng.applications.models import VerificationOutcome, VerificationSource
-from minzheng.applications.rules import Channel, Requirement, Step, Transition, Workflow
+from minzheng.applications.rules import TEMPORARY_WORKFLOWS, Channel, Requirement, Step, Transition, Workflow
 from minzheng.applications.selectors import APPLICATION_SORTS, DEADLINE_FILTERS, ApplicationFilters
-from minzheng.applications.services import TEMPORARY_WORKFLOWS, ApplicationData
+from minzheng.applications.services import ApplicationData
 from minzheng.registry.forms import DateInput, TablerFormMixin
 from minzheng.registry.models import Person
 
@@ -42,9 +43,11 @@ class ApplicationFilterForm(TablerFormMixin, forms.Form):
         label=_("申请渠道"), choices=[("", _("全部")), *Channel.choices], required=False
     )
     division = forms.RegexField(
-        label=_("区划"), regex=r"^\d{2,12}$", required=False,
+        label=_("区划"),
+        regex=r"^\d{2,12}$",
+        required=False,
         error_messages={"invalid": _("区划代码应为 2 至 12 位数字")},
-    )  # fmt: skip
+    )
     deadline = forms.ChoiceField(
         label=_("时限"), choices=[("", _("全部")), *DEADLINE_FILTERS.items()], required=False
     )
@@ -90,9 +93,12 @@ class ApplicationCreateForm(TablerFormMixin, forms.Form):
     applicant = forms.TypedChoiceField(label=_("申请人"), coerce=int)
     channel = forms.ChoiceField(label=_("申请渠道"), choices=Channel.choices, initial=Channel.WINDOW)
     submitted_on = forms.DateField(
-        label=_("申请日期"), required=False, widget=DateInput(), validators=[_not_future],
+        label=_("申请日期"),
+        required=False,
+        widget=DateInput(),
+        validators=[_not_future],
         help_text=_("留空为今天"),
-    )  # fmt: skip
+    )
     entrusted_name = forms.CharField(label=_("受托人姓名"), max_length=50, required=False)
     entrusted_relation = forms.CharField(
         label=_("受托人身份"), max_length=50, required=False, help_text=_("如：村级社会救助协理员、亲属")
@@ -106,14 +112,21 @@ class ApplicationCreateForm(TablerFormMixin, forms.Form):
         label=_("申请金额（元）"), required=False, min_value=Decimal("0.01"), max_digits=12, decimal_places=2
     )
     subject = forms.TypedChoiceField(
-        label=_("救助对象"), coerce=int, required=False, empty_value=None,
-        help_text=_("津贴补贴：享受待遇的家庭成员，留空为申请人本人；孤儿、事实无人抚养儿童选儿童，申请人为监护人"),
-    )  # fmt: skip
+        label=_("救助对象"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text=_(
+            "津贴补贴：享受待遇的家庭成员，留空为申请人本人；孤儿、事实无人抚养儿童选儿童，申请人为监护人"
+        ),
+    )
     subsidies = forms.MultipleChoiceField(
-        label=_("申请的补贴"), required=False,
+        label=_("申请的补贴"),
+        required=False,
         widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
-        choices=list(rules.SUBSIDY_LABELS.items()), help_text=_("残疾人两项补贴：可同时申请"),
-    )  # fmt: skip
+        choices=list(rules.SUBSIDY_LABELS.items()),
+        help_text=_("残疾人两项补贴：可同时申请"),
+    )
     pledge_signed = forms.BooleanField(label=_("已签署承诺书和授权核对书"), required=False)
     complaint = forms.BooleanField(label=_("有投诉举报"), required=False)
 
@@ -140,15 +153,22 @@ class ApplicationCreateForm(TablerFormMixin, forms.Form):
         workflow = data["workflow"]
         allowance = workflow in {w.value for w in rules.ALLOWANCE_WORKFLOWS}
         return ApplicationData(
-            workflow=data["workflow"], household_id=household_id, applicant_id=data["applicant"],
-            channel=data["channel"], submitted_on=data.get("submitted_on"),
-            entrusted_name=data["entrusted_name"], entrusted_relation=data["entrusted_relation"],
-            entrustment_note=data["entrustment_note"], source_note=data["source_note"],
-            hardship=data["hardship"], requested_amount=data.get("requested_amount"),
-            pledge_signed=data["pledge_signed"], complaint=data["complaint"],
+            workflow=data["workflow"],
+            household_id=household_id,
+            applicant_id=data["applicant"],
+            channel=data["channel"],
+            submitted_on=data.get("submitted_on"),
+            entrusted_name=data["entrusted_name"],
+            entrusted_relation=data["entrusted_relation"],
+            entrustment_note=data["entrustment_note"],
+            source_note=data["source_note"],
+            hardship=data["hardship"],
+            requested_amount=data.get("requested_amount"),
+            pledge_signed=data["pledge_signed"],
+            complaint=data["complaint"],
             subject_id=data.get("subject") if allowance else None,
             subsidies=tuple(data.get("subsidies") or ()) if workflow == Workflow.DISABILITY_SUBSIDIES else (),
-        )  # fmt: skip
+        )
 
     def entrusted_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.ENTRUSTED_FIELDS]
@@ -166,15 +186,22 @@ class ApplicationCreateForm(TablerFormMixin, forms.Form):
         return [self[name] for name in self.DISABILITY_FIELDS]
 
     def main_fields(self) -> list[forms.BoundField]:
-        grouped = {*self.ENTRUSTED_FIELDS, *self.PROACTIVE_FIELDS, *self.TEMPORARY_FIELDS,
-                   *self.ALLOWANCE_FIELDS, *self.DISABILITY_FIELDS}  # fmt: skip
+        grouped = {
+            *self.ENTRUSTED_FIELDS,
+            *self.PROACTIVE_FIELDS,
+            *self.TEMPORARY_FIELDS,
+            *self.ALLOWANCE_FIELDS,
+            *self.DISABILITY_FIELDS,
+        }
         return [field for field in self.visible_fields() if field.name not in grouped]
 
 
 # --- transitions ------------------------------------------------------------------------------------------
 
-# Inputs a transition needs beyond its requirements: the appraisal records its opinion, a re-investigation
-# the handling of the objection.
+# The fields of a transition's input (``inputs.INPUTS``) its form offers: those its requirements need, the
+# appraisal's opinion and the re-investigation's handling of the objection, and a temporary approval's
+# amount and stages (一次审批、分阶段救助, 2020 opinion item 15). The rest (a comment, a decision note) are
+# open to the API only.
 EXTRA_FIELDS = {"hold_appraisal": ("opinion",), "reinvestigate": ("reason",)}
 REQUIREMENT_FIELDS = {
     Requirement.REASON: "reason",
@@ -186,16 +213,19 @@ REQUIREMENT_FIELDS = {
 
 
 def transition_fields(transition: Transition, *, workflow: Workflow, pledge_signed: bool) -> tuple[str, ...]:
-    """The inputs of one transition's form, from what the transition requires."""
+    """The inputs of one transition's form, from what the transition requires; always fields of its input
+    type."""
     names = [REQUIREMENT_FIELDS[r] for r in transition.requires if r in REQUIREMENT_FIELDS]
     names += [n for n in EXTRA_FIELDS.get(transition.code, ()) if n not in names]
-    if transition.code == "approve" and workflow in TEMPORARY_WORKFLOWS and "amount" not in names:
+    temporary_approval = transition.code == "approve" and workflow in TEMPORARY_WORKFLOWS
+    if temporary_approval and "amount" not in names:
         names.append("amount")
-    if transition.code == "approve" and workflow in TEMPORARY_WORKFLOWS:
-        names.append("instalments")  # 一次审批、分阶段救助 (2020 opinion item 15)
+    if temporary_approval and "instalments" not in names:
+        names.append("instalments")
     if Requirement.PLEDGE in transition.requires and not pledge_signed:
         names.append("pledge_signed")
-    return tuple(names)
+    offered = input_fields(transition.code)
+    return tuple(name for name in names if name in offered)
 
 
 class TransitionForm(TablerFormMixin, forms.Form):
@@ -210,34 +240,50 @@ class TransitionForm(TablerFormMixin, forms.Form):
         self.transition = transition
         reason_label = _("处理意见") if transition.code == "reinvestigate" else _("理由")
         available: dict[str, forms.Field] = {
-            "reason": forms.CharField(label=reason_label, required=False, max_length=400,
-                                      widget=forms.Textarea(attrs={"rows": 2})),
-            "opinion": forms.CharField(label=_("意见"), required=False, max_length=400,
-                                       widget=forms.Textarea(attrs={"rows": 2})),
+            "reason": forms.CharField(
+                label=reason_label, required=False, max_length=400, widget=forms.Textarea(attrs={"rows": 2})
+            ),
+            "opinion": forms.CharField(
+                label=_("意见"), required=False, max_length=400, widget=forms.Textarea(attrs={"rows": 2})
+            ),
             "missing_materials": forms.CharField(
-                label=_("需补齐的材料"), required=False, help_text=_("每行一项，一次性列明全部材料"),
-                widget=forms.Textarea(attrs={"rows": 3})),
-            "amount": forms.DecimalField(label=_("救助金额（元）"), required=False, min_value=Decimal("0.01"),
-                                         max_digits=12, decimal_places=2),
+                label=_("需补齐的材料"),
+                required=False,
+                help_text=_("每行一项，一次性列明全部材料"),
+                widget=forms.Textarea(attrs={"rows": 3}),
+            ),
+            "amount": forms.DecimalField(
+                label=_("救助金额（元）"),
+                required=False,
+                min_value=Decimal("0.01"),
+                max_digits=12,
+                decimal_places=2,
+            ),
             "pledge_signed": forms.BooleanField(label=_("已签署承诺书和授权核对书"), required=False),
             "meeting_note": forms.CharField(
-                label=_("一事一议会议纪要"), required=False, max_length=2000,
+                label=_("一事一议会议纪要"),
+                required=False,
+                max_length=2000,
                 help_text=_("县级困难群众基本生活保障工作协调机制：会议时间、参会单位、议定事项"),
-                widget=forms.Textarea(attrs={"rows": 3})),
+                widget=forms.Textarea(attrs={"rows": 3}),
+            ),
             "instalments": forms.CharField(
-                label=_("分阶段发放（可选）"), required=False, max_length=400,
+                label=_("分阶段发放（可选）"),
+                required=False,
+                max_length=400,
                 help_text=_("每行一期：“年-月 金额”，如“2026-12 500”；合计须等于救助金额"),
-                widget=forms.Textarea(attrs={"rows": 2})),
-        }  # fmt: skip
+                widget=forms.Textarea(attrs={"rows": 2}),
+            ),
+        }
         for name in names:
             self.fields[name] = available[name]
         self.apply_css()
 
-    def transition_data(self) -> dict[str, Any]:
+    def transition_data(self) -> TransitionInput:
+        """The typed input of the transition (``inputs.INPUTS``); bad content raises a ``DomainError``
+        naming the field."""
         data = {k: v for k, v in self.cleaned_data.items() if k != "expected_step" and v not in (None, "")}
-        if "amount" in data:
-            data["amount"] = str(data["amount"])
-        return data
+        return transition_input(self.transition.code, data)
 
 
 # --- records of the steps ---------------------------------------------------------------------------------
@@ -298,19 +344,27 @@ class CareAssessmentForm(TablerFormMixin, forms.Form):
     toileting = forms.BooleanField(label=_("自主如厕"), required=False)
     walking_indoors = forms.BooleanField(label=_("室内自主行走"), required=False)
     bathing = forms.BooleanField(label=_("自主洗澡"), required=False)
-    supporter_status = forms.ChoiceField(label=_("法定赡养、抚养、扶养义务人"), choices=[
-        ("none", _("无法定义务人")), ("unable", _("有义务人，但无履行义务能力")),
-        ("able", _("有具备履行能力的义务人")),
-    ])  # fmt: skip
-    supporter_inability = forms.ChoiceField(label=_("义务人无履行能力的情形（第 8 条）"), required=False,
-                                            choices=[
-        ("", "—"), ("extreme_poverty", _("（一）义务人为特困人员")),
-        ("dibao_aged_60", _("（二）义务人为年满 60 周岁的低保对象")),
-        ("aged_70_low_income", _("（三）义务人年满 70 周岁且收入、财产符合规定")),
-        ("severely_disabled_low_income", _("（四）义务人为重度残疾人等且收入、财产符合规定")),
-        ("no_capacity_missing_or_prison", _("（五）义务人无民事行为能力、被宣告失踪或在监狱服刑")),
-        ("provincial", _("（六）自治区规定的其他情形")),
-                                            ])  # fmt: skip
+    supporter_status = forms.ChoiceField(
+        label=_("法定赡养、抚养、扶养义务人"),
+        choices=[
+            ("none", _("无法定义务人")),
+            ("unable", _("有义务人，但无履行义务能力")),
+            ("able", _("有具备履行能力的义务人")),
+        ],
+    )
+    supporter_inability = forms.ChoiceField(
+        label=_("义务人无履行能力的情形（第 8 条）"),
+        required=False,
+        choices=[
+            ("", "—"),
+            ("extreme_poverty", _("（一）义务人为特困人员")),
+            ("dibao_aged_60", _("（二）义务人为年满 60 周岁的低保对象")),
+            ("aged_70_low_income", _("（三）义务人年满 70 周岁且收入、财产符合规定")),
+            ("severely_disabled_low_income", _("（四）义务人为重度残疾人等且收入、财产符合规定")),
+            ("no_capacity_missing_or_prison", _("（五）义务人无民事行为能力、被宣告失踪或在监狱服刑")),
+            ("provincial", _("（六）自治区规定的其他情形")),
+        ],
+    )
     other_no_work_capacity = forms.CharField(
         label=_("其他无劳动能力情形（第 5 条第 4 项，可选）"), max_length=200, required=False
     )
@@ -340,11 +394,17 @@ class CareAssessmentForm(TablerFormMixin, forms.Form):
 class ExpenseForm(TablerFormMixin, forms.Form):
     """刚性支出困难家庭认定办法第 5 条."""
 
-    kind = forms.ChoiceField(label=_("支出类别"), choices=[
-        ("medical", _("医疗（医保、医疗救助、商业保险报销后自付）")), ("education", _("教育")),
-        ("rehabilitation", _("残疾康复")), ("accident", _("意外事故")), ("basic_living", _("基本生活")),
-        ("other", _("县级确定的其他支出")),
-    ])  # fmt: skip
+    kind = forms.ChoiceField(
+        label=_("支出类别"),
+        choices=[
+            ("medical", _("医疗（医保、医疗救助、商业保险报销后自付）")),
+            ("education", _("教育")),
+            ("rehabilitation", _("残疾康复")),
+            ("accident", _("意外事故")),
+            ("basic_living", _("基本生活")),
+            ("other", _("县级确定的其他支出")),
+        ],
+    )
     amount = forms.DecimalField(
         label=_("金额（元）"), min_value=Decimal("0.01"), max_digits=12, decimal_places=2
     )

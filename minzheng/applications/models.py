@@ -110,14 +110,16 @@ class Application(TimeStampedModel):
         verbose_name_plural = "救助申请"
         constraints = [
             models.UniqueConstraint(
-                fields=["household", "programme"], condition=OPEN & Q(subject__isnull=True),
+                fields=["household", "programme"],
+                condition=OPEN & Q(subject__isnull=True),
                 name="application_one_open_per_household",
             ),
             models.UniqueConstraint(
-                fields=["subject", "programme"], condition=OPEN & Q(subject__isnull=False),
+                fields=["subject", "programme"],
+                condition=OPEN & Q(subject__isnull=False),
                 name="application_one_open_per_person",
             ),
-        ]  # fmt: skip
+        ]
         indexes = [
             models.Index(fields=["division", "step"]),
             models.Index(fields=["step_due_on"], condition=OPEN, name="application_open_due"),

@@ -8,30 +8,70 @@ person's name or data.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from ninja import Field, Schema
 
+from minzheng.applications.inputs import INPUTS, input_fields
 from minzheng.applications.models import VerificationOutcome, VerificationSource
-from minzheng.applications.rules import WORKFLOW_LABELS, Channel, Step, Workflow
+from minzheng.applications.rules import HANDOVER_TO, SUBSIDY_LABELS, WORKFLOW_LABELS, Channel, Step, Workflow
 from minzheng.registry.schemas import DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT
 
-WorkflowChoice = Literal[
-    "dibao", "extreme_poverty_support", "temporary_emergency", "temporary_small_fast",
-    "temporary_expenditure", "margin_household", "rigid_expense_household", "senior_allowance",
-    "disability_subsidies", "orphan_allowance", "de_facto_orphan_allowance",
-]  # fmt: skip
+
+def _choice(values: Iterable[str]) -> Any:
+    """A ``Literal`` of the catalogue's codes, built from the enums so that no code is spelt here; pydantic
+    reads it at run time and OpenAPI lists the values."""
+    return Literal[tuple(str(value) for value in values)]
+
+
+if TYPE_CHECKING:
+    WorkflowChoice: TypeAlias = str
+    SubsidyChoice: TypeAlias = str
+    HandoverChoice: TypeAlias = str
+else:
+    WorkflowChoice = _choice(Workflow)
+    SubsidyChoice = _choice(SUBSIDY_LABELS)
+    HandoverChoice = _choice(HANDOVER_TO)
 ChannelChoice = Literal["window", "online", "entrusted", "proactive"]
 StepChoice = Literal[
-    "submitted", "materials_pending", "accepted", "investigating", "verifying", "village_review",
-    "first_review", "township_review", "federation_review", "public_notice", "appraisal", "county_review",
-    "case_by_case", "aid_paid", "approved", "rejected", "withdrawn", "terminated",
-]  # fmt: skip
+    "submitted",
+    "materials_pending",
+    "accepted",
+    "investigating",
+    "verifying",
+    "village_review",
+    "first_review",
+    "township_review",
+    "federation_review",
+    "public_notice",
+    "appraisal",
+    "county_review",
+    "case_by_case",
+    "aid_paid",
+    "approved",
+    "rejected",
+    "withdrawn",
+    "terminated",
+]
 SourceChoice = Literal[
-    "civil_affairs", "human_resources", "tax", "housing_fund", "real_estate", "vehicle", "market", "bank",
-    "securities", "insurance", "disability_fed", "public_security", "justice", "court", "other",
-]  # fmt: skip
+    "civil_affairs",
+    "human_resources",
+    "tax",
+    "housing_fund",
+    "real_estate",
+    "vehicle",
+    "market",
+    "bank",
+    "securities",
+    "insurance",
+    "disability_fed",
+    "public_security",
+    "justice",
+    "court",
+    "other",
+]
 OutcomeChoice = Literal["consistent", "inconsistent", "no_record"]
 DeadlineChoice = Literal["overdue", "due_soon", "on_time"]
 
@@ -59,7 +99,7 @@ class ApplicationIn(Schema):
         description="救助对象：特困人员供养为申请人本人；津贴补贴为该家庭成员（默认申请人本人），"
         "孤儿、事实无人抚养儿童为未满 18 周岁的儿童（申请人为其监护人）",
     )
-    subsidies: list[Literal["disability_living_subsidy", "severe_disability_care_subsidy"]] = Field(
+    subsidies: list[SubsidyChoice] = Field(
         default_factory=list, description="残疾人两项补贴：申请的补贴（生活补贴、护理补贴，可同时申请）"
     )
     entrusted_name: str = Field("", max_length=50, description="委托申请：受托人姓名")
@@ -83,14 +123,19 @@ class ApplicationQuery(Schema):
     offset: int = Field(0, ge=0)
 
 
+def _inputs_described() -> str:
+    """Each operation's fields, from the one table the pages and the services use (``inputs.INPUTS``)."""
+    return "；".join(f"{code}：{'、'.join(input_fields(code))}" for code in INPUTS)
+
+
 class TransitionIn(Schema):
     code: str = Field(..., max_length=40, description="环节操作代码，见详情中的 transitions")
     expected_step: StepChoice = Field(..., description="办理人看到的当前环节；已被他人办理时返回 409")
     data: dict[str, Any] = Field(
         default_factory=dict,
-        description="操作所需内容：reason、opinion、amount（字符串或数字，元）、missing_materials、comment；"
+        description="操作所需内容（其他键不予理会）：amount 为字符串或数字（元）；missing_materials 为列表；"
         "临时救助批准可带 instalments（[{month: 'YYYY-MM-01', amount}]，合计等于 amount）；"
-        "一事一议须带 meeting_note（会议纪要）",
+        "一事一议须带 meeting_note（会议纪要）。各操作可带的内容：" + _inputs_described(),
     )
 
 
@@ -108,9 +153,10 @@ class CareAssessmentIn(Schema):
     assessed_on: dt.date
     assessors: list[str] = Field(..., description="评估人员姓名")
     adl: dict[str, bool] = Field(
-        ..., description="六项指标，是否能自主完成：eating、dressing、getting_in_out_of_bed、toileting、"
+        ...,
+        description="六项指标，是否能自主完成：eating、dressing、getting_in_out_of_bed、toileting、"
         "walking_indoors、bathing",
-    )  # fmt: skip
+    )
     supporter_status: Literal["none", "unable", "able"] = Field(
         ..., description="法定赡养、抚养、扶养义务人情况"
     )
@@ -155,7 +201,7 @@ class ExpenseOut(Schema):
 
 
 class HandoverIn(Schema):
-    workflow: Literal["margin_household", "rigid_expense_household"]
+    workflow: HandoverChoice
     consent: bool = Field(..., description="申请人同意转入并沿用原申请材料")
 
 
@@ -225,8 +271,13 @@ class ApplicationOut(Schema):
     def fields_of(application: Any) -> dict[str, Any]:
         """Output values of an ``Application`` (load ``applicant`` and ``division``)."""
         names = set(ApplicationOut.model_fields) - {
-            "workflow_label", "step_label", "applicant_name", "division_code", "division_name", "number",
-        }  # fmt: skip
+            "workflow_label",
+            "step_label",
+            "applicant_name",
+            "division_code",
+            "division_name",
+            "number",
+        }
         values = {name: getattr(application, name) for name in names}
         return {
             **values,

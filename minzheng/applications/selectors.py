@@ -26,6 +26,7 @@ from minzheng.applications.models import (
     VerificationResult,
 )
 from minzheng.applications.rules import Step, Transition, Workflow
+from minzheng.catalogue.roles import Role
 from minzheng.common.errors import NotFound
 from minzheng.divisions.models import Division
 from minzheng.divisions.rules import PREFIX_LENGTH, Level
@@ -33,13 +34,13 @@ from minzheng.divisions.selectors import division_ancestor
 from minzheng.registry import selectors as registry_selectors
 from minzheng.registry.models import Household, Person
 
-DUE_SOON_DAYS = 3  # as the daily scan (services.DUE_SOON_DAYS)
+DUE_SOON_DAYS = 3  # as the daily scan (services.deadlines.DUE_SOON_DAYS)
 OVERDUE = "overdue"
 DUE_SOON = "due_soon"
 ON_TIME = "on_time"
 DEADLINE_FILTERS = {OVERDUE: "已超期", DUE_SOON: "即将到期", ON_TIME: "未到期"}
 # Roles that supervise the divisions below them: the list page shows them the overdue counts.
-SUPERVISOR_ROLES = frozenset({"county_approver", "prefecture_supervisor", "region_supervisor"})
+SUPERVISOR_ROLES = frozenset({Role.COUNTY_APPROVER, Role.PREFECTURE_SUPERVISOR, Role.REGION_SUPERVISOR})
 
 APPLICATION_SORTS = {
     "number": ("number",),

@@ -12,14 +12,32 @@ from minzheng.applications.models import Application, ApplicationEvent
 from minzheng.applications.signals import timeline_recorded
 
 
-def timeline_record(application: Application, actor: User | None, kind: str, code: str, message: str, *,
-                    basis: str = "", from_step: str = "", to_step: str = "", due_on: dt.date | None = None,
-                    data: Mapping[str, Any] | None = None) -> ApplicationEvent:  # fmt: skip
+def timeline_record(
+    application: Application,
+    actor: User | None,
+    kind: str,
+    code: str,
+    message: str,
+    *,
+    basis: str = "",
+    from_step: str = "",
+    to_step: str = "",
+    due_on: dt.date | None = None,
+    data: Mapping[str, Any] | None = None,
+) -> ApplicationEvent:
     """One line of the case timeline; other apps (documents, enrolments) add theirs through this. Sends
     ``signals.timeline_recorded`` (step changes notify the applicant by SMS)."""
     event = ApplicationEvent.objects.create(
-        application=application, actor=actor, kind=kind, code=code, message=message[:500], basis=basis[:200],
-        from_step=from_step, to_step=to_step, due_on=due_on, data=dict(data or {}),
-    )  # fmt: skip
+        application=application,
+        actor=actor,
+        kind=kind,
+        code=code,
+        message=message[:500],
+        basis=basis[:200],
+        from_step=from_step,
+        to_step=to_step,
+        due_on=due_on,
+        data=dict(data or {}),
+    )
     timeline_recorded.send(sender=ApplicationEvent, event=event)
     return event
