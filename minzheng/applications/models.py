@@ -12,9 +12,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from minzheng.accounts.scoping import ScopedQuerySet
 from minzheng.applications.rules import FINAL_STEPS, Channel, Step, Workflow
 from minzheng.common.models import TimeStampedModel
+from minzheng.common.scoping import ScopedQuerySet
 from minzheng.divisions.models import Division
 from minzheng.registry.models import Household, Person
 

@@ -1,7 +1,7 @@
 """Background tasks of payments (django-tasks; ADR 0010): payroll generation with a progress bar.
 
 ``services.payroll_generate`` stays synchronous (tests, the CLI, the API); the pages enqueue this task,
-which reports the three statements' progress through ``enrolments.jobs.progress_report`` (visible while the
+which reports the three statements' progress through ``common.jobs.progress_report`` (visible while the
 generation's single transaction is still open) and links the finished job to the payroll."""
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from minzheng.applications.inputs import RECORDED_FIELDS, TransitionInput
 from minzheng.applications.rules import RESERVE_PAID, TEMPORARY_WORKFLOWS
 from minzheng.applications.services.deadlines import DUE_SOON_DAYS, deadlines_refresh
 from minzheng.applications.services.decisions import MAX_INSTALMENTS
+from minzheng.applications.services.enrolment import enrolment_from_application
 from minzheng.applications.services.handover import application_handover
 from minzheng.applications.services.intake import (
     ApplicationData,
@@ -54,6 +55,7 @@ __all__ = [
     "application_transition",
     "care_assessment_record",
     "deadlines_refresh",
+    "enrolment_from_application",
     "expense_record",
     "home_visit_record",
     "objection_record",

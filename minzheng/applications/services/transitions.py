@@ -23,11 +23,11 @@ from minzheng.applications.models import Application, CareAssessment, DeadlineSt
 from minzheng.applications.rules import Requirement, Step, Transition, Workflow
 from minzheng.applications.services.access import delegated, due, in_scope, locked, today
 from minzheng.applications.services.decisions import decide
+from minzheng.applications.services.enrolment import enrolment_from_application
 from minzheng.applications.timeline import timeline_record
 from minzheng.audit.services import event_record
 from minzheng.catalogue.roles import Role
 from minzheng.common.errors import PermissionDenied
-from minzheng.enrolments.services import enrolment_from_application
 from minzheng.payments.models import ReserveFund
 from minzheng.payments.services import reserve_draw
 

@@ -28,6 +28,7 @@ from minzheng.applications.services import (
     ApplicationData,
     application_create,
     application_transition,
+    enrolment_from_application,
     verification_record,
 )
 from minzheng.common.errors import PermissionDenied
@@ -36,7 +37,6 @@ from minzheng.common.workdays import WorkingDays, due_date
 from minzheng.enrolments.allowances import senior_allowance_enrol
 from minzheng.enrolments.errors import AlreadyEnrolled
 from minzheng.enrolments.models import Enrolment, EntitlementPeriod
-from minzheng.enrolments.services import enrolment_from_application
 from minzheng.registry.services import PersonData, person_add_to_household
 
 pytestmark = pytest.mark.django_db

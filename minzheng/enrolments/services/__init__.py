@@ -13,7 +13,8 @@ from minzheng.enrolments.services._base import township_of as township_of
 from minzheng.enrolments.services.changes import enrolment_change as enrolment_change
 from minzheng.enrolments.services.changes import enrolment_gradual_exit as enrolment_gradual_exit
 from minzheng.enrolments.services.changes import enrolments_close_finished as enrolments_close_finished
-from minzheng.enrolments.services.decisions import enrolment_from_application as enrolment_from_application
+from minzheng.enrolments.services.decisions import Enrolled as Enrolled
+from minzheng.enrolments.services.decisions import enrolment_from_decision as enrolment_from_decision
 from minzheng.enrolments.services.extreme_poverty import (
     extreme_poverty_termination_confirm as extreme_poverty_termination_confirm,
 )

@@ -3,12 +3,12 @@ allowances). Runs inside the caller's transaction as a savepoint."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
 
 from minzheng.accounts.models import User
-from minzheng.applications.timeline import timeline_record
 from minzheng.enrolments import rules
 from minzheng.enrolments.errors import EnrolmentInvalid
 from minzheng.enrolments.models import (
@@ -30,6 +30,16 @@ from minzheng.enrolments.services._base import (
 )
 
 # --- enrolment from a decision ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Enrolled:
+    """What a decision enrolled: the enrolments (the existing one when called again) and, for each one just
+    created, the line for the application's timeline. The caller (``applications.services.enrolment``)
+    writes those lines: applications sit above enrolments in the import layers."""
+
+    enrolments: list[Enrolment]
+    notes: list[tuple[Enrolment, str]] = field(default_factory=list)
 
 
 def _instalment_spans(application: Any) -> list[Span]:
@@ -60,39 +70,34 @@ def _support_mode(application: Any) -> str:
     return mode if mode in SupportMode.values else SupportMode.NONE
 
 
-def enrolment_from_application(*, actor: User | None, application: Any) -> Enrolment | None:
+def enrolment_from_decision(*, actor: User | None, application: Any) -> Enrolled:
     """Enrol the beneficiary of an approved application; idempotent (a second call returns the enrolment
-    already created). 低保 → the household from ``starts_month`` at ``monthly_amount`` (审核确认办法第 21 条:
-    paid from the month after approval); 特困 → the subject person, level = care tier, support mode as chosen
-    (特困人员认定办法第 17 条); 临时救助 → one-month periods per instalment, ending after the last one.
-    The allowances → the subject person in each programme granted, from ``starts_month`` (高龄津贴 and
-    两项补贴: the month of application; 孤儿 and 事实无人抚养儿童: the month after confirmation); returns the
-    first. Other programmes (低保边缘, 刚性支出) pay nothing monthly: returns None. Runs inside the caller's
-    transaction (a savepoint); needs no request."""
+    already created, with no timeline line). 低保 → the household from ``starts_month`` at
+    ``monthly_amount`` (审核确认办法第 21 条: paid from the month after approval); 特困 → the subject
+    person, level = care tier, support mode as chosen (特困人员认定办法第 17 条); 临时救助 → one-month
+    periods per instalment, ending after the last one. The allowances → the subject person in each programme
+    granted, from ``starts_month`` (高龄津贴 and 两项补贴: the month of application; 孤儿 and
+    事实无人抚养儿童: the month after confirmation). Other programmes (低保边缘, 刚性支出) pay nothing
+    monthly: nothing is enrolled. Runs inside the caller's transaction (a savepoint); needs no request."""
     existing = Enrolment.objects.filter(application=application).order_by("pk").first()
     if existing is not None:
-        return existing
+        return Enrolled([existing])
     if application.step not in APPROVED_STEPS:
         raise EnrolmentInvalid(f"申请 {application.number} 尚未批准，不能纳入在保", field="application")
     programme = application.programme
     if programme in ALLOWANCE_APPLICATIONS:
         return _allowances_from_application(actor, application)
     if programme not in (DIBAO, EXTREME_POVERTY, TEMPORARY):
-        return None
+        return Enrolled([])
     with transaction.atomic():
         enrolment = _from_application(actor, application, programme)
-        timeline_record(
-            application,
-            actor,
-            "record",
-            "enrolled",
-            f"纳入在保：自 {enrolment.starts_month:%Y年%m月} 起每月 {enrolment.monthly_amount} 元"
-            if programme != TEMPORARY
-            else f"纳入临时救助发放：{enrolment.starts_month:%Y年%m月}—{enrolment.ends_month:%Y年%m月}",
-            data={"enrolment_id": enrolment.pk},
-        )
         _audit(actor, enrolment, "enrolment.created", f"{application.number} 纳入在保")
-    return enrolment
+    note = (
+        f"纳入在保：自 {enrolment.starts_month:%Y年%m月} 起每月 {enrolment.monthly_amount} 元"
+        if programme != TEMPORARY
+        else f"纳入临时救助发放：{enrolment.starts_month:%Y年%m月}—{enrolment.ends_month:%Y年%m月}"
+    )
+    return Enrolled([enrolment], [(enrolment, note)])
 
 
 def _from_application(actor: User | None, application: Any, programme: str) -> Enrolment:
@@ -126,7 +131,7 @@ def _from_application(actor: User | None, application: Any, programme: str) -> E
     return _create(actor, values, [Span(start, None, amount)], "审批纳入", basis)
 
 
-def _allowances_from_application(actor: User | None, application: Any) -> Enrolment:
+def _allowances_from_application(actor: User | None, application: Any) -> Enrolled:
     if application.subject_id is None or application.starts_month is None:
         raise EnrolmentInvalid("津贴补贴申请缺少救助对象或起始发放月份", field="subject")
     grants = (application.assessment or {}).get("granted") or [
@@ -138,7 +143,7 @@ def _allowances_from_application(actor: User | None, application: Any) -> Enrolm
     ]
     start = month_start(application.starts_month)
     basis = f"申请 {application.number} 审批决定"
-    created = []
+    enrolled = Enrolled([])
     with transaction.atomic():
         for grant in grants:
             amount = money_parse(grant.get("monthly_amount"), "monthly_amount")
@@ -156,14 +161,7 @@ def _allowances_from_application(actor: User | None, application: Any) -> Enrolm
             }
             enrolment = _create(actor, values, [Span(start, None, amount)], "审批纳入", basis)
             label = grant.get("label") or grant["programme"]
-            timeline_record(
-                application,
-                actor,
-                "record",
-                "enrolled",
-                f"纳入在保（{label}）：自 {start:%Y年%m月} 起每月 {amount} 元",
-                data={"enrolment_id": enrolment.pk},
-            )
             _audit(actor, enrolment, "enrolment.created", f"{application.number} 纳入在保（{label}）")
-            created.append(enrolment)
-    return created[0]
+            enrolled.enrolments.append(enrolment)
+            enrolled.notes.append((enrolment, f"纳入在保（{label}）：自 {start:%Y年%m月} 起每月 {amount} 元"))
+    return enrolled

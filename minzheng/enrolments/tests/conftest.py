@@ -47,7 +47,7 @@ def approved(users, household_factory, divisions):
 
 @pytest.fixture
 def dibao_enrolment(users, approved):
-    from minzheng.enrolments.services import enrolment_from_application
+    from minzheng.applications.services import enrolment_from_application
 
     def make(**fields):
         return enrolment_from_application(actor=users["county"], application=approved("dibao", **fields))

@@ -33,7 +33,7 @@ def client_for(user) -> Client:
 
 @pytest.fixture
 def two(dibao_enrolment, household_factory, approved, users):
-    from minzheng.enrolments.services import enrolment_from_application
+    from minzheng.applications.services import enrolment_from_application
 
     first = dibao_enrolment()
     second = enrolment_from_application(

@@ -8,8 +8,9 @@ from decimal import Decimal
 
 import pytest
 
+from minzheng.applications.services import enrolment_from_application
 from minzheng.common.errors import DomainError
-from minzheng.enrolments import reviews, services
+from minzheng.enrolments import reviews
 from minzheng.enrolments.models import Review
 from minzheng.registry.models import Person
 
@@ -24,19 +25,17 @@ def policy(divisions):
 
 
 def test_schedule_by_category_death_and_idempotence(users, approved, household_factory):
-    stable = services.enrolment_from_application(
+    stable = enrolment_from_application(
         actor=users["county"],
         application=approved("dibao", household=household_factory(employment_status="unable_to_work")),
     )
-    unstable = services.enrolment_from_application(
+    unstable = enrolment_from_application(
         actor=users["county"],
         application=approved("dibao", household=household_factory(employment_status="self_employed")),
     )
-    tekun = services.enrolment_from_application(
-        actor=users["county"], application=approved("extreme_poverty_support")
-    )
+    tekun = enrolment_from_application(actor=users["county"], application=approved("extreme_poverty_support"))
     bereaved_household = household_factory(employment_status="unable_to_work")
-    bereaved = services.enrolment_from_application(
+    bereaved = enrolment_from_application(
         actor=users["county"], application=approved("dibao", household=bereaved_household)
     )
     Person.objects.filter(pk=bereaved_household.head_id).update(death_date=D(2027, 1, 20))

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from minzheng.applications.models import ApplicationEvent
+from minzheng.applications.services import enrolment_from_application
 from minzheng.audit.models import Event
 from minzheng.common.errors import DomainError, NotFound, PermissionDenied
 from minzheng.enrolments import services
@@ -27,8 +28,8 @@ def periods(enrolment):
 
 def test_dibao_from_application_is_idempotent_and_writes_the_timeline(users, approved):
     application = approved("dibao")
-    first = services.enrolment_from_application(actor=users["county"], application=application)
-    second = services.enrolment_from_application(actor=users["county"], application=application)
+    first = enrolment_from_application(actor=users["county"], application=application)
+    second = enrolment_from_application(actor=users["county"], application=application)
     assert first.pk == second.pk
     assert Enrolment.objects.count() == 1
     assert (first.programme, first.person_id, first.level, first.source) == (
@@ -48,14 +49,14 @@ def test_extreme_poverty_enrols_the_person_with_support_mode(users, approved):
     application = approved(
         "extreme_poverty_support", assessment={"support_mode": "institutional"}, level="none"
     )
-    enrolment = services.enrolment_from_application(actor=users["county"], application=application)
+    enrolment = enrolment_from_application(actor=users["county"], application=application)
     assert enrolment.person_id == application.subject_id
     assert (enrolment.level, enrolment.support_mode) == ("none", "institutional")
 
 
 def test_temporary_with_instalments_and_one_off(users, approved):
     plan = [{"month": "2027-01-01", "amount": "800.00"}, {"month": "2026-12-01", "amount": "1000.00"}]
-    staged = services.enrolment_from_application(
+    staged = enrolment_from_application(
         actor=users["county"], application=approved("temporary_assistance", instalments=plan)
     )
     assert periods(staged) == [
@@ -67,7 +68,7 @@ def test_temporary_with_instalments_and_one_off(users, approved):
         D(2027, 1, 1),
         "active",
     )
-    one_off = services.enrolment_from_application(
+    one_off = enrolment_from_application(
         actor=users["county"],
         application=approved("temporary_assistance", one_off_amount=Y("2400.00"), household=staged.household),
     )  # a second temporary grant of the same household while the first is still paid
@@ -76,22 +77,17 @@ def test_temporary_with_instalments_and_one_off(users, approved):
 
 def test_not_approved_and_margin_programmes(users, approved):
     with pytest.raises(DomainError, match="尚未批准"):
-        services.enrolment_from_application(
-            actor=users["county"], application=approved("dibao", step="county_review")
-        )
-    assert (
-        services.enrolment_from_application(actor=users["county"], application=approved("margin_household"))
-        is None
-    )
+        enrolment_from_application(actor=users["county"], application=approved("dibao", step="county_review"))
+    assert enrolment_from_application(actor=users["county"], application=approved("margin_household")) is None
     assert Enrolment.objects.count() == 0
 
 
 def test_second_current_dibao_of_a_household_is_refused(users, approved):
     first = approved("dibao")
-    services.enrolment_from_application(actor=users["county"], application=first)
+    enrolment_from_application(actor=users["county"], application=first)
     other = approved("dibao", household=first.household)
     with pytest.raises(DomainError, match="已有在保的同一救助项目"):
-        services.enrolment_from_application(actor=users["county"], application=other)
+        enrolment_from_application(actor=users["county"], application=other)
     assert Enrolment.objects.count() == 1
 
 
@@ -254,7 +250,7 @@ def test_gradual_exit_with_fewer_months(users, dibao_enrolment, divisions):
 
 
 def test_extreme_poverty_termination_notice_confirm_and_transfer(users, approved):
-    enrolment = services.enrolment_from_application(
+    enrolment = enrolment_from_application(
         actor=users["county"], application=approved("extreme_poverty_support")
     )
     notice = services.extreme_poverty_termination_propose(
@@ -313,7 +309,7 @@ def test_extreme_poverty_termination_notice_confirm_and_transfer(users, approved
 
 
 def test_termination_withdrawn_after_objection(users, approved):
-    enrolment = services.enrolment_from_application(
+    enrolment = enrolment_from_application(
         actor=users["county"], application=approved("extreme_poverty_support")
     )
     notice = services.extreme_poverty_termination_propose(
