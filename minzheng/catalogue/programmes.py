@@ -118,6 +118,8 @@ class WorkflowSpec:
     paid_from_reserve: bool = False  # paid at once from the township reserve fund, not monthly
     temporary: bool = False
     assistance_type: str = ""  # 临时救助: emergency | small_fast | expenditure
+    online: bool = True  # the applicant may apply in the portal (救助通)
+    applicant_hint: str = ""  # who it is for, shown where the applicant chooses (portal)
 
 
 def _guide(name: str) -> str:
@@ -268,13 +270,21 @@ PROGRAMMES: Final[dict[Programme, ProgrammeSpec]] = {
 WORKFLOWS: Final[dict[Workflow, WorkflowSpec]] = {
     spec.code: spec
     for spec in (
-        WorkflowSpec(Workflow.DIBAO, "最低生活保障", "低保", (Programme.DIBAO,)),
+        WorkflowSpec(
+            Workflow.DIBAO,
+            "最低生活保障",
+            "低保",
+            (Programme.DIBAO,),
+            applicant_hint="家庭人均收入低于当地低保标准、财产符合规定的家庭",
+        ),
         WorkflowSpec(
             Workflow.EXTREME_POVERTY,
             "特困人员救助供养",
             "特困人员救助供养",
             (Programme.EXTREME_POVERTY_SUPPORT,),
             subject="self",
+            applicant_hint="无劳动能力、无生活来源、无法定赡养抚养扶养义务人（或其无履行能力）的老年人、"
+            "残疾人和未成年人，由本人申请",
         ),
         WorkflowSpec(
             Workflow.TEMPORARY_EMERGENCY,
@@ -284,6 +294,7 @@ WORKFLOWS: Final[dict[Workflow, WorkflowSpec]] = {
             paid_from_reserve=True,
             temporary=True,
             assistance_type="emergency",
+            applicant_hint="因火灾、交通事故等意外或家庭成员突发重病，基本生活暂时出现严重困难",
         ),
         WorkflowSpec(
             Workflow.TEMPORARY_SMALL_FAST,
@@ -293,6 +304,7 @@ WORKFLOWS: Final[dict[Workflow, WorkflowSpec]] = {
             paid_from_reserve=True,
             temporary=True,
             assistance_type="small_fast",
+            online=False,  # decided at the township on the spot
         ),
         WorkflowSpec(
             Workflow.TEMPORARY_EXPENDITURE,
@@ -301,13 +313,21 @@ WORKFLOWS: Final[dict[Workflow, WorkflowSpec]] = {
             (Programme.TEMPORARY_ASSISTANCE,),
             temporary=True,
             assistance_type="expenditure",
+            applicant_hint="因教育、医疗等生活必需支出突然增加，超出家庭承受能力",
         ),
-        WorkflowSpec(Workflow.MARGIN, "低保边缘家庭认定", "低保边缘家庭认定", (Programme.MARGIN_HOUSEHOLD,)),
+        WorkflowSpec(
+            Workflow.MARGIN,
+            "低保边缘家庭认定",
+            "低保边缘家庭认定",
+            (Programme.MARGIN_HOUSEHOLD,),
+            online=False,  # identified by the township, often handed over from a 低保 application
+        ),
         WorkflowSpec(
             Workflow.RIGID_EXPENSE,
             "刚性支出困难家庭认定",
             "刚性支出困难家庭认定",
             (Programme.RIGID_EXPENSE_HOUSEHOLD,),
+            online=False,
         ),
         WorkflowSpec(
             Workflow.SENIOR_ALLOWANCE,
@@ -316,6 +336,7 @@ WORKFLOWS: Final[dict[Workflow, WorkflowSpec]] = {
             (Programme.SENIOR_ALLOWANCE,),
             subject="member",
             paid_from_application_month=True,
+            applicant_hint="年满 80 周岁的本自治区户籍老年人（按户籍登记已自动发放的无需申请）",
         ),
         WorkflowSpec(
             Workflow.DISABILITY_SUBSIDIES,
@@ -324,6 +345,8 @@ WORKFLOWS: Final[dict[Workflow, WorkflowSpec]] = {
             (Programme.DISABILITY_LIVING_SUBSIDY, Programme.SEVERE_DISABILITY_CARE_SUBSIDY),
             subject="member",
             paid_from_application_month=True,
+            applicant_hint="困难残疾人生活补贴：低保家庭中的残疾人；"
+            "重度残疾人护理补贴：残疾等级为一级、二级且需要长期照护的残疾人（可同时申请）",
         ),
         WorkflowSpec(
             Workflow.ORPHAN_ALLOWANCE,
@@ -331,6 +354,7 @@ WORKFLOWS: Final[dict[Workflow, WorkflowSpec]] = {
             "孤儿基本生活保障",
             (Programme.ORPHAN_ALLOWANCE,),
             subject="child",
+            applicant_hint="失去父母或查找不到生父母的未满 18 周岁未成年人，由监护人申请",
         ),
         WorkflowSpec(
             Workflow.DE_FACTO_ORPHAN_ALLOWANCE,
@@ -338,6 +362,7 @@ WORKFLOWS: Final[dict[Workflow, WorkflowSpec]] = {
             "事实无人抚养儿童基本生活补贴",
             (Programme.DE_FACTO_ORPHAN_ALLOWANCE,),
             subject="child",
+            applicant_hint="父母双方均不能履行抚养义务的未满 18 周岁儿童，由监护人申请",
         ),
     )
 }

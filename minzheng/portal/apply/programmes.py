@@ -10,7 +10,14 @@ from typing import Final
 
 from django.utils.translation import gettext_lazy as _
 
-from minzheng.catalogue.programmes import ALLOWANCE_WORKFLOWS, WORKFLOW_LABELS, WORKFLOWS, Workflow
+from minzheng.catalogue.programmes import (
+    ALLOWANCE_WORKFLOWS,
+    PROGRAMMES,
+    WORKFLOW_LABELS,
+    WORKFLOWS,
+    Workflow,
+    WorkflowSpec,
+)
 from minzheng.common.errors import Conflict, ValidationFailed
 from minzheng.documents.models import DocumentKind
 from minzheng.portal.rules import documents_of
@@ -93,37 +100,34 @@ SECTION_LABELS: Final = {
     Section.PLEDGE: _("承诺与授权"),
     Section.SUBMIT: _("提交"),
 }
-_H, _J, _I, _A, _T, _D, _P, _S = Section
-# The sections of each workflow applied for online, in order. 急难型 needs no means test up front
-# (民发〔2018〕23号 §二(二): 先行救助, simplified checks); 支出型 does (income and assets, §二(一)). The
-# allowances are granted on the person, without a household means test (policy-rules.md §6.1–6.3): the
-# household, the person it is for, the papers (the disability certificate for the two subsidies), the
-# pledge.
+
+
+def _online_sections(spec: WorkflowSpec) -> tuple[Section, ...]:
+    """The sections of a workflow applied for online, in order: the household; the person it is for (the
+    allowances); income and assets where the programme is means-tested and not paid first and checked
+    after (急难型 needs no means test up front, 民发〔2018〕23号 §二(二); 支出型 does, §二(一)); the
+    hardship and amount (临时救助); the papers; the pledge; submission. The allowances are granted on the
+    person, without a household means test (policy-rules.md §6.1–6.3)."""
+    means_tested = any(PROGRAMMES[p].income_tested for p in spec.programmes) and not spec.paid_from_reserve
+    return (
+        Section.HOUSEHOLD,
+        *((Section.SUBJECT,) if spec.subject in ("member", "child") else ()),
+        *((Section.INCOME, Section.ASSETS) if means_tested else ()),
+        *((Section.HARDSHIP,) if spec.temporary else ()),
+        Section.DOCUMENTS,
+        Section.PLEDGE,
+        Section.SUBMIT,
+    )
+
+
+# The workflows applied for online (catalogue ``WorkflowSpec.online``) and their sections.
 ONLINE_SECTIONS: Final[dict[Workflow, tuple[Section, ...]]] = {
-    Workflow.DIBAO: (_H, _I, _A, _D, _P, _S),
-    Workflow.EXTREME_POVERTY: (_H, _I, _A, _D, _P, _S),
-    Workflow.TEMPORARY_EMERGENCY: (_H, _T, _D, _P, _S),
-    Workflow.TEMPORARY_EXPENDITURE: (_H, _I, _A, _T, _D, _P, _S),
-    Workflow.SENIOR_ALLOWANCE: (_H, _J, _D, _P, _S),
-    Workflow.DISABILITY_SUBSIDIES: (_H, _J, _D, _P, _S),
-    Workflow.ORPHAN_ALLOWANCE: (_H, _J, _D, _P, _S),
-    Workflow.DE_FACTO_ORPHAN_ALLOWANCE: (_H, _J, _D, _P, _S),
+    workflow: _online_sections(spec) for workflow, spec in WORKFLOWS.items() if spec.online
 }
 # The programme whose papers the documents section lists (portal.rules.documents_of): the workflow's first
 # (the two disability subsidies need the same papers, with the disability certificate).
 ONLINE_PROGRAMME: Final = {workflow: WORKFLOWS[workflow].programmes[0] for workflow in ONLINE_SECTIONS}
-ONLINE_HINTS: Final = {
-    Workflow.DIBAO: "家庭人均收入低于当地低保标准、财产符合规定的家庭",
-    Workflow.EXTREME_POVERTY: "无劳动能力、无生活来源、无法定赡养抚养扶养义务人（或其无履行能力）的老年人、"
-    "残疾人和未成年人，由本人申请",
-    Workflow.TEMPORARY_EMERGENCY: "因火灾、交通事故等意外或家庭成员突发重病，基本生活暂时出现严重困难",
-    Workflow.TEMPORARY_EXPENDITURE: "因教育、医疗等生活必需支出突然增加，超出家庭承受能力",
-    Workflow.SENIOR_ALLOWANCE: "年满 80 周岁的本自治区户籍老年人（按户籍登记已自动发放的无需申请）",
-    Workflow.DISABILITY_SUBSIDIES: "困难残疾人生活补贴：低保家庭中的残疾人；"
-    "重度残疾人护理补贴：残疾等级为一级、二级且需要长期照护的残疾人（可同时申请）",
-    Workflow.ORPHAN_ALLOWANCE: "失去父母或查找不到生父母的未满 18 周岁未成年人，由监护人申请",
-    Workflow.DE_FACTO_ORPHAN_ALLOWANCE: "父母双方均不能履行抚养义务的未满 18 周岁儿童，由监护人申请",
-}
+ONLINE_HINTS: Final = {workflow: WORKFLOWS[workflow].applicant_hint for workflow in ONLINE_SECTIONS}
 # Allowances applied for only at the window: none since the allowances have workflows (kept so the start
 # page can list any that come without one).
 WINDOW_ALLOWANCES: Final[tuple[tuple[str, str, str], ...]] = ()
