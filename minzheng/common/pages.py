@@ -3,7 +3,7 @@ list paging without ``COUNT(*)`` over a whole table."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any, Concatenate, ParamSpec
@@ -95,3 +95,24 @@ def list_page(queryset: QuerySet[Any], number: int) -> ListPage:
 def query_without(request: HttpRequest, *names: str) -> str:
     """The current query string without ``names`` (and without empty values), for links that change them."""
     return urlencode([(k, v) for k, v in request.GET.items() if k not in names and v])
+
+
+def sort_columns(
+    columns: Sequence[tuple[str | None, Any] | tuple[str | None, Any, str]], current: str
+) -> list[dict[str, Any]]:
+    """The header cells of a sortable list: ``columns`` are ``(key, label)`` or ``(key, label, css)``
+    (``key`` None = not sortable); ``current`` is the sort in force (``-`` = descending). A click on the
+    active column reverses it."""
+    cells = []
+    for key, label, *css in columns:
+        cell = {
+            "label": label,
+            "key": key,
+            "active": key is not None and current.lstrip("-") == key,
+            "descending": current.startswith("-"),
+            "next_sort": (f"-{key}" if current == key else key) if key else None,
+        }
+        if css:
+            cell["css"] = css[0]
+        cells.append(cell)
+    return cells

@@ -28,7 +28,7 @@ from minzheng.accounts.models import User
 from minzheng.catalogue.programmes import Programme
 from minzheng.catalogue.roles import Capability, Role
 from minzheng.common.errors import DomainError, NotFound
-from minzheng.common.pages import capability_required, error_attach, list_page, query_without
+from minzheng.common.pages import capability_required, error_attach, list_page, query_without, sort_columns
 from minzheng.common.selectors import job_get, queryset_count_capped
 from minzheng.common.services import job_create, job_enqueue, job_result_path
 from minzheng.enrolments import allowances, exports, reviews, selectors, services, tasks
@@ -67,19 +67,6 @@ def _filters(form: EnrolmentFilterForm) -> selectors.EnrolmentFilters | None:
     return form.to_filters() if form.is_bound else selectors.EnrolmentFilters()
 
 
-def _columns(current: str) -> list[dict[str, Any]]:
-    return [
-        {
-            "label": label,
-            "key": key,
-            "active": key is not None and current.lstrip("-") == key,
-            "descending": current.startswith("-"),
-            "next_sort": (f"-{key}" if current == key else key) if key else None,
-        }
-        for key, label in SORT_COLUMNS
-    ]
-
-
 @require_GET
 @capability_required(Capability.VIEW_REGISTRY)
 def enrolment_list(request: HttpRequest) -> HttpResponse:
@@ -95,7 +82,7 @@ def enrolment_list(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "page": page,
-        "columns": _columns(filters.sort if filters else selectors.DEFAULT_SORT),
+        "columns": sort_columns(SORT_COLUMNS, filters.sort if filters else selectors.DEFAULT_SORT),
         "base_query": query_without(request, "page", "sort"),
         "page_query": query_without(request, "page"),
         "export_query": query_without(request, "page"),

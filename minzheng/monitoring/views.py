@@ -26,7 +26,7 @@ from minzheng.accounts.actors import request_actor
 from minzheng.accounts.models import User
 from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import DomainError
-from minzheng.common.pages import capability_required, error_attach, list_page, query_without
+from minzheng.common.pages import capability_required, error_attach, list_page, query_without, sort_columns
 from minzheng.common.selectors import queryset_count_capped
 from minzheng.monitoring import exports, feeds, rules, selectors, services
 from minzheng.monitoring.forms import (
@@ -68,19 +68,6 @@ def _filter_form(request: HttpRequest) -> AlertFilterForm:
     return AlertFilterForm(data, rule_choices=selectors.rule_choices())
 
 
-def _columns(current: str) -> list[dict[str, Any]]:
-    return [
-        {
-            "label": label,
-            "key": key,
-            "active": key is not None and current.lstrip("-") == key,
-            "descending": current.startswith("-"),
-            "next_sort": (f"-{key}" if current == key else key) if key else None,
-        }
-        for key, label in SORT_COLUMNS
-    ]
-
-
 @require_GET
 @capability_required(Capability.MONITOR)
 def alert_list(request: HttpRequest) -> HttpResponse:
@@ -95,7 +82,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "page": page,
-        "columns": _columns(filters.sort),
+        "columns": sort_columns(SORT_COLUMNS, filters.sort),
         "today": timezone.localdate(),
         "base_query": query_without(request, "page", "sort"),
         "page_query": query_without(request, "page"),

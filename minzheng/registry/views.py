@@ -28,7 +28,7 @@ from minzheng.accounts.actors import request_actor
 from minzheng.accounts.models import User
 from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import DomainError, NotFound
-from minzheng.common.pages import capability_required, list_page, query_without
+from minzheng.common.pages import capability_required, list_page, query_without, sort_columns
 from minzheng.common.pages import error_attach as _attach
 from minzheng.common.selectors import queryset_count_capped
 from minzheng.divisions.models import Division
@@ -127,17 +127,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
         queryset = queryset.select_related("hukou_division__parent")
         page = list_page(queryset, (form.cleaned_data.get("page") or 1) if form.is_bound else 1)
     current_sort = filters.sort if filters else "-id"
-    columns = [
-        {
-            "label": label,
-            "key": key,
-            "css": css,
-            "active": key is not None and current_sort.lstrip("-") == key,
-            "descending": current_sort.startswith("-"),
-            "next_sort": (f"-{key}" if current_sort == key else key) if key else None,
-        }
-        for key, label, css in SORT_COLUMNS
-    ]
+    columns = sort_columns(SORT_COLUMNS, current_sort)
     partial = bool(request.htmx and request.htmx.target == "household-results")  # type: ignore[attr-defined]
     context = {
         "form": form,

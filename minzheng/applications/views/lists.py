@@ -27,7 +27,7 @@ from minzheng.applications.models import Application
 from minzheng.applications.rules import Step, Workflow
 from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import NotFound
-from minzheng.common.pages import ListPage, capability_required, list_page, query_without
+from minzheng.common.pages import ListPage, capability_required, list_page, query_without, sort_columns
 from minzheng.common.selectors import queryset_count_capped
 
 # (sort key, header, CSS classes: narrow screens hide the less needed columns)
@@ -100,20 +100,6 @@ def _filters(form: ApplicationFilterForm) -> selectors.ApplicationFilters | None
     return form.to_filters() if form.is_bound else selectors.ApplicationFilters()
 
 
-def _columns(current_sort: str) -> list[dict[str, Any]]:
-    return [
-        {
-            "label": label,
-            "key": key,
-            "css": css,
-            "active": key is not None and current_sort.lstrip("-") == key,
-            "descending": current_sort.startswith("-"),
-            "next_sort": (f"-{key}" if current_sort == key else key) if key else None,
-        }
-        for key, label, css in SORT_COLUMNS
-    ]
-
-
 def _summary_chart(rows: list[selectors.DivisionCount]) -> dict[str, Any]:
     return {
         "names": [row.name for row in rows],
@@ -137,7 +123,7 @@ def application_list(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "form": form,
         "page": page,
-        "columns": _columns(filters.sort if filters else selectors.DEFAULT_SORT),
+        "columns": sort_columns(SORT_COLUMNS, filters.sort if filters else selectors.DEFAULT_SORT),
         "base_query": query_without(request, "page", "sort"),
         "page_query": query_without(request, "page"),
         "export_query": query_without(request, "page"),

@@ -27,7 +27,7 @@ from openpyxl.cell import WriteOnlyCell
 from minzheng.accounts.actors import request_actor
 from minzheng.accounts.models import User
 from minzheng.catalogue.roles import Capability
-from minzheng.common.pages import capability_required, list_page, query_without
+from minzheng.common.pages import capability_required, list_page, query_without, sort_columns
 from minzheng.policy import selectors
 from minzheng.policy.forms import (
     PARAMETER_SORTS,
@@ -97,17 +97,7 @@ def parameter_list(request: HttpRequest) -> HttpResponse:
         number = (form.cleaned_data.get("page") or 1) if form.is_bound else 1
         page = list_page(_filtered(actor, filters), number)
         page = dataclasses.replace(page, rows=_items(actor, page.rows))
-    columns = [
-        {
-            "label": label,
-            "key": key,
-            "css": css,
-            "active": key is not None and filters.sort.lstrip("-") == key,
-            "descending": filters.sort.startswith("-"),
-            "next_sort": (f"-{key}" if filters.sort == key else key) if key else None,
-        }
-        for key, label, css in SORT_COLUMNS
-    ]
+    columns = sort_columns(SORT_COLUMNS, filters.sort)
     context = {
         "form": form,
         "page": page,
