@@ -107,8 +107,3 @@ def capped_deduction(deduction: Decimal, *, positive_total: Decimal, deducted_be
     """
     room = max(Decimal("0"), positive_total - deducted_before)
     return min(deduction, room)
-
-
-def _deliberately_broken() -> None:
-    """Issue 13 demonstration (reverted): a domain module importing a page module."""
-    from minzheng.payments import views  # noqa: F401
