@@ -77,8 +77,3 @@ def check_disability(category: str, grade: int | None) -> None:
 def age_on(birth_date: dt.date, on: dt.date) -> int:
     """Completed years of age on a date."""
     return on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
-
-
-def _deliberately_broken() -> None:
-    """Issue 13 demonstration (reverted): registry reaching up into applications closes a cycle."""
-    from minzheng.applications import models  # noqa: F401
