@@ -87,8 +87,6 @@ def maker_checker_ok(transition: PayrollTransition, *, maker_id: int, actor_id: 
 
 
 def _purpose_name(programme: str) -> str:
-    if programme == "dibao":  # deliberately broken (issue 13 demonstration, reverted)
-        return "低保金"
     spec = PROGRAMMES.get(programme)  # type: ignore[call-overload]
     return spec.payroll_purpose if spec else "救助金"
 
