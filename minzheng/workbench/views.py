@@ -6,12 +6,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from minzheng.accounts.actors import request_actor
-from minzheng.catalogue.roles import Capability
-from minzheng.registry.selectors import registry_counts
+from minzheng.workbench.selectors import workbench_for
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """Counts of households and persons in the user's divisions and the latest business events there."""
-    actor = request_actor(request)
-    counts = registry_counts(actor=actor) if actor.can(Capability.VIEW_REGISTRY) else None
-    return render(request, "dashboard.html", {"counts": counts})
+    """The user's work at a glance: what waits for the user's role, and for supervisors the area's figures."""
+    workbench = workbench_for(actor=request_actor(request))
+    return render(request, "dashboard.html", {"workbench": workbench, "counts": workbench.registry})
