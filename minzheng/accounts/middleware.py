@@ -6,8 +6,11 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import translation
 
 PUBLIC_PREFIXES = ("/accounts/login/", "/static/", "/api/", "/i18n/", "/healthz", "/portal/")
 
@@ -61,3 +64,42 @@ class OtpEnrolmentMiddleware:
                 return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
             return redirect("accounts:otp")
         return self.get_response(request)
+
+
+class PreferredLanguageMiddleware(LocaleMiddleware):
+    """Chinese first (issue 14 §8): the interface starts in the site language (简体中文) whatever the browser
+    asks for; English is the user's own choice — the language switch, remembered on the staff user's account
+    (so it follows them to another computer) and, for applicants and before login, in the language cookie.
+    Must run after ``AuthenticationMiddleware``; replaces Django's ``LocaleMiddleware``, whose
+    ``Accept-Language`` negotiation it deliberately skips."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        chosen = getattr(request.user, "language", "") if hasattr(request, "user") else ""
+        chosen = chosen or request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        try:
+            language = (
+                translation.get_supported_language_variant(chosen) if chosen else settings.LANGUAGE_CODE
+            )
+        except LookupError:
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+
+    def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+        if (
+            request.method == "POST"
+            and request.path == reverse("set_language")
+            and response.status_code < 400
+        ):
+            _remember(request)
+        return super().process_response(request, response)
+
+
+def _remember(request: HttpRequest) -> None:
+    """Store the language the staff user just chose on the account (the switch posts to ``set_language``)."""
+    from minzheng.accounts.models import User
+
+    user = getattr(request, "user", None)
+    chosen = request.POST.get("language", "")
+    if isinstance(user, User) and translation.check_for_language(chosen):
+        User.objects.filter(pk=user.pk).update(language=chosen)

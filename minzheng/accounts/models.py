@@ -28,6 +28,8 @@ class User(AbstractUser):
     division = models.ForeignKey(
         Division, verbose_name="所属区划", null=True, on_delete=models.PROTECT, related_name="staff"
     )
+    # The interface language the user chose with the language switch; empty = the site's (简体中文).
+    language = models.CharField("界面语言", max_length=10, blank=True, default="")
 
     objects = StaffManager()  # type: ignore[misc]
 
