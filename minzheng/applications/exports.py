@@ -24,6 +24,7 @@ from minzheng.applications.rules import Channel, Step, Workflow
 from minzheng.audit.services import personal_data_access_record
 from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import PermissionDenied
+from minzheng.common.spreadsheets import xlsx_append
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LIST_FIELDS = ["name", "id_number_masked"]
@@ -61,7 +62,7 @@ def _bold_header(book: Workbook, title: str, headers: Iterable[str]) -> tuple[Wo
     sheet = book.active
     assert sheet is not None
     sheet.title = title
-    sheet.append(list(headers))
+    xlsx_append(sheet, list(headers))
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
     return book, sheet
@@ -102,7 +103,7 @@ def application_export(
     book, sheet = _bold_header(Workbook(), "救助申请", LIST_HEADERS)
     count = 0
     for application in selectors.application_list(actor=actor, filters=filters, today=today).iterator(2000):
-        sheet.append(_list_row(application, today))
+        xlsx_append(sheet, _list_row(application, today))
         count += 1
     buffer = io.BytesIO()
     book.save(buffer)
@@ -127,7 +128,8 @@ def public_notice_export(notice: selectors.PublicNotice) -> bytes:
     """The village's notice: name, household size, programme, amount and period; no ID numbers."""
     book, sheet = _bold_header(Workbook(), "公示名单", NOTICE_HEADERS)
     for number, application in enumerate(notice.applications, start=1):
-        sheet.append(
+        xlsx_append(
+            sheet,
             [
                 number,
                 application.applicant.name,
@@ -135,7 +137,7 @@ def public_notice_export(notice: selectors.PublicNotice) -> bytes:
                 _label(application.workflow),
                 proposed_amount(application),
                 _period(application),
-            ]
+            ],
         )
     buffer = io.BytesIO()
     book.save(buffer)

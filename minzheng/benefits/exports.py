@@ -9,6 +9,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from minzheng.benefits.whatif import WhatIfReport, WhatIfRow
+from minzheng.common.spreadsheets import xlsx_append
 from minzheng.policy.rules import PARAMETER_KEYS, URBAN_RURAL_LABELS
 
 WHATIF_COLUMNS = (
@@ -36,17 +37,17 @@ def whatif_workbook(report: WhatIfReport) -> bytes:
     assert sheet is not None
     sheet.title = "标准测算"
     entry = report.entry
-    sheet.append([f"参数：{PARAMETER_KEYS[entry.key].label}（{entry.key}）"])
-    sheet.append([f"适用区划：{entry.division_code}（{URBAN_RURAL_LABELS[entry.urban_rural]}）",
-                  f"生效日期：{entry.valid_from.isoformat()}"])  # fmt: skip
-    sheet.append([f"现行取值：{report.value_before}", f"调整后取值：{report.value_after}"])
-    sheet.append([])
-    sheet.append(list(WHATIF_COLUMNS))
+    xlsx_append(sheet, [f"参数：{PARAMETER_KEYS[entry.key].label}（{entry.key}）"])
+    xlsx_append(sheet, [f"适用区划：{entry.division_code}（{URBAN_RURAL_LABELS[entry.urban_rural]}）",
+                        f"生效日期：{entry.valid_from.isoformat()}"])  # fmt: skip
+    xlsx_append(sheet, [f"现行取值：{report.value_before}", f"调整后取值：{report.value_after}"])
+    xlsx_append(sheet, [])
+    xlsx_append(sheet, list(WHATIF_COLUMNS))
     for cell in sheet[5]:
         cell.font = Font(bold=True)
     for row in report.rows:
-        sheet.append(_cells(row))
-    sheet.append(_cells(report.total))
+        xlsx_append(sheet, _cells(row))
+    xlsx_append(sheet, _cells(report.total))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

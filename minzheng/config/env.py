@@ -6,6 +6,9 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+# The SECRET_KEY the demo runs with when none is set. It is published in the repository, so
+# `check --deploy` refuses it (minzheng/config/checks.py, issue 16 §8).
+DEVELOPMENT_SECRET_KEY = "minzheng-insecure-development-key-change-me-in-production-0123456789"  # noqa: S105
 
 
 def env_str(name: str, default: str | None = None) -> str:

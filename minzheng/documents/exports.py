@@ -29,6 +29,7 @@ from minzheng.catalogue.programmes import WORKFLOW_LABELS, Workflow
 from minzheng.catalogue.roles import Capability
 from minzheng.common import pdf
 from minzheng.common.masking import mask_name
+from minzheng.common.spreadsheets import xlsx_append
 from minzheng.documents.models import Document
 from minzheng.documents.selectors import document_list
 
@@ -162,19 +163,19 @@ def case_file_xlsx(case_file: CaseFile) -> bytes:
     sheet = book.active
     assert sheet is not None
     sheet.title = "审批表"
-    sheet.append([TITLE])
+    xlsx_append(sheet, [TITLE])
     sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append([])
+    xlsx_append(sheet, [])
     for label, value in case_file.facts:
-        sheet.append([label, value])
+        xlsx_append(sheet, [label, value])
     sheet.column_dimensions["A"].width = 22
     sheet.column_dimensions["B"].width = 60
     for section in case_file.sections:
         part = book.create_sheet(section.title)
-        part.append(list(section.headers))
+        xlsx_append(part, list(section.headers))
         _bold_last_row(part)
         for row in section.rows:
-            part.append(row)
+            xlsx_append(part, row)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -12,6 +12,7 @@ from minzheng.accounts.models import User
 from minzheng.audit.services import personal_data_access_record
 from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import PermissionDenied
+from minzheng.common.spreadsheets import xlsx_append
 from minzheng.enrolments import selectors
 from minzheng.enrolments.forms import PROGRAMME_LABELS
 from minzheng.enrolments.models import Enrolment, EnrolmentStatus
@@ -62,12 +63,12 @@ def enrolment_export(
     sheet = book.active
     assert sheet is not None
     sheet.title = "在保对象"
-    sheet.append(list(HEADERS))
+    xlsx_append(sheet, list(HEADERS))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     count = 0
     for enrolment in selectors.enrolment_export_rows(actor=actor, filters=filters):
-        sheet.append(_row(enrolment))
+        xlsx_append(sheet, _row(enrolment))
         count += 1
     buffer = io.BytesIO()
     book.save(buffer)

@@ -12,6 +12,7 @@ from openpyxl.styles import Font
 
 from minzheng.accounts.models import User
 from minzheng.audit.services import personal_data_access_record
+from minzheng.common.spreadsheets import xlsx_append
 from minzheng.monitoring import rules, selectors
 from minzheng.monitoring.models import FeedBatch
 
@@ -37,7 +38,7 @@ def _sheet(book: Workbook, title: str, headers: Iterable[str], first: bool = Fal
     sheet = book.active if first else book.create_sheet()
     assert sheet is not None
     sheet.title = title
-    sheet.append(list(headers))
+    xlsx_append(sheet, list(headers))
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
     return sheet
@@ -62,7 +63,8 @@ def alert_export(
     for alert in selectors.alert_list(actor=actor, filters=filters).iterator(chunk_size=2000):
         head = alert.household.head
         person = alert.person
-        sheet.append(
+        xlsx_append(
+            sheet,
             [
                 alert.number,
                 alert.rule.title,
@@ -77,7 +79,7 @@ def alert_export(
                 alert.due_on,
                 "是" if alert.escalated_at else "",
                 alert.reason,
-            ]
+            ],
         )
         count += 1
     personal_data_access_record(
@@ -94,15 +96,15 @@ def dashboard_export(*, board: selectors.Dashboard) -> bytes:
     book = Workbook()
     sheet = _sheet(book, "按区划", ("区划", "预警总数", "未办结", "超期", "红色未办结"), first=True)
     for row in board.by_division:
-        sheet.append([row["name"], row["total"], row["open"], row["overdue"], row["red"]])
+        xlsx_append(sheet, [row["name"], row["total"], row["open"], row["overdue"], row["red"]])
     sheet = _sheet(book, "按规则", ("规则", "预警总数", "未办结"))
     for row in board.by_rule:
-        sheet.append([row["title"], row["total"], row["open"]])
+        xlsx_append(sheet, [row["title"], row["total"], row["open"]])
     sheet = _sheet(book, "按等级和时长", ("分组", "未办结"))
     for row in board.by_severity:
-        sheet.append([f"{row['label']}预警", row["open"]])
+        xlsx_append(sheet, [f"{row['label']}预警", row["open"]])
     for row in board.by_age:
-        sheet.append([f"已发出{row['label']}", row["open"]])
+        xlsx_append(sheet, [f"已发出{row['label']}", row["open"]])
     sheet = _sheet(
         book,
         "救助覆盖",
@@ -113,7 +115,7 @@ def dashboard_export(*, board: selectors.Dashboard) -> bytes:
         ),
     )
     for row in board.coverage:
-        sheet.append([row["label"], row["persons"], *(p["persons"] for p in row["programmes"])])
+        xlsx_append(sheet, [row["label"], row["persons"], *(p["persons"] for p in row["programmes"])])
     return _bytes(book)
 
 
@@ -121,5 +123,5 @@ def feed_errors_export(*, batch: FeedBatch) -> bytes:
     book = Workbook()
     sheet = _sheet(book, "错误报告", ("行号", "列", "内容", "问题"), first=True)
     for error in batch.errors:
-        sheet.append([error["row"] or "文件", error["column"], error["value"], error["message"]])
+        xlsx_append(sheet, [error["row"] or "文件", error["column"], error["value"], error["message"]])
     return _bytes(book)

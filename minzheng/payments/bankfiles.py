@@ -23,6 +23,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Final, Literal
 
 from minzheng.common.money import CENT
+from minzheng.common.spreadsheets import csv_writer
 from minzheng.payments.errors import BankFileInvalid
 
 Layout = Literal["fixed", "csv"]
@@ -204,7 +205,7 @@ def _render_fixed(template: BankTemplate, batch: BankBatch) -> bytes:
 
 def _render_csv(template: BankTemplate, batch: BankBatch) -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv_writer(out, lineterminator="\r\n")  # formula-like text inert (issue 16 §3)
     writer.writerow(CSV_HEADER)
     writer.writerow(
         [
@@ -228,7 +229,7 @@ def bank_result_render(template: BankTemplate, batch: BankBatch, failures: dict[
     ``failures`` maps a row's reference to the bank's reason."""
     if template.layout == "csv":
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
+        writer = csv_writer(out, lineterminator="\r\n")  # formula-like text inert (issue 16 §3)
         writer.writerow(CSV_HEADER)
         writer.writerow(
             [

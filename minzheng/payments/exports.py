@@ -19,6 +19,7 @@ from minzheng.accounts.models import User
 from minzheng.audit.services import personal_data_access_record
 from minzheng.common import pdf
 from minzheng.common.months import month_label
+from minzheng.common.spreadsheets import xlsx_append
 from minzheng.payments import selectors
 from minzheng.payments.models import Payroll, PayrollLine
 from minzheng.payments.rules import ReserveEntryKind
@@ -47,7 +48,7 @@ def _save(book: Workbook) -> bytes:
 
 
 def _bold(sheet: Worksheet, values: Iterable[Any]) -> None:
-    sheet.append(list(values))
+    xlsx_append(sheet, list(values))
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
 
@@ -136,7 +137,7 @@ def payroll_roster(*, actor: User, payroll: Payroll) -> bytes:
     for village, items in villages.items():
         _roster_sheet(book.create_sheet(_sheet_title(village, used)), payroll, village, items)
     if not villages:
-        book.create_sheet("名册").append(["本批次没有您管辖范围内的发放明细"])
+        xlsx_append(book.create_sheet("名册"), ["本批次没有您管辖范围内的发放明细"])
     return _save(book)
 
 
@@ -164,16 +165,16 @@ def payroll_roster_pdf(*, actor: User, payroll: Payroll) -> bytes:
 
 
 def _roster_sheet(sheet: Worksheet, payroll: Payroll, village: str, items: list[list[Any]]) -> None:
-    sheet.append([_roster_title(payroll, village)])
+    xlsx_append(sheet, [_roster_title(payroll, village)])
     sheet["A1"].font = Font(bold=True, size=14)
     _bold(sheet, ROSTER_HEADERS)
     for row in items:
-        sheet.append(row)
+        xlsx_append(sheet, row)
         sheet.row_dimensions[sheet.max_row].height = 28  # room for a signature
     total = sum((row[9] for row in items), ZERO)
     _bold(sheet, ["合计", f"{len(items)} 笔", "", "", "", "", "", "", "", total, ""])
-    sheet.append([])
-    sheet.append(["制表人：", "", "", "审核人：", "", "", "村（社区）负责人：", "", "", "日期："])
+    xlsx_append(sheet, [])
+    xlsx_append(sheet, ["制表人：", "", "", "审核人：", "", "", "村（社区）负责人：", "", "", "日期："])
     for column, width in zip("ABCDEFGHIJK", (6, 12, 22, 16, 8, 14, 24, 14, 16, 14, 16), strict=True):
         sheet.column_dimensions[column].width = width
     for cell in sheet["K"][2:]:
@@ -204,7 +205,8 @@ def payroll_list_workbook(payrolls: Iterable[Payroll]) -> bytes:
         approved_at = (
             timezone.localtime(payroll.approved_at).replace(tzinfo=None) if payroll.approved_at else None
         )
-        sheet.append(
+        xlsx_append(
+            sheet,
             [
                 payroll.number,
                 payroll.county.name,
@@ -215,7 +217,7 @@ def payroll_list_workbook(payrolls: Iterable[Payroll]) -> bytes:
                 payroll.generated_by.username,
                 payroll.approved_by.username if payroll.approved_by else "",
                 approved_at,
-            ]
+            ],
         )
     return _save(book)
 
@@ -234,16 +236,16 @@ def statistics_workbook(stats: selectors.Statistics, *, with_amounts: bool) -> b
     )
     for index, (title, rows) in enumerate(sections):
         target = sheet if index == 0 else book.create_sheet(title)
-        target.append([f"{label} 救助对象统计（{title}）"])
+        xlsx_append(target, [f"{label} 救助对象统计（{title}）"])
         _bold(target, ["项目", "户数", "人数", "新增", "退出"])
         for row in rows:
-            target.append([row.label, row.households, row.persons, row.new, row.exited])
+            xlsx_append(target, [row.label, row.households, row.persons, row.new, row.exited])
     if with_amounts:
         target = book.create_sheet("发放金额")
-        target.append([f"{label} 已审核批次发放金额"])
+        xlsx_append(target, [f"{label} 已审核批次发放金额"])
         _bold(target, ["项目或乡镇", "对象数", "应发金额（元）", "已发放（元）", "发放失败（元）"])
         for amount in (*stats.amount_by_programme, *stats.amount_by_division, stats.amount_total):
-            target.append([amount.label, amount.recipients, amount.total, amount.paid, amount.failed])
+            xlsx_append(target, [amount.label, amount.recipients, amount.total, amount.paid, amount.failed])
     return _save(book)
 
 
@@ -252,13 +254,16 @@ def reserve_workbook(report: selectors.ReserveReport) -> bytes:
     sheet = book.active
     assert sheet is not None
     sheet.title = "备用金收支"
-    sheet.append([f"{report.fund.township.name} 临时救助备用金收支表（{report.date_from}—{report.date_to}）"])
+    xlsx_append(
+        sheet, [f"{report.fund.township.name} 临时救助备用金收支表（{report.date_from}—{report.date_to}）"]
+    )
     _bold(sheet, ["期初余额", "本期收入", "本期支出", "期末余额"])
-    sheet.append([report.opening, report.inflow, report.outflow, report.closing])
-    sheet.append([])
+    xlsx_append(sheet, [report.opening, report.inflow, report.outflow, report.closing])
+    xlsx_append(sheet, [])
     _bold(sheet, ["日期", "类别", "金额（元）", "余额（元）", "救助申请", "说明", "经办人"])
     for entry in report.entries:
-        sheet.append(
+        xlsx_append(
+            sheet,
             [
                 entry.entry_date,
                 ReserveEntryKind(entry.kind).label,
@@ -267,6 +272,6 @@ def reserve_workbook(report: selectors.ReserveReport) -> bytes:
                 entry.application.number if entry.application else "",
                 entry.note,
                 entry.recorded_by.full_name or entry.recorded_by.username,
-            ]
+            ],
         )
     return _save(book)

@@ -25,6 +25,7 @@ from minzheng.common.errors import PermissionDenied
 from minzheng.common.models import Job
 from minzheng.common.selectors import queryset_count_capped
 from minzheng.common.services import job_create, job_enqueue, job_fail, job_finish, job_progress, job_running
+from minzheng.common.spreadsheets import xlsx_append
 from minzheng.divisions.models import UrbanRural
 from minzheng.registry.selectors import (
     HouseholdFilters,
@@ -74,10 +75,10 @@ def household_export_write(
     """Write the filtered household list as an .xlsx (streaming, write-only); return the row count."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("家庭名单")
-    sheet.append(HEADERS)
+    xlsx_append(sheet, HEADERS)
     count = 0
     for row in household_export_rows(actor=actor, filters=filters):
-        sheet.append(_excel_row(row))
+        xlsx_append(sheet, _excel_row(row))
         count += 1
         if progress is not None and count % PROGRESS_EVERY == 0:
             progress(count)

@@ -10,12 +10,12 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from minzheng.config.env import data_dir, env_bool, env_int, env_list, env_str
+from minzheng.config.env import DEVELOPMENT_SECRET_KEY, data_dir, env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 DATA_DIR = data_dir()
 
-SECRET_KEY = env_str("SECRET_KEY", "minzheng-insecure-development-key-change-me-in-production-0123456789")
+SECRET_KEY = env_str("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
 DEBUG = env_bool("DEBUG", True)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "minzheng.monitoring",
     "minzheng.portal",
     "minzheng.demo",
+    "minzheng.config.apps.SiteConfig",  # deployment checks only (config/checks.py); no models
 ]
 
 MIDDLEWARE = [
