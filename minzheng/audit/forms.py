@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from minzheng.audit.rules import verb_label
 from minzheng.common.forms import StyledForm
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -34,7 +35,7 @@ class EventFilterForm(DateRangeForm):
 
     def __init__(self, *args: Any, verbs: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["verb"].choices = [("", _("全部事件")), *((verb, verb) for verb in verbs)]  # type: ignore[attr-defined]
+        self.fields["verb"].choices = [("", _("全部事件")), *((verb, verb_label(verb)) for verb in verbs)]  # type: ignore[attr-defined]
 
 
 class PersonalDataAccessFilterForm(DateRangeForm):

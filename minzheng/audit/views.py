@@ -16,10 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from minzheng.audit import selectors
+from minzheng.audit import rules, selectors
 from minzheng.audit.forms import EventFilterForm, PersonalDataAccessFilterForm
 from minzheng.audit.services import event_record
 from minzheng.catalogue.roles import Capability
+from minzheng.common.spreadsheets import xlsx_append
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -48,6 +49,9 @@ def event_list(request: HttpRequest) -> HttpResponse:
     form, filters = _event_filters(request, actor)
     events = selectors.event_list(actor=actor, filters=filters)
     page = Paginator(events, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    for event in page:
+        event.verb_label = rules.verb_label(event.verb)  # type: ignore[attr-defined]
+        event.object_label = rules.object_label(event.object_type, event.object_id)  # type: ignore[attr-defined]
     context = {"form": form, "page": page, "query": _query_without_page(request)}
     return render(request, "audit/event_list.html", context)
 
@@ -68,19 +72,20 @@ def event_export(request: HttpRequest) -> HttpResponse:
         return redirect(f"{reverse('audit:event_list')}?{_query_without_page(request)}")
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("业务事件")
-    sheet.append(EXPORT_COLUMNS)
+    xlsx_append(sheet, EXPORT_COLUMNS)
     for event in rows:
-        sheet.append(
+        xlsx_append(
+            sheet,
             [
                 timezone.localtime(event.occurred_at).replace(tzinfo=None),
-                event.verb,
-                event.object_type,
+                rules.verb_label(event.verb),
+                rules.OBJECT_TYPES.get(event.object_type, "对象"),
                 event.object_id,
                 event.division_code,
-                event.actor.username if event.actor else "",
+                (event.actor.full_name or event.actor.username) if event.actor else "",
                 event.summary,
                 event.ip_address or "",
-            ]
+            ],
         )
     buffer = io.BytesIO()
     workbook.save(buffer)

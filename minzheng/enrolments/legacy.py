@@ -36,6 +36,7 @@ from minzheng.common.errors import PermissionDenied, ValidationFailed
 from minzheng.common.identity import parse_resident_id
 from minzheng.common.masking import mask_bank_account, mask_id_number
 from minzheng.common.scoping import code_in_scope
+from minzheng.common.spreadsheets import xlsx_append
 from minzheng.divisions.models import Division
 from minzheng.divisions.rules import Level
 from minzheng.enrolments.models import Enrolment, EnrolmentSource, EntitlementPeriod, LegacyImport
@@ -575,12 +576,12 @@ def legacy_error_report(record: LegacyImport) -> bytes:
     sheet = book.active
     assert sheet is not None
     sheet.title = "错误报告"
-    sheet.append(["行号", "列", "错误说明"])
+    xlsx_append(sheet, ["行号", "列", "错误说明"])
     for row, column, message in record.errors:
-        sheet.append([row, column, message])
+        xlsx_append(sheet, [row, column, message])
     if record.error_count > len(record.errors):
-        sheet.append(
-            ["", "", f"另有 {record.error_count - len(record.errors)} 个错误未列出，请先修正以上错误"]
+        xlsx_append(
+            sheet, ["", "", f"另有 {record.error_count - len(record.errors)} 个错误未列出，请先修正以上错误"]
         )
     sheet.column_dimensions["B"].width = 16
     sheet.column_dimensions["C"].width = 70

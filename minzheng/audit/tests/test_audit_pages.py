@@ -143,7 +143,7 @@ def test_export_writes_the_filtered_scoped_events_and_records_itself(client, tai
     rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
     assert rows[0] == ("时间", "事件", "对象类型", "对象编号", "区划代码", "操作人", "摘要", "IP 地址")
     assert [row[1:7] for row in rows[1:]] == [
-        ("household.created", "household", "2", "152527201206", "taibus_caseworker", "新建家庭 2")
+        ("家庭：新建", "家庭", "2", "152527201206", "taibus_caseworker", "新建家庭 2")
     ]
     exported = Event.objects.get(verb="audit.exported")
     assert (exported.actor, exported.division_code, exported.summary) == (

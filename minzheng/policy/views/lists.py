@@ -28,6 +28,7 @@ from minzheng.accounts.actors import request_actor
 from minzheng.accounts.models import User
 from minzheng.catalogue.roles import Capability
 from minzheng.common.pages import capability_required, list_page, query_without, sort_columns
+from minzheng.common.spreadsheets import xlsx_append
 from minzheng.policy import selectors
 from minzheng.policy.forms import (
     PARAMETER_SORTS,
@@ -150,10 +151,11 @@ def parameter_export(request: HttpRequest) -> HttpResponse:
         return redirect(f"{reverse('policy:parameter_list')}?{query_without(request, 'page')}")
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("政策参数")
-    sheet.append(EXPORT_HEADERS)
+    xlsx_append(sheet, EXPORT_HEADERS)
     for parameter in _filtered(actor, form.to_filters()):
         definition = PARAMETER_KEYS.get(parameter.key)
-        sheet.append(
+        xlsx_append(
+            sheet,
             [
                 parameter.key,
                 definition.label if definition else "",
@@ -168,7 +170,7 @@ def parameter_export(request: HttpRequest) -> HttpResponse:
                 parameter.get_status_display(),
                 parameter.source,
                 parameter.note,
-            ]
+            ],
         )
     buffer = io.BytesIO()
     workbook.save(buffer)
