@@ -13,7 +13,13 @@ from django.urls import reverse
 
 from minzheng.applications.models import Application
 from minzheng.applications.rules import Step
+from minzheng.applications.tests.test_allowance_flows import (  # noqa: F401 (fixtures)
+    last_month_tenth,
+    policy,
+    rural_family,
+)
 from minzheng.applications.tests.test_views import (
+    act,
     apply,
     client_for,
     go,
@@ -242,3 +248,31 @@ def test_small_fast_panel_at_acceptance_for_the_township(users, wang):  # noqa: 
     assert 'id="decision-amount">500.00 元</dd>' in panel
     assert 'id="decision-ceiling">不超过 840.00 元</dd>' in panel
     assert 'id="decision-county-needed"' not in panel
+
+
+def test_allowance_panel_gives_each_subsidy_and_the_total_the_approval_stores(users, rural_family):  # noqa: F811
+    home, son = rural_family
+    caseworker, county = client_for(users["taibus_caseworker"]), client_for(users["taibus_county"])
+    applied = last_month_tenth()
+    assert caseworker.post(f"{reverse('applications:create')}?household={home.pk}", {
+        "workflow": "disability_subsidies", "applicant": home.head_id, "subject": son.pk, "channel": "window",
+        "submitted_on": applied.isoformat(),
+        "subsidies": ["disability_living_subsidy", "severe_disability_care_subsidy"],
+    }).status_code == 302  # fmt: skip
+    pk = Application.objects.get(household=home, workflow="disability_subsidies").pk
+    assert act(caseworker, pk, "accept", "submitted").status_code == 302
+    assert act(caseworker, pk, "submit_federation", "first_review", opinion="持证").status_code == 302
+    county.post(reverse("applications:verification", args=[pk]),
+                {"source": "disability_fed", "outcome": "consistent", "detail": "需长期照护"})  # fmt: skip
+    assert act(county, pk, "record_federation", "federation_review").status_code == 302
+
+    panel = panel_of(county.get(reverse("applications:detail", args=[pk])))
+
+    # assessed on the application date and paid from that month (国发〔2015〕52号)
+    assert f"按 {applied:%Y-%m-%d} 的家庭情况" in panel
+    assert 'id="decision-amount">250.00 元</dd>' in panel
+    assert f'id="decision-starts">{applied:%Y-%m}</dd>' in panel
+    assert "<li>困难残疾人生活补贴：125.00 元/月" in panel
+    assert "<li>重度残疾人护理补贴：125.00 元/月（农村低保家庭三、四级精神、智力残疾人）</li>" in panel
+    assert act(county, pk, "approve", "county_review").status_code == 302
+    assert Application.objects.get(pk=pk).monthly_amount == Decimal("250.00")
