@@ -12,9 +12,11 @@ from django import forms as django_forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from minzheng.accounts.actors import request_actor
 from minzheng.accounts.models import User
@@ -30,10 +32,10 @@ from minzheng.applications.forms import (
     VerificationForm,
     transition_fields,
 )
-from minzheng.applications.models import Application, CareAssessment, VerificationSource
+from minzheng.applications.models import Application, CareAssessment, SupportMode, VerificationSource
 from minzheng.applications.rules import Channel, Record, Step, Transition, Workflow
 from minzheng.applications.views.lists import row_of
-from minzheng.benefits.views import LEVEL_LABELS
+from minzheng.benefits.views import APPROVAL_LABELS, LEVEL_LABELS
 from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import DomainError, NotFound
 from minzheng.common.pages import capability_required
@@ -49,11 +51,26 @@ STEP_COLOURS = {
 # --- detail and actions -------------------------------------------------------------------------------
 
 
+# Decisions that refuse or end the case: styled as danger and confirmed before they are taken.
+NEGATIVE_STEPS = frozenset({Step.REJECTED, Step.WITHDRAWN, Step.TERMINATED})
+
+
 @dataclass(frozen=True)
 class Action:
     transition: Transition
     form: TransitionForm
     is_exit: bool  # withdraw / terminate: open at every step, shown apart
+
+    @property
+    def danger(self) -> bool:
+        return self.transition.target in NEGATIVE_STEPS
+
+    @property
+    def confirm(self) -> str:
+        """The question a negative decision asks before it is sent (htmx ``hx-confirm``)."""
+        if not self.danger:
+            return ""
+        return _("确定办理“%(label)s”？办理后本申请即告办结，不能撤销。") % {"label": self.transition.label}
 
 
 def _opinion_kept(transition: Transition, application: Application) -> dict[str, str]:
@@ -138,6 +155,19 @@ def _reason_rows(assessment: dict[str, Any] | None) -> list[dict[str, Any]]:
     return [{"number": n, **reason} for n, reason in enumerate(reasons, start=1)]
 
 
+def _panel(actor: User, detail: selectors.ApplicationDetail) -> dict[str, Any]:
+    """The decision panel beside the decision buttons (``selectors.decision_panel``) with its labels."""
+    panel = selectors.decision_panel(actor=actor, detail=detail)
+    if panel is None:
+        return {"panel": None}
+    return {
+        "panel": panel,
+        "panel_level": LEVEL_LABELS.get(panel.level, panel.level),
+        "panel_mode": dict(SupportMode.choices).get(panel.support_mode, ""),
+        "panel_approval": APPROVAL_LABELS.get(panel.temporary.approval_level, "") if panel.temporary else "",
+    }
+
+
 def detail_page(
     request: HttpRequest,
     detail: selectors.ApplicationDetail,
@@ -175,7 +205,10 @@ def detail_page(
         "reason_rows": _reason_rows(application.assessment),
         "step_labels": dict(Step.choices),
         "error": error,
+        **_panel(actor, detail),
     }
+    if request.htmx and status >= 400:  # type: ignore[attr-defined]
+        status = 200  # htmx swaps only 2xx responses: the page carries the error message
     return render(request, "applications/detail.html", context, status=status)
 
 
@@ -225,4 +258,7 @@ def application_act(request: HttpRequest, pk: int, code: str) -> HttpResponse:
         _("已办理“%(label)s”，当前环节：%(step)s")
         % {"label": transition.label, "step": Step(moved.step).label},
     )
+    if request.htmx:  # type: ignore[attr-defined]
+        # a confirmed negative decision was sent by htmx (``hx-confirm``): the browser loads the page
+        return HttpResponseClientRedirect(reverse("applications:detail", args=[pk]))
     return redirect("applications:detail", pk=pk)

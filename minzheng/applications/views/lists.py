@@ -177,8 +177,9 @@ def application_export(request: HttpRequest) -> HttpResponse:
 @require_GET
 @capability_required(Capability.VIEW_REGISTRY)
 def public_notice(request: HttpRequest) -> HttpResponse:
-    """公示名单 of one village or community: name, household size, programme, amount and the notice
-    period; no ID numbers (《最低生活保障审核确认办法》第 24 条). Printable; ``format=xlsx`` for Excel."""
+    """公示名单 of one village or community: name, household size, programme, the proposed amount (the
+    engine's, as of the notice's first day: ``selectors.decisions.notice_amounts``) and the notice period; no
+    ID numbers (《最低生活保障审核确认办法》第 24 条). Printable; ``format=xlsx`` for Excel."""
     actor = request_actor(request)
     form = NoticeForm(request.GET if "village" in request.GET else None)
     notice, status = None, 200
@@ -193,14 +194,18 @@ def public_notice(request: HttpRequest) -> HttpResponse:
                 status = 200
     if notice is not None and request.GET.get("format") == "xlsx":
         return _xlsx(exports.public_notice_export(notice), f"公示名单-{notice.village.code}.xlsx")
-    rows = [
-        {
-            "application": a,
-            "label": rules.WORKFLOW_LABELS.get(Workflow(a.workflow), a.workflow),
-            "amount": exports.proposed_amount(a),
-        }
-        for a in (notice.applications if notice else [])
-    ]
+    rows = (
+        []
+        if notice is None
+        else [
+            {
+                "application": a,
+                "label": rules.WORKFLOW_LABELS.get(Workflow(a.workflow), a.workflow),
+                "amount": notice.amounts.get(a.pk),
+            }
+            for a in notice.applications
+        ]
+    )
     context = {
         "form": form,
         "notice": notice,

@@ -1,5 +1,6 @@
 """Reads of the application pages (issue 4 §9). Every selector takes ``actor`` and starts from
 ``Application.objects.visible_to(actor)``, so an application outside the user's jurisdiction is absent.
+``decisions``: the decision panel and a notice's proposed amounts (issue 14 §3).
 
 Deadlines are judged against *today* here (the page is read now), not only against the ``deadline_status``
 the daily scan stored: an application whose step fell due this morning is already shown as overdue.
@@ -8,7 +9,8 @@ the daily scan stored: an application whose step fell due this morning is alread
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Substr
@@ -26,6 +28,12 @@ from minzheng.applications.models import (
     VerificationResult,
 )
 from minzheng.applications.rules import Step, Transition, Workflow
+from minzheng.applications.selectors.decisions import (
+    DecisionPreview,
+    decision_due,
+    decision_preview,
+    notice_amounts,
+)
 from minzheng.catalogue.roles import Role
 from minzheng.common.errors import NotFound
 from minzheng.divisions.models import Division
@@ -262,6 +270,14 @@ def actions_for(*, actor: User, detail: ApplicationDetail) -> list[Transition]:
     ]
 
 
+def decision_panel(*, actor: User, detail: ApplicationDetail) -> DecisionPreview | None:
+    """The decision panel when the user may decide the application now (approve, refuse, refer to
+    一事一议): what the approval would compute today for this user (``decisions.decision_preview``)."""
+    if not decision_due(detail.application, actions_for(actor=actor, detail=detail)):
+        return None
+    return decision_preview(detail.application, role=actor.role)
+
+
 # --- intake -----------------------------------------------------------------------------------------------
 
 
@@ -286,6 +302,7 @@ class PublicNotice:
     village: Division
     township: Division | None
     applications: list[Application]
+    amounts: dict[int, Decimal | None] = field(default_factory=dict)  # proposed, by application id
 
 
 def village_choices(*, actor: User, limit: int = 1000) -> list[tuple[str, str]]:
@@ -312,7 +329,8 @@ def public_notice_list(*, actor: User, village_code: str) -> PublicNotice:
     applications = (
         Application.objects.visible_to(actor)
         .filter(step=Step.PUBLIC_NOTICE, household__hukou_division=village)
-        .select_related("applicant", "household")
+        .select_related("applicant", "household", "division")
         .order_by("notice_starts_on", "number")
     )
-    return PublicNotice(village, village.parent, list(applications))
+    listed = list(applications)
+    return PublicNotice(village, village.parent, listed, notice_amounts(listed))
