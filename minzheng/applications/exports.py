@@ -113,9 +113,15 @@ def application_export(
     return buffer.getvalue(), count
 
 
-def proposed_amount(application: Application) -> Decimal | None:
-    """The amount shown in the notice when one is known: decided, or requested (temporary assistance)."""
-    return application.monthly_amount or application.one_off_amount or application.requested_amount
+def proposed_amount(notice: selectors.PublicNotice, application: Application) -> Decimal | None:
+    """The amount the notice shows: the engine's proposal as of the notice's first day (the same figure as
+    the notice page), else one already decided or requested (temporary assistance)."""
+    return (
+        notice.amounts.get(application.pk)
+        or application.monthly_amount
+        or application.one_off_amount
+        or application.requested_amount
+    )
 
 
 def _period(application: Application) -> str:
@@ -135,7 +141,7 @@ def public_notice_export(notice: selectors.PublicNotice) -> bytes:
                 application.applicant.name,
                 application.household.member_count,
                 _label(application.workflow),
-                proposed_amount(application),
+                proposed_amount(notice, application),
                 _period(application),
             ],
         )

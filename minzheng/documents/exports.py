@@ -215,7 +215,7 @@ def public_notice_pdf(notice: application_selectors.PublicNotice) -> bytes:
     township = notice.township.name if notice.township else ""
     rows = [
         [str(n), a.applicant.name, str(a.household.member_count), _workflow_label(a.workflow),
-         _text(application_exports.proposed_amount(a) or "—"),
+         _text(application_exports.proposed_amount(notice, a) or "—"),
          f"{_text(a.notice_starts_on)} 至 {_text(a.notice_ends_on)}"]
         for n, a in enumerate(notice.applications, start=1)
     ]  # fmt: skip

@@ -1,7 +1,7 @@
 """The decision panel (issue 14 §3): what the approval would decide if it were taken now, shown beside the
 decision buttons, and the proposed amount of a public notice.
 
-The figures come from the very functions the approval runs (``services.decisions._engine_result`` for 低保,
+The figures come from the very functions the approval runs (``services.decisions.engine_result`` for 低保,
 特困, 低保边缘, 刚性支出困难 and 临时救助; ``services.allowances``' facts, tier label and enrolment check for
 the allowances), with the same facts on the same day, so the amount shown is the amount the approval stores.
 They are reads only: nothing is saved. An engine error (a parameter not in force, a fact missing) is shown
@@ -21,13 +21,13 @@ from minzheng.applications.inputs import INPUTS, ApprovalInput, ReferralInput
 from minzheng.applications.models import Application, CareAssessment
 from minzheng.applications.rules import Step, Transition, Workflow
 from minzheng.applications.services.allowances import (
-    _allowance_facts,
-    _failing,
-    _not_enrolled,
-    _tier_label,
+    allowance_facts,
     allowance_programmes,
+    failing_reason,
+    not_enrolled_check,
+    tier_label,
 )
-from minzheng.applications.services.decisions import _engine_result
+from minzheng.applications.services.decisions import engine_result
 from minzheng.benefits.engine import assess
 from minzheng.benefits.facts import AssistanceType
 from minzheng.benefits.params import CENT, decimal_of, lookup
@@ -168,7 +168,7 @@ def decision_preview(
             return _allowance_preview(application, workflow, day)
         if kind == TEMPORARY:
             return _temporary_preview(application, role, day)
-        result = _engine_result(application, day, None)
+        result = engine_result(application, day, None)
     except DomainError as error:
         return _manual(kind, day, error)
     preview = DecisionPreview(
@@ -176,7 +176,7 @@ def decision_preview(
         day,
         eligible=result.eligible,
         level=result.level,
-        failing=_failing(result),
+        failing=failing_reason(result),
         reasons=_reasons(result),
         unconfirmed=result.unconfirmed,
         starts_month=next_month(day),
@@ -194,10 +194,10 @@ def _allowance_preview(application: Application, workflow: Workflow, day: dt.dat
     """As ``services.allowances.allowance_approve``: each programme applied for on the person, assessed on
     the application date (高龄津贴, 两项补贴) or on the decision day (孤儿, 事实无人抚养儿童)."""
     programmes = allowance_programmes(application)
-    _not_enrolled(application, programmes)
+    not_enrolled_check(application, programmes)
     from_application = workflow in rules.PAID_FROM_APPLICATION_MONTH
     assessed_on = application.submitted_on if from_application else day
-    facts = _allowance_facts(application, workflow, assessed_on)
+    facts = allowance_facts(application, workflow, assessed_on)
     person = str(application.subject_id)
     results = [(p, assess(p, facts, SelectorParams(), person_key=person)) for p in programmes]
     labels = {p: rules.SUBSIDY_LABELS.get(p) or rules.WORKFLOW_LABELS[workflow] for p in programmes}  # type: ignore[call-overload]
@@ -206,8 +206,8 @@ def _allowance_preview(application: Application, workflow: Workflow, day: dt.dat
             labels[p],
             r.eligible,
             r.monthly_amount if r.eligible else Decimal("0.00"),
-            _tier_label(p, r) if r.eligible else "",
-            "" if r.eligible else _failing(r),
+            tier_label(p, r) if r.eligible else "",
+            "" if r.eligible else failing_reason(r),
         )
         for p, r in results
     ]
@@ -219,7 +219,7 @@ def _allowance_preview(application: Application, workflow: Workflow, day: dt.dat
         eligible=bool(granted),
         monthly_amount=total,
         starts_month=month_start(assessed_on) if from_application else next_month(day),
-        level=_tier_label(*granted[0]) if len(granted) == 1 else "",
+        level=tier_label(*granted[0]) if len(granted) == 1 else "",
         failing="；".join(g.refusal for g in grants if not g.eligible) if not granted else "",
         reasons=[reason for _, r in results for reason in _reasons(r)],
         grants=grants,
@@ -232,13 +232,13 @@ def _temporary_preview(application: Application, role: str, day: dt.date) -> Dec
     approval level's ceiling (社会救助暂行办法第 48 条: the township approves up to
     ``temporary.township_ceiling_multiple`` × the monthly 低保 standard, 小额快救 always)."""
     requested = application.requested_amount
-    result = _engine_result(application, day, requested)
+    result = engine_result(application, day, requested)
     preview = DecisionPreview(
         TEMPORARY,
         day,
         eligible=result.eligible,
         level=result.level,
-        failing=_failing(result),
+        failing=failing_reason(result),
         reasons=_reasons(result),
         unconfirmed=result.unconfirmed,
     )

@@ -45,7 +45,7 @@ def _subject_pk(application: Application) -> int:
     return subject
 
 
-def _not_enrolled(application: Application, programmes: tuple[str, ...]) -> None:
+def not_enrolled_check(application: Application, programmes: tuple[str, ...]) -> None:
     """A person already enrolled in the programme (e.g. by the registry's senior-allowance run meanwhile)
     is not approved again: the approval would pay twice."""
     current = (
@@ -69,7 +69,7 @@ def _not_enrolled(application: Application, programmes: tuple[str, ...]) -> None
         )
 
 
-def _allowance_facts(application: Application, workflow: Workflow, day: dt.date) -> Any:
+def allowance_facts(application: Application, workflow: Workflow, day: dt.date) -> Any:
     """The household's facts on ``day`` with what the registry does not hold: the household programmes
     received (the living subsidy is for 低保 households), and on the subject: the identification the county
     makes by this approval (孤儿, 事实无人抚养儿童), the child's own benefits deducted (补差发放, 2019
@@ -108,7 +108,7 @@ def _allowance_facts(application: Application, workflow: Workflow, day: dt.date)
     return replace(facts, members=members, programmes_received=received)
 
 
-def _tier_label(programme: str, result: Any) -> str:
+def tier_label(programme: str, result: Any) -> str:
     """The care subsidy's tier by its label as the engine quotes it; otherwise the engine's level."""
     if programme == rules.DISABILITY_CARE:
         quoted = re.search(r"档次“([^”]+)”", result.reasons[-1].message_zh)
@@ -117,7 +117,7 @@ def _tier_label(programme: str, result: Any) -> str:
     return str(result.level)[:40]
 
 
-def _failing(result: Any) -> str:
+def failing_reason(result: Any) -> str:
     return next((r.message_zh for r in reversed(result.reasons) if r.value is False), "")
 
 
@@ -126,20 +126,20 @@ def allowance_approve(application: Application, actor: User, reason: str, today:
     两项补贴: each subsidy the engine finds eligible is granted, the others are named in the decision.
     高龄津贴 and 两项补贴 are assessed on the application date and paid from that month (Inner Mongolia
     measures; 国发〔2015〕52号); 孤儿 and 事实无人抚养儿童 on the decision day and paid from the next month
-    (2019 opinion). A person already enrolled in a programme applied for is refused (``_not_enrolled``).
+    (2019 opinion). A person already enrolled in a programme applied for is refused (``not_enrolled_check``).
     The grants are kept in ``assessment["granted"]``, which ``enrolment_from_application`` enrols."""
     workflow = Workflow(application.workflow)
     programmes = allowance_programmes(application)
-    _not_enrolled(application, programmes)
+    not_enrolled_check(application, programmes)
     from_application = workflow in rules.PAID_FROM_APPLICATION_MONTH
     day = application.submitted_on if from_application else today
-    facts = _allowance_facts(application, workflow, day)
+    facts = allowance_facts(application, workflow, day)
     person = str(application.subject_id)
     results = [(p, assess(p, facts, SelectorParams(), person_key=person)) for p in programmes]
     granted = [(p, r) for p, r in results if r.eligible]
     refused = [(p, r) for p, r in results if not r.eligible]
     if not granted:
-        reasons = "；".join(_failing(r) for _, r in refused)
+        reasons = "；".join(failing_reason(r) for _, r in refused)
         raise StepRequirementMissing(
             f"按{day}的测算不符合条件，不能批准：{reasons}；请核实或不予批准", field="assessment"
         )
@@ -156,16 +156,16 @@ def allowance_approve(application: Application, actor: User, reason: str, today:
                 "programme": p,
                 "label": labels[p],
                 "monthly_amount": str(r.monthly_amount),
-                "level": _tier_label(p, r),
+                "level": tier_label(p, r),
             }
             for p, r in granted
         ],
-        refused=[{"programme": p, "label": labels[p], "reason": _failing(r)} for p, r in refused],
+        refused=[{"programme": p, "label": labels[p], "reason": failing_reason(r)} for p, r in refused],
     )
     application.monthly_amount = total
-    application.level = _tier_label(*granted[0]) if len(granted) == 1 else ""
+    application.level = tier_label(*granted[0]) if len(granted) == 1 else ""
     application.starts_month = month_start(day) if from_application else next_month(today)
     application.assessment = assessment
     application.decided_on, application.decided_by = today, actor
-    not_granted = "；".join(f"{labels[p]}不予批准：{_failing(r)}" for p, r in refused)
+    not_granted = "；".join(f"{labels[p]}不予批准：{failing_reason(r)}" for p, r in refused)
     application.decision_reason = "；".join(x for x in (reason, not_granted) if x)

@@ -117,7 +117,7 @@ def _approve(application: Application, actor: User, data: ApprovalInput, day: dt
     if workflow in rules.ALLOWANCE_WORKFLOWS:
         allowance_approve(application, actor, data.reason, day)
         return
-    result = _engine_result(application, day, data.amount)
+    result = engine_result(application, day, data.amount)
     if not result.eligible:
         failing = next((r.message_zh for r in reversed(result.reasons) if r.value is False), "")
         raise StepRequirementMissing(
@@ -155,7 +155,10 @@ def _with_care_assessment(application: Application, facts: Any) -> Any:
     return replace(facts, members=members)
 
 
-def _engine_result(application: Application, day: dt.date, amount: Decimal | None) -> Any:
+def engine_result(application: Application, day: dt.date, amount: Decimal | None) -> Any:
+    """The benefit engine's result for the application on ``day`` (read-only): what the approval decides on,
+    and what the decision panel shows beforehand. 特困 adds the care assessment, 刚性支出 the recorded
+    expenses, 临时救助 the request (kind, hardship, ``amount``)."""
     facts = household_facts_many([application.household_id], day)[application.household_id]
     programme = application.programme
     if programme == Programme.EXTREME_POVERTY_SUPPORT:

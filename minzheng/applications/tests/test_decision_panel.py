@@ -5,11 +5,13 @@ engine error is a message asking for a manual determination, never a server erro
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from minzheng.applications.models import Application
 from minzheng.applications.rules import Step
@@ -172,6 +174,12 @@ def test_public_notice_shows_the_proposed_amount(users, wang):  # noqa: F811
     assert response.status_code == 200
     cells = re.findall(r'<td class="text-end">([^<]*)</td>', text(response))
     assert cells == ["1", "540.00"]  # household size, then the proposed amount
+    # the spreadsheet and the printable notice carry the same figure as the page
+    export = client_for(users["caseworker"]).get(
+        reverse("applications:notice"), {"village": "150102001001", "format": "xlsx"}
+    )
+    sheet = load_workbook(io.BytesIO(export.content))["公示名单"]
+    assert sheet.cell(row=2, column=5).value == 540
 
 
 def test_notice_amount_is_a_dash_when_the_engine_cannot_assess(users, wang):  # noqa: F811

@@ -550,7 +550,13 @@ def test_public_notice_lists_name_size_and_programme_without_id_numbers(users, w
     rows = (
         CalamineWorkbook.from_filelike(io.BytesIO(export.content)).get_sheet_by_name("公示名单").to_python()
     )
-    assert rows == [list(NOTICE_HEADERS), [1, "王五", 1, "最低生活保障", "", f"{start} 至 {end}"]]
+    # the amount is the engine's proposal as of the notice's first day, the same figure as on the page
+    page_amount = re.findall(r'<td class="text-end">([^<]*)</td>', content)[1]
+    assert re.fullmatch(r"\d+\.\d\d", page_amount)
+    assert rows == [
+        list(NOTICE_HEADERS),
+        [1, "王五", 1, "最低生活保障", float(page_amount), f"{start} 至 {end}"],
+    ]
 
 
 def test_public_notice_of_a_village_out_of_scope_is_refused(users):
