@@ -79,3 +79,16 @@ def test_ordinary_text_with_line_breaks_and_tabs_passes(users) -> None:
     response = client.get("/registry/households/?name=%E5%BC%A0%09%E4%B8%89&page=2")
 
     assert response.status_code == 200
+
+
+def test_pages_are_compressed_for_browsers_that_accept_it(users) -> None:
+    """Issue 14 §7: the household list went out as 23 KB of HTML; gzip makes it a fraction of that."""
+    client = Client()
+    client.force_login(users["caseworker"])
+
+    plain = client.get("/registry/households/")
+    packed = client.get("/registry/households/", HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+
+    assert "Content-Encoding" not in plain
+    assert packed["Content-Encoding"] == "gzip"
+    assert len(packed.content) < len(plain.content) / 3
