@@ -62,8 +62,11 @@ def _out(payroll: Payroll) -> dict[str, Any]:
 def _detail(actor: User, pk: int) -> dict[str, Any]:
     payroll = selectors.payroll_get(actor=actor, pk=pk)
     totals = selectors.payroll_totals(actor=actor, payroll=payroll)
+    changes = selectors.payroll_snapshot_changes(actor=actor, payroll=payroll)
     return {
         **_out(payroll),
+        "snapshot_changed_lines": changes.lines,
+        "snapshot_changed_payments": changes.payments,
         "totals": [
             {
                 "programme": t.programme,

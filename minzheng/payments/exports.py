@@ -18,6 +18,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from minzheng.accounts.models import User
 from minzheng.audit.services import personal_data_access_record
 from minzheng.common import pdf
+from minzheng.common.money import yuan
 from minzheng.common.months import month_label
 from minzheng.common.spreadsheets import xlsx_append
 from minzheng.payments import selectors
@@ -64,7 +65,8 @@ def _sheet_title(name: str, used: set[str]) -> str:
 
 def _roster_villages(actor: User, payroll: Payroll) -> dict[str, list[list[Any]]]:
     """The roster rows grouped by village (one GROUP BY query): the household's registration village, one
-    row per payment with the masked ID and account and an empty signature cell."""
+    row per payment with the masked ID, the bank and masked account the payment goes to (the lines' payee
+    snapshot, ADR 0022) and an empty signature cell."""
     rows = (
         PayrollLine.objects.visible_to(actor)
         .filter(payroll=payroll)
@@ -78,8 +80,8 @@ def _roster_villages(actor: User, payroll: Payroll) -> dict[str, list[list[Any]]
             "enrolment__person__name",
             "enrolment__person__id_number_masked",
             "household__member_count",
-            "household__bank_name",
-            "household__bank_account_masked",
+            "bank_name",
+            "bank_account_masked",
         )
         .annotate(
             regular=Sum("amount", filter=Q(kind="regular"), default=ZERO),
@@ -101,11 +103,11 @@ def _roster_villages(actor: User, payroll: Payroll) -> dict[str, list[list[Any]]
                 else row["household__head__id_number_masked"],
                 selectors.PROGRAMME_NAMES.get(row["programme"], row["programme"]),
                 1 if person else row["household__member_count"],
-                row["household__bank_name"],
-                row["household__bank_account_masked"],
-                row["regular"],
-                row["other"],
-                row["net"],
+                row["bank_name"],
+                row["bank_account_masked"],
+                yuan(row["regular"]),
+                yuan(row["other"]),
+                yuan(row["net"]),
                 "",
             ]
         )

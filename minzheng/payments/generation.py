@@ -13,6 +13,13 @@ is the sum of the lines of *approved* payrolls for that enrolment and month that
    difference; deductions (negative) are capped so the enrolment's net in this payroll is never below
    zero (oldest month first, ``rules.capped_deduction``); what is not carried stays owed-minus-booked and
    reappears in the next payroll.
+
+Each line carries the payee as the bank will pay them — the household head's name and the household's
+bank account (encrypted, blind index, masked), copied by the same statement (issue 16 §2, ADR 0022).
+
+The statements are portable (ADR 0022): they run on PostgreSQL and on the embedded SQLite database alike —
+bound dates without casts, the months as a ``VALUES`` calendar instead of ``generate_series``, amounts
+added and compared in whole fen (``sqlportable.fen``) and written back as ``fen / 100.0``.
 """
 
 # ruff: noqa: S608 - the statements are composed of module constants; values are bound parameters
@@ -24,9 +31,17 @@ from typing import Any
 from django.db import connection
 
 from minzheng.payments import sqlnames as n
+from minzheng.payments.sqlportable import calendar, fen
 
 _COLUMNS = """payroll_id, enrolment_id, household_id, township_id, programme, kind, entitlement_month, owed,
-    booked_before, amount, retry_of_id, payment_status, bank_reason, paid_method, paid_note"""
+    booked_before, amount, retry_of_id, payment_status, bank_reason, paid_method, paid_note,
+    payee_name, bank_name, bank_account_encrypted, bank_account_index, bank_account_masked"""
+
+# The payee snapshot: household ``h`` and its head ``hp`` (joined by each statement's final SELECT).
+_PAYEE = "COALESCE(hp.name, ''), h.bank_name, " + ", ".join(
+    f"h.bank_account_{part}" for part in ("encrypted", "index", "masked")
+)
+_PAYEE_JOIN = f"JOIN {n.HOUSEHOLD} h ON h.id = {{household}} LEFT JOIN {n.PERSON} hp ON hp.id = h.head_id"
 
 _ENROLMENTS = f"""
     SELECT e.id, e.household_id, e.division_id, e.programme, e.ends_month
@@ -36,44 +51,47 @@ _ENROLMENTS = f"""
 
 REGULAR = f"""
 INSERT INTO {n.LINE} ({_COLUMNS})
-SELECT %(payroll)s, e.id, e.household_id, e.division_id, e.programme, '{n.REGULAR}', %(month)s::date,
-       p.monthly_amount, 0, p.monthly_amount, NULL, '{n.PENDING}', '', '', ''
+SELECT %(payroll)s, e.id, e.household_id, e.division_id, e.programme, '{n.REGULAR}', %(month)s,
+       p.monthly_amount, 0, p.monthly_amount, NULL, '{n.PENDING}', '', '', '', {_PAYEE}
 FROM ({_ENROLMENTS}) e
 JOIN {n.PERIOD} p ON p.enrolment_id = e.id
- AND p.from_month <= %(month)s::date AND (p.until_month IS NULL OR p.until_month > %(month)s::date)
-WHERE p.monthly_amount > 0 AND (e.ends_month IS NULL OR e.ends_month >= %(month)s::date)
+ AND p.from_month <= %(month)s AND (p.until_month IS NULL OR p.until_month > %(month)s)
+{_PAYEE_JOIN.format(household="e.household_id")}
+WHERE p.monthly_amount > 0 AND (e.ends_month IS NULL OR e.ends_month >= %(month)s)
 ON CONFLICT DO NOTHING
 """
 
 RETRY = f"""
 INSERT INTO {n.LINE} ({_COLUMNS})
 SELECT %(payroll)s, f.enrolment_id, f.household_id, f.township_id, f.programme, '{n.RETRY}',
-       f.entitlement_month, f.owed, f.booked_before, f.amount, f.id, '{n.PENDING}', '', '', ''
+       f.entitlement_month, f.owed, f.booked_before, f.amount, f.id, '{n.PENDING}', '', '', '', {_PAYEE}
 FROM {n.LINE} f
 JOIN {n.PAYROLL} p ON p.id = f.payroll_id AND p.status = '{n.APPROVED}' AND p.county_id = %(county)s
 JOIN {n.ENROLMENT} e ON e.id = f.enrolment_id AND e.status <> '{n.SUSPENDED}'
+{_PAYEE_JOIN.format(household="f.household_id")}
 WHERE f.payment_status = '{n.FAILED}' AND f.amount > 0
   AND NOT EXISTS (SELECT 1 FROM {n.LINE} r WHERE r.retry_of_id = f.id)
 ON CONFLICT DO NOTHING
 """
 
+# ``{calendar}``: the months from the county's first payroll month up to (not including) this one.
+# Amounts in fen from ``owed`` on; ``room`` is what the payroll still pays the enrolment before this
+# month's deduction (its positive lines minus the deductions of earlier months, oldest first).
 ADJUSTMENT = f"""
-WITH enr AS ({_ENROLMENTS}),
+WITH calendar(m) AS (VALUES {{calendar}}),
+enr AS ({_ENROLMENTS}),
 owed AS (
-    SELECT p.enrolment_id, gs::date AS m, p.monthly_amount AS owed, 0::numeric AS booked
-    FROM {n.PERIOD} p JOIN enr ON enr.id = p.enrolment_id,
-    generate_series(
-        GREATEST(p.from_month, %(first)s::date),
-        LEAST(COALESCE(p.until_month, %(month)s::date), %(month)s::date,
-              COALESCE((enr.ends_month + interval '1 month')::date, %(month)s::date)) - interval '1 month',
-        interval '1 month') gs
+    SELECT p.enrolment_id, c.m, {fen("p.monthly_amount")} AS owed, 0 AS booked
+    FROM {n.PERIOD} p JOIN enr ON enr.id = p.enrolment_id
+    JOIN calendar c ON c.m >= p.from_month AND (p.until_month IS NULL OR c.m < p.until_month)
+     AND (enr.ends_month IS NULL OR c.m <= enr.ends_month)
 ),
 booked AS (
-    SELECT l.enrolment_id, l.entitlement_month AS m, 0::numeric AS owed, l.amount AS booked
+    SELECT l.enrolment_id, l.entitlement_month AS m, 0 AS owed, {fen("l.amount")} AS booked
     FROM {n.LINE} l
     JOIN enr ON enr.id = l.enrolment_id
     JOIN {n.PAYROLL} p ON p.id = l.payroll_id
-    WHERE l.entitlement_month >= %(first)s::date AND l.entitlement_month < %(month)s::date
+    WHERE l.entitlement_month >= %(first)s AND l.entitlement_month < %(month)s
       AND ((p.status = '{n.APPROVED}' AND l.payment_status <> '{n.FAILED}') OR l.payroll_id = %(payroll)s)
 ),
 diff AS (
@@ -84,23 +102,30 @@ diff AS (
 ),
 positive AS (
     SELECT enrolment_id, sum(amount) AS total
-    FROM (SELECT enrolment_id, amount FROM {n.LINE} WHERE payroll_id = %(payroll)s
+    FROM (SELECT enrolment_id, {fen("amount")} AS amount FROM {n.LINE} WHERE payroll_id = %(payroll)s
           UNION ALL SELECT enrolment_id, delta FROM diff WHERE delta > 0) t
     GROUP BY enrolment_id
 ),
 ranked AS (
     SELECT d.enrolment_id, d.m, d.owed, d.booked, d.delta,
-           LEAST(-d.delta, GREATEST(0, COALESCE(pos.total, 0) - COALESCE(
-               sum(-d.delta) FILTER (WHERE d.delta < 0) OVER (
+           COALESCE(pos.total, 0) - COALESCE(
+               sum(CASE WHEN d.delta < 0 THEN -d.delta ELSE 0 END) OVER (
                    PARTITION BY d.enrolment_id ORDER BY d.m ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
-               ), 0))) AS carried_deduction
+               ), 0) AS room
     FROM diff d LEFT JOIN positive pos ON pos.enrolment_id = d.enrolment_id
+),
+capped AS (
+    SELECT enrolment_id, m, owed, booked, delta,
+           CASE WHEN room <= 0 THEN 0 WHEN -delta < room THEN -delta ELSE room END AS carried_deduction
+    FROM ranked
 )
 INSERT INTO {n.LINE} ({_COLUMNS})
 SELECT %(payroll)s, r.enrolment_id, enr.household_id, enr.division_id, enr.programme, '{n.ADJUSTMENT}', r.m,
-       r.owed, r.booked, CASE WHEN r.delta > 0 THEN r.delta ELSE -r.carried_deduction END,
-       NULL, '{n.PENDING}', '', '', ''
-FROM ranked r JOIN enr ON enr.id = r.enrolment_id
+       r.owed / 100.0, r.booked / 100.0,
+       (CASE WHEN r.delta > 0 THEN r.delta ELSE -r.carried_deduction END) / 100.0,
+       NULL, '{n.PENDING}', '', '', '', {_PAYEE}
+FROM capped r JOIN enr ON enr.id = r.enrolment_id
+{_PAYEE_JOIN.format(household="enr.household_id")}
 WHERE r.delta > 0 OR r.carried_deduction > 0
 """
 
@@ -118,6 +143,12 @@ def stage_run(
         "month": month,
         "first": first_month,
     }
+    if "{calendar}" in sql:
+        months, calendar_params = calendar(first_month, month)
+        if not months:
+            return 0  # the county's first payroll: no earlier month to adjust
+        sql = sql.replace("{calendar}", months)
+        params.update(calendar_params)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount

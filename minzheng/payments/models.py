@@ -102,6 +102,16 @@ class PayrollLine(models.Model):
         db_constraint=False,
     )
     programme = models.CharField("救助项目", max_length=32)
+    # The payee as the bank will pay them, copied from the household (its head's name and its bank account,
+    # stored as the household stores it: encrypted, blind index, masked) by the same INSERT … SELECT that
+    # writes the line, and never rewritten once the payroll is approved: the bank file and the
+    # reconciliation read these, so a registry change after approval cannot redirect the payment
+    # (issue 16 §2, ADR 0022); it reaches the next payroll.
+    payee_name = models.CharField("收款户名", max_length=50, default="", blank=True)
+    bank_name = models.CharField("开户银行", max_length=60, default="", blank=True)
+    bank_account_encrypted = models.TextField(default="", blank=True)
+    bank_account_index = models.CharField(max_length=64, default="", blank=True)
+    bank_account_masked = models.CharField("银行账号", max_length=40, default="", blank=True)
     kind = models.CharField("类别", max_length=12, choices=LineKind.choices)
     entitlement_month = models.DateField("所属月份")
     owed = models.DecimalField("应发（元）", max_digits=12, decimal_places=2)

@@ -51,6 +51,10 @@ class PayrollOut(Schema):
 
 class PayrollDetailOut(PayrollOut):
     totals: list[TotalOut]
+    snapshot_changed_lines: int = Field(
+        description="生成后收款户名或银行账号已在家庭登记中变更的明细条数（本批次仍按生成时的快照发放）"
+    )
+    snapshot_changed_payments: int = Field(description="上述明细涉及的发放笔数（在保对象数）")
 
 
 class PayrollPage(Schema):

@@ -2,8 +2,8 @@
 
 A payroll belongs to a county; county users and above see the payrolls of their subtree, township users
 see their county's payrolls but only their own township's lines and totals. The monthly statistics are
-two GROUP BY GROUPING SETS queries (recipients from enrolments and entitlement periods, amounts from the
-lines of approved payrolls), not a query per division.
+two grouped queries (recipients from enrolments and entitlement periods, amounts from the lines of approved
+payrolls; ``GROUPING SETS`` on PostgreSQL, ``UNION ALL`` on SQLite), not a query per division.
 """
 
 from __future__ import annotations
@@ -14,10 +14,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
 
 from minzheng.accounts.models import User
 from minzheng.common.errors import NotFound
+from minzheng.common.money import yuan
 from minzheng.common.months import add_months, month_start
 from minzheng.divisions.models import Division
 from minzheng.enrolments.models import Enrolment
@@ -30,6 +32,7 @@ from minzheng.payments.models import (
     ReserveFund,
 )
 from minzheng.payments.rules import PaymentStatus, ReserveEntryKind
+from minzheng.payments.sqlportable import calendar, fen, from_fen, is_postgresql
 from minzheng.policy.rules import PROGRAMMES
 
 PROGRAMME_NAMES = {p.code: p.name for p in PROGRAMMES}
@@ -130,10 +133,10 @@ def payroll_totals(*, actor: User, payroll: Payroll) -> list[TotalRow]:
             PROGRAMME_NAMES.get(r["programme"], r["programme"]),
             r["township__name"],
             r["n"],
-            r["regular"],
-            r["adjustment"],
-            r["retry"],
-            r["total"],
+            yuan(r["regular"]),
+            yuan(r["adjustment"]),
+            yuan(r["retry"]),
+            yuan(r["total"]),
         )
         for r in by
     ]
@@ -166,25 +169,46 @@ def payroll_status_counts(*, actor: User, payroll: Payroll) -> dict[str, int]:
     return {r["payment_status"]: r["n"] for r in rows}
 
 
+@dataclass(frozen=True)
+class SnapshotChanges:
+    lines: int
+    payments: int  # enrolments
+
+
+def payroll_snapshot_changes(*, actor: User, payroll: Payroll) -> SnapshotChanges:
+    """Lines whose payee snapshot (head's name, bank account by its blind index) no longer matches the
+    household in the registry: shown to the checker before approval — the payroll pays the snapshot, so a
+    changed account is paid only after the payroll is sent back and regenerated (issue 16 §2, ADR 0022).
+    One aggregate query, scoped."""
+    changed = (
+        PayrollLine.objects.visible_to(actor)
+        .filter(payroll=payroll)
+        .exclude(
+            bank_account_index=F("household__bank_account_index"),
+            payee_name=Coalesce(F("household__head__name"), Value("")),
+        )
+        .aggregate(lines=Count("id"), payments=Count("enrolment_id", distinct=True))
+    )
+    return SnapshotChanges(changed["lines"], changed["payments"])
+
+
 _OUTSTANDING_SQL = f"""
-WITH enr AS (
+WITH calendar(m) AS (VALUES {{calendar}}),
+enr AS (
     SELECT e.id, e.ends_month FROM {n.ENROLMENT} e JOIN {n.DIVISION} d ON d.id = e.division_id
     WHERE d.code LIKE %(prefix)s
 ),
 owed AS (
-    SELECT p.enrolment_id, gs::date AS m, p.monthly_amount AS owed, 0::numeric AS booked
-    FROM {n.PERIOD} p JOIN enr ON enr.id = p.enrolment_id,
-    generate_series(
-        GREATEST(p.from_month, %(first)s::date),
-        LEAST(COALESCE(p.until_month, %(until)s::date), %(until)s::date,
-              COALESCE((enr.ends_month + interval '1 month')::date, %(until)s::date)) - interval '1 month',
-        interval '1 month') gs
+    SELECT p.enrolment_id, c.m, {fen("p.monthly_amount")} AS owed, 0 AS booked
+    FROM {n.PERIOD} p JOIN enr ON enr.id = p.enrolment_id
+    JOIN calendar c ON c.m >= p.from_month AND (p.until_month IS NULL OR c.m < p.until_month)
+     AND (enr.ends_month IS NULL OR c.m <= enr.ends_month)
 ),
 booked AS (
-    SELECT l.enrolment_id, l.entitlement_month AS m, 0::numeric AS owed, l.amount AS booked
+    SELECT l.enrolment_id, l.entitlement_month AS m, 0 AS owed, {fen("l.amount")} AS booked
     FROM {n.LINE} l JOIN enr ON enr.id = l.enrolment_id
     JOIN {n.PAYROLL} p ON p.id = l.payroll_id
-    WHERE l.entitlement_month >= %(first)s::date AND l.entitlement_month < %(until)s::date
+    WHERE l.entitlement_month >= %(first)s AND l.entitlement_month < %(until)s
       AND ((p.status = '{n.APPROVED}' AND l.payment_status <> '{n.FAILED}') OR l.payroll_id = %(payroll)s)
 )
 SELECT enrolment_id, sum(booked) - sum(owed) AS overpaid
@@ -218,9 +242,10 @@ def payroll_overpayments(*, actor: User, payroll: Payroll) -> list[Overpayment]:
         "first": first[0] if first else payroll.month,
         "until": add_months(payroll.month, 1),
     }
+    months, calendar_params = calendar(params["first"], params["until"])
     with connection.cursor() as cursor:
-        cursor.execute(_OUTSTANDING_SQL, params)
-        amounts = dict(cursor.fetchall())
+        cursor.execute(_OUTSTANDING_SQL.replace("{calendar}", months), {**params, **calendar_params})
+        amounts = {enrolment: from_fen(overpaid) for enrolment, overpaid in cursor.fetchall()}
     enrolments = Enrolment.objects.filter(pk__in=amounts).select_related("household__head", "person")
     return [
         Overpayment(
@@ -272,6 +297,7 @@ def reserve_report(*, actor: User, township_id: int, date_from: dt.date, date_to
         **{f"before_{k}": Sum("amount", filter=before & Q(kind=k), default=ZERO) for k in ReserveEntryKind},
         **{f"in_{k}": Sum("amount", filter=within & Q(kind=k), default=ZERO) for k in ReserveEntryKind},
     )
+    sums = {key: yuan(value) for key, value in sums.items()}
     opening = sum((signed[k] * sums[f"before_{k}"] for k in ReserveEntryKind), ZERO)
     by_kind = {k.value: sums[f"in_{k}"] for k in ReserveEntryKind}
     inflow = sum((by_kind[k] for k in INFLOWS), ZERO)
@@ -295,42 +321,90 @@ def reserve_open_draws(*, actor: User, township_id: int) -> QuerySet[ReserveEntr
 
 # --- monthly statistics ------------------------------------------------------------------------------------
 
-_RECIPIENTS_SQL = f"""
+# Recipients: an enrolment counts in the month when it is not suspended, has not ended before it and a
+# period with an amount covers it. GROUPING bits (programme, division, urban_rural, level): 15 = the total,
+# 7 = by programme, 3 = programme × township, 5 = programme × urban/rural, 6 = programme × category.
+_RECIPIENTS_CTE = f"""
 WITH e AS (
     SELECT e.id, e.programme, e.household_id, e.person_id, e.division_id, e.level, e.starts_month,
            e.ends_month,
-           e.status <> '{n.SUSPENDED}' AND (e.ends_month IS NULL OR e.ends_month >= %(month)s) AND EXISTS (
-               SELECT 1 FROM {n.PERIOD} p
-               WHERE p.enrolment_id = e.id AND p.monthly_amount > 0 AND p.from_month <= %(month)s
-                 AND (p.until_month IS NULL OR p.until_month > %(month)s)
-           ) AS current
+           CASE WHEN e.status <> '{n.SUSPENDED}' AND (e.ends_month IS NULL OR e.ends_month >= %(month)s)
+                 AND EXISTS (
+                     SELECT 1 FROM {n.PERIOD} p
+                     WHERE p.enrolment_id = e.id AND p.monthly_amount > 0 AND p.from_month <= %(month)s
+                       AND (p.until_month IS NULL OR p.until_month > %(month)s))
+                THEN 1 ELSE 0 END AS is_current
     FROM {n.ENROLMENT} e JOIN {n.DIVISION} d ON d.id = e.division_id
     WHERE d.code LIKE %(prefix)s
-)
-SELECT GROUPING(e.programme, e.division_id, h.urban_rural, e.level) AS g, e.programme, e.division_id,
-       h.urban_rural, e.level,
-       count(DISTINCT e.household_id) FILTER (WHERE e.current) AS households,
-       coalesce(sum(CASE WHEN e.person_id IS NULL THEN h.member_count ELSE 1 END)
-                FILTER (WHERE e.current), 0),
-       count(*) FILTER (WHERE e.current AND e.starts_month = %(month)s) AS new,
-       count(*) FILTER (WHERE e.ends_month = %(previous)s) AS exited
-FROM e JOIN {n.HOUSEHOLD} h ON h.id = e.household_id
-GROUP BY GROUPING SETS ((), (e.programme), (e.programme, e.division_id), (e.programme, h.urban_rural),
-                        (e.programme, e.level))
-"""
+)"""
+_RECIPIENTS_MEASURES = """
+       count(DISTINCT CASE WHEN e.is_current = 1 THEN e.household_id END) AS households,
+       coalesce(sum(CASE WHEN e.is_current = 1
+                         THEN CASE WHEN e.person_id IS NULL THEN h.member_count ELSE 1 END
+                    END), 0) AS persons,
+       count(CASE WHEN e.is_current = 1 AND e.starts_month = %(month)s THEN 1 END) AS new,
+       count(CASE WHEN e.ends_month = %(previous)s THEN 1 END) AS exited"""
+_RECIPIENTS_FROM = f"FROM e JOIN {n.HOUSEHOLD} h ON h.id = e.household_id"
+_RECIPIENT_SETS = {  # GROUPING value → the grouped columns, in (programme, division, urban_rural, level)
+    15: (),
+    7: ("e.programme",),
+    3: ("e.programme", "e.division_id"),
+    5: ("e.programme", "h.urban_rural"),
+    6: ("e.programme", "e.level"),
+}
+_RECIPIENT_COLUMNS = ("e.programme", "e.division_id", "h.urban_rural", "e.level")
 
-_AMOUNTS_SQL = f"""
-SELECT GROUPING(l.programme, l.township_id) AS g, l.programme, l.township_id,
-       count(DISTINCT l.enrolment_id), coalesce(sum(l.amount), 0),
-       coalesce(sum(l.amount) FILTER (
-           WHERE l.payment_status IN ('{n.PAID}', '{n.PAID_OTHERWISE}', '{n.OFFSET}')), 0),
-       coalesce(sum(l.amount) FILTER (WHERE l.payment_status = '{n.FAILED}'), 0)
+# Amounts of the month's approved payrolls, in fen: total, paid (paid, paid otherwise, offset), failed.
+# GROUPING bits (programme, township): 3 = the total, 1 = by programme, 2 = by township.
+_AMOUNTS_MEASURES = f"""
+       count(DISTINCT l.enrolment_id), coalesce(sum({fen("l.amount")}), 0),
+       coalesce(sum(CASE WHEN l.payment_status IN ('{n.PAID}', '{n.PAID_OTHERWISE}', '{n.OFFSET}')
+                         THEN {fen("l.amount")} ELSE 0 END), 0),
+       coalesce(sum(CASE WHEN l.payment_status = '{n.FAILED}' THEN {fen("l.amount")} ELSE 0 END), 0)"""
+_AMOUNTS_FROM = f"""
 FROM {n.LINE} l
 JOIN {n.PAYROLL} p ON p.id = l.payroll_id AND p.status = '{n.APPROVED}' AND p.month = %(month)s
 JOIN {n.DIVISION} d ON d.id = l.township_id
-WHERE d.code LIKE %(prefix)s
-GROUP BY GROUPING SETS ((), (l.programme), (l.township_id))
-"""
+WHERE d.code LIKE %(prefix)s"""
+_AMOUNT_SETS = {3: (), 1: ("l.programme",), 2: ("l.township_id",)}
+_AMOUNT_COLUMNS = ("l.programme", "l.township_id")
+
+
+def _grouping_sets_sql(
+    prefix: str, columns: tuple[str, ...], sets: dict[int, tuple[str, ...]], measures: str, source: str
+) -> str:
+    """PostgreSQL: one pass with ``GROUP BY GROUPING SETS``."""
+    grouping_sets = ", ".join(f"({', '.join(cols)})" for cols in sets.values())
+    return (
+        f"{prefix} SELECT GROUPING({', '.join(columns)}) AS g, {', '.join(columns)}, {measures} {source} "
+        f"GROUP BY GROUPING SETS ({grouping_sets})"
+    )
+
+
+def _typed_null(column: str) -> str:
+    """A NULL of the column's type: PostgreSQL types the columns of a UNION from its first SELECTs."""
+    return "CAST(NULL AS BIGINT)" if column.endswith("_id") else "CAST(NULL AS VARCHAR(32))"
+
+
+def _union_sql(
+    prefix: str, columns: tuple[str, ...], sets: dict[int, tuple[str, ...]], measures: str, source: str
+) -> str:
+    """Portable (SQLite has no GROUPING SETS): one grouped SELECT per set, UNION ALL, the same rows."""
+    selects = []
+    for g, grouped in sets.items():
+        shown = ", ".join(c if c in grouped else _typed_null(c) for c in columns)
+        group_by = f" GROUP BY {', '.join(grouped)}" if grouped else ""
+        selects.append(f"SELECT {g} AS g, {shown}, {measures} {source}{group_by}")
+    return f"{prefix} " + " UNION ALL ".join(selects)
+
+
+def statistics_sql(*, grouping_sets: bool) -> tuple[str, str]:
+    """The recipients and the amounts statements, in the PostgreSQL form or the portable one."""
+    build = _grouping_sets_sql if grouping_sets else _union_sql
+    return (
+        build(_RECIPIENTS_CTE, _RECIPIENT_COLUMNS, _RECIPIENT_SETS, _RECIPIENTS_MEASURES, _RECIPIENTS_FROM),
+        build("", _AMOUNT_COLUMNS, _AMOUNT_SETS, _AMOUNTS_MEASURES, _AMOUNTS_FROM),
+    )
 
 
 @dataclass(frozen=True)
@@ -376,11 +450,14 @@ class Statistics:
 URBAN_RURAL = {"urban": "城镇", "rural": "农村", "": "未分类"}
 
 
-def payment_statistics(*, actor: User, month: dt.date) -> Statistics:
+def payment_statistics(*, actor: User, month: dt.date, grouping_sets: bool | None = None) -> Statistics:
     """The monthly figures a bureau reports, for the actor's jurisdiction: recipients (households and
     persons — the members for a household programme, one for a person programme) by programme and by
     paying township, urban/rural and category; new enrolments (starting this month) and exits (last month
-    owed was the previous month); and the amounts of the month's approved payrolls."""
+    owed was the previous month); and the amounts of the month's approved payrolls.
+
+    Two statements: ``GROUP BY GROUPING SETS`` on PostgreSQL, the same groupings as ``UNION ALL`` elsewhere
+    (``grouping_sets`` forces one form; the tests run both on the same data and compare)."""
     month = month_start(month)
     params: dict[str, Any] = {
         "prefix": f"{_prefix(actor)}%",
@@ -389,10 +466,13 @@ def payment_statistics(*, actor: User, month: dt.date) -> Statistics:
     }
     if not _prefix(actor):
         params["prefix"] = "-"  # matches no code
+    recipients_sql, amounts_sql = statistics_sql(
+        grouping_sets=is_postgresql() if grouping_sets is None else grouping_sets
+    )
     with connection.cursor() as cursor:
-        cursor.execute(_RECIPIENTS_SQL, params)
+        cursor.execute(recipients_sql, params)
         recipients = cursor.fetchall()
-        cursor.execute(_AMOUNTS_SQL, params)
+        cursor.execute(amounts_sql, params)
         amounts = cursor.fetchall()
     names = dict(
         Division.objects.filter(
@@ -401,7 +481,7 @@ def payment_statistics(*, actor: User, month: dt.date) -> Statistics:
     )
 
     def recipient(label: str, row: tuple[Any, ...]) -> RecipientRow:
-        return RecipientRow(label, row[5], int(row[6]), row[7], row[8])
+        return RecipientRow(label, int(row[5]), int(row[6]), int(row[7]), int(row[8]))
 
     def programme(code: str) -> str:
         return PROGRAMME_NAMES.get(code, code)
@@ -417,7 +497,7 @@ def payment_statistics(*, actor: User, month: dt.date) -> Statistics:
         amount_groups.setdefault(row[0], []).append(row)
 
     def amount(label: str, row: tuple[Any, ...]) -> AmountRow:
-        return AmountRow(label, row[3], row[4], row[5], row[6])
+        return AmountRow(label, row[3], from_fen(row[4]), from_fen(row[5]), from_fen(row[6]))
 
     return Statistics(
         month=month,

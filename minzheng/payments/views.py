@@ -159,6 +159,7 @@ def payroll_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "reject_form": forms.RejectForm(),
         "imported": payroll.result_imports.first(),
         "overpayments": selectors.payroll_overpayments(actor=actor, payroll=payroll),
+        "snapshot_changes": selectors.payroll_snapshot_changes(actor=actor, payroll=payroll),
     }
     return render(request, "payments/payroll_detail.html", context)
 

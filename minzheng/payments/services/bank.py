@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -28,20 +30,22 @@ from minzheng.payments.gateways import BankFile
 from minzheng.payments.models import Payroll, PayrollLine, ResultImport
 from minzheng.payments.rules import PaymentStatus, PayrollStatus
 from minzheng.payments.services._access import _require
+from minzheng.payments.sqlportable import fen, from_fen, is_postgresql
 from minzheng.registry.rules import normalise_bank_account
 from minzheng.registry.services import BANK_INDEX
 
 # --- bank file -----------------------------------------------------------------------------------------
 
+# One bank payment per enrolment: the net of its lines when positive, to the payee snapshot the lines carry
+# (issue 16 §2, ADR 0022: never the household's current account). The lines of one enrolment in one payroll
+# carry the same snapshot (written by the same generation); ``min`` keeps one row per enrolment regardless.
 _PAYMENTS_SQL = f"""
-SELECT l.enrolment_id, min(l.programme), h.bank_account_encrypted, h.bank_account_index, coalesce(p.name, ''),
-       sum(l.amount)
+SELECT l.enrolment_id, min(l.programme), min(l.bank_account_encrypted), min(l.bank_account_index),
+       min(l.payee_name), sum({fen("l.amount")})
 FROM {n.LINE} l
-JOIN {n.HOUSEHOLD} h ON h.id = l.household_id
-LEFT JOIN {n.PERSON} p ON p.id = h.head_id
 WHERE l.payroll_id = %s
-GROUP BY l.enrolment_id, h.bank_account_encrypted, h.bank_account_index, p.name
-HAVING sum(l.amount) > 0
+GROUP BY l.enrolment_id
+HAVING sum({fen("l.amount")}) > 0
 ORDER BY l.enrolment_id
 """
 
@@ -60,7 +64,7 @@ def _payments(payroll: Payroll) -> list[_Payment]:
     """One bank payment per enrolment: the net of its lines, when positive (one GROUP BY)."""
     with connection.cursor() as cursor:
         cursor.execute(_PAYMENTS_SQL, [payroll.pk])
-        return [_Payment(str(r[0]), r[1], r[2], r[3], r[4], r[5]) for r in cursor.fetchall()]
+        return [_Payment(str(r[0]), r[1], r[2], r[3], r[4], from_fen(r[5])) for r in cursor.fetchall()]
 
 
 def _approved(actor: User, payroll_id: int, *, lock: bool = False) -> Payroll:
@@ -238,20 +242,31 @@ def payroll_result_import(
 
 
 def _results_write(payroll: Payroll, parsed: bankfiles.ParsedResult) -> None:
-    """One UPDATE … FROM unnest(…) for all rows."""
+    """One set-based UPDATE for all rows: ``FROM unnest(…)`` of three arrays on PostgreSQL (the fastest
+    form there), ``FROM json_each(…)`` of one JSON array on SQLite (which has no arrays; ≥ 3.33 for
+    UPDATE … FROM)."""
     today = timezone.localdate()
-    references = [int(r.reference) for r in parsed.rows]
-    statuses = [PaymentStatus.PAID.value if r.paid else PaymentStatus.FAILED.value for r in parsed.rows]
-    reasons = [r.reason[:100] for r in parsed.rows]
+    rows = [
+        (int(r.reference), PaymentStatus.PAID.value if r.paid else PaymentStatus.FAILED.value, r.reason[:100])
+        for r in parsed.rows
+    ]
+    settled = f"settled_on = CASE WHEN u.status = '{n.PAID}' THEN %s END"
+    where = f"{n.LINE}.payroll_id = %s AND {n.LINE}.enrolment_id = u.enrolment_id"
+    pending = f"{n.LINE}.payment_status = '{n.PENDING}'"
+    if is_postgresql():
+        source = "unnest(%s::bigint[], %s::text[], %s::text[]) AS u(enrolment_id, status, reason)"
+        params: list[Any] = [today, [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]]
+    else:
+        source = (
+            "(SELECT json_extract(value, '$[0]') AS enrolment_id, json_extract(value, '$[1]') AS status,"
+            " json_extract(value, '$[2]') AS reason FROM json_each(%s)) AS u"
+        )
+        params = [today, json.dumps(rows, ensure_ascii=False)]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""UPDATE {n.LINE} l
-               SET payment_status = u.status, bank_reason = u.reason,
-                   settled_on = CASE WHEN u.status = '{n.PAID}' THEN %s::date END
-               FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS u(enrolment_id, status, reason)
-               WHERE l.payroll_id = %s AND l.enrolment_id = u.enrolment_id
-                 AND l.payment_status = '{n.PENDING}'""",
-            [today, references, statuses, reasons, payroll.pk],
+            f"""UPDATE {n.LINE} SET payment_status = u.status, bank_reason = u.reason, {settled}
+               FROM {source} WHERE {where} AND {pending}""",
+            [*params, payroll.pk],
         )
 
 

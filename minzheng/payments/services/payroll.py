@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Sum
@@ -15,6 +14,7 @@ from minzheng.accounts.models import User
 from minzheng.audit.services import event_record
 from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import NotFound
+from minzheng.common.money import yuan
 from minzheng.common.months import month_label, month_start
 from minzheng.divisions.models import Division
 from minzheng.payments import generation, rules
@@ -28,6 +28,7 @@ from minzheng.payments.errors import (
 from minzheng.payments.models import Payroll, PayrollLine
 from minzheng.payments.rules import PayrollStatus
 from minzheng.payments.services._access import _require, _require_county
+from minzheng.payments.sqlportable import fen
 
 Progress = Callable[[str, int], None]
 
@@ -119,7 +120,7 @@ def payroll_generate(
             if progress is not None:
                 progress(stage, written[stage])
         totals = PayrollLine.objects.filter(payroll=payroll).aggregate(n=Count("id"), total=Sum("amount"))
-        payroll.line_count, payroll.total_amount = totals["n"], totals["total"] or Decimal("0.00")
+        payroll.line_count, payroll.total_amount = totals["n"], yuan(totals["total"] or 0)
         payroll.save(update_fields=["line_count", "total_amount", "updated_at"])
         event_record(
             actor=actor,
@@ -199,7 +200,7 @@ def _offset_zero_nets(payroll: Payroll) -> None:
             f"""UPDATE {n.LINE} SET payment_status = '{n.OFFSET}'
                WHERE payroll_id = %s AND enrolment_id IN (
                    SELECT enrolment_id FROM {n.LINE} WHERE payroll_id = %s
-                   GROUP BY enrolment_id HAVING sum(amount) = 0)""",
+                   GROUP BY enrolment_id HAVING sum({fen("amount")}) = 0)""",
             [payroll.pk, payroll.pk],
         )
 
