@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from minzheng.accounts.models import User
+from minzheng.catalogue.programmes import label as programme_label
 from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import NotFound, PermissionDenied
 from minzheng.common.models import Job
@@ -279,6 +280,7 @@ def _coverage(actor: User, today: dt.date) -> tuple[list[dict[str, Any]], int]:
         row["programmes"] = [
             {
                 "programme": programme,
+                "label": programme_label(programme),
                 "persons": persons.filter(
                     Q(
                         household__enrolments__programme=programme,

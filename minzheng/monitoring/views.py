@@ -40,6 +40,7 @@ from minzheng.monitoring.forms import (
     RuleForm,
 )
 from minzheng.monitoring.models import WarningRule
+from minzheng.monitoring.rules.words import condition_words
 
 SORT_COLUMNS = [
     ("number", "预警编号"),
@@ -490,7 +491,11 @@ def _preview_context(request: HttpRequest, rule: WarningRule) -> dict[str, Any]:
 @capability_required(Capability.MONITOR)
 def rule_detail(request: HttpRequest, pk: int) -> HttpResponse:
     rule = selectors.rule_get(pk=pk)
-    context = {**_preview_context(request, rule), "condition": services.condition_text(rule.condition)}
+    context = {
+        **_preview_context(request, rule),
+        "condition": services.condition_text(rule.condition),
+        "condition_words": condition_words(rule.condition),
+    }
     return render(request, "monitoring/rule_detail.html", context)
 
 
