@@ -252,3 +252,23 @@ def test_the_suffix_selector_decrypts_only_the_four_digit_candidates(
         rows = list(selectors.person_list(actor=users["caseworker"], id_number=SUFFIX6))
 
     assert [row.pk for row in rows] == [people["b"].head.pk, people["a"].head.pk]
+
+
+def test_the_api_searches_by_suffix_with_the_number_in_the_body(people, users):
+    from minzheng.accounts.api_auth import api_token_create
+
+    _token, secret = api_token_create(username=users["caseworker"].username, name="测试")
+    client = Client(headers={"Authorization": f"Bearer {secret}"})
+
+    found = client.post("/api/v1/persons/search", {"id_number": SUFFIX6}, content_type="application/json")
+    bad = client.post("/api/v1/persons/search", {"id_number": "12"}, content_type="application/json")
+
+    assert found.status_code == 200
+    assert [item["id"] for item in found.json()["items"]] == [people["b"].head.pk, people["a"].head.pk]
+    assert found.json()["count"] == 2
+    assert bad.status_code == 422
+    assert bad.json() == {
+        "code": "id_search_format",
+        "message": "请输入完整的 18 位身份证号码，或号码的最后 4 至 6 位",
+        "field": "id_number",
+    }
