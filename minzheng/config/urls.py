@@ -15,6 +15,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("accounts/", include("minzheng.accounts.urls")),
     path("registry/", include("minzheng.registry.urls")),
+    path("divisions/", include("minzheng.divisions.urls")),
     path("jobs/", include("minzheng.common.urls")),
     path("audit/", include("minzheng.audit.urls")),
     path("benefits/", include("minzheng.benefits.urls")),

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from minzheng.divisions.errors import DivisionNotFound
 from minzheng.divisions.models import Division
@@ -74,3 +75,68 @@ def division_choices_for(actor: Any, max_level: int = Level.TOWNSHIP) -> list[tu
         .values_list("code", "name", "level")
     )
     return [(code, "\u3000" * max(level - own_level, 0) + name) for code, name, level in rows]
+
+
+# --- the division picker (issue 14 §4): find a division in scope by part of its name or code -----------
+
+PICKER_LEVELS: dict[str, tuple[Level, ...]] = {
+    "entry": (Level.TOWNSHIP, Level.VILLAGE),  # where a household is registered
+    "village": (Level.VILLAGE,),
+    "any": tuple(Level),
+}
+PICKER_LIMIT = 20
+
+
+@dataclass(frozen=True)
+class DivisionOption:
+    code: str
+    name: str
+    level: int
+    path: str  # from the county down, e.g. "新城区 / 海拉尔东路街道 / 锡林南路社区居委会"
+
+
+def _option(division: Division) -> DivisionOption:
+    names: list[str] = []
+    current: Division | None = division
+    while current is not None and (current.level >= Level.COUNTY or current.pk == division.pk):
+        names.append(current.name)
+        current = current.parent
+    return DivisionOption(division.code, division.name, division.level, " / ".join(reversed(names)))
+
+
+def _picker_queryset(actor: Any, kind: str, within: str) -> QuerySet[Division]:
+    levels = PICKER_LEVELS.get(kind, PICKER_LEVELS["entry"])
+    return (
+        Division.objects.visible_to(actor, within=within if within.isdigit() else "")
+        .filter(abolished_on__isnull=True, level__in=levels)
+        .select_related("parent__parent__parent__parent")
+    )
+
+
+def division_search(
+    *, actor: Any, query: str, kind: str = "entry", within: str = "", limit: int = PICKER_LIMIT
+) -> list[DivisionOption]:
+    """Current divisions of the picker's ``kind`` in the actor's jurisdiction (narrowed to the code prefix
+    ``within``) whose code starts with ``query`` (digits) or whose name or township/county name contains
+    every word of ``query`` ("海拉尔 锡林" finds 锡林南路社区 in 海拉尔东路街道); code order, at most
+    ``limit``. A blank query lists the first ``limit``."""
+    rows = _picker_queryset(actor, kind, within)
+    words = [word for word in query.replace("/", " ").split() if word]
+    for word in words:
+        if word.isdigit():
+            rows = rows.filter(code__startswith=word)
+        else:
+            rows = rows.filter(
+                Q(name__contains=word)
+                | Q(parent__name__contains=word)
+                | Q(parent__parent__name__contains=word)
+            )
+    return [_option(division) for division in rows.order_by("code")[:limit]]
+
+
+def division_option(*, actor: Any, code: str, kind: str = "entry") -> DivisionOption | None:
+    """The picker's label for a code already in the field; ``None`` outside scope or of another kind."""
+    if not code.isdigit() or len(code) > 12:
+        return None
+    division = _picker_queryset(actor, kind, "").filter(code=code.ljust(12, "0")).first()
+    return _option(division) if division is not None else None

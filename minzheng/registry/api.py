@@ -13,7 +13,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router
+from ninja import Field, Query, Router
 
 from minzheng.accounts.actors import request_actor
 from minzheng.accounts.models import User
@@ -32,6 +32,7 @@ from minzheng.registry.schemas import (
     HouseholdQuery,
     IncomeOut,
     MemberOut,
+    PageQuery,
     PersonCreateIn,
     PersonIn,
     PersonOut,
@@ -41,6 +42,16 @@ from minzheng.registry.schemas import (
 )
 
 router = Router(tags=["registry 家庭与人员"])
+
+
+class PersonSearchIn(PageQuery):
+    """The person search with the ID number in the body, so it never appears in a URL or a server log."""
+
+    name: str = Field("", max_length=50, description="姓名（前缀匹配）")
+    id_number: str = Field(
+        "", max_length=20, description="完整身份证号码（精确匹配），或号码的最后 4 至 6 位（管辖范围内匹配）"
+    )
+
 
 _READ_ERRORS: dict[int | frozenset[int], Any] = {frozenset({401, 403, 404, 422}): ErrorOut}
 _WRITE_ERRORS: dict[int | frozenset[int], Any] = {frozenset({401, 403, 404, 409, 422}): ErrorOut}
@@ -149,6 +160,22 @@ def person_list(request: HttpRequest, filters: Query[PersonQuery]) -> dict[str, 
         "count": persons.count(),
         "limit": filters.limit,
         "offset": filters.offset,
+        "items": [PersonOut.model_validate(person) for person in page],
+    }
+
+
+@router.post(
+    "/persons/search", response={200: PersonPage, **_READ_ERRORS}, summary="查找人员（身份证号码不进网址）"
+)
+def person_search(request: HttpRequest, payload: PersonSearchIn) -> dict[str, Any]:
+    """As ``GET /persons``, with the filters in the body: a whole ID number or its last 4–6 digits."""
+    actor = request_actor(request, Capability.VIEW_REGISTRY, denied=_("您的角色无权查看家庭和人员信息"))
+    persons = selectors.person_list(actor=actor, name=payload.name, id_number=payload.id_number)
+    page = persons[payload.offset : payload.offset + payload.limit]
+    return {
+        "count": persons.count(),
+        "limit": payload.limit,
+        "offset": payload.offset,
         "items": [PersonOut.model_validate(person) for person in page],
     }
 

@@ -2,19 +2,30 @@
 
 Form field names match the ``field`` that services put on ``DomainError`` (``id_number``,
 ``hukou_division_code``, ``bank_account`` …) so a service error lands on the right input.
+
+Every field's shape is checked here, with the same functions the services call (``common.identity``
+for the ID number, ``registry.rules`` for phone, bank account, disability and death date), so Django
+reports every field error at once (issue 14 §4); the service still runs afterwards for the rules that
+need the database (duplicates, jurisdiction) and its ``DomainError`` lands on its field.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Any
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any, TypeVar
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from minzheng.common.errors import DomainError
+from minzheng.common.identity import ResidentId, parse_resident_id
 from minzheng.divisions.models import UrbanRural
+from minzheng.registry import rules
 from minzheng.registry.choices import (
     ETHNICITIES,
     AssetCategory,
@@ -34,6 +45,45 @@ from minzheng.registry.selectors import HOUSEHOLD_SORTS, MEMBER_ATTRIBUTES, Hous
 from minzheng.registry.services import HouseholdData, PersonData
 
 _BLANK: list[tuple[str, str]] = [("", "—")]
+_T = TypeVar("_T")
+
+
+def _shape(check: Callable[[], _T]) -> _T:
+    """Run a rule function; its ``DomainError`` becomes this field's form error (same message, same code)."""
+    try:
+        return check()
+    except DomainError as error:
+        raise forms.ValidationError(error.message, code=error.code) from None
+
+
+class DivisionPickerInput(forms.TextInput):
+    """A 12-digit division code input. ``static/js/division-picker.js`` turns it into a search by name
+    within the user's jurisdiction (``divisions:search``); without JavaScript it stays a code input.
+    ``kind``: ``entry`` (township or village), ``village`` (village only), ``any`` (any level in scope)."""
+
+    def __init__(self, kind: str = "entry", attrs: dict[str, Any] | None = None) -> None:
+        base = {
+            "inputmode": "numeric",
+            "autocomplete": "off",
+            "data-division-picker": kind,
+            "data-search-url": reverse_lazy("divisions:search"),
+        }
+        super().__init__(attrs={**base, **(attrs or {})})
+
+
+def division_code_field(
+    label: Any, *, required: bool = True, kind: str = "entry", **kwargs: Any
+) -> forms.Field:
+    """A division code as the services take it: 9 (township) or 12 digits; existence, level and
+    jurisdiction are the service's to check."""
+    return forms.RegexField(
+        label=label,
+        regex=r"^(\d{9}|\d{12})$",
+        required=required,
+        error_messages={"invalid": _("区划代码应为 9 位（乡镇）或 12 位数字，请从列表中选择区划")},
+        widget=DivisionPickerInput(kind),
+        **kwargs,
+    )
 
 
 class DateInput(forms.DateInput):
@@ -77,14 +127,22 @@ class HouseholdFilterForm(TablerFormMixin, forms.Form):
         error_messages={"invalid": _("区划代码应为 2 至 12 位数字")},
     )
     village = forms.RegexField(
-        label=_("村（社区）代码"),
+        label=_("村（社区）"),
         regex=r"^\d{2,12}$",
         required=False,
         error_messages={"invalid": _("区划代码应为 2 至 12 位数字")},
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "placeholder": _("12 位代码，可选")}),
+        widget=DivisionPickerInput(
+            "village", attrs={"placeholder": _("12 位代码，可选"), "data-within-from": "id_division"}
+        ),
     )
     name = forms.CharField(label=_("成员姓名"), max_length=50, required=False)
-    id_number = forms.CharField(label=_("身份证号码"), max_length=30, required=False)
+    id_number = forms.CharField(
+        label=_("身份证号码"),
+        max_length=30,
+        required=False,
+        help_text=_("完整号码，或最后 4 至 6 位"),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
     urban_rural = forms.ChoiceField(
         label=_("城乡"), choices=_BLANK + list(UrbanRural.choices), required=False
     )
@@ -112,7 +170,13 @@ class HouseholdFilterForm(TablerFormMixin, forms.Form):
 
 class PersonFilterForm(TablerFormMixin, forms.Form):
     name = forms.CharField(label=_("姓名"), max_length=50, required=False)
-    id_number = forms.CharField(label=_("身份证号码"), max_length=30, required=False)
+    id_number = forms.CharField(
+        label=_("身份证号码"),
+        max_length=30,
+        required=False,
+        help_text=_("完整号码，或最后 4 至 6 位"),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
     page = forms.IntegerField(min_value=1, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -151,6 +215,40 @@ class PersonFieldsForm(TablerFormMixin, forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.apply_css()
+        self.resident_id: ResidentId | None = None
+
+    def clean_id_number(self) -> str:
+        value: str = self.cleaned_data.get("id_number") or ""
+        if not value and not self.fields["id_number"].required:
+            return ""
+        self.resident_id = _shape(lambda: parse_resident_id(value))
+        return self.resident_id.number
+
+    def clean_phone(self) -> str:
+        value: str = self.cleaned_data.get("phone") or ""
+        return _shape(lambda: rules.normalise_phone(value))
+
+    def stored_birth_date(self) -> dt.date | None:
+        """The birth date to check a death date against when no ID number was typed in."""
+        return None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        checks: list[Callable[[], None]] = []
+        if "disability_category" in data and "disability_grade" in data:
+            checks.append(
+                lambda: rules.check_disability(data["disability_category"], data["disability_grade"])
+            )
+        birth = self.resident_id.birth_date if self.resident_id else self.stored_birth_date()
+        if data.get("death_date") and birth is not None:
+            today = timezone.localdate()
+            checks.append(lambda: rules.check_death_date(data["death_date"], birth_date=birth, today=today))
+        for check in checks:
+            try:
+                check()
+            except DomainError as error:
+                self.add_error(error.field if error.field in self.fields else None, error.message)
+        return data
 
     def person_data(self, *, id_number: str | None = None, death_date: dt.date | None = None) -> PersonData:
         data = self.cleaned_data
@@ -186,11 +284,15 @@ class PersonEditForm(PersonFieldsForm):
 
     def __init__(self, *args: Any, person: Person, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.person = person
         for name, masked in (("id_number", person.id_number_masked), ("phone", person.phone_masked)):
             field = self.fields[name]
             field.required = False
             field.help_text = _("留空则不修改")
             field.widget.attrs["placeholder"] = masked
+
+    def stored_birth_date(self) -> dt.date | None:
+        return self.person.birth_date
 
     def person_data_for(self, person: Person) -> PersonData:
         """``PersonData`` with the stored ID number / phone kept where the inputs were left blank."""
@@ -207,19 +309,12 @@ class PersonEditForm(PersonFieldsForm):
 
 
 class HouseholdFieldsForm(TablerFormMixin, forms.Form):
-    hukou_division_code = forms.CharField(
-        label=_("户籍所在区划代码"),
-        max_length=12,
-        widget=forms.TextInput(attrs={"list": "division-codes", "inputmode": "numeric"}),
-        help_text=_("乡镇（苏木、街道）或村（嘎查、社区）的统计用区划代码"),
+    hukou_division_code = division_code_field(
+        _("户籍所在区划"),
+        help_text=_("乡镇（苏木、街道）或村（嘎查、社区）：输入名称查找，或输入 12 位统计用区划代码"),
     )
     hukou_address = forms.CharField(label=_("户籍地址"), max_length=200, required=False)
-    residence_division_code = forms.CharField(
-        label=_("实际居住地区划代码"),
-        max_length=12,
-        required=False,
-        widget=forms.TextInput(attrs={"list": "division-codes", "inputmode": "numeric"}),
-    )
+    residence_division_code = division_code_field(_("实际居住地区划"), required=False)
     residence_address = forms.CharField(label=_("居住地址"), max_length=200, required=False)
     urban_rural = forms.ChoiceField(
         label=_("城乡类别"),
@@ -237,6 +332,10 @@ class HouseholdFieldsForm(TablerFormMixin, forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.apply_css()
+
+    def clean_bank_account(self) -> str:
+        value: str = self.cleaned_data.get("bank_account") or ""
+        return _shape(lambda: rules.normalise_bank_account(value))
 
     def household_data(self) -> HouseholdData:
         data = self.cleaned_data
@@ -273,6 +372,7 @@ class HouseholdCreateForm(HouseholdFieldsForm, PersonFieldsForm):
         "bank_account",
         "joined_on",
     )
+    field_order = list(HOUSEHOLD_FIELDS)  # as the page shows them, so the error summary follows the page
 
     def household_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.HOUSEHOLD_FIELDS]
@@ -306,17 +406,37 @@ class _HouseholdRecordForm(TablerFormMixin, forms.Form):
 
 class IncomeAddForm(_HouseholdRecordForm):
     category = forms.ChoiceField(label=_("收入类别"), choices=IncomeCategory.choices)
-    amount = forms.DecimalField(label=_("金额（元）"), max_digits=12, decimal_places=2)
+    amount = forms.DecimalField(
+        label=_("金额（元）"),
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal(0),
+        error_messages={"min_value": _("金额不能为负数；扣减项请选择相应的扣减类别")},
+    )
     period_start = forms.DateField(label=_("所属期起"), widget=DateInput())
     period_end = forms.DateField(label=_("所属期止"), widget=DateInput())
     source = forms.ChoiceField(label=_("来源"), choices=IncomeSource.choices, initial=IncomeSource.DECLARED)
     note = forms.CharField(label=_("说明"), max_length=200, required=False)
 
+    def clean(self) -> dict[str, Any]:
+        """The period's order is shown with the other field errors; ``income_record_add`` checks it again."""
+        data = super().clean() or {}
+        start, end = data.get("period_start"), data.get("period_end")
+        if start and end and end < start:
+            self.add_error("period_end", _("所属期止不能早于所属期起"))
+        return data
+
 
 class AssetAddForm(_HouseholdRecordForm):
     category = forms.ChoiceField(label=_("财产类别"), choices=AssetCategory.choices)
     description = forms.CharField(label=_("描述"), max_length=200, required=False)
-    value = forms.DecimalField(label=_("价值（元）"), max_digits=14, decimal_places=2)
+    value = forms.DecimalField(
+        label=_("价值（元）"),
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal(0),
+        error_messages={"min_value": _("财产价值不能为负数")},
+    )
     quantity = forms.DecimalField(label=_("数量/面积"), max_digits=10, decimal_places=2, required=False)
     valued_on = forms.DateField(label=_("评估日期"), widget=DateInput(), initial=timezone.localdate)
     exempt = forms.BooleanField(label=_("生产生活必需（可豁免）"), required=False)
@@ -332,13 +452,18 @@ class StaffRelativeForm(TablerFormMixin, forms.Form):
     relation = forms.ChoiceField(label=_("亲属关系"), choices=NearRelation.choices)
     staff_name = forms.CharField(label=_("工作人员姓名"), max_length=50)
     staff_position = forms.ChoiceField(label=_("工作人员身份"), choices=StaffPosition.choices)
-    staff_division_code = forms.CharField(
-        label=_("工作人员所在区划代码"),
-        max_length=12,
-        widget=forms.TextInput(attrs={"list": "division-codes", "inputmode": "numeric"}),
+    staff_division_code = forms.RegexField(
+        label=_("工作人员所在区划"),
+        regex=r"^\d{2,12}$",
+        error_messages={"invalid": _("区划代码应为 2 至 12 位数字，请从列表中选择区划")},
+        widget=DivisionPickerInput("any"),
     )
     note = forms.CharField(label=_("说明"), max_length=200, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.apply_css()
+
+    def clean_id_number(self) -> str:
+        value: str = self.cleaned_data.get("id_number") or ""
+        return _shape(lambda: parse_resident_id(value)).number

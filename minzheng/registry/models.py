@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Right
 from simple_history.models import HistoricalRecords
 
 from minzheng.common import crypto
@@ -130,6 +131,8 @@ class Person(TimeStampedModel):
                 name="person_household_name",
                 opclasses=["int8_ops", "varchar_pattern_ops"],
             ),
+            # The ID search by the last digits (issue 14 §4): the masked form keeps the last four in clear.
+            models.Index(Right("id_number_masked", 4), name="person_id_tail4"),
         ]
         constraints = [
             models.CheckConstraint(

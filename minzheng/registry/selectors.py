@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Case, Count, Exists, F, OuterRef, QuerySet, Sum, When
+from django.db.models.functions import Right
 from django.utils import timezone
 
 from minzheng.accounts.models import User
@@ -15,6 +17,7 @@ from minzheng.audit.models import Event
 from minzheng.common import crypto
 from minzheng.common.errors import NotFound, ValidationFailed
 from minzheng.common.identity import parse_resident_id
+from minzheng.common.masking import mask_id_number
 from minzheng.divisions.models import Division
 from minzheng.divisions.rules import PREFIX_LENGTH, Level
 from minzheng.registry.models import AssetRecord, Household, IncomeRecord, Membership, Person, StaffRelative
@@ -80,6 +83,59 @@ def _member_condition(attribute: str, today: dt.date) -> dict[str, object]:
     return conditions[attribute]
 
 
+# --- ID number search: the full number (blind index) or its last 4–6 digits (issue 14 §4) ------------
+
+_ID_SUFFIX = re.compile(r"^\d{3,5}[\dX]$")
+# The last four digits are stored in clear in ``id_number_masked`` (ADR 0008 masking), indexed by
+# ``person_id_tail4``. Five or six digits: the four-digit matches in scope are the candidates and only
+# those are decrypted (about 1 in 10,000 people of the jurisdiction); past this many, ask for more digits.
+ID_SUFFIX_CANDIDATE_CAP = 5000
+
+
+@dataclass(frozen=True)
+class IdNumberQuery:
+    """What was typed in an ID search box: a whole number (``number``) or its last digits (``suffix``)."""
+
+    number: str = ""
+    suffix: str = ""
+
+    @property
+    def masked(self) -> str:
+        return mask_id_number(self.number) if self.number else f"尾号 {self.suffix}"
+
+
+def id_number_query(value: str) -> IdNumberQuery:
+    """Parse a search box: 15/18 characters are a whole number (checked like every ID number), 4–6
+    digits (the last may be X) the end of one; anything else is refused with a Chinese message."""
+    text = re.sub(r"\s", "", value or "").upper()
+    if len(text) in (15, 18):
+        return IdNumberQuery(number=parse_resident_id(text).number)
+    if _ID_SUFFIX.match(text):
+        return IdNumberQuery(suffix=text)
+    raise ValidationFailed(
+        "请输入完整的 18 位身份证号码，或号码的最后 4 至 6 位", field="id_number", code="id_search_format"
+    )
+
+
+def _persons_with_id(actor: User, query: IdNumberQuery) -> QuerySet[Person]:
+    """The persons in scope whose ID number is ``query`` (exact) or ends with it; set-based."""
+    persons = Person.objects.visible_to(actor)
+    if query.number:
+        return persons.filter(id_number_index=crypto.blind_index(query.number, purpose=ID_INDEX))
+    tail = persons.alias(id_tail=Right("id_number_masked", 4)).filter(id_tail=query.suffix[-4:])
+    if len(query.suffix) == 4:
+        return tail
+    candidates = list(tail.values_list("pk", "id_number_encrypted")[: ID_SUFFIX_CANDIDATE_CAP + 1])
+    if len(candidates) > ID_SUFFIX_CANDIDATE_CAP:
+        raise ValidationFailed(
+            f"尾号 {query.suffix} 在您的管辖范围内匹配的人员过多，请输入完整号码或缩小区划范围",
+            field="id_number",
+            code="id_search_too_broad",
+        )
+    matching = [pk for pk, stored in candidates if crypto.decrypt(stored).endswith(query.suffix)]
+    return persons.filter(pk__in=matching)
+
+
 def person_find_by_id_number(*, actor: User, id_number: str) -> Person | None:
     """Exact lookup through the blind index; ``None`` if absent or outside the actor's scope."""
     number = parse_resident_id(id_number).number
@@ -93,8 +149,8 @@ def household_list(*, actor: User, filters: HouseholdFilters | None = None) -> Q
     if filters.urban_rural:
         qs = qs.filter(urban_rural=filters.urban_rural)
     if filters.id_number:
-        index = crypto.blind_index(parse_resident_id(filters.id_number).number, purpose=ID_INDEX)
-        qs = qs.filter(persons__id_number_index=index)
+        persons = _persons_with_id(actor, id_number_query(filters.id_number))
+        qs = qs.filter(pk__in=persons.values("household_id"))
     if filters.name:
         members = Person.objects.filter(household=OuterRef("pk"), name__startswith=filters.name.strip())
         qs = qs.filter(Exists(members))
@@ -135,13 +191,13 @@ def household_members(*, actor: User, household: Household) -> QuerySet[Person]:
 
 
 def person_list(*, actor: User, name: str = "", id_number: str = "") -> QuerySet[Person]:
-    qs = Person.objects.visible_to(actor).select_related("household", "household__hukou_division")
+    """Persons in scope by name prefix and/or ID number (whole, or its last 4–6 digits)."""
+    qs = (
+        _persons_with_id(actor, id_number_query(id_number)) if id_number else Person.objects.visible_to(actor)
+    )
+    qs = qs.select_related("household", "household__hukou_division")
     if name:
         qs = qs.filter(name__startswith=name.strip())
-    if id_number:
-        qs = qs.filter(
-            id_number_index=crypto.blind_index(parse_resident_id(id_number).number, purpose=ID_INDEX)
-        )
     return qs.order_by("-id")
 
 
@@ -169,17 +225,6 @@ def division_filter_choices(*, actor: User) -> list[tuple[str, str]]:
         .values_list("code", "name", "level")
     )
     return [(code[: PREFIX_LENGTH[level]], "\u3000" * (level - 1) + name) for code, name, level in rows]
-
-
-def division_entry_choices(*, actor: User, limit: int = 1000) -> list[tuple[str, str]]:
-    """(12-digit code, name) of active township/village divisions in scope, for data-entry lists."""
-    rows = (
-        Division.objects.visible_to(actor)
-        .filter(level__gte=Level.TOWNSHIP, abolished_on__isnull=True)
-        .order_by("code")
-        .values_list("code", "name")[:limit]
-    )
-    return list(rows)
 
 
 def household_member_history(*, actor: User, household: Household) -> QuerySet[Membership]:

@@ -1,4 +1,5 @@
-"""Registry pages: household and person lists, details, forms, Excel export, staff relatives.
+"""Registry pages: household and person details, forms, staff relatives (the lists, their ID search and the
+Excel export are in ``list_views``).
 
 Each view checks the role's capability, reads through one selector with ``actor=request.user``
 (so a record outside the user's divisions is a 404) and writes through one service. A
@@ -8,44 +9,40 @@ again with the error's status; nothing has been written (the service's transacti
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django import forms as django_forms
-from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from minzheng.accounts.actors import request_actor
 from minzheng.accounts.models import User
 from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import DomainError, NotFound
-from minzheng.common.pages import capability_required, list_page, query_without, sort_columns
+from minzheng.common.pages import capability_required
 from minzheng.common.pages import error_attach as _attach
-from minzheng.common.selectors import queryset_count_capped
 from minzheng.divisions.models import Division
-from minzheng.registry import exports, selectors, services
+from minzheng.registry import selectors, services
 from minzheng.registry.choices import RelationToHead
 from minzheng.registry.forms import (
     AssetAddForm,
     HouseholdCreateForm,
     HouseholdEditForm,
-    HouseholdFilterForm,
     IncomeAddForm,
     MemberAddForm,
     MemberLeaveForm,
     PersonEditForm,
-    PersonFilterForm,
     StaffRelativeForm,
 )
+from minzheng.registry.list_views import household_export as household_export
+from minzheng.registry.list_views import household_list as household_list
+from minzheng.registry.list_views import person_list as person_list
 from minzheng.registry.models import Household, Person, StaffRelative
 from minzheng.registry.rules import age_on
 
@@ -82,93 +79,6 @@ def _form_page(
     template = extra.pop("template", "registry/form.html")
     context = {"form": form, "title": title, "back_url": back, **extra}
     return render(request, template, context, status=status)
-
-
-# --- households: list, export ------------------------------------------------------------------
-
-# (sort key, header, CSS classes: narrow screens hide the less needed columns)
-SORT_COLUMNS = [
-    ("id", _lazy("户编号"), ""),
-    ("head", _lazy("户主"), ""),
-    (None, _lazy("身份证号"), "d-none d-md-table-cell"),
-    ("division", _lazy("户籍地"), "d-none d-sm-table-cell"),
-    (None, _lazy("城乡"), "d-none d-lg-table-cell"),
-    ("members", _lazy("人数"), ""),
-    ("updated", _lazy("更新时间"), "d-none d-lg-table-cell"),
-]
-
-
-def _household_filter_form(request: HttpRequest) -> HouseholdFilterForm:
-    return HouseholdFilterForm(request.GET or None)
-
-
-def _filters_or_errors(form: HouseholdFilterForm) -> selectors.HouseholdFilters | None:
-    if form.is_bound and not form.is_valid():
-        return None
-    filters = form.to_filters() if form.is_bound else selectors.HouseholdFilters()
-    if filters.id_number:
-        try:
-            selectors.parse_resident_id(filters.id_number)
-        except DomainError as error:
-            form.add_error("id_number", error.message)
-            return None
-    return filters
-
-
-@require_GET
-@capability_required(Capability.VIEW_REGISTRY)
-def household_list(request: HttpRequest) -> HttpResponse:
-    actor = request_actor(request)
-    form = _household_filter_form(request)
-    filters = _filters_or_errors(form)
-    page = None
-    if filters is not None:
-        queryset = selectors.household_list(actor=actor, filters=filters)
-        queryset = queryset.select_related("hukou_division__parent")
-        page = list_page(queryset, (form.cleaned_data.get("page") or 1) if form.is_bound else 1)
-    current_sort = filters.sort if filters else "-id"
-    columns = sort_columns(SORT_COLUMNS, current_sort)
-    partial = bool(request.htmx and request.htmx.target == "household-results")  # type: ignore[attr-defined]
-    context = {
-        "form": form,
-        "page": page,
-        "columns": columns,
-        "division_choices": [] if partial else selectors.division_filter_choices(actor=actor),
-        "base_query": query_without(request, "page", "sort"),
-        "page_query": query_without(request, "page"),
-        "export_query": query_without(request, "page"),
-        "can_edit": actor.can(Capability.EDIT_REGISTRY),
-        "can_export": actor.can(Capability.EXPORT),
-    }
-    if partial:
-        # htmx swaps only 2xx responses: the partial carries the error message, so it is a 200
-        return render(request, "registry/_household_results.html", context)
-    return render(request, "registry/household_list.html", context, status=200 if page else 422)
-
-
-@require_GET
-@capability_required(Capability.EXPORT)
-def household_export(request: HttpRequest) -> HttpResponse:
-    actor = request_actor(request)
-    form = _household_filter_form(request)
-    filters = _filters_or_errors(form)
-    if filters is None:
-        messages.error(request, _("筛选条件有误，请修改后再导出"))
-        return redirect(f"{reverse('registry:household_list')}?{query_without(request, 'page')}")
-    queryset = selectors.household_list(actor=actor, filters=filters)
-    _total, too_many = queryset_count_capped(queryset, cap=settings.EXPORT_SYNC_LIMIT)
-    if too_many:
-        job = exports.household_export_start(actor=actor, filters=filters)
-        messages.info(request, _("导出记录较多，已转入后台处理，完成后可在此下载"))
-        return redirect(reverse("jobs:detail", args=[job.pk]))
-    buffer = io.BytesIO()
-    exports.household_export_now(actor=actor, filters=filters, target=buffer, ip_address=_client_ip(request))
-    response = HttpResponse(
-        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    filename = f"家庭名单-{timezone.localtime():%Y%m%d-%H%M}.xlsx"
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
-    return response
 
 
 # --- households: detail and forms ------------------------------------------------------------
@@ -237,7 +147,6 @@ def household_create(request: HttpRequest) -> HttpResponse:
         back=reverse("registry:household_list"),
         status=status,
         template="registry/household_create.html",
-        division_codes=selectors.division_entry_choices(actor=actor),
     )
 
 
@@ -271,7 +180,6 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
         title=_("修改家庭信息"),
         back=reverse("registry:household_detail", args=[pk]),
         status=status,
-        division_codes=selectors.division_entry_choices(actor=actor),
     )
 
 
@@ -388,27 +296,6 @@ def _member(actor: User, person_pk: int | None) -> Person | None:
 
 @require_GET
 @capability_required(Capability.VIEW_REGISTRY)
-def person_list(request: HttpRequest) -> HttpResponse:
-    actor = request_actor(request)
-    form = PersonFilterForm(request.GET or None)
-    page = None
-    if not form.is_bound or form.is_valid():
-        data = form.cleaned_data if form.is_bound else {}
-        try:
-            queryset = selectors.person_list(
-                actor=actor, name=data.get("name") or "", id_number=data.get("id_number") or ""
-            )
-            page = list_page(queryset, data.get("page") or 1)
-        except DomainError as error:
-            _attach(form, error)
-    context = {"form": form, "page": page, "page_query": query_without(request, "page")}
-    if request.htmx and request.htmx.target == "person-results":  # type: ignore[attr-defined]
-        return render(request, "registry/_person_results.html", context)  # htmx swaps only 2xx
-    return render(request, "registry/person_list.html", context, status=200 if page else 422)
-
-
-@require_GET
-@capability_required(Capability.VIEW_REGISTRY)
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     actor = request_actor(request)
     person = selectors.person_get(actor=actor, pk=pk)
@@ -518,6 +405,5 @@ def staff_relative_list(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "records": selectors.staff_relative_list(actor=actor)[:200],
-        "division_codes": selectors.division_entry_choices(actor=actor),
     }
     return render(request, "registry/staff_relative_list.html", context, status=status)

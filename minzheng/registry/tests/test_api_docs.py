@@ -20,6 +20,7 @@ def test_openapi_json_lists_every_path_and_method(client, db):
         "/api/v1/households": ["get", "post"],
         "/api/v1/households/{household_id}": ["get", "patch"],
         "/api/v1/persons": ["get", "post"],
+        "/api/v1/persons/search": ["post"],
         "/api/v1/persons/{person_id}": ["get", "patch"],
         "/api/v1/assessments": ["post"],
         "/api/v1/applications": ["get", "post"],
