@@ -79,7 +79,7 @@ class PageQuery(Schema):
 class HouseholdQuery(PageQuery):
     division: str = Field("", pattern=r"^\d{0,12}$", description="户籍区划代码前缀（2–12 位）")
     name: str = Field("", max_length=50, description="成员姓名（前缀匹配）")
-    id_number: str = Field("", max_length=20, description="成员身份证号码（精确匹配）")
+    id_number: str = Field("", max_length=20, description="成员身份证号码（精确匹配，或身份证号码后 4—6 位）")
     urban_rural: UrbanRuralChoice = ""
     attribute: MemberAttribute = Field("", description="成员属性，如 disabled、elderly")
     sort: HouseholdSort = "-id"
@@ -87,7 +87,7 @@ class HouseholdQuery(PageQuery):
 
 class PersonQuery(PageQuery):
     name: str = Field("", max_length=50, description="姓名（前缀匹配）")
-    id_number: str = Field("", max_length=20, description="身份证号码（精确匹配）")
+    id_number: str = Field("", max_length=20, description="身份证号码（精确匹配，或身份证号码后 4—6 位）")
 
 
 # --- inputs -------------------------------------------------------------------------------------
