@@ -173,7 +173,10 @@ def test_a_running_job_shows_its_last_heartbeat(client, users):
 
     # then
     at = timezone.localtime(Job.objects.get(pk=alive.pk).heartbeat_at)
-    assert f'<p class="mt-1 mb-0 small text-secondary" id="job-heartbeat">后台进程最近一次报告：{at:%H:%M:%S}</p>' in html
+    assert (
+        f'<p class="mt-1 mb-0 small text-secondary" id="job-heartbeat">后台进程最近一次报告：{at:%H:%M:%S}</p>'
+        in html
+    )
 
 
 # --- job_running ----------------------------------------------------------------------------------------
@@ -209,7 +212,8 @@ def test_the_heartbeat_is_visible_while_the_task_holds_a_transaction(settings):
             beaten = Job.objects.get(pk=queued.pk).heartbeat_at  # read committed: the beats are committed
 
     # then
-    assert started is not None and beaten is not None
+    assert started is not None
+    assert beaten is not None
     assert beaten > started
     assert Job.objects.get(pk=queued.pk).status == "running"  # the body did not finish it
 
@@ -220,10 +224,14 @@ def test_the_heartbeat_is_visible_while_the_task_holds_a_transaction(settings):
 def test_a_dead_monitoring_run_no_longer_blocks_an_overlapping_run(users, settings):
     # given a run of the whole region whose worker was killed, and a live run in Taibus
     settings.TASKS = DATABASE_TASKS
-    killed = job("running", beat=300, started=600, kind="monitoring_run", parameters={"division_prefix": "15"})
+    killed = job(
+        "running", beat=300, started=600, kind="monitoring_run", parameters={"division_prefix": "15"}
+    )
     killed_run = MonitoringRun.objects.create(kind="manual", as_of=dt.date(2026, 3, 2), division_code="15",
                                               job=killed)  # fmt: skip
-    live = job("running", beat=5, started=600, kind="monitoring_run", parameters={"division_prefix": "152527"})
+    live = job(
+        "running", beat=5, started=600, kind="monitoring_run", parameters={"division_prefix": "152527"}
+    )
     MonitoringRun.objects.create(kind="manual", as_of=dt.date(2026, 3, 2), division_code="152527", job=live)
 
     # when Xincheng's county starts a run

@@ -26,4 +26,6 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         reaped = jobs_reap(timeout=options["timeout"])
-        self.stdout.write(f"已将 {reaped.jobs} 个中断的后台任务标记为失败（队列记录 {reaped.task_results} 条）")
+        self.stdout.write(
+            f"已将 {reaped.jobs} 个中断的后台任务标记为失败（队列记录 {reaped.task_results} 条）"
+        )
