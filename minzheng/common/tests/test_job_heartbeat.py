@@ -219,6 +219,8 @@ def test_the_heartbeat_is_visible_while_the_task_holds_a_transaction(settings):
 
 
 # --- the monitoring-run lock ----------------------------------------------------------------------------
+# Explicit ids: the runs here must not advance the id sequence (other tests number alerts "YJ<run id>-n").
+RUN_PK = 900_001
 
 
 def test_a_dead_monitoring_run_no_longer_blocks_an_overlapping_run(users, settings):
@@ -227,12 +229,13 @@ def test_a_dead_monitoring_run_no_longer_blocks_an_overlapping_run(users, settin
     killed = job(
         "running", beat=300, started=600, kind="monitoring_run", parameters={"division_prefix": "15"}
     )
-    killed_run = MonitoringRun.objects.create(kind="manual", as_of=dt.date(2026, 3, 2), division_code="15",
+    killed_run = MonitoringRun.objects.create(pk=RUN_PK, kind="manual", as_of=dt.date(2026, 3, 2), division_code="15",
                                               job=killed)  # fmt: skip
     live = job(
         "running", beat=5, started=600, kind="monitoring_run", parameters={"division_prefix": "152527"}
     )
-    MonitoringRun.objects.create(kind="manual", as_of=dt.date(2026, 3, 2), division_code="152527", job=live)
+    MonitoringRun.objects.create(pk=RUN_PK + 1, kind="manual", as_of=dt.date(2026, 3, 2), division_code="152527",
+                                 job=live)  # fmt: skip
 
     # when Xincheng's county starts a run
     started = monitoring_run_start(actor=users["county"])
@@ -253,8 +256,12 @@ def test_a_dead_monitoring_run_no_longer_blocks_an_overlapping_run(users, settin
 
 def test_a_scheduled_run_without_a_job_blocks_until_it_is_stale(users):
     # given two runs started by cron (no job, no heartbeat): one an hour ago, one four hours ago
-    recent = MonitoringRun.objects.create(kind="scheduled", as_of=dt.date(2026, 3, 2), division_code="1501")
-    old = MonitoringRun.objects.create(kind="scheduled", as_of=dt.date(2026, 3, 2), division_code="1525")
+    recent = MonitoringRun.objects.create(
+        pk=RUN_PK, kind="scheduled", as_of=dt.date(2026, 3, 2), division_code="1501"
+    )
+    old = MonitoringRun.objects.create(
+        pk=RUN_PK + 1, kind="scheduled", as_of=dt.date(2026, 3, 2), division_code="1525"
+    )
     MonitoringRun.objects.filter(pk=recent.pk).update(started_at=ago(3600))
     MonitoringRun.objects.filter(pk=old.pk).update(started_at=ago(4 * 3600))
 
