@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.utils import timezone
 
 from minzheng.common.models import Job
 from minzheng.common.services import job_progress
@@ -29,8 +30,8 @@ def progress_report(*, job_id: int, done: int, total: int, message: str = "") ->
         with side.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {Job._meta.db_table} SET progress_done = GREATEST(progress_done, %s), "  # noqa: S608
-                "progress_total = %s, message = %s WHERE id = %s AND status IN (%s, %s)",
-                [max(0, done), max(0, total), message[:300], job_id, *ACTIVE],
+                "progress_total = %s, message = %s, heartbeat_at = %s WHERE id = %s AND status IN (%s, %s)",
+                [max(0, done), max(0, total), message[:300], timezone.now(), job_id, *ACTIVE],
             )
     finally:
         side.close()

@@ -33,6 +33,9 @@ class Job(models.Model):
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     started_at = models.DateTimeField("开始时间", null=True, blank=True)
     finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+    # Written by the worker while the task runs (start, progress, and a beat every JOB_HEARTBEAT_SECONDS);
+    # a running job whose heartbeat is older than JOB_HEARTBEAT_TIMEOUT is reaped as failed.
+    heartbeat_at = models.DateTimeField("最近心跳", null=True, blank=True)
 
     class Meta:
         verbose_name = "后台任务"

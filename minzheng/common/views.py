@@ -12,7 +12,7 @@ from minzheng.catalogue.roles import Capability
 from minzheng.common import selectors
 from minzheng.common.errors import NotFound
 from minzheng.common.models import Job
-from minzheng.common.services import job_create, job_enqueue
+from minzheng.common.services import job_create, job_enqueue, jobs_reap
 from minzheng.common.tasks import SELFTEST_KIND, job_selftest
 
 
@@ -24,12 +24,14 @@ def _bounded_int(value: str | None, *, default: int, low: int, high: int) -> int
 
 
 def job_list(request: HttpRequest) -> HttpResponse:
+    jobs_reap()  # a job whose worker died shows as failed, not "running" forever
     jobs = selectors.job_list(actor=request.user).select_related("created_by")[:200]
     can_selftest = request.user.can(Capability.MANAGE_USERS)  # type: ignore[union-attr]
     return render(request, "common/job_list.html", {"jobs": jobs, "can_selftest": can_selftest})
 
 
 def _job_or_404(request: HttpRequest, job_id: int) -> Job:
+    jobs_reap()
     try:
         return selectors.job_get(actor=request.user, job_id=job_id)
     except NotFound as error:

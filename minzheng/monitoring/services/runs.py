@@ -26,7 +26,7 @@ from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import Conflict, DomainError
 from minzheng.common.models import Job
 from minzheng.common.selectors import working_calendar
-from minzheng.common.services import ACTIVE_STATUSES, job_create, job_enqueue, job_progress
+from minzheng.common.services import INTERRUPTED, job_create, job_enqueue, job_progress, jobs_reap
 from minzheng.common.workdays import WorkingDays, due_date
 from minzheng.divisions.models import Division
 from minzheng.monitoring import engine, rules
@@ -43,6 +43,8 @@ from minzheng.policy.errors import ParameterMissing
 from minzheng.registry.models import Household
 
 RUN_JOB = rules.RUN_JOB_KIND
+# A run without a job (the scheduled run started by cron as ``minzheng monitoring run``) has no heartbeat:
+# after this many hours it is taken for dead. Runs started from the page are judged by their job's heartbeat.
 RUN_STALE_HOURS = 3
 
 
@@ -293,23 +295,43 @@ def alerts_escalate(*, today: dt.date | None = None) -> int:
     return int(count)
 
 
+def runs_interrupted_close() -> int:
+    """Close as failed every run still marked running whose job failed (its worker died and the job was
+    reaped, or the task failed before the run could record it). One UPDATE; idempotent."""
+    return MonitoringRun.objects.filter(
+        status=MonitoringRun.Status.RUNNING, job__status=Job.Status.FAILED
+    ).update(status=MonitoringRun.Status.FAILED, message=INTERRUPTED, finished_at=timezone.now())
+
+
+def runs_live_scopes() -> list[str]:
+    """Division prefixes of the runs that are really going on: a job queued or running with a fresh
+    heartbeat (dead jobs are reaped first), a run still marked running whose job did not fail, and a run
+    without a job (scheduled) started less than ``RUN_STALE_HOURS`` ago."""
+    jobs_reap()
+    runs_interrupted_close()
+    live_jobs = Job.objects.filter(kind=RUN_JOB, status__in=(Job.Status.QUEUED, Job.Status.RUNNING))
+    scopes = [
+        str((p or {}).get("division_prefix", "")) for p in live_jobs.values_list("parameters", flat=True)
+    ]
+    running = MonitoringRun.objects.filter(status=MonitoringRun.Status.RUNNING)  # those of dead jobs closed
+    recent = timezone.now() - dt.timedelta(hours=RUN_STALE_HOURS)
+    without_job = running.filter(job__isnull=True, started_at__gte=recent)
+    return [
+        *scopes,
+        *running.filter(job__isnull=False).values_list("division_code", flat=True),
+        *without_job.values_list("division_code", flat=True),
+    ]
+
+
 def monitoring_run_start(*, actor: User) -> Job:
     """Start a manual run over the actor's jurisdiction in the background (progress bar). Refused while
-    a run covering an overlapping jurisdiction is queued or running: alerts would be the same."""
+    a live run covering an overlapping jurisdiction is queued or running (``runs_live_scopes``): alerts
+    would be the same. A run whose worker died no longer blocks once its heartbeat is stale."""
     from minzheng.monitoring.tasks import monitoring_run_task  # noqa: PLC0415 - tasks import services
 
     capability_require(actor, Capability.IMPORT_FEEDS)
     prefix = actor.scope_prefix or ""
-    recent = timezone.now() - dt.timedelta(hours=RUN_STALE_HOURS)  # older: a run whose process died
-    scopes = [
-        str((job.parameters or {}).get("division_prefix", ""))
-        for job in Job.objects.filter(kind=RUN_JOB, status__in=ACTIVE_STATUSES, created_at__gte=recent)
-    ] + list(
-        MonitoringRun.objects.filter(status=MonitoringRun.Status.RUNNING, started_at__gte=recent).values_list(
-            "division_code", flat=True
-        )
-    )
-    if any(theirs.startswith(prefix) or prefix.startswith(theirs) for theirs in scopes):
+    if any(theirs.startswith(prefix) or prefix.startswith(theirs) for theirs in runs_live_scopes()):
         raise Conflict("已有监测运行正在进行（覆盖您的辖区），请等它完成后再运行")
     job = job_create(
         actor=actor,
