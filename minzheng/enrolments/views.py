@@ -30,7 +30,7 @@ from minzheng.catalogue.roles import Capability, Role
 from minzheng.common.errors import DomainError, NotFound
 from minzheng.common.pages import capability_required, error_attach, list_page, query_without, sort_columns
 from minzheng.common.selectors import job_get, queryset_count_capped
-from minzheng.common.services import job_create, job_enqueue, job_result_path
+from minzheng.common.services import job_create, job_enqueue, job_result_path, jobs_reap
 from minzheng.enrolments import allowances, exports, reviews, selectors, services, tasks
 from minzheng.enrolments.forms import (
     PROGRAMME_LABELS,
@@ -381,6 +381,7 @@ def legacy_import_errors(request: HttpRequest, pk: int) -> HttpResponse:
 
 def job_context(request: HttpRequest, job_id: int, progress_url: str) -> dict[str, Any]:
     try:
+        jobs_reap()  # a job whose worker died shows failed, not running (ADR 0010)
         job = job_get(actor=request.user, job_id=job_id)
     except NotFound as error:
         raise Http404(error.message) from error

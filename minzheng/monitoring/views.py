@@ -28,6 +28,7 @@ from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import DomainError
 from minzheng.common.pages import capability_required, error_attach, list_page, query_without, sort_columns
 from minzheng.common.selectors import queryset_count_capped
+from minzheng.common.services import jobs_reap
 from minzheng.monitoring import exports, feeds, rules, selectors, services
 from minzheng.monitoring.forms import (
     ActionForm,
@@ -411,7 +412,9 @@ def run_start(request: HttpRequest) -> HttpResponse:
 @require_GET
 @capability_required(Capability.MONITOR)
 def run_progress(request: HttpRequest, job_id: int) -> HttpResponse:
-    """The progress bar of a manual run (polled by htmx every second), then its counts."""
+    """The progress bar of a manual run (polled by htmx every second), then its counts; a run whose worker
+    died is shown failed (``jobs_reap``, ADR 0010)."""
+    jobs_reap()
     job, run = selectors.run_job_get(actor=request_actor(request), job_id=job_id)
     context = {"job": job, "run": run}
     if request.htmx:  # type: ignore[attr-defined]

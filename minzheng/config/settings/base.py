@@ -224,3 +224,8 @@ PORTAL_CODE_TTL_SECONDS = env_int("PORTAL_CODE_TTL_SECONDS", 300)
 PORTAL_CODE_MAX_ATTEMPTS = env_int("PORTAL_CODE_MAX_ATTEMPTS", 5)
 PORTAL_SESSION_SECONDS = env_int("PORTAL_SESSION_SECONDS", 30 * 60)
 PORTAL_QR_DAYS = env_int("PORTAL_QR_DAYS", 365)
+
+# Background jobs beat every JOB_HEARTBEAT_SECONDS while they run; one silent for JOB_HEARTBEAT_TIMEOUT is
+# taken for dead (worker killed) and marked failed with its queue row (ADR 0010, issue 16 §4).
+JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 15)
+JOB_HEARTBEAT_TIMEOUT = env_int("JOB_HEARTBEAT_TIMEOUT", 120)

@@ -20,7 +20,7 @@ from minzheng.benefits.columnar import duck
 from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import Conflict, NotFound
 from minzheng.common.models import Job
-from minzheng.common.services import ACTIVE_STATUSES, job_create, job_enqueue, job_progress
+from minzheng.common.services import ACTIVE_STATUSES, job_create, job_enqueue, job_progress, jobs_reap
 from minzheng.monitoring import engine, rules
 from minzheng.monitoring.models import WarningRule
 from minzheng.monitoring.rules import Subject
@@ -159,6 +159,7 @@ def rule_preview_start(*, actor: User, rule_id: int) -> Job:
         raise NotFound("预警规则不存在")
     if rule.status != WarningRule.Status.DRAFT:
         raise RuleInvalid("只有草稿需要预览", field="status")
+    jobs_reap()  # a preview whose worker died must not block the rule forever (ADR 0010)
     if _job_active(PREVIEW_JOB, rule_id=rule.pk) is not None:
         raise Conflict("该规则的预览正在进行，请稍候")
     job = job_create(
