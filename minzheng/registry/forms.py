@@ -228,6 +228,10 @@ class PersonFieldsForm(TablerFormMixin, forms.Form):
         value: str = self.cleaned_data.get("phone") or ""
         return _shape(lambda: rules.normalise_phone(value))
 
+    def clean_name(self) -> str:
+        value: str = self.cleaned_data.get("name") or ""
+        return _shape(lambda: rules.normalise_person_name(value))
+
     def stored_birth_date(self) -> dt.date | None:
         """The birth date to check a death date against when no ID number was typed in."""
         return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 
 from minzheng.common.errors import ValidationFailed
 from minzheng.common.identity import ResidentId
@@ -77,3 +78,27 @@ def check_disability(category: str, grade: int | None) -> None:
 def age_on(birth_date: dt.date, on: dt.date) -> int:
     """Completed years of age on a date."""
     return on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
+
+
+# Unicode categories no name contains: controls (NUL, ESC of ANSI escapes, line breaks), format characters
+# (zero-width spaces and joiners, the right-to-left override U+202E), line and paragraph separators.
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
+NAME_MAX_LENGTH = 50
+
+
+def normalise_person_name(value: str, *, field: str = "name") -> str:
+    """A person's name as stored: trimmed, inner runs of spaces made one (names such as “阿拉坦 巴根” keep
+    their space), with no invisible or control character — they make a name look like another on screen and
+    in exports, or break a bank file (issue 16 §6). Raises ``ValidationFailed`` naming the problem."""
+    name = " ".join(part for part in (value or "").strip().split(" ") if part)
+    if not name:
+        raise ValidationFailed("请填写姓名", field=field, code="name_required")
+    if any(unicodedata.category(char) in _INVISIBLE_CATEGORIES for char in name):
+        raise ValidationFailed(
+            "姓名含有换行、零宽字符、方向控制符等不可见字符，请删除后重新输入",
+            field=field,
+            code="name_invisible",
+        )
+    if len(name) > NAME_MAX_LENGTH:
+        raise ValidationFailed(f"姓名不能超过 {NAME_MAX_LENGTH} 个字", field=field, code="name_length")
+    return name

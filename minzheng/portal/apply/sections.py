@@ -25,6 +25,7 @@ from minzheng.portal.apply.household import household_of, subject_choices
 from minzheng.portal.apply.programmes import INCOME_CATEGORIES, MAX_MEMBERS, DraftInvalid, Section
 from minzheng.portal.models import ApplicationDraft, PortalAccount
 from minzheng.registry.choices import EmploymentStatus, RelationToHead
+from minzheng.registry.rules import normalise_person_name
 from minzheng.registry.services import ID_INDEX
 
 
@@ -50,9 +51,10 @@ def _count(value: Any, field: str, label: str) -> int:
 
 def _member(index: int, raw: Mapping[str, Any], claimed_index: str) -> dict[str, Any]:
     where = f"members.{index}"
-    name = str(raw.get("name") or "").strip()
-    if not name or len(name) > 50:
-        raise DraftInvalid(f"第 {index + 1} 位成员：请填写姓名（不超过 50 个字）", field=f"{where}.name")
+    try:
+        name = normalise_person_name(str(raw.get("name") or ""), field=f"{where}.name")
+    except ValidationFailed as error:
+        raise DraftInvalid(f"第 {index + 1} 位成员：{error.message}", field=f"{where}.name") from None
     try:
         resident = parse_resident_id(str(raw.get("id_number") or ""), field=f"{where}.id_number")
     except ValidationFailed as error:

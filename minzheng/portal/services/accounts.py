@@ -23,6 +23,7 @@ from minzheng.portal import rules, selectors
 from minzheng.portal.models import PortalAccount, SignInCode, SignInFailure
 from minzheng.portal.services.outbox import sms_send
 from minzheng.registry.models import Person
+from minzheng.registry.rules import normalise_person_name
 from minzheng.registry.services import ID_INDEX, PHONE_INDEX
 
 CODE_INDEX = "portal_sign_in_code"
@@ -208,11 +209,7 @@ def account_bind(
 
     Refusals say no more than needed: another account holds the ID (“该身份证号码已绑定其他手机号”), the
     name does not match, or the phone on file differs or is empty (``MISMATCH_PHONE``)."""
-    name = (name or "").strip()
-    if not name:
-        raise ValidationFailed("请填写姓名", field="name", code="name_required")
-    if len(name) > 50:
-        raise ValidationFailed("姓名不能超过 50 个字", field="name", code="name_length")
+    name = normalise_person_name(name)
     resident = parse_resident_id(id_number)
     id_index = crypto.blind_index(resident.number, purpose=ID_INDEX)
     account = PortalAccount.objects.select_for_update().get(pk=account.pk)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from minzheng.accounts.models import User
 from minzheng.catalogue.roles import Capability
 from minzheng.common import crypto
-from minzheng.common.errors import PermissionDenied, ValidationFailed
+from minzheng.common.errors import PermissionDenied
 from minzheng.common.identity import parse_resident_id
 from minzheng.common.masking import mask_bank_account, mask_id_number, mask_phone
 from minzheng.common.scoping import code_in_scope
@@ -83,11 +83,7 @@ def _division_for(actor: User | None, code: str, *, field: str) -> Division:
 
 
 def _validated_person_fields(data: PersonData) -> dict[str, Any]:
-    name = data.name.strip()
-    if not name:
-        raise ValidationFailed("请填写姓名", field="name", code="name_required")
-    if len(name) > 50:
-        raise ValidationFailed("姓名不能超过 50 个字", field="name", code="name_length")
+    name = rules.normalise_person_name(data.name)
     resident_id = parse_resident_id(data.id_number)
     rules.check_declared_identity(resident_id, birth_date=data.birth_date, sex=data.sex)
     rules.check_death_date(data.death_date, birth_date=resident_id.birth_date, today=timezone.localdate())
