@@ -6,12 +6,15 @@ an OFFSET) can become a 500. Tab, line feed and carriage return stay allowed: te
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterable
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+logger = logging.getLogger(__name__)
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # The same characters written as JSON escapes (\u0000 …), as an API client sends them.
 JSON_CONTROL = re.compile(r"\\u00(?:0[0-8bcef]|1[0-9a-f]|7f)", re.IGNORECASE)
@@ -63,3 +66,38 @@ class InputGuardMiddleware:
         if problem is not None:
             return _refuse(request, *problem)
         return self.get_response(request)
+
+
+API_ERRORS = {
+    404: ("not_found", gettext_noop("接口不存在")),
+    405: ("method_not_allowed", gettext_noop("接口不支持该请求方法")),
+    500: ("server_error", gettext_noop("服务器内部错误，请稍后重试；如持续出现请联系系统管理员")),
+}
+
+
+class ApiErrorShapeMiddleware:
+    """Every error under ``/api/`` in the API's JSON shape ``{"code", "message", "field"}`` (issue 16 §5):
+    the API's own handlers already answer so; this covers what reaches Django instead — an unknown path, a
+    wrong method, an unexpected exception — which would otherwise be an HTML page (or a traceback)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not request.path.startswith("/api/") or response.status_code not in API_ERRORS:
+            return response
+        if response.get("Content-Type", "").startswith("application/json"):
+            return response
+        return _api_error(response.status_code)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not request.path.startswith("/api/"):
+            return None
+        logger.exception("API request failed: %s %s", request.method, request.path, exc_info=exception)
+        return _api_error(500)
+
+
+def _api_error(status: int) -> JsonResponse:
+    code, message = API_ERRORS[status]
+    return JsonResponse({"code": code, "message": _(message), "field": None}, status=status)

@@ -92,3 +92,19 @@ def test_pages_are_compressed_for_browsers_that_accept_it(users) -> None:
     assert "Content-Encoding" not in plain
     assert packed["Content-Encoding"] == "gzip"
     assert len(packed.content) < len(plain.content) / 3
+
+
+def test_api_errors_that_reach_django_keep_the_json_shape(users) -> None:
+    client = Client()
+
+    unknown = client.get("/api/v1/no-such-endpoint")
+    wrong_method = client.delete("/api/v1/portal/policies")
+
+    assert unknown.status_code == 404
+    assert unknown.json() == {"code": "not_found", "message": "接口不存在", "field": None}
+    assert wrong_method.status_code == 405
+    assert wrong_method.json()["code"] == "method_not_allowed"
+    # pages keep their HTML error pages
+    page = Client()
+    page.force_login(users["caseworker"])
+    assert page.get("/registry/no-such-page/").get("Content-Type", "").startswith("text/html")

@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     # before CSRF and the views: NUL/control characters and absurd paging numbers get a 400 (issue 16 §5)
     "minzheng.common.middleware.InputGuardMiddleware",
+    "minzheng.common.middleware.ApiErrorShapeMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # after authentication: the language is the user's choice, never the browser's (issue 14 §8)
