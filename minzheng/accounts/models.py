@@ -71,3 +71,21 @@ class ApiToken(models.Model):
     @staticmethod
     def hash_key(raw: str) -> str:
         return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class PasswordHistory(models.Model):
+    """The hashes of a user's recent passwords, so a new one cannot repeat them (等保三级: 口令定期更换且不得
+    重复使用; ``validators.PasswordHistoryValidator``). Written when a password is set, never read back in
+    clear — only compared through the password hasher."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField(max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "历史密码"
+        verbose_name_plural = "历史密码"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.created_at:%Y-%m-%d}"

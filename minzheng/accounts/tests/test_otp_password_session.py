@@ -198,3 +198,33 @@ def test_session_expires_after_30_idle_minutes_and_each_request_renews_it(client
     # then
     assert expired.status_code == 302
     assert expired["Location"] == "/accounts/login/?next=/"
+
+
+def test_a_new_password_may_not_repeat_a_recent_one_nor_the_published_demo_password(client, users):
+    client.force_login(users["caseworker"])
+
+    def change(old: str, new: str) -> int:
+        return client.post(
+            "/accounts/password/", {"old_password": old, "new_password1": new, "new_password2": new}
+        ).status_code
+
+    # the current password, and the demo password printed in the README, are refused
+    same = client.post(
+        "/accounts/password/", {"old_password": PASSWORD, "new_password1": PASSWORD, "new_password2": PASSWORD}
+    )
+    assert same.status_code == 200
+    assert "新密码不能与最近 5 次使用过的密码相同" in same.content.decode()
+    published = client.post(
+        "/accounts/password/",
+        {"old_password": PASSWORD, "new_password1": "Minzheng@2026", "new_password2": "Minzheng@2026"},
+    )
+    assert "该密码已在系统文档中公开，不能使用" in published.content.decode()
+
+    # five changes later the first password is free again, not before
+    sequence = [PASSWORD, "Stronger#2026a", "Stronger#2026b", "Stronger#2026c", "Stronger#2026d", "Stronger#2026e"]
+    for old, new in zip(sequence, sequence[1:], strict=False):
+        assert change(old, new) == 302
+    assert change("Stronger#2026e", "Stronger#2026b") == 200  # among the last five
+    assert change("Stronger#2026e", PASSWORD) == 302  # the sixth back is allowed
+    users["caseworker"].refresh_from_db()
+    assert users["caseworker"].check_password(PASSWORD)

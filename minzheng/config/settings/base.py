@@ -134,6 +134,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "minzheng.accounts.validators.CharacterClassValidator"},
+    {"NAME": "minzheng.accounts.validators.PublishedPasswordValidator"},
+    {"NAME": "minzheng.accounts.validators.PasswordHistoryValidator", "OPTIONS": {"count": 5}},
 ]
 
 LOGIN_URL = "accounts:login"
