@@ -210,7 +210,8 @@ def test_a_new_password_may_not_repeat_a_recent_one_nor_the_published_demo_passw
 
     # the current password, and the demo password printed in the README, are refused
     same = client.post(
-        "/accounts/password/", {"old_password": PASSWORD, "new_password1": PASSWORD, "new_password2": PASSWORD}
+        "/accounts/password/",
+        {"old_password": PASSWORD, "new_password1": PASSWORD, "new_password2": PASSWORD},
     )
     assert same.status_code == 200
     assert "新密码不能与最近 5 次使用过的密码相同" in same.content.decode()
@@ -221,7 +222,14 @@ def test_a_new_password_may_not_repeat_a_recent_one_nor_the_published_demo_passw
     assert "该密码已在系统文档中公开，不能使用" in published.content.decode()
 
     # five changes later the first password is free again, not before
-    sequence = [PASSWORD, "Stronger#2026a", "Stronger#2026b", "Stronger#2026c", "Stronger#2026d", "Stronger#2026e"]
+    sequence = [
+        PASSWORD,
+        "Stronger#2026a",
+        "Stronger#2026b",
+        "Stronger#2026c",
+        "Stronger#2026d",
+        "Stronger#2026e",
+    ]
     for old, new in zip(sequence, sequence[1:], strict=False):
         assert change(old, new) == 302
     assert change("Stronger#2026e", "Stronger#2026b") == 200  # among the last five
