@@ -98,6 +98,8 @@ def upload_check(name: str, data: bytes, limit: int) -> CheckedFile:
         raise DocumentRefused(
             f"文件内容不是允许的类型（仅限 {ALLOWED_LABEL}）", field="file", code="document_type"
         )
+    if file_type == FileType.PDF:
+        pdf_check(data)
     extension = extension_of(name)
     if extension and extension not in EXTENSIONS[file_type]:
         raise DocumentRefused(
@@ -106,6 +108,29 @@ def upload_check(name: str, data: bytes, limit: int) -> CheckedFile:
             code="document_extension_mismatch",
         )
     return CheckedFile(file_type, EXTENSIONS[file_type][0], len(data), hashlib.sha256(data).hexdigest())
+
+
+# PDF names that run code or carry other files when the PDF is opened (ISO 32000-1 §12.6 actions, §7.11
+# embedded files, XFA forms). A scanned certificate or a printed form never needs them.
+PDF_ACTIVE_CONTENT = (b"/JavaScript", b"/JS", b"/Launch", b"/EmbeddedFile", b"/RichMedia", b"/XFA")
+PDF_TRAILER_WINDOW = 2048  # ``%%EOF`` ends the file (ISO 32000-1 §7.5.5), give or take a little padding
+
+
+def pdf_check(data: bytes) -> None:
+    """A PDF must end as one (``%%EOF``: a file that only starts with ``%PDF-`` and then carries an HTML page
+    is refused) and carry no scripts, launch actions or embedded files (issue 16 §7)."""
+    if b"%%EOF" not in data[-PDF_TRAILER_WINDOW:]:
+        raise DocumentRefused(
+            "PDF 文件不完整或不是有效的 PDF，请重新导出或扫描后上传",
+            field="file",
+            code="document_pdf_invalid",
+        )
+    if any(marker in data for marker in PDF_ACTIVE_CONTENT):
+        raise DocumentRefused(
+            "PDF 含有脚本、自动执行的动作或嵌入的文件，不能上传；请打印后扫描，或另存为普通 PDF 后再上传",
+            field="file",
+            code="document_pdf_active",
+        )
 
 
 def reason_check(reason: str) -> str:

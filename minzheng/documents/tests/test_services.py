@@ -271,3 +271,24 @@ def test_the_database_refuses_a_second_live_copy(users, application, media):
                     scan_status="clean", uploaded_by=users["caseworker"])  # fmt: skip
     with pytest.raises(IntegrityError), transaction.atomic():
         copy.save()
+
+
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [
+        (b"%PDF-1.4\n<html><script>alert(1)</script></html>\n", "document_pdf_invalid"),
+        (
+            b"%PDF-1.4\n1 0 obj << /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >> endobj\n%%EOF\n",
+            "document_pdf_active",
+        ),
+        (b"%PDF-1.7\n1 0 obj << /Type /EmbeddedFile >> endobj\n%%EOF", "document_pdf_active"),
+    ],
+)
+def test_a_pdf_that_is_not_one_or_carries_scripts_is_refused_and_nothing_is_stored(
+    users, application, media, content: bytes, code: str
+):
+    with pytest.raises(DocumentRefused) as caught:
+        document_upload(actor=users["caseworker"], application_id=application.pk, kind="income",
+                        file=upload("证明.pdf", content))  # fmt: skip
+    assert caught.value.code == code
+    assert Document.objects.count() == 0
