@@ -8,9 +8,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from minzheng.audit.rules import verb_label
-from minzheng.common.forms import StyledForm
+from minzheng.common.forms import DateInput, StyledForm
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE_INPUT = DateInput()
 
 
 class DateRangeForm(StyledForm):

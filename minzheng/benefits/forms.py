@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from minzheng.benefits.whatif import LEVEL_DIGITS, WHATIF_KEYS, ProposedChange
+from minzheng.common.forms import DateInput
 from minzheng.divisions.rules import Level
 from minzheng.policy.rules import PARAMETER_KEYS, URBAN_RURAL_LABELS, Kind
 
@@ -30,7 +31,7 @@ class WhatIfForm(forms.Form):
     )
     division_code = forms.ChoiceField(label=_("适用区划"))
     urban_rural = forms.ChoiceField(label=_("城乡"), choices=list(URBAN_RURAL_LABELS.items()), required=False)
-    valid_from = forms.DateField(label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    valid_from = forms.DateField(label=_("生效日期"), widget=DateInput())
     percent = forms.DecimalField(
         label=_("调整比例（%）"), required=False, max_digits=6, decimal_places=2, min_value=Decimal(-90),
         max_value=Decimal(500), help_text=_("例如 5 表示提高 5%；与“新取值”二选一"),

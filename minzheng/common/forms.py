@@ -28,3 +28,13 @@ class StyledForm(TablerFormMixin, forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.style_widgets()
+
+
+class DateInput(forms.DateInput):
+    """An HTML date input. Its value must be ISO (``2026-12-07``) whatever the language's date format, or the
+    browser shows it empty (issue 14 §7)."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")

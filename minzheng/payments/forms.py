@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 
+from minzheng.common.forms import DateInput
 from minzheng.payments.bankfiles import TEMPLATES
 from minzheng.payments.rules import LineKind, PaymentStatus, PayrollStatus
 
@@ -103,9 +104,7 @@ class PaidOtherwiseForm(forms.Form):
         initial="现金",
         widget=forms.TextInput(attrs={"class": "form-control"}),
     )
-    paid_on = forms.DateField(
-        label="发放日期", widget=forms.DateInput(attrs={"type": "date", "class": "form-control"})
-    )
+    paid_on = forms.DateField(label="发放日期", widget=DateInput(attrs={"class": "form-control"}))
     note = forms.CharField(
         label="说明", max_length=200, required=False, widget=forms.TextInput(attrs={"class": "form-control"})
     )
@@ -120,9 +119,7 @@ class AllocationForm(forms.Form):
         min_value=0,
         widget=forms.NumberInput(attrs={"class": "form-control", "step": "0.01"}),
     )
-    allocated_on = forms.DateField(
-        label="日期", widget=forms.DateInput(attrs={"type": "date", "class": "form-control"})
-    )
+    allocated_on = forms.DateField(label="日期", widget=DateInput(attrs={"class": "form-control"}))
     top_up = forms.BooleanField(label="补充（而非年度拨付）", required=False)
     note = forms.CharField(
         label="说明", max_length=200, required=False, widget=forms.TextInput(attrs={"class": "form-control"})
@@ -131,21 +128,19 @@ class AllocationForm(forms.Form):
 
 class SettleForm(forms.Form):
     draw = forms.IntegerField(widget=forms.HiddenInput)
-    settled_on = forms.DateField(
-        label="归垫日期", widget=forms.DateInput(attrs={"type": "date", "class": "form-control"})
-    )
+    settled_on = forms.DateField(label="归垫日期", widget=DateInput(attrs={"class": "form-control"}))
 
 
 class PeriodForm(forms.Form):
     date_from = forms.DateField(
         label="起始日期",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
+        widget=DateInput(attrs={"class": "form-control"}),
     )
     date_to = forms.DateField(
         label="截止日期",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
+        widget=DateInput(attrs={"class": "form-control"}),
     )
 
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from minzheng.common.errors import DomainError
+from minzheng.common.forms import DateInput as DateInput
 from minzheng.common.identity import ResidentId, parse_resident_id
 from minzheng.divisions.models import UrbanRural
 from minzheng.registry import rules
@@ -84,13 +85,6 @@ def division_code_field(
         widget=DivisionPickerInput(kind),
         **kwargs,
     )
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 class TablerFormMixin:
