@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 from collections.abc import Callable, Iterable
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
@@ -101,3 +102,36 @@ class ApiErrorShapeMiddleware:
 def _api_error(status: int) -> JsonResponse:
     code, message = API_ERRORS[status]
     return JsonResponse({"code": code, "message": _(message), "field": None}, status=status)
+
+
+# Pages load scripts only from our own origin or as inline blocks carrying this request's nonce; styles may be
+# inline (Tabler and the charts set element styles); nothing is framed by another site; forms post only here.
+CSP_EXEMPT_PREFIXES = ("/api/", "/admin/", "/static/")
+CSP = (
+    "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'self'"
+)
+
+
+class ContentSecurityPolicyMiddleware:
+    """A Content-Security-Policy on every page (issue 16 §8), with a fresh nonce per request for the few
+    inline chart scripts (``request.csp_nonce`` in templates). Only HTML pages get it: a file (an uploaded
+    PDF shown by the browser's viewer, a spreadsheet) keeps its own headers, and so do the API, its generated
+    docs and the admin."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        nonce = secrets.token_urlsafe(16)
+        request.csp_nonce = nonce  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        html = response.get("Content-Type", "").startswith("text/html")
+        if (
+            html
+            and not request.path.startswith(CSP_EXEMPT_PREFIXES)
+            and "Content-Security-Policy" not in response
+        ):
+            response["Content-Security-Policy"] = CSP.format(nonce=nonce)
+        return response

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "minzheng.common.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # pages compressed (a staff page is ~23 KB of HTML); static files are served pre-compressed by whitenoise
     "django.middleware.gzip.GZipMiddleware",
