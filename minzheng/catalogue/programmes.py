@@ -391,7 +391,12 @@ def programme_of(workflow: Workflow) -> str:
     return programmes[0].value if len(programmes) == 1 else workflow.value
 
 
+def spec_of(programme: str) -> ProgrammeSpec | None:
+    """The catalogue entry of a stored programme code (a plain string), or ``None`` when it has none."""
+    return PROGRAMMES.get(programme)  # type: ignore[call-overload]
+
+
 def label(programme: str) -> str:
     """The statutory label of a programme code, or the code itself when it is not in the catalogue."""
-    spec = PROGRAMMES.get(programme)  # type: ignore[call-overload]
+    spec = spec_of(programme)
     return spec.label if spec else programme

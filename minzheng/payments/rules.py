@@ -12,7 +12,7 @@ from typing import Final
 
 from django.db import models
 
-from minzheng.catalogue.programmes import PROGRAMMES
+from minzheng.catalogue.programmes import spec_of
 from minzheng.common.months import month_label
 
 PAYMENT_BASIS = "《最低生活保障审核确认办法》第 25 条（按月社会化发放至家庭账户）"
@@ -87,7 +87,7 @@ def maker_checker_ok(transition: PayrollTransition, *, maker_id: int, actor_id: 
 
 
 def _purpose_name(programme: str) -> str:
-    spec = PROGRAMMES.get(programme)  # type: ignore[call-overload]
+    spec = spec_of(programme)
     return spec.payroll_purpose if spec else "救助金"
 
 

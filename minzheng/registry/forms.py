@@ -417,11 +417,14 @@ class IncomeAddForm(_HouseholdRecordForm):
     note = forms.CharField(label=_("说明"), max_length=200, required=False)
 
     def clean(self) -> dict[str, Any]:
-        """The period's order is shown with the other field errors; ``income_record_add`` checks it again."""
+        """The period's order is shown with the other field errors (the rule income_record_add applies)."""
         data = super().clean() or {}
         start, end = data.get("period_start"), data.get("period_end")
-        if start and end and end < start:
-            self.add_error("period_end", _("所属期止不能早于所属期起"))
+        if start and end:
+            try:
+                rules.check_income_period(start, end)
+            except DomainError as error:
+                self.add_error("period_end", error.message)
         return data
 
 

@@ -102,3 +102,10 @@ def normalise_person_name(value: str, *, field: str = "name") -> str:
     if len(name) > NAME_MAX_LENGTH:
         raise ValidationFailed(f"姓名不能超过 {NAME_MAX_LENGTH} 个字", field=field, code="name_length")
     return name
+
+
+def check_income_period(period_start: dt.date, period_end: dt.date) -> None:
+    """An income record covers a period that ends on or after it starts (审核确认办法第 13 条: income over a
+    stated period)."""
+    if period_end < period_start:
+        raise ValidationFailed("所属期止不能早于所属期起", field="period_end", code="period_order")

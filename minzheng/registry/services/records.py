@@ -15,6 +15,7 @@ from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import ValidationFailed
 from minzheng.common.scoping import code_in_scope
 from minzheng.divisions.models import Division
+from minzheng.registry import rules
 from minzheng.registry.errors import InvalidDivision
 from minzheng.registry.models import (
     AssetRecord,
@@ -40,8 +41,7 @@ def income_record_add(
     note: str = "",
 ) -> IncomeRecord:
     _require(actor, Capability.EDIT_REGISTRY)
-    if period_end < period_start:
-        raise ValidationFailed("所属期止不能早于所属期起", field="period_end", code="period_order")
+    rules.check_income_period(period_start, period_end)
     if amount < 0:
         raise ValidationFailed(
             "金额不能为负数；扣减项请选择相应的扣减类别", field="amount", code="amount_negative"
