@@ -6,3 +6,6 @@ class DocumentsConfig(AppConfig):
     name = "minzheng.documents"
     label = "documents"
     verbose_name = "申请材料"
+
+    def ready(self) -> None:
+        from minzheng.documents import checks  # noqa: F401  (registers the deployment check)

@@ -38,8 +38,10 @@ EXTENSIONS: dict[FileType, tuple[str, ...]] = {
     FileType.PDF: ("pdf",),
     FileType.HEIC: ("heic", "heif"),
 }
-# What a browser shows inline; HEIC is offered as a download only (most browsers cannot show it).
-INLINE_TYPES = frozenset({FileType.JPEG, FileType.PNG, FileType.WEBP, FileType.PDF})
+# What the preview shows in the browser, always under the sandboxing CSP (views.FILE_CSP). HEIC is downloaded
+# (most browsers cannot show it), and so is PDF: Chromium refuses to start its PDF viewer in a sandboxed
+# document ("此网页已被 Chrome 屏蔽"), and without the sandbox the viewer would run in our origin (ADR 0028).
+INLINE_TYPES = frozenset({FileType.JPEG, FileType.PNG, FileType.WEBP})
 IMAGE_TYPES = frozenset({FileType.JPEG, FileType.PNG, FileType.WEBP, FileType.HEIC})
 HEIF_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"})
 ALLOWED_LABEL = "JPEG、PNG、WebP、HEIC 图片或 PDF"

@@ -2,8 +2,9 @@
 download of one document, the case file (审批表) as Excel/PDF, and the public notice as PDF.
 
 A document is served only to users who can see its application (404 otherwise), with the type detected
-at upload, ``X-Content-Type-Options: nosniff``, no caching, and for images a sandboxing CSP; every
-opening is logged as a personal-data access.
+at upload, ``X-Content-Type-Options: nosniff``, no caching and, whatever the type, the sandboxing CSP
+``FILE_CSP``; only images are shown inline, a PDF is always downloaded (ADR 0028). Every opening is logged as
+a personal-data access.
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ from minzheng.documents.forms import DocumentRemoveForm, DocumentUploadForm
 from minzheng.documents.models import Document, DocumentKind
 from minzheng.documents.rules import IMAGE_TYPES, INLINE_TYPES, FileType
 
-IMAGE_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+# An uploaded file is never a page of ours: no scripts, no plugins, an opaque origin (sandbox), nothing
+# loaded but the image itself, and no framing by any page.
+FILE_CSP = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 
 
 def _ip(request: HttpRequest) -> str | None:
@@ -124,14 +127,15 @@ def document_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _file_response(document: Document, *, inline: bool) -> HttpResponse:
+    """Inline only for the types of ``INLINE_TYPES`` (images); everything under the sandboxing CSP."""
+    inline = inline and FileType(document.content_type) in INLINE_TYPES
     response = FileResponse(document.file.open("rb"), content_type=document.content_type)
     response["Content-Disposition"] = (
         content_disposition_header(as_attachment=not inline, filename=document.original_name) or ""
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
-    if document.content_type in IMAGE_TYPES or not inline:
-        response["Content-Security-Policy"] = IMAGE_CSP
+    response["Content-Security-Policy"] = FILE_CSP
     # streamed, not read into memory; the page decorators are typed for HttpResponse only
     return cast(HttpResponse, response)
 
@@ -139,11 +143,11 @@ def _file_response(document: Document, *, inline: bool) -> HttpResponse:
 @require_GET
 @capability_required(Capability.VIEW_REGISTRY)
 def document_preview(request: HttpRequest, pk: int) -> HttpResponse:
-    """Shown in the browser (images, PDF); a type browsers cannot show (HEIC) is downloaded instead."""
+    """Images are shown in the browser; PDF and HEIC are downloaded instead (see ``INLINE_TYPES``)."""
     document = services.document_open(
         actor=request_actor(request), pk=pk, purpose="document_view", ip_address=_ip(request)
     )
-    return _file_response(document, inline=FileType(document.content_type) in INLINE_TYPES)
+    return _file_response(document, inline=True)
 
 
 @require_GET

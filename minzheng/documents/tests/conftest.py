@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +23,7 @@ from minzheng.common import pdf
 from minzheng.documents.scanning import EICAR
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+CLAMD_SCRIPT = Path(__file__).resolve().parents[3] / "scripts" / "clamd-test-daemon.sh"
 
 
 def png_bytes(colour: str = "red") -> bytes:
@@ -80,3 +86,36 @@ def application(users, household_factory, media) -> Application:
     """王五's 低保 application, just registered at the Xincheng window, pledge not yet signed."""
     household = household_factory(head_name="王五")
     return apply(users, household, pledge_signed=False)
+
+
+def _clamd_answers(path: Path) -> bool:
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(2)
+            sock.connect(str(path))
+            sock.sendall(b"zPING\0")
+            return sock.recv(16).startswith(b"PONG")
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def clamd_socket(tmp_path_factory) -> Iterator[str]:
+    """A private Debian clamd (scripts/clamd-test-daemon.sh: unix socket in a temporary directory, only the
+    EICAR signature) for the session; the tests using it are skipped only when clamd is not installed."""
+    if not (shutil.which("clamd") or Path("/usr/sbin/clamd").exists()):
+        pytest.skip("clamd is not installed (Debian package clamav-daemon; `make clamav`)")
+    directory = tmp_path_factory.mktemp("clamd")
+    process = subprocess.Popen(  # noqa: S603
+        [str(CLAMD_SCRIPT), str(directory)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 60
+    while not _clamd_answers(directory / "clamd.sock"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            log = directory / "clamd.log"
+            pytest.fail(f"clamd did not start: {log.read_text() if log.exists() else 'no log'}")
+        time.sleep(0.1)
+    yield f"unix:{directory / 'clamd.sock'}"
+    process.terminate()
+    process.wait(10)
