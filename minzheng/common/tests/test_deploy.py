@@ -20,6 +20,7 @@ def _env(**overrides: str) -> dict[str, str]:
         "FIELD_ENCRYPTION_KEYS": f"k1:{key}",
         "BLIND_INDEX_KEY": base64.b64encode(os.urandom(32)).decode(),
         "ALLOWED_HOSTS": "minzheng.example.gov.cn",
+        "MINZHENG_CLAMD": "unix:/run/clamav/clamd.ctl",  # without a virus scanner check --deploy fails
     }
     env.update(overrides)
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests only; check --deploy flags it

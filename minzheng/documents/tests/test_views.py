@@ -24,6 +24,9 @@ from .conftest import EXE, apply, client_for, go, jpeg_bytes, pdf_bytes, png_byt
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
 TODAY = dt.date.today()
+FILE_CSP = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+FILE_HEADERS = ("Content-Type", "Content-Disposition", "Content-Security-Policy", "X-Content-Type-Options",
+                "Cache-Control")  # fmt: skip
 
 
 def panel_url(application) -> str:
@@ -144,10 +147,7 @@ def test_image_preview_headers_and_access_log(users, application, media):
     )
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Cache-Control"] == "private, no-store"
-    assert (
-        response["Content-Security-Policy"]
-        == "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
-    )
+    assert response["Content-Security-Policy"] == FILE_CSP
     assert b"".join(response.streaming_content) == content
     [access] = PersonalDataAccess.objects.all()
     assert (access.actor, access.purpose, access.household_id, access.fields) == (
@@ -158,23 +158,36 @@ def test_image_preview_headers_and_access_log(users, application, media):
     )
 
 
-def test_pdf_preview_is_inline_without_sandbox(users, application, media):
+def test_pdf_preview_is_a_sandboxed_download(users, application, media):
+    """Chromium will not run its PDF viewer under the sandbox, and without it the viewer would run in our
+    origin: a PDF is never shown inline, the panel links it to the download (ADR 0028)."""
     document = document_upload(actor=users["caseworker"], application_id=application.pk, kind="income",
                                file=upload("income.pdf", pdf_bytes()))  # fmt: skip
-    response = client_for(users["caseworker"]).get(f"/documents/{document.pk}/preview/")
-    assert (response["Content-Type"], response["Content-Disposition"]) == (
-        "application/pdf",
-        'inline; filename="income.pdf"',
-    )
-    assert response["X-Content-Type-Options"] == "nosniff"
-    assert "Content-Security-Policy" not in response
+    client = client_for(users["caseworker"])
+    for url in (f"/documents/{document.pk}/preview/", f"/documents/{document.pk}/download/"):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert {name: response[name] for name in FILE_HEADERS} == {
+            "Content-Type": "application/pdf",
+            "Content-Disposition": 'attachment; filename="income.pdf"',
+            "Content-Security-Policy": (
+                "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+            ),
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+        }, url
+    html = client.get(panel_url(application)).content.decode()
+    assert f'<a href="/documents/{document.pk}/download/">income.pdf</a>' in html
+    assert f"/documents/{document.pk}/preview/" not in html
 
 
 def test_download_is_an_attachment(users, application, media):
-    document = document_upload(actor=users["caseworker"], application_id=application.pk, kind="income",
-                               file=upload("income.pdf", pdf_bytes()))  # fmt: skip
+    document = document_upload(actor=users["caseworker"], application_id=application.pk, kind="home_visit_photo",
+                               file=upload("入户.png", png_bytes()))  # fmt: skip
     response = client_for(users["reviewer"]).get(f"/documents/{document.pk}/download/")
-    assert response["Content-Disposition"] == 'attachment; filename="income.pdf"'
+    assert response["Content-Disposition"] == "attachment; filename*=utf-8''%E5%85%A5%E6%88%B7.png"
+    assert response["Content-Security-Policy"] == FILE_CSP
+    assert response["X-Content-Type-Options"] == "nosniff"
     assert PersonalDataAccess.objects.get().purpose == "document_download"
 
 
