@@ -11,7 +11,7 @@ BENCH_PEOPLE ?= 1000000
 PYTEST_WORKERS ?= 2
 PG_START := pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql 2>/dev/null | head -1) main start
 
-.PHONY: run test lint typecheck bench bench-apps bench-payments setup python-deps frontend browser postgres worker clean messages
+.PHONY: run test lint typecheck bench bench-apps bench-payments bench-backup setup python-deps frontend browser clamav postgres worker clean messages
 
 setup: python-deps frontend
 
@@ -40,6 +40,13 @@ browser:
 	  echo "installing chromium and a CJK font (apt-get)…"; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei) >/dev/null; }
 
+# Debian's ClamAV daemon for the virus-scan tests (they start a private clamd with a local EICAR signature,
+# scripts/clamd-test-daemon.sh; no signature download needed).
+clamav:
+	@command -v clamd >/dev/null 2>&1 || test -x /usr/sbin/clamd || { \
+	  echo "installing clamav-daemon (apt-get)…"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clamav-daemon) >/dev/null; }
+
 postgres:
 	@pg_isready -q -h 127.0.0.1 -p 5432 || { $(PG_START) && sleep 2; }
 
@@ -55,7 +62,7 @@ run: setup
 	  echo "  demo login: see the accounts printed above (password Minzheng@2026)"; echo; \
 	  $(BIN)/minzheng runserver $(HOST):$(PORT) --noreload
 
-test: setup browser postgres
+test: setup browser clamav postgres
 	DATABASE_URL=$(TEST_DATABASE_URL) DJANGO_ALLOW_ASYNC_UNSAFE=true \
 	  $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup -q
 
@@ -89,8 +96,12 @@ bench-monitoring: setup postgres
 bench-portal: setup postgres
 	$(BIN)/python bench/portal.py
 
+# backup (pg_dump -Fd -j2) and restore (pg_restore -j2) of a freshly seeded database (≈ 10 min at 1 M people)
+bench-backup: setup postgres
+	$(BIN)/python bench/backup.py --people $(BENCH_PEOPLE)
+
 # every benchmark at its default size (hours at Inner Mongolia scale; see bench/README.md)
-bench-all: bench bench-apps bench-payments bench-monitoring bench-portal
+bench-all: bench bench-apps bench-payments bench-monitoring bench-portal bench-backup
 
 # Refresh the English catalog after changing UI text, then translate the new entries in the .po file.
 messages: python-deps

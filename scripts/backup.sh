@@ -23,8 +23,8 @@ data_dir=${MINZHENG_DATA_DIR:-$(cd "$(dirname "$0")/.." && pwd)/data}
 media_root=${MINZHENG_MEDIA_ROOT:-$data_dir/media}
 
 if [[ -e $dest ]]; then echo "$dest already exists; a backup always goes into a new directory" >&2; exit 1; fi
-mkdir -p "$dest"
 umask 077  # the dump holds personal data (encrypted fields, names, addresses): readable by the owner only
+mkdir -p "$dest"
 
 started=$(date +%s)
 # -Fd: one compressed file per table, dumped in parallel and restorable in parallel (pg_restore -j).
