@@ -12,7 +12,7 @@ from django.utils.module_loading import import_string
 from minzheng.documents.scanning import ClamdScanner
 
 SCANNER_HINT = (
-    "Install clamav-daemon and set MINZHENG_CLAMD=unix:/run/clamav/clamd.ctl (docs/deployment.md, virus scan); "
+    "Install clamav-daemon and set MINZHENG_CLAMD=unix:/run/clamav/clamd.ctl (docs/deployment.md §3b); "
     "only if another gateway scans every upload, set DOCUMENT_SCAN_ALLOW_NONE=true."
 )
 

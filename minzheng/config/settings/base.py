@@ -189,12 +189,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # (MINZHENG_MEDIA_ROOT to move them, e.g. to a mounted volume), never served as static media.
 MEDIA_ROOT = Path(env_str("MINZHENG_MEDIA_ROOT", str(MEDIA_ROOT)))
 DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
-# The virus scan: MINZHENG_CLAMD (unix:/run/clamav/clamd.ctl or host:3310) makes ClamAV the scanner; without it
-# uploads are stored 未扫描, which `check --deploy` refuses unless DOCUMENT_SCAN_ALLOW_NONE (documents.E001).
+# The virus scan: MINZHENG_CLAMD (unix:/run/clamav/clamd.ctl or host:3310) makes ClamAV the scanner;
+# without it uploads are stored 未扫描, which `check --deploy` refuses unless DOCUMENT_SCAN_ALLOW_NONE
+# (documents.E001).
 MINZHENG_CLAMD = env_str("MINZHENG_CLAMD", "")
+_SCANNERS = "minzheng.documents.scanning."
 DOCUMENT_SCANNER = env_str(
-    "DOCUMENT_SCANNER",
-    "minzheng.documents.scanning.ClamdScanner" if MINZHENG_CLAMD else "minzheng.documents.scanning.NullScanner",
+    "DOCUMENT_SCANNER", _SCANNERS + ("ClamdScanner" if MINZHENG_CLAMD else "NullScanner")
 )
 DOCUMENT_CLAMD_ADDRESS = env_str("DOCUMENT_CLAMD_ADDRESS", MINZHENG_CLAMD or "unix:/run/clamav/clamd.ctl")
 DOCUMENT_SCAN_ALLOW_NONE = env_bool("DOCUMENT_SCAN_ALLOW_NONE", False)

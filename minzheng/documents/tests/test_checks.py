@@ -44,7 +44,12 @@ def _production(**overrides: str) -> subprocess.CompletedProcess[str]:
         "ALLOWED_HOSTS": "minzheng.example.gov.cn",
         **overrides,
     }
-    for name in ("DJANGO_ALLOW_ASYNC_UNSAFE", "DOCUMENT_SCANNER", "MINZHENG_CLAMD", "DOCUMENT_SCAN_ALLOW_NONE"):
+    for name in (
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+        "DOCUMENT_SCANNER",
+        "MINZHENG_CLAMD",
+        "DOCUMENT_SCAN_ALLOW_NONE",
+    ):
         if name not in overrides:
             env.pop(name, None)
     code = ("import django; django.setup(); from django.conf import settings as s; "
@@ -54,7 +59,9 @@ def _production(**overrides: str) -> subprocess.CompletedProcess[str]:
         [sys.executable, "-m", "minzheng", "check", "--deploy", "--fail-level", "WARNING"],
         env=env, capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
-    return subprocess.CompletedProcess(checked.args, checked.returncode, shown.stdout + checked.stdout, checked.stderr)
+    return subprocess.CompletedProcess(
+        checked.args, checked.returncode, shown.stdout + checked.stdout, checked.stderr
+    )
 
 
 @pytest.mark.slow
@@ -62,7 +69,10 @@ def test_production_without_clamav_fails_check_deploy():
     result = _production()
     assert result.returncode == 1
     assert result.stdout.startswith("minzheng.documents.scanning.NullScanner unix:/run/clamav/clamd.ctl\n")
-    assert "(documents.E001) Uploads are not scanned for viruses (DOCUMENT_SCANNER = NullScanner)." in result.stderr
+    assert (
+        "(documents.E001) Uploads are not scanned for viruses (DOCUMENT_SCANNER = NullScanner)."
+        in result.stderr
+    )
 
 
 @pytest.mark.slow

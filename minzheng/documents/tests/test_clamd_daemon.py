@@ -84,7 +84,9 @@ def test_clean_pdf_is_stored_as_scanned_clean_by_clamd(users, application, media
     assert "未发现病毒" in response.content.decode()
 
 
-def test_daemon_down_refuses_with_503_and_stores_nothing(users, application, media, clamd, settings, tmp_path):
+def test_daemon_down_refuses_with_503_and_stores_nothing(
+    users, application, media, clamd, settings, tmp_path
+):
     stale = tmp_path / "clamd.sock"  # the socket file of a daemon that has stopped: nobody accepts
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as dead:
         dead.bind(str(stale))
