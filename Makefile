@@ -96,7 +96,8 @@ bench-monitoring: setup postgres
 bench-portal: setup postgres
 	$(BIN)/python bench/portal.py
 
-# backup (pg_dump -Fd -j2) and restore (pg_restore -j2) of a freshly seeded database (≈ 10 min at 1 M people)
+# backup (pg_dump -Fd -j2) and restore (pg_restore -j2) of a freshly seeded 1 M-person database: 10–20 minutes,
+# most of it seeding (bench/README.md); not part of `make bench`
 bench-backup: setup postgres
 	$(BIN)/python bench/backup.py --people $(BENCH_PEOPLE)
 
