@@ -4,6 +4,8 @@ same ``Report`` (issue 14 §5)."""
 from __future__ import annotations
 
 import io
+from decimal import Decimal
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -25,13 +27,21 @@ def report_title(report: Report) -> str:
     return f"{report.division.name} {when}（{PERIOD_LABELS[report.period]}）"
 
 
-def _sheet(sheet: object, title: str, table: Table) -> None:
+MONEY_FORMAT = "0.00"  # as the page shows money: yuan with two places
+
+
+def _sheet(sheet: Any, title: str, table: Table) -> None:
     xlsx_append(sheet, [title])
     xlsx_append(sheet, list(table.headers))
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
     for row in table.all_rows():
         xlsx_append(sheet, list(row.cells))
-    for cell in sheet[2]:  # type: ignore[index]
-        cell.font = Font(bold=True)
+        for cell, value in zip(sheet[sheet.max_row], row.cells, strict=True):
+            if isinstance(value, Decimal):
+                cell.number_format = MONEY_FORMAT
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)  # the total row
 
 
 def statistics_workbook(report: Report) -> bytes:
