@@ -103,7 +103,9 @@ def test_page_links_down_and_back_up(users, data):
     assert shown_total(page) == ["合计", "3", "8", "2", "2", "4", "6400.00", "800.00"]
     county = region.get("/statistics/?division=150102000000&month=2026-02&period=month").content.decode()
     assert '<span aria-current="page">新城区</span>' in county
-    assert 'href="/statistics/?division=150000000000&amp;month=2026-02&amp;period=month">内蒙古自治区' in county
+    assert (
+        'href="/statistics/?division=150000000000&amp;month=2026-02&amp;period=month">内蒙古自治区' in county
+    )
     assert shown_total(county) == ["合计", "2", "7", "2", "2", "4", "5700.00", "800.00"]
     # the period switch keeps the division and the month
     assert 'href="/statistics/?division=150102000000&amp;month=2026-02&amp;period=ytd">本年累计' in county
@@ -127,7 +129,8 @@ def test_echarts_only_here_the_chart_data_and_the_old_address(users, data):
     county = client_for(users["county"])
     page = county.get("/statistics/?month=2026-02")
     html = page.content.decode()
-    assert "vendor/echarts.min.js" in html and "js/statistics.js" in html
+    assert "vendor/echarts.min.js" in html
+    assert "js/statistics.js" in html
     assert 'id="stats-chart-data"' in html
     chart = page.context["report"].chart
     assert chart["composition"] == [
