@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from minzheng.accounts.models import User
 from minzheng.catalogue.programmes import Programme, label
@@ -144,7 +145,7 @@ def _area_rows(
     """One row per division one level down (every current child, with or without figures, plus any other
     place a household is registered at), and the total row (distinct households over all rows)."""
     length = rules.area_prefix_length(node.level)
-    keys = {area for area, _ in by_area}
+    keys = {area for area, _programme in by_area}
     condition = Q(code__in=[k.ljust(12, "0") for k in keys])
     if node.level < Level.VILLAGE:
         condition |= Q(parent=node, abolished_on__isnull=True)
@@ -154,14 +155,14 @@ def _area_rows(
     dibao, extreme = Programme.DIBAO.value, Programme.EXTREME_POVERTY_SUPPORT.value
     headers = [
         f"{rules.LEVEL_NAMES[rules.row_level(node.level)]}",
-        f"{label(dibao)}户数",
-        f"{label(dibao)}人数",
-        f"{label(extreme)}人数",
-        f"{label(ONE_OFF)}户次",
-        f"{label(ONE_OFF)}人次",
+        _("%(programme)s户数") % {"programme": label(dibao)},
+        _("%(programme)s人数") % {"programme": label(dibao)},
+        _("%(programme)s人数") % {"programme": label(extreme)},
+        _("%(programme)s户次") % {"programme": label(ONE_OFF)},
+        _("%(programme)s人次") % {"programme": label(ONE_OFF)},
     ]
     if with_amounts:
-        headers += ["应发金额（元）", "实发金额（元）"]
+        headers += [_("应发金额（元）"), _("实发金额（元）")]
 
     def cells(name: str, pick: Any) -> tuple[Cell, ...]:
         values: list[Cell] = [
@@ -185,7 +186,7 @@ def _area_rows(
     for key in sorted(set(places) | keys):
         own = {p: f for (a, p), f in by_area.items() if a == key}
         place = places.get(key)
-        name = place.name if place else "未知区划"
+        name = place.name if place else _("未知区划")
         drill = place is not None and place.level == rules.row_level(node.level) and place.pk != node.pk
         rows.append(
             Row(
@@ -193,7 +194,7 @@ def _area_rows(
                 code=place.code if drill and rules.can_drill(place.level) else "",  # type: ignore[union-attr]
             )
         )
-    total = Row(cells("合计", lambda p: summed(totals) if p is None else totals.get(p, _Figures())))
+    total = Row(cells(_("合计"), lambda p: summed(totals) if p is None else totals.get(p, _Figures())))
     return Table(tuple(headers), rows, total)
 
 
@@ -203,9 +204,9 @@ def _programme_rows(
     """Every catalogue programme with its 户数/人数 (monthly programmes) or 户次/人次 (临时救助), and the
     care tiers of 特困 under it; the total adds the money and the grants (households of different
     programmes are not added: one household can be in several)."""
-    headers = ["救助项目", "户数", "人数", "户次", "人次"]
+    headers = [_("救助项目"), _("户数"), _("人数"), _("户次"), _("人次")]
     if with_amounts:
-        headers += ["应发金额（元）", "实发金额（元）"]
+        headers += [_("应发金额（元）"), _("实发金额（元）")]
 
     def cells(name: str, f: _Figures, one_off: bool, money: bool = True) -> tuple[Cell, ...]:
         values: list[Cell] = [
@@ -234,7 +235,7 @@ def _programme_rows(
         owed=sum(f.owed for f in by_programme.values()),
         paid=sum(f.paid for f in by_programme.values()),
     )
-    total = list(cells("合计", total_figures, True))
+    total = list(cells(_("合计"), total_figures, True))
     total[1] = total[2] = NOT_APPLICABLE
     return Table(tuple(headers), rows, Row(tuple(total)))
 
