@@ -240,6 +240,24 @@ def _programme_rows(
     return Table(tuple(headers), rows, Row(tuple(total)))
 
 
+def _composition(programmes: Table, with_amounts: bool) -> dict[str, Any]:
+    """The pie: money by programme, or — without money to show (no right to see it, or none paid) —
+    households by programme."""
+    money = [
+        {"name": row.cells[0], "value": str(row.cells[5])}
+        for row in programmes.rows
+        if with_amounts and not row.sub and isinstance(row.cells[5], Decimal) and row.cells[5] != 0
+    ]
+    if money:
+        return {"composition": money, "composition_unit": _("元")}
+    households = [
+        {"name": row.cells[0], "value": row.cells[1]}
+        for row in programmes.rows
+        if not row.sub and isinstance(row.cells[1], int) and row.cells[1] != 0
+    ]
+    return {"composition": households, "composition_unit": _("户")}
+
+
 def _trend(node: Division, month: dt.date) -> dict[str, Any]:
     """Money by programme for the twelve months ending with ``month`` (one statement)."""
     months = [add_months(month, back) for back in range(1 - TREND_MONTHS, 1)]
@@ -274,14 +292,7 @@ def statistics_report(
     with_amounts = actor.can(Capability.VIEW_PAYMENTS)
     own_level = actor.division.level if actor.division else Level.REGION
     programmes = _programme_rows(by_programme, by_tier, with_amounts)
-    chart: dict[str, Any] = {
-        "composition": [
-            {"name": row.cells[0], "value": str(row.cells[5]) if with_amounts else row.cells[1]}
-            for row in programmes.rows
-            if not row.sub and row.cells[5 if with_amounts else 1] not in (0, NOT_APPLICABLE, Decimal("0.00"))
-        ],
-        "composition_unit": "元" if with_amounts else "户",
-    }
+    chart: dict[str, Any] = _composition(programmes, with_amounts)
     if with_amounts:
         chart["trend"] = _trend(node, last)
     return Report(
