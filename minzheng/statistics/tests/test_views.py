@@ -155,5 +155,13 @@ def test_export_needs_the_capability_and_amounts_need_payments(users, data, make
     assistant = client_for(users["assistant"])
     page = assistant.get("/statistics/?month=2026-02")
     assert "实发金额" not in page.content.decode()
+    # without money to show, the composition is by households (锡林南路社区: 低保 A and B, 特困 C)
+    chart = page.context["report"].chart
+    assert chart["composition"] == [
+        {"name": "最低生活保障", "value": 2},
+        {"name": "特困人员救助供养", "value": 1},
+    ]
+    assert chart["composition_unit"] == "户"
+    assert "trend" not in chart
     nobody = make_user("nodiv", "county_approver", None)
     assert client_for(nobody).get("/statistics/").status_code == 403
