@@ -14,7 +14,9 @@ b. ``payroll_bank_file`` in the fixed-width GBK template and the GBK CSV templat
 c. ``payroll_result_import`` of a result file where 1 % of the payments failed;
 d. a standard raised back-dated to 1 January for 30 % of the enrolments (set-based period change), then
    ``payroll_generate`` for February: regular lines + arrears for January + retries of the failed lines;
-   then the same generation again (a draft is regenerated: identical lines) to show the re-run cost.
+   then the same generation again (a draft is regenerated: identical lines) to show the re-run cost;
+e. the statistics page's figures (``statistics.selectors.statistics_report``, ADR 0023) for the county, for
+   February and for the year to date (two approved payrolls' lines, every enrolment).
 
 Prints a table and writes bench/results/payments-<timestamp>.json and payments-latest.json.
 """
@@ -172,6 +174,8 @@ def bench(count: int) -> dict[str, Any]:
     from minzheng.accounts.models import User
     from minzheng.payments import bankfiles, services
     from minzheng.payments.models import PayrollLine
+    from minzheng.statistics.rules import Period
+    from minzheng.statistics.selectors import statistics_report
 
     county = divisions_create()
     maker = User.objects.create_user(username="maker", password=None, role="county_approver", division=county)
@@ -220,6 +224,10 @@ def bench(count: int) -> dict[str, Any]:
         PayrollLine.objects.filter(payroll=february).values_list("kind").annotate(n=Count("id")).order_by()
     )
     again, regenerate_s = timed(lambda: services.payroll_generate(actor=maker, county=county, month=feb))
+    services.payroll_submit(actor=maker, payroll_id=february.pk)
+    services.payroll_approve(actor=checker, payroll_id=february.pk)
+    month_report, month_s = timed(lambda: statistics_report(actor=maker, month=feb))
+    _, ytd_s = timed(lambda: statistics_report(actor=maker, month=feb, period=Period.YEAR_TO_DATE))
     return {
         "population": population,
         "january": {
@@ -254,6 +262,11 @@ def bench(count: int) -> dict[str, Any]:
             "regenerated_lines": again.line_count,
             "arrears_yuan": str(Decimal(50) * raised),
         },
+        "statistics": {
+            "rows": len(month_report.areas.rows),
+            "month_s": round(month_s, 2),
+            "year_to_date_s": round(ytd_s, 2),
+        },
     }
 
 
@@ -286,6 +299,11 @@ def print_table(result: dict[str, Any]) -> None:
             f"{f['lines']:,} lines {f['by_kind']} in {f['generate_s']} s = {f['lines_per_s']:,} lines/s",
         ),
         ("payroll Feb regenerated", f"{f['regenerated_lines']:,} lines in {f['regenerate_s']} s"),
+        (
+            "statistics (county)",
+            f"{result['statistics']['rows']} townships: Feb {result['statistics']['month_s']} s, "
+            f"year to date {result['statistics']['year_to_date_s']} s",
+        ),
     ]
     width = max(len(a) for a, _ in lines)
     print()

@@ -24,6 +24,7 @@ urlpatterns = [
     path("documents/", include("minzheng.documents.urls")),
     path("enrolments/", include("minzheng.enrolments.urls")),
     path("payments/", include("minzheng.payments.urls")),
+    path("statistics/", include("minzheng.statistics.urls")),
     path("monitoring/", include("minzheng.monitoring.urls")),
     path("portal/", include("minzheng.portal.urls")),
     path("household-qr/", include("minzheng.portal.staff_urls")),

@@ -1,6 +1,6 @@
-"""Excel files of payments: the signed payment roster (发放名册) by village, the monthly statistics and a
-reserve fund's period report. Only stored masked values are written (ADR 0008); the roster is recorded in
-the personal-data access log with its row count."""
+"""Excel files of payments: the signed payment roster (发放名册) by village and a reserve fund's period
+report. Only stored masked values are written (ADR 0008); the roster is recorded in the personal-data
+access log with its row count."""
 
 from __future__ import annotations
 
@@ -221,33 +221,6 @@ def payroll_list_workbook(payrolls: Iterable[Payroll]) -> bytes:
                 approved_at,
             ],
         )
-    return _save(book)
-
-
-def statistics_workbook(stats: selectors.Statistics, *, with_amounts: bool) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "按项目"
-    label = month_label(stats.month)
-    sections = (
-        ("按项目", [*stats.by_programme, stats.total]),
-        ("按乡镇", stats.by_division),
-        ("按城乡", stats.by_urban_rural),
-        ("按类别档次", stats.by_level),
-    )
-    for index, (title, rows) in enumerate(sections):
-        target = sheet if index == 0 else book.create_sheet(title)
-        xlsx_append(target, [f"{label} 救助对象统计（{title}）"])
-        _bold(target, ["项目", "户数", "人数", "新增", "退出"])
-        for row in rows:
-            xlsx_append(target, [row.label, row.households, row.persons, row.new, row.exited])
-    if with_amounts:
-        target = book.create_sheet("发放金额")
-        xlsx_append(target, [f"{label} 已审核批次发放金额"])
-        _bold(target, ["项目或乡镇", "对象数", "应发金额（元）", "已发放（元）", "发放失败（元）"])
-        for amount in (*stats.amount_by_programme, *stats.amount_by_division, stats.amount_total):
-            xlsx_append(target, [amount.label, amount.recipients, amount.total, amount.paid, amount.failed])
     return _save(book)
 
 

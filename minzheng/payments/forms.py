@@ -142,7 +142,3 @@ class PeriodForm(forms.Form):
         required=False,
         widget=DateInput(attrs={"class": "form-control"}),
     )
-
-
-class StatisticsForm(forms.Form):
-    month = MonthField(label="统计月份", required=False)

@@ -1,9 +1,8 @@
 """Reads of payments, always scoped to the actor's jurisdiction (ADR 0006).
 
 A payroll belongs to a county; county users and above see the payrolls of their subtree, township users
-see their county's payrolls but only their own township's lines and totals. The monthly statistics are
-two grouped queries (recipients from enrolments and entitlement periods, amounts from the lines of approved
-payrolls; ``GROUPING SETS`` on PostgreSQL, ``UNION ALL`` on SQLite), not a query per division.
+see their county's payrolls but only their own township's lines and totals.
+(The statistics page is ``minzheng.statistics``, ADR 0023.)
 """
 
 from __future__ import annotations
@@ -32,7 +31,7 @@ from minzheng.payments.models import (
     ReserveFund,
 )
 from minzheng.payments.rules import PaymentStatus, ReserveEntryKind
-from minzheng.payments.sqlportable import calendar, fen, from_fen, is_postgresql
+from minzheng.payments.sqlportable import calendar, fen, from_fen
 from minzheng.policy.rules import PROGRAMMES
 
 PROGRAMME_NAMES = {p.code: p.name for p in PROGRAMMES}
@@ -316,216 +315,6 @@ def reserve_open_draws(*, actor: User, township_id: int) -> QuerySet[ReserveEntr
         .filter(fund__township_id=township_id, kind=ReserveEntryKind.DRAW, settled_by__isnull=True)
         .select_related("application")
         .order_by("entry_date", "id")
-    )
-
-
-# --- monthly statistics ------------------------------------------------------------------------------------
-
-# Recipients: an enrolment counts in the month when it is not suspended, has not ended before it and a
-# period with an amount covers it. GROUPING bits (programme, division, urban_rural, level): 15 = the total,
-# 7 = by programme, 3 = programme × township, 5 = programme × urban/rural, 6 = programme × category.
-_RECIPIENTS_CTE = f"""
-WITH e AS (
-    SELECT e.id, e.programme, e.household_id, e.person_id, e.division_id, e.level, e.starts_month,
-           e.ends_month,
-           CASE WHEN e.status <> '{n.SUSPENDED}' AND (e.ends_month IS NULL OR e.ends_month >= %(month)s)
-                 AND EXISTS (
-                     SELECT 1 FROM {n.PERIOD} p
-                     WHERE p.enrolment_id = e.id AND p.monthly_amount > 0 AND p.from_month <= %(month)s
-                       AND (p.until_month IS NULL OR p.until_month > %(month)s))
-                THEN 1 ELSE 0 END AS is_current
-    FROM {n.ENROLMENT} e JOIN {n.DIVISION} d ON d.id = e.division_id
-    WHERE d.code LIKE %(prefix)s
-)"""
-_RECIPIENTS_MEASURES = """
-       count(DISTINCT CASE WHEN e.is_current = 1 THEN e.household_id END) AS households,
-       coalesce(sum(CASE WHEN e.is_current = 1
-                         THEN CASE WHEN e.person_id IS NULL THEN h.member_count ELSE 1 END
-                    END), 0) AS persons,
-       count(CASE WHEN e.is_current = 1 AND e.starts_month = %(month)s THEN 1 END) AS new,
-       count(CASE WHEN e.ends_month = %(previous)s THEN 1 END) AS exited"""
-_RECIPIENTS_FROM = f"FROM e JOIN {n.HOUSEHOLD} h ON h.id = e.household_id"
-_RECIPIENT_SETS = {  # GROUPING value → the grouped columns, in (programme, division, urban_rural, level)
-    15: (),
-    7: ("e.programme",),
-    3: ("e.programme", "e.division_id"),
-    5: ("e.programme", "h.urban_rural"),
-    6: ("e.programme", "e.level"),
-}
-_RECIPIENT_COLUMNS = ("e.programme", "e.division_id", "h.urban_rural", "e.level")
-
-# Amounts of the month's approved payrolls, in fen: total, paid (paid, paid otherwise, offset), failed.
-# GROUPING bits (programme, township): 3 = the total, 1 = by programme, 2 = by township.
-_AMOUNTS_MEASURES = f"""
-       count(DISTINCT l.enrolment_id), coalesce(sum({fen("l.amount")}), 0),
-       coalesce(sum(CASE WHEN l.payment_status IN ('{n.PAID}', '{n.PAID_OTHERWISE}', '{n.OFFSET}')
-                         THEN {fen("l.amount")} ELSE 0 END), 0),
-       coalesce(sum(CASE WHEN l.payment_status = '{n.FAILED}' THEN {fen("l.amount")} ELSE 0 END), 0)"""
-_AMOUNTS_FROM = f"""
-FROM {n.LINE} l
-JOIN {n.PAYROLL} p ON p.id = l.payroll_id AND p.status = '{n.APPROVED}' AND p.month = %(month)s
-JOIN {n.DIVISION} d ON d.id = l.township_id
-WHERE d.code LIKE %(prefix)s"""
-_AMOUNT_SETS = {3: (), 1: ("l.programme",), 2: ("l.township_id",)}
-_AMOUNT_COLUMNS = ("l.programme", "l.township_id")
-
-
-def _grouping_sets_sql(
-    prefix: str, columns: tuple[str, ...], sets: dict[int, tuple[str, ...]], measures: str, source: str
-) -> str:
-    """PostgreSQL: one pass with ``GROUP BY GROUPING SETS``."""
-    grouping_sets = ", ".join(f"({', '.join(cols)})" for cols in sets.values())
-    return (
-        f"{prefix} SELECT GROUPING({', '.join(columns)}) AS g, {', '.join(columns)}, {measures} {source} "
-        f"GROUP BY GROUPING SETS ({grouping_sets})"
-    )
-
-
-def _typed_null(column: str) -> str:
-    """A NULL of the column's type: PostgreSQL types the columns of a UNION from its first SELECTs."""
-    return "CAST(NULL AS BIGINT)" if column.endswith("_id") else "CAST(NULL AS VARCHAR(32))"
-
-
-def _union_sql(
-    prefix: str, columns: tuple[str, ...], sets: dict[int, tuple[str, ...]], measures: str, source: str
-) -> str:
-    """Portable (SQLite has no GROUPING SETS): one grouped SELECT per set, UNION ALL, the same rows."""
-    selects = []
-    for g, grouped in sets.items():
-        shown = ", ".join(c if c in grouped else _typed_null(c) for c in columns)
-        group_by = f" GROUP BY {', '.join(grouped)}" if grouped else ""
-        selects.append(f"SELECT {g} AS g, {shown}, {measures} {source}{group_by}")
-    return f"{prefix} " + " UNION ALL ".join(selects)
-
-
-def statistics_sql(*, grouping_sets: bool) -> tuple[str, str]:
-    """The recipients and the amounts statements, in the PostgreSQL form or the portable one."""
-    build = _grouping_sets_sql if grouping_sets else _union_sql
-    return (
-        build(_RECIPIENTS_CTE, _RECIPIENT_COLUMNS, _RECIPIENT_SETS, _RECIPIENTS_MEASURES, _RECIPIENTS_FROM),
-        build("", _AMOUNT_COLUMNS, _AMOUNT_SETS, _AMOUNTS_MEASURES, _AMOUNTS_FROM),
-    )
-
-
-@dataclass(frozen=True)
-class RecipientRow:
-    label: str
-    households: int
-    persons: int
-    new: int
-    exited: int
-
-
-@dataclass(frozen=True)
-class AmountRow:
-    label: str
-    recipients: int
-    total: Decimal
-    paid: Decimal
-    failed: Decimal
-
-
-@dataclass
-class Statistics:
-    month: dt.date
-    total: RecipientRow
-    by_programme: list[RecipientRow]
-    by_division: list[RecipientRow]
-    by_urban_rural: list[RecipientRow]
-    by_level: list[RecipientRow]
-    amount_total: AmountRow
-    amount_by_programme: list[AmountRow]
-    amount_by_division: list[AmountRow]
-
-    def chart(self) -> dict[str, Any]:
-        return {
-            "programmes": [r.label for r in self.by_programme],
-            "households": [r.households for r in self.by_programme],
-            "persons": [r.persons for r in self.by_programme],
-            "divisions": [r.label for r in self.amount_by_division],
-            "amounts": [str(r.total) for r in self.amount_by_division],
-        }
-
-
-URBAN_RURAL = {"urban": "城镇", "rural": "农村", "": "未分类"}
-
-
-def payment_statistics(*, actor: User, month: dt.date, grouping_sets: bool | None = None) -> Statistics:
-    """The monthly figures a bureau reports, for the actor's jurisdiction: recipients (households and
-    persons — the members for a household programme, one for a person programme) by programme and by
-    paying township, urban/rural and category; new enrolments (starting this month) and exits (last month
-    owed was the previous month); and the amounts of the month's approved payrolls.
-
-    Two statements: ``GROUP BY GROUPING SETS`` on PostgreSQL, the same groupings as ``UNION ALL`` elsewhere
-    (``grouping_sets`` forces one form; the tests run both on the same data and compare)."""
-    month = month_start(month)
-    params: dict[str, Any] = {
-        "prefix": f"{_prefix(actor)}%",
-        "month": month,
-        "previous": add_months(month, -1),
-    }
-    if not _prefix(actor):
-        params["prefix"] = "-"  # matches no code
-    recipients_sql, amounts_sql = statistics_sql(
-        grouping_sets=is_postgresql() if grouping_sets is None else grouping_sets
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(recipients_sql, params)
-        recipients = cursor.fetchall()
-        cursor.execute(amounts_sql, params)
-        amounts = cursor.fetchall()
-    names = dict(
-        Division.objects.filter(
-            pk__in={r[2] for r in recipients if r[2]} | {r[2] for r in amounts if r[2]}
-        ).values_list("pk", "name")
-    )
-
-    def recipient(label: str, row: tuple[Any, ...]) -> RecipientRow:
-        return RecipientRow(label, int(row[5]), int(row[6]), int(row[7]), int(row[8]))
-
-    def programme(code: str) -> str:
-        return PROGRAMME_NAMES.get(code, code)
-
-    # GROUPING bits (programme, division, urban_rural, level): 15 = (), 7 = programme, 3 = +division…
-    grouped: dict[int, list[tuple[Any, ...]]] = {}
-    for row in recipients:
-        grouped.setdefault(row[0], []).append(row)
-    empty = RecipientRow("合计", 0, 0, 0, 0)
-    total = recipient("合计", grouped[15][0]) if 15 in grouped else empty
-    amount_groups: dict[int, list[tuple[Any, ...]]] = {}
-    for row in amounts:
-        amount_groups.setdefault(row[0], []).append(row)
-
-    def amount(label: str, row: tuple[Any, ...]) -> AmountRow:
-        return AmountRow(label, row[3], from_fen(row[4]), from_fen(row[5]), from_fen(row[6]))
-
-    return Statistics(
-        month=month,
-        total=total,
-        by_programme=sorted(
-            (recipient(programme(r[1]), r) for r in grouped.get(7, [])), key=lambda r: r.label
-        ),
-        by_division=sorted(
-            (recipient(f"{programme(r[1])} · {names.get(r[2], '')}", r) for r in grouped.get(3, [])),
-            key=lambda r: r.label,
-        ),
-        by_urban_rural=sorted(
-            (recipient(f"{programme(r[1])} · {URBAN_RURAL.get(r[3], r[3])}", r) for r in grouped.get(5, [])),
-            key=lambda r: r.label,
-        ),
-        by_level=sorted(
-            (recipient(f"{programme(r[1])} · {r[4] or '未分档'}", r) for r in grouped.get(6, [])),
-            key=lambda r: r.label,
-        ),
-        amount_total=amount("合计", amount_groups[3][0])
-        if 3 in amount_groups
-        else AmountRow("合计", 0, ZERO, ZERO, ZERO),
-        amount_by_programme=sorted(
-            (amount(programme(r[1]), r) for r in amount_groups.get(1, [])), key=lambda r: r.label
-        ),
-        amount_by_division=sorted(
-            (amount(names.get(r[2], ""), r) for r in amount_groups.get(2, [])), key=lambda r: r.label
-        ),
     )
 
 

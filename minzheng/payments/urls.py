@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from minzheng.payments import views
 
@@ -17,7 +18,12 @@ urlpatterns = [
     path("reserve/allocate/", views.reserve_allocate, name="reserve_allocate"),
     path("reserve/<int:township_id>/", views.reserve_detail, name="reserve_detail"),
     path("reserve/<int:township_id>/settle/", views.reserve_settle, name="reserve_settle"),
-    path("statistics/", views.statistics, name="statistics"),
+    # The statistics moved to their own area (ADR 0023); old links and bookmarks keep working.
+    path(
+        "statistics/",
+        RedirectView.as_view(pattern_name="statistics:overview", query_string=True),
+        name="statistics",
+    ),
     path("jobs/<int:job_id>/", views.job_page, name="job"),
     path("jobs/<int:job_id>/progress/", views.job_progress, name="job_progress"),
 ]

@@ -1,6 +1,6 @@
 """Payments pages: the payroll list (generate), the payroll detail (totals, lines, the actions of the
 user's role and the payroll's status: submit, approve, send back, bank file, roster, result import, paid
-by another method), the township reserve funds, and the monthly statistics.
+by another method), the township reserve funds.
 
 Each view checks a capability, reads through one selector with ``actor=request.user`` and writes through
 one service; a ``DomainError`` becomes a message (or the form's error) with nothing written.
@@ -32,7 +32,6 @@ from minzheng.divisions.rules import Level
 from minzheng.enrolments.views import job_context
 from minzheng.payments import exports, forms, rules, selectors, services, tasks
 from minzheng.payments.errors import BankFileInvalid
-from minzheng.payments.rules import PayrollStatus
 
 
 def _error(request: HttpRequest, error: DomainError) -> None:
@@ -370,35 +369,6 @@ def reserve_settle(request: HttpRequest, township_id: int) -> HttpResponse:
     else:
         messages.error(request, "请填写归垫日期")
     return redirect("payments:reserve_detail", township_id=township_id)
-
-
-# --- statistics -------------------------------------------------------------------------------------------
-
-
-@require_GET
-@capability_required(Capability.VIEW_REGISTRY)
-def statistics(request: HttpRequest) -> HttpResponse:
-    actor = request_actor(request)
-    form = forms.StatisticsForm(request.GET or None)
-    month = (form.cleaned_data.get("month") if form.is_valid() else None) or month_start(timezone.localdate())
-    stats = selectors.payment_statistics(actor=actor, month=month)
-    with_amounts = actor.can(Capability.VIEW_PAYMENTS)
-    if request.GET.get("format") == "xlsx":
-        if not actor.can(Capability.EXPORT):
-            raise PermissionDenied("您的角色无权导出")
-        content = exports.statistics_workbook(stats, with_amounts=with_amounts)
-        return _download(content, f"救助统计-{month:%Y-%m}.xlsx", exports.XLSX)
-    context = {
-        "form": form,
-        "stats": stats,
-        "month": month,
-        "with_amounts": with_amounts,
-        "chart": stats.chart(),
-        "export_url": f"{reverse('payments:statistics')}?month={month:%Y-%m}&format=xlsx",
-        "can_export": actor.can(Capability.EXPORT),
-        "statuses": PayrollStatus,
-    }
-    return render(request, "payments/statistics.html", context)
 
 
 # --- background jobs --------------------------------------------------------------------------------------
