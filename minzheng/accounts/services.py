@@ -19,6 +19,7 @@ from django.http import HttpRequest
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from minzheng.accounts.network import client_address
 from minzheng.accounts.models import User
 from minzheng.audit.services import event_record
 from minzheng.catalogue.roles import Capability, Role
@@ -32,7 +33,7 @@ class SecondFactorRejected(ValidationFailed):
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    return getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR") or None
+    return getattr(request, "axes_ip_address", None) or client_address(request)
 
 
 def _division_code(user: User | None) -> str:

@@ -131,7 +131,7 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "minzheng.accounts.validators.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "minzheng.accounts.validators.CharacterClassValidator"},
@@ -158,6 +158,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+# Behind a reverse proxy every request comes from the proxy: the client's address is read from
+# X-Forwarded-For only when the request came from one of these addresses/networks (accounts/network.py),
+# otherwise one attacker would lock every user out. Empty (direct connections): REMOTE_ADDR is used.
+MINZHENG_TRUSTED_PROXIES = env_list("MINZHENG_TRUSTED_PROXIES")
+AXES_CLIENT_IP_CALLABLE = "minzheng.accounts.network.client_address"
 
 OTP_TOTP_ISSUER = "Minzheng 民政"
 # Roles that must use a TOTP second factor; they are sent to enrolment until they have a device.
