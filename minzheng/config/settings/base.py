@@ -213,6 +213,9 @@ TASKS = {
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
 BLIND_INDEX_KEY = env_str("BLIND_INDEX_KEY", "")
 
+# Audit records are kept this many days (at least 180, 等保三级); `minzheng audit-purge` deletes older ones.
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 180)
+
 # Pagination and exports.
 PAGE_SIZE = 25
 EXPORT_SYNC_LIMIT = env_int("EXPORT_SYNC_LIMIT", 5000)
