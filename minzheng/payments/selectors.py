@@ -9,15 +9,15 @@ payrolls; ``GROUPING SETS`` on PostgreSQL, ``UNION ALL`` on SQLite), not a query
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from collections.abc import Iterator
 from typing import Any
 
 from django.db import connection
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.query import ModelIterable
 from django.db.models.functions import Coalesce
+from django.db.models.query import ModelIterable
 
 from minzheng.accounts.models import User
 from minzheng.common.errors import NotFound

@@ -81,8 +81,8 @@ def test_update_and_delete_through_the_orm_are_refused():
         Event.objects.filter(pk=event.pk).update(summary="改过")
     with pytest.raises(DatabaseError, match="审计日志只能追加"), transaction.atomic():
         Event.objects.filter(pk=event.pk).delete()
+    event.summary = "改过"
     with pytest.raises(DatabaseError, match="审计日志只能追加"), transaction.atomic():
-        event.summary = "改过"
         event.save()
     assert Event.objects.get(pk=event.pk).summary == "第 0 条"
 
@@ -159,7 +159,7 @@ def test_purge_deletes_only_rows_past_retention_and_re_anchors_the_chain(setting
     assert verify(Event).intact
     assert verify(Event).checked == 3
     # a recent row still cannot be deleted, even with the purge switch set by hand
-    with pytest.raises(DatabaseError, match="审计日志只能追加"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('minzheng.audit_purge_days', '180', true)")
-        Event.objects.filter(pk=kept[0].pk).delete()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('minzheng.audit_purge_days', '180', true)")
+        with pytest.raises(DatabaseError, match="审计日志只能追加"), transaction.atomic():
+            Event.objects.filter(pk=kept[0].pk).delete()

@@ -168,6 +168,9 @@ OTP_TOTP_ISSUER = "Minzheng 民政"
 # Roles that must use a TOTP second factor; they are sent to enrolment until they have a device.
 # Production sets e.g. OTP_REQUIRED_ROLES=system_admin,auditor.
 OTP_REQUIRED_ROLES = env_list("OTP_REQUIRED_ROLES")
+# Approval and payment roles must pass a TOTP code before any page (accounts/second_factor.py, ADR 0026). On
+# wherever a real SECRET_KEY is set; the embedded demo (development key) runs without it and warns at start.
+MINZHENG_REQUIRE_2FA = env_bool("MINZHENG_REQUIRE_2FA", SECRET_KEY != DEVELOPMENT_SECRET_KEY)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
