@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from django.apps import apps
 from django.db import connection, models, transaction
@@ -66,13 +67,14 @@ def stale_count(target: Target) -> int:
     return target.model._default_manager.filter(_stale(target.columns, crypto.current_key_id())).count()
 
 
-def _update(target: Target, column: str, changes: list[tuple[object, str, str]]) -> int:
+def _update(target: Target, column: str, changes: list[tuple[Any, str, str]]) -> int:
     """Set ``column`` to the new value where the row still holds the old one; one statement per chunk."""
     meta = target.model._meta
-    table, pk, col = (connection.ops.quote_name(n) for n in (meta.db_table, meta.pk.column, column))
+    pk_column = str(meta.pk.column) if meta.pk else "id"
+    table, pk, col = (connection.ops.quote_name(n) for n in (meta.db_table, pk_column, column))
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            pk_type = meta.pk.db_type(connection)
+            pk_type = meta.pk.db_type(connection) if meta.pk else "bigint"
             values = ", ".join([f"(%s::{pk_type}, %s, %s)"] * len(changes))
             cursor.execute(
                 f"UPDATE {table} SET {col} = v.new FROM (VALUES {values}) AS v(id, old, new) "  # noqa: S608

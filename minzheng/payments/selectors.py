@@ -45,7 +45,7 @@ def _prefix(actor: User) -> str:
     return actor.scope_prefix or ""
 
 
-class _TownshipTotalsIterable(ModelIterable):  # type: ignore[type-arg]
+class _TownshipTotalsIterable(ModelIterable):
     """Payrolls whose ``line_count``/``total_amount`` are the township's share, not the county's: the list
     page, the API and the export read those two fields, so a township user must never get the county-wide
     figures in them (issue 16). Only ever given to township and village actors, who cannot write payrolls."""

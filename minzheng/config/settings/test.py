@@ -14,7 +14,7 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 AXES_FAILURE_LIMIT = 5
 # Off by default so the suite's force_login sessions work; the 2FA tests switch it on (conftest: otp_login).
 MINZHENG_REQUIRE_2FA = False
-MINZHENG_TRUSTED_PROXIES: list[str] = []
+MINZHENG_TRUSTED_PROXIES = []
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
