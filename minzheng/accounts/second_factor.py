@@ -38,4 +38,4 @@ def session_verified(user: Any) -> bool:
 
 
 def refusal_message() -> str:
-    return _("您的岗位负责审批或资金发放，须先通过动态验证码验证后才能执行此操作")
+    return _("您的岗位须使用动态验证码，请先完成动态验证码验证再执行此操作")

@@ -8,7 +8,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from minzheng.accounts.tests.test_login import PASSWORD, current_token, post_login
 
-MESSAGE = "您的岗位负责审批或资金发放，须先通过动态验证码验证后才能执行此操作"
+MESSAGE = "您的岗位须使用动态验证码，请先完成动态验证码验证再执行此操作"
 
 
 @pytest.fixture
