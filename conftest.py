@@ -111,3 +111,22 @@ def household_factory(users):
         )  # fmt: skip
 
     return make
+
+
+@pytest.fixture
+def otp_login(db):
+    """Log a client in with a verified second factor (ADR 0026): a confirmed TOTP device for the user and
+    the session marked as verified with it, as the login page does after a right code."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    def login(client, user):
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        device = device or TOTPDevice.objects.create(user=user, name="测试设备", confirmed=True)
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+        return device
+
+    return login

@@ -11,7 +11,6 @@ import datetime as dt
 import secrets
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
@@ -22,6 +21,7 @@ from ninja.security import HttpBearer, SessionAuth
 from ninja.utils import check_csrf
 
 from minzheng.accounts.models import ApiToken, User
+from minzheng.accounts.second_factor import refusal_message, second_factor_required, session_verified
 from minzheng.audit.services import event_record
 from minzheng.common.errors import PermissionDenied, ValidationFailed
 
@@ -120,9 +120,10 @@ class ApiTokenAuth(HttpBearer):
 class StaffSessionAuth(SessionAuth):
     """The logged-in page session (for htmx and the portal). CSRF is checked on unsafe methods.
 
-    As on the pages, a user who has a TOTP device or whose role requires one
-    (``settings.OTP_REQUIRED_ROLES``) must have passed the second factor in this session. Without a
-    session this scheme steps aside (``None``), so a bad bearer token still gives 401, not a CSRF 403.
+    As on the pages, a user who has a TOTP device or whose role requires one (``accounts.second_factor``)
+    must have passed the second factor in this session; a required one is refused with 403 and a message.
+    Without a session this scheme steps aside (``None``), so a bad bearer token still gives 401, not a
+    CSRF 403.
     """
 
     def __call__(self, request: HttpRequest) -> Any:
@@ -141,7 +142,11 @@ class StaffSessionAuth(SessionAuth):
         user = request.user
         if not user.is_authenticated or not user.is_active:
             return None
-        second_factor_due = user.role in getattr(settings, "OTP_REQUIRED_ROLES", ()) or user_has_device(user)
-        if second_factor_due and not getattr(user, "is_verified", lambda: False)():
+        if session_verified(user):
+            return user
+        if second_factor_required(user):
+            # an approver's or payer's session without its code: refused outright, not "not logged in"
+            raise PermissionDenied(refusal_message(), code="second_factor_required")
+        if user_has_device(user):
             return None
         return user

@@ -6,11 +6,15 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseForbidden
 from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+from minzheng.accounts.second_factor import refusal_message, second_factor_required, session_verified
 
 PUBLIC_PREFIXES = ("/accounts/login/", "/static/", "/api/", "/i18n/", "/healthz", "/portal/")
 
@@ -37,11 +41,12 @@ OTP_EXEMPT_PREFIXES = (
 
 
 class OtpEnrolmentMiddleware:
-    """Roles in ``settings.OTP_REQUIRED_ROLES`` must be verified with a TOTP device.
+    """Users who must use a second factor (``accounts.second_factor``) are verified with a TOTP device.
 
-    Without a device they are sent to enrolment; with one but an unverified session (which the
-    login page does not produce) they are logged out and must log in again with a code.
-    Runs after ``OTPMiddleware`` (``request.user.is_verified``).
+    Without a device they are sent to enrolment; with one but an unverified session (which the login page
+    does not produce) they are logged out and must log in again with a code. A write (any method but GET,
+    HEAD, OPTIONS) from such a session is refused with 403 and a Chinese message instead of a redirect, so
+    an approval or a bank file cannot slip through. Runs after ``OTPMiddleware`` (``user.is_verified``).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -49,21 +54,33 @@ class OtpEnrolmentMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        required = getattr(settings, "OTP_REQUIRED_ROLES", [])
         if (
-            user.is_authenticated
-            and getattr(user, "role", None) in required
-            and not request.path.startswith(OTP_EXEMPT_PREFIXES)
-            and not user.is_verified()  # type: ignore[attr-defined]
+            not request.path.startswith(OTP_EXEMPT_PREFIXES)
+            and second_factor_required(user)
+            and not session_verified(user)
         ):
             from django.contrib.auth import logout
             from django_otp import user_has_device
 
+            if request.method not in ("GET", "HEAD", "OPTIONS"):
+                return _refused()
             if user_has_device(user):
                 logout(request)
                 return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
             return redirect("accounts:otp")
         return self.get_response(request)
+
+
+def _refused() -> HttpResponse:
+    body = format_html(
+        '<!doctype html><html lang="zh-hans"><meta charset="utf-8"><title>{}</title>'
+        '<p>{}</p><p><a href="{}">{}</a></p></html>',
+        _("需要动态验证码"),
+        refusal_message(),
+        reverse("accounts:otp"),
+        _("启用或验证动态验证码"),
+    )
+    return HttpResponseForbidden(body)
 
 
 class PreferredLanguageMiddleware(LocaleMiddleware):

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from axes.utils import reset as axes_reset
-from django.conf import settings
 from django.contrib.auth import login as auth_login
 from django.contrib.auth.signals import user_login_failed
 from django.db import transaction
@@ -20,6 +19,8 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from minzheng.accounts.models import User
+from minzheng.accounts.network import client_address
+from minzheng.accounts.second_factor import second_factor_required
 from minzheng.audit.services import event_record
 from minzheng.catalogue.roles import Capability, Role
 from minzheng.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -32,7 +33,7 @@ class SecondFactorRejected(ValidationFailed):
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    return getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR") or None
+    return getattr(request, "axes_ip_address", None) or client_address(request)
 
 
 def _division_code(user: User | None) -> str:
@@ -126,7 +127,7 @@ def otp_device_confirm(*, actor: User, token: str, ip_address: str | None = None
 
 @transaction.atomic
 def otp_device_disable(*, actor: User, token: str, ip_address: str | None = None) -> None:
-    if actor.role in getattr(settings, "OTP_REQUIRED_ROLES", []):
+    if second_factor_required(actor):
         raise PermissionDenied("您的角色必须使用动态验证码，不能停用", field="token")
     device = _confirmed_device(actor)
     if device is None:

@@ -33,6 +33,7 @@ from minzheng.accounts.forms import (
     UserFilterForm,
 )
 from minzheng.accounts.models import User
+from minzheng.accounts.second_factor import second_factor_required
 from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import DomainError, NotFound
 
@@ -120,7 +121,7 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "form": form,
         "device": device,
-        "required": actor.role in settings.OTP_REQUIRED_ROLES,
+        "required": second_factor_required(actor),
     }
     if device is None:
         pending = services.otp_device_begin(actor=actor)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from minzheng.common.scoping import ScopedQuerySet
 
@@ -13,7 +14,8 @@ class Event(models.Model):
 
     scope_path = "division_code"
 
-    occurred_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    # set by the writer before hashing (audit.chain), not by auto_now_add, which would change it after
+    occurred_at = models.DateTimeField("时间", default=timezone.now, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -24,6 +26,9 @@ class Event(models.Model):
     summary = models.CharField("摘要", max_length=300, blank=True)
     data = models.JSONField("详情", default=dict, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+    # the hash chain (audit.chain): SHA-256 of the previous event's hash and this event's fields
+    previous_hash = models.CharField("前序哈希", max_length=64, blank=True, default="")
+    hash = models.CharField("哈希", max_length=64, blank=True, default="")
     objects = ScopedQuerySet.as_manager()
 
     class Meta:

@@ -1,9 +1,13 @@
-"""Field encryption at rest and keyed blind indexes (ADR 0008).
+"""Field encryption at rest and keyed blind indexes (ADR 0008; key rotation and SM4: ADR 0027).
 
-* Values are encrypted with AES-256-GCM; the stored form is ``<key id>$<base64(nonce|ciphertext)>``
-  so keys can be rotated (new writes use the first key, reads try the key named in the value).
-* Exact lookups use a blind index: HMAC-SHA256 of the normalised value under a separate key,
-  with a per-purpose prefix so equal phone and ID strings never share an index value.
+* Values are sealed with the keyring's current key; the stored form is ``<key id>$<base64(nonce|sealed)>``,
+  so every ciphertext names its key and reads use that key whichever is current.
+* ``FIELD_ENCRYPTION_KEYS`` lists ``id:base64(32 bytes)`` (AES-256-GCM) or ``id:sm4:base64(32 bytes)`` (SM4,
+  ``common.ciphers``); the first entry is the current key, the others are kept for reading until
+  ``minzheng rotate-personal-data-keys`` has re-encrypted every value (``common.crypto_rotation``).
+* Exact lookups use a blind index: HMAC-SHA256 of the normalised value under a separate key
+  (``BLIND_INDEX_KEY``), with a per-purpose prefix so equal phone and ID strings never share an index value.
+  Rotating the encryption keys leaves the index untouched, so search keeps working throughout.
 """
 
 from __future__ import annotations
@@ -14,18 +18,24 @@ import hmac
 import os
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
-_NONCE_BYTES = 12
+from minzheng.common.ciphers import KEY_BYTES, NONCE_BYTES, FieldCipher, make_cipher
+
+_NONCE_BYTES = NONCE_BYTES
+ALGORITHMS = ("aes", "sm4")
 
 
 @dataclass(frozen=True)
 class _Keyring:
     current_id: str
-    keys: dict[str, bytes]
+    ciphers: dict[str, FieldCipher]
+    algorithms: dict[str, str]
     index_key: bytes
 
 
@@ -33,41 +43,80 @@ def _derive(label: str) -> bytes:
     return hashlib.sha256(f"minzheng:{label}:{settings.SECRET_KEY}".encode()).digest()
 
 
+def _parse(item: str) -> tuple[str, str, bytes]:
+    """``id:base64`` (AES) or ``id:algorithm:base64``."""
+    parts = item.strip().split(":")
+    key_id, algorithm, encoded = (parts[0], "aes", parts[1]) if len(parts) == 2 else (*parts, "")[:3]
+    try:
+        key = base64.b64decode(encoded, validate=True)
+    except ValueError:
+        key = b""
+    if (
+        len(parts) not in (2, 3)
+        or len(key) != KEY_BYTES
+        or not key_id
+        or "$" in key_id
+        or algorithm not in ALGORITHMS
+    ):
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEYS entries must be 'id:base64(32 bytes)' or 'id:sm4:base64(32 bytes)'"
+        )
+    return key_id, algorithm, key
+
+
 @lru_cache(maxsize=1)
 def _keyring() -> _Keyring:
-    configured: list[str] = list(settings.FIELD_ENCRYPTION_KEYS)
-    keys: dict[str, bytes] = {}
-    for item in configured:
-        key_id, _, encoded = item.partition(":")
-        key = base64.b64decode(encoded)
-        if len(key) != 32 or not key_id or "$" in key_id:
-            raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS entries must be 'id:base64(32 bytes)'")
-        keys[key_id] = key
-    if not keys:
-        keys = {"dev": _derive("field")}
+    ciphers: dict[str, FieldCipher] = {}
+    algorithms: dict[str, str] = {}
+    for item in settings.FIELD_ENCRYPTION_KEYS:
+        key_id, algorithm, key = _parse(item)
+        if key_id in ciphers:
+            raise ImproperlyConfigured(f"FIELD_ENCRYPTION_KEYS names the key id {key_id!r} twice")
+        ciphers[key_id], algorithms[key_id] = make_cipher(algorithm, key), algorithm
+    if not ciphers:
+        ciphers, algorithms = {"dev": make_cipher("aes", _derive("field"))}, {"dev": "aes"}
     index_key = base64.b64decode(settings.BLIND_INDEX_KEY) if settings.BLIND_INDEX_KEY else _derive("index")
-    return _Keyring(current_id=next(iter(keys)), keys=keys, index_key=index_key)
+    return _Keyring(next(iter(ciphers)), ciphers, algorithms, index_key)
 
 
 def reset_keyring() -> None:
-    """Forget cached keys (tests that change settings call this)."""
+    """Forget cached keys (done automatically when a test changes the settings)."""
     _keyring.cache_clear()
+
+
+@receiver(setting_changed)
+def _settings_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting in ("FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY", "SECRET_KEY"):
+        reset_keyring()
+
+
+def current_key_id() -> str:
+    return _keyring().current_id
+
+
+def key_algorithm(key_id: str) -> str:
+    return _keyring().algorithms[key_id]
+
+
+def key_id_of(stored: str) -> str:
+    """The id of the key a stored value was sealed with."""
+    return stored.partition("$")[0]
 
 
 def encrypt(plaintext: str) -> str:
     ring = _keyring()
     nonce = os.urandom(_NONCE_BYTES)
-    sealed = AESGCM(ring.keys[ring.current_id]).encrypt(nonce, plaintext.encode(), None)
+    sealed = ring.ciphers[ring.current_id].encrypt(nonce, plaintext.encode(), None)
     return f"{ring.current_id}${base64.b64encode(nonce + sealed).decode()}"
 
 
 def decrypt(stored: str) -> str:
     ring = _keyring()
     key_id, _, encoded = stored.partition("$")
-    if key_id not in ring.keys:
+    if key_id not in ring.ciphers:
         raise ImproperlyConfigured(f"No field-encryption key with id {key_id!r}")
     raw = base64.b64decode(encoded)
-    return AESGCM(ring.keys[key_id]).decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], None).decode()
+    return ring.ciphers[key_id].decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], None).decode()
 
 
 def blind_index(value: str, *, purpose: str) -> str:
@@ -76,10 +125,11 @@ def blind_index(value: str, *, purpose: str) -> str:
     return mac.hexdigest()
 
 
-def encryptor() -> tuple[AESGCM, str]:
-    """The current cipher and key id, for batch paths that encrypt many values."""
+def encryptor() -> tuple[FieldCipher, str]:
+    """The current cipher and key id, for batch paths that encrypt many values
+    (``cipher.encrypt(nonce, data, None)`` with a 12-byte nonce, whatever the algorithm)."""
     ring = _keyring()
-    return AESGCM(ring.keys[ring.current_id]), ring.current_id
+    return ring.ciphers[ring.current_id], ring.current_id
 
 
 def index_hasher(purpose: str) -> hmac.HMAC:

@@ -8,13 +8,15 @@ see their county's payrolls but only their own township's lines and totals.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet, Sum, Value
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+from django.db.models.query import ModelIterable
 
 from minzheng.accounts.models import User
 from minzheng.common.errors import NotFound
@@ -42,13 +44,38 @@ def _prefix(actor: User) -> str:
     return actor.scope_prefix or ""
 
 
+class _TownshipTotalsIterable(ModelIterable):
+    """Payrolls whose ``line_count``/``total_amount`` are the township's share, not the county's: the list
+    page, the API and the export read those two fields, so a township user must never get the county-wide
+    figures in them (issue 16). Only ever given to township and village actors, who cannot write payrolls."""
+
+    def __iter__(self) -> Iterator[Payroll]:
+        for payroll in super().__iter__():
+            payroll.line_count = payroll.township_line_count
+            payroll.total_amount = payroll.township_total_amount
+            yield payroll
+
+
+def _township_totals(payrolls: QuerySet[Payroll], prefix: str) -> QuerySet[Payroll]:
+    lines = PayrollLine.objects.filter(payroll=OuterRef("pk"), township__code__startswith=prefix)
+    count = lines.order_by().values("payroll").annotate(n=Count("pk")).values("n")
+    amount = lines.order_by().values("payroll").annotate(s=Sum("amount")).values("s")
+    payrolls = payrolls.annotate(
+        township_line_count=Coalesce(Subquery(count), 0),
+        township_total_amount=Coalesce(Subquery(amount), Value(ZERO)),
+    )
+    payrolls._iterable_class = _TownshipTotalsIterable
+    return payrolls
+
+
 def payroll_visible(actor: User) -> QuerySet[Payroll]:
-    """County and above: the payrolls of their subtree; a township or village: its county's payrolls."""
+    """County and above: the payrolls of their subtree; a township or village: its county's payrolls, with
+    the line count and total of its own lines only."""
     prefix = _prefix(actor)
     if not getattr(actor, "is_authenticated", False) or not prefix:
         return Payroll.objects.none()
     if len(prefix) > 6:
-        return Payroll.objects.filter(county__code=prefix[:6] + "000000")
+        return _township_totals(Payroll.objects.filter(county__code=prefix[:6] + "000000"), prefix)
     return Payroll.objects.filter(county__code__startswith=prefix)
 
 

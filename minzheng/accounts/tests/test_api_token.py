@@ -186,15 +186,11 @@ def test_session_auth_reads_without_csrf(users):
     assert response.json() == {"count": 0, "limit": 25, "offset": 0, "items": []}
 
 
-@pytest.mark.parametrize("reason", ["has_device", "role_requires_otp"])
-def test_session_without_the_second_factor_is_401(users, settings, reason):
+def test_session_without_the_second_factor_of_its_device_is_401(users):
     # given
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    if reason == "has_device":
-        TOTPDevice.objects.create(user=users["caseworker"], name="手机", confirmed=True)
-    else:
-        settings.OTP_REQUIRED_ROLES = ["township_caseworker"]
+    TOTPDevice.objects.create(user=users["caseworker"], name="手机", confirmed=True)
     client = Client()
     client.force_login(users["caseworker"])
 
@@ -204,6 +200,24 @@ def test_session_without_the_second_factor_is_401(users, settings, reason):
     # then
     assert response.status_code == 401
     assert response.json() == UNAUTHENTICATED
+
+
+def test_session_of_a_role_that_requires_the_second_factor_is_403_with_a_message(users, settings):
+    # given: the role must use TOTP (ADR 0026) and the session has not given a code
+    settings.OTP_REQUIRED_ROLES = ["township_caseworker"]
+    client = Client()
+    client.force_login(users["caseworker"])
+
+    # when
+    response = client.get(URL)
+
+    # then
+    assert response.status_code == 403
+    assert response.json() == {
+        "code": "second_factor_required",
+        "message": "您的岗位须使用动态验证码，请先完成动态验证码验证再执行此操作",
+        "field": None,
+    }
 
 
 def test_session_auth_write_needs_the_csrf_token(users):

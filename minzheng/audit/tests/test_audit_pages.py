@@ -87,9 +87,12 @@ def test_filters(client, users, events, query, expected):
 
 
 def test_date_range_filter_uses_local_days(client, users, events):
-    # given: one event moved to 2026-03-01 23:30 Beijing time (15:30 UTC)
+    # given: one event at 2026-03-01 23:30 Beijing time (15:30 UTC); events cannot be moved (append-only)
     when = dt.datetime(2026, 3, 1, 23, 30, tzinfo=timezone.get_current_timezone())
-    Event.objects.filter(pk=events["xincheng"].pk).update(occurred_at=when)
+    late = Event.objects.create(
+        occurred_at=when, verb="household.created", object_type="household", object_id="3",
+        division_code="150102001001",
+    )  # fmt: skip
     client.force_login(users["auditor"])
 
     # when
@@ -97,8 +100,8 @@ def test_date_range_filter_uses_local_days(client, users, events):
     after = client.get("/audit/?date_from=2026-03-02")
 
     # then
-    assert ids(day) == [events["xincheng"].pk]
-    assert events["xincheng"].pk not in ids(after)
+    assert ids(day) == [late.pk]
+    assert late.pk not in ids(after)
 
 
 def test_reversed_date_range_is_an_error(client, users, events):

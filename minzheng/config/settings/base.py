@@ -131,7 +131,7 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "minzheng.accounts.validators.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "minzheng.accounts.validators.CharacterClassValidator"},
@@ -158,11 +158,19 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+# Behind a reverse proxy every request comes from the proxy: the client's address is read from
+# X-Forwarded-For only when the request came from one of these addresses/networks (accounts/network.py),
+# otherwise one attacker would lock every user out. Empty (direct connections): REMOTE_ADDR is used.
+MINZHENG_TRUSTED_PROXIES = env_list("MINZHENG_TRUSTED_PROXIES")
+AXES_CLIENT_IP_CALLABLE = "minzheng.accounts.network.client_address"
 
 OTP_TOTP_ISSUER = "Minzheng 民政"
 # Roles that must use a TOTP second factor; they are sent to enrolment until they have a device.
 # Production sets e.g. OTP_REQUIRED_ROLES=system_admin,auditor.
 OTP_REQUIRED_ROLES = env_list("OTP_REQUIRED_ROLES")
+# Approval and payment roles must pass a TOTP code before any page (accounts/second_factor.py, ADR 0026). On
+# wherever a real SECRET_KEY is set; the embedded demo (development key) runs without it and warns at start.
+MINZHENG_REQUIRE_2FA = env_bool("MINZHENG_REQUIRE_2FA", SECRET_KEY != DEVELOPMENT_SECRET_KEY)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
@@ -215,6 +223,9 @@ TASKS = {
 # (development only) keys are derived from SECRET_KEY; production settings refuse that.
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
 BLIND_INDEX_KEY = env_str("BLIND_INDEX_KEY", "")
+
+# Audit records are kept this many days (at least 180, 等保三级); `minzheng audit-purge` deletes older ones.
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 180)
 
 # Pagination and exports.
 PAGE_SIZE = 25

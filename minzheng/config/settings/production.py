@@ -19,6 +19,9 @@ for _required in ("SECRET_KEY", "DATABASE_URL", "FIELD_ENCRYPTION_KEYS", "BLIND_
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("Production requires PostgreSQL (DATABASE_URL=postgres://…)")
 
+# Second factor for approval and payment roles: on unless explicitly switched off (ADR 0026).
+MINZHENG_REQUIRE_2FA = os.environ.get("MINZHENG_REQUIRE_2FA", "true").lower() == "true"
+
 SECURE_SSL_REDIRECT = os.environ.get("SECURE_SSL_REDIRECT", "true").lower() == "true"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = True

@@ -12,6 +12,9 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}
 AXES_FAILURE_LIMIT = 5
+# Off by default so the suite's force_login sessions work; the 2FA tests switch it on (conftest: otp_login).
+MINZHENG_REQUIRE_2FA = False
+MINZHENG_TRUSTED_PROXIES = []
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
