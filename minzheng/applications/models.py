@@ -267,7 +267,7 @@ class CareAssessment(models.Model):
     toileting = models.BooleanField("自主如厕")
     walking_indoors = models.BooleanField("室内自主行走")
     bathing = models.BooleanField("自主洗澡")
-    self_care = models.CharField("评定结果", max_length=8)  # registry.choices.SelfCare, from the six items
+    self_care = models.CharField("评定结果", max_length=16)  # registry.choices.SelfCare, from the six items
     supporter_status = models.CharField("法定义务人情况", max_length=8)  # benefits.facts.SupporterStatus
     supporter_inability = models.CharField("义务人无履行能力情形", max_length=40, blank=True)
     other_no_work_capacity = models.CharField("其他无劳动能力情形", max_length=200, blank=True)

@@ -176,7 +176,7 @@ class CareAssessmentOut(Schema):
     toileting: bool
     walking_indoors: bool
     bathing: bool
-    self_care: str = Field(..., description="评定结果：full / partial / none")
+    self_care: str = Field(..., description="评定结果：capable / partly_incapable / fully_incapable")
     supporter_status: str
     supporter_inability: str
     other_no_work_capacity: str
