@@ -371,7 +371,7 @@ def test_extreme_poverty_care_assessment_and_approval_through_the_api(
 
     policy_builtin_load()
     old = household_factory(
-        head_name="刘老汉", self_care="partial", id_number=id_number(birth=OLD_AGE_BIRTH, seq=401)
+        head_name="刘老汉", self_care="partly_incapable", id_number=id_number(birth=OLD_AGE_BIRTH, seq=401)
     )
     application = apply(users, old, "extreme_poverty_support")
     go(users, application, "caseworker", "accept")
@@ -388,7 +388,7 @@ def test_extreme_poverty_care_assessment_and_approval_through_the_api(
 
     # then: four items failed → 完全丧失
     assert response.status_code == 200
-    assert (response.json()["self_care"], response.json()["support_mode"]) == ("none", "institutional")
+    assert (response.json()["self_care"], response.json()["support_mode"]) == ("fully_incapable", "institutional")
     go(users, application, "reviewer", "publish_notice", opinion="拟认定")
     end_notice(application)
     go(users, application, "reviewer", "close_notice")
@@ -441,7 +441,7 @@ def test_extreme_poverty_approval_through_the_api_pays_basic_living_plus_care(
     body = response.json()
     assert (body["step"], body["level"], body["support_mode"]) == ("approved", "none", "institutional")
     assert Decimal(body["monthly_amount"]) == Decimal("2646.00") == Decimal("1380.00") + EP_CARE_NONE
-    assert body["care_assessment"]["self_care"] == "none"
+    assert body["care_assessment"]["self_care"] == "fully_incapable"
 
 
 # --- reads ------------------------------------------------------------------------------------------

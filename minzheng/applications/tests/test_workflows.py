@@ -138,7 +138,7 @@ def elderly_factory(household_factory, policy):
     """A 76-year-old without income living alone: no work capacity (特困人员认定办法第 5 条)."""
     counter = {"n": 0}
 
-    def make(self_care: str = "partial"):
+    def make(self_care: str = "partly_incapable"):
         counter["n"] += 1
         return household_factory(head_name=f"刘老汉{counter['n']}", self_care=self_care,
                                  id_number=id_number(birth=OLD_AGE_BIRTH, seq=300 + counter["n"] * 2))  # fmt: skip
@@ -188,7 +188,7 @@ def test_extreme_poverty_investigation_notice_and_review_deadlines(users, elderl
     assert not CareAssessment.objects.exists()
     assess_care(users, application)
     care = CareAssessment.objects.get(application=application)
-    assert (care.self_care, care.support_mode, care.supporter_status) == ("partial", "home", "none")
+    assert (care.self_care, care.support_mode, care.supporter_status) == ("partly_incapable", "home", "none")
     assert application.events.filter(code="care_assessment").get().message == (
         "生活自理能力评估：部分丧失生活自理能力（未达到 2 项：室内自主行走、自主洗澡）；分散供养"
     )
@@ -239,7 +239,7 @@ def test_spot_check_draws_at_least_30_percent_and_the_drawn_need_a_county_visit(
     # the engine reads the investigation's care assessment: basic living + the 部分丧失 care standard
     approved = go(users, drawn_application, "county", "approve")
     assert (approved.step, approved.monthly_amount, approved.level, approved.support_mode) == (
-        Step.APPROVED, EP_PARTIAL_URBAN, "partial", "home",
+        Step.APPROVED, EP_PARTIAL_URBAN, "partly_incapable", "home",
     )  # fmt: skip
     assert approved.starts_month == (today().replace(day=1) + dt.timedelta(days=32)).replace(day=1)
 
