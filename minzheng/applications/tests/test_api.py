@@ -388,7 +388,10 @@ def test_extreme_poverty_care_assessment_and_approval_through_the_api(
 
     # then: four items failed → 完全丧失
     assert response.status_code == 200
-    assert (response.json()["self_care"], response.json()["support_mode"]) == ("fully_incapable", "institutional")
+    assert (response.json()["self_care"], response.json()["support_mode"]) == (
+        "fully_incapable",
+        "institutional",
+    )
     go(users, application, "reviewer", "publish_notice", opinion="拟认定")
     end_notice(application)
     go(users, application, "reviewer", "close_notice")

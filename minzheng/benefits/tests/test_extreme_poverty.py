@@ -26,7 +26,13 @@ def adl(failed: int) -> AdlItems:
 
 @pytest.mark.parametrize(
     ("failed", "category"),
-    [(0, "capable"), (1, "partly_incapable"), (3, "partly_incapable"), (4, "fully_incapable"), (6, "fully_incapable")],
+    [
+        (0, "capable"),
+        (1, "partly_incapable"),
+        (3, "partly_incapable"),
+        (4, "fully_incapable"),
+        (6, "fully_incapable"),
+    ],
     ids=["第22条-6项全达到", "第22条-1项不能", "第22条-3项不能", "第22条-4项不能", "第22条-6项不能"],
 )
 def test_self_care_category_from_the_six_items(failed, category):
