@@ -76,7 +76,7 @@ def test_the_json_format_refuses_the_former_codes():
 
 
 @pytest.mark.django_db
-def test_the_policy_migration_renames_the_care_standards_and_conditions():
+def test_the_policy_migration_renames_the_care_standards_and_conditions(divisions):
     # given: the built-in set as stored before the rename
     policy_builtin_load()
     new_keys = {
