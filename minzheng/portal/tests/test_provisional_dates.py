@@ -19,9 +19,9 @@ from minzheng.portal.tests.fixtures_apply import (  # noqa: F401  (fixtures)
     home,
     make_account,
     media,
-    stored_files,
     new_account,
     portal_client,
+    stored_files,
 )
 
 pytestmark = pytest.mark.django_db
