@@ -34,7 +34,7 @@ from minzheng.applications.tasks import deadlines_refresh_task
 from minzheng.common.errors import PermissionDenied
 from minzheng.common.models import CalendarDay
 from minzheng.common.selectors import working_calendar
-from minzheng.common.workdays import CalendarDays, WorkingCalendar, WorkingDays, due_date
+from minzheng.common.workdays import CalendarDays, WorkingCalendar, WorkingDays, due_date, notice_period
 from minzheng.divisions.models import Division
 from minzheng.registry.models import IncomeRecord
 from minzheng.registry.services import staff_relative_register
@@ -195,7 +195,7 @@ def test_extreme_poverty_investigation_notice_and_review_deadlines(users, elderl
 
     application = go(users, application, "reviewer", "publish_notice", opinion="符合特困人员认定条件")
     assert (application.step, application.step_due_on) == (Step.PUBLIC_NOTICE, due(CalendarDays(7)))
-    assert application.notice_ends_on == today() + dt.timedelta(days=7)
+    assert application.notice_ends_on == notice_period(today(), 7, working_calendar()).ends_on
     end_notice(application)
     application = go(users, application, "reviewer", "close_notice")
     assert (application.step, application.step_due_on) == (Step.COUNTY_REVIEW, due(WorkingDays(15)))
