@@ -1,4 +1,5 @@
-"""Issue 15 §7: the care assessment's result in the unambiguous self-care codes (registry 0004)."""
+"""Issue 15 §7: the care assessment's result, and a 特困 application's level (its care tier), in the
+unambiguous self-care codes (registry 0004)."""
 
 from django.db import migrations, models
 
@@ -6,10 +7,15 @@ FORWARD = {"full": "capable", "partial": "partly_incapable", "none": "fully_inca
 BACKWARD = {new: old for old, new in FORWARD.items()}
 
 
+EXTREME_POVERTY = "extreme_poverty_support"  # the 特困 workflow (catalogue code, frozen here)
+
+
 def _convert(apps, mapping):
-    rows = apps.get_model("applications", "CareAssessment").objects
+    assessments = apps.get_model("applications", "CareAssessment").objects
+    applications = apps.get_model("applications", "Application").objects.filter(workflow=EXTREME_POVERTY)
     for old, new in mapping.items():
-        rows.filter(self_care=old).update(self_care=new)
+        assessments.filter(self_care=old).update(self_care=new)
+        applications.filter(level=old).update(level=new)
 
 
 def forward(apps, schema_editor):

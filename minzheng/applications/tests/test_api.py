@@ -451,7 +451,11 @@ def test_extreme_poverty_approval_through_the_api_pays_basic_living_plus_care(
     # then: urban basic living 1,380.00 + 完全丧失 care standard
     assert response.status_code == 200, response.json()
     body = response.json()
-    assert (body["step"], body["level"], body["support_mode"]) == ("approved", "none", "institutional")
+    assert (body["step"], body["level"], body["support_mode"]) == (
+        "approved",
+        "fully_incapable",
+        "institutional",
+    )
     assert Decimal(body["monthly_amount"]) == Decimal("2646.00") == Decimal("1380.00") + EP_CARE_NONE
     assert body["care_assessment"]["self_care"] == "fully_incapable"
 

@@ -82,8 +82,12 @@ def go(users, application, who, code, **data) -> Application:
 
 
 def set_due(application, step_due_on, overall_due_on=None) -> None:
+    """Known dates (this year's calendar), so not provisional."""
     Application.objects.filter(pk=application.pk).update(
-        step_due_on=step_due_on, overall_due_on=overall_due_on
+        step_due_on=step_due_on,
+        overall_due_on=overall_due_on,
+        step_due_provisional=False,
+        overall_due_provisional=False,
     )
 
 
