@@ -225,12 +225,12 @@ def household_income(
         belongs = income.person_key in keys if income.person_key is not None else include_unattributed
         if not belongs:
             continue
+        last = end
         death = deaths.get(income.person_key or "")
-        runs_past_death = death is not None and income.period_end > death
-        share, days = prorated(income, start, min(end, death) if death and runs_past_death else end)
-        if runs_past_death:
-            assert death is not None
+        if death is not None and income.period_end > death:
+            last = min(end, death)  # only the part up to the death date is the member's income
             log.append(_split_at_death(income, death))
+        share, days = prorated(income, start, last)
         if days == 0:
             continue
         treatment = table[income.category]
