@@ -129,7 +129,7 @@ def population_create(count: int) -> dict[str, Any]:
                SELECT i, now(), now(),
                    substr(%s, 1 + i %% 10, 1) || substr(%s, 1 + (i / 10) %% 8 * 2, 2), '', 'bench' || i,
                    '1501**********' || lpad((i %% 10000)::text, 4, '0'), date '1960-01-01' + (i %% 15000),
-                   CASE WHEN i %% 2 = 0 THEN 'female' ELSE 'male' END, '01', '', '', '', i, '', 'full',
+                   CASE WHEN i %% 2 = 0 THEN 'female' ELSE 'male' END, '01', '', '', '', i, '', 'capable',
                    false, '', 'unemployed', ''
                FROM generate_series(1, %s) i""",
             [SURNAMES, GIVEN, count],

@@ -124,6 +124,7 @@ def _detail(actor: User, application_id: int) -> ApplicationDetailOut:
                 message=e.message,
                 basis=e.basis,
                 due_on=e.due_on,
+                due_provisional=e.due_provisional,
                 data=e.data,
             )
             for e in detail.events
@@ -236,7 +237,9 @@ def application_progress(request: HttpRequest, payload: ProgressIn) -> ProgressO
         step_description=STEP_DESCRIPTIONS[step],
         missing_materials=list(application.missing_materials or []),
         step_due_on=application.step_due_on,
+        step_due_provisional=application.step_due_provisional,
         overall_due_on=application.overall_due_on,
+        overall_due_provisional=application.overall_due_provisional,
         decision=_decision(application),
     )
 

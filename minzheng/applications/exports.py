@@ -25,6 +25,7 @@ from minzheng.audit.services import personal_data_access_record
 from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import PermissionDenied
 from minzheng.common.spreadsheets import xlsx_append
+from minzheng.common.templatetags.due_dates import due_text
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LIST_FIELDS = ["name", "id_number_masked"]
@@ -84,8 +85,8 @@ def _list_row(application: Application, today: dt.date) -> list[object]:
         application.submitted_on,
         application.accepted_on,
         Step(application.step).label,
-        application.step_due_on,
-        application.overall_due_on,
+        _due(application.step_due_on, application.step_due_provisional),
+        _due(application.overall_due_on, application.overall_due_provisional),
         selectors.DEADLINE_FILTERS.get(state, ""),
         "是" if application.staff_relative else "",
         application.monthly_amount,
@@ -124,10 +125,17 @@ def proposed_amount(notice: selectors.PublicNotice, application: Application) ->
     )
 
 
-def _period(application: Application) -> str:
+def _due(day: dt.date | None, provisional: bool) -> dt.date | str | None:
+    """A date cell, or the date as text with the 暂定 marker when it is provisional (ADR 0004)."""
+    return due_text(day, provisional) if provisional else day
+
+
+def notice_period_text(application: Application) -> str:
+    """``2026-09-25 至 2026-10-08``, the end marked 暂定 when provisional (the notice page, XLSX and PDF)."""
     if application.notice_starts_on is None or application.notice_ends_on is None:
         return ""
-    return f"{application.notice_starts_on:%Y-%m-%d} 至 {application.notice_ends_on:%Y-%m-%d}"
+    ends = due_text(application.notice_ends_on, application.notice_ends_provisional)
+    return f"{application.notice_starts_on:%Y-%m-%d} 至 {ends}"
 
 
 def public_notice_export(notice: selectors.PublicNotice) -> bytes:
@@ -142,7 +150,7 @@ def public_notice_export(notice: selectors.PublicNotice) -> bytes:
                 application.household.member_count,
                 _label(application.workflow),
                 proposed_amount(notice, application),
-                _period(application),
+                notice_period_text(application),
             ],
         )
     buffer = io.BytesIO()

@@ -78,6 +78,7 @@ class Application(TimeStampedModel):
     opinion = models.TextField("初审（审核）意见", blank=True)
     notice_starts_on = models.DateField("公示开始", null=True, blank=True)
     notice_ends_on = models.DateField("公示结束", null=True, blank=True)
+    notice_ends_provisional = models.BooleanField(default=False)  # a day in a year the calendar lacks
     spot_checked = models.BooleanField("县级抽查", null=True, blank=True)
     decided_on = models.DateField("决定日期", null=True, blank=True)
     decided_by = models.ForeignKey(
@@ -100,6 +101,7 @@ class Application(TimeStampedModel):
     )
     assessment = models.JSONField("测算结果", null=True, blank=True)
     notice_due_on = models.DateField("书面告知时限", null=True, blank=True)
+    notice_due_provisional = models.BooleanField(default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -148,6 +150,7 @@ class ApplicationEvent(models.Model):
     message = models.CharField("说明", max_length=500)
     basis = models.CharField("依据", max_length=200, blank=True)
     due_on = models.DateField("时限", null=True, blank=True)
+    due_provisional = models.BooleanField(default=False)  # ``due_on`` falls in a year the calendar lacks
     data = models.JSONField(default=dict, blank=True)
 
     class Meta:
@@ -264,7 +267,7 @@ class CareAssessment(models.Model):
     toileting = models.BooleanField("自主如厕")
     walking_indoors = models.BooleanField("室内自主行走")
     bathing = models.BooleanField("自主洗澡")
-    self_care = models.CharField("评定结果", max_length=8)  # registry.choices.SelfCare, from the six items
+    self_care = models.CharField("评定结果", max_length=16)  # registry.choices.SelfCare, from the six items
     supporter_status = models.CharField("法定义务人情况", max_length=8)  # benefits.facts.SupporterStatus
     supporter_inability = models.CharField("义务人无履行能力情形", max_length=40, blank=True)
     other_no_work_capacity = models.CharField("其他无劳动能力情形", max_length=200, blank=True)

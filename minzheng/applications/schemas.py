@@ -176,7 +176,7 @@ class CareAssessmentOut(Schema):
     toileting: bool
     walking_indoors: bool
     bathing: bool
-    self_care: str = Field(..., description="评定结果：full / partial / none")
+    self_care: str = Field(..., description="评定结果：capable / partly_incapable / fully_incapable")
     supporter_status: str
     supporter_inability: str
     other_no_work_capacity: str
@@ -245,6 +245,7 @@ class ApplicationOut(Schema):
     step_due_on: dt.date | None
     step_due_provisional: bool
     overall_due_on: dt.date | None
+    overall_due_provisional: bool
     deadline_status: str
     extension_reason: str
     staff_relative: bool
@@ -253,6 +254,7 @@ class ApplicationOut(Schema):
     missing_materials: list[str]
     notice_starts_on: dt.date | None
     notice_ends_on: dt.date | None
+    notice_ends_provisional: bool
     decided_on: dt.date | None
     decision_reason: str
     monthly_amount: Decimal | None
@@ -309,6 +311,7 @@ class EventOut(Schema):
     message: str
     basis: str
     due_on: dt.date | None
+    due_provisional: bool
     data: dict[str, Any]
 
 
@@ -371,5 +374,7 @@ class ProgressOut(Schema):
     step_description: str = Field(..., description="当前环节的通俗说明")
     missing_materials: list[str] = Field(..., description="一次性告知需补齐的材料；没有则为空")
     step_due_on: dt.date | None = Field(..., description="当前环节的办理时限")
+    step_due_provisional: bool = Field(..., description="环节时限为暂定（该年节假日安排未知）")
     overall_due_on: dt.date | None = Field(..., description="预计作出决定的最晚日期（总办结时限）")
+    overall_due_provisional: bool = Field(..., description="总办结时限为暂定（同上）")
     decision: DecisionOut | None = Field(..., description="已作出决定时的结果和理由")

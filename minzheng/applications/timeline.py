@@ -23,6 +23,7 @@ def timeline_record(
     from_step: str = "",
     to_step: str = "",
     due_on: dt.date | None = None,
+    due_provisional: bool = False,
     data: Mapping[str, Any] | None = None,
 ) -> ApplicationEvent:
     """One line of the case timeline; other apps (documents, enrolments) add theirs through this. Sends
@@ -37,6 +38,7 @@ def timeline_record(
         from_step=from_step,
         to_step=to_step,
         due_on=due_on,
+        due_provisional=due_provisional,
         data=dict(data or {}),
     )
     timeline_recorded.send(sender=ApplicationEvent, event=event)

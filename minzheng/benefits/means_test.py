@@ -219,11 +219,19 @@ def household_income(
     table, note = treatment_table(params, facts, programme)
     log.append(note)
     keys = {m.key for m in members}
+    deaths = {m.key: m.death_date for m in members if m.death_date is not None}
     counted = deducted = Fraction(0)
     for income in facts.incomes:
         belongs = income.person_key in keys if income.person_key is not None else include_unattributed
-        share, days = prorated(income, start, end)
-        if not belongs or days == 0:
+        if not belongs:
+            continue
+        last = end
+        death = deaths.get(income.person_key or "")
+        if death is not None and income.period_end > death:
+            last = min(end, death)  # only the part up to the death date is the member's income
+            log.append(_split_at_death(income, death))
+        share, days = prorated(income, start, last)
+        if days == 0:
             continue
         treatment = table[income.category]
         if treatment == "counted":
@@ -237,6 +245,19 @@ def household_income(
 
 
 _TREATMENT_LABELS = {"counted": "计入", "excluded": "不计入", "deducted": "扣减"}
+
+
+def _split_at_death(income: IncomeFact, death: dt.date) -> Reason:
+    """A record running past its member's death is split at the death date: the part after it is not the
+    member's income (《民法典》第 13 条: civil capacity ends at death; the deceased is no longer a family
+    member, 审核确认办法第 7 条). The registry refuses such records at entry (``check_income_period``)."""
+    return reason(
+        "income.split_at_death",
+        f"《中华人民共和国民法典》第13条；{ART_7}",
+        f"成员“{income.person_key}”已于 {death} 死亡，其收入记录（{income.period_start} 至 "
+        f"{income.period_end}）按死亡日期拆分，{death} 之后的部分不计入",
+        inputs={"person": income.person_key, "death_date": death, "period_end": income.period_end},
+    )
 
 
 def _income_line(income: IncomeFact, share: Fraction, days: int, treatment: str) -> Reason:

@@ -34,8 +34,8 @@ def self_care_from_adl(items: AdlItems) -> str:
     部分丧失; four or more not achieved → 完全丧失."""
     failed = items.failed
     if failed == 0:
-        return SelfCare.FULL.value
-    return SelfCare.PARTIAL.value if failed <= 3 else SelfCare.NONE.value
+        return SelfCare.CAPABLE.value
+    return SelfCare.PARTLY_INCAPABLE.value if failed <= 3 else SelfCare.FULLY_INCAPABLE.value
 
 
 def self_care_of(member: MemberFacts) -> tuple[str, Reason]:

@@ -103,6 +103,35 @@ def due_date(start: dt.date, period: Period, calendar: WorkingCalendar) -> DueDa
     return DueDate(moved, provisional=not known)
 
 
+@dataclass(frozen=True)
+class NoticePeriod:
+    """A public notice (公示): its first and last day; ``provisional`` as in ``DueDate``."""
+
+    starts_on: dt.date
+    ends_on: dt.date
+    provisional: bool
+
+
+def notice_period(published_on: dt.date, days: int, calendar: WorkingCalendar) -> NoticePeriod:
+    """The public notice published on ``published_on`` for ``days`` calendar days.
+
+    《民法典》第二百零一条: 开始的当日不计入，自下一日开始计算 — the notice starts the day after publication.
+    《民法典》第二百零三条: 期间的最后一日是法定休假日的，以法定休假日结束的次日为期间的最后一日 — a
+    notice whose last day falls on a holiday or rest day runs to the end of the next working day (e.g.
+    published 2026-09-24: the 7th day is 10-01, National Day runs to 10-07, so the notice ends 10-08).
+    """
+    if days <= 0:
+        raise ValueError("公示天数必须大于零")
+    end = due_date(published_on, CalendarDays(days), calendar)
+    return NoticePeriod(published_on + _ONE_DAY, end.due_on, end.provisional)
+
+
+def notice_over(ends_on: dt.date | None, day: dt.date) -> bool:
+    """A notice may be closed only once its last day has passed: 《民法典》第二百零三条第二款 — 期间的最后一日
+    的截止时间为二十四时; the last day itself comes from ``notice_period`` (第一款)."""
+    return ends_on is not None and day > ends_on
+
+
 def _add_working_days(start: dt.date, count: int, calendar: WorkingCalendar) -> DueDate:
     day, remaining, known_all = start, count, True
     while remaining > 0:

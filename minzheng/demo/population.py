@@ -55,7 +55,7 @@ class MemberDraft:
     phone: str = ""
     disability_category: str = ""
     disability_grade: int | None = None
-    self_care: str = "full"
+    self_care: str = "capable"
     serious_illness: bool = False
     serious_illness_note: str = ""
     employment_status: str = Work.UNEMPLOYED
@@ -280,18 +280,18 @@ class PopulationDrafter:
             "mental",
             "multiple",
         ):
-            return "none" if roll < 0.5 else "partial" if roll < 0.9 else "full"
+            return "fully_incapable" if roll < 0.5 else "partly_incapable" if roll < 0.9 else "capable"
         if member.disability_grade == 2 or member.serious_illness:
-            return "partial" if roll < 0.35 else "full"
+            return "partly_incapable" if roll < 0.35 else "capable"
         if age >= 85:
-            return "none" if roll < 0.1 else "partial" if roll < 0.4 else "full"
+            return "fully_incapable" if roll < 0.1 else "partly_incapable" if roll < 0.4 else "capable"
         if age >= 75:
-            return "none" if roll < 0.03 else "partial" if roll < 0.15 else "full"
-        return "full"
+            return "fully_incapable" if roll < 0.03 else "partly_incapable" if roll < 0.15 else "capable"
+        return "capable"
 
     def _work_and_school(self, member: MemberDraft, age: int, urban: bool) -> None:
         rng = self.rng
-        severe = (member.disability_grade or 9) <= 2 or member.self_care == "none"
+        severe = (member.disability_grade or 9) <= 2 or member.self_care == "fully_incapable"
         if age < 6:
             member.employment_status = Work.PRESCHOOL
             member.school_enrolment = School.PRESCHOOL if age >= 3 and rng.random() < 0.85 else ""

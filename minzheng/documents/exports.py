@@ -30,6 +30,7 @@ from minzheng.catalogue.roles import Capability
 from minzheng.common import pdf
 from minzheng.common.masking import mask_name
 from minzheng.common.spreadsheets import xlsx_append
+from minzheng.common.templatetags.due_dates import due_text
 from minzheng.documents.models import Document
 from minzheng.documents.selectors import document_list
 
@@ -108,7 +109,8 @@ def _facts(application: Application, revealed: bool) -> list[tuple[str, Cell]]:
 def _event_row(event: ApplicationEvent) -> list[Cell]:
     return [
         _when(event.at), _user_name(event.actor), STEP_LABELS.get(event.from_step, event.from_step),
-        STEP_LABELS.get(event.to_step, event.to_step), event.message, event.basis, event.due_on or "",
+        STEP_LABELS.get(event.to_step, event.to_step), event.message, event.basis,
+        due_text(event.due_on, event.due_provisional),
     ]  # fmt: skip
 
 
@@ -216,7 +218,7 @@ def public_notice_pdf(notice: application_selectors.PublicNotice) -> bytes:
     rows = [
         [str(n), a.applicant.name, str(a.household.member_count), _workflow_label(a.workflow),
          _text(application_exports.proposed_amount(notice, a) or "—"),
-         f"{_text(a.notice_starts_on)} 至 {_text(a.notice_ends_on)}"]
+         application_exports.notice_period_text(a)]
         for n, a in enumerate(notice.applications, start=1)
     ]  # fmt: skip
     blocks: list[pdf.Block] = [

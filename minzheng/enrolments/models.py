@@ -194,6 +194,7 @@ class EnrolmentChange(models.Model):
     ground = models.CharField("终止情形", max_length=24, blank=True)  # 特困人员认定办法第 24 条
     notice_starts_on = models.DateField("公示开始", null=True, blank=True)
     notice_ends_on = models.DateField("公示结束", null=True, blank=True)
+    notice_ends_provisional = models.BooleanField(default=False)  # a day in a year the calendar lacks
     removed_periods = models.JSONField("被替换的待遇期间", default=list, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -36,6 +36,7 @@ class ChangeOut(Schema):
     reason: str
     basis: str
     notice_ends_on: dt.date | None
+    notice_ends_provisional: bool
 
 
 class EnrolmentOut(Schema):

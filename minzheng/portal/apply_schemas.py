@@ -180,7 +180,9 @@ class ProgressOut(Schema):
     step_label: str
     submitted_on: dt.date
     step_due_on: dt.date | None
+    step_due_provisional: bool = Field(..., description="环节时限为暂定（该年节假日安排未知）")
     overall_due_on: dt.date | None
+    overall_due_provisional: bool = Field(..., description="总办结时限为暂定（该年节假日安排未知）")
     deadline: str = Field(..., description="按今天判断：''（正常）、due_soon（即将到期）、overdue（已超期）")
     missing_materials: list[str]
 
@@ -189,7 +191,9 @@ class ProgressOut(Schema):
         a = row.application
         return cls(id=a.pk, number=a.number or "", workflow=a.workflow, workflow_label=row.workflow_label,
                    step=a.step, step_label=Step(a.step).label, submitted_on=a.submitted_on,
-                   step_due_on=a.step_due_on, overall_due_on=a.overall_due_on, deadline=row.deadline,
+                   step_due_on=a.step_due_on, step_due_provisional=a.step_due_provisional,
+                   overall_due_on=a.overall_due_on, overall_due_provisional=a.overall_due_provisional,
+                   deadline=row.deadline,
                    missing_materials=[str(m) for m in a.missing_materials] if a.is_open else [])  # fmt: skip
 
 
@@ -198,6 +202,7 @@ class ProgressLineOut(Schema):
     title: str
     detail: str
     due_on: dt.date | None
+    due_provisional: bool
 
 
 class ProgressDetailOut(ProgressOut):
@@ -211,7 +216,8 @@ class ProgressDetailOut(ProgressOut):
         base = ProgressOut.of(detail.row).dict()
         return cls(
             **base, decision=detail.decision, may_upload=detail.may_upload,
-            timeline=[ProgressLineOut(at=x.at, title=x.title, detail=x.detail, due_on=x.due_on)
+            timeline=[ProgressLineOut(at=x.at, title=x.title, detail=x.detail, due_on=x.due_on,
+                                      due_provisional=x.due_provisional)
                       for x in detail.lines],
             documents=[OnlineDocumentOut.of(d) for d in detail.documents],
         )  # fmt: skip

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from minzheng.benefits.providers import SelectorParams
 from minzheng.policy.errors import ParameterMissing
 from minzheng.policy.rules import PARAMETER_KEYS, ResolvedParameter, Status
+from minzheng.registry.choices import SelfCare
 
 
 @dataclass(frozen=True)
@@ -97,9 +98,9 @@ def guide_extreme_poverty(reader: GuideReader, places: list[str]) -> tuple[str, 
         reader, "extreme_poverty.basic_living_monthly", _("基本生活标准"), places, _("元/人·月")
     )
     for tier, label in (
-        ("full", _("照料护理标准（具备生活自理能力）")),
-        ("partial", _("照料护理标准（部分丧失生活自理能力）")),
-        ("none", _("照料护理标准（完全丧失生活自理能力）")),
+        (SelfCare.CAPABLE.value, _("照料护理标准（具备生活自理能力）")),
+        (SelfCare.PARTLY_INCAPABLE.value, _("照料护理标准（部分丧失生活自理能力）")),
+        (SelfCare.FULLY_INCAPABLE.value, _("照料护理标准（完全丧失生活自理能力）")),
     ):
         figures += _money_figures(reader, f"extreme_poverty.care_monthly.{tier}", label, [""], _("元/人·月"))
     return who, figures

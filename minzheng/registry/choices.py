@@ -112,11 +112,53 @@ class DisabilityGrade(models.IntegerChoices):
 
 
 class SelfCare(models.TextChoices):
-    """生活自理能力 (《特困人员认定办法》 arts. 20–23)."""
+    """生活自理能力 (《特困人员认定办法》 arts. 20–23). The codes say what the person *can't* do, so that
+    no code reads the wrong way round (the former ``full`` meant 具备 and ``none`` 完全丧失: issue 15 §7)."""
 
-    FULL = "full", "具备生活自理能力"
-    PARTIAL = "partial", "部分丧失生活自理能力"
-    NONE = "none", "完全丧失生活自理能力"
+    CAPABLE = "capable", "具备生活自理能力"
+    PARTLY_INCAPABLE = "partly_incapable", "部分丧失生活自理能力"
+    FULLY_INCAPABLE = "fully_incapable", "完全丧失生活自理能力"
+
+
+# The former codes (until 2026-12): refused on import with a message naming the new ones; the data
+# migrations map stored rows with this table.
+SELF_CARE_LEGACY_CODES = {
+    "full": SelfCare.CAPABLE,
+    "partial": SelfCare.PARTLY_INCAPABLE,
+    "none": SelfCare.FULLY_INCAPABLE,
+}
+# Chinese names accepted by imports: the full labels and the short forms of the 2017 regional table.
+SELF_CARE_NAMES = {
+    **{choice.label: choice for choice in SelfCare},
+    "具备": SelfCare.CAPABLE,
+    "完全具备生活自理能力": SelfCare.CAPABLE,
+    "全自理": SelfCare.CAPABLE,
+    "部分丧失": SelfCare.PARTLY_INCAPABLE,
+    "半失能": SelfCare.PARTLY_INCAPABLE,
+    "完全丧失": SelfCare.FULLY_INCAPABLE,
+    "全失能": SelfCare.FULLY_INCAPABLE,
+}
+SELF_CARE_HINT = (
+    "capable（具备生活自理能力）、partly_incapable（部分丧失生活自理能力）"
+    "或 fully_incapable（完全丧失生活自理能力）"
+)
+
+
+def self_care_code(value: str) -> str:
+    """The stored code for an imported self-care value: a code, or a Chinese name (具备生活自理能力 /
+    部分丧失 / 完全丧失…); ``""`` stays ``""``. Raises ``ValueError`` with a Chinese message for the former
+    ambiguous English codes (``full``/``partial``/``none``) and anything else."""
+    text = value.strip()
+    if text == "" or text in SelfCare.values:
+        return text
+    if text in SELF_CARE_NAMES:
+        return SELF_CARE_NAMES[text].value
+    if text.lower() in SELF_CARE_LEGACY_CODES:
+        raise ValueError(
+            f"“{text}”是已停用的生活自理能力旧代码（含义易颠倒），不再接受；请填写 {SELF_CARE_HINT}，"
+            "或直接填写中文名称"
+        )
+    raise ValueError(f"“{text}”不是有效的生活自理能力；请填写 {SELF_CARE_HINT}")
 
 
 class EmploymentStatus(models.TextChoices):

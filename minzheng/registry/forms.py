@@ -201,7 +201,7 @@ class PersonFieldsForm(TablerFormMixin, forms.Form):
         empty_value=None,
         required=False,
     )
-    self_care = forms.ChoiceField(label=_("生活自理能力"), choices=SelfCare.choices, initial=SelfCare.FULL)
+    self_care = forms.ChoiceField(label=_("生活自理能力"), choices=SelfCare.choices, initial=SelfCare.CAPABLE)
     serious_illness = forms.BooleanField(label=_("患重特大疾病"), required=False)
     serious_illness_note = forms.CharField(label=_("疾病说明"), max_length=100, required=False)
     school_enrolment = forms.ChoiceField(label=_("在校情况"), choices=SchoolEnrolment.choices, required=False)
@@ -421,8 +421,14 @@ class IncomeAddForm(_HouseholdRecordForm):
         data = super().clean() or {}
         start, end = data.get("period_start"), data.get("period_end")
         if start and end:
+            person = data.get("person")
+            death = (
+                Person.objects.filter(pk=person).values_list("death_date", flat=True).first()
+                if person is not None
+                else None
+            )
             try:
-                rules.check_income_period(start, end)
+                rules.check_income_period(start, end, death_date=death)
             except DomainError as error:
                 self.add_error("period_end", error.message)
         return data

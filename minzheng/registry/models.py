@@ -107,7 +107,7 @@ class Person(TimeStampedModel):
         "残疾等级", choices=DisabilityGrade.choices, null=True, blank=True
     )
     self_care = models.CharField(
-        "生活自理能力", max_length=8, choices=SelfCare.choices, default=SelfCare.FULL
+        "生活自理能力", max_length=16, choices=SelfCare.choices, default=SelfCare.CAPABLE
     )
     serious_illness = models.BooleanField("患重特大疾病", default=False)
     serious_illness_note = models.CharField("疾病说明", max_length=100, blank=True)

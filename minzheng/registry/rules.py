@@ -104,8 +104,20 @@ def normalise_person_name(value: str, *, field: str = "name") -> str:
     return name
 
 
-def check_income_period(period_start: dt.date, period_end: dt.date) -> None:
+def check_income_period(
+    period_start: dt.date, period_end: dt.date, *, death_date: dt.date | None = None
+) -> None:
     """An income record covers a period that ends on or after it starts (审核确认办法第 13 条: income over a
-    stated period)."""
+    stated period), and a member's record ends by the member's death: 《民法典》第 13 条 — civil capacity
+    ends at death — and 审核确认办法第 7 条 — the deceased is no longer a co-resident family member. A
+    record running past the death date is refused at entry (enter it up to the death date); records
+    stored before this rule are split at the death date by the benefit engine (``means_test``)."""
     if period_end < period_start:
         raise ValidationFailed("所属期止不能早于所属期起", field="period_end", code="period_order")
+    if death_date is not None and period_end > death_date:
+        raise ValidationFailed(
+            f"该成员已于 {death_date:%Y-%m-%d} 死亡，收入所属期不能晚于死亡日期；请录入至 "
+            f"{death_date:%Y-%m-%d} 为止（民法典第 13 条；最低生活保障审核确认办法第 7 条）",
+            field="period_end",
+            code="income_after_death",
+        )

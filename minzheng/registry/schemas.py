@@ -23,6 +23,7 @@ from minzheng.registry.choices import (
     SchoolEnrolment,
     SelfCare,
     Sex,
+    self_care_code,
 )
 
 MAX_PAGE_LIMIT = 200
@@ -45,6 +46,14 @@ MemberAttribute = Literal[
     "student",
 ]
 UrbanRuralChoice = Literal["", "urban", "rural"]
+
+
+def _self_care_before(value: object) -> object:
+    """Chinese names (具备生活自理能力 / 部分丧失 / 完全丧失) become codes; the former ambiguous codes
+    (full / partial / none) are refused with a message naming the new ones (issue 15 §7)."""
+    if isinstance(value, str) and value.strip():
+        return self_care_code(value)
+    return value
 
 
 def _check_ethnicity(value: str | None) -> str | None:
@@ -105,7 +114,7 @@ class PersonIn(Schema):
     sex: Sex | None = Field(None, description="可选；填写时须与身份证号码一致")
     disability_category: DisabilityCategory = DisabilityCategory.NONE
     disability_grade: DisabilityGrade | None = None
-    self_care: SelfCare = SelfCare.FULL
+    self_care: SelfCare = SelfCare.CAPABLE
     serious_illness: bool = False
     serious_illness_note: str = Field("", max_length=100)
     school_enrolment: SchoolEnrolment = SchoolEnrolment.NONE
@@ -115,6 +124,11 @@ class PersonIn(Schema):
     @classmethod
     def check_ethnicity(cls, value: str | None) -> str | None:
         return _check_ethnicity(value)
+
+    @field_validator("self_care", mode="before")
+    @classmethod
+    def check_self_care(cls, value: object) -> object:
+        return _self_care_before(value)
 
 
 class PersonCreateIn(PersonIn):
@@ -157,6 +171,11 @@ class PersonPatchIn(_PatchIn):
     @classmethod
     def check_ethnicity(cls, value: str | None) -> str | None:
         return _check_ethnicity(value)
+
+    @field_validator("self_care", mode="before")
+    @classmethod
+    def check_self_care(cls, value: object) -> object:
+        return _self_care_before(value)
 
 
 class HouseholdIn(Schema):

@@ -20,6 +20,7 @@ from minzheng.common.identity import parse_resident_id
 from minzheng.common.masking import mask_id_number
 from minzheng.divisions.models import Division
 from minzheng.divisions.rules import PREFIX_LENGTH, Level
+from minzheng.registry.choices import SelfCare
 from minzheng.registry.models import AssetRecord, Household, IncomeRecord, Membership, Person, StaffRelative
 from minzheng.registry.services import ID_INDEX
 
@@ -72,7 +73,7 @@ def _member_condition(attribute: str, today: dt.date) -> dict[str, object]:
         "seriously_ill": {"serious_illness": True},
         "elderly": {"birth_date__lte": _years_ago(today, 60)},
         "minor": {"birth_date__gt": _years_ago(today, 18)},
-        "unable_to_self_care": {"self_care": "none"},
+        "unable_to_self_care": {"self_care": SelfCare.FULLY_INCAPABLE},
         "unemployed": {"employment_status": "unemployed"},
         "student": {"school_enrolment__gt": ""},
     }

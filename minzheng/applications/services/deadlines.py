@@ -39,6 +39,7 @@ def extend(application: Application, actor: User, reason: str) -> None:
         f"办理时限延长至 {limit.due_on}（{rules.EXTENSION_REASONS[reason]}）",
         basis=f"{rules.NOTICE_2022}§四(一)",
         due_on=limit.due_on,
+        due_provisional=limit.provisional,
     )
 
 

@@ -42,6 +42,8 @@ from minzheng.catalogue.programmes import Programme
 from minzheng.catalogue.roles import Role
 from minzheng.common.errors import PermissionDenied
 from minzheng.common.months import add_months, month_start, next_month
+from minzheng.common.selectors import working_calendar
+from minzheng.common.workdays import notice_period
 
 MAX_INSTALMENTS = 12
 NOTICE_DAYS = 7  # 审核确认办法第 19 条
@@ -58,9 +60,10 @@ def decide(
             application.missing_materials = list(data.missing_materials)
         case NoticeInput():
             application.opinion = data.opinion or application.opinion
-            # 民法典第 201 条: the day itself is not counted
-            application.notice_starts_on = day + dt.timedelta(days=1)
-            application.notice_ends_on = day + dt.timedelta(days=NOTICE_DAYS)
+            # 民法典第 201 条 (the day itself is not counted) and 第 203 条 (a last day on a holiday moves)
+            notice = notice_period(day, NOTICE_DAYS, working_calendar())
+            application.notice_starts_on, application.notice_ends_on = notice.starts_on, notice.ends_on
+            application.notice_ends_provisional = notice.provisional
         case AppraisalInput():
             application.opinion = data.opinion or application.opinion
             application.objections.filter(resolution="").update(resolution=data.opinion or "民主评议")
@@ -106,7 +109,11 @@ def _close(
     application.decision_reason = data.reason
     application.meeting_note = data.meeting_note or application.meeting_note
     if transition.due is not None and not isinstance(transition.due, rules.Keep):
-        application.notice_due_on = due(day, transition.due).due_on
+        notice_due = due(day, transition.due)
+        application.notice_due_on, application.notice_due_provisional = (
+            notice_due.due_on,
+            notice_due.provisional,
+        )
 
 
 def _approve(application: Application, actor: User, data: ApprovalInput, day: dt.date) -> None:

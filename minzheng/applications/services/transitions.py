@@ -27,7 +27,8 @@ from minzheng.applications.services.enrolment import enrolment_from_application
 from minzheng.applications.timeline import timeline_record
 from minzheng.audit.services import event_record
 from minzheng.catalogue.roles import Role
-from minzheng.common.errors import PermissionDenied
+from minzheng.common.errors import NoticeRunning, PermissionDenied
+from minzheng.common.workdays import notice_over
 from minzheng.payments.models import ReserveFund
 from minzheng.payments.services import reserve_draw
 
@@ -79,6 +80,7 @@ def application_transition(
         from_step=current,
         to_step=transition.target,
         due_on=application.step_due_on,
+        due_provisional=application.step_due_provisional,
         data=typed.recorded(),
     )
     if transition.target == Step.APPROVED and workflow not in RESERVE_PAID:
@@ -167,8 +169,12 @@ def _problem(requirement: Requirement, application: Application, data: Transitio
 
 
 def _notice_over(application: Application, day: dt.date) -> str:
-    if application.notice_ends_on is None or day <= application.notice_ends_on:
-        return f"公示期至 {application.notice_ends_on} 止，期满后才能报送（审核确认办法第 19 条）"
+    """The notice must have run its full term (审核确认办法第 19 条), its last day moved past holidays by
+    《民法典》第 203 条 (``workdays.notice_period``); closing it earlier is refused outright."""
+    if application.notice_ends_on is None:
+        return "尚未公示，不能结束公示（审核确认办法第 19 条）"
+    if not notice_over(application.notice_ends_on, day):
+        raise NoticeRunning(application.notice_ends_on)
     if application.objections.filter(resolution="").exists():
         return "公示期内有未处理的异议，须重新调查或组织民主评议"
     return ""

@@ -20,7 +20,8 @@ from minzheng.applications.models import Application, ApplicationEvent, HomeVisi
 from minzheng.applications.rules import Step
 from minzheng.applications.schemas import CHOICES_OF, DeadlineChoice
 from minzheng.applications.selectors import DEADLINE_FILTERS
-from minzheng.common.workdays import WorkingDays
+from minzheng.common.selectors import working_calendar
+from minzheng.common.workdays import WorkingDays, due_date
 from minzheng.registry.models import IncomeRecord
 
 from .test_workflows import (  # noqa: F401 - fixtures
@@ -42,6 +43,11 @@ pytestmark = pytest.mark.django_db
 API = "/api/v1"
 HEAD_ID = id_number("150102", dt.date(1968, 4, 2), 611)
 PROGRESS = f"{API}/applications/progress"
+
+
+def provisional(period: WorkingDays) -> bool:
+    """Whether a limit counted from today falls in a year the holiday calendar does not know (暂定)."""
+    return due_date(today(), period, working_calendar()).provisional
 
 
 @pytest.fixture(autouse=True)
@@ -127,6 +133,7 @@ def test_intake_returns_201_with_number_step_and_timeline(api, home, users):
         "step_due_on": None,
         "step_due_provisional": False,
         "overall_due_on": None,
+        "overall_due_provisional": False,
         "deadline_status": "",
         "extension_reason": "",
         "staff_relative": False,
@@ -135,6 +142,7 @@ def test_intake_returns_201_with_number_step_and_timeline(api, home, users):
         "missing_materials": [],
         "notice_starts_on": None,
         "notice_ends_on": None,
+        "notice_ends_provisional": False,
         "decided_on": None,
         "decision_reason": "",
         "monthly_amount": None,
@@ -156,7 +164,8 @@ def test_intake_returns_201_with_number_step_and_timeline(api, home, users):
         ],
         "timeline": [
             {"actor": "caseworker", "kind": "transition", "code": "submit", "from_step": "", "to_step": "submitted",
-             "message": "窗口受理：登记申请", "basis": "", "due_on": None, "data": {"channel": "window"}},
+             "message": "窗口受理：登记申请", "basis": "", "due_on": None, "due_provisional": False,
+             "data": {"channel": "window"}},
         ],
         "home_visits": [],
         "verifications": [],
@@ -245,7 +254,7 @@ def test_transition_through_http_returns_the_new_step_and_the_callers_actions(ap
         "at": body["timeline"][1]["at"], "actor": "caseworker", "kind": "transition", "code": "accept",
         "from_step": "submitted", "to_step": "accepted", "message": "受理",
         "basis": "《最低生活保障审核确认办法》第10条；第15条（3个工作日内启动调查）",
-        "due_on": due(WorkingDays(3)).isoformat(), "data": {},
+        "due_on": due(WorkingDays(3)).isoformat(), "due_provisional": provisional(WorkingDays(3)), "data": {},
     }  # fmt: skip
     # the county approver sees the same application with its own (different) actions
     county = api("county").get(f"{API}/applications/{application.pk}").json()
@@ -371,7 +380,7 @@ def test_extreme_poverty_care_assessment_and_approval_through_the_api(
 
     policy_builtin_load()
     old = household_factory(
-        head_name="刘老汉", self_care="partial", id_number=id_number(birth=OLD_AGE_BIRTH, seq=401)
+        head_name="刘老汉", self_care="partly_incapable", id_number=id_number(birth=OLD_AGE_BIRTH, seq=401)
     )
     application = apply(users, old, "extreme_poverty_support")
     go(users, application, "caseworker", "accept")
@@ -388,7 +397,10 @@ def test_extreme_poverty_care_assessment_and_approval_through_the_api(
 
     # then: four items failed → 完全丧失
     assert response.status_code == 200
-    assert (response.json()["self_care"], response.json()["support_mode"]) == ("none", "institutional")
+    assert (response.json()["self_care"], response.json()["support_mode"]) == (
+        "fully_incapable",
+        "institutional",
+    )
     go(users, application, "reviewer", "publish_notice", opinion="拟认定")
     end_notice(application)
     go(users, application, "reviewer", "close_notice")
@@ -439,9 +451,13 @@ def test_extreme_poverty_approval_through_the_api_pays_basic_living_plus_care(
     # then: urban basic living 1,380.00 + 完全丧失 care standard
     assert response.status_code == 200, response.json()
     body = response.json()
-    assert (body["step"], body["level"], body["support_mode"]) == ("approved", "none", "institutional")
+    assert (body["step"], body["level"], body["support_mode"]) == (
+        "approved",
+        "fully_incapable",
+        "institutional",
+    )
     assert Decimal(body["monthly_amount"]) == Decimal("2646.00") == Decimal("1380.00") + EP_CARE_NONE
-    assert body["care_assessment"]["self_care"] == "none"
+    assert body["care_assessment"]["self_care"] == "fully_incapable"
 
 
 # --- reads ------------------------------------------------------------------------------------------
@@ -495,7 +511,8 @@ def test_progress_with_the_right_pair_tells_the_step_in_chinese(client, users, h
     assert response.json() == {
         "number": application.number, "programme": "最低生活保障", "step": "materials_pending",
         "step_label": "待补齐材料", "step_description": "申请材料不齐全，请按告知一次性补齐所列材料",
-        "missing_materials": ["户口簿复印件", "收入证明"], "step_due_on": None, "overall_due_on": None,
+        "missing_materials": ["户口簿复印件", "收入证明"], "step_due_on": None, "step_due_provisional": False,
+        "overall_due_on": None, "overall_due_provisional": False,
         "decision": None,
     }  # fmt: skip
 
@@ -513,7 +530,8 @@ def test_progress_after_rejection_gives_the_decision_and_reasons(client, users, 
     assert body == {
         "number": application.number, "programme": "最低生活保障", "step": "rejected", "step_label": "不予批准",
         "step_description": "申请未获批准，理由见决定", "missing_materials": [],
-        "step_due_on": due(WorkingDays(3)).isoformat(), "overall_due_on": due(WorkingDays(30)).isoformat(),
+        "step_due_on": due(WorkingDays(3)).isoformat(), "step_due_provisional": provisional(WorkingDays(3)),
+        "overall_due_on": due(WorkingDays(30)).isoformat(), "overall_due_provisional": provisional(WorkingDays(30)),
         "decision": {"result": "rejected", "result_label": "不予批准", "decided_on": today().isoformat(),
                      "reasons": "家庭人均收入高于当地低保标准"},
     }  # fmt: skip

@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from minzheng.applications.errors import DuplicateApplication, StepRequirementMissing, TransitionNotAllowed
 from minzheng.applications.models import Application
@@ -19,7 +20,9 @@ from minzheng.applications.services import (
     objection_record,
     verification_record,
 )
-from minzheng.common.errors import PermissionDenied
+from minzheng.common.errors import NoticeRunning, PermissionDenied
+from minzheng.common.selectors import working_calendar
+from minzheng.common.workdays import notice_period
 from minzheng.registry.models import IncomeRecord
 
 pytestmark = pytest.mark.django_db
@@ -70,8 +73,9 @@ def test_dibao_from_intake_to_approval(users, household, monkeypatch):
     )
     application = _go(users, application, "county", "record_verification")
     application = _go(users, application, "reviewer", "publish_notice", opinion="符合低保条件，拟纳入")
-    assert application.notice_ends_on == dt.date.today() + dt.timedelta(days=7)
-    with pytest.raises(StepRequirementMissing):
+    notice = notice_period(timezone.localdate(), 7, working_calendar())  # 民法典第 201、203 条
+    assert application.notice_ends_on == notice.ends_on
+    with pytest.raises(NoticeRunning):
         _go(users, application, "caseworker", "close_notice")  # the notice is still running
     objection_record(actor=users["caseworker"], application_id=application.pk, received_on=dt.date.today(),
                      content="邻居反映有经营收入")  # fmt: skip

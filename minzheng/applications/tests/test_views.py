@@ -15,7 +15,7 @@ from django.urls import reverse
 from python_calamine import CalamineWorkbook
 
 from conftest import id_number
-from minzheng.applications.exports import LIST_HEADERS, NOTICE_HEADERS
+from minzheng.applications.exports import LIST_HEADERS, NOTICE_HEADERS, notice_period_text
 from minzheng.applications.models import Application, ApplicationEvent
 from minzheng.applications.rules import Step
 from minzheng.applications.services import (
@@ -26,6 +26,7 @@ from minzheng.applications.services import (
     verification_record,
 )
 from minzheng.audit.models import PersonalDataAccess
+from minzheng.common.templatetags.due_dates import due_marked
 from minzheng.policy.services import policy_builtin_load
 from minzheng.registry.models import IncomeRecord
 from minzheng.registry.services import staff_relative_register
@@ -81,8 +82,12 @@ def go(users, application, who, code, **data) -> Application:
 
 
 def set_due(application, step_due_on, overall_due_on=None) -> None:
+    """Known dates (this year's calendar), so not provisional."""
     Application.objects.filter(pk=application.pk).update(
-        step_due_on=step_due_on, overall_due_on=overall_due_on
+        step_due_on=step_due_on,
+        overall_due_on=overall_due_on,
+        step_due_provisional=False,
+        overall_due_provisional=False,
     )
 
 
@@ -555,7 +560,7 @@ def test_public_notice_lists_name_size_and_programme_without_id_numbers(users, w
     assert re.fullmatch(r"\d+\.\d\d", page_amount)
     assert rows == [
         list(NOTICE_HEADERS),
-        [1, "王五", 1, "最低生活保障", float(page_amount), f"{start} 至 {end}"],
+        [1, "王五", 1, "最低生活保障", float(page_amount), notice_period_text(application)],
     ]
 
 
@@ -645,6 +650,6 @@ def test_receipt_of_an_accepted_application_gives_the_decision_date(users, wang)
 
     response = client_for(users["caseworker"]).get(reverse("applications:receipt", args=[application.pk]))
 
-    due = application.overall_due_on
-    assert f'<td id="receipt-due">{due.year}年{due.month}月{due.day}日前作出决定</td>' in text(response)
+    due = due_marked(application.overall_due_on, application.overall_due_provisional, "Y年n月j日")
+    assert f'<td id="receipt-due">{due}前作出决定</td>' in text(response)
     assert 'id="receipt-missing"' not in text(response)

@@ -34,7 +34,7 @@ from minzheng.applications.tasks import deadlines_refresh_task
 from minzheng.common.errors import PermissionDenied
 from minzheng.common.models import CalendarDay
 from minzheng.common.selectors import working_calendar
-from minzheng.common.workdays import CalendarDays, WorkingCalendar, WorkingDays, due_date
+from minzheng.common.workdays import CalendarDays, WorkingCalendar, WorkingDays, due_date, notice_period
 from minzheng.divisions.models import Division
 from minzheng.registry.models import IncomeRecord
 from minzheng.registry.services import staff_relative_register
@@ -138,7 +138,7 @@ def elderly_factory(household_factory, policy):
     """A 76-year-old without income living alone: no work capacity (特困人员认定办法第 5 条)."""
     counter = {"n": 0}
 
-    def make(self_care: str = "partial"):
+    def make(self_care: str = "partly_incapable"):
         counter["n"] += 1
         return household_factory(head_name=f"刘老汉{counter['n']}", self_care=self_care,
                                  id_number=id_number(birth=OLD_AGE_BIRTH, seq=300 + counter["n"] * 2))  # fmt: skip
@@ -188,14 +188,14 @@ def test_extreme_poverty_investigation_notice_and_review_deadlines(users, elderl
     assert not CareAssessment.objects.exists()
     assess_care(users, application)
     care = CareAssessment.objects.get(application=application)
-    assert (care.self_care, care.support_mode, care.supporter_status) == ("partial", "home", "none")
+    assert (care.self_care, care.support_mode, care.supporter_status) == ("partly_incapable", "home", "none")
     assert application.events.filter(code="care_assessment").get().message == (
         "生活自理能力评估：部分丧失生活自理能力（未达到 2 项：室内自主行走、自主洗澡）；分散供养"
     )
 
     application = go(users, application, "reviewer", "publish_notice", opinion="符合特困人员认定条件")
     assert (application.step, application.step_due_on) == (Step.PUBLIC_NOTICE, due(CalendarDays(7)))
-    assert application.notice_ends_on == today() + dt.timedelta(days=7)
+    assert application.notice_ends_on == notice_period(today(), 7, working_calendar()).ends_on
     end_notice(application)
     application = go(users, application, "reviewer", "close_notice")
     assert (application.step, application.step_due_on) == (Step.COUNTY_REVIEW, due(WorkingDays(15)))
@@ -239,7 +239,7 @@ def test_spot_check_draws_at_least_30_percent_and_the_drawn_need_a_county_visit(
     # the engine reads the investigation's care assessment: basic living + the 部分丧失 care standard
     approved = go(users, drawn_application, "county", "approve")
     assert (approved.step, approved.monthly_amount, approved.level, approved.support_mode) == (
-        Step.APPROVED, EP_PARTIAL_URBAN, "partial", "home",
+        Step.APPROVED, EP_PARTIAL_URBAN, "partly_incapable", "home",
     )  # fmt: skip
     assert approved.starts_month == (today().replace(day=1) + dt.timedelta(days=32)).replace(day=1)
 

@@ -111,6 +111,11 @@ def _read_text(raw: Any, spec: Field, path: str) -> str:
 
 
 def _read_code(raw: Any, spec: Field, path: str) -> str:
+    if spec.parse is not None and isinstance(raw, str):
+        try:
+            return spec.parse(raw)
+        except ValueError as error:
+            raise spec.choice_error(f"{path}（{spec.label}）：{error}", field=path) from error
     if not isinstance(raw, str) or raw not in spec.choices:
         allowed = "、".join(c for c in spec.choices if c) + ("，或空字符串" if "" in spec.choices else "")
         raise spec.choice_error(

@@ -7,6 +7,7 @@ three cannot drift apart.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import MISSING, dataclass
 from dataclasses import fields as dataclass_fields
 from decimal import Decimal
@@ -40,6 +41,7 @@ from minzheng.registry.choices import (
     SchoolEnrolment,
     SelfCare,
     Sex,
+    self_care_code,
 )
 
 FORMAT_VERSION = 1
@@ -82,6 +84,8 @@ class Field:
     non_empty: bool = False
     choice_error: type[DomainError] = AssessmentFormatInvalid
     description: str = ""
+    # a code field that also takes other spellings (Chinese names): value → code, ValueError if refused
+    parse: Callable[[str], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -163,7 +167,13 @@ MEMBER = Shape(
             nullable=True,
             description="1—4，一级最重；须同时填残疾类别",
         ),
-        _code("self_care", "生活自理能力", _codes("", *SelfCare.values), description="未给出 adl 时使用"),
+        _code(
+            "self_care",
+            "生活自理能力",
+            _codes("", *SelfCare.values),
+            description="未给出 adl 时使用；也可填中文：具备生活自理能力、部分丧失、完全丧失",
+            parse=self_care_code,
+        ),
         Field(
             "adl",
             "object",

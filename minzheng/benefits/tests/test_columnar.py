@@ -237,7 +237,7 @@ def test_supplements_assets_and_rounding_agree(population):
             {"code": "aged_70", "label": "70 岁以上老人", "when": {"age_min": 70}, "amount": "55.50"},
             {"code": "rural_ill", "label": "农村重病", "when": {"serious_illness": True, "household_urban_rural": "rural"},
              "amount": "80.00"},
-            {"code": "dibao_home", "label": "低保家庭", "when": {"household_programmes": ["dibao"], "self_care": ["none"]},
+            {"code": "dibao_home", "label": "低保家庭", "when": {"household_programmes": ["dibao"], "self_care": ["fully_incapable"]},
              "amount": "20.00"},
         ], D(2026, 1, 1), division=region),
         entry("assets.rules", [

@@ -26,7 +26,13 @@ def adl(failed: int) -> AdlItems:
 
 @pytest.mark.parametrize(
     ("failed", "category"),
-    [(0, "full"), (1, "partial"), (3, "partial"), (4, "none"), (6, "none")],
+    [
+        (0, "capable"),
+        (1, "partly_incapable"),
+        (3, "partly_incapable"),
+        (4, "fully_incapable"),
+        (6, "fully_incapable"),
+    ],
     ids=["第22条-6项全达到", "第22条-1项不能", "第22条-3项不能", "第22条-4项不能", "第22条-6项不能"],
 )
 def test_self_care_category_from_the_six_items(failed, category):
@@ -60,13 +66,13 @@ OLD = dict(born=D(1950, 1, 1), supporter_status="none")
 @pytest.mark.parametrize(
     ("urban_rural", "fields", "amount", "level"),
     [
-        pytest.param("urban", {"adl": adl(2)}, "1875.00", "partial", id="国发〔2016〕14号-城市1380+部分丧失495"),
-        pytest.param("urban", {"adl": adl(4)}, "2646.00", "none", id="国发〔2016〕14号-城市1380+完全丧失1266"),
-        pytest.param("urban", {"adl": adl(0)}, "1380.00", "full", id="国发〔2016〕14号-具备自理(护理0占位)"),
-        pytest.param("rural", {"self_care": "none"}, "2286.00", "none", id="国发〔2016〕14号-农村1020+1266"),
-        pytest.param("urban", {"self_care": "partial", "rural_land_or_collective_share": True}, "1515.00", "partial",
+        pytest.param("urban", {"adl": adl(2)}, "1875.00", "partly_incapable", id="国发〔2016〕14号-城市1380+部分丧失495"),
+        pytest.param("urban", {"adl": adl(4)}, "2646.00", "fully_incapable", id="国发〔2016〕14号-城市1380+完全丧失1266"),
+        pytest.param("urban", {"adl": adl(0)}, "1380.00", "capable", id="国发〔2016〕14号-具备自理(护理0占位)"),
+        pytest.param("rural", {"self_care": "fully_incapable"}, "2286.00", "fully_incapable", id="国发〔2016〕14号-农村1020+1266"),
+        pytest.param("urban", {"self_care": "partly_incapable", "rural_land_or_collective_share": True}, "1515.00", "partly_incapable",
                      id="第19条-有承包地按农村"),
-        pytest.param("rural", {"self_care": "partial", "resettled_to_town": True}, "1875.00", "partial",
+        pytest.param("rural", {"self_care": "partly_incapable", "resettled_to_town": True}, "1875.00", "partly_incapable",
                      id="第19条-易地搬迁按城市"),
     ],
 )  # fmt: skip
@@ -77,7 +83,7 @@ def test_amount_is_basic_living_plus_care(urban_rural, fields, amount, level):
 
 
 def test_each_person_is_assessed_and_the_household_total_is_the_sum():
-    members = (person("a", D(1950, 1, 1), supporter_status="none", self_care="none"),
+    members = (person("a", D(1950, 1, 1), supporter_status="none", self_care="fully_incapable"),
                person("b", D(1980, 1, 1), relation_to_head="spouse"))  # fmt: skip
     result = assess("extreme_poverty_support", household(*members), params())
     assert [(m.person_key, m.eligible, m.monthly_amount) for m in result.members] == [
@@ -98,7 +104,7 @@ def test_each_person_is_assessed_and_the_household_total_is_the_sum():
 def test_support_conditions(fields, eligible, rule):
     born = fields.pop("born", D(1950, 1, 1))
     result = assess(
-        "extreme_poverty_support", household(person("a", born, self_care="full", **fields)), params()
+        "extreme_poverty_support", household(person("a", born, self_care="capable", **fields)), params()
     )
     assert result.eligible is eligible
     assert rule in codes(result)
@@ -107,7 +113,7 @@ def test_support_conditions(fields, eligible, rule):
 def test_income_at_or_above_the_dibao_standard_means_a_means_of_living():
     # 第6条: 840 is not below the urban standard 840
     facts = household(
-        person("a", D(1950, 1, 1), supporter_status="none", self_care="full"), incomes=(wage("a", "840"),)
+        person("a", D(1950, 1, 1), supporter_status="none", self_care="capable"), incomes=(wage("a", "840"),)
     )
     result = assess("extreme_poverty_support", facts, params())
     assert result.eligible is False
@@ -120,7 +126,7 @@ def test_income_at_or_above_the_dibao_standard_means_a_means_of_living():
      ({"supporter_status": "none", "self_care": ""}, "members[0].adl")],
 )  # fmt: skip
 def test_missing_support_or_self_care_facts_are_errors(fields, field):
-    facts = household(person("a", D(1950, 1, 1), **({"self_care": "full"} | fields)))
+    facts = household(person("a", D(1950, 1, 1), **({"self_care": "capable"} | fields)))
     with pytest.raises(AssessmentInputMissing) as caught:
         assess("extreme_poverty_support", facts, params())
     assert caught.value.field == field

@@ -94,7 +94,7 @@ def test_income_of_a_member_not_counted_is_left_out():
 
 def test_senior_allowance_is_income_for_dibao_but_not_for_extreme_poverty():
     # 审核确认办法第13条 lists no exclusion for it; 特困人员认定办法第6条 excludes it (built-in table)
-    facts = household(person("a", D(1940, 1, 1), supporter_status="none", self_care="full"),
+    facts = household(person("a", D(1940, 1, 1), supporter_status="none", self_care="capable"),
                       incomes=(wage("a", "800"), wage("a", "100", category="senior_allowance")))  # fmt: skip
     assert assess("dibao", facts, params()).per_capita_monthly_income == Decimal("900.00")
     eps = assess("extreme_poverty_support", facts, params())

@@ -94,7 +94,7 @@ def family(users, household_factory):
         D(2020, 1, 1),
         disability_category="physical",
         disability_grade=2,
-        self_care="partial",
+        self_care="partly_incapable",
         serious_illness=True,
         employment_status="unable_to_work",
     )
@@ -140,15 +140,15 @@ def test_household_facts_many_maps_the_registry_exactly(family):
             as_of=AS_OF,
             members=(
                 MemberFacts(key=str(head.pk), birth_date=HEAD_BIRTH, sex="male", relation_to_head="head",
-                            disability_category="", disability_grade=None, self_care="full",
+                            disability_category="", disability_grade=None, self_care="capable",
                             serious_illness=False, employment_status="unemployed", school_enrolment="",
                             death_date=None),
                 MemberFacts(key=str(spouse.pk), birth_date=D(1982, 3, 4), sex="female", relation_to_head="spouse",
-                            disability_category="physical", disability_grade=2, self_care="partial",
+                            disability_category="physical", disability_grade=2, self_care="partly_incapable",
                             serious_illness=True, employment_status="unable_to_work", school_enrolment="",
                             death_date=None),
                 MemberFacts(key=str(daughter.pk), birth_date=D(2008, 9, 1), sex="female",
-                            relation_to_head="daughter", self_care="full", employment_status="student",
+                            relation_to_head="daughter", self_care="capable", employment_status="student",
                             school_enrolment="senior_secondary"),
             ),
             incomes=(

@@ -10,7 +10,9 @@ from django.db import transaction
 
 from minzheng.accounts.models import User
 from minzheng.catalogue.roles import Role
-from minzheng.common.errors import NotFound, PermissionDenied
+from minzheng.common.errors import NotFound, NoticeRunning, PermissionDenied
+from minzheng.common.selectors import working_calendar
+from minzheng.common.workdays import notice_over, notice_period
 from minzheng.enrolments import rules
 from minzheng.enrolments.errors import ChangeNotAllowed, EnrolmentInvalid
 from minzheng.enrolments.models import (
@@ -44,9 +46,9 @@ def extreme_poverty_termination_propose(
     *, actor: User, enrolment_id: int, ground: str, reason: str, today: dt.date | None = None
 ) -> EnrolmentChange:
     """Publicise a proposed 特困 termination for 7 days (特困人员认定办法第 24—25 条). The notice starts the
-    day
-    after (民法典第 201 条); ``extreme_poverty_termination_confirm`` ends support from the next month once the
-    notice is over without objection, ``…_withdraw`` drops it when an objection is upheld."""
+    day after, and a last day on a holiday moves to the next working day (民法典第 201、203 条);
+    ``extreme_poverty_termination_confirm`` ends support from the next month once the notice is over
+    without objection, ``…_withdraw`` drops it when an objection is upheld."""
     _require(actor)
     today = today or _today()
     if ground not in rules.TERMINATION_GROUNDS:
@@ -61,6 +63,8 @@ def extreme_poverty_termination_propose(
         raise ChangeNotAllowed("该对象已退出，不能再次终止", field="kind")
     if enrolment.changes.filter(state=ChangeState.NOTICE).exists():
         raise ChangeNotAllowed("该对象已有公示中的终止", field="kind")
+    # 民法典第 201 条 (starts the next day) and 第 203 条 (a last day on a holiday moves to the next workday)
+    notice = notice_period(today, rules.TERMINATION_NOTICE_DAYS, working_calendar())
     change = EnrolmentChange.objects.create(
         enrolment=enrolment,
         kind=ChangeKind.TERMINATION,
@@ -69,8 +73,9 @@ def extreme_poverty_termination_propose(
         status_before=enrolment.status,
         reason=reason.strip()[:200],
         basis=rule.basis,
-        notice_starts_on=today + dt.timedelta(days=1),
-        notice_ends_on=today + dt.timedelta(days=rules.TERMINATION_NOTICE_DAYS),
+        notice_starts_on=notice.starts_on,
+        notice_ends_on=notice.ends_on,
+        notice_ends_provisional=notice.provisional,
         recorded_by=actor,
     )
     _audit(
@@ -104,11 +109,8 @@ def extreme_poverty_termination_confirm(
         raise PermissionDenied("特困人员终止救助供养由县级民政部门决定")
     today = today or _today()
     change, enrolment = _notice_locked(actor, change_id)
-    assert change.notice_ends_on is not None
-    if today <= change.notice_ends_on:
-        raise ChangeNotAllowed(
-            f"公示期至 {change.notice_ends_on} 止，期满无异议后才能终止", field="notice_ends_on"
-        )
+    if not notice_over(change.notice_ends_on, today):
+        raise NoticeRunning(change.notice_ends_on)  # 民法典第 203 条
     effective = add_months(month_start(today), 1)
     change.amount_before = rules.amount_on(period_spans(enrolment), effective)
     change.removed_periods = _split_at(enrolment, effective)

@@ -277,7 +277,8 @@ def test_extreme_poverty_termination_notice_confirm_and_transfer(users, approved
         services.extreme_poverty_termination_confirm(
             actor=users["caseworker"], change_id=notice.pk, today=D(2027, 3, 20)
         )
-    with pytest.raises(DomainError, match="公示期至 2027-03-17 止"):
+    assert notice.notice_ends_provisional  # 2027: the holiday schedule is not known yet
+    with pytest.raises(DomainError, match="^公示期至2027年3月17日届满，不得提前结束$"):
         services.extreme_poverty_termination_confirm(
             actor=users["county"], change_id=notice.pk, today=D(2027, 3, 17)
         )
@@ -326,3 +327,28 @@ def test_termination_withdrawn_after_objection(users, approved):
     enrolment.refresh_from_db()
     assert (notice.state, enrolment.status) == (ChangeState.WITHDRAWN, "active")
     assert periods(enrolment) == [(D(2026, 12, 1), None, Y("1350.00"))]
+
+
+def test_extreme_poverty_termination_notice_ends_after_the_national_day_holiday(users, approved):
+    """Issue 15 §5: proposed on 2026-09-24, the 7th day (10-01) is National Day (10-01 … 10-07), so the notice
+    runs to 10-08 (民法典第 203 条); confirming before it has passed is refused and nothing is written."""
+    enrolment = enrolment_from_application(
+        actor=users["county"], application=approved("extreme_poverty_support")
+    )
+    notice = services.extreme_poverty_termination_propose(
+        actor=users["caseworker"], enrolment_id=enrolment.pk, ground="work_ability", reason="经评估恢复劳动能力",
+        today=D(2026, 9, 24),
+    )  # fmt: skip
+    assert (notice.notice_starts_on, notice.notice_ends_on, notice.notice_ends_provisional) == (
+        D(2026, 9, 25), D(2026, 10, 8), False,
+    )  # fmt: skip
+    for early in (D(2026, 10, 2), D(2026, 10, 8)):
+        with pytest.raises(DomainError, match="^公示期至2026年10月8日届满，不得提前结束$"):
+            services.extreme_poverty_termination_confirm(
+                actor=users["county"], change_id=notice.pk, today=early
+            )
+    assert EnrolmentChange.objects.get(pk=notice.pk).state == ChangeState.NOTICE
+    done = services.extreme_poverty_termination_confirm(
+        actor=users["county"], change_id=notice.pk, today=D(2026, 10, 9)
+    )
+    assert (done.state, done.effective_month) == ("applied", D(2026, 11, 1))

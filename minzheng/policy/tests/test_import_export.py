@@ -57,9 +57,15 @@ def test_builtin_set_loads_and_answers_the_documented_figures(builtin):
         parameter_value("extreme_poverty.basic_living_monthly", "152527", D(2022, 5, 1), "rural").value
         == "938.25"
     )
-    assert parameter_value("extreme_poverty.care_monthly.none", "152527", D(2023, 5, 1)).value == "1266.00"
-    assert parameter_value("extreme_poverty.care_monthly.partial", "152527", D(2022, 5, 1)).value == "494.00"
-    full = parameter_value("extreme_poverty.care_monthly.full", "152527", D(2023, 5, 1))
+    assert (
+        parameter_value("extreme_poverty.care_monthly.fully_incapable", "152527", D(2023, 5, 1)).value
+        == "1266.00"
+    )
+    assert (
+        parameter_value("extreme_poverty.care_monthly.partly_incapable", "152527", D(2022, 5, 1)).value
+        == "494.00"
+    )
+    full = parameter_value("extreme_poverty.care_monthly.capable", "152527", D(2023, 5, 1))
     assert (full.value, full.status) == ("0.00", "unconfirmed")
     margin = parameter_value("margin.income_multiple", "150102", D(2025, 1, 1))
     assert (margin.value, margin.status) == ("1.5", "confirmed")

@@ -14,6 +14,7 @@ from minzheng.applications.models import Application, ApplicationEvent
 from minzheng.applications.rules import Step
 from minzheng.applications.selectors import urgency
 from minzheng.catalogue.programmes import WORKFLOW_LABELS, Workflow
+from minzheng.common.templatetags.due_dates import due_text
 from minzheng.documents import services as documents
 from minzheng.documents.errors import DocumentRefused
 from minzheng.documents.models import Document
@@ -45,6 +46,7 @@ class ProgressLine:
     title: str
     detail: str
     due_on: dt.date | None
+    due_provisional: bool = False  # shown 暂定 (ADR 0004)
 
 
 @dataclass(frozen=True)
@@ -121,7 +123,8 @@ def _line(event: ApplicationEvent, application: Application) -> ProgressLine:
     if event.code == "request_materials":
         detail = "需补齐材料：" + "、".join(str(item) for item in data.get("missing_materials", []))
     elif event.code == "publish_notice" and application.notice_starts_on:
-        detail = f"公示期：{application.notice_starts_on} 至 {application.notice_ends_on}"
+        ends = due_text(application.notice_ends_on, application.notice_ends_provisional)
+        detail = f"公示期：{application.notice_starts_on:%Y-%m-%d} 至 {ends}"
     elif event.to_step in (Step.REJECTED, Step.WITHDRAWN, Step.TERMINATED) and data.get("reason"):
         detail = f"理由：{data['reason']}"
     elif event.to_step in (Step.APPROVED, Step.AID_PAID):
@@ -130,7 +133,7 @@ def _line(event: ApplicationEvent, application: Application) -> ProgressLine:
             if event.to_step == Step.APPROVED
             else f"先行救助 {data.get('amount', '')} 元"
         )
-    return ProgressLine(event.at, title, detail, event.due_on)
+    return ProgressLine(event.at, title, detail, event.due_on, event.due_provisional)
 
 
 def progress_detail(*, account: PortalAccount, pk: int, today: dt.date | None = None) -> ProgressDetail:

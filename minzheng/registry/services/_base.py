@@ -19,6 +19,7 @@ from minzheng.common.scoping import code_in_scope
 from minzheng.divisions.models import Division
 from minzheng.divisions.rules import Level
 from minzheng.registry import rules
+from minzheng.registry.choices import SelfCare
 from minzheng.registry.errors import DuplicateIdNumber, InvalidDivision, PersonAlreadyInHousehold
 from minzheng.registry.models import (
     Person,
@@ -42,7 +43,7 @@ class PersonData:
     sex: str | None = None
     disability_category: str = ""
     disability_grade: int | None = None
-    self_care: str = "full"
+    self_care: str = SelfCare.CAPABLE
     serious_illness: bool = False
     serious_illness_note: str = ""
     school_enrolment: str = ""

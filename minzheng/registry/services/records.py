@@ -41,7 +41,9 @@ def income_record_add(
     note: str = "",
 ) -> IncomeRecord:
     _require(actor, Capability.EDIT_REGISTRY)
-    rules.check_income_period(period_start, period_end)
+    rules.check_income_period(
+        period_start, period_end, death_date=person.death_date if person is not None else None
+    )
     if amount < 0:
         raise ValidationFailed(
             "金额不能为负数；扣减项请选择相应的扣减类别", field="amount", code="amount_negative"

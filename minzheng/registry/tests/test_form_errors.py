@@ -29,7 +29,7 @@ def household_fields(**overrides) -> dict[str, str]:
         "hukou_division_code": "150102001001", "hukou_address": "锡林南路 1 号", "urban_rural": "",
         "bank_name": "中国农业银行", "bank_account": "6228480012345678901", "joined_on": "2024-03-01",
         "name": "张三", "id_number": HEAD_ID, "ethnicity": "02", "phone": "13812345678",
-        "employment_status": "unemployed", "disability_category": "", "disability_grade": "", "self_care": "full",
+        "employment_status": "unemployed", "disability_category": "", "disability_grade": "", "self_care": "capable",
         "school_enrolment": "",
     }  # fmt: skip
     return {**fields, **overrides}
@@ -120,7 +120,7 @@ def test_person_edit_checks_the_death_date_against_the_stored_birth_date_with_th
     response = client_for(users["caseworker"]).post(
         reverse("registry:person_edit", args=[home.head.pk]),
         {"name": "", "id_number": "", "ethnicity": "02", "phone": "010-123", "employment_status": "unemployed",
-         "self_care": "full", "death_date": "1970-01-01"},
+         "self_care": "capable", "death_date": "1970-01-01"},
     )  # fmt: skip
 
     assert response.status_code == 422
@@ -137,7 +137,7 @@ def test_member_add_shows_id_and_phone_and_relation_errors_together(users, home)
     response = client_for(users["caseworker"]).post(
         reverse("registry:member_add", args=[home.pk]),
         {"name": "张小明", "id_number": "1501021980", "ethnicity": "01", "phone": "9999",
-         "employment_status": "student", "self_care": "full", "relation": "", "joined_on": "2024-13-01"},
+         "employment_status": "student", "self_care": "capable", "relation": "", "joined_on": "2024-13-01"},
     )  # fmt: skip
 
     assert response.status_code == 422

@@ -63,7 +63,7 @@ def test_the_household_form_refuses_an_invisible_name_and_writes_nothing(users) 
             "id_number": make_resident_id("150102", dt.date(1980, 5, 17), 321),
             "ethnicity": "01",
             "employment_status": "unemployed",
-            "self_care": "full",
+            "self_care": "capable",
         },
     )
 

@@ -26,7 +26,7 @@ def client_for(user) -> Client:
 def head_fields(**overrides) -> dict[str, str]:
     fields = {
         "name": "张三", "id_number": HEAD_ID, "ethnicity": "02", "phone": "13812345678",
-        "employment_status": "unemployed", "disability_category": "", "disability_grade": "", "self_care": "full",
+        "employment_status": "unemployed", "disability_category": "", "disability_grade": "", "self_care": "capable",
         "school_enrolment": "",
     }  # fmt: skip
     return {**fields, **overrides}
