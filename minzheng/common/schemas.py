@@ -65,12 +65,13 @@ def _date(value: Any) -> Any:
     """ISO ``YYYY-MM-DD`` text (or a ``date``, as a default is); no number, no date-time."""
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
-    if not isinstance(value, str) or not re.fullmatch(DATE_PATTERN, value.strip()):
-        raise ValueError("应为 YYYY-MM-DD 格式的日期，如 2026-11-01")
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise ValueError("不是有效日期（格式 YYYY-MM-DD）") from None
+    if isinstance(value, str) and re.fullmatch(DATE_PATTERN, value.strip()):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:  # 2026-02-30
+            pass
+    # pydantic's own error type, so the API's message is the one it gives for any bad date
+    raise PydanticCustomError("date_parsing", "不是有效日期（格式 YYYY-MM-DD）")
 
 
 def _month_or_date(value: Any) -> Any:
@@ -79,7 +80,7 @@ def _month_or_date(value: Any) -> Any:
         return dt.date.fromisoformat(f"{value.strip()}-01")
     try:
         return _date(value)
-    except ValueError:
+    except PydanticCustomError:
         raise ValueError("应为 YYYY-MM 格式的月份或 YYYY-MM-DD 格式的日期，如 2026-11") from None
 
 

@@ -142,6 +142,7 @@ def feed_deliver(request: HttpRequest, feed: str, payload: FeedRowsIn) -> tuple[
             code="feed_invalid",
             message=f"数据有 {len(outcome.batch.errors)} 处错误，未导入任何记录",
             field="rows",
+            errors=None,
             batch=_batch(outcome.batch),
         )
     return (200 if outcome.duplicate_file else 201), _batch(outcome.batch, outcome.duplicate_file)

@@ -119,9 +119,7 @@ def test_a_date_sent_as_a_number_is_refused_not_read_as_1970(bearer, household_f
     response = _json(bearer("caseworker"), "PATCH", f"/persons/{household.head_id}", {"death_date": 0})
 
     assert response.status_code == 422
-    assert response.json() == shape_error(
-        "death_date：应为 YYYY-MM-DD 格式的日期，如 2026-11-01", "death_date"
-    )
+    assert response.json() == shape_error("death_date 不是有效日期（格式 YYYY-MM-DD）", "death_date")
     household.head.refresh_from_db()
     assert household.head.death_date is None
 
