@@ -39,6 +39,10 @@ from minzheng.api import api
 from minzheng.config.tests.api_world import World, world_build
 from minzheng.config.wsgi import application
 
+# All operations on one pytest-xdist worker, one after another: the world is built once (module scope) and
+# the other worker runs the rest of the suite meanwhile.
+pytestmark = pytest.mark.xdist_group("api_fuzz")
+
 EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "10"))  # generated cases per operation (fuzzing phase)
 SEED = int(os.environ.get("API_FUZZ_SEED", "2026"))
 LOG = os.environ.get("API_FUZZ_LOG", "")
