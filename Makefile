@@ -11,7 +11,9 @@ BENCH_PEOPLE ?= 1000000
 PYTEST_WORKERS ?= 2
 PG_START := pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql 2>/dev/null | head -1) main start
 
-.PHONY: run test lint typecheck bench bench-apps bench-payments bench-backup setup python-deps frontend browser clamav postgres worker clean messages
+API_FUZZ_EXAMPLES ?= 100
+
+.PHONY: run test lint typecheck api-fuzz bench bench-apps bench-payments bench-backup setup python-deps frontend browser clamav postgres worker clean messages
 
 setup: python-deps frontend
 
@@ -65,6 +67,11 @@ run: setup
 test: setup browser clamav postgres
 	DATABASE_URL=$(TEST_DATABASE_URL) DJANGO_ALLOW_ASYNC_UNSAFE=true \
 	  $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup -q
+
+# Schemathesis over every API operation with more generated cases than the suite's bounded run (docs/api.md).
+api-fuzz: setup postgres
+	DATABASE_URL=$(TEST_DATABASE_URL) DJANGO_ALLOW_ASYNC_UNSAFE=true API_FUZZ_EXAMPLES=$(API_FUZZ_EXAMPLES) \
+	  $(BIN)/pytest -q minzheng/config/tests/test_api_fuzz.py
 
 # ruff, mypy, migrations, and the house plan (issue 13): the import layers (import-linter, contracts in
 # pyproject.toml), no programme/workflow/role code spelt as a literal, no product module over 600 lines.

@@ -43,6 +43,7 @@ api.add_router("/", monitoring_router)
 api.add_router("/portal/", portal_router)
 api.add_router("/portal/", portal_apply_router)
 
+_NINJA_CSRF_FAILED = "CSRF check Failed"  # ninja.security.apikey.APIKeyCookie's text
 _SOURCES = frozenset({"body", "query", "path", "header", "cookie", "form", "file"})
 _PARAMETER_NAMES = frozenset({"payload", "filters"})  # the names our endpoints give their schemas
 
@@ -129,4 +130,8 @@ def authentication_error(request: HttpRequest, exc: AuthenticationError) -> Http
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 400:  # ninja could not parse the body
         return _error(request, 400, "malformed_request", _("请求体不是有效的 JSON"))
+    if exc.status_code == 403 and str(exc) == _NINJA_CSRF_FAILED:  # the portal session's cookie auth
+        return _error(
+            request, 403, "csrf_failed", _("CSRF 校验失败：使用页面会话调用接口时须带 X-CSRFToken 请求头")
+        )
     return _error(request, exc.status_code, "http_error", str(exc))

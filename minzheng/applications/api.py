@@ -55,14 +55,14 @@ from minzheng.catalogue.roles import Capability
 from minzheng.common import crypto
 from minzheng.common.errors import DomainError, NotFound
 from minzheng.common.identity import parse_resident_id
-from minzheng.registry.schemas import ErrorOut
+from minzheng.common.schemas import refusals
 from minzheng.registry.services import ID_INDEX
 
 router = Router(tags=["applications 救助申请"])
 
-_READ_ERRORS: dict[int | frozenset[int], Any] = {frozenset({401, 403, 404, 422}): ErrorOut}
-_WRITE_ERRORS: dict[int | frozenset[int], Any] = {frozenset({401, 403, 404, 409, 422}): ErrorOut}
-_PROGRESS_ERRORS: dict[int | frozenset[int], Any] = {frozenset({404, 422, 429}): ErrorOut}
+_READ_ERRORS = refusals(404)
+_WRITE_ERRORS = refusals(404, 409)
+_PROGRESS_ERRORS = refusals(404, 429, public=True)
 
 PROGRESS_LIMIT = 10  # enquiries per client address per minute
 PROGRESS_WINDOW_SECONDS = 60

@@ -13,10 +13,12 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from ninja import Field, Schema
+from pydantic import StrictBool, StrictInt
 
 from minzheng.applications.inputs import INPUTS, input_fields
 from minzheng.applications.models import VerificationOutcome, VerificationSource
 from minzheng.applications.rules import HANDOVER_TO, SUBSIDY_LABELS, WORKFLOW_LABELS, Channel, Step, Workflow
+from minzheng.common.schemas import BodyIn, IsoDate
 from minzheng.registry.schemas import DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT
 
 
@@ -88,13 +90,13 @@ CHOICES_OF: dict[Any, Any] = {
 # --- inputs -------------------------------------------------------------------------------------
 
 
-class ApplicationIn(Schema):
+class ApplicationIn(BodyIn):
     workflow: WorkflowChoice = Field(..., description="救助类别（工作流程）")
-    household_id: int
-    applicant_id: int = Field(..., description="申请人（须为该家庭的共同生活成员）")
+    household_id: StrictInt
+    applicant_id: StrictInt = Field(..., description="申请人（须为该家庭的共同生活成员）")
     channel: ChannelChoice = Field(..., description="申请渠道")
-    submitted_on: dt.date | None = Field(None, description="申请日期，默认今天")
-    subject_id: int | None = Field(
+    submitted_on: IsoDate | None = Field(None, description="申请日期，默认今天")
+    subject_id: StrictInt | None = Field(
         None,
         description="救助对象：特困人员供养为申请人本人；津贴补贴为该家庭成员（默认申请人本人），"
         "孤儿、事实无人抚养儿童为未满 18 周岁的儿童（申请人为其监护人）",
@@ -108,8 +110,8 @@ class ApplicationIn(Schema):
     source_note: str = Field("", max_length=200, description="主动发现：线索来源")
     hardship: str = Field("", max_length=200, description="临时救助：遭遇的困难情形")
     requested_amount: Decimal | None = Field(None, max_digits=12, decimal_places=2, ge=0)
-    pledge_signed: bool = Field(False, description="已签署承诺书和家庭经济状况核对授权书")
-    complaint: bool = Field(False, description="有投诉举报（县级须入户核查）")
+    pledge_signed: StrictBool = Field(False, description="已签署承诺书和家庭经济状况核对授权书")
+    complaint: StrictBool = Field(False, description="有投诉举报（县级须入户核查）")
 
 
 class ApplicationQuery(Schema):
@@ -128,7 +130,7 @@ def _inputs_described() -> str:
     return "；".join(f"{code}：{'、'.join(input_fields(code))}" for code in INPUTS)
 
 
-class TransitionIn(Schema):
+class TransitionIn(BodyIn):
     code: str = Field(..., max_length=40, description="环节操作代码，见详情中的 transitions")
     expected_step: StepChoice = Field(..., description="办理人看到的当前环节；已被他人办理时返回 409")
     data: dict[str, Any] = Field(
@@ -139,20 +141,20 @@ class TransitionIn(Schema):
     )
 
 
-class HomeVisitIn(Schema):
-    visited_on: dt.date
+class HomeVisitIn(BodyIn):
+    visited_on: IsoDate
     investigators: list[str] = Field(..., description="调查人员姓名，至少 2 人")
     members_present: str = Field(..., max_length=200)
     findings: str = Field(..., max_length=5000)
     housing: str = Field("", max_length=500)
 
 
-class CareAssessmentIn(Schema):
+class CareAssessmentIn(BodyIn):
     """特困人员认定办法第 8 条、第 20—23 条; 社会救助暂行办法第 19 条."""
 
-    assessed_on: dt.date
+    assessed_on: IsoDate
     assessors: list[str] = Field(..., description="评估人员姓名")
-    adl: dict[str, bool] = Field(
+    adl: dict[str, StrictBool] = Field(
         ...,
         description="六项指标，是否能自主完成：eating、dressing、getting_in_out_of_bed、toileting、"
         "walking_indoors、bathing",
@@ -183,11 +185,11 @@ class CareAssessmentOut(Schema):
     support_mode: str
 
 
-class ExpenseIn(Schema):
+class ExpenseIn(BodyIn):
     kind: Literal["medical", "education", "rehabilitation", "accident", "basic_living", "other"]
     amount: Decimal = Field(..., gt=0, max_digits=12, decimal_places=2)
-    incurred_on: dt.date
-    person_id: int | None = None
+    incurred_on: IsoDate
+    person_id: StrictInt | None = None
     note: str = Field("", max_length=200)
 
 
@@ -200,24 +202,24 @@ class ExpenseOut(Schema):
     note: str
 
 
-class HandoverIn(Schema):
+class HandoverIn(BodyIn):
     workflow: HandoverChoice
-    consent: bool = Field(..., description="申请人同意转入并沿用原申请材料")
+    consent: StrictBool = Field(..., description="申请人同意转入并沿用原申请材料")
 
 
-class VerificationIn(Schema):
+class VerificationIn(BodyIn):
     source: SourceChoice
     outcome: OutcomeChoice
     detail: str = Field("", max_length=500)
     amount: Decimal | None = Field(None, max_digits=14, decimal_places=2)
 
 
-class ObjectionIn(Schema):
-    received_on: dt.date
+class ObjectionIn(BodyIn):
+    received_on: IsoDate
     content: str = Field(..., max_length=5000)
 
 
-class ProgressIn(Schema):
+class ProgressIn(BodyIn):
     number: str = Field(..., max_length=24, description="申请编号（受理回执上）")
     id_number: str = Field(..., max_length=30, description="申请人本人的身份证号码")
 

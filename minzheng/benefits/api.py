@@ -24,11 +24,11 @@ from minzheng.accounts.actors import request_actor
 from minzheng.benefits.json_format import assessment_evaluate, assessment_json_parse, request_json_schema
 from minzheng.benefits.providers import SelectorParams
 from minzheng.catalogue.roles import Capability
-from minzheng.registry.schemas import ErrorOut
+from minzheng.common.schemas import refusals
 
 router = Router(tags=["assessments 救助测算"])
 
-_ERRORS: dict[int | frozenset[int], Any] = {frozenset({400, 401, 403, 404, 409, 422}): ErrorOut}
+_ERRORS = refusals(404, 409)
 
 
 class ParameterUseOut(Schema):

@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Callable, Iterable
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -30,14 +31,22 @@ def _pairs(query: Iterable[tuple[str, list[str]]]) -> Iterable[tuple[str, str]]:
             yield name, value
 
 
-def problem_of(request: HttpRequest) -> tuple[str, str] | None:
-    """``(field, message)`` of the first thing refused in the request, or ``None``."""
+def problem_of(request: HttpRequest) -> tuple[str, str] | tuple[str, str, str] | None:
+    """``(field, message)`` of the first thing refused in the request (``(field, message, code)`` when it is
+    not a control character), or ``None``."""
     fields = list(_pairs(request.GET.lists()))
     if request.method == "POST" and request.content_type in (
         "application/x-www-form-urlencoded",
         "multipart/form-data",
     ):
-        fields += list(_pairs(request.POST.lists()))
+        try:
+            fields += list(_pairs(request.POST.lists()))
+        except MultiPartParserError:  # no or a bad boundary: Django would raise it again in the view (a 500)
+            return (
+                "body",
+                _("请求体不是有效的 multipart/form-data（缺少或错误的 boundary）"),
+                "malformed_request",
+            )
     for name, value in fields:
         if CONTROL.search(name) or CONTROL.search(value):
             return name, _("“%(field)s”含有不允许的控制字符（如 NUL），请删除后重试") % {"field": name}
@@ -50,9 +59,9 @@ def problem_of(request: HttpRequest) -> tuple[str, str] | None:
     return None
 
 
-def _refuse(request: HttpRequest, field: str, message: str) -> HttpResponse:
+def _refuse(request: HttpRequest, field: str, message: str, code: str = "invalid_characters") -> HttpResponse:
     if request.path.startswith("/api/"):
-        return JsonResponse({"code": "invalid_characters", "message": message, "field": field}, status=400)
+        return JsonResponse({"code": code, "message": message, "field": field}, status=400)
     return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
 
 
@@ -90,7 +99,10 @@ class ApiErrorShapeMiddleware:
             return response
         if response.get("Content-Type", "").startswith("application/json"):
             return response
-        return _api_error(response.status_code)
+        shaped = _api_error(response.status_code)
+        if response.has_header("Allow"):  # a 405 names the methods the path supports (RFC 9110 §15.5.6)
+            shaped["Allow"] = response["Allow"]
+        return shaped
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not request.path.startswith("/api/"):

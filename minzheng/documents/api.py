@@ -6,21 +6,19 @@ jurisdiction is 404, refusals are ``{code, message, field}`` (422 type/size/cont
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import HttpRequest
 from ninja import File, Form, Router
 from ninja.files import UploadedFile
 
 from minzheng.accounts.actors import request_actor
 from minzheng.catalogue.roles import Capability
+from minzheng.common.schemas import refusals
 from minzheng.documents import selectors, services
 from minzheng.documents.schemas import DocumentOut
-from minzheng.registry.schemas import ErrorOut
 
 router = Router(tags=["申请材料"])
 
-_ERRORS: dict[int | frozenset[int], Any] = {frozenset({401, 403, 404, 409, 422, 503}): ErrorOut}
+_ERRORS = refusals(404, 409, 503)
 DENIED = "您的角色无权查看申请材料"
 
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import P, Query, QueryEx, Router
 
 from minzheng.accounts.actors import request_actor
 from minzheng.accounts.models import User
 from minzheng.catalogue.roles import Capability
+from minzheng.common.schemas import refusals
 from minzheng.enrolments import selectors, services
 from minzheng.enrolments.models import Enrolment
 from minzheng.enrolments.rules import month_start
@@ -25,11 +26,10 @@ from minzheng.enrolments.schemas import (
     PeriodOut,
     ReviewOut,
 )
-from minzheng.registry.schemas import ErrorOut
 
 router = Router(tags=["在保对象"])
-_READ: dict[int | frozenset[int], Any] = {frozenset({401, 403, 404, 422}): ErrorOut}
-_WRITE: dict[int | frozenset[int], Any] = {frozenset({401, 403, 404, 409, 422}): ErrorOut}
+_READ = refusals(404)
+_WRITE = refusals(404, 409)
 
 
 def _out(e: Enrolment) -> dict[str, Any]:
@@ -127,9 +127,7 @@ def enrolment_gradual_exit(
 
 
 @router.get("/reviews", response={200: list[ReviewOut], **_READ}, summary="待办复核（按期限）")
-def review_list(request: HttpRequest, limit: int = 100) -> list[Any]:
-    return list(
-        selectors.review_queue(actor=request_actor(request, Capability.VIEW_REGISTRY))[
-            : max(1, min(limit, 500))
-        ]
-    )
+def review_list(
+    request: HttpRequest, limit: QueryEx[int, P(ge=1, le=500, description="最多条数，1—500")] = 100
+) -> list[Any]:
+    return list(selectors.review_queue(actor=request_actor(request, Capability.VIEW_REGISTRY))[:limit])

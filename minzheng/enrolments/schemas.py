@@ -6,13 +6,16 @@ import datetime as dt
 from decimal import Decimal
 
 from ninja import Field, Schema
+from pydantic import StrictInt
+
+from minzheng.common.schemas import BodyIn, IsoDate, MonthOrDate
 
 
 class EnrolmentQuery(Schema):
     programme: str = Field("", max_length=32)
     status: str = Field("", max_length=10)
     division: str = Field("", pattern=r"^\d{0,12}$", description="户籍区划代码前缀")
-    month: dt.date | None = Field(None, description="只列出该月有待遇的对象（任一日期，按月计）")
+    month: MonthOrDate | None = Field(None, description="只列出该月有待遇的对象（YYYY-MM，或该月任一日期）")
     search: str = Field("", max_length=50, description="姓名前缀或完整身份证号码")
     limit: int = Field(50, ge=1, le=200)
     offset: int = Field(0, ge=0)
@@ -68,19 +71,19 @@ class EnrolmentPage(Schema):
     items: list[EnrolmentOut]
 
 
-class ChangeIn(Schema):
+class ChangeIn(BodyIn):
     kind: str = Field(
         ..., description="increase 增发 / decrease 减发 / stop 停发 / suspend 暂停 / resume 恢复"
     )
-    effective_month: dt.date = Field(..., description="生效月份（某月 1 日）")
+    effective_month: IsoDate = Field(..., description="生效月份（某月 1 日）")
     new_amount: Decimal | None = None
     reason: str = Field(..., max_length=200)
     basis: str = Field("", max_length=200)
 
 
-class GradualExitIn(Schema):
-    effective_month: dt.date
-    months: int | None = Field(None, ge=1, le=12)
+class GradualExitIn(BodyIn):
+    effective_month: IsoDate
+    months: StrictInt | None = Field(None, ge=1, le=12)
     reason: str = Field(..., max_length=200)
 
 

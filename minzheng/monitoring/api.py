@@ -13,17 +13,18 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from minzheng.accounts.actors import request_actor
+from minzheng.common.middleware import PAGING_MAX
+from minzheng.common.schemas import BodyIn, ErrorOut, refusals
 from minzheng.monitoring import feeds, selectors
 from minzheng.monitoring.models import Alert, FeedBatch
-from minzheng.registry.schemas import ErrorOut
 
 router = Router(tags=["动态监测预警"])
 
 
-class FeedRowsIn(Schema):
+class FeedRowsIn(BodyIn):
     rows: list[dict[str, Any]]
     label: str = ""
 
@@ -51,11 +52,10 @@ class FeedBatchOut(Schema):
     errors: list[RowErrorOut]
 
 
-class FeedRejectedOut(Schema):
-    code: str
-    message: str
-    field: str | None
-    batch: FeedBatchOut
+class FeedRejectedOut(ErrorOut):
+    """422: the error shape; a rejected delivery (``feed_invalid``) adds the batch with every row error."""
+
+    batch: FeedBatchOut | None = Field(None, description="feed_invalid 时：被拒绝的批次及逐行错误")
 
 
 class AlertOut(Schema):
@@ -79,7 +79,7 @@ class AlertQuery(Schema):
     severity: str = ""
     rule: str = ""
     division: str = ""
-    page: int = 1
+    page: int = Field(1, ge=1, le=PAGING_MAX, description="页码，每页 100 条")
 
 
 class AlertPage(Schema):
@@ -126,7 +126,12 @@ def _alert(alert: Alert) -> AlertOut:
 
 @router.post(
     "/monitoring/feeds/{feed}",
-    response={201: FeedBatchOut, 200: FeedBatchOut, 422: FeedRejectedOut, 403: ErrorOut, 401: ErrorOut},
+    response={
+        201: FeedBatchOut,
+        200: FeedBatchOut,
+        422: FeedRejectedOut,
+        **refusals(besides=frozenset({422})),
+    },
     summary="报送部门数据",
 )
 def feed_deliver(request: HttpRequest, feed: str, payload: FeedRowsIn) -> tuple[int, Any]:
@@ -137,6 +142,7 @@ def feed_deliver(request: HttpRequest, feed: str, payload: FeedRowsIn) -> tuple[
             code="feed_invalid",
             message=f"数据有 {len(outcome.batch.errors)} 处错误，未导入任何记录",
             field="rows",
+            errors=None,
             batch=_batch(outcome.batch),
         )
     return (200 if outcome.duplicate_file else 201), _batch(outcome.batch, outcome.duplicate_file)
@@ -144,16 +150,14 @@ def feed_deliver(request: HttpRequest, feed: str, payload: FeedRowsIn) -> tuple[
 
 @router.get(
     "/monitoring/feeds/batches/{batch_id}",
-    response={200: FeedBatchOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: FeedBatchOut, **refusals(404)},
     summary="部门数据批次",
 )
 def feed_batch_get(request: HttpRequest, batch_id: int) -> FeedBatchOut:
     return _batch(selectors.feed_batch_get(actor=request_actor(request), pk=batch_id))
 
 
-@router.get(
-    "/monitoring/alerts", response={200: AlertPage, 403: ErrorOut}, summary="预警列表（本级管辖范围）"
-)
+@router.get("/monitoring/alerts", response={200: AlertPage, **refusals()}, summary="预警列表（本级管辖范围）")
 def alert_list(request: HttpRequest, filters: Query[AlertQuery]) -> dict[str, Any]:
     actor = request_actor(request)
     queryset = selectors.alert_list(
@@ -167,8 +171,6 @@ def alert_list(request: HttpRequest, filters: Query[AlertQuery]) -> dict[str, An
     return {"page": page, "has_next": len(rows) > size, "results": [_alert(a) for a in rows[:size]]}
 
 
-@router.get(
-    "/monitoring/alerts/{alert_id}", response={200: AlertOut, 403: ErrorOut, 404: ErrorOut}, summary="预警"
-)
+@router.get("/monitoring/alerts/{alert_id}", response={200: AlertOut, **refusals(404)}, summary="预警")
 def alert_get(request: HttpRequest, alert_id: int) -> AlertOut:
     return _alert(selectors.alert_get(actor=request_actor(request), pk=alert_id))

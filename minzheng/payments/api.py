@@ -15,7 +15,8 @@ from ninja.files import UploadedFile
 from minzheng.accounts.actors import request_actor
 from minzheng.accounts.models import User
 from minzheng.catalogue.roles import Capability
-from minzheng.common.errors import NotFound, ValidationFailed
+from minzheng.common.errors import NotFound
+from minzheng.common.schemas import refusals
 from minzheng.divisions.models import Division
 from minzheng.payments import selectors, services
 from minzheng.payments.errors import BankFileInvalid
@@ -29,19 +30,16 @@ from minzheng.payments.schemas import (
     PayrollTransitionIn,
     ResultImportOut,
 )
-from minzheng.registry.schemas import ErrorOut
 
 router = Router(tags=["资金发放"])
 
-_READ_ERRORS: dict[int | frozenset[int], Any] = {frozenset({401, 403, 404, 422}): ErrorOut}
-_WRITE_ERRORS: dict[int | frozenset[int], Any] = {frozenset({401, 403, 404, 409, 422}): ErrorOut}
+_READ_ERRORS = refusals(404)
+_WRITE_ERRORS = refusals(404, 409)
 
 
 def _month(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(f"{text}-01")
-    except ValueError:
-        raise ValidationFailed(f"月份“{text}”格式不正确，应为 YYYY-MM", field="month") from None
+    """A ``Month`` (``YYYY-MM``, already checked by the schema) → its first day."""
+    return dt.date.fromisoformat(f"{text}-01")
 
 
 def _out(payroll: Payroll) -> dict[str, Any]:
@@ -138,7 +136,7 @@ def payroll_transition(request: HttpRequest, payroll_id: int, payload: PayrollTr
 
 @router.post(
     "/payrolls/{payroll_id}/result",
-    response={200: ResultImportOut, 422: BankFileErrorOut, frozenset({401, 403, 404, 409}): ErrorOut},
+    response={200: ResultImportOut, 422: BankFileErrorOut, **refusals(404, 409, besides=frozenset({422}))},
     summary="导入银行回盘文件",
 )
 def payroll_result_import(

@@ -7,21 +7,23 @@ from decimal import Decimal
 
 from ninja import Field, Schema
 
+from minzheng.common.schemas import BodyIn, ErrorOut, Month
+
 
 class PayrollQuery(Schema):
-    month: str | None = Field(None, pattern=r"^\d{4}-\d{2}$", description="发放月份 YYYY-MM")
+    month: Month | None = Field(None, description="发放月份 YYYY-MM")
     county: str | None = Field(None, max_length=12, description="旗县区划代码前缀")
     status: str | None = Field(None, description="draft / submitted / approved")
     limit: int = Field(50, ge=1, le=200)
     offset: int = Field(0, ge=0)
 
 
-class PayrollGenerateIn(Schema):
+class PayrollGenerateIn(BodyIn):
     county: str = Field(..., min_length=6, max_length=12, description="旗县区划代码（6 位或 12 位）")
-    month: str = Field(..., pattern=r"^\d{4}-\d{2}$", description="发放月份 YYYY-MM")
+    month: Month = Field(..., description="发放月份 YYYY-MM")
 
 
-class PayrollTransitionIn(Schema):
+class PayrollTransitionIn(BodyIn):
     code: str = Field(..., description="submit（提交审核） / approve（审核通过） / reject（退回修改）")
     reason: str = Field("", max_length=200, description="退回理由（reject 必填）")
 
@@ -78,8 +80,8 @@ class RowProblemOut(Schema):
     message: str
 
 
-class BankFileErrorOut(Schema):
-    code: str
-    message: str
-    field: str | None = None
-    rows: list[RowProblemOut]
+class BankFileErrorOut(ErrorOut):
+    """422: the error shape, with every row-level problem of a rejected result file in ``rows`` (empty when
+    the request itself was malformed: ``errors`` then names the fields)."""
+
+    rows: list[RowProblemOut] = Field(default_factory=list, description="回盘文件逐行的问题；0 行 = 整个文件")

@@ -19,6 +19,7 @@ from ninja import Router
 from ninja.utils import check_csrf
 
 from minzheng.common.errors import PermissionDenied
+from minzheng.common.schemas import refusals
 from minzheng.portal import rules, selectors, services
 from minzheng.portal.auth import PortalSessionAuth, portal_account, portal_sign_in, portal_sign_out
 from minzheng.portal.models import PortalAccount
@@ -36,12 +37,11 @@ from minzheng.portal.schemas import (
     SelfReportOut,
     SignInIn,
 )
-from minzheng.registry.schemas import ErrorOut
 
 router = Router(tags=["救助通"], auth=PortalSessionAuth(csrf=True))
-_PUBLIC: dict[int | frozenset[int], Any] = {frozenset({400, 403, 404, 409, 422, 429}): ErrorOut}
-_READ: dict[int | frozenset[int], Any] = {frozenset({401, 403, 404, 422}): ErrorOut}
-_WRITE: dict[int | frozenset[int], Any] = {frozenset({401, 403, 404, 409, 422}): ErrorOut}
+_PUBLIC = refusals(403, 404, 409, 429, public=True)  # 403: CSRF of the sign-in form
+_READ = refusals(404)
+_WRITE = refusals(404, 409)
 
 
 def _ip(request: HttpRequest) -> str | None:
@@ -101,7 +101,7 @@ def sign_out(request: HttpRequest) -> tuple[int, None]:
     return 204, None
 
 
-@router.post("/bind", response={200: AccountOut, **_WRITE, 429: ErrorOut}, summary="绑定身份证号码")
+@router.post("/bind", response={200: AccountOut, **refusals(404, 409, 429)}, summary="绑定身份证号码")
 def bind(request: HttpRequest, payload: BindIn) -> dict[str, Any]:
     account = services.account_bind(
         account=_account(request), name=payload.name, id_number=payload.id_number, ip_address=_ip(request)

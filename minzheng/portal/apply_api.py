@@ -5,12 +5,11 @@ someone else's draft or application is 404 like one that does not exist; refusal
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import HttpRequest, HttpResponse
 from ninja import File, Form, Router
 from ninja.files import UploadedFile
 
+from minzheng.common.schemas import refusals
 from minzheng.portal import apply
 from minzheng.portal.apply_schemas import (
     DraftCreateIn,
@@ -23,11 +22,10 @@ from minzheng.portal.apply_schemas import (
 )
 from minzheng.portal.auth import PortalSessionAuth
 from minzheng.portal.models import PortalAccount
-from minzheng.registry.schemas import ErrorOut
 
 router = Router(tags=["救助通·网上申请"], auth=PortalSessionAuth(csrf=True))
 
-_ERRORS: dict[int | frozenset[int], Any] = {frozenset({401, 404, 409, 422, 503}): ErrorOut}
+_ERRORS = refusals(404, 409, 503)
 
 
 def _account(request: HttpRequest) -> PortalAccount:

@@ -9,9 +9,11 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
 
 from ninja import Field, Schema
+from pydantic import StrictBool, StrictInt
 
 from minzheng.applications.rules import Step
 from minzheng.catalogue.programmes import WORKFLOW_LABELS, WORKFLOWS, Workflow
+from minzheng.common.schemas import BodyIn
 from minzheng.documents.models import Document, DocumentKind
 from minzheng.portal import apply
 from minzheng.portal.models import ApplicationDraft, DraftDocument, PortalAccount
@@ -27,42 +29,42 @@ else:
 Money = Decimal
 
 
-class DraftCreateIn(Schema):
+class DraftCreateIn(BodyIn):
     workflow: OnlineWorkflow = Field(..., description="救助类别")
 
 
-class MemberIn(Schema):
+class MemberIn(BodyIn):
     name: str = Field(..., max_length=50)
     id_number: str = Field(..., max_length=18, description="居民身份证号码（18 位或 15 位）")
     relation: str = Field(..., description="与户主关系（registry RelationToHead），第 1 位为申请人本人")
     employment_status: str = Field(..., description="就业状况（registry EmploymentStatus）")
 
 
-class HouseholdIn(Schema):
+class HouseholdIn(BodyIn):
     """Bound accounts confirm the registry household (``confirmed``, corrections in ``note``); others
     declare the village (12-digit code), the address and the members."""
 
-    confirmed: bool = False
+    confirmed: StrictBool = False
     note: str = Field("", max_length=500)
     village_code: str = Field("", max_length=12)
     address: str = Field("", max_length=200)
     members: list[MemberIn] = Field(default_factory=list, max_length=apply.MAX_MEMBERS)
 
 
-class AssetsIn(Schema):
+class AssetsIn(BodyIn):
     deposit: Money = Field(Decimal(0), ge=0, max_digits=12, decimal_places=2)
-    vehicle_count: int = Field(0, ge=0, le=99)
+    vehicle_count: StrictInt = Field(0, ge=0, le=99)
     vehicle_value: Money = Field(Decimal(0), ge=0, max_digits=12, decimal_places=2)
-    house_count: int = Field(0, ge=0, le=99)
+    house_count: StrictInt = Field(0, ge=0, le=99)
     house_area: Money = Field(Decimal(0), ge=0, max_digits=12, decimal_places=2)
 
 
-class HardshipIn(Schema):
+class HardshipIn(BodyIn):
     text: str = Field(..., max_length=200)
     requested_amount: Money | None = Field(None, ge=0, max_digits=12, decimal_places=2)
 
 
-class SubjectIn(Schema):
+class SubjectIn(BodyIn):
     """The allowances: the member applied for and, for 残疾人两项补贴, the subsidies (one or both)."""
 
     member: str = Field(
@@ -75,12 +77,12 @@ class SubjectIn(Schema):
     )
 
 
-class PledgeIn(Schema):
-    pledge: bool = Field(..., description="承诺书（《最低生活保障审核确认办法》第 9 条）")
-    authorisation: bool = Field(..., description="家庭经济状况核对授权书")
+class PledgeIn(BodyIn):
+    pledge: StrictBool = Field(..., description="承诺书（《最低生活保障审核确认办法》第 9 条）")
+    authorisation: StrictBool = Field(..., description="家庭经济状况核对授权书")
 
 
-class DraftUpdateIn(Schema):
+class DraftUpdateIn(BodyIn):
     """The sections to save; an omitted section is left as it is. All given sections are saved, or none."""
 
     household: HouseholdIn | None = None

@@ -7,9 +7,12 @@ from decimal import Decimal
 from typing import Literal
 
 from ninja import Field, Schema
+from pydantic import StrictBool, StrictInt
+
+from minzheng.common.schemas import BodyIn
 
 
-class CodeIn(Schema):
+class CodeIn(BodyIn):
     phone: str = Field(..., max_length=20, description="11 位手机号码")
 
 
@@ -20,7 +23,7 @@ class CodeSentOut(Schema):
     resend_after: int = Field(..., description="多少秒后可重新获取")
 
 
-class SignInIn(Schema):
+class SignInIn(BodyIn):
     phone: str = Field(..., max_length=20)
     code: str = Field(..., max_length=6, description="短信验证码（6 位数字）")
 
@@ -34,7 +37,7 @@ class AccountOut(Schema):
     claimed: bool = Field(..., description="已登记身份证号码，登记系统中暂无此人")
 
 
-class BindIn(Schema):
+class BindIn(BodyIn):
     name: str = Field(..., max_length=50)
     id_number: str = Field(..., max_length=18)
 
@@ -77,25 +80,25 @@ class PolicyGuideOut(Schema):
     programmes: list[ProgrammeGuideOut]
 
 
-class MemberIn(Schema):
-    age: int = Field(..., ge=0, le=120)
+class MemberIn(BodyIn):
+    age: StrictInt = Field(..., ge=0, le=120)
     disability_category: Literal[
         "", "visual", "hearing", "speech", "physical", "intellectual", "mental", "multiple"
     ] = ""
-    disability_grade: int | None = Field(None, ge=1, le=4)
+    disability_grade: StrictInt | None = Field(None, ge=1, le=4)
 
 
-class SelfCheckIn(Schema):
+class SelfCheckIn(BodyIn):
     division_code: str = Field(..., min_length=12, max_length=12, pattern=r"^\d{12}$")
     urban_rural: Literal["urban", "rural"]
     members: list[MemberIn] = Field(..., min_length=1, max_length=20)
     monthly_income: Decimal = Field(Decimal(0), ge=0, le=99999999, decimal_places=2)
     savings: Decimal = Field(Decimal(0), ge=0, le=99999999, decimal_places=2)
-    vehicles: int = Field(0, ge=0, le=9)
-    other_houses: int = Field(0, ge=0, le=9)
-    serious_illness: bool = False
+    vehicles: StrictInt = Field(0, ge=0, le=9)
+    other_houses: StrictInt = Field(0, ge=0, le=9)
+    serious_illness: StrictBool = False
     large_expenses: Decimal = Field(Decimal(0), ge=0, le=99999999, decimal_places=2)
-    has_able_supporter: bool = True
+    has_able_supporter: StrictBool = True
     child_status: Literal["", "orphan", "de_facto_orphan"] = ""
 
 
@@ -168,19 +171,19 @@ class ReportItemOut(Schema):
     last_reported_on: str
 
 
-class MemberReportIn(Schema):
-    person_id: int
-    living_here: bool
+class MemberReportIn(BodyIn):
+    person_id: StrictInt
+    living_here: StrictBool
     change: str = Field("", max_length=200)
 
 
-class SelfReportIn(Schema):
+class SelfReportIn(BodyIn):
     members: list[MemberReportIn] = Field(..., max_length=30)
     new_members: str = Field("", max_length=300)
     monthly_income: Decimal = Field(..., ge=0, le=99999999, decimal_places=2)
     income_note: str = Field("", max_length=300)
-    vehicles: int = Field(0, ge=0, le=99)
-    houses: int = Field(0, ge=0, le=99)
+    vehicles: StrictInt = Field(0, ge=0, le=99)
+    houses: StrictInt = Field(0, ge=0, le=99)
     savings: Decimal = Field(Decimal(0), ge=0, le=99999999, decimal_places=2)
     circumstances: str = Field("", max_length=1000)
 

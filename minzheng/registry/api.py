@@ -14,16 +14,19 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router
+from pydantic import StrictInt
 
 from minzheng.accounts.actors import request_actor
 from minzheng.accounts.models import User
 from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import DomainError
+from minzheng.common.schemas import BodyIn, refusals
 from minzheng.registry import selectors, services
 from minzheng.registry.models import Household, Person
 from minzheng.registry.schemas import (
+    DEFAULT_PAGE_LIMIT,
+    MAX_PAGE_LIMIT,
     AssetOut,
-    ErrorOut,
     HouseholdCreateIn,
     HouseholdDetailOut,
     HouseholdOut,
@@ -32,7 +35,6 @@ from minzheng.registry.schemas import (
     HouseholdQuery,
     IncomeOut,
     MemberOut,
-    PageQuery,
     PersonCreateIn,
     PersonIn,
     PersonOut,
@@ -44,17 +46,19 @@ from minzheng.registry.schemas import (
 router = Router(tags=["registry 家庭与人员"])
 
 
-class PersonSearchIn(PageQuery):
+class PersonSearchIn(BodyIn):
     """The person search with the ID number in the body, so it never appears in a URL or a server log."""
 
+    limit: StrictInt = Field(DEFAULT_PAGE_LIMIT, ge=1, le=MAX_PAGE_LIMIT, description="每页条数，最多 200")
+    offset: StrictInt = Field(0, ge=0, description="跳过的条数")
     name: str = Field("", max_length=50, description="姓名（前缀匹配）")
     id_number: str = Field(
         "", max_length=20, description="完整身份证号码（精确匹配），或号码的最后 4 至 6 位（管辖范围内匹配）"
     )
 
 
-_READ_ERRORS: dict[int | frozenset[int], Any] = {frozenset({401, 403, 404, 422}): ErrorOut}
-_WRITE_ERRORS: dict[int | frozenset[int], Any] = {frozenset({401, 403, 404, 409, 422}): ErrorOut}
+_READ_ERRORS = refusals(404)
+_WRITE_ERRORS = refusals(404, 409)
 _PERSON_FIELDS = frozenset(field.name for field in dataclasses.fields(services.PersonData))
 
 

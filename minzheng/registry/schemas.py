@@ -12,8 +12,11 @@ from decimal import Decimal
 from typing import Any, ClassVar, Literal
 
 from ninja import Field, Schema
-from pydantic import ConfigDict, ValidationInfo, field_validator
+from pydantic import ConfigDict, StrictBool, StrictInt, ValidationInfo, field_validator
 
+from minzheng.common.schemas import BodyIn, IsoDate  # the one error shape, re-exported
+from minzheng.common.schemas import ErrorOut as ErrorOut
+from minzheng.common.schemas import FieldErrorOut as FieldErrorOut
 from minzheng.registry.choices import (
     ETHNICITIES,
     DisabilityCategory,
@@ -62,21 +65,6 @@ def _check_ethnicity(value: str | None) -> str | None:
     return value
 
 
-# --- errors -------------------------------------------------------------------------------------
-
-
-class FieldErrorOut(Schema):
-    field: str | None
-    message: str
-
-
-class ErrorOut(Schema):
-    code: str = Field(..., description="稳定的错误代码，如 id_checksum、person_in_other_household")
-    message: str = Field(..., description="中文说明，可直接展示给用户")
-    field: str | None = Field(None, description="出错的字段（嵌套字段用点号，如 head.id_number）")
-    errors: list[FieldErrorOut] | None = Field(None, description="请求格式错误（422）时逐项列出")
-
-
 # --- queries ------------------------------------------------------------------------------------
 
 
@@ -102,7 +90,7 @@ class PersonQuery(PageQuery):
 # --- inputs -------------------------------------------------------------------------------------
 
 
-class PersonIn(Schema):
+class PersonIn(BodyIn):
     model_config = ConfigDict(use_enum_values=True, validate_default=True)
 
     name: str = Field(..., max_length=100)
@@ -110,15 +98,15 @@ class PersonIn(Schema):
     employment_status: EmploymentStatus
     ethnicity: str = "01"
     phone: str = Field("", max_length=30)
-    birth_date: dt.date | None = Field(None, description="可选；填写时须与身份证号码一致")
+    birth_date: IsoDate | None = Field(None, description="可选；填写时须与身份证号码一致")
     sex: Sex | None = Field(None, description="可选；填写时须与身份证号码一致")
     disability_category: DisabilityCategory = DisabilityCategory.NONE
     disability_grade: DisabilityGrade | None = None
     self_care: SelfCare = SelfCare.CAPABLE
-    serious_illness: bool = False
+    serious_illness: StrictBool = False
     serious_illness_note: str = Field("", max_length=100)
     school_enrolment: SchoolEnrolment = SchoolEnrolment.NONE
-    death_date: dt.date | None = None
+    death_date: IsoDate | None = None
 
     @field_validator("ethnicity")
     @classmethod
@@ -132,12 +120,12 @@ class PersonIn(Schema):
 
 
 class PersonCreateIn(PersonIn):
-    household_id: int
+    household_id: StrictInt
     relation: RelationToHead = Field(..., description="与户主关系；不能是 head")
-    joined_on: dt.date | None = Field(None, description="加入家庭日期，默认今天")
+    joined_on: IsoDate | None = Field(None, description="加入家庭日期，默认今天")
 
 
-class _PatchIn(Schema):
+class _PatchIn(BodyIn):
     """Base of PATCH bodies: unset fields are unchanged; ``null`` only for ``nullable_fields``."""
 
     nullable_fields: ClassVar[frozenset[str]] = frozenset()
@@ -162,10 +150,10 @@ class PersonPatchIn(_PatchIn):
     disability_category: DisabilityCategory | None = None
     disability_grade: DisabilityGrade | None = None
     self_care: SelfCare | None = None
-    serious_illness: bool | None = None
+    serious_illness: StrictBool | None = None
     serious_illness_note: str | None = Field(None, max_length=100)
     school_enrolment: SchoolEnrolment | None = None
-    death_date: dt.date | None = None
+    death_date: IsoDate | None = None
 
     @field_validator("ethnicity")
     @classmethod
@@ -178,7 +166,7 @@ class PersonPatchIn(_PatchIn):
         return _self_care_before(value)
 
 
-class HouseholdIn(Schema):
+class HouseholdIn(BodyIn):
     hukou_division_code: str = Field(..., max_length=12, description="户籍所在乡镇或村（社区）的区划代码")
     hukou_address: str = Field("", max_length=200)
     residence_division_code: str = Field("", max_length=12)
@@ -190,7 +178,7 @@ class HouseholdIn(Schema):
 
 class HouseholdCreateIn(HouseholdIn):
     head: PersonIn
-    joined_on: dt.date | None = Field(None, description="户主加入家庭日期，默认今天")
+    joined_on: IsoDate | None = Field(None, description="户主加入家庭日期，默认今天")
 
 
 class HouseholdPatchIn(_PatchIn):
