@@ -139,10 +139,13 @@ def test_asset_rules(assets, passes):
     assert "assets.unconfigured" not in codes(result)
 
 
-def test_no_asset_rule_configured_passes_with_an_unconfigured_reason():
+def test_no_asset_rule_configured_is_a_manual_determination_never_a_pass():
     result = assess(
-        "dibao", household(person("a"), assets=(AssetFact("deposit", Decimal("9999999")),)), params()
+        "dibao",
+        household(person("a"), assets=(AssetFact("deposit", Decimal("9999999")),)),
+        params(entry("assets.rules", [])),
     )
     reason = next(r for r in result.reasons if r.rule_code == "assets.unconfigured")
-    assert (reason.status, reason.value, "未配置" in reason.message_zh) == ("unconfigured", True, True)
+    assert (reason.status, reason.value, "需人工核定" in reason.message_zh) == ("manual", None, True)
+    assert (result.outcome, result.eligible, result.monthly_amount) == ("manual", False, Decimal("0.00"))
     assert AS_OF.year == 2023
