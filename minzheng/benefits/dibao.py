@@ -106,7 +106,10 @@ def assess_dibao(facts: HouseholdFacts, params: Params, *, person_key: str | Non
         )
         return _result(test, False, ZERO, log, manual=True)
     if test.eligible:
-        amount, supplements = _payment(facts, params, test, log)
+        try:
+            amount, supplements = _payment(facts, params, test, log)
+        except ManualDetermination:  # a 分类施保 amount is open: the income and members still show
+            return _result(test, False, ZERO, log, manual=True)
         return _result(test, True, amount, log, level="supplemented" if supplements else "")
     if test.assets_ok is False:
         log.append(
@@ -318,7 +321,10 @@ def _assess_alone(facts: HouseholdFacts, params: Params, person_key: str) -> Ass
         return _result(test, False, ZERO, log, manual=True)
     if not test.eligible:
         return _result(test, False, ZERO, log)
-    amount, _ = _payment(facts, params, test, log)
+    try:
+        amount, _ = _payment(facts, params, test, log)
+    except ManualDetermination:
+        return _result(test, False, ZERO, log, manual=True, level="single_person")
     return _result(test, True, amount, log, level="single_person")
 
 

@@ -52,7 +52,9 @@ def test_no_property_passes_the_open_limits_and_an_adult_household_is_eligible()
 
 
 def test_a_member_in_a_supplement_group_without_an_amount_needs_manual_determination():
-    facts = household(person("a"), person("c", D(2015, 1, 1), relation_to_head="son"), incomes=(wage("a", "300"),))
+    facts = household(
+        person("a"), person("c", D(2015, 1, 1), relation_to_head="son"), incomes=(wage("a", "300"),)
+    )
     result = assess("dibao", facts, params())
     assert result.outcome == "manual"
     assert next(r for r in result.reasons if r.rule_code == "dibao.supplement.minor").status == "manual"
@@ -99,7 +101,9 @@ def test_temporary_assistance_tiers_without_a_multiple_need_manual_determination
 
     facts = household(person("a"), as_of=D(2025, 1, 1))
     request = TemporaryRequest("emergency", "火灾", Decimal("3000"))
-    open_tier = [{"code": "emergency", "label": "急难型", "assistance_type": "emergency", "max_multiple": None}]
+    open_tier = [
+        {"code": "emergency", "label": "急难型", "assistance_type": "emergency", "max_multiple": None}
+    ]
     hohhot = entry("temporary.tiers", open_tier, D(2022, 1, 1), division="150100000000")
     result = assess("temporary_assistance", facts, params(hohhot), temporary_request=request)
     assert result.outcome == "manual"
