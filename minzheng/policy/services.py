@@ -353,7 +353,9 @@ def policy_builtin_load(*, actor: Any = None) -> ImportResult:
     # League and banner figures load only where that division was imported (a test tree, one league).
     present = set(Division.objects.values_list("code", flat=True))
     document["parameters"] = [p for p in document["parameters"] if normalise_code(p["division"]) in present]
-    return parameter_import(actor=actor, text=json.dumps(document, ensure_ascii=False), skip_existing_chains=True)
+    return parameter_import(
+        actor=actor, text=json.dumps(document, ensure_ascii=False), skip_existing_chains=True
+    )
 
 
 def programmes_sync(*, using: str = "default") -> int:
