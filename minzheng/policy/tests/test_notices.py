@@ -85,7 +85,8 @@ def test_preview_shows_old_and_new_and_confirm_writes_with_the_document_number(b
     assert Parameter.objects.get(source=DOCUMENT, urban_rural="rural").note == "年标准 7,800 元 ÷ 12"
     assert Event.objects.filter(verb="policy.parameters_imported").exists()
     page = client.get(reverse("policy:parameter_list") + "?division=150102000000").content.decode()
-    assert "905.50" in page and "内政字〔2025〕86号" in page
+    assert "905.50" in page
+    assert "内政字〔2025〕86号" in page
     # a second confirmation of the same preview writes nothing more
     client.post(URL, {"token": token})
     assert Parameter.objects.filter(source=DOCUMENT).count() == 4
@@ -120,7 +121,8 @@ def test_bad_rows_are_listed_with_row_and_reason_and_nothing_is_written(builtin,
 def test_a_tampered_preview_is_refused(builtin, users):
     client = client_for(users["prefecture"])
     response = client.post(URL, {"token": "forged:abc"})
-    assert response.status_code == 302 and Parameter.objects.filter(source=DOCUMENT).count() == 0
+    assert response.status_code == 302
+    assert Parameter.objects.filter(source=DOCUMENT).count() == 0
 
 
 def test_only_maintainers_may_import(builtin, users):
@@ -131,7 +133,8 @@ def test_only_maintainers_may_import(builtin, users):
 def test_builtin_figures_carry_source_and_status_per_league(builtin, users):
     page = client_for(users["region"]).get(reverse("policy:parameter_list") + "?division=150100000000")
     text = page.content.decode()
-    assert "hhht.news.163.com" in text and "呼和浩特市" in text
+    assert "hhht.news.163.com" in text
+    assert "呼和浩特市" in text
     hohhot = parameter_value("dibao.standard_monthly", "150102001001", dt.date(2022, 5, 1), "urban")
     assert (hohhot.value, hohhot.status, hohhot.division_code) == ("841.00", "confirmed", "150100000000")
     derived = parameter_value("dibao.standard_monthly", "152527201206", dt.date(2021, 5, 1), "urban")
