@@ -9,7 +9,14 @@ from decimal import Decimal
 from minzheng.benefits.engine import assess
 from minzheng.benefits.facts import AssetFact
 from minzheng.benefits.reasons import result_as_dict
-from minzheng.benefits.tests.builders import D, entry, household, params, person, wage
+from minzheng.benefits.tests.builders import D, builtin, entry, household, person, wage
+from minzheng.benefits.tests.builders import params as configured_params
+
+
+def params(*entries):
+    """The built-in set as shipped (open figures), with ``entries`` over it."""
+    return configured_params(*entries, base=builtin())
+
 
 TWO_HOUSES = (AssetFact("housing", Decimal("300000")), AssetFact("housing", Decimal("250000")))
 
