@@ -101,9 +101,11 @@ def assess_margin(facts: HouseholdFacts, params: Params) -> AssessmentResult:
         reason(
             "margin.result",
             BASIS,
-            {True: "认定为低保边缘家庭", False: "不符合低保边缘家庭条件"}.get(
-                test.eligible, "低保边缘家庭条件无法按已配置规则判定：需人工核定"
-            ),
+            {
+                True: "认定为低保边缘家庭",
+                False: "不符合低保边缘家庭条件",
+                None: "低保边缘家庭条件无法按已配置规则判定：需人工核定",
+            }[test.eligible],
             value=test.eligible,
             status=MANUAL if test.eligible is None else "",
         )

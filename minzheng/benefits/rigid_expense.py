@@ -131,9 +131,11 @@ def assess_rigid_expense(facts: HouseholdFacts, params: Params) -> AssessmentRes
         reason(
             "rigid_expense.result",
             BASIS,
-            {True: "认定为刚性支出困难家庭", False: "不符合刚性支出困难家庭条件"}.get(
-                eligible, "刚性支出困难家庭条件无法按已配置规则判定：需人工核定"
-            ),
+            {
+                True: "认定为刚性支出困难家庭",
+                False: "不符合刚性支出困难家庭条件",
+                None: "刚性支出困难家庭条件无法按已配置规则判定：需人工核定",
+            }[eligible],
             value=eligible,
             status=MANUAL if eligible is None else "",
         )
