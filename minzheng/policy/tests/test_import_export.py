@@ -248,7 +248,7 @@ def test_command_export_import_show(divisions, tmp_path):
     call_command("policy", "export", str(path), stdout=StringIO())
     out = StringIO()
     call_command("policy", "import", str(path), stdout=out)
-    assert out.getvalue() == "新增 0 个版本，截止 0 个，更正 0 个，未变 40 个\n"
+    assert out.getvalue() == "新增 0 个版本，截止 0 个，更正 0 个，未变 77 个\n"
     out = StringIO()
     call_command("policy", "show", "dibao.standard_monthly", "150102001001", "2023-05-01", "--urban-rural", "urban",
                  stdout=out)  # fmt: skip
