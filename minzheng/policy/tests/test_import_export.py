@@ -46,7 +46,9 @@ def test_builtin_set_loads_and_answers_the_documented_figures(builtin):
     assert (
         parameter_value("dibao.standard_monthly", "150102001001", D(2022, 12, 31), "urban").value == "841.00"
     )  # Hohhot's own 2022 standard; the region average 813 elsewhere
-    assert parameter_value("dibao.standard_monthly", "152527201206", D(2022, 12, 31), "urban").value == "813.00"
+    assert (
+        parameter_value("dibao.standard_monthly", "152527201206", D(2022, 12, 31), "urban").value == "813.00"
+    )
     assert parameter_value("dibao.standard_monthly", "152527201206", D(2022, 1, 1), "rural").value == "610.00"
     assert parameter_value("dibao.standard_monthly", "150102001001", D(2023, 1, 1), "urban").value == "840.00"
     assert (

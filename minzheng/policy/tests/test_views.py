@@ -7,8 +7,8 @@ import datetime as dt
 import io
 import json
 import re
-from pathlib import Path
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from django.db import connection
