@@ -54,7 +54,8 @@ def test_disability_living_subsidy(as_of, programmes, fields, amount):
 @pytest.mark.parametrize(
     ("urban_rural", "category", "grade", "eligible", "amount"),
     [
-        pytest.param("rural", "mental", 3, False, "0.00", id="内蒙古2024-自治区表只有一二级(三级精神见鄂尔多斯)"),
+        pytest.param("rural", "mental", 3, True, "125.00", id="内蒙古2024-农村低保三级精神残疾125(据鄂尔多斯推定)"),
+        pytest.param("urban", "mental", 3, False, "0.00", id="内蒙古2024-城市三级精神不在档次表"),
         pytest.param("urban", "mental", 2, True, "125.00", id="内蒙古2024-二级精神残疾125"),
         pytest.param("rural", "physical", 1, True, "125.00", id="国发2015-52号-一级肢体按自治区指导标准125"),
     ],

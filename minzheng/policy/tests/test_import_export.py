@@ -255,7 +255,7 @@ def test_command_export_import_show(divisions, tmp_path):
     call_command("policy", "show", "dibao.standard_monthly", "150102001001", "2023-05-01", "--urban-rural", "urban",
                  stdout=out)  # fmt: skip
     shown = json.loads(out.getvalue())
-    assert (shown["value"], shown["division"], shown["status"]) == ("840.00", "150000000000", "reported")
+    assert (shown["value"], shown["division"], shown["status"]) == ("840.00", "150000000000", "confirmed")
 
 
 def test_command_import_failure_lists_errors_and_writes_nothing(divisions, tmp_path):
