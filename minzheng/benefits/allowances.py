@@ -13,9 +13,11 @@ from minzheng.benefits.people import ADULT_AGE, age, condition_matches, is_dead,
 from minzheng.benefits.reasons import (
     DE_FACTO_ORPHAN_OPINION_2019,
     DISABILITY_OPINION_2015,
+    MANUAL,
     ORPHAN_OPINION_2010,
     SENIOR_ALLOWANCE_BASIS,
     AssessmentResult,
+    ManualDetermination,
     MemberAmount,
     Reason,
     reason,
@@ -135,6 +137,18 @@ def severe_disability_care_subsidy(
     tiers = lookup(params, facts, "disability.care_subsidy_tiers")
     for tier in tiers.value:
         if condition_matches(tier["when"], member, facts, facts.programmes_received):
+            if tier["amount"] is None:
+                log.append(
+                    reason(
+                        "care_subsidy.amount_unconfigured",
+                        DISABILITY_OPINION_2015,
+                        f"成员“{member.key}”符合护理补贴档次“{tier['label']}”，但该档标准本地未配置：需人工核定",
+                        inputs={"person": member.key, "tier": tier["code"]},
+                        parameters=(tiers,),
+                        status=MANUAL,
+                    )
+                )
+                raise ManualDetermination(log)
             return _yes(
                 member,
                 "care_subsidy.tier",

@@ -50,7 +50,9 @@ class ReasonOut(Schema):
     value: Any = Field(None, description="本步骤得出的值（金额为字符串）")
     inputs: dict[str, Any]
     parameters: list[ParameterUseOut]
-    status: str = Field(..., description="空、unconfirmed（参数未经确认）或 unconfigured（未配置）")
+    status: str = Field(
+        ..., description="空、unconfirmed（参数未经确认）、unconfigured（未配置）或 manual（需人工核定）"
+    )
 
 
 class MemberAmountOut(Schema):
@@ -70,6 +72,8 @@ class AssessmentOut(Schema):
     person_key: str | None
     parameter_source: str = Field(..., description="接口总是 database（数据库中的现行政策参数）")
     eligible: bool
+    outcome: str = Field(..., description="eligible（符合）、ineligible（不符合）或 manual（需人工核定）")
+    manual_review: bool = Field(..., description="规则未配置、数值缺失或参数缺失，需人工核定")
     per_capita_monthly_income: str | None = Field(
         ..., description="人均月收入（元）；无收入核查的项目为 null"
     )

@@ -15,9 +15,12 @@ from minzheng.benefits.people import condition_matches, member_for
 from minzheng.benefits.reasons import (
     DIBAO_MEASURES,
     INTERIM_MEASURES,
+    MANUAL,
     NOTICE_2022,
     AssessmentResult,
+    ManualDetermination,
     Reason,
+    all_of,
     article,
     reason,
 )
@@ -34,7 +37,7 @@ class DibaoTest:
     members: tuple[MemberFacts, ...]
     income: IncomeSummary
     standard: ResolvedParameter
-    assets_ok: bool
+    assets_ok: bool | None  # None: 需人工核定 (a limit not configured)
 
     @property
     def standard_value(self) -> Decimal:
@@ -45,8 +48,13 @@ class DibaoTest:
         return self.income.per_capita_monthly < self.standard_value
 
     @property
+    def qualifies(self) -> bool | None:
+        """Income below the standard and assets within the rules; ``None`` = 需人工核定."""
+        return all_of(self.income_below, self.assets_ok)
+
+    @property
     def eligible(self) -> bool:
-        return self.income_below and self.assets_ok
+        return self.qualifies is True
 
 
 def dibao_test(
@@ -86,10 +94,24 @@ def assess_dibao(facts: HouseholdFacts, params: Params, *, person_key: str | Non
         return _assess_alone(facts, params, person_key)
     log: list[Reason] = []
     test = dibao_test(facts, params, log)
+    if test.qualifies is None:
+        log.append(
+            reason(
+                "dibao.manual_review",
+                article(DIBAO_MEASURES, 14),
+                "收入低于低保标准，但家庭财产条件无法按已配置规则判定：需人工核定",
+                value=None,
+                status=MANUAL,
+            )
+        )
+        return _result(test, False, ZERO, log, manual=True)
     if test.eligible:
-        amount, supplements = _payment(facts, params, test, log)
+        try:
+            amount, supplements = _payment(facts, params, test, log)
+        except ManualDetermination:  # a 分类施保 amount is open: the income and members still show
+            return _result(test, False, ZERO, log, manual=True)
         return _result(test, True, amount, log, level="supplemented" if supplements else "")
-    if not test.assets_ok:
+    if test.assets_ok is False:
         log.append(
             reason(
                 "dibao.assets_exceed",
@@ -165,19 +187,32 @@ def _supplements(facts: HouseholdFacts, params: Params, test: DibaoTest, log: li
             reason(
                 "dibao.supplements_unconfigured",
                 cited,
-                "未配置分类施保规则（supplements 为空），不加发",
-                value=ZERO,
+                "未配置分类施保规则（supplements 为空）：是否加发无法判定，需人工核定",
+                value=None,
                 parameters=(resolved,),
-                status="unconfigured",
+                status=MANUAL,
             )
         )
-        return ZERO
+        raise ManualDetermination(log)
     programmes = facts.programmes_received | {PROGRAMME}
     total = ZERO
     for member in test.members:
         for rule in resolved.value:
             if member.refused_suitable_work or not condition_matches(rule["when"], member, facts, programmes):
                 continue
+            if rule.get("amount", "") is None:
+                log.append(
+                    reason(
+                        f"dibao.supplement.{rule['code']}",
+                        cited,
+                        f"成员“{member.key}”符合“{rule['label']}”，但本地加发标准未配置：需人工核定",
+                        value=None,
+                        inputs={"person": member.key, "rule": rule["code"]},
+                        parameters=(resolved,),
+                        status=MANUAL,
+                    )
+                )
+                raise ManualDetermination(log)
             if "amount" in rule:
                 amount = Decimal(rule["amount"])
             else:
@@ -265,7 +300,10 @@ def _assess_alone(facts: HouseholdFacts, params: Params, person_key: str) -> Ass
         member.disability_grade == 3 and member.disability_category in ALONE_GRADE_3_CATEGORIES
     )
     cited = f"{article(DIBAO_MEASURES, 8)}；{NOTICE_2022}§一(一)"
-    household_margin = margin_test(facts, params, log)
+    household_margin = margin_test(facts, params, log).eligible
+    if household_margin is None and (severe or member.serious_illness):
+        log.append(reason("dibao.alone_manual", cited, "家庭是否为低保边缘家庭需人工核定", status=MANUAL))
+        raise ManualDetermination(log)
     if not (severe or member.serious_illness) or not household_margin:
         log.append(
             reason(
@@ -279,14 +317,25 @@ def _assess_alone(facts: HouseholdFacts, params: Params, person_key: str) -> Ass
         return AssessmentResult(PROGRAMME, False, None, (person_key,), ZERO, tuple(log))
     log.append(reason("dibao.alone", cited, f"成员“{person_key}”按单人户单独申请", value=True))
     test = dibao_test(facts, params, log, members=(member,))
+    if test.qualifies is None:
+        return _result(test, False, ZERO, log, manual=True)
     if not test.eligible:
         return _result(test, False, ZERO, log)
-    amount, _ = _payment(facts, params, test, log)
+    try:
+        amount, _ = _payment(facts, params, test, log)
+    except ManualDetermination:
+        return _result(test, False, ZERO, log, manual=True, level="single_person")
     return _result(test, True, amount, log, level="single_person")
 
 
 def _result(
-    test: DibaoTest, eligible: bool, amount: Decimal, log: list[Reason], level: str = ""
+    test: DibaoTest,
+    eligible: bool,
+    amount: Decimal,
+    log: list[Reason],
+    level: str = "",
+    *,
+    manual: bool = False,
 ) -> AssessmentResult:
     return AssessmentResult(
         programme=PROGRAMME,
@@ -296,4 +345,5 @@ def _result(
         monthly_amount=max(amount, ZERO),
         reasons=tuple(log),
         level=level,
+        manual_review=manual,
     )

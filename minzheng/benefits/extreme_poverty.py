@@ -25,9 +25,11 @@ from minzheng.benefits.people import ADULT_AGE, age, is_dead, member_for, self_c
 from minzheng.benefits.reasons import (
     EXTREME_POVERTY_MEASURES,
     INTERIM_MEASURES,
+    MANUAL,
     OPINION_2020,
     SUPPORT_OPINION_2016,
     AssessmentResult,
+    ManualDetermination,
     MemberAmount,
     Reason,
     article,
@@ -123,7 +125,20 @@ def _means(member: MemberFacts, facts: HouseholdFacts, params: Params, log: list
             parameters=(standard,),
         )
     )
-    return below & assets_pass(facts, (member,), params, log, include_unattributed=alone)
+    if not below:
+        return False
+    assets = assets_pass(facts, (member,), params, log, include_unattributed=alone)
+    if assets is None:
+        log.append(
+            reason(
+                "extreme_poverty.manual_review",
+                _art(6),
+                f"成员“{member.key}”财产条件无法按已配置规则判定：需人工核定",
+                status=MANUAL,
+            )
+        )
+        raise ManualDetermination(log)
+    return assets
 
 
 def _orphan_choice(member: MemberFacts, facts: HouseholdFacts) -> bool:

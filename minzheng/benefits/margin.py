@@ -18,11 +18,15 @@ from minzheng.benefits.params import CENT, Params, decimal_of, lookup
 from minzheng.benefits.reasons import (
     DIBAO_MEASURES,
     INNER_MONGOLIA_2024,
+    MANUAL,
     MONITORING_OPINION_2023,
     AssessmentResult,
     Reason,
+    all_of,
     article,
+    negate,
     reason,
+    verdict_zh,
 )
 from minzheng.catalogue.programmes import Programme
 
@@ -33,12 +37,12 @@ EXTREME_POVERTY = Programme.EXTREME_POVERTY_SUPPORT
 
 @dataclass(frozen=True)
 class MarginTest:
-    eligible: bool
+    eligible: bool | None  # None: 需人工核定
     members: tuple[MemberFacts, ...]
     income: IncomeSummary
 
 
-def not_dibao(facts: HouseholdFacts, params: Params, log: list[Reason]) -> bool:
+def not_dibao(facts: HouseholdFacts, params: Params, log: list[Reason]) -> bool | None:
     """The household does not meet 低保 conditions (computed with the 低保 income rules); one summary
     reason, the 低保 assessment itself explains the figure."""
     scratch: list[Reason] = []
@@ -48,13 +52,13 @@ def not_dibao(facts: HouseholdFacts, params: Params, log: list[Reason]) -> bool:
             "margin.not_dibao",
             BASIS,
             f"按低保口径人均月收入 {test.income.per_capita_monthly} 元，低保标准 {test.standard_value} 元，"
-            f"财产{'符合' if test.assets_ok else '不符合'}：{'符合' if test.eligible else '不符合'}低保条件",
-            value=not test.eligible,
+            f"财产{verdict_zh(test.assets_ok)}：{verdict_zh(test.qualifies)}低保条件",
+            value=negate(test.qualifies),
             inputs={"dibao_per_capita": test.income.per_capita_monthly},
             parameters=(test.standard,),
         )
     )
-    return not test.eligible
+    return negate(test.qualifies)
 
 
 def not_extreme_poverty(facts: HouseholdFacts, log: list[Reason], cited: str) -> bool:
@@ -68,7 +72,7 @@ def margin_test(facts: HouseholdFacts, params: Params, log: list[Reason]) -> Mar
     """Not 低保-eligible, not 特困, per-capita income below ``margin.income_multiple`` × the 低保 standard
     (1.5 in Inner Mongolia), and assets within the rules (审核确认办法第 8 条; 国办发〔2023〕39号 §二(四);
     内蒙古 2024 measures)."""
-    outside = not_dibao(facts, params, log) & not_extreme_poverty(facts, log, BASIS)
+    outside = all_of(not_dibao(facts, params, log), not_extreme_poverty(facts, log, BASIS))
     members = counted_members(facts, log)
     income = household_income(facts, PROGRAMME, members, params, log)
     standard = lookup(params, facts, "dibao.standard_monthly")
@@ -87,7 +91,7 @@ def margin_test(facts: HouseholdFacts, params: Params, log: list[Reason]) -> Mar
         )
     )
     assets_ok = assets_pass(facts, members, params, log)
-    return MarginTest(outside and below and assets_ok, members, income)
+    return MarginTest(all_of(outside, below, assets_ok), members, income)
 
 
 def assess_margin(facts: HouseholdFacts, params: Params) -> AssessmentResult:
@@ -97,13 +101,19 @@ def assess_margin(facts: HouseholdFacts, params: Params) -> AssessmentResult:
         reason(
             "margin.result",
             BASIS,
-            "认定为低保边缘家庭" if test.eligible else "不符合低保边缘家庭条件",
+            {
+                True: "认定为低保边缘家庭",
+                False: "不符合低保边缘家庭条件",
+                None: "低保边缘家庭条件无法按已配置规则判定：需人工核定",
+            }[test.eligible],
             value=test.eligible,
+            status=MANUAL if test.eligible is None else "",
         )
     )
     return AssessmentResult(
         programme=PROGRAMME,
-        eligible=test.eligible,
+        eligible=test.eligible is True,
+        manual_review=test.eligible is None,
         per_capita_monthly_income=test.income.per_capita_monthly,
         counted_members=tuple(m.key for m in test.members),
         monthly_amount=Decimal("0.00"),

@@ -31,6 +31,33 @@ SENIOR_ALLOWANCE_BASIS = "《老年人权益保障法》第33条；内蒙古自�
 SUPPORT_OPINION_2016 = "《国务院关于进一步健全特困人员救助供养制度的意见》（国发〔2016〕14号）"
 
 UNCONFIGURED = "unconfigured"  # a rule set is empty in the parameters: shown as 未配置
+MANUAL = "manual"  # a rule cannot be decided from the parameters (not configured, figure open, missing)
+OUTCOME_LABELS = {"eligible": "符合", "ineligible": "不符合", "manual": "需人工核定"}
+
+
+def all_of(*tests: bool | None) -> bool | None:
+    """Three-valued AND: ``False`` when any test fails (a configured rule refuses), else ``None`` when any
+    is undecided (需人工核定), else ``True``."""
+    if any(t is False for t in tests):
+        return False
+    return None if any(t is None for t in tests) else True
+
+
+def negate(test: bool | None) -> bool | None:
+    return None if test is None else not test
+
+
+def verdict_zh(test: bool | None) -> str:
+    return "需人工核定" if test is None else ("符合" if test else "不符合")
+
+
+class ManualDetermination(Exception):  # noqa: N818 - a result, not an error: caught by engine.assess
+    """A rule reached a figure that is not configured: the assessment ends as 需人工核定 with the reasons
+    gathered so far. Raised inside the pure rules, turned into a result by ``engine.assess``."""
+
+    def __init__(self, log: list[Reason]) -> None:
+        super().__init__(log[-1].message_zh if log else "需人工核定")
+        self.log = tuple(log)
 
 
 def article(document: str, number: int | str) -> str:
@@ -68,8 +95,9 @@ class ParameterUse:
 
 @dataclass(frozen=True)
 class Reason:
-    """One step of an assessment. ``status`` is ``unconfirmed`` when a parameter used is unconfirmed
-    and ``unconfigured`` when the rule set it needs is empty (shown as 未配置)."""
+    """One step of an assessment. ``status`` is ``unconfirmed`` when a parameter used is unconfirmed,
+    ``unconfigured`` when the rule set it needs is empty (shown as 未配置) and ``manual`` when the step
+    cannot be decided from the parameters (需人工核定)."""
 
     rule_code: str
     article: str
@@ -120,6 +148,20 @@ class AssessmentResult:
     one_off_amount: Decimal = Decimal("0.00")  # temporary assistance is paid once
     members: tuple[MemberAmount, ...] = ()
     procedure: tuple[str, ...] = ()  # e.g. no_financial_verification, no_publicity
+    # 需人工核定: a rule needed for the decision is not configured or its figure is missing; then
+    # ``eligible`` is False and the amount 0 — never a silent pass (policy-rules.md conventions).
+    manual_review: bool = False
+
+    @property
+    def outcome(self) -> str:
+        """``eligible`` (符合), ``ineligible`` (不符合) or ``manual`` (需人工核定)."""
+        if self.manual_review:
+            return "manual"
+        return "eligible" if self.eligible else "ineligible"
+
+    @property
+    def manual_reasons(self) -> tuple[Reason, ...]:
+        return tuple(r for r in self.reasons if r.status == MANUAL)
 
     @property
     def unconfirmed(self) -> bool:
@@ -157,6 +199,8 @@ def result_as_dict(result: AssessmentResult) -> dict[str, Any]:
     return {
         "programme": result.programme,
         "eligible": result.eligible,
+        "outcome": result.outcome,
+        "manual_review": result.manual_review,
         "per_capita_monthly_income": _plain(result.per_capita_monthly_income),
         "counted_members": list(result.counted_members),
         "monthly_amount": str(result.monthly_amount),

@@ -16,12 +16,16 @@ from minzheng.benefits.means_test import counted_members, household_income, refe
 from minzheng.benefits.params import CENT, Params, decimal_of, fraction_to_yuan, lookup
 from minzheng.benefits.reasons import (
     INNER_MONGOLIA_2024,
+    MANUAL,
     MONITORING_OPINION_2023,
     RIGID_EXPENSE_MEASURES,
     AssessmentResult,
     Reason,
+    all_of,
     article,
+    negate,
     reason,
+    verdict_zh,
 )
 from minzheng.catalogue.programmes import Programme
 
@@ -43,21 +47,22 @@ ALL_ITEMS = frozenset(
 MEDICAL_ACCIDENT_ITEMS = frozenset({RigidExpenseKind.MEDICAL, RigidExpenseKind.ACCIDENT})
 
 
-def _outside_other_programmes(facts: HouseholdFacts, params: Params, log: list[Reason]) -> bool:
+def _outside_other_programmes(facts: HouseholdFacts, params: Params, log: list[Reason]) -> bool | None:
     """Art. 4 (一): not 低保, 特困 or 低保边缘 (computed with their own rules)."""
     scratch: list[Reason] = []
-    dibao = dibao_test(facts, params, scratch).eligible
+    dibao = dibao_test(facts, params, scratch).qualifies
     margin = margin_test(facts, params, scratch).eligible
+    outside = all_of(negate(dibao), negate(margin))
     log.append(
         reason(
             "rigid_expense.other_programmes",
             f"{ART_4}第（一）项",
-            f"低保：{'符合' if dibao else '不符合'}；低保边缘：{'符合' if margin else '不符合'}",
-            value=not (dibao or margin),
+            f"低保：{verdict_zh(dibao)}；低保边缘：{verdict_zh(margin)}",
+            value=outside,
             inputs={Programme.DIBAO: dibao, Programme.MARGIN_HOUSEHOLD: margin},
         )
     )
-    return not_extreme_poverty(facts, log, f"{ART_4}第（一）项") and not (dibao or margin)
+    return all_of(not_extreme_poverty(facts, log, f"{ART_4}第（一）项"), outside)
 
 
 def _ratio_test(facts: HouseholdFacts, params: Params, log: list[Reason]) -> bool:
@@ -121,20 +126,26 @@ def assess_rigid_expense(facts: HouseholdFacts, params: Params) -> AssessmentRes
     )
     assets_ok = assets_pass(facts, members, params, log)
     ratio_ok = _ratio_test(facts, params, log)
-    eligible = outside and below and assets_ok and ratio_ok
+    eligible = all_of(outside, below, assets_ok, ratio_ok)
     log.append(
         reason(
             "rigid_expense.result",
             BASIS,
-            "认定为刚性支出困难家庭" if eligible else "不符合刚性支出困难家庭条件",
+            {
+                True: "认定为刚性支出困难家庭",
+                False: "不符合刚性支出困难家庭条件",
+                None: "刚性支出困难家庭条件无法按已配置规则判定：需人工核定",
+            }[eligible],
             value=eligible,
+            status=MANUAL if eligible is None else "",
         )
     )
     return AssessmentResult(
         PROGRAMME,
-        eligible,
+        eligible is True,
         income.per_capita_monthly,
         tuple(m.key for m in members),
         Decimal("0.00"),
         tuple(log),
+        manual_review=eligible is None,
     )

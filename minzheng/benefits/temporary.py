@@ -13,9 +13,11 @@ from minzheng.benefits.means_test import counted_members, household_income
 from minzheng.benefits.params import CENT, Params, apply_rounding, decimal_of, lookup
 from minzheng.benefits.reasons import (
     INTERIM_MEASURES,
+    MANUAL,
     TEMPORARY_OPINION_2018,
     TEMPORARY_OPINION_2026,
     AssessmentResult,
+    ManualDetermination,
     Reason,
     article,
     reason,
@@ -97,16 +99,40 @@ def _eligible(
             parameters=(disposable,),
         )
     )
-    return below & assets_pass(facts, members, params, log), income.per_capita_monthly
+    if not below:
+        return False, income.per_capita_monthly
+    assets = assets_pass(facts, members, params, log)
+    if assets is None:
+        log.append(
+            reason(
+                "temporary.manual_review", TYPES, "财产条件无法按已配置规则判定：需人工核定", status=MANUAL
+            )
+        )
+        raise ManualDetermination(log)
+    return assets, income.per_capita_monthly
 
 
-def _tier(resolved: ResolvedParameter, request: TemporaryRequest, standard: Decimal) -> dict[str, Any]:
+def _tier(
+    resolved: ResolvedParameter, request: TemporaryRequest, standard: Decimal, log: list[Reason]
+) -> dict[str, Any]:
     """The tier asked for, or the lowest tier of the type whose ceiling covers the need (the highest when
-    none does; 一事一议 may then raise the amount, §二(三))."""
-    tiers = sorted(
-        (t for t in resolved.value if t["assistance_type"] == request.assistance_type),
-        key=lambda t: Decimal(t["max_multiple"]),
-    )
+    none does; 一事一议 may then raise the amount, §二(三)). A tier of the type whose multiple is not
+    configured (the Inner Mongolia multiples were not found) → 需人工核定."""
+    of_type = [t for t in resolved.value if t["assistance_type"] == request.assistance_type]
+    open_tiers = [t for t in of_type if t["max_multiple"] is None]
+    if open_tiers:
+        log.append(
+            reason(
+                "temporary.tier_unconfigured",
+                AMOUNTS,
+                f"临时救助档次“{open_tiers[0]['label']}”的救助倍数本地未配置：救助金额需人工核定",
+                inputs={"tier": open_tiers[0]["code"]},
+                parameters=(resolved,),
+                status=MANUAL,
+            )
+        )
+        raise ManualDetermination(log)
+    tiers = sorted(of_type, key=lambda t: Decimal(t["max_multiple"]))
     if not tiers:
         raise ParameterMissing(
             f"临时救助档次（temporary.tiers，第 {resolved.version} 版）"
@@ -187,7 +213,7 @@ def assess_temporary(
         return AssessmentResult(PROGRAMME, False, per_capita, members, ZERO, tuple(log))
     standard = lookup(params, facts, "dibao.standard_monthly")
     tiers = lookup(params, facts, "temporary.tiers")
-    tier = _tier(tiers, request, decimal_of(standard))
+    tier = _tier(tiers, request, decimal_of(standard), log)
     multiple = Decimal(tier["max_multiple"])
     if request.assistance_type == AssistanceType.SMALL_FAST and multiple > SMALL_FAST_MAX_MULTIPLE:
         log.append(

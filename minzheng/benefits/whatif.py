@@ -80,6 +80,9 @@ class WhatIfRow:
     monthly_after: Decimal = Decimal("0.00")
     margin_before: int = 0
     margin_after: int = 0
+    # 需人工核定 (an asset limit or 分类施保 amount not configured): neither counted as 低保 nor costed
+    manual_before: int = 0
+    manual_after: int = 0
     senior_before: Decimal = Decimal("0.00")
     senior_after: Decimal = Decimal("0.00")
 
@@ -178,13 +181,16 @@ SELECT rpad(substr(b.division_code, 1, $digits), 12, '0') AS code,
     coalesce(sum(n.dibao_amount_fen), 0) AS monthly_after,
     count(*) FILTER (WHERE b.margin_eligible) AS margin_before,
     count(*) FILTER (WHERE n.margin_eligible) AS margin_after,
+    count(*) FILTER (WHERE b.dibao_manual) AS manual_before,
+    count(*) FILTER (WHERE n.dibao_manual) AS manual_after,
     coalesce(sum(b.senior_fen), 0) AS senior_before,
     coalesce(sum(n.senior_fen), 0) AS senior_after
 FROM results_base b JOIN results_new n USING (household_id)
 GROUP BY ALL ORDER BY code
 """
 _COUNTS = ("households", "refused", "dibao_before", "dibao_after", "gained", "lost", "changed",
-           "persons_before", "persons_after", "margin_before", "margin_after")  # fmt: skip
+           "persons_before", "persons_after", "margin_before", "margin_after", "manual_before",
+           "manual_after")  # fmt: skip
 _MONEY = ("monthly_before", "monthly_after", "senior_before", "senior_after")
 
 

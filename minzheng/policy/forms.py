@@ -203,3 +203,27 @@ def value_as_text(kind: Kind, value: Any) -> str:
     if kind is Kind.JSON:
         return json.dumps(value, ensure_ascii=False, indent=2)
     return str(value)
+
+
+class NoticeImportForm(TablerFormMixin, forms.Form):
+    """The yearly standards notice as an Excel table (``notices.COLUMNS``), with its document number."""
+
+    file = forms.FileField(label=_("标准表（Excel .xlsx）"))
+    valid_from = forms.DateField(label=_("执行日期"), widget=DateInput())
+    document = forms.CharField(
+        label=_("文件名称和文号"),
+        max_length=400,
+        help_text=_("如：内蒙古自治区人民政府关于2025年全区社会救助标准有关事宜的通知（内政字〔2025〕86号）"),
+    )
+    status = forms.ChoiceField(
+        label=_("核实状态"), choices=ParameterStatus.choices, initial=ParameterStatus.CONFIRMED
+    )
+    note = forms.CharField(label=_("说明"), required=False, max_length=400)
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".xlsx"):
+            raise forms.ValidationError(_("只支持 .xlsx 文件"))
+        if upload.size > 5 * 1024 * 1024:
+            raise forms.ValidationError(_("文件不能超过 5 MB"))
+        return upload

@@ -193,6 +193,16 @@ PARAMETER_KEYS: dict[str, ParameterKey] = {
             "倍",
             Programme.TEMPORARY_ASSISTANCE,
         ),
+        _key(
+            "temporary.county_ceiling_multiple",
+            "旗县临时救助审批上限（月低保标准的倍数，超过一事一议）",
+            Kind.MULTIPLE,
+            "倍",
+            Programme.TEMPORARY_ASSISTANCE,
+        ),
+        _key(
+            "income.work_cost_ratio", "就业成本扣减比例（就业收入或最低工资标准）", Kind.RATIO, "比例", None
+        ),
         _key("gradual_exit.months", "渐退期", Kind.INTEGER, "月", Programme.DIBAO, _months(0, 12)),
         _key("gradual_exit.taper", "渐退期各月发放比例", Kind.JSON, "", Programme.DIBAO, values.taper),
         _key(

@@ -8,6 +8,7 @@ lock, and records an audit event. Nothing is written when any entry is refused.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -339,7 +340,8 @@ def policy_builtin_load(*, actor: Any = None) -> ImportResult:
     """Load the built-in Inner Mongolia figures (``builtin/inner_mongolia.json``), idempotently.
 
     Only keys with no version yet for the same division and urban/rural type are loaded, so a
-    deployment's own figures are never overwritten. Needs the region division (import it first).
+    deployment's own figures are never overwritten. Needs the region division (import it first); rows of
+    leagues and banners that are not imported are left out.
     """
     if not Division.objects.filter(code=BUILTIN_REGION).exists():
         raise DomainError(
@@ -347,8 +349,12 @@ def policy_builtin_load(*, actor: Any = None) -> ImportResult:
             "请先导入行政区划（minzheng import-divisions --province 15）",
             code="division_missing",
         )
+    document = json.loads(BUILTIN_FILE.read_text(encoding="utf-8"))
+    # League and banner figures load only where that division was imported (a test tree, one league).
+    present = set(Division.objects.values_list("code", flat=True))
+    document["parameters"] = [p for p in document["parameters"] if normalise_code(p["division"]) in present]
     return parameter_import(
-        actor=actor, text=BUILTIN_FILE.read_text(encoding="utf-8"), skip_existing_chains=True
+        actor=actor, text=json.dumps(document, ensure_ascii=False), skip_existing_chains=True
     )
 
 

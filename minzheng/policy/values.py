@@ -130,6 +130,12 @@ def _choices(raw: Any, where: str, allowed: list[str] | frozenset[str]) -> list[
     return sorted({_choice(item, where, allowed) for item in items})
 
 
+def _figure(raw: Any, read: Any, where: str) -> Any:
+    """A figure of a rule table that may be left open (``null``): the law gives the row, the local
+    figure was not found. A rule that reaches an open figure makes the result 需人工核定, never a pass."""
+    return None if raw is None else read(raw, where)
+
+
 def _unique_codes(items: list[dict[str, Any]], where: str) -> None:
     seen: set[str] = set()
     for item in items:
@@ -248,7 +254,7 @@ def supplements(raw: Any, programme_codes: frozenset[str]) -> list[dict[str, Any
                 f"{where}须且只能给出 amount（元/月）或 percent_of_standard（占低保标准比例）之一"
             )
         if "amount" in item:
-            entry["amount"] = money(item["amount"], f"{where}.amount")
+            entry["amount"] = _figure(item["amount"], money, f"{where}.amount")
         else:
             entry["percent_of_standard"] = ratio(item["percent_of_standard"], f"{where}.percent_of_standard")
         result.append(entry)
@@ -267,7 +273,7 @@ def care_subsidy_tiers(raw: Any, programme_codes: frozenset[str]) -> list[dict[s
                 "code": _text(item["code"], f"{where}.code"),
                 "label": _text(item["label"], f"{where}.label"),
                 "when": person_condition(item["when"], f"{where}.when", programme_codes),
-                "amount": money(item["amount"], f"{where}.amount"),
+                "amount": _figure(item["amount"], money, f"{where}.amount"),
             }
         )
     _unique_codes(result, "护理补贴档次")
@@ -304,6 +310,8 @@ def asset_rules(raw: Any) -> list[dict[str, Any]]:
             if measure == "count":
                 raise ValueProblem(f"{where}：按件数（count）计的规则只能用 max")
             entry["max_dibao_months"] = multiple(item["max_dibao_months"], f"{where}.max_dibao_months")
+        elif item["max"] is None:
+            entry["max"] = None  # the category is assessed, its limit is not known: 需人工核定
         elif measure == "count":
             entry["max"] = integer(item["max"], f"{where}.max", 0, 1000)
         else:
@@ -332,7 +340,7 @@ def temporary_tiers(raw: Any) -> list[dict[str, Any]]:
                 "assistance_type": _choice(
                     item["assistance_type"], f"{where}.assistance_type", list(ASSISTANCE_TYPES)
                 ),
-                "max_multiple": multiple(item["max_multiple"], f"{where}.max_multiple"),
+                "max_multiple": _figure(item["max_multiple"], multiple, f"{where}.max_multiple"),
             }
         )
     _unique_codes(result, "临时救助档次")

@@ -119,6 +119,9 @@ def guide_temporary(reader: GuideReader, places: list[str]) -> tuple[str, list[F
             continue
         where = f"（{URBAN_RURAL_TEXT[place]}）" if place and len(places) > 1 else ""
         for tier in tiers.value:
+            if tier["max_multiple"] is None:  # the local multiple is not known (issue 15): no figure shown
+                figures.append(Figure(f"{tier['label']}{where}", _("最高额度由当地核定"), True))
+                continue
             ceiling = Decimal(str(tier["max_multiple"])) * Decimal(str(standard.value))
             figures.append(
                 Figure(
@@ -209,7 +212,11 @@ def guide_disability_care(reader: GuideReader, places: list[str]) -> tuple[str, 
     )
     tiers = reader.get("disability.care_subsidy_tiers")
     figures = [
-        Figure(tier["label"], f"{_yuan(tier['amount'])} {_('元/人·月')}", _unconfirmed(tiers))
+        Figure(
+            tier["label"],
+            _("标准由当地核定") if tier["amount"] is None else f"{_yuan(tier['amount'])} {_('元/人·月')}",
+            _unconfirmed(tiers) or tier["amount"] is None,
+        )
         for tier in (tiers.value if tiers else [])
     ]
     return who, figures

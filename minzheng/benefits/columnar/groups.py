@@ -43,8 +43,10 @@ class GroupParameters:
     rounding_method: str
     rounding_unit: Decimal
     treatments: dict[str, dict[str, str]]  # programme → category → counted/excluded/deducted
-    asset_rules: list[tuple[list[str], str, Decimal]]  # (categories, measure, limit)
-    supplements: list[tuple[dict[str, Any], Decimal]]  # (when, amount per person)
+    asset_rules: list[tuple[list[str], str, Decimal | None]]  # (categories, measure, limit; None = open)
+    supplements: list[tuple[dict[str, Any], Decimal | None]]  # (when, amount per person; None = open)
+    assets_unconfigured: bool  # no asset rule at all: 需人工核定, as assets.assets_pass
+    supplements_unconfigured: bool  # no 分类施保 rule at all: 需人工核定 for an eligible household
     senior_brackets: list[tuple[int, int | None, Decimal]]
 
 
@@ -64,16 +66,24 @@ def _group_resolve(
     for programme in PROGRAMMES_WITH_INCOME:
         if programme not in treatments:
             raise IncomeTreatmentMissing(f"{as_of} 适用的收入计算口径没有“{programme}”的口径")
-    asset_rules = []
-    for rule in get("assets.rules").value:
-        if "max_dibao_months" in rule:
+    asset_rules: list[tuple[list[str], str, Decimal | None]] = []
+    asset_table = get("assets.rules").value
+    for rule in asset_table:
+        limit: Decimal | None
+        if rule.get("max", 0) is None:
+            limit = None
+        elif "max_dibao_months" in rule:
             limit = (Decimal(rule["max_dibao_months"]) * standard_value).quantize(CENT)
         else:
             limit = Decimal(str(rule["max"]))
         asset_rules.append((list(rule["categories"]), rule["measure"], limit))
-    supplements = []
-    for rule in get("supplements").value:
-        if "amount" in rule:
+    supplements: list[tuple[dict[str, Any], Decimal | None]] = []
+    supplement_table = get("supplements").value
+    for rule in supplement_table:
+        amount: Decimal | None
+        if rule.get("amount", "") is None:
+            amount = None
+        elif "amount" in rule:
             amount = Decimal(rule["amount"])
         else:
             amount = (Decimal(rule["percent_of_standard"]) * standard_value).quantize(CENT)
@@ -94,6 +104,8 @@ def _group_resolve(
         treatments={p: treatments[p] for p in PROGRAMMES_WITH_INCOME},
         asset_rules=asset_rules,
         supplements=supplements,
+        assets_unconfigured=not asset_table,
+        supplements_unconfigured=not supplement_table,
         senior_brackets=brackets,
     )
 
@@ -157,6 +169,8 @@ def _tables_write(
             "months": (pa.int32(), [g.months for g in groups]),
             "rounding_method": (pa.string(), [g.rounding_method for g in groups]),
             "rounding_unit_fen": (fen, [_fen(g.rounding_unit) for g in groups]),
+            "assets_unconfigured": (pa.bool_(), [g.assets_unconfigured for g in groups]),
+            "supplements_unconfigured": (pa.bool_(), [g.supplements_unconfigured for g in groups]),
         },
     )
     treatment_rows = [
@@ -178,13 +192,13 @@ def _tables_write(
         ),
     )
     asset_rows = [
-        (g.group_id, n, cat, measure, _fen(limit) if measure != "count" else int(limit))
+        (g.group_id, n, cat, measure, _limit(limit, measure))
         for g in groups
         for n, (cats, measure, limit) in enumerate(g.asset_rules)
         for cat in cats
     ]
     rules_rows = [
-        (g.group_id, n, measure, _fen(limit) if measure != "count" else int(limit))
+        (g.group_id, n, measure, _limit(limit, measure))
         for g in groups
         for n, (_, measure, limit) in enumerate(g.asset_rules)
     ]
@@ -215,7 +229,7 @@ def _tables_write(
     )
     conditions = sorted({_condition_key(when) for g in groups for when, _ in g.supplements})
     supplement_rows = [
-        (g.group_id, conditions.index(_condition_key(when)), _fen(amount))
+        (g.group_id, conditions.index(_condition_key(when)), None if amount is None else _fen(amount))
         for g in groups
         for when, amount in g.supplements
     ]
@@ -254,6 +268,13 @@ def _columns(
     rows: list[tuple[Any, ...]], spec: list[tuple[str, pa.DataType]]
 ) -> dict[str, tuple[pa.DataType, list[Any]]]:
     return {name: (kind, [row[n] for row in rows]) for n, (name, kind) in enumerate(spec)}
+
+
+def _limit(limit: Decimal | None, measure: str) -> int | None:
+    """An asset limit in fen (or items); None stays NULL: the limit is open (需人工核定)."""
+    if limit is None:
+        return None
+    return _fen(limit) if measure != "count" else int(limit)
 
 
 def _fen(amount: Decimal) -> int:

@@ -96,15 +96,23 @@ asset_measures AS (
     LEFT JOIN held ON held.household_id = hh.household_id AND held.category = rc.category
     GROUP BY hh.household_id, r.rule, r.measure, r.limit_value
 ),
-assets_ok AS (
-    SELECT am.household_id, bool_and(CASE am.measure
-            WHEN 'value_total' THEN am.total_fen <= am.limit_value
-            WHEN 'value_per_capita' THEN (2 * am.total_fen + ps.persons) // (2 * ps.persons) <= am.limit_value
-            ELSE am.items <= am.limit_value END) AS ok
-    FROM asset_measures am JOIN persons ps USING (household_id) GROUP BY am.household_id
+asset_checks AS (  -- TRUE within, FALSE over a configured limit, NULL: held under an open limit
+    SELECT am.household_id, CASE
+            WHEN am.limit_value IS NULL THEN CASE WHEN am.items = 0 THEN TRUE END
+            WHEN am.measure = 'value_total' THEN am.total_fen <= am.limit_value
+            WHEN am.measure = 'value_per_capita'
+                THEN (2 * am.total_fen + ps.persons) // (2 * ps.persons) <= am.limit_value
+            ELSE am.items <= am.limit_value END AS ok
+    FROM asset_measures am JOIN persons ps USING (household_id)
+),
+assets_ok AS (  -- as assets.assets_pass: any refusal wins, then any open limit (需人工核定)
+    SELECT household_id, CASE WHEN bool_or(ok IS NOT NULL AND NOT ok) THEN FALSE
+                              WHEN bool_or(ok IS NULL) THEN NULL ELSE TRUE END AS ok
+    FROM asset_checks GROUP BY household_id
 ),
 supplements AS (
-    SELECT c.household_id, sum(r.amount_fen) AS supplement_fen
+    SELECT c.household_id, sum(r.amount_fen) AS supplement_fen,
+        bool_or(r.amount_fen IS NULL) AS supplement_open
     FROM counted c JOIN supplement_rules{s} r ON r.group_id = c.group_id
     WHERE c.is_counted AND supplement_condition{s}(r.condition, c.age, c.disability_grade,
         c.disability_category, c.serious_illness, c.self_care, c.h_urban_rural)
@@ -130,8 +138,10 @@ assessed AS (
              WHEN ps.persons = 0 THEN '没有计入的共同生活家庭成员'
         END AS error,
         CAST(d.pci_fen AS BIGINT) AS dibao_pci_fen, CAST(mg.pci_fen AS BIGINT) AS margin_pci_fen,
-        coalesce(ao.ok, TRUE) AS assets_ok,
+        CASE WHEN hh.assets_unconfigured THEN NULL WHEN ao.household_id IS NULL THEN TRUE ELSE ao.ok END
+            AS assets_ok,
         coalesce(sp.supplement_fen, 0) AS supplement_fen,
+        hh.supplements_unconfigured OR coalesce(sp.supplement_open, FALSE) AS supplement_manual,
         coalesce(sn.senior_persons, 0) AS senior_persons, coalesce(sn.senior_fen, 0) AS senior_fen
     FROM hh LEFT JOIN persons ps USING (household_id)
     LEFT JOIN income_invalid ii USING (household_id)
@@ -141,20 +151,28 @@ assessed AS (
     LEFT JOIN supplements sp ON sp.household_id = hh.household_id
     LEFT JOIN senior sn ON sn.household_id = hh.household_id
 ),
-decided AS (
-    SELECT *, error IS NULL AND dibao_pci_fen < standard_fen AND assets_ok AS dibao_eligible,
-        (standard_fen - dibao_pci_fen) * persons + supplement_fen AS dibao_raw_fen
+qualified AS (  -- SQL's three-valued AND is reasons.all_of: NULL = 需人工核定
+    SELECT *, error IS NULL AND dibao_pci_fen < standard_fen AND assets_ok AS dibao_qualifies
     FROM assessed
+),
+decided AS (
+    SELECT *, coalesce(dibao_qualifies, FALSE) AND NOT supplement_manual AS dibao_eligible,
+        dibao_qualifies IS NULL OR (coalesce(dibao_qualifies, FALSE) AND supplement_manual) AS dibao_manual,
+        error IS NULL AND NOT dibao_qualifies AND margin_pci_fen < margin_ceiling_fen AND assets_ok
+            AS margin_qualifies,
+        (standard_fen - dibao_pci_fen) * persons + coalesce(supplement_fen, 0) AS dibao_raw_fen
+    FROM qualified
 )
 SELECT household_id, division_code, urban_rural, members, persons, error, dibao_pci_fen, dibao_eligible,
+    dibao_manual,
     CASE WHEN NOT dibao_eligible THEN 0
          WHEN rounding_method = 'half_up'
              THEN (2 * dibao_raw_fen + rounding_unit_fen) // (2 * rounding_unit_fen)
          WHEN rounding_method = 'up' THEN (dibao_raw_fen + rounding_unit_fen - 1) // rounding_unit_fen
          ELSE dibao_raw_fen // rounding_unit_fen
     END * rounding_unit_fen AS dibao_amount_fen,
-    error IS NULL AND NOT dibao_eligible AND margin_pci_fen < margin_ceiling_fen AND assets_ok
-        AS margin_eligible,
+    coalesce(margin_qualifies, FALSE) AS margin_eligible,
+    margin_qualifies IS NULL AS margin_manual,
     CASE WHEN error IS NULL THEN senior_persons ELSE 0 END AS senior_persons,
     CASE WHEN error IS NULL THEN senior_fen ELSE 0 END AS senior_fen
 FROM decided
@@ -166,7 +184,8 @@ def results_compute(
 ) -> list[GroupParameters]:
     """Assess every household of the snapshot into the table ``results{suffix}``: one row per household
     with ``error`` (the household cannot be assessed: the Chinese reason), the 低保 per-capita income,
-    eligibility and monthly amount in fen, the 低保边缘 identification and the 高龄津贴 persons and
+    eligibility, ``dibao_manual`` (需人工核定: an asset limit or 分类施保 amount not configured) and monthly
+    amount in fen, the 低保边缘 identification and ``margin_manual`` and the 高龄津贴 persons and
     amount. Raises ``ParameterMissing`` when a place lacks a parameter on ``as_of`` (never a guess)."""
     groups = groups_build(con, params, as_of, suffix=suffix)
     parameters = {

@@ -31,9 +31,42 @@ def entry(key: str, value: Any, valid_from: dt.date = EARLY, *, division: str = 
                           parameter_value_normalise(key, value), status, "测试")  # fmt: skip
 
 
+HOHHOT = "150100000000"
+_ZERO_SUPPLEMENTS = [  # 审核确认办法第27条 groups, configured as "no supplement here"
+    {"code": code, "label": label, "when": when, "amount": "0.00"}
+    for code, label, when in (
+        ("senior", "老年人", {"age_min": 60}),
+        ("minor", "未成年人", {"minor": True}),
+        ("severe_disability", "重度残疾人", {"disability_grades": [1, 2]}),
+        ("serious_illness", "重病患者", {"serious_illness": True}),
+    )
+]
+_TIERS = [
+    {"code": "small_fast", "label": "小额快救", "assistance_type": "small_fast", "max_multiple": "1"},
+    {"code": "emergency", "label": "急难型", "assistance_type": "emergency", "max_multiple": "3"},
+    {"code": "expenditure", "label": "支出型", "assistance_type": "expenditure", "max_multiple": "6"},
+]
+
+
+@cache
+def configured() -> InMemoryParams:
+    """The built-in set plus what a test jurisdiction configures where Inner Mongolia's figures were not
+    found (分类施保: none; temporary multiples 1/3/6 ×; township ceiling 3 ×), so the rule tests are decided;
+    ``test_manual_review`` uses ``builtin()`` itself, where these are open (需人工核定)."""
+    provider = builtin()
+    for item in (
+        entry("supplements", _ZERO_SUPPLEMENTS),
+        entry("temporary.tiers", _TIERS),
+        entry("temporary.tiers", _TIERS, D(2022, 1, 1), division=HOHHOT),
+        entry("temporary.township_ceiling_multiple", "3"),
+    ):
+        provider = provider.with_entry(item)
+    return provider
+
+
 def params(*entries: ParameterEntry, base: InMemoryParams | None = None) -> InMemoryParams:
-    """The built-in Inner Mongolia set with ``entries`` written over it (a later version closes the open one)."""
-    provider = base or builtin()
+    """``configured()`` (or ``base``) with ``entries`` written over it (a later version closes the open one)."""
+    provider = base or configured()
     for item in entries:
         provider = provider.with_entry(item)
     return provider

@@ -54,9 +54,10 @@ def test_disability_living_subsidy(as_of, programmes, fields, amount):
 @pytest.mark.parametrize(
     ("urban_rural", "category", "grade", "eligible", "amount"),
     [
-        pytest.param("rural", "mental", 3, True, "125.00", id="内蒙古2024-农村低保三级精神残疾125"),
-        pytest.param("urban", "mental", 3, False, "0.00", id="内蒙古2024-城市不在已配置档次"),
-        pytest.param("rural", "physical", 1, False, "0.00", id="国发2015-52号-档次表未配置一级肢体"),
+        pytest.param("rural", "mental", 3, True, "125.00", id="内蒙古2024-农村低保三级精神残疾125(据鄂尔多斯推定)"),
+        pytest.param("urban", "mental", 3, False, "0.00", id="内蒙古2024-城市三级精神不在档次表"),
+        pytest.param("urban", "mental", 2, True, "125.00", id="内蒙古2024-二级精神残疾125"),
+        pytest.param("rural", "physical", 1, True, "125.00", id="国发2015-52号-一级肢体按自治区指导标准125"),
     ],
 )  # fmt: skip
 def test_severe_disability_care_subsidy(urban_rural, category, grade, eligible, amount):
@@ -64,7 +65,7 @@ def test_severe_disability_care_subsidy(urban_rural, category, grade, eligible, 
     facts = household(member, as_of=AS_OF, urban_rural=urban_rural, programmes_received=frozenset({"dibao"}))
     result = assess("severe_disability_care_subsidy", facts, params())
     assert (result.eligible, result.monthly_amount) == (eligible, Decimal(amount))
-    assert result.unconfirmed  # the built-in tier table is unconfirmed and incomplete
+    assert not result.manual_review  # grades 1–2 of every category carry the regional guidance rate
 
 
 @pytest.mark.parametrize(

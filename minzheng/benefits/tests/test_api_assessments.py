@@ -96,7 +96,9 @@ def test_the_api_answers_exactly_what_the_command_prints(caseworker):
     response = post(caseworker, example.read_text(encoding="utf-8"))
     assert response.status_code == 200
     assert response.json() == json.loads(out.getvalue())
-    assert (response.json()["one_off_amount"], response.json()["approval_level"]) == ("2000.00", "township")
+    # no township approval ceiling was found for Inner Mongolia: 需人工核定, with the reason
+    assert (response.json()["outcome"], response.json()["one_off_amount"]) == ("manual", "0.00")
+    assert "temporary.township_ceiling_multiple" in response.json()["reasons"][0]["message"]
 
 
 def test_a_bearer_token_works_too(users, policy):
@@ -134,8 +136,6 @@ def test_anonymous_gets_401(policy):
         pytest.param({"members": [{"key": "head", "birth_date": "1980-13-01"}]}, 422,
                      {"code": "assessment_format_invalid", "field": "members[0].birth_date",
                       "message": "members[0].birth_date（出生日期）“1980-13-01”不是有效日期"}, id="无效日期"),
-        pytest.param({"as_of": "2019-07-01", "incomes": []}, 422,
-                     {"code": "parameter_missing", "field": "as_of"}, id="该日无标准"),
         pytest.param({"division_code": "150102001999"}, 404,
                      {"code": "division_not_found", "field": "division_code"}, id="未知区划"),
         pytest.param({"programme": "wubao"}, 404, {"code": "unknown_programme", "field": "programme"}, id="未知项目"),

@@ -131,7 +131,6 @@ def test_indent_zero_prints_one_line(policy, tmp_path):
         pytest.param({"division_code": "150102001999"}, {"code": "division_not_found", "field": "division_code",
                      "message": "区划代码 150102001999 不在区划表中（请核对代码，或先导入行政区划）"}, id="未知区划"),
         pytest.param({"programme": "wubao"}, {"code": "unknown_programme", "field": "programme"}, id="未知项目"),
-        pytest.param({"as_of": "2019-07-01", "incomes": []}, {"code": "parameter_missing", "field": "as_of"}, id="该日无标准"),
         pytest.param({"incomes": [{**HOUSEHOLD["incomes"][0], "amount": "-7200"}]},
                      {"code": "income_invalid", "field": "incomes[0].amount",
                       "message": "incomes[0].amount（收入金额）不能为负数（-7200）；扣减项请用扣减类别的正数记录"}, id="负收入"),
@@ -151,11 +150,11 @@ def test_bad_input_exits_2_with_a_json_error(policy, tmp_path, changes, expected
     assert set(error) == {"code", "message", "field"}
 
 
-def test_no_standard_in_the_database_is_an_error_not_a_default(divisions, tmp_path):
-    error = refused(write(tmp_path, HOUSEHOLD))
-    assert error["code"] == "parameter_missing"
-    assert error["field"] == "as_of"
-    assert error["message"].startswith("2023-07-01 没有适用于")
+def test_no_standard_in_the_database_is_a_manual_determination_not_a_default(divisions, tmp_path):
+    result = assess(write(tmp_path, HOUSEHOLD))
+    assert (result["outcome"], result["eligible"], result["monthly_amount"]) == ("manual", False, "0.00")
+    assert result["reasons"][0]["rule_code"] == "parameter.missing"
+    assert result["reasons"][0]["message"].startswith("2023-07-01 没有适用于")
 
 
 @pytest.mark.parametrize(

@@ -43,10 +43,14 @@ def _engine_rows(params: InMemoryParams, as_of: dt.date) -> dict[int, dict[str, 
         rows[pk] = {
             "error": None,
             "dibao_eligible": dibao.eligible,
-            "dibao_pci_fen": _fen(dibao.per_capita_monthly_income),
+            "dibao_pci_fen": _fen(dibao.per_capita_monthly_income)
+            if not dibao.manual_review or dibao.counted_members
+            else None,
             "dibao_amount_fen": _fen(dibao.monthly_amount),
             "persons": len(dibao.counted_members),
             "margin_eligible": margin.eligible,
+            "dibao_manual": dibao.manual_review,
+            "margin_manual": margin.manual_review,
             "senior_persons": len(senior.counted_members),
             "senior_fen": _fen(senior.monthly_amount),
         }
@@ -65,7 +69,8 @@ def _columnar_rows(params: InMemoryParams, as_of: dt.date) -> dict[int, dict[str
         rows[row["household_id"]] = {
             "error": None,
             **{k: row[k] for k in ("dibao_eligible", "dibao_pci_fen", "dibao_amount_fen", "persons",
-                                   "margin_eligible", "senior_persons", "senior_fen")},
+                                   "margin_eligible", "dibao_manual", "margin_manual", "senior_persons",
+                                   "senior_fen")},
         }  # fmt: skip
     return rows
 
@@ -220,11 +225,23 @@ def test_builtin_parameters_agree(population):
     batch = _compare(InMemoryParams(columnar.stored_params().rows()), AS_OF)
     # the set is not trivial: both outcomes, refusals and seniors occur
     eligible = [r for r in batch.values() if r.get("dibao_eligible")]
-    assert len(eligible) > 50
-    assert len(batch) - len(eligible) > 50
+    manual = [r for r in batch.values() if r.get("dibao_manual")]
+    assert len(eligible) > 5
+    assert len(manual) > 20  # open asset limits and 分类施保 amounts: 需人工核定, never 符合
+    assert len(batch) - len(eligible) - len(manual) > 50
     assert sum(1 for r in batch.values() if r["error"]) == 1
     assert sum(1 for r in batch.values() if r.get("margin_eligible")) > 5
     assert sum(int(r.get("senior_fen") or 0) for r in batch.values()) >= 60000 + 10000  # the centenarian
+
+
+def test_a_second_house_is_never_eligible_on_the_builtin_set(population, household_factory):
+    home = household_factory(head_name="两套房")
+    for value in ("300000.00", "250000.00"):
+        AssetRecord.objects.create(household=home, person=None, category="housing", value=Decimal(value),
+                                   valued_on=D(2026, 1, 1))  # fmt: skip
+    batch = _compare(InMemoryParams(columnar.stored_params().rows()), AS_OF)
+    row = batch[home.pk]
+    assert (row["dibao_eligible"], row["dibao_manual"], row["dibao_amount_fen"]) == (False, True, 0)
 
 
 def test_supplements_assets_and_rounding_agree(population):

@@ -34,11 +34,12 @@ def test_household_programme_with_a_person():
     assert caught.value.field == "person_key"
 
 
-def test_missing_standard_for_the_date_is_an_error():
-    # the built-in dibao standards start on 2022-01-01
-    with pytest.raises(ParameterMissing) as caught:
-        assess("dibao", household(person("a"), as_of=D(2021, 12, 31)), params())
-    assert "dibao.standard_monthly" in caught.value.message
+def test_missing_standard_for_the_date_is_a_manual_determination():
+    # the built-in urban dibao standards: none found for 2018 (rural only)
+    result = assess("dibao", household(person("a"), as_of=D(2018, 12, 31)), params())
+    assert (result.outcome, result.eligible) == ("manual", False)
+    assert result.reasons[0].message_zh.startswith("2018-12-31 没有适用于区划 150102001001城镇的政策参数")
+    assert not isinstance(result, ParameterMissing)
 
 
 @pytest.mark.parametrize(
@@ -112,7 +113,7 @@ def test_result_is_json_ready():
     assert (standard["key"], standard["valid_from"], standard["status"]) == (
         "dibao.standard_monthly",
         "2023-01-01",
-        "reported",
+        "confirmed",
     )
 
 

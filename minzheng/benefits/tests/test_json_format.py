@@ -18,7 +18,6 @@ from minzheng.benefits.errors import (
     HouseholdInconsistent,
     IncomeInvalid,
     MemberInTwoHouseholds,
-    ParameterMissing,
     UnknownProgramme,
 )
 from minzheng.benefits.facts import (
@@ -268,11 +267,12 @@ def test_result_document_of_the_two_person_household():
     answer = assessment_response(assessment_run(request, builtin()), request, parameter_source="builtin")
 
     # then
-    head = {key: answer[key] for key in list(answer)[:16]}
+    head = {key: answer[key] for key in list(answer)[:18]}
     assert head == {
         "format_version": FORMAT_VERSION, "programme": "dibao", "as_of": "2023-07-01",
         "division_code": "150102001001", "urban_rural": "urban", "household_key": "H-1", "person_key": None,
-        "parameter_source": "builtin", "eligible": True, "per_capita_monthly_income": "300.00",
+        "parameter_source": "builtin", "eligible": True, "outcome": "eligible", "manual_review": False,
+        "per_capita_monthly_income": "300.00",
         "counted_members": ["head", "spouse"], "monthly_amount": "1080.00", "one_off_amount": "0.00",
         "level": "", "approval_level": "", "procedure": [],
     }  # fmt: skip
@@ -283,19 +283,15 @@ def test_result_document_of_the_two_person_household():
     ]
 
 
-def test_a_standard_missing_for_the_date_names_as_of():
-    # given a date before the first built-in standard (2021-07-01)
+def test_a_standard_missing_for_the_date_is_a_manual_determination():
+    # given a date for which no urban standard was found (2019)
     request = read(document(as_of="2019-07-01", incomes=[]))
 
-    # when / then
-    with pytest.raises(ParameterMissing) as raised:
-        assessment_run(request, builtin())
-    assert raised.value.field == "as_of"
-    assert raised.value.code == "parameter_missing"
-    assert raised.value.message.startswith("2019-07-01 没有适用于区划 150102001001")
-    assert (
-        "请核对评估日期 as_of（2019-07-01）与区划代码 division_code（150102001001）" in raised.value.message
-    )
+    # when
+    result = assessment_run(request, builtin())
+    # then
+    assert (result.outcome, result.eligible) == ("manual", False)
+    assert result.reasons[0].message_zh.startswith("2019-07-01 没有适用于区划 150102001001")
 
 
 def test_a_dead_member_is_not_assessed_for_a_person_programme():
@@ -314,8 +310,10 @@ def test_a_dead_member_is_not_assessed_for_a_person_programme():
 @pytest.mark.parametrize(
     ("name", "eligible", "monthly", "one_off"),
     [
-        ("assessment-dibao.json", True, "1320.00", "0.00"),
-        ("assessment-temporary.json", True, "0.00", "2000.00"),
+        # a deposit under an open limit and a minor without a 分类施保 amount: 需人工核定 on the built-in set
+        ("assessment-dibao.json", False, "0.00", "0.00"),
+        # no township approval ceiling found: 需人工核定
+        ("assessment-temporary.json", False, "0.00", "0.00"),
     ],
 )
 def test_the_documented_examples_read_and_assess(name, eligible, monthly, one_off):

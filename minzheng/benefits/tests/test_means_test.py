@@ -7,7 +7,6 @@ from decimal import Decimal
 import pytest
 
 from minzheng.benefits.engine import assess
-from minzheng.benefits.errors import IncomeTreatmentMissing
 from minzheng.benefits.facts import AssetFact, IncomeFact, TemporaryRequest
 from minzheng.benefits.means_test import counted_members, reference_period
 
@@ -107,11 +106,10 @@ def test_senior_allowance_is_income_for_dibao_but_not_for_extreme_poverty():
 def test_a_programme_missing_from_the_treatment_table_is_an_error_not_a_borrowed_table():
     # the built-in table has no temporary_assistance column: an expenditure-type case must not guess
     facts = household(person("a"), incomes=(wage("a", "100"),))
-    provider = params(entry("income.previous_year_disposable_per_capita_annual", "48000", D(2023, 1, 1)))
-    with pytest.raises(IncomeTreatmentMissing) as caught:
-        assess("temporary_assistance", facts, provider,
-               temporary_request=TemporaryRequest("expenditure", hardship="子女上学费用"))  # fmt: skip
-    assert "临时救助" in caught.value.message
+    result = assess("temporary_assistance", facts, params(),
+                    temporary_request=TemporaryRequest("expenditure", hardship="子女上学费用"))  # fmt: skip
+    assert result.outcome == "manual"
+    assert "临时救助" in result.reasons[0].message_zh
 
 
 ASSET_RULES = entry("assets.rules", [
@@ -139,10 +137,13 @@ def test_asset_rules(assets, passes):
     assert "assets.unconfigured" not in codes(result)
 
 
-def test_no_asset_rule_configured_passes_with_an_unconfigured_reason():
+def test_no_asset_rule_configured_is_a_manual_determination_never_a_pass():
     result = assess(
-        "dibao", household(person("a"), assets=(AssetFact("deposit", Decimal("9999999")),)), params()
+        "dibao",
+        household(person("a"), assets=(AssetFact("deposit", Decimal("9999999")),)),
+        params(entry("assets.rules", [])),
     )
     reason = next(r for r in result.reasons if r.rule_code == "assets.unconfigured")
-    assert (reason.status, reason.value, "未配置" in reason.message_zh) == ("unconfigured", True, True)
+    assert (reason.status, reason.value, "需人工核定" in reason.message_zh) == ("manual", None, True)
+    assert (result.outcome, result.eligible, result.monthly_amount) == ("manual", False, Decimal("0.00"))
     assert AS_OF.year == 2023

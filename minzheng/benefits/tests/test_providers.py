@@ -31,7 +31,9 @@ def test_selector_provider_matches_the_in_memory_provider(divisions, django_asse
         assess("dibao", facts, provider)
 
 
-def test_selector_provider_raises_parameter_missing(divisions):
+def test_selector_provider_missing_parameter_is_a_manual_determination(divisions):
     policy_builtin_load()
     with pytest.raises(ParameterMissing):
-        assess("dibao", household(person("a"), as_of=D(2021, 6, 1)), SelectorParams())
+        SelectorParams().get("dibao.standard_monthly", "150102001001", "urban", D(2019, 6, 1))
+    result = assess("dibao", household(person("a"), as_of=D(2019, 6, 1)), SelectorParams())
+    assert (result.outcome, result.reasons[0].rule_code) == ("manual", "parameter.missing")

@@ -48,7 +48,7 @@ def test_temporary_assistance(req, received, amount, approval, procedure):
 
 def test_small_fast_tier_above_one_month_is_capped():
     tiers = entry("temporary.tiers", [{"code": "fast", "label": "小额快救", "assistance_type": "small_fast",
-                                       "max_multiple": "2"}])  # fmt: skip
+                                       "max_multiple": "2"}], D(2022, 1, 1), division="150100000000")  # fmt: skip
     result = assess("temporary_assistance", household(person("a")), params(tiers),
                     temporary_request=request("small_fast", "1500"))  # fmt: skip
     assert result.one_off_amount == Decimal("840.00")
@@ -58,7 +58,7 @@ def test_small_fast_tier_above_one_month_is_capped():
 def test_expenditure_type_for_a_household_not_yet_identified_tests_income():
     treatment = params().get("income.category_treatment", "150000000000", "", D(2023, 7, 1)).value
     provider = params(
-        entry("income.previous_year_disposable_per_capita_annual", "36000", D(2023, 1, 1)),
+        entry("income.previous_year_disposable_per_capita_annual", "36000", D(2023, 1, 1), valid_to=D(2024, 1, 1)),
         entry("income.category_treatment", treatment | {"temporary_assistance": treatment["dibao"]}, D(2021, 1, 1),
               valid_to=D(2026, 1, 1)),
     )  # fmt: skip

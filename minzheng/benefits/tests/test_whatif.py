@@ -147,7 +147,7 @@ def test_page_errors_are_chinese_and_nothing_runs(client, scenario, users):
     client.force_login(users["region"])
     both = client.get(URL, _query(value="900"))
     assert "调整比例与新取值只能填一个" in both.content.decode()
-    missing = client.get(URL, _query(valid_from="2020-01-01"))
+    missing = client.get(URL, _query(valid_from="2019-01-01"))  # no urban standard was found for 2019
     assert "没有适用于" in missing.content.decode()  # ParameterMissing: no standard on that date
     assert not Event.objects.filter(verb="benefits.whatif_run").exists()
 

@@ -42,9 +42,12 @@ def builtin(divisions):
 
 def test_builtin_set_loads_and_answers_the_documented_figures(builtin):
     # then (Xincheng community, urban; Taibus gacha, rural)
-    assert builtin.created == 40
+    assert builtin.created == 77  # region, Hohhot and Xilingol rows of the test tree (98 in the file)
     assert (
-        parameter_value("dibao.standard_monthly", "150102001001", D(2022, 12, 31), "urban").value == "813.00"
+        parameter_value("dibao.standard_monthly", "150102001001", D(2022, 12, 31), "urban").value == "841.00"
+    )  # Hohhot's own 2022 standard; the region average 813 elsewhere
+    assert (
+        parameter_value("dibao.standard_monthly", "152527201206", D(2022, 12, 31), "urban").value == "813.00"
     )
     assert parameter_value("dibao.standard_monthly", "152527201206", D(2022, 1, 1), "rural").value == "610.00"
     assert parameter_value("dibao.standard_monthly", "150102001001", D(2023, 1, 1), "urban").value == "840.00"
@@ -66,7 +69,7 @@ def test_builtin_set_loads_and_answers_the_documented_figures(builtin):
         == "494.00"
     )
     full = parameter_value("extreme_poverty.care_monthly.capable", "152527", D(2023, 5, 1))
-    assert (full.value, full.status) == ("0.00", "unconfirmed")
+    assert (full.value, full.status) == ("0.00", "confirmed")
     margin = parameter_value("margin.income_multiple", "150102", D(2025, 1, 1))
     assert (margin.value, margin.status) == ("1.5", "confirmed")
     assert parameter_value("rigid_expense.ratio_all", "150102", D(2025, 1, 1)).value == "0.7"
@@ -87,11 +90,13 @@ def test_builtin_set_loads_and_answers_the_documented_figures(builtin):
     assert pension_2026.value["extreme_poverty_support"]["senior_allowance"] == "excluded"
 
 
-def test_builtin_has_no_previous_year_income_so_lookups_fail_loudly(builtin):
+def test_builtin_previous_year_income_ends_where_the_figures_end_so_lookups_fail_loudly(builtin):
     from minzheng.policy.errors import ParameterMissing
 
-    with pytest.raises(ParameterMissing):
-        parameter_value("income.previous_year_disposable_per_capita_annual", "150102", D(2025, 1, 1))
+    found = parameter_value("income.previous_year_disposable_per_capita_annual", "150102", D(2025, 1, 1))
+    assert (found.value, found.status) == ("40077.00", "unconfirmed")
+    with pytest.raises(ParameterMissing):  # the 2025 figure (used in 2026) was not found
+        parameter_value("income.previous_year_disposable_per_capita_annual", "150102", D(2026, 1, 1))
 
 
 def test_builtin_load_is_idempotent_and_never_overwrites_local_figures(builtin, users):
@@ -129,7 +134,7 @@ def test_export_then_import_is_a_no_op(builtin):
     # when
     result = parameter_import(actor=None, text=exported)
     # then
-    assert (result.created, result.closed, result.superseded, result.unchanged) == (0, 0, 0, 40)
+    assert (result.created, result.closed, result.superseded, result.unchanged) == (0, 0, 0, 77)
     assert rows() == before
     assert Event.objects.count() == events
     assert json.loads(parameter_export())["parameters"] == json.loads(exported)["parameters"]
@@ -139,7 +144,7 @@ def test_export_round_trips_into_an_empty_database(builtin):
     exported = parameter_export()
     Parameter.objects.all().delete()
     result = parameter_import(actor=None, text=exported)
-    assert result.created == 40
+    assert result.created == 77
     assert json.loads(parameter_export())["parameters"] == json.loads(exported)["parameters"]
 
 
@@ -227,7 +232,7 @@ def test_import_applies_versions_closes_and_corrections(divisions):
 def test_import_as_a_user_checks_scope_for_changed_entries_only(builtin, users):
     exported = parameter_export()
     # re-importing the whole unchanged set is fine for a league supervisor
-    assert parameter_import(actor=users["prefecture"], text=exported).unchanged == 40
+    assert parameter_import(actor=users["prefecture"], text=exported).unchanged == 77
     # but changing a region figure is not
     with pytest.raises(PolicyFileInvalid) as caught:
         parameter_import(actor=users["prefecture"], text=document(item(valid_from="2030-01-01", value="999")))
@@ -238,7 +243,7 @@ def test_the_builtin_file_is_a_valid_format_1_document():
     from minzheng.policy.format import document_read
 
     entries = document_read(BUILTIN_FILE.read_text(encoding="utf-8"))
-    assert len(entries) == 40
+    assert len(entries) == 98
     assert all(n.entry.source and n.entry.status in {"confirmed", "reported", "unconfirmed"} for n in entries)
     assert all(n.entry.note for n in entries if n.entry.status == "unconfirmed")
 
@@ -246,17 +251,17 @@ def test_the_builtin_file_is_a_valid_format_1_document():
 def test_command_export_import_show(divisions, tmp_path):
     out = StringIO()
     call_command("policy", "load-builtin", stdout=out)
-    assert out.getvalue() == "内置参数：新增 40 个版本，截止 0 个，更正 0 个，未变 0 个\n"
+    assert out.getvalue() == "内置参数：新增 77 个版本，截止 0 个，更正 0 个，未变 0 个\n"
     path = tmp_path / "policy.json"
     call_command("policy", "export", str(path), stdout=StringIO())
     out = StringIO()
     call_command("policy", "import", str(path), stdout=out)
-    assert out.getvalue() == "新增 0 个版本，截止 0 个，更正 0 个，未变 40 个\n"
+    assert out.getvalue() == "新增 0 个版本，截止 0 个，更正 0 个，未变 77 个\n"
     out = StringIO()
     call_command("policy", "show", "dibao.standard_monthly", "150102001001", "2023-05-01", "--urban-rural", "urban",
                  stdout=out)  # fmt: skip
     shown = json.loads(out.getvalue())
-    assert (shown["value"], shown["division"], shown["status"]) == ("840.00", "150000000000", "reported")
+    assert (shown["value"], shown["division"], shown["status"]) == ("840.00", "150000000000", "confirmed")
 
 
 def test_command_import_failure_lists_errors_and_writes_nothing(divisions, tmp_path):

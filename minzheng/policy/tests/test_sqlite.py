@@ -42,7 +42,7 @@ def test_migrate_load_builtin_and_refuse_overlap_on_sqlite(tmp_path):
     refused = _run("policy", "import", str(overlapping), data_dir=tmp_path)
     # then
     assert loaded.returncode == 0, loaded.stderr
-    assert loaded.stdout == "内置参数：新增 40 个版本，截止 0 个，更正 0 个，未变 0 个\n"
+    assert loaded.stdout == "内置参数：新增 65 个版本，截止 0 个，更正 0 个，未变 0 个\n"
     assert refused.returncode == 1
     assert "与已有版本的有效期 2021-07-01 至 长期 重叠" in refused.stderr
     assert "共 1 处错误，未写入任何数据" in refused.stderr

@@ -24,5 +24,6 @@ from minzheng.policy.views.lists import chart_series as chart_series
 from minzheng.policy.views.lists import parameter_export as parameter_export
 from minzheng.policy.views.lists import parameter_history as parameter_history
 from minzheng.policy.views.lists import parameter_list as parameter_list
+from minzheng.policy.views.notices import parameter_notice_import as parameter_notice_import
 from minzheng.policy.views.versions import VALUE_HINTS as VALUE_HINTS
 from minzheng.policy.views.versions import parameter_create as parameter_create
