@@ -351,6 +351,9 @@ def feed_list(request: HttpRequest) -> HttpResponse:
                 return redirect("monitoring:feed_batch", pk=outcome.batch.pk)
     number = request.GET.get("page", "1")
     page = list_page(selectors.feed_batch_list(actor=actor), int(number) if number.isdigit() else 1)
+    for batch in page.rows:  # the feed's Chinese name, not its code (issue 14 §6)
+        spec = rules.FEEDS.get(batch.feed)
+        batch.feed_label = f"{spec.department}：{spec.label}" if spec else batch.feed
     context = {
         "form": form,
         "page": page,
