@@ -30,6 +30,7 @@ from minzheng.common.pages import capability_required, error_attach, list_page, 
 from minzheng.common.selectors import queryset_count_capped
 from minzheng.common.services import jobs_reap
 from minzheng.monitoring import exports, feeds, rules, selectors, services
+from minzheng.monitoring.rules.words import CHANNEL_LABELS
 from minzheng.monitoring.forms import (
     ActionForm,
     AlertFilterForm,
@@ -373,6 +374,7 @@ def feed_batch(request: HttpRequest, pk: int) -> HttpResponse:
     spec = rules.FEEDS.get(batch.feed)
     context = {
         "batch": batch,
+        "channel_label": CHANNEL_LABELS.get(batch.channel, batch.channel),
         "spec": spec,
         "unmatched": selectors.feed_batch_unmatched(actor=actor, batch=batch),
     }
