@@ -32,7 +32,9 @@ URBAN_RURAL_CHOICES = [(code, URBAN_RURAL_LABELS[code]) for code in ("urban", "r
 
 
 class WhatIfForm(TablerFormMixin, forms.Form):
-    key = forms.ChoiceField(label=_("调整的参数"), choices=[(k, PARAMETER_KEYS[k].label) for k in WHATIF_KEYS])
+    key = forms.ChoiceField(
+        label=_("调整的参数"), choices=[(k, PARAMETER_KEYS[k].label) for k in WHATIF_KEYS]
+    )
     division_code = forms.ChoiceField(label=_("适用区划"))
     urban_rural = forms.ChoiceField(label=_("城乡"), choices=URBAN_RURAL_CHOICES, required=False)
     valid_from = forms.DateField(label=_("生效日期"), widget=DateInput())

@@ -30,7 +30,6 @@ from minzheng.common.pages import capability_required, error_attach, list_page, 
 from minzheng.common.selectors import queryset_count_capped
 from minzheng.common.services import jobs_reap
 from minzheng.monitoring import exports, feeds, rules, selectors, services
-from minzheng.monitoring.rules.words import CHANNEL_LABELS
 from minzheng.monitoring.forms import (
     ActionForm,
     AlertFilterForm,
@@ -42,7 +41,7 @@ from minzheng.monitoring.forms import (
     RuleForm,
 )
 from minzheng.monitoring.models import WarningRule
-from minzheng.monitoring.rules.words import condition_words
+from minzheng.monitoring.rules.words import CHANNEL_LABELS, condition_words
 
 SORT_COLUMNS = [
     ("number", "预警编号"),
