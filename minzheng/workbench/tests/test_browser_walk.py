@@ -21,6 +21,7 @@ artefact): the full page at 1366 px, the first screen at 1024 px. All failures a
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
@@ -258,21 +259,55 @@ def _report(walk: Walk) -> str:
     return f"{len(walk.failures)} problems over {walk.pages} pages on {walk.db}:\n" + "\n".join(walk.failures)
 
 
-@pytest.mark.django_db(transaction=True)
-def test_every_staff_page_in_chromium_on_postgresql(live_server, browser) -> None:
-    from minzheng.demo.registry import demo_setup
-
-    demo_setup(households=60, seed=7)
-    walk_extras()
-    walk = walk_all("postgresql", browser, live_server.url)
-    assert walk.failures == [], _report(walk)
-    assert walk.pages > 100
-
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def _runserver(env: dict[str, str]) -> Iterator[str]:
+    """``minzheng runserver`` in its own process (the browser and the server then use both cores; a live
+    server thread would share this process's interpreter lock with Playwright)."""
+    port = _free_port()
+    server = subprocess.Popen(  # noqa: S603 - our own console script
+        [str(MINZHENG), "runserver", f"127.0.0.1:{port}", "--noreload", "--insecure"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(f"{base}/healthz", timeout=1)  # noqa: S310 - our own local server
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_staff_page_in_chromium_on_postgresql(browser) -> None:
+    from django.db import connection
+
+    from minzheng.demo.registry import demo_setup
+
+    demo_setup(households=60, seed=7)
+    walk_extras()
+    db = connection.settings_dict
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    env["DJANGO_SETTINGS_MODULE"] = "minzheng.config.settings.test"  # its password hasher made the logins
+    env["DATABASE_URL"] = (
+        f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    )
+    if db["PASSWORD"]:
+        env["DATABASE_URL"] = env["DATABASE_URL"].replace("@", f":{db['PASSWORD']}@", 1)
+    with _runserver(env) as base:
+        walk = walk_all("postgresql", browser, base)
+    assert walk.failures == [], _report(walk)
+    assert walk.pages > 100
 
 
 @pytest.fixture
@@ -288,23 +323,8 @@ def sqlite_server(tmp_path: Path) -> Iterator[str]:
     ):
         done = subprocess.run([str(MINZHENG), *args], env=env, capture_output=True, text=True, timeout=600)  # noqa: S603
         assert done.returncode == 0, done.stderr[-2000:]
-    port = _free_port()
-    server = subprocess.Popen(  # noqa: S603 - our own console script
-        [str(MINZHENG), "runserver", f"127.0.0.1:{port}", "--noreload", "--insecure"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1)  # noqa: S310 - our own local server
-                break
-            except OSError:
-                time.sleep(0.2)
+    with _runserver(env) as base:
         yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def test_every_staff_page_in_chromium_on_sqlite(sqlite_server: str, browser) -> None:
