@@ -40,7 +40,7 @@ REGION_2023 = (
     "（镜像 https://fjliren.com/n152/n166/c1662004999979992810/content.html）"
 )
 CARRIED = "沿用 2023 年数值（占位，见说明）"
-LABEL = "最低生活保障标准 dibao.standard_monthly"
+LABEL = "最低生活保障标准"
 REGION = "内蒙古自治区 150000000000"
 
 
@@ -105,7 +105,7 @@ def builtin(divisions):
 
 
 def row(urban_rural: str, period: str, value: str, version: int, status: str, source: str, action: str):
-    return [LABEL, REGION, urban_rural, period, f"{value} 元/人·月", f"v{version}", status, source, action]
+    return [LABEL, REGION, urban_rural, period, f"{value} 元/人·月", f"第 {version} 版", status, source, action]
 
 
 DIBAO_ROWS_FOR_REGION = [
@@ -291,16 +291,16 @@ def test_history_shows_every_version_including_corrections_and_a_chart(builtin, 
     assert corrected.version == 4
     rural_section = body[body.index('id="chain-150000000000-rural"') :]
     assert [r[:4] for r in table_rows_from(rural_section)] == [
-        ["v1", "2022-01-01 – 2023-01-01", "610.00 元/人·月", "据报道"],
-        ["v2", "2023-01-01 – 2024-01-01", "670.00 元/人·月", "据报道"],
-        ["v3", "2024-01-01 – 长期", "670.00 元/人·月", "未核实"],
+        ["第 1 版", "2022-01-01 – 2023-01-01", "610.00 元/人·月", "据报道"],
+        ["第 2 版", "2023-01-01 – 2024-01-01", "670.00 元/人·月", "据报道"],
+        ["第 3 版", "2024-01-01 – 长期", "670.00 元/人·月", "未核实"],
     ]
     urban_section = body[body.index('id="chain-150000000000-urban"') :]
     assert [r[:4] for r in table_rows_from(urban_section)] == [
-        ["v1", "2022-01-01 – 2023-01-01", "813.00 元/人·月", "据报道"],
-        ["v2", "2023-01-01 – 2024-01-01", "840.00 元/人·月", "据报道"],
-        ["v3 已更正 → v4", "2024-01-01 – 长期", "840.00 元/人·月", "未核实"],
-        ["v4 更正 v3", "2024-01-01 – 长期", "807.00 元/人·月", "据报道"],
+        ["第 1 版", "2022-01-01 – 2023-01-01", "813.00 元/人·月", "据报道"],
+        ["第 2 版", "2023-01-01 – 2024-01-01", "840.00 元/人·月", "据报道"],
+        ["第 3 版 已更正 → 第 4 版", "2024-01-01 – 长期", "840.00 元/人·月", "未核实"],
+        ["第 4 版 更正第 3 版", "2024-01-01 – 长期", "807.00 元/人·月", "据报道"],
     ]
     today = timezone.localdate().isoformat()
     chart = json.loads(
