@@ -106,7 +106,17 @@ def builtin(divisions):
 
 
 def row(urban_rural: str, period: str, value: str, version: int, status: str, source: str, action: str):
-    return [LABEL, REGION, urban_rural, period, f"{value} 元/人·月", f"第 {version} 版", status, source, action]
+    return [
+        LABEL,
+        REGION,
+        urban_rural,
+        period,
+        f"{value} 元/人·月",
+        f"第 {version} 版",
+        status,
+        source,
+        action,
+    ]
 
 
 DIBAO_ROWS_FOR_REGION = [
