@@ -41,7 +41,7 @@ MINZHENG = Path(sys.executable).parent / "minzheng"
 ARTEFACTS = Path(__file__).resolve().parents[3] / "test-results" / "walk"
 WIDTHS = ((1366, 900), (1024, 768))
 DEPTH = 4
-SKIP = ("/accounts/logout", "/static/", "/i18n/", "/admin", "/api/", "/media/", "/portal/", "/jobs/")
+SKIP = ("/accounts/logout", "/static/", "/i18n/", "/admin", "/api/", "/media/", "/portal/")
 # Links that answer with a file, not a page.
 DOWNLOAD = re.compile(r"(export|download|xlsx|pdf|csv|/file/|/print|/qr)", re.IGNORECASE)
 # A number or a dotted key (``/policy/parameters/dibao.standard_monthly/``) names one object of a kind.
