@@ -47,4 +47,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
                 url = None
         active = url is not None and (request.path == url if url == "/" else request.path.startswith(url))
         items.append({"label": label, "url": url, "active": active})
-    return {"navigation": items}
+    # what the user may do, by capability code, so a page shows only the links the user can open
+    return {"navigation": items, "user_can": {c.value: user.can(c) for c in Capability}}

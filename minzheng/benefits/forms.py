@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from minzheng.benefits.whatif import LEVEL_DIGITS, WHATIF_KEYS, ProposedChange
-from minzheng.common.forms import DateInput
+from minzheng.common.forms import DateInput, TablerFormMixin
 from minzheng.divisions.rules import Level
 from minzheng.policy.rules import PARAMETER_KEYS, URBAN_RURAL_LABELS, Kind
 
@@ -25,20 +25,26 @@ LEVEL_LABELS = {
 }
 
 
-class WhatIfForm(forms.Form):
+# 城镇 first: the 低保 standard is set for towns and for the countryside apart, so a what-if for both
+# ("城乡通用") finds no standard in force where the two differ; a town-or-country choice falls back to a
+# both-kinds row where one exists (policy.rules.resolve).
+URBAN_RURAL_CHOICES = [(code, URBAN_RURAL_LABELS[code]) for code in ("urban", "rural", "")]
+
+
+class WhatIfForm(TablerFormMixin, forms.Form):
     key = forms.ChoiceField(
-        label=_("调整的参数"), choices=[(k, f"{PARAMETER_KEYS[k].label}（{k}）") for k in WHATIF_KEYS]
+        label=_("调整的参数"), choices=[(k, PARAMETER_KEYS[k].label) for k in WHATIF_KEYS]
     )
     division_code = forms.ChoiceField(label=_("适用区划"))
-    urban_rural = forms.ChoiceField(label=_("城乡"), choices=list(URBAN_RURAL_LABELS.items()), required=False)
+    urban_rural = forms.ChoiceField(label=_("城乡"), choices=URBAN_RURAL_CHOICES, required=False)
     valid_from = forms.DateField(label=_("生效日期"), widget=DateInput())
     percent = forms.DecimalField(
         label=_("调整比例（%）"), required=False, max_digits=6, decimal_places=2, min_value=Decimal(-90),
         max_value=Decimal(500), help_text=_("例如 5 表示提高 5%；与“新取值”二选一"),
     )  # fmt: skip
     value = forms.CharField(
-        label=_("新取值"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("金额、倍数填数字；规则类参数填 JSON"),
+        label=_("新取值"), required=False, widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+        help_text=_("金额、倍数、月数直接填数字，如 882 或 1.5"),
     )  # fmt: skip
     level = forms.TypedChoiceField(label=_("汇总到"), coerce=int, required=False, empty_value=None)
 
@@ -56,6 +62,8 @@ class WhatIfForm(forms.Form):
         ]
         if not self.is_bound:
             self.initial.setdefault("valid_from", timezone.localdate().replace(month=1, day=1))
+            self.initial.setdefault("urban_rural", "urban")
+        self.style_widgets()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

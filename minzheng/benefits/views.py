@@ -265,7 +265,8 @@ def whatif(request: HttpRequest) -> HttpResponse:
         try:
             report = whatif_run(actor=user, change=form.change(), level=form.cleaned_data.get("level"))
         except DomainError as error:
-            context.update(error=error.message, error_field=error.field)
+            field = form.fields.get(error.field or "")  # the field's Chinese label, not its name
+            context.update(error=error.message, error_field=field.label if field else None)
         else:
             if request.GET.get("format") == "xlsx":
                 return whatif_workbook_response(report)

@@ -47,6 +47,7 @@ from minzheng.enrolments.forms import (
 )
 from minzheng.enrolments.legacy import legacy_error_report
 from minzheng.enrolments.models import CandidateStatus, EnrolmentStatus, ReviewStatus
+from minzheng.registry.choices import SelfCare
 
 SORT_COLUMNS = [
     ("id", "编号"),
@@ -59,6 +60,8 @@ SORT_COLUMNS = [
 ]
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 CANDIDATE_PROGRAMMES = (allowances.LIVING, allowances.CARE, allowances.ORPHAN)
+
+SELF_CARE_LABELS = dict(SelfCare.choices)
 
 
 def _filters(form: EnrolmentFilterForm) -> selectors.EnrolmentFilters | None:
@@ -154,6 +157,8 @@ def _detail_page(
         "detail": detail,
         "enrolment": detail.enrolment,
         "programme_label": PROGRAMME_LABELS.get(detail.enrolment.programme, detail.enrolment.programme),
+        # a 特困 care tier is stored as the self-care code (full/partial/none): shown by its label
+        "level_label": SELF_CARE_LABELS.get(detail.enrolment.level, detail.enrolment.level),
         "forms": _action_forms(actor, detail, bound or {}),
         "error": error,
         "open_review": next((r for r in detail.reviews if r.status == ReviewStatus.OPEN), None),

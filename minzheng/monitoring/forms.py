@@ -143,7 +143,8 @@ class RuleForm(TablerFormMixin, forms.Form):
     )
     response_days = forms.IntegerField(label=_("响应时限（工作日）"), min_value=1, max_value=250)
     condition = forms.CharField(
-        label=_("条件（JSON）"), widget=forms.Textarea(attrs={"rows": 14, "class": "font-monospace"})
+        label=_("条件（JSON）"),
+        widget=forms.Textarea(attrs={"rows": 14, "class": "form-control font-monospace"}),
     )
     basis = forms.CharField(label=_("依据"), max_length=300)
     disposal = forms.CharField(label=_("处置建议"), max_length=200, required=False)

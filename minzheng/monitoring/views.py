@@ -41,7 +41,7 @@ from minzheng.monitoring.forms import (
     RuleForm,
 )
 from minzheng.monitoring.models import WarningRule
-from minzheng.monitoring.rules.words import condition_words
+from minzheng.monitoring.rules.words import CHANNEL_LABELS, condition_words
 
 SORT_COLUMNS = [
     ("number", "预警编号"),
@@ -351,6 +351,9 @@ def feed_list(request: HttpRequest) -> HttpResponse:
                 return redirect("monitoring:feed_batch", pk=outcome.batch.pk)
     number = request.GET.get("page", "1")
     page = list_page(selectors.feed_batch_list(actor=actor), int(number) if number.isdigit() else 1)
+    for batch in page.rows:  # the feed's Chinese name, not its code (issue 14 §6)
+        spec = rules.FEEDS.get(batch.feed)
+        batch.feed_label = f"{spec.department}：{spec.label}" if spec else batch.feed
     context = {
         "form": form,
         "page": page,
@@ -370,6 +373,7 @@ def feed_batch(request: HttpRequest, pk: int) -> HttpResponse:
     spec = rules.FEEDS.get(batch.feed)
     context = {
         "batch": batch,
+        "channel_label": CHANNEL_LABELS.get(batch.channel, batch.channel),
         "spec": spec,
         "unmatched": selectors.feed_batch_unmatched(actor=actor, batch=batch),
     }

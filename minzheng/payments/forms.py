@@ -120,7 +120,11 @@ class AllocationForm(forms.Form):
         widget=forms.NumberInput(attrs={"class": "form-control", "step": "0.01"}),
     )
     allocated_on = forms.DateField(label="日期", widget=DateInput(attrs={"class": "form-control"}))
-    top_up = forms.BooleanField(label="补充（而非年度拨付）", required=False)
+    top_up = forms.BooleanField(
+        label="补充（而非年度拨付）",
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
     note = forms.CharField(
         label="说明", max_length=200, required=False, widget=forms.TextInput(attrs={"class": "form-control"})
     )

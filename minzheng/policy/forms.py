@@ -24,7 +24,7 @@ from minzheng.policy.models import ParameterStatus, ParameterUrbanRural
 from minzheng.policy.rules import PARAMETER_KEYS, Kind, ParameterEntry, parameter_value_normalise
 from minzheng.registry.forms import DateInput, TablerFormMixin
 
-KEY_CHOICES = [(key, f"{definition.label}（{key}）") for key, definition in PARAMETER_KEYS.items()]
+KEY_CHOICES = [(key, definition.label) for key, definition in PARAMETER_KEYS.items()]
 # The list filter needs a value for rows "for both" (stored as ""), which the empty choice means "all".
 URBAN_RURAL_BOTH = "both"
 URBAN_RURAL_FILTER_CHOICES = [

@@ -157,3 +157,24 @@ def test_page_is_for_standard_setters_only(client, scenario, users):
     assert client.get(URL).status_code == 403
     client.force_login(users["county"])
     assert client.get(URL).status_code == 200
+
+
+def test_the_form_as_it_opens_runs_and_shows_no_codes(client, scenario, users):
+    """Issue 14: the default used to be 城乡通用, which finds no 低保 standard where towns and countryside
+    differ; the parameters were listed with their keys; the new value was a JSON textarea."""
+    client.force_login(users["prefecture"])
+    form = client.get(URL).context["form"]
+    assert form["urban_rural"].value() == "urban"
+    assert form["division_code"].value() == "150100000000"
+    assert form["key"].value() == "dibao.standard_monthly"
+    assert [label for _, label in form.fields["key"].choices][:2] == [
+        "最低生活保障标准",
+        "低保边缘家庭人均收入上限（低保标准的倍数）",
+    ]
+    assert 'class="form-select"' in str(form["key"])
+    assert "<textarea" not in str(form["value"])
+    query = {name: form[name].value() or "" for name in ("key", "division_code", "urban_rural", "level")}
+    page = client.get(URL, {**query, "run": "1", "valid_from": "2025-01-01", "percent": "5", "value": ""})
+    html = page.content.decode()
+    assert 'id="whatif-after">882.00<' in html
+    assert "没有适用于" not in html

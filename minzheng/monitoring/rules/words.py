@@ -17,6 +17,8 @@ from minzheng.monitoring.rules.conditions import FLAG_INDICATORS, NUMBER_INDICAT
 from minzheng.monitoring.rules.feed_registry import FEEDS
 from minzheng.policy.rules import PARAMETER_KEYS
 
+# How a feed batch came in (FeedBatch.channel), in words.
+CHANNEL_LABELS: Final = {"upload": "页面上传", "api": "数据接口", "command": "命令行导入", "demo": "演示数据"}
 SIGNS: Final = {">": ">", ">=": "≥", "<": "<", "<=": "≤", "=": "=", "!=": "≠"}
 ARITHMETIC_SIGNS: Final = {"add": " + ", "sub": " − ", "mul": " × "}
 UNKNOWN: Final = "（无法识别的条件）"

@@ -41,8 +41,9 @@ REGION_2023 = (
     "（镜像 https://fjliren.com/n152/n166/c1662004999979992810/content.html）"
 )
 CARRIED = "沿用 2023 年数值（占位，见说明）"
-LABEL = "最低生活保障标准 dibao.standard_monthly"
+LABEL = "最低生活保障标准"
 REGION = "内蒙古自治区 150000000000"
+KEY_OF = {definition.label: key for key, definition in PARAMETER_KEYS.items()}  # rows show names only
 
 
 def client_for(user) -> Client:
@@ -111,7 +112,17 @@ def builtin(divisions):
 
 
 def row(urban_rural: str, period: str, value: str, version: int, status: str, source: str, action: str):
-    return [LABEL, REGION, urban_rural, period, f"{value} 元/人·月", f"v{version}", status, source, action]
+    return [
+        LABEL,
+        REGION,
+        urban_rural,
+        period,
+        f"{value} 元/人·月",
+        f"第 {version} 版",
+        status,
+        source,
+        action,
+    ]
 
 
 DIBAO_ROWS_FOR_REGION = [
@@ -143,7 +154,7 @@ def test_list_pages_through_every_current_parameter(builtin, users):
     assert len(table_rows(first)) == 25
     assert len(table_rows(second)) == 15
     assert "第 26–40 条，共 40 条" in second.content.decode()
-    keys = [r[0].split()[-1] for r in table_rows(first) + table_rows(second)]
+    keys = [KEY_OF[r[0]] for r in table_rows(first) + table_rows(second)]
     assert keys == sorted(keys)
     # the monitoring thresholds ship in minzheng/monitoring/builtin_parameters.json, not in the built-in set
     monitoring = {key for key in PARAMETER_KEYS if key.startswith("monitoring.")}
@@ -196,7 +207,7 @@ def test_filters_and_sorting(builtin, users, query, expected):
 
 def test_filter_by_status_and_date_counts_exactly(builtin, users):
     response = client_for(users["region"]).get(LIST_URL, {"status": "confirmed", "in_force_on": "2026-09-30"})
-    keys = [r[0].split()[-1] for r in table_rows(response)]
+    keys = [KEY_OF[r[0]] for r in table_rows(response)]
     assert keys == ["gradual_exit.months", "margin.income_multiple"]
 
 
@@ -298,16 +309,16 @@ def test_history_shows_every_version_including_corrections_and_a_chart(builtin, 
     assert corrected.version == 4
     rural_section = body[body.index('id="chain-150000000000-rural"') :]
     assert [r[:4] for r in table_rows_from(rural_section)] == [
-        ["v1", "2022-01-01 – 2023-01-01", "610.00 元/人·月", "据报道"],
-        ["v2", "2023-01-01 – 2024-01-01", "670.00 元/人·月", "据报道"],
-        ["v3", "2024-01-01 – 长期", "670.00 元/人·月", "未核实"],
+        ["第 1 版", "2022-01-01 – 2023-01-01", "610.00 元/人·月", "据报道"],
+        ["第 2 版", "2023-01-01 – 2024-01-01", "670.00 元/人·月", "据报道"],
+        ["第 3 版", "2024-01-01 – 长期", "670.00 元/人·月", "未核实"],
     ]
     urban_section = body[body.index('id="chain-150000000000-urban"') :]
     assert [r[:4] for r in table_rows_from(urban_section)] == [
-        ["v1", "2022-01-01 – 2023-01-01", "813.00 元/人·月", "据报道"],
-        ["v2", "2023-01-01 – 2024-01-01", "840.00 元/人·月", "据报道"],
-        ["v3 已更正 → v4", "2024-01-01 – 长期", "840.00 元/人·月", "未核实"],
-        ["v4 更正 v3", "2024-01-01 – 长期", "807.00 元/人·月", "据报道"],
+        ["第 1 版", "2022-01-01 – 2023-01-01", "813.00 元/人·月", "据报道"],
+        ["第 2 版", "2023-01-01 – 2024-01-01", "840.00 元/人·月", "据报道"],
+        ["第 3 版 已更正 → 第 4 版", "2024-01-01 – 长期", "840.00 元/人·月", "未核实"],
+        ["第 4 版 更正第 3 版", "2024-01-01 – 长期", "807.00 元/人·月", "据报道"],
     ]
     today = timezone.localdate().isoformat()
     chart = json.loads(
