@@ -37,6 +37,7 @@ class Column:
 
 
 # The columns of the yearly notice's table (header text as in the template, 元/年 columns are ÷ 12).
+_CARE = "extreme_poverty.care_monthly."
 COLUMNS: dict[str, Column] = {
     "城市低保标准（元/月）": Column("dibao.standard_monthly", "urban", False),
     "农村牧区低保标准（元/月）": Column("dibao.standard_monthly", "rural", False),
@@ -45,8 +46,8 @@ COLUMNS: dict[str, Column] = {
     "城市特困人员基本生活标准（元/月）": Column("extreme_poverty.basic_living_monthly", "urban", False),
     "农村牧区特困人员基本生活标准（元/月）": Column("extreme_poverty.basic_living_monthly", "rural", False),
     "农村牧区特困人员基本生活标准（元/年）": Column("extreme_poverty.basic_living_monthly", "rural", True),
-    "照料护理标准·完全丧失生活自理能力（元/月）": Column("extreme_poverty.care_monthly.fully_incapable", "", False),
-    "照料护理标准·部分丧失生活自理能力（元/月）": Column("extreme_poverty.care_monthly.partly_incapable", "", False),
+    "照料护理标准·完全丧失生活自理能力（元/月）": Column(_CARE + "fully_incapable", "", False),
+    "照料护理标准·部分丧失生活自理能力（元/月）": Column(_CARE + "partly_incapable", "", False),
 }
 CENT = Decimal("0.01")
 
