@@ -70,6 +70,7 @@ class AlertOut(Schema):
     division_code: str
     raised_on: dt.date
     due_on: dt.date
+    due_provisional: bool = Field(description="时限所在年度的节假日安排尚未录入，按周一至周五推算（暂定）")
     escalated: bool
     evidence: dict[str, Any]
 
@@ -119,6 +120,7 @@ def _alert(alert: Alert) -> AlertOut:
         division_code=alert.division.code,
         raised_on=alert.raised_on,
         due_on=alert.due_on,
+        due_provisional=alert.due_provisional,
         escalated=alert.escalated_at is not None,
         evidence=alert.evidence,
     )

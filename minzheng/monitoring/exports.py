@@ -13,6 +13,7 @@ from openpyxl.styles import Font
 from minzheng.accounts.models import User
 from minzheng.audit.services import personal_data_access_record
 from minzheng.common.spreadsheets import xlsx_append
+from minzheng.common.templatetags.due_dates import due_text
 from minzheng.monitoring import rules, selectors
 from minzheng.monitoring.models import FeedBatch
 
@@ -76,7 +77,7 @@ def alert_export(
                 _masked(person or head),
                 alert.division.name,
                 alert.raised_on,
-                alert.due_on,
+                due_text(alert.due_on, alert.due_provisional),
                 "是" if alert.escalated_at else "",
                 alert.reason,
             ],

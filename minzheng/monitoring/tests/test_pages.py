@@ -327,3 +327,27 @@ def test_demo_feeds_are_imported_and_run_once(family, monitoring_ready):
         f"演示监测：导入 8 个部门 10 类部门数据 {rows} 条，监测 30 人，预警 {run.alerts_new} 条（{run.seconds} 秒）"
     ]
     assert second == [f"演示监测：已运行过监测，未办结预警 {run.alerts_new} 条"]
+
+
+def test_a_due_date_in_a_year_without_a_holiday_schedule_is_marked_provisional(
+    alerts, client, monitoring_ready
+):
+    # given an alert whose response limit ran into 2027, a year chinese-calendar does not know (issue 15 §5)
+    alert = Alert.objects.order_by("id").first()
+    Alert.objects.filter(pk=alert.pk).update(due_on=dt.date(2027, 2, 9), due_provisional=True)
+    client.force_login(monitoring_ready["county"])
+    # then the list, the detail page, the Excel file and the API all say 暂定 beside the date
+    listed = client.get("/monitoring/?status=open").content.decode()
+    assert re.search(r"2027-02-09<span class=\"provisional[^>]*>（暂定）</span>", listed)
+    detail = client.get(f"/monitoring/alerts/{alert.pk}/").content.decode()
+    assert '2027-02-09<span class="provisional' in detail
+    sheet = load_workbook(io.BytesIO(client.get("/monitoring/export.xlsx?status=open").content)).active
+    column = [cell.value for cell in sheet[1]].index("响应时限")
+    assert "2027-02-09（暂定）" in [row[column] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    body = client.get(f"/api/v1/monitoring/alerts/{alert.pk}").json()
+    assert (body["due_on"], body["due_provisional"]) == ("2027-02-09", True)
+    # and an alert due inside a known year is not marked
+    other = Alert.objects.exclude(pk=alert.pk).order_by("id").first()
+    Alert.objects.filter(pk=other.pk).update(due_on=dt.date(2026, 12, 10), due_provisional=False)
+    assert client.get(f"/api/v1/monitoring/alerts/{other.pk}").json()["due_provisional"] is False
+    assert "2026-12-10<span" not in client.get(f"/monitoring/alerts/{other.pk}/").content.decode()
