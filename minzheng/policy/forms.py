@@ -18,6 +18,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from minzheng.common.forms import StyledForm
 from minzheng.divisions.rules import normalise_code
 from minzheng.policy.errors import ParameterValueInvalid
 from minzheng.policy.models import ParameterStatus, ParameterUrbanRural
@@ -205,7 +206,7 @@ def value_as_text(kind: Kind, value: Any) -> str:
     return str(value)
 
 
-class NoticeImportForm(TablerFormMixin, forms.Form):
+class NoticeImportForm(StyledForm):
     """The yearly standards notice as an Excel table (``notices.COLUMNS``), with its document number."""
 
     file = forms.FileField(label=_("标准表（Excel .xlsx）"))
