@@ -236,7 +236,7 @@ SELECT household_id, division_code, urban_rural, members, persons, error, dibao_
          WHEN rounding_method = 'up' THEN (dibao_raw_fen + rounding_unit_fen - 1) // rounding_unit_fen
          ELSE dibao_raw_fen // rounding_unit_fen
     END * rounding_unit_fen AS dibao_amount_fen,
-    coalesce(margin_qualifies, FALSE) AS margin_eligible,
+    margin_pci_fen, coalesce(margin_qualifies, FALSE) AS margin_eligible,
     margin_qualifies IS NULL AS margin_manual,
     CASE WHEN error IS NULL THEN senior_persons ELSE 0 END AS senior_persons,
     CASE WHEN error IS NULL THEN senior_fen ELSE 0 END AS senior_fen
@@ -250,7 +250,8 @@ def results_compute(
     """Assess every household of the snapshot into the table ``results{suffix}``: one row per household
     with ``error`` (the household cannot be assessed: the Chinese reason), the 低保 per-capita income,
     eligibility, ``dibao_manual`` (需人工核定: an asset limit or 分类施保 amount not configured) and monthly
-    amount in fen, the 低保边缘 identification and ``margin_manual`` and the 高龄津贴 persons and
+    amount in fen, the 低保边缘 per-capita income (``margin_pci_fen``, net of the 就业成本扣减), identification
+    and ``margin_manual`` (also: the deduction's base is open) and the 高龄津贴 persons and
     amount. Raises ``ParameterMissing`` when a place lacks a parameter on ``as_of`` (never a guess)."""
     groups = groups_build(con, params, as_of, suffix=suffix)
     parameters = {
