@@ -12,7 +12,6 @@ from minzheng.benefits.errors import HouseholdInconsistent, IncomeTreatmentMissi
 from minzheng.benefits.facts import HouseholdFacts, IncomeFact, MemberFacts
 from minzheng.benefits.params import Params, fraction_to_yuan, lookup
 from minzheng.benefits.people import ADULT_AGE, age, is_dead
-from minzheng.benefits.work_cost import EMPLOYMENT_CATEGORIES, Earning, work_cost
 from minzheng.benefits.reasons import (
     DIBAO_MEASURES,
     NOTICE_2022,
@@ -20,6 +19,7 @@ from minzheng.benefits.reasons import (
     article,
     reason,
 )
+from minzheng.benefits.work_cost import EMPLOYMENT_CATEGORIES, Earning, work_cost
 from minzheng.common.workdays import add_months
 from minzheng.policy.rules import PROGRAMMES
 from minzheng.registry.choices import IncomeCategory, RelationToHead, SchoolEnrolment

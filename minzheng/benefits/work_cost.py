@@ -1,5 +1,6 @@
-"""就业成本扣减 (work-cost deduction): 《兴安盟低保边缘家庭认定办法（试行）》第15条 — "按其就业收入或当地最低工资
-标准的10%扣减就业成本" (policy-rules.md §1.5; policy-figures.md §4, CONFIRMED). Pure.
+"""就业成本扣减 (work-cost deduction): 《兴安盟低保边缘家庭认定办法（试行）》第15条 —
+"按其就业收入或当地最低工资标准的10%扣减就业成本" (policy-rules.md §1.5; policy-figures.md §4, CONFIRMED).
+Pure.
 
 * Who: members' employment income (``IncomeCategory.WAGE``, 工资性收入) counted for the 低保边缘 test
   (``WORK_COST_PROGRAMMES``). The article is in the league's margin-household measures; for 低保 and the
@@ -42,7 +43,6 @@ WORK_COST_PROGRAMMES = frozenset({Programme.MARGIN_HOUSEHOLD.value})
 EMPLOYMENT_CATEGORIES = frozenset({IncomeCategory.WAGE.value})
 EMPLOYMENT_INCOME = "employment_income"
 MINIMUM_WAGE = "minimum_wage"
-BASE_LABELS = {EMPLOYMENT_INCOME: "就业收入", MINIMUM_WAGE: "当地最低工资标准"}
 
 
 @dataclass(frozen=True)
@@ -160,7 +160,10 @@ def _person_cost(
     """One earner's deduction over the period, and the sentence that explains it."""
     earned = sum((e.share for e in items), Fraction(0))
     if base == EMPLOYMENT_INCOME:
-        return ratio * earned, f"计算期内就业收入 {fraction_to_yuan(earned)} 元，按就业收入的 {_percent(ratio)}"
+        return (
+            ratio * earned,
+            f"计算期内就业收入 {fraction_to_yuan(earned)} 元，按就业收入的 {_percent(ratio)}",
+        )
     assert wage is not None  # noqa: S101 - _missing said so
     days = covered_days([(e.first, e.last) for e in items])
     period_days = (period[1] - period[0]).days + 1

@@ -105,6 +105,7 @@ def _choice_of(raw: Any, where: str, allowed: tuple[str, ...]) -> str:
 
 # Bases of the work-cost deduction: the member's employment income, or the local minimum wage.
 WORK_COST_BASES = ("employment_income", "minimum_wage")
+WORK_COST_BASE_LABELS = {"employment_income": "就业收入", "minimum_wage": "当地最低工资标准"}
 _PERSON_MONTH = "元/人·月"
 _CARE = "特困人员照料护理标准"
 _EPS = Programme.EXTREME_POVERTY_SUPPORT
@@ -208,8 +209,9 @@ PARAMETER_KEYS: dict[str, ParameterKey] = {
             "倍",
             Programme.TEMPORARY_ASSISTANCE,
         ),
-        # 就业成本扣减 (《兴安盟低保边缘家庭认定办法（试行）》第15条; benefits.work_cost): a local measure, so
-        # the ratio is absent where it does not apply; the base (就业收入 or 最低工资标准) is its own dated key.
+        # 就业成本扣减 (《兴安盟低保边缘家庭认定办法（试行）》第15条; benefits.work_cost): a local
+        # measure, so the ratio is absent where it does not apply; the base (就业收入 or 最低工资标准)
+        # is its own dated key.
         _key(
             "income.work_cost_ratio", "就业成本扣减比例（就业收入或最低工资标准）", Kind.RATIO, "比例", None
         ),

@@ -71,7 +71,11 @@ def _work_cost(
     if ratio is None:
         return None, None, None
     wage = optional("income.minimum_wage_monthly")
-    return Fraction(Decimal(ratio)), optional("income.work_cost_base"), None if wage is None else Decimal(wage)
+    return (
+        Fraction(Decimal(ratio)),
+        optional("income.work_cost_base"),
+        None if wage is None else Decimal(wage),
+    )
 
 
 def _group_resolve(
@@ -202,7 +206,10 @@ def _tables_write(
             "wc_ratio_num": (pa.int64(), [_part(g.work_cost_ratio, "numerator") for g in groups]),
             "wc_ratio_den": (pa.int64(), [_part(g.work_cost_ratio, "denominator") for g in groups]),
             "wc_base": (pa.string(), [g.work_cost_base for g in groups]),
-            "wc_min_wage_fen": (fen, [None if g.minimum_wage is None else _fen(g.minimum_wage) for g in groups]),
+            "wc_min_wage_fen": (
+                fen,
+                [None if g.minimum_wage is None else _fen(g.minimum_wage) for g in groups],
+            ),
         },
     )
     treatment_rows = [

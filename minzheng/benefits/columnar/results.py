@@ -53,7 +53,8 @@ income_invalid AS (
 clipped AS (
     SELECT i.household_id, i.person_id, i.category, t.programme, t.treatment,
         CAST(round(i.amount * 100) AS HUGEINT) AS fen,
-        greatest(i.period_start, hh.period_start) AS first_day, least(i.period_end, hh.period_end) AS last_day,
+        greatest(i.period_start, hh.period_start) AS first_day,
+        least(i.period_end, hh.period_end) AS last_day,
         datediff('day', greatest(i.period_start, hh.period_start), least(i.period_end, hh.period_end)) + 1
             AS overlap,
         datediff('day', i.period_start, i.period_end) + 1 AS days
@@ -67,7 +68,8 @@ earnings AS (  -- counted employment income of the margin test where 兴安盟's
     SELECT c.*, hh.wc_ratio_num, hh.wc_ratio_den, hh.wc_base, hh.wc_min_wage_fen, hh.months,
         datediff('day', hh.period_start, hh.period_end) + 1 AS period_days
     FROM clipped c JOIN hh USING (household_id)
-    WHERE c.programme = $programme_margin AND c.treatment = 'counted' AND list_contains($employment, c.category)
+    WHERE c.programme = $programme_margin AND c.treatment = 'counted'
+        AND list_contains($employment, c.category)
         AND c.overlap > 0 AND hh.wc_ratio_num IS NOT NULL
 ),
 work_cost_open AS (  -- the base, or the minimum wage it needs, is missing: 需人工核定
@@ -250,8 +252,8 @@ def results_compute(
     """Assess every household of the snapshot into the table ``results{suffix}``: one row per household
     with ``error`` (the household cannot be assessed: the Chinese reason), the 低保 per-capita income,
     eligibility, ``dibao_manual`` (需人工核定: an asset limit or 分类施保 amount not configured) and monthly
-    amount in fen, the 低保边缘 per-capita income (``margin_pci_fen``, net of the 就业成本扣减), identification
-    and ``margin_manual`` (also: the deduction's base is open) and the 高龄津贴 persons and
+    amount in fen, the 低保边缘 per-capita income (``margin_pci_fen``, net of the 就业成本扣减),
+    identification and ``margin_manual`` (also: the deduction's base is open) and the 高龄津贴 persons and
     amount. Raises ``ParameterMissing`` when a place lacks a parameter on ``as_of`` (never a guess)."""
     groups = groups_build(con, params, as_of, suffix=suffix)
     parameters = {

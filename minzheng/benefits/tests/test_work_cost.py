@@ -43,7 +43,10 @@ def minimum_wage_base(*more):
 
 def test_a_xingan_margin_household_with_2000_a_month_in_wages_deducts_200_a_month():
     result = assess("margin_household", household(earned("p1", "2000")), params())
-    assert (result.outcome, result.per_capita_monthly_income) == ("eligible", Decimal("900.00"))  # (2000 − 200) ÷ 2
+    assert (result.outcome, result.per_capita_monthly_income) == (
+        "eligible",
+        Decimal("900.00"),
+    )  # (2000 − 200) ÷ 2
     [deduction] = work_cost_reasons(result)
     assert deduction.rule_code == "income.work_cost"
     assert deduction.article == "《兴安盟低保边缘家庭认定办法（试行）》第15条"

@@ -31,7 +31,9 @@ def _fen(amount: Decimal | None) -> int | None:
 
 def _engine(params: InMemoryParams) -> dict[int, tuple[object, ...]]:
     rows: dict[int, tuple[object, ...]] = {}
-    for pk, facts in household_facts_many(list(Household.objects.values_list("pk", flat=True)), AS_OF).items():
+    for pk, facts in household_facts_many(
+        list(Household.objects.values_list("pk", flat=True)), AS_OF
+    ).items():
         try:
             dibao = assess("dibao", facts, params)
             margin = assess("margin_household", facts, params)
@@ -40,7 +42,14 @@ def _engine(params: InMemoryParams) -> dict[int, tuple[object, ...]]:
             continue
         dibao_pci = _fen(dibao.per_capita_monthly_income) if dibao.counted_members else None
         margin_pci = _fen(margin.per_capita_monthly_income)
-        rows[pk] = (dibao_pci, dibao.eligible, dibao.manual_review, margin_pci, margin.eligible, margin.manual_review)
+        rows[pk] = (
+            dibao_pci,
+            dibao.eligible,
+            dibao.manual_review,
+            margin_pci,
+            margin.eligible,
+            margin.manual_review,
+        )
     return rows
 
 
@@ -68,9 +77,15 @@ def population(divisions, household_factory):
     from minzheng.divisions.models import Division
     from minzheng.policy.services import policy_builtin_load
 
-    league = Division.objects.create(code=XINGAN, name="兴安盟", level=2, parent=divisions["region"], source="test")
-    city = Division.objects.create(code="152201000000", name="乌兰浩特市", level=3, parent=league, source="test")
-    street = Division.objects.create(code="152201001000", name="和平街道", level=4, parent=city, source="test")
+    league = Division.objects.create(
+        code=XINGAN, name="兴安盟", level=2, parent=divisions["region"], source="test"
+    )
+    city = Division.objects.create(
+        code="152201000000", name="乌兰浩特市", level=3, parent=league, source="test"
+    )
+    street = Division.objects.create(
+        code="152201001000", name="和平街道", level=4, parent=city, source="test"
+    )
     village = Division.objects.create(
         code="152201001001", name="和平社区居委会", level=5, parent=street, urban_rural="urban", source="test"
     )
@@ -106,9 +121,14 @@ def _row(batch, population, name, place):
 
 def test_the_builtin_employment_income_base_agrees(population):
     batch = _compare(columnar.stored_params())
-    assert Household.objects.filter(hukou_division__code__startswith="1522").count() > 14  # the seed used 兴安盟
+    assert (
+        Household.objects.filter(hukou_division__code__startswith="1522").count() > 14
+    )  # the seed used 兴安盟
     # one person, 2,500 a month: 低保 counts it all; the 兴安盟 margin test 90% of it, elsewhere all of it
-    xingan, hohhot = _row(batch, population, "全年工资", "xingan"), _row(batch, population, "全年工资", "hohhot")
+    xingan, hohhot = (
+        _row(batch, population, "全年工资", "xingan"),
+        _row(batch, population, "全年工资", "hohhot"),
+    )
     assert (xingan[0], xingan[3]) == (250000, 225000)
     assert (hohhot[0], hohhot[3]) == (250000, 250000)
     assert _row(batch, population, "户工资", "xingan")[3] == 157500  # a household record: 1,750 − 175
