@@ -101,7 +101,7 @@ def work_cost(
         return NONE  # a local measure not in force here: nothing to deduct, nothing to decide
     base = _optional(params, facts, "income.work_cost_base")
     wage = _optional(params, facts, "income.minimum_wage_monthly")
-    missing = _missing(facts, base, wage)
+    missing = _missing(base, wage)
     if missing:
         log.append(
             reason(
@@ -140,7 +140,7 @@ def work_cost(
     return WorkCost(total)
 
 
-def _missing(facts: HouseholdFacts, base: ResolvedParameter | None, wage: ResolvedParameter | None) -> str:
+def _missing(base: ResolvedParameter | None, wage: ResolvedParameter | None) -> str:
     """The name of the parameter the deduction lacks, or "" when it can be computed."""
     if base is None:
         return "扣减基数（income.work_cost_base）"
