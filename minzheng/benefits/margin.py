@@ -71,23 +71,28 @@ def not_extreme_poverty(facts: HouseholdFacts, log: list[Reason], cited: str) ->
 def margin_test(facts: HouseholdFacts, params: Params, log: list[Reason]) -> MarginTest:
     """Not 低保-eligible, not 特困, per-capita income below ``margin.income_multiple`` × the 低保 standard
     (1.5 in Inner Mongolia), and assets within the rules (审核确认办法第 8 条; 国办发〔2023〕39号 §二(四);
-    内蒙古 2024 measures)."""
+    内蒙古 2024 measures). The income is net of 兴安盟's 就业成本扣减 where it is in force
+    (《兴安盟低保边缘家庭认定办法（试行）》第15条, ``work_cost``); an open deduction makes the income test
+    需人工核定."""
     outside = all_of(not_dibao(facts, params, log), not_extreme_poverty(facts, log, BASIS))
     members = counted_members(facts, log)
     income = household_income(facts, PROGRAMME, members, params, log)
     standard = lookup(params, facts, "dibao.standard_monthly")
     multiple = lookup(params, facts, "margin.income_multiple")
     ceiling = (decimal_of(multiple) * decimal_of(standard)).quantize(CENT)
-    below = income.per_capita_monthly < ceiling
+    # An open work-cost deduction (兴安盟 art. 15, benefits.work_cost) leaves the income undecided.
+    below = None if income.undecided else income.per_capita_monthly < ceiling
+    compared = {True: "低于", False: "不低于", None: "（未扣减就业成本，扣减额需人工核定）对比"}[below]
     log.append(
         reason(
             "margin.income_test",
             BASIS,
-            f"人均月收入 {income.per_capita_monthly} 元{'低于' if below else '不低于'}低保标准 "
+            f"人均月收入 {income.per_capita_monthly} 元{compared}低保标准 "
             f"{decimal_of(standard)} × {decimal_of(multiple)} = {ceiling} 元",
             value=below,
             inputs={"per_capita": income.per_capita_monthly, "ceiling": ceiling},
             parameters=(standard, multiple),
+            status=MANUAL if below is None else "",
         )
     )
     assets_ok = assets_pass(facts, members, params, log)

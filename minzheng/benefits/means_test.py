@@ -19,6 +19,7 @@ from minzheng.benefits.reasons import (
     article,
     reason,
 )
+from minzheng.benefits.work_cost import EMPLOYMENT_CATEGORIES, Earning, work_cost
 from minzheng.common.workdays import add_months
 from minzheng.policy.rules import PROGRAMMES
 from minzheng.registry.choices import IncomeCategory, RelationToHead, SchoolEnrolment
@@ -137,6 +138,8 @@ class IncomeSummary:
     counted: Fraction
     deducted: Fraction
     persons: int
+    # The work-cost deduction (benefits.work_cost) could not be computed: the income is 需人工核定.
+    undecided: bool = False
 
     @property
     def net(self) -> Fraction:
@@ -201,7 +204,8 @@ def household_income(
     excluded or deducted per ``income.category_treatment`` for the programme (deductions: necessary
     employment costs, rigid costs of disability or illness, transfer expenditure); the net is never
     negative. Records of persons not counted are left out; records with no person belong to the
-    household when ``include_unattributed``.
+    household when ``include_unattributed``. Where 兴安盟's 就业成本扣减 is in force, the counted employment
+    income is reduced by it (``work_cost``, margin households only); an open base makes it ``undecided``.
     """
     if months is None:
         period = lookup(params, facts, "income.reference_period_months")
@@ -221,6 +225,7 @@ def household_income(
     keys = {m.key for m in members}
     deaths = {m.key: m.death_date for m in members if m.death_date is not None}
     counted = deducted = Fraction(0)
+    earnings: list[Earning] = []
     for income in facts.incomes:
         belongs = income.person_key in keys if income.person_key is not None else include_unattributed
         if not belongs:
@@ -236,10 +241,15 @@ def household_income(
         treatment = table[income.category]
         if treatment == "counted":
             counted += share
+            if income.category in EMPLOYMENT_CATEGORIES:
+                span = (max(start, income.period_start), min(last, income.period_end))
+                earnings.append(Earning(income.person_key, share, *span))
         elif treatment == "deducted":
             deducted += share
         log.append(_income_line(income, share, days, treatment))
-    summary = IncomeSummary(start, end, months, counted, deducted, len(members))
+    cost = work_cost(facts, programme, earnings, (start, end), months, params, log)
+    deducted += cost.amount
+    summary = IncomeSummary(start, end, months, counted, deducted, len(members), cost.open)
     log.append(_income_total(summary))
     return summary
 

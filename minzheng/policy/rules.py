@@ -97,6 +97,15 @@ def _months(minimum: int, maximum: int) -> Callable[[Any], int]:
     return partial(values.integer, where="月数", minimum=minimum, maximum=maximum)
 
 
+def _choice_of(raw: Any, where: str, allowed: tuple[str, ...]) -> str:
+    if raw not in allowed:
+        raise values.ValueProblem(f"{where}“{raw}”不是允许的取值（{', '.join(allowed)}）")
+    return str(raw)
+
+
+# Bases of the work-cost deduction: the member's employment income, or the local minimum wage.
+WORK_COST_BASES = ("employment_income", "minimum_wage")
+WORK_COST_BASE_LABELS = {"employment_income": "就业收入", "minimum_wage": "当地最低工资标准"}
 _PERSON_MONTH = "元/人·月"
 _CARE = "特困人员照料护理标准"
 _EPS = Programme.EXTREME_POVERTY_SUPPORT
@@ -200,9 +209,21 @@ PARAMETER_KEYS: dict[str, ParameterKey] = {
             "倍",
             Programme.TEMPORARY_ASSISTANCE,
         ),
+        # 就业成本扣减 (《兴安盟低保边缘家庭认定办法（试行）》第15条; benefits.work_cost): a local
+        # measure, so the ratio is absent where it does not apply; the base (就业收入 or 最低工资标准)
+        # is its own dated key.
         _key(
             "income.work_cost_ratio", "就业成本扣减比例（就业收入或最低工资标准）", Kind.RATIO, "比例", None
         ),
+        _key(
+            "income.work_cost_base",
+            "就业成本扣减基数（employment_income 就业收入 / minimum_wage 最低工资标准）",
+            Kind.JSON,
+            "",
+            None,
+            partial(_choice_of, where="扣减基数", allowed=WORK_COST_BASES),
+        ),
+        _key("income.minimum_wage_monthly", "当地最低工资标准（月）", Kind.MONEY, "元/月", None),
         _key("gradual_exit.months", "渐退期", Kind.INTEGER, "月", Programme.DIBAO, _months(0, 12)),
         _key("gradual_exit.taper", "渐退期各月发放比例", Kind.JSON, "", Programme.DIBAO, values.taper),
         _key(

@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import duckdb
@@ -22,6 +23,7 @@ from minzheng.benefits.means_test import reference_period
 from minzheng.benefits.params import CENT, InMemoryParams, Params
 from minzheng.benefits.people import ADULT_AGE
 from minzheng.catalogue.programmes import Programme
+from minzheng.policy.errors import ParameterMissing
 from minzheng.policy.rules import ResolvedParameter, jurisdiction_chain
 
 # The programmes whose income the columnar run assesses (their treatment tables are written per group).
@@ -48,6 +50,32 @@ class GroupParameters:
     assets_unconfigured: bool  # no asset rule at all: 需人工核定, as assets.assets_pass
     supplements_unconfigured: bool  # no 分类施保 rule at all: 需人工核定 for an eligible household
     senior_brackets: list[tuple[int, int | None, Decimal]]
+    # 就业成本扣减 (benefits.work_cost): ratio None = not in force here; base / minimum wage None = missing
+    work_cost_ratio: Fraction | None = None
+    work_cost_base: str | None = None
+    minimum_wage: Decimal | None = None
+
+
+def _work_cost(
+    params: Params, code: str, urban_rural: str, as_of: dt.date
+) -> tuple[Fraction | None, str | None, Decimal | None]:
+    """The work-cost parameters as ``work_cost.work_cost`` reads them: absent ones are ``None``."""
+
+    def optional(key: str) -> Any:
+        try:
+            return params.get(key, code, urban_rural, as_of).value
+        except ParameterMissing:
+            return None
+
+    ratio = optional("income.work_cost_ratio")
+    if ratio is None:
+        return None, None, None
+    wage = optional("income.minimum_wage_monthly")
+    return (
+        Fraction(Decimal(ratio)),
+        optional("income.work_cost_base"),
+        None if wage is None else Decimal(wage),
+    )
 
 
 def _group_resolve(
@@ -92,6 +120,7 @@ def _group_resolve(
         (int(b["age_min"]), None if b["age_max"] is None else int(b["age_max"]), Decimal(b["amount"]))
         for b in get("senior_allowance.brackets").value
     ]
+    work_cost_ratio, work_cost_base, minimum_wage = _work_cost(params, code, urban_rural, as_of)
     return GroupParameters(
         group_id=group_id,
         standard=standard,
@@ -107,6 +136,9 @@ def _group_resolve(
         assets_unconfigured=not asset_table,
         supplements_unconfigured=not supplement_table,
         senior_brackets=brackets,
+        work_cost_ratio=work_cost_ratio,
+        work_cost_base=work_cost_base,
+        minimum_wage=minimum_wage,
     )
 
 
@@ -171,6 +203,13 @@ def _tables_write(
             "rounding_unit_fen": (fen, [_fen(g.rounding_unit) for g in groups]),
             "assets_unconfigured": (pa.bool_(), [g.assets_unconfigured for g in groups]),
             "supplements_unconfigured": (pa.bool_(), [g.supplements_unconfigured for g in groups]),
+            "wc_ratio_num": (pa.int64(), [_part(g.work_cost_ratio, "numerator") for g in groups]),
+            "wc_ratio_den": (pa.int64(), [_part(g.work_cost_ratio, "denominator") for g in groups]),
+            "wc_base": (pa.string(), [g.work_cost_base for g in groups]),
+            "wc_min_wage_fen": (
+                fen,
+                [None if g.minimum_wage is None else _fen(g.minimum_wage) for g in groups],
+            ),
         },
     )
     treatment_rows = [
@@ -275,6 +314,10 @@ def _limit(limit: Decimal | None, measure: str) -> int | None:
     if limit is None:
         return None
     return _fen(limit) if measure != "count" else int(limit)
+
+
+def _part(ratio: Fraction | None, part: str) -> int | None:
+    return None if ratio is None else int(getattr(ratio, part))
 
 
 def _fen(amount: Decimal) -> int:

@@ -1,6 +1,7 @@
 """The columnar rules in SQL: every household of the snapshot assessed at once in DuckDB — 低保 (eligibility,
-per-capita income, monthly amount), the 低保边缘 identification and the 高龄津贴 brackets — as the pure
-modules do it (``tests/test_columnar.py`` compares them household by household).
+per-capita income, monthly amount), the 低保边缘 identification (net of 兴安盟's 就业成本扣减,
+``work_cost``) and the 高龄津贴 brackets — as the pure modules do it (``tests/test_columnar.py`` and
+``tests/test_work_cost.py`` compare them household by household).
 """
 # ruff: noqa: S608 - SQL text from model table names, internal table suffixes and validated parameter literals; values are bound
 
@@ -15,6 +16,7 @@ import duckdb
 from minzheng.benefits.columnar.groups import GroupParameters, groups_build
 from minzheng.benefits.columnar.snapshot import run
 from minzheng.benefits.params import InMemoryParams
+from minzheng.benefits.work_cost import EMPLOYMENT_CATEGORIES, EMPLOYMENT_INCOME, MINIMUM_WAGE
 from minzheng.catalogue.programmes import Programme
 from minzheng.registry.choices import RelationToHead
 
@@ -48,9 +50,11 @@ income_invalid AS (
     SELECT DISTINCT i.household_id FROM incomes i LEFT JOIN members m USING (household_id, person_id)
     WHERE i.period_end < i.period_start OR (m.death_date IS NOT NULL AND i.period_start > m.death_date)
 ),
-shares AS (
-    SELECT i.household_id, t.programme, t.treatment,
+clipped AS (
+    SELECT i.household_id, i.person_id, i.category, t.programme, t.treatment,
         CAST(round(i.amount * 100) AS HUGEINT) AS fen,
+        greatest(i.period_start, hh.period_start) AS first_day,
+        least(i.period_end, hh.period_end) AS last_day,
         datediff('day', greatest(i.period_start, hh.period_start), least(i.period_end, hh.period_end)) + 1
             AS overlap,
         datediff('day', i.period_start, i.period_end) + 1 AS days
@@ -60,16 +64,76 @@ shares AS (
     WHERE (i.person_id IS NULL OR c.is_counted) AND t.treatment IN ('counted', 'deducted')
         AND i.period_end >= i.period_start
 ),
+earnings AS (  -- counted employment income of the margin test where 兴安盟's 就业成本扣减 is in force
+    SELECT c.*, hh.wc_ratio_num, hh.wc_ratio_den, hh.wc_base, hh.wc_min_wage_fen, hh.months,
+        datediff('day', hh.period_start, hh.period_end) + 1 AS period_days
+    FROM clipped c JOIN hh USING (household_id)
+    WHERE c.programme = $programme_margin AND c.treatment = 'counted'
+        AND list_contains($employment, c.category)
+        AND c.overlap > 0 AND hh.wc_ratio_num IS NOT NULL
+),
+work_cost_open AS (  -- the base, or the minimum wage it needs, is missing: 需人工核定
+    SELECT DISTINCT household_id FROM earnings
+    WHERE wc_base IS NULL OR (wc_base = $minimum_wage AND wc_min_wage_fen IS NULL)
+),
+wage_earnings AS (
+    SELECT *, max(last_day) OVER (PARTITION BY household_id, person_id ORDER BY first_day, last_day
+                                  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
+    FROM earnings WHERE wc_base = $minimum_wage AND wc_min_wage_fen IS NOT NULL
+),
+islands AS (  -- the union of an earner's records: days employed in the period
+    SELECT *, sum(CASE WHEN first_day > reach THEN 1 ELSE 0 END)
+        OVER (PARTITION BY household_id, person_id ORDER BY first_day, last_day) AS island
+    FROM wage_earnings
+),
+earners AS (
+    SELECT household_id, person_id, any_value(wc_ratio_num) AS rn, any_value(wc_ratio_den) AS rd,
+        any_value(wc_min_wage_fen) AS wage_fen, any_value(months) AS months,
+        any_value(period_days) AS period_days,
+        list_reduce(list(CAST(days // gcd(fen * overlap, days) AS BIGINT)), lambda x, y: lcm(x, y)) AS lcd
+    FROM wage_earnings GROUP BY household_id, person_id
+),
+employed AS (
+    SELECT household_id, person_id, sum(span) AS covered FROM (
+        SELECT household_id, person_id, datediff('day', min(first_day), max(last_day)) + 1 AS span
+        FROM islands GROUP BY household_id, person_id, island
+    ) GROUP BY household_id, person_id
+),
+earned AS (
+    SELECT w.household_id, w.person_id, sum(w.fen * w.overlap * e.lcd // w.days) AS wage_scaled
+    FROM wage_earnings w JOIN earners e
+        ON e.household_id = w.household_id AND e.person_id IS NOT DISTINCT FROM w.person_id
+    GROUP BY w.household_id, w.person_id
+),
+minimum_wage_costs AS (  -- ratio × minimum wage × months employed, at most the earner's wage income
+    SELECT e.household_id, CAST(e.rn AS HUGEINT) * e.wage_fen * e.months * em.covered AS d_num,
+        CAST(e.rd AS HUGEINT) * e.period_days AS d_den, ed.wage_scaled, e.lcd
+    FROM earners e
+    JOIN employed em ON em.household_id = e.household_id AND em.person_id IS NOT DISTINCT FROM e.person_id
+    JOIN earned ed ON ed.household_id = e.household_id AND ed.person_id IS NOT DISTINCT FROM e.person_id
+),
+shares AS (  -- each term is num / den fen: prorated records, then the work-cost deductions
+    SELECT household_id, programme, treatment, fen * overlap AS num, CAST(days AS HUGEINT) AS den, overlap
+    FROM clipped
+    UNION ALL
+    SELECT household_id, programme, 'deducted', fen * overlap * wc_ratio_num,
+        CAST(days AS HUGEINT) * wc_ratio_den, overlap
+    FROM earnings WHERE wc_base = $employment_income
+    UNION ALL
+    SELECT household_id, $programme_margin, 'deducted',
+        CASE WHEN d_num * lcd <= wage_scaled * d_den THEN d_num ELSE wage_scaled END,
+        CASE WHEN d_num * lcd <= wage_scaled * d_den THEN d_den ELSE CAST(lcd AS HUGEINT) END, 1
+    FROM minimum_wage_costs
+),
 denominators AS (
     SELECT household_id, programme,
-        list_reduce(list(CAST(days // gcd(CAST(fen * overlap AS BIGINT), days) AS BIGINT)),
-                    lambda x, y: lcm(x, y)) AS lcd
+        list_reduce(list(CAST(den // gcd(num, den) AS BIGINT)), lambda x, y: lcm(x, y)) AS lcd
     FROM shares WHERE overlap > 0 GROUP BY household_id, programme
 ),
 income AS (
     SELECT s.household_id, s.programme, d.lcd,
         greatest(CAST(0 AS HUGEINT),
-            sum(CASE WHEN s.treatment = 'counted' THEN 1 ELSE -1 END * (s.fen * s.overlap * d.lcd // s.days))
+            sum(CASE WHEN s.treatment = 'counted' THEN 1 ELSE -1 END * (s.num * d.lcd // s.den))
         ) AS net_scaled
     FROM shares s JOIN denominators d USING (household_id, programme)
     WHERE s.overlap > 0 GROUP BY s.household_id, s.programme, d.lcd
@@ -142,7 +206,8 @@ assessed AS (
             AS assets_ok,
         coalesce(sp.supplement_fen, 0) AS supplement_fen,
         hh.supplements_unconfigured OR coalesce(sp.supplement_open, FALSE) AS supplement_manual,
-        coalesce(sn.senior_persons, 0) AS senior_persons, coalesce(sn.senior_fen, 0) AS senior_fen
+        coalesce(sn.senior_persons, 0) AS senior_persons, coalesce(sn.senior_fen, 0) AS senior_fen,
+        wo.household_id IS NOT NULL AS work_cost_open
     FROM hh LEFT JOIN persons ps USING (household_id)
     LEFT JOIN income_invalid ii USING (household_id)
     LEFT JOIN per_capita d ON d.household_id = hh.household_id AND d.programme = $programme_dibao
@@ -150,6 +215,7 @@ assessed AS (
     LEFT JOIN assets_ok ao ON ao.household_id = hh.household_id
     LEFT JOIN supplements sp ON sp.household_id = hh.household_id
     LEFT JOIN senior sn ON sn.household_id = hh.household_id
+    LEFT JOIN work_cost_open wo ON wo.household_id = hh.household_id
 ),
 qualified AS (  -- SQL's three-valued AND is reasons.all_of: NULL = 需人工核定
     SELECT *, error IS NULL AND dibao_pci_fen < standard_fen AND assets_ok AS dibao_qualifies
@@ -158,7 +224,8 @@ qualified AS (  -- SQL's three-valued AND is reasons.all_of: NULL = 需人工核
 decided AS (
     SELECT *, coalesce(dibao_qualifies, FALSE) AND NOT supplement_manual AS dibao_eligible,
         dibao_qualifies IS NULL OR (coalesce(dibao_qualifies, FALSE) AND supplement_manual) AS dibao_manual,
-        error IS NULL AND NOT dibao_qualifies AND margin_pci_fen < margin_ceiling_fen AND assets_ok
+        error IS NULL AND NOT dibao_qualifies
+            AND CASE WHEN work_cost_open THEN NULL ELSE margin_pci_fen < margin_ceiling_fen END AND assets_ok
             AS margin_qualifies,
         (standard_fen - dibao_pci_fen) * persons + coalesce(supplement_fen, 0) AS dibao_raw_fen
     FROM qualified
@@ -171,7 +238,7 @@ SELECT household_id, division_code, urban_rural, members, persons, error, dibao_
          WHEN rounding_method = 'up' THEN (dibao_raw_fen + rounding_unit_fen - 1) // rounding_unit_fen
          ELSE dibao_raw_fen // rounding_unit_fen
     END * rounding_unit_fen AS dibao_amount_fen,
-    coalesce(margin_qualifies, FALSE) AS margin_eligible,
+    margin_pci_fen, coalesce(margin_qualifies, FALSE) AS margin_eligible,
     margin_qualifies IS NULL AS margin_manual,
     CASE WHEN error IS NULL THEN senior_persons ELSE 0 END AS senior_persons,
     CASE WHEN error IS NULL THEN senior_fen ELSE 0 END AS senior_fen
@@ -185,7 +252,8 @@ def results_compute(
     """Assess every household of the snapshot into the table ``results{suffix}``: one row per household
     with ``error`` (the household cannot be assessed: the Chinese reason), the 低保 per-capita income,
     eligibility, ``dibao_manual`` (需人工核定: an asset limit or 分类施保 amount not configured) and monthly
-    amount in fen, the 低保边缘 identification and ``margin_manual`` and the 高龄津贴 persons and
+    amount in fen, the 低保边缘 per-capita income (``margin_pci_fen``, net of the 就业成本扣减),
+    identification and ``margin_manual`` (also: the deduction's base is open) and the 高龄津贴 persons and
     amount. Raises ``ParameterMissing`` when a place lacks a parameter on ``as_of`` (never a guess)."""
     groups = groups_build(con, params, as_of, suffix=suffix)
     parameters = {
@@ -193,6 +261,9 @@ def results_compute(
         "other": RelationToHead.OTHER.value,
         "programme_dibao": Programme.DIBAO.value,
         "programme_margin": Programme.MARGIN_HOUSEHOLD.value,
+        "employment": sorted(EMPLOYMENT_CATEGORIES),
+        "employment_income": EMPLOYMENT_INCOME,
+        "minimum_wage": MINIMUM_WAGE,
     }
     run(con, _RESULT_SQL.format(s=suffix), parameters)
     return groups

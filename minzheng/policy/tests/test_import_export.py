@@ -42,7 +42,7 @@ def builtin(divisions):
 
 def test_builtin_set_loads_and_answers_the_documented_figures(builtin):
     # then (Xincheng community, urban; Taibus gacha, rural)
-    assert builtin.created == 77  # region, Hohhot and Xilingol rows of the test tree (98 in the file)
+    assert builtin.created == 77  # region, Hohhot and Xilingol rows of the test tree (99 in the file)
     assert (
         parameter_value("dibao.standard_monthly", "150102001001", D(2022, 12, 31), "urban").value == "841.00"
     )  # Hohhot's own 2022 standard; the region average 813 elsewhere
@@ -243,7 +243,7 @@ def test_the_builtin_file_is_a_valid_format_1_document():
     from minzheng.policy.format import document_read
 
     entries = document_read(BUILTIN_FILE.read_text(encoding="utf-8"))
-    assert len(entries) == 98
+    assert len(entries) == 99
     assert all(n.entry.source and n.entry.status in {"confirmed", "reported", "unconfirmed"} for n in entries)
     assert all(n.entry.note for n in entries if n.entry.status == "unconfirmed")
 

@@ -16,6 +16,7 @@ from minzheng.accounts.models import User
 from minzheng.policy.models import Parameter
 from minzheng.policy.rules import (
     PARAMETER_KEYS,
+    WORK_COST_BASE_LABELS,
     Kind,
     ParameterKey,
 )
@@ -81,6 +82,8 @@ def value_display(definition: ParameterKey, value: Any) -> ValueDisplay:
         return ValueDisplay(text=f"{value}（{_percent(value)}%）")
     if kind is Kind.MULTIPLE:
         return ValueDisplay(text=_("%(value)s 倍") % {"value": value})
+    if isinstance(value, str):  # a choice (income.work_cost_base): its name, not its code
+        return ValueDisplay(text=WORK_COST_BASE_LABELS.get(value, value))
     if isinstance(value, list) and not value:
         return ValueDisplay(text=_("空列表"))
     if isinstance(value, list) and all(not isinstance(item, dict | list) for item in value):
