@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from minzheng.benefits import whatif_editor
 from minzheng.benefits.whatif import LEVEL_DIGITS, WHATIF_KEYS, ProposedChange
-from minzheng.benefits.whatif_editor import RULE_KEYS, Editor
+from minzheng.benefits.whatif_editor import BRACKETS, RULE_KEYS, Editor
 from minzheng.common.forms import DateInput, TablerFormMixin
 from minzheng.divisions.rules import Level
 from minzheng.policy.rules import PARAMETER_KEYS, URBAN_RURAL_LABELS, Kind
@@ -77,12 +77,13 @@ class WhatIfForm(TablerFormMixin, forms.Form):
         if self.rule_key:
             del self.fields["percent"], self.fields["value"]
         if self.rule_key and current is not None:
-            source = self.data.get("rows") if self.is_bound else self.initial.get("rows")
-            self.rows_count = rows or whatif_editor.bracket_rows(current, source)
+            if self.rule_key == BRACKETS:
+                source = self.data.get("rows") if self.is_bound else self.initial.get("rows")
+                self.rows_count = rows or whatif_editor.bracket_rows(current, source)
+                self.initial["rows"] = self.rows_count
             for name, cell in whatif_editor.cell_fields(self.rule_key, current, self.rows_count).items():
                 cell.widget.attrs["aria-label"] = str(cell.label)  # the table header is the visible label
                 self.fields[name] = cell
-            self.initial["rows"] = self.rows_count
         self._htmx_reload()
         division_field = self.fields["division_code"]
         level_field = self.fields["level"]
