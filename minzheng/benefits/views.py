@@ -301,6 +301,13 @@ def _whatif_current(user: User, basis: WhatIfBasis) -> tuple[Any, str]:
     return value, ""
 
 
+def _editor_changes(shown: str, basis: WhatIfBasis) -> bool:
+    """Whether the editor shown (its basis) differs from the one for the new choice: always for a rule
+    value (its figures are those in force for the place and date), for a number only between keys."""
+    shown_key = shown.split("|", 1)[0]
+    return basis.key in RULE_KEYS or shown_key in RULE_KEYS or not shown
+
+
 EDIT_ACTIONS = ("editor", "refresh", "add_row", "remove_row")
 
 
@@ -345,6 +352,8 @@ def whatif(request: HttpRequest) -> HttpResponse:
     divisions = _whatif_divisions(user)
     query = request.GET
     basis = _whatif_basis(query, user.division.code, divisions)
+    if "editor" in query and not _editor_changes(query.get("basis", ""), basis):
+        return HttpResponse(status=204)  # a number stays a number: keep what is typed in it
     current, editor_error = _whatif_current(user, basis)
     editing = any(name in query for name in EDIT_ACTIONS)
     stale = basis.key in RULE_KEYS and (query.get("basis") != basis.code or current is None)

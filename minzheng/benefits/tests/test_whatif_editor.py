@@ -319,3 +319,17 @@ def test_a_run_for_figures_read_elsewhere_reloads_them_and_runs_nothing(client, 
     assert 'id="whatif-notice"' in page.content.decode()
     assert _figures(page)["row-0-amount"] == "100.00"  # the one in force, not the one typed for another date
     assert not Event.objects.filter(verb="benefits.whatif_run").exists()
+
+
+def test_htmx_editor_reload_between_numbers_keeps_what_is_typed(client, homes, users):
+    """Another place or date for a number changes nothing in its inputs: 204, htmx swaps nothing."""
+    client.force_login(users["region"])
+    shown = "dibao.standard_monthly|150100000000|urban|2025-01-01"
+    query = {"key": "margin.income_multiple", **BASIS, "basis": shown, "percent": "5", "editor": "1"}
+    page = client.get(URL, query, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="whatif-editor")
+    assert page.status_code == 204
+    back = client.get(
+        URL, {**query, "key": "rounding"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="whatif-editor"
+    )
+    assert back.status_code == 200
+    assert 'name="method"' in back.content.decode()
