@@ -246,7 +246,7 @@ def test_a_removed_bracket_row_is_gone_and_nothing_runs(client, homes, users):
 
 def _cell_error(html: str, name: str) -> str:
     """The error shown in the table cell of input ``name``."""
-    cell = re.search(rf'<td class="whatif-cell"><input[^>]*name="{name}"[^>]*>(.*?)</td>', html, re.S)
+    cell = re.search(rf'<td class="whatif-cell w-25"><input[^>]*name="{name}"[^>]*>(.*?)</td>', html, re.S)
     assert cell, name
     found = re.search(rf'data-field="{name}">([^<]*)<', cell.group(1))
     return found.group(1) if found else ""
