@@ -333,3 +333,22 @@ def test_htmx_editor_reload_between_numbers_keeps_what_is_typed(client, homes, u
     )
     assert back.status_code == 200
     assert 'name="method"' in back.content.decode()
+
+
+def test_the_editor_reads_the_stored_version_for_the_place_and_date(client, homes, users):
+    """A league's own brackets from 2024 are what the editor shows for Hohhot in 2025 — and the region's
+    for a date before them."""
+    from minzheng.policy.services import parameter_set
+
+    brackets = [
+        {"age_min": 80, "age_max": 89, "amount": "120"},
+        {"age_min": 90, "age_max": None, "amount": "300"},
+    ]
+    parameter_set(actor=users["prefecture"], key="senior_allowance.brackets", division_code="150100000000",
+                  urban_rural="", valid_from=D(2024, 1, 1), value=brackets, source="测试", status="confirmed")  # fmt: skip
+    client.force_login(users["prefecture"])
+    figures = _figures(_editor(client, "senior_allowance.brackets"))
+    assert [figures[f"row-{i}-{n}"] for i in (0, 1) for n in ("age_min", "age_max", "amount")] == [
+        "80", "89", "120.00", "90", "", "300.00"]  # fmt: skip
+    earlier = _figures(_editor(client, "senior_allowance.brackets", valid_from="2023-06-01"))
+    assert earlier["row-1-amount"] == "600.00"
