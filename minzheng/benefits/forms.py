@@ -124,12 +124,22 @@ class WhatIfForm(TablerFormMixin, forms.Form):
                 self.proposed = whatif_editor.proposed_value(
                     self, self.rule_key, self.current, self.rows_count
                 )
+            self._mark_invalid()
             return data
         if data.get("percent") is None and not (data.get("value") or "").strip():
             self.add_error("value", _("请填写新取值或调整比例"))
         if data.get("percent") is not None and (data.get("value") or "").strip():
             self.add_error("percent", _("调整比例与新取值只能填一个"))
         return data
+
+    def _mark_invalid(self) -> None:
+        """A refused cell is outlined in red and announced as invalid, beside its message."""
+        for name in self.errors:
+            if name in self.fields:
+                attrs = self.fields[name].widget.attrs
+                attrs.update(
+                    {"class": f"{attrs.get('class', '')} is-invalid".strip(), "aria-invalid": "true"}
+                )
 
     def change(self) -> ProposedChange:
         """The change to test: the edited rule value, or the number / percentage typed."""

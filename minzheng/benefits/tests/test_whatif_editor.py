@@ -276,6 +276,10 @@ def test_a_wrong_figure_is_refused_beside_its_cell(client, homes, users, key, ce
     assert page.status_code == 422
     html = page.content.decode()
     assert _cell_error(html, name) == message
+    tag = re.search(rf'<input[^>]*name="{name}"[^>]*>', html)
+    assert tag
+    assert "is-invalid" in tag.group(0)
+    assert 'aria-invalid="true"' in tag.group(0)
     assert "请更正表单中的错误" in html
     assert page.context["report"] is None
     assert not Event.objects.filter(verb="benefits.whatif_run").exists()
