@@ -8,8 +8,6 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -18,21 +16,15 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET
 
 from minzheng.accounts.actors import request_actor
-from minzheng.accounts.models import User
 from minzheng.benefits import selectors
 from minzheng.benefits.engine import HOUSEHOLD_ONLY
-from minzheng.benefits.exports import whatif_workbook_response
 from minzheng.benefits.facts import AssistanceType, TemporaryRequest
-from minzheng.benefits.forms import WhatIfForm
 from minzheng.benefits.reasons import AssessmentResult, ParameterUse, Reason
-from minzheng.benefits.whatif import LEVEL_DIGITS, WhatIfReport, whatif_run
 from minzheng.catalogue.programmes import Programme
 from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import DomainError
 from minzheng.common.pages import capability_required
-from minzheng.divisions.models import Division
-from minzheng.divisions.rules import Level
-from minzheng.policy.rules import PARAMETER_KEYS, PROGRAMMES, URBAN_RURAL_LABELS, jurisdiction_chain
+from minzheng.policy.rules import PROGRAMMES
 from minzheng.registry import selectors as registry_selectors
 from minzheng.registry.choices import SelfCare
 from minzheng.registry.forms import DateInput, TablerFormMixin
@@ -219,70 +211,7 @@ def household_assessment(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "benefits/assessment.html", context)
 
 
-# --- what-if (standard setting) ---------------------------------------------------------------------------
+# The what-if page (标准测算) lives in whatif_views; the URLs name it here.
+from minzheng.benefits.whatif_views import whatif  # noqa: E402
 
-
-def _whatif_divisions(user: User) -> list[tuple[str, str]]:
-    """The jurisdictions a change may be tested for: the user's ancestors and subtree down to the county
-    (standards are set at region, league/city and county level)."""
-    own = user.division
-    if own is None:
-        return []
-    chain = jurisdiction_chain(own.code)
-    rows = (
-        Division.objects.filter(Q(code__in=chain) | Q(code__startswith=user.scope_prefix))
-        .filter(level__lte=Level.COUNTY, abolished_on__isnull=True)
-        .order_by("code")
-        .values_list("code", "name", "level")
-    )
-    return [(code, f"{'　' * (level - 1)}{name}（{code}）") for code, name, level in rows]
-
-
-def _whatif_chart(report: WhatIfReport) -> dict[str, Any]:
-    return {
-        "names": [row.division_name for row in report.rows],
-        "difference": [float(row.monthly_difference) for row in report.rows],
-        "gained": [row.gained for row in report.rows],
-        "lost": [row.lost for row in report.rows],
-        "labels": {"difference": _("月支出变化（元）"), "gained": _("新增低保户"), "lost": _("退出低保户"),
-                   "yuan": _("元"), "households": _("户")},
-    }  # fmt: skip
-
-
-@require_GET
-@capability_required(Capability.MANAGE_POLICY)
-def whatif(request: HttpRequest) -> HttpResponse:
-    """标准测算: the what-if of a proposed parameter change over the user's jurisdiction (issue 3 §7)."""
-    user = request_actor(request)  # capability_required has checked the capability
-    if user.division is None:
-        raise DjangoPermissionDenied(_("您没有所属区划，不能测算"))
-    levels = [int(lv) for lv in LEVEL_DIGITS if lv >= user.division.level]
-    data = request.GET if request.GET.get("run") else None
-    initial = {"division_code": user.division.code, "key": "dibao.standard_monthly"}
-    form = WhatIfForm(data, initial=initial, divisions=_whatif_divisions(user), levels=levels)
-    context: dict[str, Any] = {"form": form, "report": None, "error": None}
-    if form.is_bound and form.is_valid():
-        try:
-            report = whatif_run(actor=user, change=form.change(), level=form.cleaned_data.get("level"))
-        except DomainError as error:
-            field = form.fields.get(error.field or "")  # the field's Chinese label, not its name
-            context.update(error=error.message, error_field=field.label if field else None)
-        else:
-            if request.GET.get("format") == "xlsx":
-                return whatif_workbook_response(report)
-            query = request.GET.copy()
-            query["format"] = "xlsx"
-            division = Division.objects.get(code=report.entry.division_code)
-            urban_rural = URBAN_RURAL_LABELS[report.entry.urban_rural]
-            context.update(
-                report=report,
-                chart=_whatif_chart(report),
-                key_label=PARAMETER_KEYS[report.entry.key].label,
-                division_label=f"{division.name}（{urban_rural}）",
-                export_query=query.urlencode(),
-            )
-    elif form.is_bound:
-        context["error"] = _("请更正表单中的错误")
-    partial = getattr(request, "htmx", False) and form.is_bound
-    template = "benefits/_whatif_report.html" if partial else "benefits/whatif.html"
-    return render(request, template, context)
+__all__ = ["household_assessment", "whatif"]

@@ -165,6 +165,17 @@ def proposed_entry(actor: Any, change: ProposedChange, params: InMemoryParams) -
     return entry, before
 
 
+def whatif_value_in_force(*, actor: Any, key: str, division_code: str, urban_rural: str, on: dt.date) -> Any:
+    """The value of ``key`` in force for the place, town-or-country type and date, read as ``whatif_run``
+    reads it (the stored parameters): what the what-if editor shows and a change replaces. Raises
+    ``ParameterMissing`` when none is, ``WhatIfInvalid``/``PermissionDenied`` as ``whatif_run`` does."""
+    change = ProposedChange(key, division_code, urban_rural, on)
+    if key not in WHATIF_KEYS:
+        raise WhatIfInvalid("测算不支持该参数", field="key")
+    division = _change_division(actor, change)
+    return columnar.stored_params().get(key, division.code, urban_rural, on).value
+
+
 _AGGREGATE_SQL = """
 SELECT rpad(substr(b.division_code, 1, $digits), 12, '0') AS code,
     count(*) AS households,
