@@ -9,6 +9,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from minzheng.benefits.whatif import WhatIfReport, WhatIfRow
+from minzheng.benefits.whatif_editor import RULE_KEYS, value_changes
 from minzheng.common.spreadsheets import xlsx_append
 from minzheng.policy.rules import PARAMETER_KEYS, URBAN_RURAL_LABELS
 
@@ -30,6 +31,18 @@ def _cells(row: WhatIfRow) -> list[object]:
     ]  # fmt: skip
 
 
+def _value_lines(key: str, report: WhatIfReport) -> list[list[object]]:
+    """The value in force and the proposed one as the page words them: a figure, or for a rule value
+    (supplements, asset limits, age brackets, rounding) one line per changed item in Chinese, never the
+    stored structure."""
+    if key not in RULE_KEYS:
+        return [[f"现行取值：{report.value_before}", f"调整后取值：{report.value_after}"]]
+    changes = value_changes(key, report.value_before, report.value_after)
+    if not changes:
+        return [["调整后的取值与现行取值相同"]]
+    return [[f"调整：{c.item}", f"现行：{c.before}", f"调整后：{c.after}"] for c in changes]
+
+
 def whatif_workbook(report: WhatIfReport) -> bytes:
     """The report as one sheet: the scenario in the first rows, then one row per division and the total."""
     book = Workbook()
@@ -37,13 +50,14 @@ def whatif_workbook(report: WhatIfReport) -> bytes:
     assert sheet is not None
     sheet.title = "标准测算"
     entry = report.entry
-    xlsx_append(sheet, [f"参数：{PARAMETER_KEYS[entry.key].label}（{entry.key}）"])
+    xlsx_append(sheet, [f"参数：{PARAMETER_KEYS[entry.key].label}"])
     xlsx_append(sheet, [f"适用区划：{entry.division_code}（{URBAN_RURAL_LABELS[entry.urban_rural]}）",
                         f"生效日期：{entry.valid_from.isoformat()}"])  # fmt: skip
-    xlsx_append(sheet, [f"现行取值：{report.value_before}", f"调整后取值：{report.value_after}"])
+    for line in _value_lines(entry.key, report):
+        xlsx_append(sheet, line)
     xlsx_append(sheet, [])
     xlsx_append(sheet, list(WHATIF_COLUMNS))
-    for cell in sheet[5]:
+    for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
     for row in report.rows:
         xlsx_append(sheet, _cells(row))

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import io
 import re
 from decimal import Decimal
 
 import pytest
+from openpyxl import load_workbook
 
 from conftest import id_number
 from minzheng.audit.models import Event
@@ -197,6 +199,16 @@ def test_a_bracket_amount_runs_and_costs_the_difference(client, homes, users):
     _same_totals(report, _service(users, "senior_allowance.brackets", expected))
     assert (report.total.senior_before, report.total.senior_after) == (Decimal("700.00"), Decimal("900.00"))
     assert "100 岁以上 800.00 元/月" in page.content.decode()
+    # and the Excel file words the change as the page does, not as the stored structure
+    workbook = _run(client, "senior_allowance.brackets", **{"row-1-amount": "800", "format": "xlsx"})
+    rows = list(load_workbook(io.BytesIO(workbook.content)).active.iter_rows(values_only=True))
+    assert rows[0][0] == "参数：高龄津贴年龄段标准"
+    assert rows[2][:3] == (
+        "调整：年龄段标准",
+        "现行：80—99 岁 100.00 元/月；100 岁以上 600.00 元/月",
+        "调整后：80—99 岁 100.00 元/月；100 岁以上 800.00 元/月",
+    )
+    assert not any("{" in str(cell) for row in rows for cell in row if cell)
 
 
 def test_a_rounding_rule_runs_with_the_chosen_method_and_unit(client, homes, users):
