@@ -123,7 +123,7 @@ def _approve(application: Application, actor: User, data: ApprovalInput, day: dt
     tier and the approval level's ceiling (社会救助暂行办法第 48 条). Allowances: ``allowance_approve``."""
     workflow = Workflow(application.workflow)
     if workflow in rules.ALLOWANCE_WORKFLOWS:
-        allowance_approve(application, actor, data.reason, day)
+        allowance_approve(application, actor, data.reason, day, data)
         return
     result = engine_result(application, day, data.amount)
     if result.manual_review:
