@@ -80,7 +80,7 @@ def test_disability_discovery_counts_amounts_and_reruns(disabled, django_assert_
         ("乙二", LIVING): (Decimal("125.00"), "3级", "152527201000", "pending"),
         ("乙二", CARE): (
             Decimal("125.00"),
-            "农村低保家庭三、四级精神、智力残疾人",
+            "农村低保家庭三、四级精神、智力残疾",
             "152527201000",
             "pending",
         ),
