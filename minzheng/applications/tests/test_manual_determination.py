@@ -162,7 +162,7 @@ def test_temporary_aid_with_an_open_ceiling_is_the_officers_amount_with_the_reas
 
 
 def test_aid_paid_first_stays_within_a_configured_tier(users, wang, temporary_figures):  # noqa: F811
-    from minzheng.applications.tests.conftest import REGION
+    from minzheng.applications.tests.figures import REGION
     from minzheng.policy.models import Parameter
 
     # the tiers are configured (急难型 3 × 840.00) but the township's ceiling is not: 需人工核定

@@ -316,7 +316,7 @@ def test_small_fast_aid_within_three_days_and_one_month_of_the_standard(
 def expenditure_policy(users, policy):
     """The builtin policy has neither the previous-year disposable income nor an income treatment for
     临时救助; the expenditure path's income test needs both (here: the 低保 treatment)."""
-    from minzheng.applications.tests.conftest import temporary_configure
+    from minzheng.applications.tests.figures import temporary_configure
     from minzheng.policy.models import Parameter
     from minzheng.policy.services import parameter_set
 
