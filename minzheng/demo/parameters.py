@@ -38,9 +38,10 @@ ASSET_RULES = [
 SUPPLEMENTS = [
     {"code": "senior", "label": "老年人", "when": {"age_min": 60}, "amount": "50.00"},
     {"code": "minor", "label": "未成年人", "when": {"minor": True}, "amount": "50.00"},
-    {"code": "severe_disability", "label": "重度残疾人", "when": {"disability_grades": [1, 2]}, "amount": "80.00"},
+    {"code": "severe_disability", "label": "重度残疾人", "when": {"disability_grades": [1, 2]},
+     "amount": "80.00"},
     {"code": "serious_illness", "label": "重病患者", "when": {"serious_illness": True}, "amount": "80.00"},
-]
+]  # fmt: skip
 
 
 def _tiers(emergency: str) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from typing import Any
 
 from django.utils import timezone
 
@@ -150,7 +151,7 @@ def _manual(kind: str, day: dt.date, error: DomainError) -> DecisionPreview:
     return DecisionPreview(kind, day, error=text)
 
 
-def _manual_part(result: AssessmentResult) -> dict[str, object]:
+def _manual_part(result: AssessmentResult) -> dict[str, Any]:
     """需人工核定: the reasons in Chinese and the computable part as a suggestion (``services.manual``)."""
     if not result.manual_review:
         return {}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-
 from collections import Counter
 
 import pytest
@@ -175,7 +174,11 @@ def test_demo_setup_command_seeds_only_an_empty_registry(divisions, capsys):
     income = Parameter.objects.get(
         key="income.previous_year_disposable_per_capita_annual", valid_from=dt.date(2026, 1, 1)
     )
-    assert (income.value, income.status, income.source) == ("40077.00", "unconfirmed", "演示数据（请以统计公报数字替换）")
+    assert (income.value, income.status, income.source) == (
+        "40077.00",
+        "unconfirmed",
+        "演示数据（请以统计公报数字替换）",
+    )
     # the demo supplement (ADR 0031) for the demo leagues only, labelled and unconfirmed
     demo = Parameter.objects.filter(source="演示数据：非政策文件，仅供试用")
     assert set(demo.values_list("key", flat=True)) == {
