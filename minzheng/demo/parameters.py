@@ -4,9 +4,9 @@ open, so most demo households would be 需人工核定 (ADR 0029) and the demo m
 
 For the demo's leagues only (the 盟市 of the seeded households), demo-setup fills them with plausible
 figures, each marked **演示数据：非政策文件，仅供试用** and 未确认, from ``DEMO_VALID_FROM``. They are not
-policy: a bureau replaces them with its own notice (the yearly notice import). One figure stays open on
-purpose — the limit of 其他财产 (livestock, in the demo) — so herding households remain 需人工核定 and the
-manual path (人工核定) is visible in the demo.
+policy: a bureau replaces them with its own notice (the yearly notice import). Two figures stay open on
+purpose — the limit of 其他财产 (livestock, in the demo) and the 分类施保 of seriously ill members — so a few
+households remain 需人工核定 and the manual path (人工核定) is visible in the demo, 新城区 included.
 """
 
 from __future__ import annotations
@@ -40,7 +40,8 @@ SUPPLEMENTS = [
     {"code": "minor", "label": "未成年人", "when": {"minor": True}, "amount": "50.00"},
     {"code": "severe_disability", "label": "重度残疾人", "when": {"disability_grades": [1, 2]},
      "amount": "80.00"},
-    {"code": "serious_illness", "label": "重病患者", "when": {"serious_illness": True}, "amount": "80.00"},
+    # left open on purpose: a seriously ill member makes the household 需人工核定 (visible in 新城区)
+    {"code": "serious_illness", "label": "重病患者", "when": {"serious_illness": True}, "amount": None},
 ]  # fmt: skip
 
 
