@@ -203,6 +203,7 @@ class ApplicationCreateForm(TablerFormMixin, forms.Form):
 # amount and stages (一次审批、分阶段救助, 2020 opinion item 15). The rest (a comment, a decision note) are
 # open to the API only.
 EXTRA_FIELDS = {"hold_appraisal": ("opinion",), "reinvestigate": ("reason",)}
+MANUAL_FIELDS = ("amount", "manual_level", "manual_reason")
 REQUIREMENT_FIELDS = {
     Requirement.REASON: "reason",
     Requirement.OPINION: "opinion",
@@ -212,10 +213,15 @@ REQUIREMENT_FIELDS = {
 }
 
 
-def transition_fields(transition: Transition, *, workflow: Workflow, pledge_signed: bool) -> tuple[str, ...]:
+def transition_fields(
+    transition: Transition, *, workflow: Workflow, pledge_signed: bool, manual: bool = False
+) -> tuple[str, ...]:
     """The inputs of one transition's form, from what the transition requires; always fields of its input
-    type."""
+    type. ``manual``: the engine's result is 需人工核定, so an approval carries the determined amount, level
+    and written reason (ADR 0031)."""
     names = [REQUIREMENT_FIELDS[r] for r in transition.requires if r in REQUIREMENT_FIELDS]
+    if manual:
+        names += [n for n in MANUAL_FIELDS if n not in names]
     names += [n for n in EXTRA_FIELDS.get(transition.code, ()) if n not in names]
     temporary_approval = transition.code == "approve" and workflow in TEMPORARY_WORKFLOWS
     if temporary_approval and "amount" not in names:
@@ -258,6 +264,19 @@ class TransitionForm(TablerFormMixin, forms.Form):
                 min_value=Decimal("0.01"),
                 max_digits=12,
                 decimal_places=2,
+            ),
+            "manual_level": forms.CharField(
+                label=_("核定档次 / 类别（可选）"),
+                required=False,
+                max_length=40,
+                help_text=_("有档次的项目（如特困照料等级、护理补贴档次）填写人工核定的档次"),
+            ),
+            "manual_reason": forms.CharField(
+                label=_("人工核定理由"),
+                required=False,
+                max_length=1000,
+                help_text=_("测算结果为需人工核定时必填：核定金额的依据和理由"),
+                widget=forms.Textarea(attrs={"rows": 3}),
             ),
             "pledge_signed": forms.BooleanField(label=_("已签署承诺书和授权核对书"), required=False),
             "meeting_note": forms.CharField(

@@ -25,7 +25,16 @@ from minzheng.applications.errors import StepRequirementMissing
 
 # What the timeline keeps of a transition's input (``ApplicationEvent.data``); the applicant's progress page
 # reads the missing materials, the reasons and the amount paid first from it.
-RECORDED_FIELDS: Final = ("reason", "opinion", "amount", "missing_materials", "meeting_note", "instalments")
+RECORDED_FIELDS: Final = (
+    "reason",
+    "opinion",
+    "amount",
+    "missing_materials",
+    "meeting_note",
+    "instalments",
+    "manual_reason",
+    "manual_level",
+)
 CENT: Final = Decimal("0.01")
 
 
@@ -123,12 +132,19 @@ class Instalment:
 class ApprovalInput(TransitionInput):
     """批准 (and 先行救助): the amount of temporary assistance, within the tier and the approval level's
     ceiling (社会救助暂行办法第 48 条), paid once or in ``instalments``; a 一事一议 approval carries the
-    minutes. The monthly programmes take their amount from the benefit engine and need none of these."""
+    minutes. The monthly programmes take their amount from the benefit engine and need none of these.
+
+    人工核定 (ADR 0031): when the engine's result is 需人工核定 (a figure the rules leave to the local
+    authority is not configured), the approver decides the ``amount`` (and ``manual_level``, the level or
+    tier where the programme has one) with a written ``manual_reason`` (审核确认办法第 21 条: the approving
+    authority fixes the amount; 社会救助暂行办法第 10 条: the local figures are the local authority's)."""
 
     reason: str = ""
     amount: Decimal | None = None
     instalments: tuple[Instalment, ...] = ()
     meeting_note: str = ""
+    manual_reason: str = ""
+    manual_level: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -247,6 +263,8 @@ _PARSERS: Final[dict[str, Callable[[Any], Any]]] = {
     "reason": _text,
     "opinion": _text,
     "meeting_note": _text,
+    "manual_reason": _text,
+    "manual_level": _text,
     "pledge_signed": bool,
     "missing_materials": _items,
     "amount": _amount,

@@ -85,6 +85,9 @@ class Application(TimeStampedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     decision_reason = models.TextField("决定理由", blank=True)
+    # 人工核定 (ADR 0031): the engine found the case 需人工核定; the approver decided the amount in writing.
+    manually_determined = models.BooleanField("人工核定", default=False)
+    manual_reason = models.TextField("人工核定理由", blank=True)
     monthly_amount = models.DecimalField("月救助金额", max_digits=12, decimal_places=2, null=True, blank=True)
     one_off_amount = models.DecimalField(
         "一次性救助金额", max_digits=12, decimal_places=2, null=True, blank=True

@@ -137,7 +137,9 @@ class TransitionIn(BodyIn):
         default_factory=dict,
         description="操作所需内容（其他键不予理会）：amount 为字符串或数字（元）；missing_materials 为列表；"
         "临时救助批准可带 instalments（[{month: 'YYYY-MM-01', amount}]，合计等于 amount）；"
-        "一事一议须带 meeting_note（会议纪要）。各操作可带的内容：" + _inputs_described(),
+        "一事一议须带 meeting_note（会议纪要）；测算结果为需人工核定时，批准须带 amount 和 "
+        "manual_reason（人工核定理由），可带 manual_level（核定档次）。各操作可带的内容："
+        + _inputs_described(),
     )
 
 
@@ -259,6 +261,8 @@ class ApplicationOut(Schema):
     notice_ends_provisional: bool
     decided_on: dt.date | None
     decision_reason: str
+    manually_determined: bool = Field(..., description="需人工核定的案件由审批人人工核定金额（ADR 0031）")
+    manual_reason: str = Field(..., description="人工核定理由")
     monthly_amount: Decimal | None
     one_off_amount: Decimal | None
     level: str

@@ -514,16 +514,19 @@ def demo_setup(
     logins = demo_users_ensure()
     from minzheng.demo.enrolments import demo_enrolments_ensure  # the demo modules import each other here
     from minzheng.demo.monitoring import demo_monitoring_ensure
+    from minzheng.demo.parameters import demo_supplement_ensure
     from minzheng.demo.portal import demo_portal_ensure
 
-    notes = [*demo_enrolments_ensure(), *demo_monitoring_ensure(), *demo_portal_ensure()]
+    supplement = demo_supplement_ensure()  # before the enrolments: they are assessed on it (ADR 0031)
+    notes = [*demo_enrolments_ensure(), *demo_monitoring_ensure(), *demo_portal_ensure(), *supplement]
     return DemoSetupResult(divisions_imported=imported, seeded=seeded, logins=logins, notes=notes)
 
 
 # The built-in set deliberately lacks two figures a bureau must enter itself (docs/policy-parameters.md):
 # the previous year's per-capita disposable income and how income counts for 临时救助. The demo enters
 # stand-ins, marked 未确认, so the 支出型 and 刚性支出 paths can be walked through on demo data.
-DEMO_DISPOSABLE_INCOME = "38130"
+DEMO_DISPOSABLE_INCOME = "40077"
+DEMO_INCOME_FROM = "2026-01-01"
 
 
 def demo_policy_ensure() -> None:
@@ -538,13 +541,15 @@ def demo_policy_ensure() -> None:
         superseded_at=None,
     ).first()
     entries: list[dict[str, Any]] = []
-    if not Parameter.objects.filter(key="income.previous_year_disposable_per_capita_annual").exists():
+    income = Parameter.objects.filter(key="income.previous_year_disposable_per_capita_annual")
+    if not income.filter(valid_from__lte=DEMO_AS_OF, superseded_at=None).exclude(valid_to__lte=DEMO_AS_OF):
+        # the built-in chain ends before the demo year: the last published figure carried forward
         entries.append(
             {
                 "key": "income.previous_year_disposable_per_capita_annual",
                 "division": BUILTIN_REGION,
                 "urban_rural": "",
-                "valid_from": "2024-01-01",
+                "valid_from": DEMO_INCOME_FROM,
                 "valid_to": None,
                 "value": DEMO_DISPOSABLE_INCOME,
                 "status": "unconfirmed",

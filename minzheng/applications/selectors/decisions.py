@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from typing import Any
 
 from django.utils import timezone
 
@@ -28,6 +29,7 @@ from minzheng.applications.services.allowances import (
     tier_label,
 )
 from minzheng.applications.services.decisions import engine_result
+from minzheng.applications.services.manual import manual_reasons, suggested_amount, temporary_tier_ceiling
 from minzheng.benefits.engine import assess
 from minzheng.benefits.facts import AssistanceType
 from minzheng.benefits.params import CENT, decimal_of, lookup
@@ -44,7 +46,7 @@ MONTHLY = "monthly"  # 低保, 特困: a monthly amount from the next month
 IDENTIFICATION = "identification"  # 低保边缘, 刚性支出困难: identified, no cash of its own
 TEMPORARY = "temporary"  # 临时救助: a one-off amount within the tier and the approver's ceiling
 ALLOWANCE = "allowance"  # 高龄津贴, 两项补贴, 孤儿, 事实无人抚养儿童: a monthly amount per programme
-MANUAL = "需人工认定"
+MANUAL = "需人工核定"
 
 
 @dataclass(frozen=True)
@@ -102,11 +104,16 @@ class DecisionPreview:
     temporary: TemporaryCeiling | None = None
     error: str = ""  # the engine could not assess: a manual determination is needed
     unconfirmed: bool = False  # a figure rests on an unconfirmed or unconfigured parameter
+    # 需人工核定 (ADR 0031): why, the part the engine could compute, and the configured ceiling (临时救助)
+    manual: bool = False
+    manual_reasons: list[str] = field(default_factory=list)
+    suggested: Decimal | None = None
+    manual_ceiling: Decimal | None = None
 
     @property
     def amount(self) -> Decimal | None:
         """The amount a notice proposes: the monthly amount, or the one-off amount of 临时救助."""
-        if self.error or not self.eligible:
+        if self.error or self.manual or not self.eligible:
             return None
         if self.temporary is not None:
             return self.temporary.proposed
@@ -138,10 +145,21 @@ def _manual(kind: str, day: dt.date, error: DomainError) -> DecisionPreview:
     if isinstance(error, AlreadyEnrolled):
         return DecisionPreview(kind, day, error=f"不能批准：{error.message}")
     if isinstance(error, ParameterMissing):
-        text = f"{MANUAL}：系统无法自动测算（{error.message}），请核实政策参数后再作决定，或据实人工认定"
+        text = f"{MANUAL}：系统无法自动测算（{error.message}），请核实政策参数后再作决定，或据实人工核定"
     else:
         text = f"{MANUAL}：系统无法自动测算（{error.message}）"
     return DecisionPreview(kind, day, error=text)
+
+
+def _manual_part(result: AssessmentResult) -> dict[str, Any]:
+    """需人工核定: the reasons in Chinese and the computable part as a suggestion (``services.manual``)."""
+    if not result.manual_review:
+        return {}
+    return {
+        "manual": True,
+        "manual_reasons": manual_reasons(result),
+        "suggested": suggested_amount(result),
+    }
 
 
 def _kind(workflow: Workflow) -> str:
@@ -180,6 +198,7 @@ def decision_preview(
         reasons=_reasons(result),
         unconfirmed=result.unconfirmed,
         starts_month=next_month(day),
+        **_manual_part(result),
     )
     if kind == IDENTIFICATION:
         months = rules.VALIDITY_MONTHS.get(workflow)
@@ -207,10 +226,11 @@ def _allowance_preview(application: Application, workflow: Workflow, day: dt.dat
             r.eligible,
             r.monthly_amount if r.eligible else Decimal("0.00"),
             tier_label(p, r) if r.eligible else "",
-            "" if r.eligible else failing_reason(r),
+            "" if r.eligible else _refusal(r),
         )
         for p, r in results
     ]
+    open_ones = [r for _, r in results if r.manual_review]
     granted = [(p, r) for p, r in results if r.eligible]
     total = sum((r.monthly_amount for _, r in granted), Decimal("0.00"))
     return DecisionPreview(
@@ -224,6 +244,14 @@ def _allowance_preview(application: Application, workflow: Workflow, day: dt.dat
         reasons=[reason for _, r in results for reason in _reasons(r)],
         grants=grants,
         unconfirmed=any(r.unconfirmed for _, r in results),
+        manual=bool(open_ones),
+        manual_reasons=[m for r in open_ones for m in manual_reasons(r)],
+    )
+
+
+def _refusal(result: AssessmentResult) -> str:
+    return (
+        f"{MANUAL}：{'；'.join(manual_reasons(result))}" if result.manual_review else failing_reason(result)
     )
 
 
@@ -241,7 +269,10 @@ def _temporary_preview(application: Application, role: str, day: dt.date) -> Dec
         failing=failing_reason(result),
         reasons=_reasons(result),
         unconfirmed=result.unconfirmed,
+        **_manual_part(result),
     )
+    if result.manual_review:
+        return replace(preview, manual_ceiling=temporary_tier_ceiling(application, day))
     if not result.eligible:
         return preview
     facts = household_facts_many([application.household_id], day)[application.household_id]

@@ -121,13 +121,17 @@ def failing_reason(result: Any) -> str:
     return next((r.message_zh for r in reversed(result.reasons) if r.value is False), "")
 
 
-def allowance_approve(application: Application, actor: User, reason: str, today: dt.date) -> None:
+def allowance_approve(
+    application: Application, actor: User, reason: str, today: dt.date, manual: Any = None
+) -> None:
     """Approve an allowance with the engine's amount (benefits.allowances) for each programme applied for;
     两项补贴: each subsidy the engine finds eligible is granted, the others are named in the decision.
     高龄津贴 and 两项补贴 are assessed on the application date and paid from that month (Inner Mongolia
     measures; 国发〔2015〕52号); 孤儿 and 事实无人抚养儿童 on the decision day and paid from the next month
     (2019 opinion). A person already enrolled in a programme applied for is refused (``not_enrolled_check``).
-    The grants are kept in ``assessment["granted"]``, which ``enrolment_from_application`` enrols."""
+    The grants are kept in ``assessment["granted"]``, which ``enrolment_from_application`` enrols. A
+    programme the engine finds 需人工核定 (an open tier amount) is granted with the approver's ``manual``
+    determination (``inputs.ApprovalInput``: amount, level, written reason; ADR 0031), never dropped."""
     workflow = Workflow(application.workflow)
     programmes = allowance_programmes(application)
     not_enrolled_check(application, programmes)
@@ -136,6 +140,7 @@ def allowance_approve(application: Application, actor: User, reason: str, today:
     facts = allowance_facts(application, workflow, day)
     person = str(application.subject_id)
     results = [(p, assess(p, facts, SelectorParams(), person_key=person)) for p in programmes]
+    results = _manually_determined(application, results, manual)
     granted = [(p, r) for p, r in results if r.eligible]
     refused = [(p, r) for p, r in results if not r.eligible]
     if not granted:
@@ -169,3 +174,36 @@ def allowance_approve(application: Application, actor: User, reason: str, today:
     application.decided_on, application.decided_by = today, actor
     not_granted = "；".join(f"{labels[p]}不予批准：{failing_reason(r)}" for p, r in refused)
     application.decision_reason = "；".join(x for x in (reason, not_granted) if x)
+
+
+def _manually_determined(
+    application: Application, results: list[tuple[str, Any]], manual: Any
+) -> list[tuple[str, Any]]:
+    """The 需人工核定 programme granted at the approver's determination (one programme at a time: the amount
+    is that programme's). Without a determination the approval is refused with the engine's reasons."""
+    open_ones = [p for p, r in results if r.manual_review]
+    if not open_ones:
+        return results
+    why = "；".join(m.message_zh for p, r in results if r.manual_review for m in r.manual_reasons)
+    if manual is None or not manual.manual_reason or manual.amount is None:
+        raise StepRequirementMissing(
+            f"测算结果为需人工核定（{why}）：批准须填写人工核定的金额和书面理由，不符合条件的请不予批准",
+            field="manual_reason",
+        )
+    if len(open_ones) > 1:
+        raise StepRequirementMissing(
+            "多项补贴均需人工核定：请先配置当地标准，或分别申请后逐项核定", field="amount"
+        )
+    application.manually_determined, application.manual_reason = True, manual.manual_reason
+    level = manual.manual_level[:40]
+    return [
+        (
+            p,
+            replace(
+                r, eligible=True, manual_review=False, monthly_amount=manual.amount, level=level or r.level
+            ),
+        )
+        if r.manual_review
+        else (p, r)
+        for p, r in results
+    ]

@@ -32,6 +32,7 @@ from minzheng.applications.models import Application, CareAssessment
 from minzheng.applications.rules import Step, Transition, Workflow
 from minzheng.applications.services.access import delegated, due
 from minzheng.applications.services.allowances import allowance_approve
+from minzheng.applications.services.manual import manual_approve
 from minzheng.benefits.engine import assess
 from minzheng.benefits.facts import AdlItems, RigidExpenseFact, TemporaryRequest
 from minzheng.benefits.people import ADL_LABELS
@@ -122,25 +123,31 @@ def _approve(application: Application, actor: User, data: ApprovalInput, day: dt
     tier and the approval level's ceiling (社会救助暂行办法第 48 条). Allowances: ``allowance_approve``."""
     workflow = Workflow(application.workflow)
     if workflow in rules.ALLOWANCE_WORKFLOWS:
-        allowance_approve(application, actor, data.reason, day)
+        allowance_approve(application, actor, data.reason, day, data)
         return
     result = engine_result(application, day, data.amount)
-    if not result.eligible:
+    if result.manual_review:
+        # 需人工核定: the approver determines the amount in writing (services.manual, ADR 0031).
+        manual_approve(application, result, data, day)
+    elif not result.eligible:
         failing = next((r.message_zh for r in reversed(result.reasons) if r.value is False), "")
         raise StepRequirementMissing(
             f"按{day}的测算不符合条件，不能批准：{failing}；请核实或不予批准", field="assessment"
         )
+    else:
+        application.manually_determined, application.manual_reason = False, ""
+        application.level = result.level
+        application.assessment = result_as_dict(result)
     if workflow in rules.TEMPORARY_WORKFLOWS:
         _temporary_amount(application, actor, result, data, day)
     elif workflow in (Workflow.MARGIN, Workflow.RIGID_EXPENSE):
         _identified(application, workflow, day)
     else:
-        application.monthly_amount = result.monthly_amount
+        amount = data.amount if result.manual_review else result.monthly_amount
+        application.monthly_amount = amount
         application.starts_month = next_month(day)
     if workflow == Workflow.EXTREME_POVERTY:
         application.support_mode = CareAssessment.objects.get(application=application).support_mode
-    application.level = result.level
-    application.assessment = result_as_dict(result)
     application.decided_on, application.decided_by = day, actor
     application.decision_reason = data.reason
 
@@ -202,7 +209,8 @@ def _temporary_amount(
     amount = data.amount
     assert amount is not None  # Requirement.AMOUNT
     case_by_case = application.step == Step.CASE_BY_CASE
-    if amount > result.one_off_amount and not case_by_case:
+    # A manual determination's ceiling is checked by ``manual_approve`` (services.manual).
+    if not result.manual_review and amount > result.one_off_amount and not case_by_case:
         referable = rules.transition_for(
             Workflow(application.workflow), application.step, "refer_case_by_case"
         )

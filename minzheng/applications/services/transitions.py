@@ -18,7 +18,7 @@ from django.utils import timezone
 from minzheng.accounts.models import User
 from minzheng.applications import rules
 from minzheng.applications.errors import StepRequirementMissing, TransitionNotAllowed
-from minzheng.applications.inputs import TransitionInput, transition_input
+from minzheng.applications.inputs import ApprovalInput, TransitionInput, transition_input
 from minzheng.applications.models import Application, CareAssessment, DeadlineStatus, VerificationSource
 from minzheng.applications.rules import Requirement, Step, Transition, Workflow
 from minzheng.applications.services.access import delegated, due, in_scope, locked, today
@@ -69,6 +69,7 @@ def application_transition(
     day = today()
     _requirements(application, transition, typed, day)
     decide(application, actor, transition, typed, day)
+    manual = isinstance(typed, ApprovalInput) and application.manually_determined
     _move(application, transition, day)
     timeline_record(
         application,
@@ -93,9 +94,23 @@ def application_transition(
         object_type="application",
         object_id=application.pk,
         division_code=application.division.code,
-        summary=f"{application.number}：{transition.label}",
+        summary=f"{application.number}：{transition.label}{'（人工核定）' if manual else ''}",
+        data=_manual_data(application) if manual else None,
     )
     return application
+
+
+def _manual_data(application: Application) -> dict[str, Any]:
+    """What the audit keeps of a manual determination (ADR 0031): the amount, level and written reason."""
+    amount = application.one_off_amount
+    if amount is None:
+        amount = application.monthly_amount
+    return {
+        "manually_determined": True,
+        "amount": str(amount) if amount is not None else None,
+        "level": application.level,
+        "manual_reason": application.manual_reason,
+    }
 
 
 def _allowed(actor: User, application: Application, transition: Transition) -> None:

@@ -312,7 +312,7 @@ def test_disability_subsidies_township_federation_county_enrol_both_from_the_mon
     )  # fmt: skip
     assert enrolments_of(application) == [
         ("disability_living_subsidy", son.pk, Decimal("125.00"), applied, "", "application"),
-        ("severe_disability_care_subsidy", son.pk, Decimal("125.00"), applied, "农村低保家庭三、四级精神、智力残疾人",
+        ("severe_disability_care_subsidy", son.pk, Decimal("125.00"), applied, "农村低保家庭三、四级精神、智力残疾",
          "application"),
     ]  # fmt: skip
     assert EntitlementPeriod.objects.filter(enrolment__application=application).count() == 2

@@ -113,7 +113,7 @@ def test_disability_subsidies_from_the_window_to_the_enrolments_through_the_page
 
     page = text(county.get(detail))
     assert '<dd class="col-7 col-md-3 fs-3 fw-bold" id="monthly-amount">250.00 元</dd>' in page
-    assert "<li>重度残疾人护理补贴：125.00 元/月（农村低保家庭三、四级精神、智力残疾人）</li>" in page
+    assert "<li>重度残疾人护理补贴：125.00 元/月（农村低保家庭三、四级精神、智力残疾）</li>" in page
     assert sorted(
         Enrolment.objects.filter(application_id=pk).values_list("programme", "monthly_amount", "starts_month")
     ) == [

@@ -145,6 +145,8 @@ def test_intake_returns_201_with_number_step_and_timeline(api, home, users):
         "notice_ends_provisional": False,
         "decided_on": None,
         "decision_reason": "",
+        "manually_determined": False,
+        "manual_reason": "",
         "monthly_amount": None,
         "one_off_amount": None,
         "level": "",

@@ -305,7 +305,12 @@ def test_approval_enrols_the_household_and_stages_become_one_month_periods(
     assert application.events.filter(code="enrolled").exists()
 
 
-def test_reserve_paid_aid_is_not_enrolled_for_the_payroll(users, household_factory, policy):  # noqa: F811
+def test_reserve_paid_aid_is_not_enrolled_for_the_payroll(
+    users,
+    household_factory,
+    policy,  # noqa: F811
+    temporary_figures,
+):
     from minzheng.enrolments.models import Enrolment
 
     application = apply(
@@ -317,7 +322,13 @@ def test_reserve_paid_aid_is_not_enrolled_for_the_payroll(users, household_facto
     assert not Enrolment.objects.exists()
 
 
-def test_aid_paid_at_once_draws_on_the_township_reserve_fund(users, divisions, household_factory, policy):  # noqa: F811
+def test_aid_paid_at_once_draws_on_the_township_reserve_fund(
+    users,
+    divisions,
+    household_factory,
+    policy,  # noqa: F811
+    temporary_figures,
+):
     from minzheng.payments.errors import ReserveInsufficient
     from minzheng.payments.models import ReserveEntry, ReserveFund
     from minzheng.payments.services import reserve_allocate

@@ -71,7 +71,7 @@ def test_extreme_poverty_through_the_pages(users, divisions, household_factory, 
     assert Enrolment.objects.get(application_id=pk).person_id == old.head_id
 
 
-def test_emergency_and_small_fast_through_the_pages(users, household_factory, policy):  # noqa: F811
+def test_emergency_and_small_fast_through_the_pages(users, household_factory, policy, temporary_figures):  # noqa: F811
     caseworker, reviewer = client_for(users["caseworker"]), client_for(users["reviewer"])
 
     # 急难型: accepted without the pledge, aid paid first, paperwork completed by the township reviewer

@@ -608,7 +608,7 @@ def test_verification_result_is_refused_to_the_township(users, wang):
     assert application.verifications.count() == 0
 
 
-def test_small_fast_temporary_assistance_is_approved_with_its_amount(users, wang):
+def test_small_fast_temporary_assistance_is_approved_with_its_amount(users, wang, temporary_figures):
     application = go(users, apply(users, wang, workflow="temporary_small_fast", hardship="火灾"), "caseworker",
                      "accept")  # fmt: skip
     client = client_for(users["caseworker"])

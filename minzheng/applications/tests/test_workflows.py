@@ -251,7 +251,7 @@ def test_spot_check_draws_at_least_30_percent_and_the_drawn_need_a_county_visit(
 # --- temporary assistance ---------------------------------------------------------------------------
 
 
-def test_emergency_aid_first_then_paperwork(users, household_factory, policy):
+def test_emergency_aid_first_then_paperwork(users, household_factory, policy, temporary_figures):
     # given
     home = household_factory(head_name="孙某")
     application = apply(users, home, "temporary_emergency", hardship="家中失火", pledge_signed=False)
@@ -289,7 +289,9 @@ def test_emergency_aid_first_then_paperwork(users, household_factory, policy):
     assert application.pledge_signed_at is not None
 
 
-def test_small_fast_aid_within_three_days_and_one_month_of_the_standard(users, household_factory, policy):
+def test_small_fast_aid_within_three_days_and_one_month_of_the_standard(
+    users, household_factory, policy, temporary_figures
+):
     # given
     application = apply(
         users, household_factory(head_name="周某"), "temporary_small_fast", hardship="突发疾病"
@@ -314,6 +316,7 @@ def test_small_fast_aid_within_three_days_and_one_month_of_the_standard(users, h
 def expenditure_policy(users, policy):
     """The builtin policy has neither the previous-year disposable income nor an income treatment for
     临时救助; the expenditure path's income test needs both (here: the 低保 treatment)."""
+    from minzheng.applications.tests.figures import temporary_configure
     from minzheng.policy.models import Parameter
     from minzheng.policy.services import parameter_set
 
@@ -321,6 +324,7 @@ def expenditure_policy(users, policy):
         parameter_set(actor=users["region"], key=key, division_code="150000000000", urban_rural="",
                       valid_from=valid_from, value=value, source="测试", status="confirmed")  # fmt: skip
 
+    temporary_configure(users["region"])
     put("income.previous_year_disposable_per_capita_annual", D(2025, 1, 1), "36000")
     current = Parameter.objects.get(
         key="income.category_treatment", valid_to__isnull=True, superseded_at=None

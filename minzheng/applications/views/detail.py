@@ -32,6 +32,7 @@ from minzheng.applications.forms import (
     VerificationForm,
     transition_fields,
 )
+from minzheng.applications.inputs import INPUTS, ApprovalInput
 from minzheng.applications.models import Application, CareAssessment, SupportMode, VerificationSource
 from minzheng.applications.rules import Channel, Record, Step, Transition, Workflow
 from minzheng.applications.views.lists import row_of
@@ -73,13 +74,20 @@ class Action:
         return _("确定办理“%(label)s”？办理后本申请即告办结，不能撤销。") % {"label": self.transition.label}
 
 
+def _approves(transition: Transition) -> bool:
+    """An approval (批准, 先行救助), which carries a manual determination when the engine cannot decide."""
+    return INPUTS.get(transition.code) is ApprovalInput
+
+
 def _opinion_kept(transition: Transition, application: Application) -> dict[str, str]:
     """After the appraisal the township's stored opinion is what goes to the county, so it is offered
     for editing; elsewhere the opinion is written afresh."""
     return {"opinion": application.opinion} if transition.code == "submit_after_appraisal" else {}
 
 
-def _actions(actor: User, detail: selectors.ApplicationDetail, bound: dict[str, Any]) -> list[Action]:
+def _actions(
+    actor: User, detail: selectors.ApplicationDetail, bound: dict[str, Any], manual: bool = False
+) -> list[Action]:
     application = detail.application
     workflow = Workflow(application.workflow)
     signed = application.pledge_signed_at is not None
@@ -87,7 +95,9 @@ def _actions(actor: User, detail: selectors.ApplicationDetail, bound: dict[str, 
     for transition in selectors.actions_for(actor=actor, detail=detail):
         form = bound.get(transition.code) or TransitionForm(
             transition=transition,
-            names=transition_fields(transition, workflow=workflow, pledge_signed=signed),
+            names=transition_fields(
+                transition, workflow=workflow, pledge_signed=signed, manual=manual and _approves(transition)
+            ),
             initial={"expected_step": application.step, **_opinion_kept(transition, application)},
         )
         actions.append(Action(transition, form, transition not in rules.WORKFLOWS[workflow]))
@@ -179,7 +189,8 @@ def detail_page(
     actor = request_actor(request)
     application = detail.application
     bound = bound or {}
-    actions = _actions(actor, detail, bound)
+    panel = _panel(actor, detail)
+    actions = _actions(actor, detail, bound, manual=bool(panel["panel"] and panel["panel"].manual))
     context = {
         "detail": detail,
         "application": application,
@@ -205,7 +216,7 @@ def detail_page(
         "reason_rows": _reason_rows(application.assessment),
         "step_labels": dict(Step.choices),
         "error": error,
-        **_panel(actor, detail),
+        **panel,
     }
     if request.htmx and status >= 400:  # type: ignore[attr-defined]
         status = 200  # htmx swaps only 2xx responses: the page carries the error message
@@ -235,7 +246,10 @@ def application_act(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     if transition is None:
         raise Http404(_("该类别申请没有此办理事项"))
     names = transition_fields(
-        transition, workflow=workflow, pledge_signed=application.pledge_signed_at is not None
+        transition,
+        workflow=workflow,
+        pledge_signed=application.pledge_signed_at is not None,
+        manual=_approves(transition),  # the fields are optional; the service asks for them if 需人工核定
     )
     form = TransitionForm(request.POST, transition=transition, names=names)
     if not form.is_valid():

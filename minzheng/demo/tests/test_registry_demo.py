@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 
 import pytest
@@ -169,8 +170,22 @@ def test_demo_setup_command_seeds_only_an_empty_registry(divisions, capsys):
     # the two figures a bureau enters itself get demo stand-ins, once
     from minzheng.policy.models import Parameter
 
-    income = Parameter.objects.get(key="income.previous_year_disposable_per_capita_annual")
-    assert (income.value, income.status) == ("38130.00", "unconfirmed")
+    # (the built-in chain ends with 2025: the demo carries its last figure forward from 2026)
+    income = Parameter.objects.get(
+        key="income.previous_year_disposable_per_capita_annual", valid_from=dt.date(2026, 1, 1)
+    )
+    assert (income.value, income.status, income.source) == (
+        "40077.00",
+        "unconfirmed",
+        "演示数据（请以统计公报数字替换）",
+    )
+    # the demo supplement (ADR 0031) for the demo leagues only, labelled and unconfirmed
+    demo = Parameter.objects.filter(source="演示数据：非政策文件，仅供试用")
+    assert set(demo.values_list("key", flat=True)) == {
+        "assets.rules", "supplements", "temporary.tiers", "temporary.township_ceiling_multiple",
+    }  # fmt: skip
+    assert set(demo.values_list("status", flat=True)) == {"unconfirmed"}
+    assert not demo.filter(division__code="150000000000").exists()
     treatment = Parameter.objects.get(
         key="income.category_treatment", valid_to__isnull=True, superseded_at=None
     )

@@ -65,27 +65,29 @@ def disabled(users, household_factory, divisions):
 
 def test_disability_discovery_counts_amounts_and_reruns(disabled, django_assert_max_num_queries):
     # when the registry run looks at December 2026
-    with django_assert_max_num_queries(17):  # 14 + the audit chain (lock, last link, insert)
+    with django_assert_max_num_queries(18):  # 15 + the audit chain (lock, last link, insert)
         run = allowances.disability_subsidies_enrol(month=DEC)
-    # then H1 and H2 are found for the living subsidy (低保 households), H2 also for the care subsidy
-    # (the configured tier: rural 低保, intellectual grade 3–4); H4 is already enrolled; H3 (no 低保) and
-    # the dead member are not found; nothing is enrolled
-    assert (run.found, run.already) == ({LIVING: 2, CARE: 1}, 1)
+    # then H1 and H2 are found for the living subsidy (低保 households); for the care subsidy (the complete
+    # table, ADR 0029) H1 (physical 2), H2 (rural 低保, intellectual grade 3–4) and H3 (visual 1, no 低保
+    # needed); H4 is already enrolled; the dead member is not found; nothing is enrolled
+    assert (run.found, run.already) == ({LIVING: 2, CARE: 3}, 1)
     found = {
         (c.person.name, c.programme): (c.monthly_amount, c.level, c.division.code, c.status)
         for c in AllowanceCandidate.objects.select_related("person", "division")
     }
     assert found == {
         ("甲一", LIVING): (Decimal("125.00"), "2级", "150102001000", "pending"),
+        ("甲一", CARE): (Decimal("125.00"), "二级肢体残疾", "150102001000", "pending"),
+        ("丙三", CARE): (Decimal("125.00"), "一级视力残疾", "150102001000", "pending"),
         ("乙二", LIVING): (Decimal("125.00"), "3级", "152527201000", "pending"),
         ("乙二", CARE): (
             Decimal("125.00"),
-            "农村低保家庭三、四级精神、智力残疾人",
+            "农村低保家庭三、四级精神、智力残疾",
             "152527201000",
             "pending",
         ),
     }
-    reason = AllowanceCandidate.objects.get(person__name="甲一").reason
+    reason = AllowanceCandidate.objects.get(person__name="甲一", programme=LIVING).reason
     assert (
         reason
         == "持残疾人证（肢体残疾2级），所在家庭享受最低生活保障；须本人或监护人书面申请，经县级残联审核"
@@ -93,20 +95,20 @@ def test_disability_discovery_counts_amounts_and_reruns(disabled, django_assert_
     assert Enrolment.objects.filter(programme__in=(LIVING, CARE)).count() == 1
     # a second run proposes nobody again
     again = allowances.disability_subsidies_enrol(month=D(2027, 1, 1))
-    assert (again.total, again.already) == (0, 4)
-    assert AllowanceCandidate.objects.count() == 3
+    assert (again.total, again.already) == (0, 6)
+    assert AllowanceCandidate.objects.count() == 5
 
 
 def test_disability_discovery_within_a_county(disabled):
     run = allowances.disability_subsidies_enrol(month=DEC, within="150102")
-    assert (run.found, run.already) == ({LIVING: 1, CARE: 0}, 1)
+    assert (run.found, run.already) == ({LIVING: 1, CARE: 2}, 1)
     run = allowances.disability_subsidies_enrol(month=DEC)
-    assert (run.found, run.already) == ({LIVING: 1, CARE: 1}, 2)
+    assert (run.found, run.already) == ({LIVING: 1, CARE: 1}, 4)
 
 
 def test_confirm_and_dismiss_in_bulk(users, disabled):
     allowances.disability_subsidies_enrol(month=DEC)
-    h1 = AllowanceCandidate.objects.get(person__name="甲一")
+    h1 = AllowanceCandidate.objects.get(person__name="甲一", programme=LIVING)
     h2_living = AllowanceCandidate.objects.get(person__name="乙二", programme=LIVING)
     h2_care = AllowanceCandidate.objects.get(person__name="乙二", programme=CARE)
     # a township outside H1's place cannot confirm it, and nothing is written
@@ -195,7 +197,7 @@ def children(users, household_factory):
 
 
 def test_orphan_discovery(children, django_assert_max_num_queries):
-    with django_assert_max_num_queries(17):  # 14 + the audit chain (lock, last link, insert)
+    with django_assert_max_num_queries(18):  # 15 + the audit chain (lock, last link, insert)
         run = allowances.orphan_allowances_enrol(month=DEC)
     assert (run.found, run.already) == ({ORPHAN: 3}, 0)
     found = {
@@ -222,15 +224,16 @@ def test_page_runs_in_the_background_and_confirms(users, disabled):
     job = Job.objects.get(kind="allowance_run")
     assert response["Location"] == f"/enrolments/jobs/{job.pk}/"
     assert (job.status, job.progress_done, job.progress_total) == ("succeeded", 3, 3)
-    assert job.message == "主动发现 1 人待确认（已在保或已处理 1 人未重复列出）"  # within 150102 only
+    # within 150102 only: 甲一's two subsidies and 丙三's care subsidy
+    assert job.message == "主动发现 3 人待确认（已在保或已处理 1 人未重复列出）"
     page = caseworker.get("/enrolments/allowances/").content.decode()
-    candidate = AllowanceCandidate.objects.get()
+    candidate = AllowanceCandidate.objects.get(person__name="甲一", programme=LIVING)
     assert f'data-candidate-id="{candidate.pk}"' in page
     assert "甲一" in page
     assert "乙二" not in page
     # confirming without a month is refused; with a month, enrolled
     caseworker.post("/enrolments/allowances/decide/", {"candidates": [candidate.pk], "decision": "confirm"})
-    assert AllowanceCandidate.objects.get().status == "pending"
+    assert AllowanceCandidate.objects.get(pk=candidate.pk).status == "pending"
     response = caseworker.post(
         "/enrolments/allowances/decide/",
         {"candidates": [candidate.pk], "decision": "confirm", "starts_month": "2027-01"},

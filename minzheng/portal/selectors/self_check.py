@@ -48,7 +48,9 @@ def _member_text(text: str, count: int) -> str:
 
 
 def _main_reasons(result: AssessmentResult, count: int) -> tuple[str, ...]:
-    if result.eligible:
+    if result.manual_review:
+        chosen = list(result.manual_reasons[:3])
+    elif result.eligible:
         chosen = [r for r in result.reasons if r.value not in (False, None)][-2:]
     else:
         chosen = [r for r in result.reasons if r.value is False][:3] or list(result.reasons[-1:])
@@ -93,7 +95,9 @@ def self_check_run(*, answers: rules.SelfCheckAnswers, today: dt.date | None = N
             SelfCheckRow(
                 programme=programme,
                 name=PROGRAMME_LABELS[programme],
-                outcome="try" if result.eligible else "unlikely",
+                # 需人工核定 (ADR 0029): a figure left to the local authority is not configured — the portal
+                # cannot estimate it, which is not the same as “unlikely”
+                outcome="unknown" if result.manual_review else "try" if result.eligible else "unlikely",
                 reasons=_main_reasons(result, count),
                 monthly_amount=result.monthly_amount if result.eligible and result.monthly_amount else None,
                 one_off_amount=result.one_off_amount if result.eligible and result.one_off_amount else None,

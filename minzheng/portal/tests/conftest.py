@@ -33,6 +33,16 @@ def params(divisions):
 
 
 @pytest.fixture
+def configured(params, users):
+    """The built-in set plus the test jurisdiction's figures where Inner Mongolia's were not found (ADR
+    0029): 分类施保 none, temporary multiples 1 / 3 / 6 ×, township ceiling 3 ×."""
+    from minzheng.applications.tests.figures import supplements_configure, temporary_configure
+
+    supplements_configure(users["region"])
+    temporary_configure(users["region"])
+
+
+@pytest.fixture
 def home(household_factory):
     """A Xincheng household whose head 李桂兰 has PHONE on file."""
     return household_factory(head_name="李桂兰", id_number=HEAD_ID, phone=PHONE)

@@ -148,9 +148,11 @@ def test_a_decided_application_takes_no_more_uploads(account, users, online, med
 
 
 def test_an_approved_temporary_aid_shows_the_amount(account, home, users):
+    from minzheng.applications.tests.figures import temporary_configure
     from minzheng.policy.services import policy_builtin_load
 
     policy_builtin_load()
+    temporary_configure(users["region"])  # the test jurisdiction's tiers (the region's are open, ADR 0029)
     application = window(users, home, "temporary_small_fast", hardship="突发疾病")
     go(users, application, "caseworker", "accept")
     go(users, application, "caseworker", "approve", amount="500")

@@ -30,7 +30,7 @@ def row_counts() -> dict[str, int]:
     return {m._meta.label: m.objects.count() for m in apps.get_models() if m._meta.app_label != "sessions"}
 
 
-def test_a_poor_household_may_try_dibao_and_the_allowances(client, params):
+def test_a_poor_household_may_try_dibao_and_the_allowances(client, configured):
     before = row_counts()
 
     response = client.post("/portal/self-check/", form())
@@ -134,7 +134,7 @@ def test_self_check_facts_spread_income_over_the_reference_period():
     ]
 
 
-def test_selector_runs_without_a_request(params):
+def test_selector_runs_without_a_request(configured):
     answers = rules.SelfCheckAnswers(
         division_code="150102000000", urban_rural="urban", members=(rules.MemberAnswer(101),)
     )
