@@ -217,7 +217,7 @@ PARAMETER_KEYS: dict[str, ParameterKey] = {
         ),
         _key(
             "income.work_cost_base",
-            "就业成本扣减基数（employment_income 就业收入 / minimum_wage 最低工资标准）",
+            "就业成本扣减基数（就业收入或当地最低工资标准）",
             Kind.JSON,
             "",
             None,
