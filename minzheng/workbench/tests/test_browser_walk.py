@@ -35,7 +35,10 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+# The SQLite walk talks only to its own server process, so it has its own group: it runs beside the
+# PostgreSQL browser tests on the other worker instead of after them (the two walks are the suite's longest
+# tests).
+pytestmark = [pytest.mark.browser]
 
 MINZHENG = Path(sys.executable).parent / "minzheng"
 ARTEFACTS = Path(__file__).resolve().parents[3] / "test-results" / "walk"
@@ -280,6 +283,7 @@ def _runserver(env: dict[str, str]) -> Iterator[str]:
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.xdist_group("browser")
 def test_every_staff_page_in_chromium_on_postgresql(browser) -> None:
     from django.db import connection
 
@@ -318,6 +322,7 @@ def sqlite_server(tmp_path: Path) -> Iterator[str]:
         yield base
 
 
+@pytest.mark.xdist_group("walk_sqlite")
 def test_every_staff_page_in_chromium_on_sqlite(sqlite_server: str, browser) -> None:
     walk = walk_all("sqlite", browser, sqlite_server)
     assert walk.failures == [], _report(walk)
