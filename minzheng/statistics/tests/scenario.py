@@ -56,8 +56,24 @@ def build(users: dict[str, Any], divisions: dict[str, Any], household_factory: A
     g = household_factory(head_name="庚七", division_code="152527201206", actor=users["taibus_caseworker"])
     enrol(a, street, "500.00", JAN)
     enrol(b, street, "900.00", FEB)
-    enrol(c, street, "1200.00", JAN, programme="extreme_poverty_support", person=c.head, level=SelfCare.FULLY_INCAPABLE)
-    enrol(d, street, "800.00", JAN, programme="extreme_poverty_support", person=d.head, level=SelfCare.PARTLY_INCAPABLE)
+    enrol(
+        c,
+        street,
+        "1200.00",
+        JAN,
+        programme="extreme_poverty_support",
+        person=c.head,
+        level=SelfCare.FULLY_INCAPABLE,
+    )
+    enrol(
+        d,
+        street,
+        "800.00",
+        JAN,
+        programme="extreme_poverty_support",
+        person=d.head,
+        level=SelfCare.PARTLY_INCAPABLE,
+    )
     enrol(e, street, "2000.00", FEB, until=MAR, ends=FEB, programme="temporary_assistance")
     enrol(g, divisions["sumu"], "700.00", JAN)
     services.reserve_allocate(
