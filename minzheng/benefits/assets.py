@@ -34,7 +34,7 @@ def assets_pass(
             reason(
                 "assets.unconfigured",
                 f"{ART_14}；{article(INTERIM_MEASURES, 10)}",
-                "未配置家庭财产认定规则（assets.rules 为空）：财产条件无法判定，需人工核定",
+                "未配置家庭财产认定规则：财产条件无法判定，需人工核定",
                 value=None,
                 parameters=(resolved,),
                 status=MANUAL,

@@ -143,9 +143,9 @@ def work_cost(
 def _missing(base: ResolvedParameter | None, wage: ResolvedParameter | None) -> str:
     """The name of the parameter the deduction lacks, or "" when it can be computed."""
     if base is None:
-        return "扣减基数（income.work_cost_base）"
+        return "扣减基数"
     if base.value == MINIMUM_WAGE and wage is None:
-        return "当地最低工资标准（income.minimum_wage_monthly）"
+        return "当地最低工资标准"
     return ""
 
 

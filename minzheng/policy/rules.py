@@ -418,9 +418,11 @@ def resolve_indexed(
 
 
 def missing_message(key: str, division_label: str, urban_rural: str, day: dt.date) -> str:
+    """Shown to caseworkers and approvers (需人工核定 reasons, the decision panel): the parameter by its
+    Chinese name only — the key is for import files and the parameter pages (issue 14 §6)."""
     label = PARAMETER_KEYS[key].label if key in PARAMETER_KEYS else key
     place = division_label + (URBAN_RURAL_LABELS[urban_rural] if urban_rural else "")
-    return f"{day.isoformat()} 没有适用于{place}的政策参数“{label}”（{key}）"
+    return f"{day.isoformat()} 没有适用于{place}的政策参数“{label}”"
 
 
 # --- planning a write ----------------------------------------------------------------------------------

@@ -162,7 +162,7 @@ def test_a_missing_parameter_asks_for_a_manual_determination(users, wang):  # no
     )
     assert len(reasons) == 1
     assert reasons[0].endswith("：需人工核定")
-    assert "dibao.standard_monthly" in reasons[0] or "低保标准" in reasons[0]
+    assert "最低生活保障标准" in reasons[0]
     assert 'data-action="approve"' in text(page)  # the buttons stay: the county decides
     assert 'name="manual_reason"' in form_of(page, "approve")  # with the manual determination's fields
 

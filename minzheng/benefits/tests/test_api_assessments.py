@@ -98,7 +98,7 @@ def test_the_api_answers_exactly_what_the_command_prints(caseworker):
     assert response.json() == json.loads(out.getvalue())
     # no township approval ceiling was found for Inner Mongolia: 需人工核定, with the reason
     assert (response.json()["outcome"], response.json()["one_off_amount"]) == ("manual", "0.00")
-    assert "temporary.township_ceiling_multiple" in response.json()["reasons"][0]["message"]
+    assert "乡镇（街道）临时救助审批额度" in response.json()["reasons"][0]["message"]
 
 
 def test_a_bearer_token_works_too(users, policy):

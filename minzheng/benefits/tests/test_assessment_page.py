@@ -201,8 +201,7 @@ def test_missing_parameter_is_a_manual_determination_on_the_page(users, home):
     # then 需人工核定 with the missing parameter named, never 符合
     assert response.status_code == 200
     assert text(response, "manual-reasons") == (
-        "2020-01-01 没有适用于锡林南路社区居委会（150102001001）城镇的政策参数"
-        "“家庭收入计算期”（income.reference_period_months）：需人工核定"
+        "2020-01-01 没有适用于锡林南路社区居委会（150102001001）城镇的政策参数“家庭收入计算期”：需人工核定"
     )
     assert text(response, "monthly-amount") == "0.00 元"
 

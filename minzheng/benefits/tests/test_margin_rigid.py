@@ -74,7 +74,7 @@ def test_rigid_expense_without_the_disposable_income_figure_is_a_manual_determin
     facts = household(*TWO, as_of=D(2026, 3, 1))
     result = assess("rigid_expense_household", facts, params())
     assert result.outcome == "manual"
-    assert "income.previous_year_disposable_per_capita_annual" in result.reasons[0].message_zh
+    assert "上年度居民人均可支配收入" in result.reasons[0].message_zh
     assert not isinstance(result, ParameterMissing)
 
 

@@ -103,7 +103,7 @@ def test_a_minimum_wage_base_without_the_minimum_wage_needs_manual_determination
     [open_] = work_cost_reasons(result)
     assert (open_.rule_code, open_.status) == ("income.work_cost_open", "manual")
     assert open_.message_zh == (
-        "有就业收入，就业成本按当地最低工资标准（income.minimum_wage_monthly）扣减，但该参数在 2025-07-01 "
+        "有就业收入，就业成本按当地最低工资标准扣减，但该参数在 2025-07-01 "
         "未配置（区划 152201001001）：扣减额无法确定，需人工核定"
     )
     assert open_ in result.manual_reasons

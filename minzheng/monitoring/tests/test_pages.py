@@ -278,7 +278,7 @@ def test_a_rule_that_cannot_run_fails_its_preview_job_with_the_reason(client, mo
     client.post(f"/monitoring/rules/{rule.pk}/preview/")
     job = Job.objects.get(kind="monitoring_rule_preview")
     assert job.status == "failed"
-    assert "dibao.standard_monthly" in job.message
+    assert "最低生活保障标准" in job.message
     detail = client.get(f"/monitoring/rules/{rule.pk}/").content.decode()
     assert 'id="preview-error">' in detail
     rule.refresh_from_db()
