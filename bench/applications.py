@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import environment, prepare, recreate_database, setup_django, timings  # noqa: E402
+from run import environment, prepare, recreate_database, setup_django, table_print, timings  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -312,12 +312,7 @@ def print_table(result: dict[str, Any]) -> None:
         ("deadline scan, repeated", scan_line(scan["repeat"])),
         ("deadline scan, next day", scan_line(scan["next_day"])),
     ]  # fmt: skip
-    width = max(len(a) for a, _ in lines)
-    print()
-    for i, (a, b) in enumerate(lines):
-        print(f"  {a.ljust(width)}  {b}")
-        if i == 0:
-            print(f"  {'-' * width}  {'-' * 70}")
+    table_print(lines, rule=70)
 
 
 def main() -> None:

@@ -35,7 +35,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import bench_seed, environment, prepare, recreate_database, setup_django  # noqa: E402
+from run import bench_seed, environment, prepare, recreate_database, setup_django, table_print  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -127,12 +127,7 @@ def print_table(result: dict[str, Any]) -> None:
         ("verified", f"row counts of all {result['tables']} tables equal, sequences equal, "
                      f"{result['decrypt']['people_checked']} ID numbers decrypted"),
     ]  # fmt: skip
-    width = max(len(a) for a, _ in lines)
-    print()
-    for i, (a, b) in enumerate(lines):
-        print(f"  {a.ljust(width)}  {b}")
-        if i == 0:
-            print(f"  {'-' * width}  {'-' * 60}")
+    table_print(lines)
 
 
 def main() -> None:

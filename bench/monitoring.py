@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import bench_seed, environment, prepare, recreate_database, setup_django  # noqa: E402
+from run import bench_seed, environment, prepare, recreate_database, setup_django, table_print  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -588,12 +588,7 @@ def print_table(result: dict[str, Any]) -> None:
     ]
     for code, stat in sorted(run["rules"].items()):
         lines.append((f"  rule {code}", f"{stat['ms']:,} ms, {stat['hits']:,} hits {stat['error']}"))
-    width = max(len(a) for a, _ in lines)
-    print()
-    for i, (a, b) in enumerate(lines):
-        print(f"  {a.ljust(width)}  {b}")
-        if i == 0:
-            print(f"  {'-' * width}  {'-' * 60}")
+    table_print(lines)
 
 
 def main() -> None:

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import environment, recreate_database, setup_django  # noqa: E402
+from run import environment, recreate_database, setup_django, table_print  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -305,12 +305,7 @@ def print_table(result: dict[str, Any]) -> None:
             f"year to date {result['statistics']['year_to_date_s']} s",
         ),
     ]
-    width = max(len(a) for a, _ in lines)
-    print()
-    for i, (a, text) in enumerate(lines):
-        print(f"  {a.ljust(width)}  {text}")
-        if i == 0:
-            print(f"  {'-' * width}  {'-' * 70}")
+    table_print(lines, rule=70)
 
 
 def main() -> None:

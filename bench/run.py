@@ -319,12 +319,17 @@ def print_table(result: dict[str, Any]) -> None:
     ]  # fmt: skip
     if "assessment" in result:
         lines += assessment_lines(result)
+    table_print(lines)
+
+
+def table_print(lines: list[tuple[str, str]], rule: int = 60) -> None:
+    """The benchmarks' console table: measure names left-aligned, a rule under the heading row."""
     width = max(len(a) for a, _ in lines)
     print()
     for i, (a, b) in enumerate(lines):
         print(f"  {a.ljust(width)}  {b}")
         if i == 0:
-            print(f"  {'-' * width}  {'-' * 60}")
+            print(f"  {'-' * width}  {'-' * rule}")
 
 
 def main() -> None:
