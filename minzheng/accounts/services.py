@@ -19,11 +19,11 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from minzheng.accounts.models import User
-from minzheng.accounts.network import client_address
 from minzheng.accounts.second_factor import second_factor_required
 from minzheng.audit.services import event_record
 from minzheng.catalogue.roles import Capability, Role
 from minzheng.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from minzheng.common.network import client_address
 from minzheng.common.scoping import code_in_scope
 from minzheng.divisions.models import Division
 

@@ -55,6 +55,7 @@ from minzheng.catalogue.roles import Capability
 from minzheng.common import crypto
 from minzheng.common.errors import DomainError, NotFound
 from minzheng.common.identity import parse_resident_id
+from minzheng.common.network import client_address
 from minzheng.common.schemas import refusals
 from minzheng.registry.services import ID_INDEX
 
@@ -176,9 +177,8 @@ def application_list(request: HttpRequest, filters: Query[ApplicationQuery]) -> 
 
 
 def _client_address(request: HttpRequest) -> str:
-    """The peer address. Behind a proxy every client shares the proxy's address unless the proxy
-    rewrites REMOTE_ADDR (docs/deployment.md)."""
-    return str(request.META.get("REMOTE_ADDR") or "unknown")
+    """The client's address through the trusted proxies (``common.network``; docs/deployment.md §4)."""
+    return client_address(request) or "unknown"
 
 
 def _rate_limit(request: HttpRequest) -> None:

@@ -20,6 +20,7 @@ from minzheng.audit import rules, selectors
 from minzheng.audit.forms import EventFilterForm, PersonalDataAccessFilterForm
 from minzheng.audit.services import event_record
 from minzheng.catalogue.roles import Capability
+from minzheng.common.network import client_address
 from minzheng.common.spreadsheets import xlsx_append
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -97,7 +98,7 @@ def event_export(request: HttpRequest) -> HttpResponse:
         division_code=actor.division.code if actor.division else "",
         summary=f"导出业务事件 {len(rows)} 条",
         data={"filters": request.GET.dict()},
-        ip_address=request.META.get("REMOTE_ADDR"),
+        ip_address=client_address(request),
     )
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")

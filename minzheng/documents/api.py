@@ -12,6 +12,7 @@ from ninja.files import UploadedFile
 
 from minzheng.accounts.actors import request_actor
 from minzheng.catalogue.roles import Capability
+from minzheng.common.network import client_address
 from minzheng.common.schemas import refusals
 from minzheng.documents import selectors, services
 from minzheng.documents.schemas import DocumentOut
@@ -20,10 +21,6 @@ router = Router(tags=["申请材料"])
 
 _ERRORS = refusals(404, 409, 503)
 DENIED = "您的角色无权查看申请材料"
-
-
-def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 @router.post("/applications/{application_id}/documents", response={201: DocumentOut, **_ERRORS},
@@ -36,7 +33,7 @@ def document_upload(
         application_id=application_id,
         kind=kind,
         file=file,
-        ip_address=_ip(request),
+        ip_address=client_address(request),
     )
     return 201, DocumentOut.of(document)
 
@@ -56,6 +53,6 @@ def document_remove(request: HttpRequest, document_id: int, reason: str = "") ->
         actor=request_actor(request, Capability.VIEW_REGISTRY, denied=DENIED),
         document_id=document_id,
         reason=reason,
-        ip_address=_ip(request),
+        ip_address=client_address(request),
     )
     return DocumentOut.of(document)

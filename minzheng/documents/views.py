@@ -24,6 +24,7 @@ from minzheng.applications import selectors as application_selectors
 from minzheng.applications.forms import NoticeForm
 from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import DomainError, NotFound
+from minzheng.common.network import client_address
 from minzheng.common.pages import capability_required, error_attach
 from minzheng.documents import exports, rules, selectors, services
 from minzheng.documents.forms import DocumentRemoveForm, DocumentUploadForm
@@ -33,10 +34,6 @@ from minzheng.documents.rules import IMAGE_TYPES, INLINE_TYPES, FileType
 # An uploaded file is never a page of ours: no scripts, no plugins, an opaque origin (sandbox), nothing
 # loaded but the image itself, and no framing by any page.
 FILE_CSP = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'"
-
-
-def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -94,7 +91,7 @@ def application_documents(request: HttpRequest, pk: int) -> HttpResponse:
             application_id=pk,
             kind=form.cleaned_data["kind"],
             file=form.cleaned_data["file"],
-            ip_address=_ip(request),
+            ip_address=client_address(request),
         )
     except NotFound:
         raise
@@ -115,7 +112,9 @@ def document_remove(request: HttpRequest, pk: int) -> HttpResponse:
     form = DocumentRemoveForm(request.POST)
     reason = str(form.cleaned_data["reason"]) if form.is_valid() else ""
     try:
-        services.document_remove(actor=actor, document_id=pk, reason=reason, ip_address=_ip(request))
+        services.document_remove(
+            actor=actor, document_id=pk, reason=reason, ip_address=client_address(request)
+        )
     except NotFound:
         raise
     except DomainError as error:
@@ -145,7 +144,7 @@ def _file_response(document: Document, *, inline: bool) -> HttpResponse:
 def document_preview(request: HttpRequest, pk: int) -> HttpResponse:
     """Images are shown in the browser; PDF and HEIC are downloaded instead (see ``INLINE_TYPES``)."""
     document = services.document_open(
-        actor=request_actor(request), pk=pk, purpose="document_view", ip_address=_ip(request)
+        actor=request_actor(request), pk=pk, purpose="document_view", ip_address=client_address(request)
     )
     return _file_response(document, inline=True)
 
@@ -154,7 +153,7 @@ def document_preview(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required(Capability.VIEW_REGISTRY)
 def document_download(request: HttpRequest, pk: int) -> HttpResponse:
     document = services.document_open(
-        actor=request_actor(request), pk=pk, purpose="document_download", ip_address=_ip(request)
+        actor=request_actor(request), pk=pk, purpose="document_download", ip_address=client_address(request)
     )
     return _file_response(document, inline=False)
 
@@ -171,7 +170,7 @@ def _attachment(content: bytes, content_type: str, filename: str) -> HttpRespons
 def case_file_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     """审批表 as Excel (masked unless the role may see personal data); logged."""
     case_file = exports.case_file_get(
-        actor=request_actor(request), pk=pk, file_format="xlsx", ip_address=_ip(request)
+        actor=request_actor(request), pk=pk, file_format="xlsx", ip_address=client_address(request)
     )
     name = f"审批表-{case_file.application.number}.xlsx"
     return _attachment(exports.case_file_xlsx(case_file), exports.XLSX, name)
@@ -181,7 +180,7 @@ def case_file_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
 @capability_required(Capability.EXPORT)
 def case_file_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     case_file = exports.case_file_get(
-        actor=request_actor(request), pk=pk, file_format="pdf", ip_address=_ip(request)
+        actor=request_actor(request), pk=pk, file_format="pdf", ip_address=client_address(request)
     )
     name = f"审批表-{case_file.application.number}.pdf"
     return _attachment(exports.case_file_pdf(case_file), "application/pdf", name)

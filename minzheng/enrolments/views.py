@@ -28,6 +28,7 @@ from minzheng.accounts.models import User
 from minzheng.catalogue.programmes import Programme
 from minzheng.catalogue.roles import Capability, Role
 from minzheng.common.errors import DomainError, NotFound
+from minzheng.common.network import client_address
 from minzheng.common.pages import capability_required, error_attach, list_page, query_without, sort_columns
 from minzheng.common.selectors import job_get, queryset_count_capped
 from minzheng.common.services import job_create, job_enqueue, job_result_path, jobs_reap
@@ -116,7 +117,7 @@ def enrolment_export(request: HttpRequest) -> HttpResponse:
         )
         return redirect(back)
     content, _count = exports.enrolment_export(
-        actor=actor, filters=filters, ip_address=request.META.get("REMOTE_ADDR") or None
+        actor=actor, filters=filters, ip_address=client_address(request)
     )
     response = HttpResponse(content, content_type=exports.XLSX)
     response["Content-Disposition"] = content_disposition_header(

@@ -26,6 +26,7 @@ from minzheng.accounts.actors import request_actor
 from minzheng.accounts.models import User
 from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import DomainError
+from minzheng.common.network import client_address
 from minzheng.common.pages import capability_required, error_attach, list_page, query_without, sort_columns
 from minzheng.common.selectors import queryset_count_capped
 from minzheng.common.services import jobs_reap
@@ -119,9 +120,7 @@ def alert_export(request: HttpRequest) -> HttpResponse:
             request, _("导出记录超过 %(limit)s 条，请缩小筛选范围") % {"limit": settings.EXPORT_SYNC_LIMIT}
         )
         return redirect(back)
-    content, _count = exports.alert_export(
-        actor=actor, filters=filters, ip_address=request.META.get("REMOTE_ADDR")
-    )
+    content, _count = exports.alert_export(actor=actor, filters=filters, ip_address=client_address(request))
     return _xlsx(content, f"动态监测预警-{timezone.localtime():%Y%m%d-%H%M}.xlsx")
 
 

@@ -19,6 +19,7 @@ from ninja import Router
 from ninja.utils import check_csrf
 
 from minzheng.common.errors import PermissionDenied
+from minzheng.common.network import client_address
 from minzheng.common.schemas import refusals
 from minzheng.portal import rules, selectors, services
 from minzheng.portal.auth import PortalSessionAuth, portal_account, portal_sign_in, portal_sign_out
@@ -42,10 +43,6 @@ router = Router(tags=["救助通"], auth=PortalSessionAuth(csrf=True))
 _PUBLIC = refusals(403, 404, 409, 429, public=True)  # 403: CSRF of the sign-in form
 _READ = refusals(404)
 _WRITE = refusals(404, 409)
-
-
-def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _account(request: HttpRequest) -> PortalAccount:
@@ -74,7 +71,7 @@ def _account_out(account: PortalAccount) -> dict[str, Any]:
 @router.post("/signin/code", auth=None, response={200: CodeSentOut, **_PUBLIC}, summary="获取登录验证码")
 def code_send(request: HttpRequest, payload: CodeIn) -> dict[str, Any]:
     """Send a one-time code by SMS. The answer is the same whether or not the phone has an account."""
-    services.sign_in_code_send(phone=payload.phone, ip_address=_ip(request))
+    services.sign_in_code_send(phone=payload.phone, ip_address=client_address(request))
     phone = rules.phone_normalise(payload.phone)
     return {
         "sent": True,
@@ -90,7 +87,9 @@ def sign_in(request: HttpRequest, payload: SignInIn) -> Any:
     refused = check_csrf(request)
     if refused is not None:
         raise PermissionDenied("CSRF 校验失败，请刷新页面后重试", code="csrf_failed")
-    account = services.sign_in_code_verify(phone=payload.phone, code=payload.code, ip_address=_ip(request))
+    account = services.sign_in_code_verify(
+        phone=payload.phone, code=payload.code, ip_address=client_address(request)
+    )
     portal_sign_in(request, account)
     return _account_out(account)
 
@@ -104,7 +103,10 @@ def sign_out(request: HttpRequest) -> tuple[int, None]:
 @router.post("/bind", response={200: AccountOut, **refusals(404, 409, 429)}, summary="绑定身份证号码")
 def bind(request: HttpRequest, payload: BindIn) -> dict[str, Any]:
     account = services.account_bind(
-        account=_account(request), name=payload.name, id_number=payload.id_number, ip_address=_ip(request)
+        account=_account(request),
+        name=payload.name,
+        id_number=payload.id_number,
+        ip_address=client_address(request),
     )
     return _account_out(account)
 

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import File, Form, Router
 from ninja.files import UploadedFile
 
+from minzheng.common.network import client_address
 from minzheng.common.schemas import refusals
 from minzheng.portal import apply
 from minzheng.portal.apply_schemas import (
@@ -31,10 +32,6 @@ _ERRORS = refusals(404, 409, 503)
 def _account(request: HttpRequest) -> PortalAccount:
     account: PortalAccount = request.auth  # type: ignore[attr-defined]
     return account
-
-
-def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 @router.get("/drafts", response={200: list[DraftOut], **_ERRORS}, summary="我的网上申请草稿（含已提交的）")
@@ -70,7 +67,7 @@ def draft_document_add(
     request: HttpRequest, draft_id: int, kind: Form[str], file: File[UploadedFile]
 ) -> tuple[int, DraftDocumentOut]:
     document = apply.draft_document_add(
-        account=_account(request), pk=draft_id, kind=kind, file=file, ip_address=_ip(request)
+        account=_account(request), pk=draft_id, kind=kind, file=file, ip_address=client_address(request)
     )
     return 201, DraftDocumentOut.of(document)
 
@@ -110,6 +107,6 @@ def progress_document_upload(
     request: HttpRequest, application_id: int, kind: Form[str], file: File[UploadedFile]
 ) -> tuple[int, OnlineDocumentOut]:
     document = apply.progress_document_upload(
-        account=_account(request), pk=application_id, kind=kind, file=file, ip_address=_ip(request)
+        account=_account(request), pk=application_id, kind=kind, file=file, ip_address=client_address(request)
     )
     return 201, OnlineDocumentOut.of(document)

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from minzheng.catalogue.programmes import WORKFLOW_LABELS, Workflow
 from minzheng.common import crypto
 from minzheng.common.errors import DomainError
+from minzheng.common.network import client_address
 from minzheng.documents.models import DocumentKind
 from minzheng.portal import apply
 from minzheng.portal.apply_forms import (
@@ -51,10 +52,6 @@ FORMS: dict[Section, type[Any]] = {
 def _account(request: HttpRequest) -> PortalAccount:
     account: PortalAccount = request.portal_account  # type: ignore[attr-defined]  # set by the decorators
     return account
-
-
-def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _not_found(request: HttpRequest, error: DomainError) -> HttpResponse:
@@ -264,7 +261,7 @@ def draft_upload(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         document = apply.draft_document_add(
             account=account, pk=pk, kind=form.cleaned_data["kind"], file=form.cleaned_data["file"],
-            ip_address=_ip(request),
+            ip_address=client_address(request),
         )  # fmt: skip
     except apply.AlreadySubmitted as error:
         return _already(request, error)
@@ -339,7 +336,7 @@ def progress_detail(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             document = apply.progress_document_upload(
                 account=account, pk=pk, kind=form.cleaned_data["kind"], file=form.cleaned_data["file"],
-                ip_address=_ip(request),
+                ip_address=client_address(request),
             )  # fmt: skip
         except DomainError as error:
             form.add_error("file", error.message)

@@ -29,6 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from minzheng.accounts.actors import request_actor
 from minzheng.catalogue.programmes import PROGRAMME_LABELS
 from minzheng.common.errors import DomainError, NotFound
+from minzheng.common.network import client_address
 from minzheng.common.pages import capability_required
 from minzheng.portal import rules, selectors, services
 from minzheng.portal.auth import (
@@ -42,10 +43,6 @@ from minzheng.portal.forms import BindForm, SelfCheckForm, SelfReportForm, SignI
 from minzheng.portal.models import PortalAccount
 
 PHONE_SESSION_KEY = "portal_sign_in_phone"
-
-
-def _ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _next_url(request: HttpRequest, default: str = "") -> str:
@@ -107,7 +104,9 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         return _sign_in_page(request, form, 422)
     try:
         account = services.sign_in_code_verify(
-            phone=form.cleaned_data["phone"], code=form.cleaned_data["code"], ip_address=_ip(request)
+            phone=form.cleaned_data["phone"],
+            code=form.cleaned_data["code"],
+            ip_address=client_address(request),
         )
     except DomainError as error:
         _error_on(form, error)
@@ -127,7 +126,7 @@ def code_send(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _sign_in_page(request, form, 422)
     try:
-        services.sign_in_code_send(phone=form.cleaned_data["phone"], ip_address=_ip(request))
+        services.sign_in_code_send(phone=form.cleaned_data["phone"], ip_address=client_address(request))
     except DomainError as error:
         _error_on(form, error)
         return _sign_in_page(request, form, error.http_status)
@@ -168,7 +167,7 @@ def bind(request: HttpRequest) -> HttpResponse:
                     account=account,
                     name=form.cleaned_data["name"],
                     id_number=form.cleaned_data["id_number"],
-                    ip_address=_ip(request),
+                    ip_address=client_address(request),
                 )
             except DomainError as error:
                 _error_on(form, error)

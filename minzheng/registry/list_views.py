@@ -29,16 +29,12 @@ from minzheng.accounts.models import User
 from minzheng.catalogue.roles import Capability
 from minzheng.common import crypto
 from minzheng.common.errors import DomainError
+from minzheng.common.network import client_address
 from minzheng.common.pages import capability_required, list_page, query_without, sort_columns
 from minzheng.common.pages import error_attach as _attach
 from minzheng.common.selectors import queryset_count_capped
 from minzheng.registry import exports, selectors
 from minzheng.registry.forms import HouseholdFilterForm, PersonFilterForm
-
-
-def _client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
-
 
 # --- households: list, export ------------------------------------------------------------------
 
@@ -212,7 +208,9 @@ def household_export(request: HttpRequest) -> HttpResponse:
         messages.info(request, _("导出记录较多，已转入后台处理，完成后可在此下载"))
         return redirect(reverse("jobs:detail", args=[job.pk]))
     buffer = io.BytesIO()
-    exports.household_export_now(actor=actor, filters=filters, target=buffer, ip_address=_client_ip(request))
+    exports.household_export_now(
+        actor=actor, filters=filters, target=buffer, ip_address=client_address(request)
+    )
     response = HttpResponse(
         buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )

@@ -25,6 +25,7 @@ from minzheng.accounts.actors import request_actor
 from minzheng.accounts.models import User
 from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import DomainError, NotFound
+from minzheng.common.network import client_address
 from minzheng.common.pages import capability_required
 from minzheng.common.pages import error_attach as _attach
 from minzheng.divisions.models import Division
@@ -47,10 +48,6 @@ from minzheng.registry.models import Household, Person, StaffRelative
 from minzheng.registry.rules import age_on
 
 _T = TypeVar("_T")
-
-
-def _client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _submit(
@@ -317,7 +314,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     actor = request_actor(request)
     person = selectors.person_get(actor=actor, pk=pk)
-    ip_address = _client_ip(request)
+    ip_address = client_address(request)
     revealed = services.person_reveal_personal_data(actor=actor, person=person, ip_address=ip_address)
     return render(request, "registry/_person_revealed.html", {"person": person, "revealed": revealed})
 

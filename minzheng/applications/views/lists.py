@@ -27,6 +27,7 @@ from minzheng.applications.models import Application
 from minzheng.applications.rules import Step, Workflow
 from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import NotFound
+from minzheng.common.network import client_address
 from minzheng.common.pages import ListPage, capability_required, list_page, query_without, sort_columns
 from minzheng.common.selectors import queryset_count_capped
 
@@ -166,7 +167,7 @@ def application_export(request: HttpRequest) -> HttpResponse:
         )
         return redirect(back)
     content, _count = exports.application_export(
-        actor=actor, filters=filters, ip_address=request.META.get("REMOTE_ADDR") or None
+        actor=actor, filters=filters, ip_address=client_address(request)
     )
     return _xlsx(content, f"救助申请-{timezone.localtime():%Y%m%d-%H%M}.xlsx")
 

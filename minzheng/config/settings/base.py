@@ -159,10 +159,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 # Behind a reverse proxy every request comes from the proxy: the client's address is read from
-# X-Forwarded-For only when the request came from one of these addresses/networks (accounts/network.py),
+# X-Forwarded-For only when the request came from one of these addresses/networks (common/network.py),
 # otherwise one attacker would lock every user out. Empty (direct connections): REMOTE_ADDR is used.
 MINZHENG_TRUSTED_PROXIES = env_list("MINZHENG_TRUSTED_PROXIES")
-AXES_CLIENT_IP_CALLABLE = "minzheng.accounts.network.client_address"
+AXES_CLIENT_IP_CALLABLE = "minzheng.common.network.client_address"
 
 OTP_TOTP_ISSUER = "Minzheng 民政"
 # Roles that must use a TOTP second factor; they are sent to enrolment until they have a device.

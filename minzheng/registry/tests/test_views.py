@@ -438,3 +438,22 @@ def test_dashboard_counts_the_users_scope(homes, users):
     assert "新建家庭，户主 王五" not in own
     assert re.search(r'id="household-count">4<', everything)
     assert "新建家庭，户主 王五" in everything
+
+
+def test_a_reveal_behind_the_trusted_proxy_logs_the_client_address_not_the_proxy(
+    users, household_factory, settings
+):
+    # given the caseworker reaches the site through the trusted reverse proxy (docs/deployment.md §4)
+    settings.MINZHENG_TRUSTED_PROXIES = ["10.0.0.0/24"]
+    household = household_factory(head_name="赵六", id_number=ZHANG_SAN_ID, phone="13812345678")
+    client = client_for(users["caseworker"])
+
+    # when
+    client.post(
+        reverse("registry:person_reveal", args=[household.head.pk]),
+        headers={"HX-Request": "true", "X-Forwarded-For": "203.0.113.7"},
+        REMOTE_ADDR="10.0.0.5",
+    )
+
+    # then the access log names the client, as the lockout does (common.network.client_address)
+    assert PersonalDataAccess.objects.get().ip_address == "203.0.113.7"
