@@ -10,6 +10,32 @@ import pytest
 from minzheng.common.identity import make_resident_id
 
 
+def other_database_sessions_end() -> None:
+    """End every other PostgreSQL session on this worker's test database."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+
+
+@pytest.fixture(autouse=True)
+def _live_server_requests_end(request: pytest.FixtureRequest):
+    """A browser test's page may still have a request running on the live server thread when the test ends;
+    that request's transaction and the test database's flush (TRUNCATE) then deadlock, and the next test
+    finds the database unflushed. Set up after ``live_server`` (so torn down before the flush), this ends
+    those sessions first."""
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("live_server")
+    yield
+    other_database_sessions_end()
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     """Debian's chromium (Playwright cannot download its own browser here)."""
