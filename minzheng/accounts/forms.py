@@ -13,17 +13,8 @@ from minzheng.catalogue.roles import Role
 from minzheng.common.forms import StyledForm as StyledForm
 from minzheng.common.forms import TablerFormMixin
 
-# The role labels of ``Role`` as translatable strings (the model's labels are plain text).
-ROLE_LABELS: dict[str, Any] = {
-    Role.VILLAGE_ASSISTANT: _("村级社会救助协理员"),
-    Role.TOWNSHIP_CASEWORKER: _("乡镇（街道）经办人员"),
-    Role.TOWNSHIP_REVIEWER: _("乡镇（街道）审核人员"),
-    Role.COUNTY_APPROVER: _("旗县民政审核确认人员"),
-    Role.PREFECTURE_SUPERVISOR: _("盟市监管人员"),
-    Role.REGION_SUPERVISOR: _("自治区监管人员"),
-    Role.AUDITOR: _("审计人员"),
-    Role.SYSTEM_ADMIN: _("系统管理员"),
-}
+# The role labels, translatable (``Role`` declares them with ``gettext_lazy``).
+ROLE_LABELS: dict[str, Any] = {role.value: role.label for role in Role}
 ROLE_CHOICES = [(role.value, ROLE_LABELS[role.value]) for role in Role]
 
 

@@ -22,6 +22,11 @@ class Role(models.TextChoices):
     REGION_SUPERVISOR = "region_supervisor", _("自治区监管人员")
     AUDITOR = "auditor", _("审计人员")
     SYSTEM_ADMIN = "system_admin", _("系统管理员")
+    # The civil-affairs areas beside social assistance (architecture.md, wave 2).
+    CARE_PROVIDER = "care_provider", _("养老服务机构人员")  # a provider's dispatcher or worker (eldercare)
+    MARRIAGE_REGISTRAR = "marriage_registrar", _("婚姻登记员")
+    ORGANISATION_REGISTRAR = "organisation_registrar", _("社会组织登记管理人员")
+    ORGANISATION_SUPERVISOR = "organisation_supervisor", _("业务主管单位人员")
 
 
 class Capability(StrEnum):
@@ -42,6 +47,12 @@ class Capability(StrEnum):
     MONITOR = "monitor"  # see and work the early-warning alerts of the jurisdiction
     IMPORT_FEEDS = "import_feeds"  # load other departments' data feeds
     MANAGE_ALERT_RULES = "manage_alert_rules"  # write and publish warning rules
+    VIEW_ELDERCARE = "view_eldercare"  # older people, assessments, orders, institutions of the jurisdiction
+    MANAGE_ELDERCARE = "manage_eldercare"  # assess, grant entitlements, dispatch, visit, settle, inspect
+    PROVIDE_CARE = "provide_care"  # a provider's own orders: accept, check in/out (eldercare)
+    REGISTER_MARRIAGES = "register_marriages"  # appointments, registrations, records (marriage)
+    REGISTER_ORGANISATIONS = "register_organisations"  # registry and annual inspection (organisations)
+    SUPERVISE_ORGANISATIONS = "supervise_organisations"  # 业务主管单位 pre-review (organisations)
 
 
 _READ = {Capability.VIEW_REGISTRY, Capability.EXPORT}
@@ -51,7 +62,9 @@ _INTAKE = {Capability.ACCEPT_APPLICATIONS}
 # Standards are set by the region, the leagues/cities and the counties (policy-rules.md §5); the
 # township only applies them.
 _STANDARD_SETTERS = {Capability.ASSESS, Capability.MANAGE_POLICY}
-_OVERSIGHT = {Capability.VIEW_PAYMENTS, Capability.MONITOR}
+_OVERSIGHT = {Capability.VIEW_PAYMENTS, Capability.MONITOR, Capability.VIEW_ELDERCARE}
+# Township and county civil-affairs staff run eldercare services as well (architecture.md, wave 2).
+_ELDERCARE = {Capability.VIEW_ELDERCARE, Capability.MANAGE_ELDERCARE}
 _ADMIN = {
     Capability.VIEW_REGISTRY,
     Capability.MANAGE_USERS,
@@ -65,14 +78,17 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
         {Capability.VIEW_REGISTRY, Capability.ACCEPT_APPLICATIONS, Capability.MONITOR}
     ),
     Role.TOWNSHIP_CASEWORKER: frozenset(
-        _READ | _CASEWORK | _INTAKE | _PERSONAL | _OVERSIGHT | {Capability.MANAGE_ENROLMENTS}
+        _READ | _CASEWORK | _INTAKE | _PERSONAL | _OVERSIGHT | _ELDERCARE | {Capability.MANAGE_ENROLMENTS}
     ),
-    Role.TOWNSHIP_REVIEWER: frozenset(_READ | _CASEWORK | _OVERSIGHT | {Capability.MANAGE_STAFF_RELATIVES}),
+    Role.TOWNSHIP_REVIEWER: frozenset(
+        _READ | _CASEWORK | _OVERSIGHT | _ELDERCARE | {Capability.MANAGE_STAFF_RELATIVES}
+    ),
     Role.COUNTY_APPROVER: frozenset(
         _READ
         | _STANDARD_SETTERS
         | _PERSONAL
         | _OVERSIGHT
+        | _ELDERCARE
         | {Capability.MANAGE_ENROLMENTS, Capability.MANAGE_PAYMENTS, Capability.IMPORT_FEEDS}
     ),
     Role.PREFECTURE_SUPERVISOR: frozenset(_READ | _STANDARD_SETTERS | _OVERSIGHT | {Capability.IMPORT_FEEDS}),
@@ -81,6 +97,10 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     ),
     Role.AUDITOR: frozenset(_READ | {Capability.VIEW_AUDIT, Capability.VIEW_PAYMENTS}),
     Role.SYSTEM_ADMIN: frozenset(_ADMIN),
+    Role.CARE_PROVIDER: frozenset({Capability.PROVIDE_CARE}),
+    Role.MARRIAGE_REGISTRAR: frozenset({Capability.REGISTER_MARRIAGES}),
+    Role.ORGANISATION_REGISTRAR: frozenset({Capability.REGISTER_ORGANISATIONS, Capability.EXPORT}),
+    Role.ORGANISATION_SUPERVISOR: frozenset({Capability.SUPERVISE_ORGANISATIONS}),
 }
 
 

@@ -7,7 +7,7 @@ No ORM here. Selectors gather ``ParameterRow`` tuples; services apply a ``Planne
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import partial
@@ -19,6 +19,11 @@ from minzheng.catalogue.roles import Role
 from minzheng.divisions.rules import Level, level_of, scope_prefix
 from minzheng.policy import values
 from minzheng.policy.errors import ParameterConflict, ParameterValueInvalid, UnknownParameterKey
+from minzheng.policy.keydefs import Kind, ParameterKey
+from minzheng.policy.keydefs import choice_of as _choice_of
+from minzheng.policy.keydefs import key_define as _key
+from minzheng.policy.keydefs import months_between as _months
+from minzheng.policy.keys import AREA_KEYS
 
 # --- programmes --------------------------------------------------------------------------------------
 
@@ -56,51 +61,6 @@ POLICY_MAINTAINER_ROLES = frozenset({Role.REGION_SUPERVISOR, Role.PREFECTURE_SUP
 
 
 # --- the key registry ----------------------------------------------------------------------------------
-
-
-class Kind(StrEnum):
-    MONEY = "money"
-    RATIO = "ratio"
-    MULTIPLE = "multiple"
-    INTEGER = "integer"
-    JSON = "json"
-
-
-@dataclass(frozen=True)
-class ParameterKey:
-    key: str
-    label: str
-    kind: Kind
-    unit: str
-    programme: str | None  # the programme the key belongs to; None = shared by several
-    validator: Callable[[Any], Any]
-
-
-def _key(
-    key: str,
-    label: str,
-    kind: Kind,
-    unit: str,
-    programme: str | None,
-    validator: Callable[[Any], Any] | None = None,
-) -> ParameterKey:
-    simple: dict[Kind, Callable[[Any], Any]] = {
-        Kind.MONEY: partial(values.money, where="金额"),
-        Kind.RATIO: partial(values.ratio, where="比例"),
-        Kind.MULTIPLE: partial(values.multiple, where="倍数"),
-    }
-    chosen = validator or simple[kind]
-    return ParameterKey(key, label, kind, unit, programme, chosen)
-
-
-def _months(minimum: int, maximum: int) -> Callable[[Any], int]:
-    return partial(values.integer, where="月数", minimum=minimum, maximum=maximum)
-
-
-def _choice_of(raw: Any, where: str, allowed: tuple[str, ...]) -> str:
-    if raw not in allowed:
-        raise values.ValueProblem(f"{where}“{raw}”不是允许的取值（{', '.join(allowed)}）")
-    return str(raw)
 
 
 # Bases of the work-cost deduction: the member's employment income, or the local minimum wage.
@@ -307,6 +267,7 @@ PARAMETER_KEYS: dict[str, ParameterKey] = {
             partial(values.integer, where="数量", minimum=0, maximum=100),
         ),
         _key("monitoring.max_flag_share", "预警规则命中人数占监测人口的最高比例", Kind.RATIO, "比例", None),
+        *AREA_KEYS,
     )
 }
 

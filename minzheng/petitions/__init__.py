@@ -1,0 +1,1 @@
+"""信访 and complaints: one register, statutory time limits, handling and review (issue 20)."""
