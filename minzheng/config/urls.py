@@ -27,6 +27,7 @@ urlpatterns = [
     path("statistics/", include("minzheng.statistics.urls")),
     path("monitoring/", include("minzheng.monitoring.urls")),
     path("portal/", include("minzheng.portal.urls")),
+    path("eldercare/", include("minzheng.eldercare.urls")),
     path("household-qr/", include("minzheng.portal.staff_urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "minzheng.payments",
     "minzheng.monitoring",
     "minzheng.portal",
+    "minzheng.eldercare",
     "minzheng.demo",
     "minzheng.config.apps.SiteConfig",  # deployment checks only (config/checks.py); no models
 ]

@@ -1,0 +1,7 @@
+"""API of eldercare: providers (issue 17), under /api/v1/eldercare/."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,5 @@
+"""Models of home_care (issue 17): owned by that part; see docs/eldercare.md."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

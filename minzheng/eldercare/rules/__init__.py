@@ -1,0 +1,1 @@
+"""Rules of eldercare, one module per part (docs/eldercare.md)."""

@@ -1,0 +1,1 @@
+"""Selectors of eldercare, one module per part (docs/eldercare.md)."""

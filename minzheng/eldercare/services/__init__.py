@@ -1,0 +1,1 @@
+"""Services of eldercare, one module per part (docs/eldercare.md)."""
