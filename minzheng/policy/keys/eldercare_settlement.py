@@ -1,0 +1,7 @@
+"""Policy-parameter keys of eldercare: settlement (issue 17)."""
+
+from __future__ import annotations
+
+from minzheng.policy.keydefs import ParameterKey
+
+KEYS: tuple[ParameterKey, ...] = ()
