@@ -18,8 +18,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from minzheng.policy import values
-from minzheng.policy.rules import PROGRAMMES, URBAN_RURAL_LABELS
-from minzheng.registry.choices import AssetCategory, DisabilityCategory, SelfCare
+from minzheng.policy.words import (
+    MEASURE_LABELS,
+    ROUNDING_METHOD_LABELS,
+    ROUNDING_UNIT_LABELS,
+    asset_limit_text,
+    bracket_ages,
+    bracket_text,
+    categories_text,
+    condition_text,
+    money_text,
+    rounding_text,
+)
 
 SUPPLEMENTS = "supplements"
 ASSETS = "assets.rules"
@@ -27,93 +37,6 @@ BRACKETS = "senior_allowance.brackets"
 ROUNDING = "rounding"
 RULE_KEYS = frozenset({SUPPLEMENTS, ASSETS, BRACKETS, ROUNDING})
 MAX_BRACKETS = 12  # more age brackets than any regulation has; bounds the rows a request may ask for
-
-ROUNDING_METHOD_LABELS = {
-    "half_up": _lazy("四舍五入"),
-    "up": _lazy("向上取整（进位）"),
-    "down": _lazy("向下取整（舍去）"),
-}
-ROUNDING_UNIT_LABELS = {
-    "0.01": _lazy("0.01 元（到分）"),
-    "0.1": _lazy("0.1 元（到角）"),
-    "1": _lazy("1 元（到元）"),
-    "10": _lazy("10 元"),
-}
-MEASURE_LABELS = {
-    "value_per_capita": _lazy("家庭人均价值（元/人）"),
-    "value_total": _lazy("家庭合计价值（元）"),
-    "count": _lazy("件数"),
-}
-GRADE_NAMES = {1: "一级", 2: "二级", 3: "三级", 4: "四级"}
-PROGRAMME_NAMES = {p.code: p.name for p in PROGRAMMES}
-
-
-# --- readable text of the fixed parts ------------------------------------------------------------------
-
-
-def _ages(condition: dict[str, Any]) -> str:
-    low, high = condition.get("age_min"), condition.get("age_max")
-    if low is not None and high is not None:
-        return _("%(low)s—%(high)s 岁") % {"low": low, "high": high}
-    if low is not None:
-        return _("%(low)s 岁及以上") % {"low": low}
-    return _("%(high)s 岁及以下") % {"high": high}
-
-
-def condition_text(condition: dict[str, Any]) -> str:
-    """A person condition of a supplement rule (``policy.values.person_condition``) in Chinese."""
-    parts = []
-    if "age_min" in condition or "age_max" in condition:
-        parts.append(_ages(condition))
-    if "minor" in condition:
-        parts.append(_("未满 18 周岁") if condition["minor"] else _("已满 18 周岁"))
-    if "disability_grades" in condition:
-        grades = "、".join(GRADE_NAMES.get(g, str(g)) for g in condition["disability_grades"])
-        parts.append(_("残疾等级为%(grades)s") % {"grades": grades})
-    if "disability_categories" in condition:
-        names = "、".join(str(DisabilityCategory(c).label) for c in condition["disability_categories"])
-        parts.append(_("残疾类别为%(names)s") % {"names": names})
-    if "serious_illness" in condition:
-        parts.append(_("患重病") if condition["serious_illness"] else _("未患重病"))
-    if "self_care" in condition:
-        parts.append("或".join(str(SelfCare(c).label) for c in condition["self_care"]))
-    if "household_programmes" in condition:
-        names = "、".join(PROGRAMME_NAMES.get(c, c) for c in condition["household_programmes"])
-        parts.append(_("家庭享受%(names)s") % {"names": names})
-    if "household_urban_rural" in condition:
-        parts.append(_("%(kind)s家庭") % {"kind": URBAN_RURAL_LABELS[condition["household_urban_rural"]]})
-    return "；".join(parts)
-
-
-def categories_text(codes: list[str]) -> str:
-    return "、".join(str(AssetCategory(c).label) if c in AssetCategory.values else c for c in codes)
-
-
-def _money_text(amount: str | None, unit: str) -> str:
-    return f"{amount} {unit}" if amount is not None else _("未设定（需人工核定）")
-
-
-def _bracket_ages(bracket: dict[str, Any]) -> str:
-    if bracket["age_max"] is None:
-        return _("%(low)s 岁以上") % {"low": bracket["age_min"]}
-    return _("%(low)s—%(high)s 岁") % {"low": bracket["age_min"], "high": bracket["age_max"]}
-
-
-def bracket_text(bracket: dict[str, Any]) -> str:
-    return f"{_bracket_ages(bracket)} {bracket['amount']} {_('元/月')}"
-
-
-def rounding_text(rule: dict[str, str]) -> str:
-    method = ROUNDING_METHOD_LABELS.get(rule["method"], rule["method"])
-    return _("%(method)s到 %(unit)s 元") % {"method": method, "unit": rule["unit"]}
-
-
-def _asset_limit_text(item: dict[str, Any]) -> str:
-    if "max_dibao_months" in item:
-        return _("月低保标准的 %(n)s 倍") % {"n": item["max_dibao_months"]}
-    if item.get("max") is None:
-        return _("未设定（需人工核定）")
-    return f"{item['max']} {_('件') if item['measure'] == 'count' else _('元')}"
 
 
 @dataclass(frozen=True)
@@ -135,7 +58,7 @@ def value_changes(key: str, before: Any, after: Any) -> list[ValueChange]:
                 _("年龄段标准"), "；".join(map(bracket_text, before)), "；".join(map(bracket_text, after))
             )
         ]
-    show = _supplement_figure if key == SUPPLEMENTS else _asset_limit_text
+    show = _supplement_figure if key == SUPPLEMENTS else asset_limit_text
     return [
         ValueChange(new["label"], show(old), show(new))
         for old, new in zip(before, after, strict=False)
@@ -146,7 +69,7 @@ def value_changes(key: str, before: Any, after: Any) -> list[ValueChange]:
 def _supplement_figure(item: dict[str, Any]) -> str:
     if "percent_of_standard" in item:
         return _("低保标准的 %(p)s") % {"p": item["percent_of_standard"]}
-    return _money_text(item.get("amount"), _("元/月"))
+    return money_text(item.get("amount"), _("元/月"))
 
 
 # --- cells ---------------------------------------------------------------------------------------------
@@ -298,7 +221,7 @@ def _brackets(form: forms.Form, rows: int) -> list[dict[str, Any]]:
     brackets.sort(key=lambda pair: pair[1]["age_min"] or 0)
     for (_index, previous), (index, bracket) in zip(brackets, brackets[1:], strict=False):
         if previous["age_max"] is None or bracket["age_min"] <= previous["age_max"]:
-            ages = _bracket_ages(previous)
+            ages = bracket_ages(previous)
             form.add_error(f"row-{index}-age_min", _("与 %(ages)s 的年龄段重叠") % {"ages": ages})
     return [bracket for _index, bracket in brackets]
 
@@ -356,7 +279,7 @@ def editor_for(form: forms.Form, key: str, current: Any, rows: int) -> Editor:
         table = [
             EditorRow(i, [EditorCell(item["label"]), EditorCell(categories_text(item["categories"])),
                           EditorCell(str(MEASURE_LABELS.get(item["measure"], item["measure"]))),
-                          figure(i, item, "max", _asset_limit_text)])
+                          figure(i, item, "max", asset_limit_text)])
             for i, item in enumerate(current)
         ]  # fmt: skip
         headers = [_("财产类型"), _("财产类别"), _("计量方式"), _("上限")]

@@ -19,6 +19,7 @@ from django.utils import timezone
 from python_calamine import CalamineWorkbook
 
 from minzheng.audit.models import Event
+from minzheng.policy.keys import AREA_KEYS
 from minzheng.policy.models import Parameter
 from minzheng.policy.rules import PARAMETER_KEYS
 from minzheng.policy.selectors import parameter_value
@@ -162,7 +163,8 @@ def test_list_pages_through_every_current_parameter(builtin, users):
     added = {"income.previous_year_disposable_per_capita_annual", "income.work_cost_ratio",
              "income.work_cost_base", "income.minimum_wage_monthly",
              "temporary.county_ceiling_multiple"}  # fmt: skip
-    assert set(keys) == set(PARAMETER_KEYS) - added - monitoring
+    areas = {definition.key for definition in AREA_KEYS}  # the other areas ship no built-in figures here
+    assert set(keys) == set(PARAMETER_KEYS) - added - monitoring - areas
 
 
 def test_list_renders_ratios_multiples_integers_and_structured_values(builtin, users):
@@ -178,7 +180,7 @@ def test_list_renders_ratios_multiples_integers_and_structured_values(builtin, u
         "gradual_exit.months": "6 月",
         "gradual_exit.taper": "1 / 1 / 0.8 / 0.8 / 0.6 / 0.6",
         "assets.rules": "空列表",
-        "rounding": "取整方式 half_up · 取整单位 0.01",
+        "rounding": "取整方式 四舍五入 · 取整单位 0.01 元（到分）",
     }
     brackets = client.get(LIST_URL, {"key": "senior_allowance.brackets"}).content.decode()
     assert "<summary>2 项</summary>" in brackets
@@ -187,6 +189,28 @@ def test_list_renders_ratios_multiples_integers_and_structured_values(builtin, u
         '<td class="text-wrap">100</td><td class="text-wrap">—</td><td class="text-wrap">600.00</td>'
         in brackets
     )
+
+
+def test_structured_values_are_said_in_words_not_codes():
+    """Supplement conditions, tier types and rounding read as a Chinese reader says them; item codes are
+    left out of the table (the JSON keeps them)."""
+    supplements = [
+        {"code": "senior", "label": "老年人", "when": {"age_min": 60}, "amount": None},
+        {"code": "minor", "label": "未成年人", "when": {"minor": True}, "amount": "50.00"},
+    ]
+    shown = value_display(PARAMETER_KEYS["supplements"], supplements)
+    assert (shown.headers, shown.rows) == (
+        ["名称", "条件", "金额（元）"],
+        [["老年人", "60 岁及以上", "—"], ["未成年人", "未满 18 周岁", "50.00"]],
+    )
+    tiers = [{"code": "t1", "label": "一档", "assistance_type": "emergency", "max_multiple": "3"}]
+    shown = value_display(PARAMETER_KEYS["temporary.tiers"], tiers)
+    assert (shown.headers, shown.rows) == (
+        ["名称", "救助类型", "上限（月低保标准倍数）"],
+        [["一档", "急难型", "3"]],
+    )
+    rounding = value_display(PARAMETER_KEYS["rounding"], {"method": "up", "unit": "1"})
+    assert rounding.text == "取整方式 向上取整（进位） · 取整单位 1 元（到元）"
 
 
 @pytest.mark.parametrize(

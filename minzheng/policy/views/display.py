@@ -21,6 +21,14 @@ from minzheng.policy.rules import (
     ParameterKey,
 )
 from minzheng.policy.views._base import STATUS_BADGES, _may_set
+from minzheng.policy.words import (
+    ASSISTANCE_TYPE_LABELS,
+    MEASURE_LABELS,
+    ROUNDING_METHOD_LABELS,
+    ROUNDING_UNIT_LABELS,
+    categories_text,
+    condition_text,
+)
 
 # --- value display ----------------------------------------------------------------------------------
 
@@ -44,6 +52,23 @@ FIELD_LABELS = {
     "unit": _lazy("取整单位"),
 }
 FIELD_ORDER = {name: index for index, name in enumerate(FIELD_LABELS)}
+# The label names an item; its code is for the engine and stays in the stored value (and the JSON view).
+HIDDEN_FIELDS = frozenset({"code"})
+
+
+def _label_of(labels: dict[str, Any]) -> Any:
+    return lambda value: str(labels.get(value, value))
+
+
+# Fields whose stored codes are said in words (the walk of issue 14 refuses codes on any page).
+FIELD_WORDS: dict[str, Any] = {
+    "when": condition_text,
+    "categories": categories_text,
+    "measure": _label_of(MEASURE_LABELS),
+    "method": _label_of(ROUNDING_METHOD_LABELS),
+    "unit": _label_of(ROUNDING_UNIT_LABELS),
+    "assistance_type": _label_of(ASSISTANCE_TYPE_LABELS),
+}
 
 
 def _ordered(names: Iterable[str]) -> list[str]:
@@ -69,6 +94,11 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def _field_cell(name: str, value: Any) -> str:
+    words = FIELD_WORDS.get(name)
+    return words(value) if words is not None and value is not None else _cell(value)
+
+
 def _percent(text: str) -> str:
     return format((Decimal(text) * 100).normalize(), "f")
 
@@ -89,16 +119,16 @@ def value_display(definition: ParameterKey, value: Any) -> ValueDisplay:
     if isinstance(value, list) and all(not isinstance(item, dict | list) for item in value):
         return ValueDisplay(text=" / ".join(_cell(item) for item in value))
     if isinstance(value, list) and all(isinstance(item, dict) for item in value):
-        names = _ordered(name for item in value for name in item)
+        names = _ordered(name for item in value for name in item if name not in HIDDEN_FIELDS)
         return ValueDisplay(
             summary=_("%(count)s 项") % {"count": len(value)},
             headers=[str(FIELD_LABELS.get(name, name)) for name in names],
-            rows=[[_cell(item.get(name)) for name in names] for item in value],
+            rows=[[_field_cell(name, item.get(name)) for name in names] for item in value],
         )
     if isinstance(value, dict) and all(not isinstance(item, dict | list) for item in value.values()):
         return ValueDisplay(
             text=" · ".join(
-                f"{FIELD_LABELS.get(name, name)} {_cell(value[name])}" for name in _ordered(value)
+                f"{FIELD_LABELS.get(name, name)} {_field_cell(name, value[name])}" for name in _ordered(value)
             )
         )
     return ValueDisplay(
