@@ -86,6 +86,9 @@ def person_add_to_household(
 ) -> Person:
     """Register a new person as a member. Refuses an ID that already belongs to any person."""
     _require(actor, Capability.EDIT_REGISTRY)
+    if relation not in RelationToHead.values:
+        message = f"与户主关系“{relation}”不是允许的取值"
+        raise ValidationFailed(message, field="relation", code="unknown_relation")
     if relation == RelationToHead.HEAD:
         raise ValidationFailed(
             "家庭已有户主；如需变更户主请使用“变更户主”", field="relation", code="second_head"

@@ -103,6 +103,18 @@ def test_person_field_errors_name_the_field(users, household_factory, kwargs, fi
     assert household.member_count == 1
 
 
+def test_an_unknown_relation_to_the_head_is_refused_and_writes_nothing(users, household_factory):
+    household = household_factory()
+    before = Person.objects.count()
+    with pytest.raises(ValidationFailed) as error:
+        person_add_to_household(
+            actor=users["caseworker"], household=household, data=_person(), relation="cousin",
+            joined_on=dt.date(2021, 1, 1),
+        )  # fmt: skip
+    assert (error.value.field, error.value.message) == ("relation", "与户主关系“cousin”不是允许的取值")
+    assert Person.objects.count() == before
+
+
 def test_person_already_in_another_household_is_refused(users, household_factory):
     first = household_factory()
     person = person_add_to_household(
