@@ -29,12 +29,17 @@ _PLACE = f"JOIN {n.HOUSEHOLD} h ON h.id = {{household}} JOIN {n.DIVISION} hd ON 
 
 # Recipients of the monthly programmes: an enrolment counts when it is not suspended, had not ended before
 # the period and a period with an amount covers at least one of its months (for one month: the existing
-# payroll notion of "current"). g = 1: by row and programme; 2: by programme (distinct over all rows);
-# 3: the tiered programme by care tier.
+# payroll notion of "current"). A household or person enrolled twice in the period (exit and re-entry in
+# the year) counts once, with its latest enrolment (``rn = 1``; window functions run on PostgreSQL and on
+# SQLite ≥ 3.25). g = 1: by row and programme; 2: by programme (distinct over all rows); 3: the tiered
+# programme by care tier.
 RECIPIENTS: Final = f"""
-WITH e AS (
+WITH all_e AS (
     SELECT e.programme, e.household_id, e.level, substr(hd.code, 1, {{n}}) AS area,
-           CASE WHEN e.person_id IS NULL THEN h.member_count ELSE 1 END AS persons
+           CASE WHEN e.person_id IS NULL THEN h.member_count ELSE 1 END AS persons,
+           row_number() OVER (
+               PARTITION BY e.programme, e.household_id, coalesce(e.person_id, 0) ORDER BY e.id DESC
+           ) AS rn
     FROM {n.ENROLMENT} e {_PLACE.format(household="e.household_id")}
     WHERE hd.code LIKE %(prefix)s AND e.programme <> %(one_off)s AND e.status <> '{n.SUSPENDED}'
       AND (e.ends_month IS NULL OR e.ends_month >= %(first)s)
@@ -42,7 +47,8 @@ WITH e AS (
           SELECT 1 FROM {n.PERIOD} p
           WHERE p.enrolment_id = e.id AND p.monthly_amount > 0 AND p.from_month <= %(last)s
             AND (p.until_month IS NULL OR p.until_month > %(first)s))
-)
+),
+e AS (SELECT programme, household_id, level, area, persons FROM all_e WHERE rn = 1)
 SELECT 1 AS g, area, programme, '' AS tier, count(DISTINCT household_id), coalesce(sum(persons), 0)
 FROM e GROUP BY area, programme
 UNION ALL

@@ -11,6 +11,7 @@ from django.db.models import Sum
 
 from minzheng.divisions.errors import DivisionNotFound
 from minzheng.payments.models import PayrollLine, ReserveEntry
+from minzheng.payments.tests.factories import enrol
 from minzheng.statistics import selectors
 from minzheng.statistics.rules import Period
 
@@ -99,6 +100,17 @@ def test_year_to_date_adds_the_months(users, data):
     # the January month alone: only A was on 低保, and the one reserve grant
     january = selectors.statistics_report(actor=users["county"], month=scenario.JAN)
     assert cells(january.areas)[-1] == ("合计", 1, 4, 2, 1, 4, D("2800.00"), D("300.00"))
+
+
+def test_a_household_enrolled_twice_in_the_year_counts_once(users, data, divisions):
+    """B (3 members) was on 低保 in January too, under an enrolment that ended: year to date it is still one
+    household of 3 persons, not 6."""
+    enrol(
+        data["b"], divisions["street"], "900.00", scenario.JAN, until=FEB, ends=scenario.JAN, status="ended"
+    )
+    ytd = selectors.statistics_report(actor=users["county"], month=FEB, period=Period.YEAR_TO_DATE)
+    assert cells(ytd.areas)[-1][:3] == ("合计", 2, 7)
+    assert cells(ytd.programmes)[0][:3] == ("最低生活保障", 2, 7)
 
 
 def test_every_level_rolls_up_one_level_down(users, data):
