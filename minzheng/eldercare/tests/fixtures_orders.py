@@ -107,7 +107,9 @@ def far_provider(divisions):
     from minzheng.eldercare.models import Provider, ProviderArea, ServiceItem
 
     provider = Provider.objects.create(
-        name="宝昌镇养老服务站", credit_code=valid_credit_code("52152527MJ0000001"), division=divisions["taibus"]
+        name="宝昌镇养老服务站",
+        credit_code=valid_credit_code("52152527MJ0000001"),
+        division=divisions["taibus"],
     )
     ProviderArea.objects.create(provider=provider, division=divisions["sumu"])
     ServiceItem.objects.create(

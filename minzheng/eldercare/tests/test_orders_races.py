@@ -43,7 +43,11 @@ def race(*calls: Callable[[], Any]) -> list[Any]:
 def test_two_dispatchers_at_once_one_dispatch(family, older, provider, users):
     start, end = window(1)
     order, _ = services.order_place(
-        older_person_id=older.pk, item_id=meal(provider).pk, window_start=start, window_end=end, account=family
+        older_person_id=older.pk,
+        item_id=meal(provider).pk,
+        window_start=start,
+        window_end=end,
+        account=family,
     )
     outcomes = race(
         lambda: services.order_dispatch(actor=users["caseworker"], order_id=order.pk),

@@ -31,7 +31,9 @@ def test_the_transition_table_allows_exactly_the_documented_changes():
 
 def north_of_home(metres: float) -> rules.Point:
     # one degree of latitude is ~111,195 m on the mean sphere
-    return rules.Point(HOME.latitude + metres / (rules.EARTH_RADIUS_M * 3.141592653589793 / 180), HOME.longitude)
+    return rules.Point(
+        HOME.latitude + metres / (rules.EARTH_RADIUS_M * 3.141592653589793 / 180), HOME.longitude
+    )
 
 
 def test_distance_at_the_limit_passes_and_a_metre_more_is_flagged():
@@ -52,7 +54,9 @@ def test_window_edges_with_tolerance():
     end = start + dt.timedelta(hours=1)
     edge_early = start - dt.timedelta(minutes=30)
     assert rules.window_flags(edge_early, start, end, LIMITS) == []
-    assert rules.window_flags(edge_early - dt.timedelta(seconds=1), start, end, LIMITS) == [rules.OUTSIDE_WINDOW]
+    assert rules.window_flags(edge_early - dt.timedelta(seconds=1), start, end, LIMITS) == [
+        rules.OUTSIDE_WINDOW
+    ]
     assert rules.window_flags(end + dt.timedelta(minutes=30), start, end, LIMITS) == []
     assert rules.window_flags(end + dt.timedelta(minutes=31), start, end, LIMITS) == [rules.OUTSIDE_WINDOW]
 
@@ -73,7 +77,11 @@ def test_review_needed_only_for_flagged_orders_without_decision():
 
 def test_money_is_fixed_to_the_fen():
     money = rules.order_money(Decimal("15.00"), Decimal("3.00"), Decimal("2"))
-    assert (money.amount, money.co_payment, money.subsidy) == (Decimal("30.00"), Decimal("6.00"), Decimal("24.00"))
+    assert (money.amount, money.co_payment, money.subsidy) == (
+        Decimal("30.00"),
+        Decimal("6.00"),
+        Decimal("24.00"),
+    )
 
 
 def test_no_show_after_grace_strictly():

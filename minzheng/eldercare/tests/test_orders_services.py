@@ -37,7 +37,11 @@ def at_home() -> evv.Location:
 def place(family, older, provider, hours: float = 0.25):
     start, end = window(hours)
     return services.order_place(
-        older_person_id=older.pk, item_id=meal(provider).pk, window_start=start, window_end=end, account=family
+        older_person_id=older.pk,
+        item_id=meal(provider).pk,
+        window_start=start,
+        window_end=end,
+        account=family,
     )
 
 
@@ -51,7 +55,11 @@ def test_a_family_places_once_even_when_submitting_twice(family, older, provider
     again, created_again = place(family, older, provider)
     assert created and not created_again and again.pk == order.pk
     assert ServiceOrder.objects.count() == 1
-    assert (order.amount, order.co_payment, order.subsidy) == (Decimal("15.00"), Decimal("3.00"), Decimal("12.00"))
+    assert (order.amount, order.co_payment, order.subsidy) == (
+        Decimal("15.00"),
+        Decimal("3.00"),
+        Decimal("12.00"),
+    )
     assert order.channel == "portal" and order.ordered_by_account == family
 
 
@@ -59,14 +67,18 @@ def test_an_account_cannot_order_for_a_stranger(older, provider, divisions):
     from minzheng.common import crypto
     from minzheng.portal.models import PortalAccount
 
-    stranger = PortalAccount.objects.create(phone_encrypted="", phone_index=crypto.blind_index("1", purpose="x"))
+    stranger = PortalAccount.objects.create(
+        phone_encrypted="", phone_index=crypto.blind_index("1", purpose="x")
+    )
     with pytest.raises(Exception, match="不能为这位老人下单"):
         place(stranger, older, provider)
 
 
 def test_dispatch_outside_the_area_is_refused_with_the_place(family, older, provider, far_provider, users):
     order, _ = place(family, older, provider)
-    with pytest.raises(ValidationFailed, match="宝昌镇养老服务站”的服务区域不包括锡林南路社区居委会（150102001001）"):
+    with pytest.raises(
+        ValidationFailed, match="宝昌镇养老服务站”的服务区域不包括锡林南路社区居委会（150102001001）"
+    ):
         services.order_dispatch(actor=users["caseworker"], order_id=order.pk, provider_id=far_provider.pk)
     order.refresh_from_db()
     assert order.status == S.PLACED
@@ -84,10 +96,14 @@ def serve(order, users, worker, location=None):
     services.order_dispatch(actor=users["caseworker"], order_id=order.pk)
     services.order_assign(actor=worker.user, order_id=order.pk, worker_id=worker.pk)
     evv.order_check_in(actor=worker.user, order_id=order.pk, location=location or at_home(), photo=photo())
-    return evv.order_check_out(actor=worker.user, order_id=order.pk, location=location or at_home(), photo=photo())
+    return evv.order_check_out(
+        actor=worker.user, order_id=order.pk, location=location or at_home(), photo=photo()
+    )
 
 
-def test_check_in_and_out_at_home_confirm_twice_confirms_once(family, older, provider, users, worker, evv_parameters):
+def test_check_in_and_out_at_home_confirm_twice_confirms_once(
+    family, older, provider, users, worker, evv_parameters
+):
     order, _ = place(family, older, provider)
     served = serve(order, users, worker)
     assert served.status == S.SERVED and served.check_in_distance_m == 0
@@ -140,7 +156,9 @@ def test_sms_code_confirms_with_an_attempt_limit(
     assert masked == "139****1111"
     code = re.search(r"验证码 (\d{6})", outbox[-1].body).group(1)
     with pytest.raises(ValidationFailed, match="还可以再试 4 次"):
-        confirm.order_sms_code_verify(actor=worker.user, order_id=order.pk, code="000000" if code != "000000" else "1")
+        confirm.order_sms_code_verify(
+            actor=worker.user, order_id=order.pk, code="000000" if code != "000000" else "1"
+        )
     done, message = confirm.order_sms_code_verify(actor=worker.user, order_id=order.pk, code=code)
     assert done.status == S.CONFIRMED and done.confirmed_via == "sms"
     _again, message = confirm.order_sms_code_verify(actor=worker.user, order_id=order.pk, code=code)
@@ -167,7 +185,10 @@ def test_plan_generation_is_idempotent(older, provider, users):
     assert plans.plans_generate(week_start=monday) == 2
     assert plans.plans_generate(week_start=monday) == 0
     orders = ServiceOrder.objects.filter(plan=plan).order_by("window_start")
-    assert [o.window_start.date() for o in orders] == [monday + dt.timedelta(days=1), monday + dt.timedelta(days=4)]
+    assert [o.window_start.date() for o in orders] == [
+        monday + dt.timedelta(days=1),
+        monday + dt.timedelta(days=4),
+    ]
     assert OrderEvent.objects.filter(order__plan=plan).count() == 2
     assert orders[0].number == rules.plan_order_number(plan.pk, timezone.localtime(orders[0].window_start))
 
