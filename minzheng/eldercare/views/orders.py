@@ -83,7 +83,7 @@ def order_export(request: HttpRequest) -> HttpResponse:
 
 
 def _detail(
-    request: HttpRequest, pk: int, bound: dict[str, Any] | None = None, status: int = 200
+    request: HttpRequest, pk: int, bound: dict[str, Any] | None = None, status: int = 200, error: str = ""
 ) -> HttpResponse:
     actor = request_actor(request)
     order = selectors.order_get(actor=actor, pk=pk)
@@ -91,7 +91,7 @@ def _detail(
     bound = bound or {}
     serving = [(str(p.pk), p.name) for p in providers_serving(order.division.code).order_by("name")]
     context = {
-        "detail": detail, "order": order, "can_manage": actor.can(Capability.MANAGE_ELDERCARE),
+        "detail": detail, "order": order, "can_manage": actor.can(Capability.MANAGE_ELDERCARE), "error": error,
         "dispatch_form": bound.get("dispatch") or forms.DispatchForm(
             providers=serving, initial={"provider": str(order.provider_id)}),
         "review_form": bound.get("review") or forms.ReviewForm(),
@@ -151,7 +151,8 @@ def order_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     try:
         message = _act(actor, pk, action, form, client_address(request))
     except DomainError as error:
-        return _detail(request, pk, {action: form}, status=error_attach(form, error))
+        status = error_attach(form, error)
+        return _detail(request, pk, {action: form}, status=status, error=error.message)
     messages.success(request, message)
     return redirect("eldercare:order_detail", pk)
 
