@@ -26,7 +26,11 @@ def _media(settings, tmp_path):
 def order(family, older, provider):
     start, end = window(0.25)
     placed, _ = services.order_place(
-        older_person_id=older.pk, item_id=meal(provider).pk, window_start=start, window_end=end, account=family
+        older_person_id=older.pk,
+        item_id=meal(provider).pk,
+        window_start=start,
+        window_end=end,
+        account=family,
     )
     return placed
 
@@ -85,7 +89,9 @@ def test_a_township_sees_providers_serving_it_but_cannot_edit_them(client, users
     assert provider.name not in client.get("/eldercare/providers/").content.decode()
 
 
-def test_worker_pages_show_only_own_orders(client, users, order, worker, make_user, divisions, evv_parameters):
+def test_worker_pages_show_only_own_orders(
+    client, users, order, worker, make_user, divisions, evv_parameters
+):
     services.order_dispatch(actor=users["caseworker"], order_id=order.pk)
     client.force_login(worker.user)
     today = client.get("/eldercare/worker/").content.decode()
@@ -149,3 +155,30 @@ def test_portal_requires_sign_in(client):
     response = client.get("/portal/eldercare/")
     assert response.status_code == 302
     assert "/portal/signin/" in response["Location"]
+
+
+def test_api_orders_scoped_dispatch_and_worker_check_in(
+    client, users, order, far_provider, worker, evv_parameters
+):
+    client.force_login(users["caseworker"])
+    listing = client.get("/api/v1/eldercare/orders/").json()
+    assert [o["number"] for o in listing["results"]] == [order.number]
+    refused = client.post(
+        f"/api/v1/eldercare/orders/{order.pk}/dispatch", {"provider_id": far_provider.pk}, content_type="application/json"
+    )
+    assert refused.status_code == 422
+    assert "服务区域不包括" in refused.json()["message"]
+    done = client.post(f"/api/v1/eldercare/orders/{order.pk}/dispatch", {}, content_type="application/json")
+    assert done.json()["status"] == "dispatched"
+    providers = client.get("/api/v1/eldercare/providers/").json()
+    assert [p["name"] for p in providers] == ["幸福里居家养老服务中心"]
+    client.force_login(users["taibus_caseworker"])
+    assert client.get(f"/api/v1/eldercare/orders/{order.pk}").status_code == 404
+    services.order_assign(actor=users["caseworker"], order_id=order.pk, worker_id=worker.pk)
+    client.force_login(worker.user)
+    checked = client.post(
+        f"/api/v1/eldercare/orders/{order.pk}/check-in",
+        {"latitude": "40.850000", "longitude": str(HOME[1]), "photo": photo_file()},
+    )
+    assert checked.status_code == 200, checked.content
+    assert checked.json()["flag_words"] == ["签到或签退地点离老人住址过远"]
