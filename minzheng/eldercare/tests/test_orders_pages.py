@@ -164,7 +164,9 @@ def test_api_orders_scoped_dispatch_and_worker_check_in(
     listing = client.get("/api/v1/eldercare/orders/").json()
     assert [o["number"] for o in listing["results"]] == [order.number]
     refused = client.post(
-        f"/api/v1/eldercare/orders/{order.pk}/dispatch", {"provider_id": far_provider.pk}, content_type="application/json"
+        f"/api/v1/eldercare/orders/{order.pk}/dispatch",
+        {"provider_id": far_provider.pk},
+        content_type="application/json",
     )
     assert refused.status_code == 422
     assert "服务区域不包括" in refused.json()["message"]
