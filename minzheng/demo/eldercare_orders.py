@@ -52,17 +52,27 @@ PARAMETERS = {
 }
 # (name, credit-code body, bank account, items: (kind, name, unit, price, co-payment, minutes))
 PROVIDERS = (
-    ("海拉尔东路街道居家养老服务中心", "52150102MJ1000001", "6228480012340000011", (
-        (ServiceKind.MEAL, "老年助餐（午餐）", ServiceUnit.MEALS, "15.00", "3.00", 30),
-        (ServiceKind.CLEANING, "居家助洁", ServiceUnit.HOURS, "40.00", "0.00", 120),
-        (ServiceKind.BATHING, "上门助浴", ServiceUnit.TIMES, "80.00", "10.00", 60),
-        (ServiceKind.COMPANIONSHIP, "精神慰藉（陪伴聊天）", ServiceUnit.HOURS, "30.00", "0.00", 60),
-    )),
-    ("新城区乐龄助餐服务站", "91150102MA1000002", "6217000012340000022", (
-        (ServiceKind.MEAL, "助餐送餐（午餐）", ServiceUnit.MEALS, "14.00", "2.00", 30),
-        (ServiceKind.MEDICAL, "陪同就医", ServiceUnit.TIMES, "60.00", "10.00", 120),
-    )),
-)  # fmt: skip
+    (
+        "海拉尔东路街道居家养老服务中心",
+        "52150102MJ1000001",
+        "6228480012340000011",
+        (
+            (ServiceKind.MEAL, "老年助餐（午餐）", ServiceUnit.MEALS, "15.00", "3.00", 30),
+            (ServiceKind.CLEANING, "居家助洁", ServiceUnit.HOURS, "40.00", "0.00", 120),
+            (ServiceKind.BATHING, "上门助浴", ServiceUnit.TIMES, "80.00", "10.00", 60),
+            (ServiceKind.COMPANIONSHIP, "精神慰藉（陪伴聊天）", ServiceUnit.HOURS, "30.00", "0.00", 60),
+        ),
+    ),
+    (
+        "新城区乐龄助餐服务站",
+        "91150102MA1000002",
+        "6217000012340000022",
+        (
+            (ServiceKind.MEAL, "助餐送餐（午餐）", ServiceUnit.MEALS, "14.00", "2.00", 30),
+            (ServiceKind.MEDICAL, "陪同就医", ServiceUnit.TIMES, "60.00", "10.00", 120),
+        ),
+    ),
+)
 WORKERS = (("careworker", "演示·服务人员赵敏"), ("", "李师傅"), ("", "王阿姨"))
 
 
@@ -91,9 +101,14 @@ def _parameters(region: Division) -> None:
     for key, value in PARAMETERS.items():
         if not Parameter.objects.filter(key=key).exists():
             Parameter.objects.create(
-                key=key, division=region, valid_from=dt.date(2024, 1, 1), value=value, status="unconfirmed",
-                source="演示数据（未经民政部门确认）", version=1,
-            )  # fmt: skip
+                key=key,
+                division=region,
+                valid_from=dt.date(2024, 1, 1),
+                value=value,
+                status="unconfirmed",
+                source="演示数据（未经民政部门确认）",
+                version=1,
+            )
 
 
 def _provider(places: dict[str, Division], name: str, body: str, account: str, items: tuple) -> Provider:
@@ -101,20 +116,32 @@ def _provider(places: dict[str, Division], name: str, body: str, account: str, i
     provider = Provider.objects.filter(credit_code=code).first()
     if provider is None:
         provider = Provider.objects.create(
-            name=name, credit_code=code, division=places["county"], address=f"{places['township'].name}",
-            contact_name="演示联系人", contact_phone_encrypted=crypto.encrypt("13800000000"),
-            contact_phone_masked=mask_phone("13800000000"), bank_name="中国农业银行呼和浩特新城支行",
-            bank_account_name=name, bank_account_encrypted=crypto.encrypt(account),
+            name=name,
+            credit_code=code,
+            division=places["county"],
+            address=f"{places['township'].name}",
+            contact_name="演示联系人",
+            contact_phone_encrypted=crypto.encrypt("13800000000"),
+            contact_phone_masked=mask_phone("13800000000"),
+            bank_name="中国农业银行呼和浩特新城支行",
+            bank_account_name=name,
+            bank_account_encrypted=crypto.encrypt(account),
             bank_account_index=crypto.blind_index(account, purpose=BANK_INDEX),
             bank_account_masked=mask_bank_account(account),
-        )  # fmt: skip
+        )
     ProviderArea.objects.get_or_create(provider=provider, division=places["township"])
     for kind, item_name, unit, price, co_payment, minutes in items:
         ServiceItem.objects.get_or_create(
-            provider=provider, name=item_name,
-            defaults={"kind": kind, "unit": unit, "price": Decimal(price), "co_payment": Decimal(co_payment),
-                      "standard_minutes": minutes},
-        )  # fmt: skip
+            provider=provider,
+            name=item_name,
+            defaults={
+                "kind": kind,
+                "unit": unit,
+                "price": Decimal(price),
+                "co_payment": Decimal(co_payment),
+                "standard_minutes": minutes,
+            },
+        )
     return provider
 
 
@@ -141,16 +168,24 @@ def _older_people(township: Division) -> list[OlderPerson]:
             .filter(
                 Q(household__residence_division__code__startswith=prefix)
                 | Q(household__hukou_division__code__startswith=prefix)
-            )  # fmt: skip
+            )
             .select_related("household")
             .order_by("pk")[:20]
         )
         for person in people:
             household = person.household
+            if household is None:
+                continue
             division_id = household.residence_division_id or household.hukou_division_id
-            OlderPerson.objects.get_or_create(person=person, defaults={
-                "household": household, "division_id": division_id, "birth_date": person.birth_date,
-                "refreshed_on": timezone.localdate()})  # fmt: skip
+            OlderPerson.objects.get_or_create(
+                person=person,
+                defaults={
+                    "household": household,
+                    "division_id": division_id,
+                    "birth_date": person.birth_date,
+                    "refreshed_on": timezone.localdate(),
+                },
+            )
         rows = list(
             OlderPerson.objects.filter(division__code__startswith=prefix, active=True).order_by("pk")[:40]
         )
@@ -169,9 +204,17 @@ def _at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
 
 # status → (how many, days ago of the window; negative = future)
 SPREAD: tuple[tuple[str, int, int], ...] = (
-    (S.CONFIRMED, 24, 35), (S.CONFIRMED, 30, 1), (S.SERVED, 3, 0), ("flagged", 2, 0), (S.DISPUTED, 2, 3),
-    (S.NO_SHOW, 2, 2), (S.CANCELLED, 2, 4), (S.IN_SERVICE, 1, 0), (S.DISPATCHED, 3, 0), (S.PLACED, 4, -2),
-)  # fmt: skip
+    (S.CONFIRMED, 24, 35),
+    (S.CONFIRMED, 30, 1),
+    (S.SERVED, 3, 0),
+    ("flagged", 2, 0),
+    (S.DISPUTED, 2, 3),
+    (S.NO_SHOW, 2, 2),
+    (S.CANCELLED, 2, 4),
+    (S.IN_SERVICE, 1, 0),
+    (S.DISPATCHED, 3, 0),
+    (S.PLACED, 4, -2),
+)
 
 
 def _orders(older: list[OlderPerson], providers: list[Provider]) -> int:
@@ -194,31 +237,50 @@ def _orders(older: list[OlderPerson], providers: list[Provider]) -> int:
             rows.append(_order(serial, status, person, provider, item, day, workers[provider.pk]))
     ServiceOrder.objects.bulk_create(rows)
     created = {o.number: o for o in ServiceOrder.objects.filter(number__startswith=DEMO_PREFIX)}
-    OrderEvent.objects.bulk_create([
-        OrderEvent(order=o, from_status="", to_status=S.PLACED, at=o.placed_at, note="演示数据")
-        for o in created.values()
-    ] + [
-        OrderEvent(order=o, from_status=S.PLACED, to_status=o.status, at=o.placed_at, note="演示数据")
-        for o in created.values() if o.status != S.PLACED
-    ])  # fmt: skip
+    OrderEvent.objects.bulk_create(
+        [
+            OrderEvent(order=o, from_status="", to_status=S.PLACED, at=o.placed_at, note="演示数据")
+            for o in created.values()
+        ]
+        + [
+            OrderEvent(order=o, from_status=S.PLACED, to_status=o.status, at=o.placed_at, note="演示数据")
+            for o in created.values()
+            if o.status != S.PLACED
+        ]
+    )
     return len(created)
 
 
 def _order(
-    serial: int, status: str, person: OlderPerson, provider: Provider, item: ServiceItem, day: dt.date,
+    serial: int,
+    status: str,
+    person: OlderPerson,
+    provider: Provider,
+    item: ServiceItem,
+    day: dt.date,
     workers: list[CareWorker],
-) -> ServiceOrder:  # fmt: skip
+) -> ServiceOrder:
     start = _at(day, 9 + serial % 8)
     end = start + dt.timedelta(hours=1)
     money = rules.order_money(item.price, item.co_payment, Decimal(1))
     flagged = status == "flagged"
     real = S.SERVED if flagged else status
     order = ServiceOrder(
-        number=f"{DEMO_PREFIX}{serial:04d}", older_person=person, division_id=person.division_id, item=item,
-        provider=provider, channel=(OrderChannel.PORTAL, OrderChannel.CASEWORKER)[serial % 2], window_start=start,
-        window_end=end, unit_price=money.unit_price, amount=money.amount, co_payment=money.co_payment,
-        subsidy=money.subsidy, status=real, placed_at=start - dt.timedelta(days=1),
-    )  # fmt: skip
+        number=f"{DEMO_PREFIX}{serial:04d}",
+        older_person=person,
+        division_id=person.division_id,
+        item=item,
+        provider=provider,
+        channel=(OrderChannel.PORTAL, OrderChannel.CASEWORKER)[serial % 2],
+        window_start=start,
+        window_end=end,
+        unit_price=money.unit_price,
+        amount=money.amount,
+        co_payment=money.co_payment,
+        subsidy=money.subsidy,
+        status=real,
+        placed_at=start - dt.timedelta(days=1),
+    )
     if real in (S.PLACED, S.CANCELLED):
         return order
     order.dispatched_at = start - dt.timedelta(hours=20)
@@ -261,9 +323,13 @@ def _plan(older: OlderPerson, provider: Provider) -> None:
     if item is None or creator is None or ServicePlan.objects.filter(older_person=older, item=item).exists():
         return
     ServicePlan.objects.create(
-        older_person=older, item=item, weekdays="2,5", start_time=dt.time(9), valid_from=week_monday(timezone.localdate()),
+        older_person=older,
+        item=item,
+        weekdays="2,5",
+        start_time=dt.time(9),
+        valid_from=week_monday(timezone.localdate()),
         created_by=creator,
-    )  # fmt: skip
+    )
 
 
 def _family_contact(older: list[OlderPerson]) -> None:
@@ -278,6 +344,11 @@ def _family_contact(older: list[OlderPerson]) -> None:
     ):
         return
     CareContact.objects.create(
-        older_person=target, name=account.name or "演示家属", relation="child", phone_encrypted=account.phone_encrypted,
-        phone_index=account.phone_index, phone_masked=account.phone_masked, may_order=True,
-    )  # fmt: skip
+        older_person=target,
+        name=account.name or "演示家属",
+        relation="child",
+        phone_encrypted=account.phone_encrypted,
+        phone_index=account.phone_index,
+        phone_masked=account.phone_masked,
+        may_order=True,
+    )

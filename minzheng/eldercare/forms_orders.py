@@ -21,32 +21,57 @@ def _blank(choices: Any, label: str) -> list[tuple[str, str]]:
 
 
 class OrderFilterForm(forms.Form):
-    status = forms.ChoiceField(label=_("状态"), required=False, choices=_blank(OrderStatus.choices, "全部"),
-                               widget=forms.Select(attrs=SELECT))  # fmt: skip
-    kind = forms.ChoiceField(label=_("服务类别"), required=False, choices=_blank(ServiceKind.choices, "全部"),
-                             widget=forms.Select(attrs=SELECT))  # fmt: skip
+    status = forms.ChoiceField(
+        label=_("状态"),
+        required=False,
+        choices=_blank(OrderStatus.choices, "全部"),
+        widget=forms.Select(attrs=SELECT),
+    )
+    kind = forms.ChoiceField(
+        label=_("服务类别"),
+        required=False,
+        choices=_blank(ServiceKind.choices, "全部"),
+        widget=forms.Select(attrs=SELECT),
+    )
     number = forms.CharField(
         label=_("订单号"), required=False, max_length=24, widget=forms.TextInput(attrs=TEXT)
     )
-    window_from = forms.DateField(label=_("预约日期起"), required=False,
-                                  widget=forms.DateInput(attrs={**TEXT, "type": "date"}))  # fmt: skip
-    window_to = forms.DateField(label=_("预约日期止"), required=False,
-                                widget=forms.DateInput(attrs={**TEXT, "type": "date"}))  # fmt: skip
-    flagged = forms.BooleanField(label=_("仅看有核验提示的"), required=False,
-                                 widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))  # fmt: skip
-    review_pending = forms.BooleanField(label=_("仅看待乡镇核验的"), required=False,
-                                        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))  # fmt: skip
+    window_from = forms.DateField(
+        label=_("预约日期起"), required=False, widget=forms.DateInput(attrs={**TEXT, "type": "date"})
+    )
+    window_to = forms.DateField(
+        label=_("预约日期止"), required=False, widget=forms.DateInput(attrs={**TEXT, "type": "date"})
+    )
+    flagged = forms.BooleanField(
+        label=_("仅看有核验提示的"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
+    review_pending = forms.BooleanField(
+        label=_("仅看待乡镇核验的"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
     sort = forms.CharField(required=False, widget=forms.HiddenInput)
     page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
 
 class ProviderFilterForm(forms.Form):
-    search = forms.CharField(label=_("名称或信用代码"), required=False, max_length=50,
-                             widget=forms.TextInput(attrs=TEXT))  # fmt: skip
-    status = forms.ChoiceField(label=_("状态"), required=False, choices=_blank(ProviderStatus.choices, "全部"),
-                               widget=forms.Select(attrs=SELECT))  # fmt: skip
-    kind = forms.ChoiceField(label=_("提供的服务"), required=False, choices=_blank(ServiceKind.choices, "全部"),
-                             widget=forms.Select(attrs=SELECT))  # fmt: skip
+    search = forms.CharField(
+        label=_("名称或信用代码"), required=False, max_length=50, widget=forms.TextInput(attrs=TEXT)
+    )
+    status = forms.ChoiceField(
+        label=_("状态"),
+        required=False,
+        choices=_blank(ProviderStatus.choices, "全部"),
+        widget=forms.Select(attrs=SELECT),
+    )
+    kind = forms.ChoiceField(
+        label=_("提供的服务"),
+        required=False,
+        choices=_blank(ServiceKind.choices, "全部"),
+        widget=forms.Select(attrs=SELECT),
+    )
     sort = forms.CharField(required=False, widget=forms.HiddenInput)
     page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
@@ -60,21 +85,33 @@ class ProviderForm(forms.Form):
     address = forms.CharField(
         label=_("地址"), required=False, max_length=200, widget=forms.TextInput(attrs=TEXT)
     )
-    contact_name = forms.CharField(label=_("联系人"), required=False, max_length=50,
-                                   widget=forms.TextInput(attrs=TEXT))  # fmt: skip
-    contact_phone = forms.CharField(label=_("联系电话"), required=False, max_length=20,
-                                    help_text=_("留空则不修改"), widget=forms.TextInput(attrs=TEXT))  # fmt: skip
+    contact_name = forms.CharField(
+        label=_("联系人"), required=False, max_length=50, widget=forms.TextInput(attrs=TEXT)
+    )
+    contact_phone = forms.CharField(
+        label=_("联系电话"),
+        required=False,
+        max_length=20,
+        help_text=_("留空则不修改"),
+        widget=forms.TextInput(attrs=TEXT),
+    )
     bank_name = forms.CharField(
         label=_("开户银行"), required=False, max_length=60, widget=forms.TextInput(attrs=TEXT)
     )
-    bank_account_name = forms.CharField(label=_("账户名称"), required=False, max_length=100,
-                                        widget=forms.TextInput(attrs=TEXT))  # fmt: skip
-    bank_account = forms.CharField(label=_("银行账号"), required=False, max_length=40,
-                                   help_text=_("留空则不修改"), widget=forms.TextInput(attrs=TEXT))  # fmt: skip
+    bank_account_name = forms.CharField(
+        label=_("账户名称"), required=False, max_length=100, widget=forms.TextInput(attrs=TEXT)
+    )
+    bank_account = forms.CharField(
+        label=_("银行账号"),
+        required=False,
+        max_length=40,
+        help_text=_("留空则不修改"),
+        widget=forms.TextInput(attrs=TEXT),
+    )
 
     def __init__(self, *args: Any, divisions: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["division_code"].choices = divisions
+        self.fields["division_code"].choices = divisions  # type: ignore[attr-defined]
 
 
 class AreaForm(forms.Form):
@@ -82,7 +119,7 @@ class AreaForm(forms.Form):
 
     def __init__(self, *args: Any, divisions: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["division_code"].choices = divisions
+        self.fields["division_code"].choices = divisions  # type: ignore[attr-defined]
 
 
 class ItemForm(forms.Form):
@@ -94,10 +131,12 @@ class ItemForm(forms.Form):
         label=_("计价单位"), choices=ServiceUnit.choices, widget=forms.Select(attrs=SELECT)
     )
     price = forms.CharField(label=_("单价（元）"), max_length=12, widget=forms.TextInput(attrs=TEXT))
-    co_payment = forms.CharField(label=_("个人自付（元/单位）"), max_length=12, initial="0",
-                                 widget=forms.TextInput(attrs=TEXT))  # fmt: skip
-    standard_minutes = forms.IntegerField(label=_("标准服务时长（分钟）"), initial=60,
-                                          widget=forms.NumberInput(attrs=TEXT))  # fmt: skip
+    co_payment = forms.CharField(
+        label=_("个人自付（元/单位）"), max_length=12, initial="0", widget=forms.TextInput(attrs=TEXT)
+    )
+    standard_minutes = forms.IntegerField(
+        label=_("标准服务时长（分钟）"), initial=60, widget=forms.NumberInput(attrs=TEXT)
+    )
 
 
 class WorkerForm(forms.Form):
@@ -105,10 +144,16 @@ class WorkerForm(forms.Form):
     phone = forms.CharField(
         label=_("手机号"), required=False, max_length=11, widget=forms.TextInput(attrs=TEXT)
     )
-    username = forms.CharField(label=_("登录用户名"), required=False, max_length=40,
-                               help_text=_("填写则同时创建手机端登录账号"), widget=forms.TextInput(attrs=TEXT))  # fmt: skip
-    password = forms.CharField(label=_("初始密码"), required=False, max_length=60,
-                               widget=forms.PasswordInput(attrs=TEXT))  # fmt: skip
+    username = forms.CharField(
+        label=_("登录用户名"),
+        required=False,
+        max_length=40,
+        help_text=_("填写则同时创建手机端登录账号"),
+        widget=forms.TextInput(attrs=TEXT),
+    )
+    password = forms.CharField(
+        label=_("初始密码"), required=False, max_length=60, widget=forms.PasswordInput(attrs=TEXT)
+    )
 
 
 class StatusForm(forms.Form):
@@ -125,12 +170,13 @@ class DispatchForm(forms.Form):
 
     def __init__(self, *args: Any, providers: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["provider"].choices = providers
+        self.fields["provider"].choices = providers  # type: ignore[attr-defined]
 
 
 class ReviewForm(forms.Form):
-    decision = forms.ChoiceField(label=_("核验结论"), choices=ReviewDecision.choices,
-                                 widget=forms.RadioSelect)  # fmt: skip
+    decision = forms.ChoiceField(
+        label=_("核验结论"), choices=ReviewDecision.choices, widget=forms.RadioSelect
+    )
     note = forms.CharField(
         label=_("核验说明"), required=False, max_length=300, widget=forms.TextInput(attrs=TEXT)
     )
@@ -160,19 +206,25 @@ class PlaceForm(forms.Form):
     day = forms.DateField(label=_("服务日期"), widget=forms.DateInput(attrs={"type": "date"}))
     start_time = forms.TimeField(label=_("开始时间"), widget=forms.TimeInput(attrs={"type": "time"}))
     hours = forms.TypedChoiceField(
-        label=_("预约时长"), coerce=int, initial=1,
+        label=_("预约时长"),
+        coerce=int,
+        initial=1,
         choices=[(1, _("1 小时")), (2, _("2 小时")), (3, _("3 小时")), (4, _("4 小时"))],
-    )  # fmt: skip
+    )
     quantity = forms.DecimalField(label=_("数量"), initial=1, min_value=1, max_value=10, decimal_places=0)
     note = forms.CharField(label=_("备注"), required=False, max_length=200)
 
     def __init__(
-        self, *args: Any, people: list[tuple[int, str]], items: list[tuple[int, str]], staff: bool = False,
+        self,
+        *args: Any,
+        people: list[tuple[int, str]],
+        items: list[tuple[int, str]],
+        staff: bool = False,
         **kwargs: Any,
-    ) -> None:  # fmt: skip
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["older_person"].choices = people
-        self.fields["item"].choices = items
+        self.fields["older_person"].choices = people  # type: ignore[attr-defined]
+        self.fields["item"].choices = items  # type: ignore[attr-defined]
         if staff:
             for field in self.fields.values():
                 widget = field.widget
@@ -188,11 +240,15 @@ class PlaceForm(forms.Form):
 
 class ConfirmForm(forms.Form):
     rating = forms.TypedChoiceField(
-        label=_("满意度"), coerce=int, initial=5, widget=forms.RadioSelect,
+        label=_("满意度"),
+        coerce=int,
+        initial=5,
+        widget=forms.RadioSelect,
         choices=[(5, _("非常满意")), (4, _("满意")), (3, _("一般")), (2, _("不满意")), (1, _("很不满意"))],
-    )  # fmt: skip
-    feedback = forms.CharField(label=_("评价（选填）"), required=False, max_length=300,
-                               widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
+    )
+    feedback = forms.CharField(
+        label=_("评价（选填）"), required=False, max_length=300, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class ReasonForm(forms.Form):
@@ -204,34 +260,52 @@ class CheckForm(forms.Form):
 
     latitude = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
     longitude = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
-    location_reason = forms.CharField(label=_("无法定位的原因"), required=False, max_length=100,
-                                      widget=forms.TextInput(attrs=TEXT))  # fmt: skip
-    photo = forms.FileField(label=_("现场照片"), required=False,
-                            widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment",
-                                                                   "class": "form-control"}))  # fmt: skip
+    location_reason = forms.CharField(
+        label=_("无法定位的原因"), required=False, max_length=100, widget=forms.TextInput(attrs=TEXT)
+    )
+    photo = forms.FileField(
+        label=_("现场照片"),
+        required=False,
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/*", "capture": "environment", "class": "form-control"}
+        ),
+    )
 
 
 class CodeForm(forms.Form):
-    code = forms.CharField(label=_("短信验证码"), max_length=6, min_length=6,
-                           widget=forms.TextInput(attrs={**TEXT, "inputmode": "numeric", "autocomplete": "one-time-code"}))  # fmt: skip  # noqa: E501
+    code = forms.CharField(
+        label=_("短信验证码"),
+        max_length=6,
+        min_length=6,
+        widget=forms.TextInput(attrs={**TEXT, "inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
 
 
 class PlanForm(forms.Form):
     older_person = forms.TypedChoiceField(label=_("老人"), coerce=int, widget=forms.Select(attrs=SELECT))
     item = forms.TypedChoiceField(label=_("服务项目"), coerce=int, widget=forms.Select(attrs=SELECT))
     weekdays = forms.MultipleChoiceField(
-        label=_("每周服务日"), widget=forms.CheckboxSelectMultiple,
-        choices=[("1", _("周一")), ("2", _("周二")), ("3", _("周三")), ("4", _("周四")), ("5", _("周五")),
-                 ("6", _("周六")), ("7", _("周日"))],
-    )  # fmt: skip
+        label=_("每周服务日"),
+        widget=forms.CheckboxSelectMultiple,
+        choices=[
+            ("1", _("周一")),
+            ("2", _("周二")),
+            ("3", _("周三")),
+            ("4", _("周四")),
+            ("5", _("周五")),
+            ("6", _("周六")),
+            ("7", _("周日")),
+        ],
+    )
     start_time = forms.TimeField(label=_("开始时间"), widget=forms.TimeInput(attrs={**TEXT, "type": "time"}))
     valid_from = forms.DateField(label=_("起始日期"), widget=forms.DateInput(attrs={**TEXT, "type": "date"}))
-    valid_to = forms.DateField(label=_("终止日期"), required=False,
-                               widget=forms.DateInput(attrs={**TEXT, "type": "date"}))  # fmt: skip
+    valid_to = forms.DateField(
+        label=_("终止日期"), required=False, widget=forms.DateInput(attrs={**TEXT, "type": "date"})
+    )
 
     def __init__(
         self, *args: Any, people: list[tuple[int, str]], items: list[tuple[int, str]], **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["older_person"].choices = people
-        self.fields["item"].choices = items
+        self.fields["older_person"].choices = people  # type: ignore[attr-defined]
+        self.fields["item"].choices = items  # type: ignore[attr-defined]

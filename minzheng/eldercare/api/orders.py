@@ -74,15 +74,33 @@ class DispatchIn(BodyIn):
 
 def order_out(order: ServiceOrder) -> OrderOut:
     return OrderOut(
-        id=order.pk, number=order.number, older_person_id=order.older_person_id, division_code=order.division.code,
-        kind=order.item.kind, item_id=order.item_id, provider_id=order.provider_id, worker_id=order.worker_id,
-        channel=order.channel, status=order.status, window_start=order.window_start, window_end=order.window_end,
-        quantity=order.quantity, amount=order.amount, co_payment=order.co_payment, subsidy=order.subsidy,
-        check_in_at=order.check_in_at, check_out_at=order.check_out_at,
-        check_in_distance_m=order.check_in_distance_m, flags=order.flags, flag_words=flag_words(order.flags),
-        review_decision=order.review_decision, confirmed_at=order.confirmed_at, confirmed_via=order.confirmed_via,
-        rating=order.rating, dispute_reason=order.dispute_reason,
-    )  # fmt: skip
+        id=order.pk,
+        number=order.number,
+        older_person_id=order.older_person_id,
+        division_code=order.division.code,
+        kind=order.item.kind,
+        item_id=order.item_id,
+        provider_id=order.provider_id,
+        worker_id=order.worker_id,
+        channel=order.channel,
+        status=order.status,
+        window_start=order.window_start,
+        window_end=order.window_end,
+        quantity=order.quantity,
+        amount=order.amount,
+        co_payment=order.co_payment,
+        subsidy=order.subsidy,
+        check_in_at=order.check_in_at,
+        check_out_at=order.check_out_at,
+        check_in_distance_m=order.check_in_distance_m,
+        flags=order.flags,
+        flag_words=flag_words(order.flags),
+        review_decision=order.review_decision,
+        confirmed_at=order.confirmed_at,
+        confirmed_via=order.confirmed_via,
+        rating=order.rating,
+        dispute_reason=order.dispute_reason,
+    )
 
 
 @router.get("/orders/", response={200: OrderPage, **refusals()}, summary="服务订单列表（本辖区）")
@@ -127,7 +145,10 @@ def order_check(
     actor = request_actor(request, Capability.PROVIDE_CARE)
     service = evv.order_check_in if moment == "in" else evv.order_check_out
     order = service(
-        actor=actor, order_id=order_id, location=evv.Location(latitude, longitude, location_reason), photo=photo,
+        actor=actor,
+        order_id=order_id,
+        location=evv.Location(latitude, longitude, location_reason),
+        photo=photo,
         ip_address=client_address(request),
-    )  # fmt: skip
+    )
     return order_out(ServiceOrder.objects.select_related("division", "item").get(pk=order.pk))

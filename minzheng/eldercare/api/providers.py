@@ -41,12 +41,27 @@ class ProviderOut(Schema):
 
 def provider_out(provider: Provider) -> ProviderOut:
     return ProviderOut(
-        id=provider.pk, name=provider.name, credit_code=provider.credit_code, division_code=provider.division.code,
-        status=provider.status, bank_account_masked=provider.bank_account_masked,
+        id=provider.pk,
+        name=provider.name,
+        credit_code=provider.credit_code,
+        division_code=provider.division.code,
+        status=provider.status,
+        bank_account_masked=provider.bank_account_masked,
         area_codes=sorted(a.division.code for a in provider.areas.all()),
-        items=[ItemOut(id=i.pk, kind=i.kind, name=i.name, unit=i.unit, price=i.price, co_payment=i.co_payment,
-                       standard_minutes=i.standard_minutes, active=i.active) for i in provider.items.all()],
-    )  # fmt: skip
+        items=[
+            ItemOut(
+                id=i.pk,
+                kind=i.kind,
+                name=i.name,
+                unit=i.unit,
+                price=i.price,
+                co_payment=i.co_payment,
+                standard_minutes=i.standard_minutes,
+                active=i.active,
+            )
+            for i in provider.items.all()
+        ],
+    )
 
 
 @router.get("/providers/", response={200: list[ProviderOut], **refusals()}, summary="服务机构列表（本辖区）")

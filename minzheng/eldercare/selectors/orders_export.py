@@ -17,9 +17,26 @@ from minzheng.eldercare.rules.orders import flag_words
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ORDER_HEADERS = (
-    "订单号", "老人", "居住地", "服务类别", "服务项目", "服务机构", "服务人员", "下单渠道", "预约开始", "预约结束",
-    "状态", "金额（元）", "个人自付（元）", "政府补贴（元）", "签到时间", "签退时间", "核验提示", "满意度", "异议理由",
-)  # fmt: skip
+    "订单号",
+    "老人",
+    "居住地",
+    "服务类别",
+    "服务项目",
+    "服务机构",
+    "服务人员",
+    "下单渠道",
+    "预约开始",
+    "预约结束",
+    "状态",
+    "金额（元）",
+    "个人自付（元）",
+    "政府补贴（元）",
+    "签到时间",
+    "签退时间",
+    "核验提示",
+    "满意度",
+    "异议理由",
+)
 PROVIDER_HEADERS = (
     "机构名称",
     "统一社会信用代码",
@@ -57,14 +74,30 @@ def orders_xlsx(rows: QuerySet[ServiceOrder]) -> tuple[bytes, int]:
     book, sheet = _book("服务订单", ORDER_HEADERS)
     count = 0
     for order in rows.iterator(chunk_size=2000):
-        xlsx_append(sheet, [
-            order.number, order.older_person.person.name, order.division.name, order.item.get_kind_display(),
-            order.item.name, order.provider.name, order.worker.name if order.worker else "",
-            order.get_channel_display(), _local(order.window_start), _local(order.window_end),
-            order.get_status_display(), order.amount, order.co_payment, order.subsidy,
-            _local(order.check_in_at), _local(order.check_out_at), "；".join(flag_words(order.flags)),
-            order.rating or "", order.dispute_reason,
-        ])  # fmt: skip
+        xlsx_append(
+            sheet,
+            [
+                order.number,
+                order.older_person.person.name,
+                order.division.name,
+                order.item.get_kind_display(),
+                order.item.name,
+                order.provider.name,
+                order.worker.name if order.worker else "",
+                order.get_channel_display(),
+                _local(order.window_start),
+                _local(order.window_end),
+                order.get_status_display(),
+                order.amount,
+                order.co_payment,
+                order.subsidy,
+                _local(order.check_in_at),
+                _local(order.check_out_at),
+                "；".join(flag_words(order.flags)),
+                order.rating or "",
+                order.dispute_reason,
+            ],
+        )
         count += 1
     return _bytes(book), count
 
@@ -73,9 +106,18 @@ def providers_xlsx(rows: QuerySet[Provider]) -> tuple[bytes, int]:
     book, sheet = _book("服务机构", PROVIDER_HEADERS)
     count = 0
     for provider in rows.iterator(chunk_size=2000):
-        xlsx_append(sheet, [
-            provider.name, provider.credit_code, provider.division.name, provider.get_status_display(),
-            provider.contact_name, provider.contact_phone_masked, provider.bank_name, provider.bank_account_masked,
-        ])  # fmt: skip
+        xlsx_append(
+            sheet,
+            [
+                provider.name,
+                provider.credit_code,
+                provider.division.name,
+                provider.get_status_display(),
+                provider.contact_name,
+                provider.contact_phone_masked,
+                provider.bank_name,
+                provider.bank_account_masked,
+            ],
+        )
         count += 1
     return _bytes(book), count

@@ -196,12 +196,24 @@ def order_place(
     try:
         with transaction.atomic():
             order = ServiceOrder.objects.create(
-                number=_new_number(now), older_person=older, division=older.division, item=item,
-                provider=item.provider, channel=channel, ordered_by=actor if actor is not None else None,
-                ordered_by_account=account, window_start=window_start, window_end=window_end,
-                quantity=_quantity(quantity), unit_price=money.unit_price, amount=money.amount,
-                co_payment=money.co_payment, subsidy=money.subsidy, note=note.strip()[:200], placed_at=now,
-            )  # fmt: skip
+                number=_new_number(now),
+                older_person=older,
+                division=older.division,
+                item=item,
+                provider=item.provider,
+                channel=channel,
+                ordered_by=actor if actor is not None else None,
+                ordered_by_account=account,
+                window_start=window_start,
+                window_end=window_end,
+                quantity=_quantity(quantity),
+                unit_price=money.unit_price,
+                amount=money.amount,
+                co_payment=money.co_payment,
+                subsidy=money.subsidy,
+                note=note.strip()[:200],
+                placed_at=now,
+            )
             _event(order, "", S.PLACED, actor=actor, account=account, note=note, at=now, ip=ip_address)
     except IntegrityError:
         # the same request won a race a moment earlier: give back its order
@@ -253,10 +265,14 @@ def order_dispatch(
             )
         item = found
     return order_transition(
-        order_id=order.pk, to_status=S.DISPATCHED, actor=actor, expected=[S.PLACED],
-        note=f"派单至{provider.name}", ip_address=ip_address,
+        order_id=order.pk,
+        to_status=S.DISPATCHED,
+        actor=actor,
+        expected=[S.PLACED],
+        note=f"派单至{provider.name}",
+        ip_address=ip_address,
         updates={"provider": provider, "item": item, "dispatched_at": timezone.now(), "dispatched_by": actor},
-    )  # fmt: skip
+    )
 
 
 @transaction.atomic
@@ -283,10 +299,14 @@ def order_assign(*, actor: Any, order_id: int, worker_id: int, ip_address: str |
     order.worker = worker
     order.save(update_fields=["worker"])
     event_record(
-        actor=actor, verb="eldercare.order.assigned", object_type="service_order", object_id=order.pk,
-        division_code=order.division.code, summary=f"养老服务订单 {order.number}：分配给{worker.name}",
+        actor=actor,
+        verb="eldercare.order.assigned",
+        object_type="service_order",
+        object_id=order.pk,
+        division_code=order.division.code,
+        summary=f"养老服务订单 {order.number}：分配给{worker.name}",
         ip_address=ip_address,
-    )  # fmt: skip
+    )
     return order
 
 
@@ -313,6 +333,11 @@ def order_cancel(
     if order.status == S.CANCELLED:
         return order  # cancelling twice is harmless
     return order_transition(
-        order_id=order.pk, to_status=S.CANCELLED, actor=actor, account=account,
-        expected=[S.PLACED, S.DISPATCHED], note=f"取消：{reason.strip()}", ip_address=ip_address,
-    )  # fmt: skip
+        order_id=order.pk,
+        to_status=S.CANCELLED,
+        actor=actor,
+        account=account,
+        expected=[S.PLACED, S.DISPATCHED],
+        note=f"取消：{reason.strip()}",
+        ip_address=ip_address,
+    )

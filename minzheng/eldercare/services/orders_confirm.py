@@ -72,16 +72,25 @@ def order_confirm(
         order.rating, order.feedback = extra["rating"], extra["feedback"]
         order.save(update_fields=["confirmed_via", "rating", "feedback"])
         event_record(
-            actor=actor, verb="eldercare.order.confirmation_held", object_type="service_order",
-            object_id=order.pk, division_code=order.division.code,
-            summary=f"养老服务订单 {order.number}：已收到确认，待乡镇核验", ip_address=ip_address,
-        )  # fmt: skip
+            actor=actor,
+            verb="eldercare.order.confirmation_held",
+            object_type="service_order",
+            object_id=order.pk,
+            division_code=order.division.code,
+            summary=f"养老服务订单 {order.number}：已收到确认，待乡镇核验",
+            ip_address=ip_address,
+        )
         return order, "已收到您的确认。本次服务有核验提示，乡镇（街道）核验后生效"
     order = order_transition(
-        order_id=order.pk, to_status=S.CONFIRMED, actor=actor, account=account, expected=[S.SERVED],
-        note=f"{ConfirmationChannel(channel).label}", ip_address=ip_address,
+        order_id=order.pk,
+        to_status=S.CONFIRMED,
+        actor=actor,
+        account=account,
+        expected=[S.SERVED],
+        note=f"{ConfirmationChannel(channel).label}",
+        ip_address=ip_address,
         updates={"confirmed_at": timezone.now(), "confirmed_via": channel, **extra},
-    )  # fmt: skip
+    )
     return order, "已确认服务完成，感谢您的评价"
 
 
@@ -120,10 +129,15 @@ def order_complain(
     if order.status == S.DISPUTED:
         return order
     return order_transition(
-        order_id=order.pk, to_status=S.DISPUTED, actor=actor, account=account, expected=[S.SERVED],
-        note=f"投诉：{reason.strip()}", ip_address=ip_address,
+        order_id=order.pk,
+        to_status=S.DISPUTED,
+        actor=actor,
+        account=account,
+        expected=[S.SERVED],
+        note=f"投诉：{reason.strip()}",
+        ip_address=ip_address,
         updates={"dispute_reason": reason.strip()[:300]},
-    )  # fmt: skip
+    )
 
 
 @transaction.atomic
@@ -157,24 +171,36 @@ def order_review(
     }
     if decision == ReviewDecision.DISPUTED:
         return order_transition(
-            order_id=order.pk, to_status=S.DISPUTED, actor=actor, expected=[S.SERVED],
-            note=f"核验有异议：{note.strip()}", ip_address=ip_address,
+            order_id=order.pk,
+            to_status=S.DISPUTED,
+            actor=actor,
+            expected=[S.SERVED],
+            note=f"核验有异议：{note.strip()}",
+            ip_address=ip_address,
             updates={**review, "dispute_reason": f"乡镇核验：{note.strip()}"[:300]},
-        )  # fmt: skip
+        )
     if order.confirmed_via:  # the family had confirmed: it takes effect now
         return order_transition(
-            order_id=order.pk, to_status=S.CONFIRMED, actor=actor, expected=[S.SERVED],
-            note="核验属实，老人或家属的确认生效", ip_address=ip_address,
+            order_id=order.pk,
+            to_status=S.CONFIRMED,
+            actor=actor,
+            expected=[S.SERVED],
+            note="核验属实，老人或家属的确认生效",
+            ip_address=ip_address,
             updates={**review, "confirmed_at": now},
-        )  # fmt: skip
+        )
     for name, value in review.items():
         setattr(order, name, value)
     order.save(update_fields=list(review))
     event_record(
-        actor=actor, verb="eldercare.order.reviewed", object_type="service_order", object_id=order.pk,
-        division_code=order.division.code, summary=f"养老服务订单 {order.number}：核验属实，待老人或家属确认",
+        actor=actor,
+        verb="eldercare.order.reviewed",
+        object_type="service_order",
+        object_id=order.pk,
+        division_code=order.division.code,
+        summary=f"养老服务订单 {order.number}：核验属实，待老人或家属确认",
         ip_address=ip_address,
-    )  # fmt: skip
+    )
     return order
 
 
@@ -193,12 +219,21 @@ def order_dispute_resolve(
     if outcome == S.CONFIRMED:
         updates = {"confirmed_at": timezone.now(), "confirmed_via": ConfirmationChannel.STAFF}
         if order.flags and not order.review_decision:
-            updates |= {"review_decision": ReviewDecision.ACCEPTED, "reviewed_by": actor,
-                        "reviewed_at": timezone.now(), "review_note": note[:300]}  # fmt: skip
+            updates |= {
+                "review_decision": ReviewDecision.ACCEPTED,
+                "reviewed_by": actor,
+                "reviewed_at": timezone.now(),
+                "review_note": note[:300],
+            }
     return order_transition(
-        order_id=order.pk, to_status=outcome, actor=actor, expected=[S.DISPUTED],
-        note=f"异议处理：{note.strip()}", ip_address=ip_address, updates=updates,
-    )  # fmt: skip
+        order_id=order.pk,
+        to_status=outcome,
+        actor=actor,
+        expected=[S.DISPUTED],
+        note=f"异议处理：{note.strip()}",
+        ip_address=ip_address,
+        updates=updates,
+    )
 
 
 # --- the SMS confirmation code -----------------------------------------------------------------------------
@@ -302,10 +337,14 @@ def _confirm_by_code(actor: Any, order_id: int, ip_address: str | None) -> tuple
         order.refresh_from_db()
         return order, "短信确认已记录。本次服务有核验提示，乡镇（街道）核验后生效"
     order = order_transition(
-        order_id=order.pk, to_status=S.CONFIRMED, actor=actor, expected=[S.SERVED],
-        note=ConfirmationChannel.SMS.label, ip_address=ip_address,
+        order_id=order.pk,
+        to_status=S.CONFIRMED,
+        actor=actor,
+        expected=[S.SERVED],
+        note=ConfirmationChannel.SMS.label,
+        ip_address=ip_address,
         updates={"confirmed_at": timezone.now(), "confirmed_via": ConfirmationChannel.SMS},
-    )  # fmt: skip
+    )
     return order, "短信验证码正确，服务已确认"
 
 
@@ -350,14 +389,17 @@ def orders_no_show_scan(*, now: dt.datetime | None = None, actor: Any = None) ->
                         note=f"预约时段结束 {grace} 分钟后仍未签到",
                     )
                     for pk in ids
-                ]  # fmt: skip
+                ]
             )
             marked += updated
         event_record(
-            actor=actor, verb="eldercare.orders.no_show_scan", object_type="service_order", object_id="scan",
+            actor=actor,
+            verb="eldercare.orders.no_show_scan",
+            object_type="service_order",
+            object_id="scan",
             summary=f"未上门扫描：标记 {marked} 单" + _unresolved_note(unresolved),
             data={"marked": marked, "unresolved": sorted(unresolved)},
-        )  # fmt: skip
+        )
     return marked
 
 

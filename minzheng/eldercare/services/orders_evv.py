@@ -84,10 +84,16 @@ def _photo_store(actor: Any, order: ServiceOrder, photo: Any, moment: str, ip_ad
     if upload.checked.file_type.value not in ("image/jpeg", "image/png", "image/webp"):
         raise ValidationFailed("请上传照片（JPEG、PNG 或 WebP）", field="photo")
     upload_scan(
-        data=upload.data, name=upload.name, sha256=upload.checked.sha256, actor=actor,
-        object_type="service_order", object_id=order.pk, division_code=order.division.code,
-        subject=f"养老服务订单 {order.number}", ip_address=ip_address,
-    )  # fmt: skip
+        data=upload.data,
+        name=upload.name,
+        sha256=upload.checked.sha256,
+        actor=actor,
+        object_type="service_order",
+        object_id=order.pk,
+        division_code=order.division.code,
+        subject=f"养老服务订单 {order.number}",
+        ip_address=ip_address,
+    )
     now = timezone.localtime()
     random = secrets.token_hex(8)
     extension = upload.checked.extension
@@ -119,15 +125,22 @@ def order_check_in(
         order.flags, place_flags, rules.window_flags(now, order.window_start, order.window_end, limits)
     )
     return order_transition(
-        order_id=order.pk, to_status=S.IN_SERVICE, actor=actor, expected=[S.DISPATCHED],
-        note="签到" + (f"（{'、'.join(rules.flag_words(flags))}）" if flags else ""), ip_address=ip_address,
+        order_id=order.pk,
+        to_status=S.IN_SERVICE,
+        actor=actor,
+        expected=[S.DISPATCHED],
+        note="签到" + (f"（{'、'.join(rules.flag_words(flags))}）" if flags else ""),
+        ip_address=ip_address,
         updates={
-            "check_in_at": now, "check_in_latitude": _dec(point, "latitude"),
-            "check_in_longitude": _dec(point, "longitude"), "check_in_distance_m": distance,
-            "check_in_photo": path, "check_in_location_note": _reason(location, point),
+            "check_in_at": now,
+            "check_in_latitude": _dec(point, "latitude"),
+            "check_in_longitude": _dec(point, "longitude"),
+            "check_in_distance_m": distance,
+            "check_in_photo": path,
+            "check_in_location_note": _reason(location, point),
             "flags": flags,
         },
-    )  # fmt: skip
+    )
 
 
 def order_check_out(
@@ -149,15 +162,22 @@ def order_check_out(
     short = rules.duration_flags(order.check_in_at, now, order.item.standard_minutes, limits)
     flags = rules.flags_merge(order.flags, place_flags, short)
     return order_transition(
-        order_id=order.pk, to_status=S.SERVED, actor=actor, expected=[S.IN_SERVICE],
-        note="签退" + (f"（{'、'.join(rules.flag_words(flags))}）" if flags else ""), ip_address=ip_address,
+        order_id=order.pk,
+        to_status=S.SERVED,
+        actor=actor,
+        expected=[S.IN_SERVICE],
+        note="签退" + (f"（{'、'.join(rules.flag_words(flags))}）" if flags else ""),
+        ip_address=ip_address,
         updates={
-            "check_out_at": now, "check_out_latitude": _dec(point, "latitude"),
-            "check_out_longitude": _dec(point, "longitude"), "check_out_distance_m": distance,
+            "check_out_at": now,
+            "check_out_latitude": _dec(point, "latitude"),
+            "check_out_longitude": _dec(point, "longitude"),
+            "check_out_distance_m": distance,
             "check_out_photo": path,
-            "check_out_location_note": _reason(location, point), "flags": flags,
+            "check_out_location_note": _reason(location, point),
+            "flags": flags,
         },
-    )  # fmt: skip
+    )
 
 
 def _reason(location: Location, point: rules.Point | None) -> str:

@@ -56,14 +56,24 @@ def plan_create(
     if valid_to is not None and valid_to < valid_from:
         raise ValidationFailed("终止日期不能早于起始日期", field="valid_to")
     plan = ServicePlan.objects.create(
-        older_person=older, item=item, weekdays=",".join(map(str, days)), start_time=start_time,
-        quantity=_quantity(quantity), valid_from=valid_from, valid_to=valid_to, created_by=actor,
-    )  # fmt: skip
+        older_person=older,
+        item=item,
+        weekdays=",".join(map(str, days)),
+        start_time=start_time,
+        quantity=_quantity(quantity),
+        valid_from=valid_from,
+        valid_to=valid_to,
+        created_by=actor,
+    )
     event_record(
-        actor=actor, verb="eldercare.plan.created", object_type="service_plan", object_id=plan.pk,
-        division_code=older.division.code, summary=f"固定服务计划：{item.name}，每周 {plan.weekdays}",
+        actor=actor,
+        verb="eldercare.plan.created",
+        object_type="service_plan",
+        object_id=plan.pk,
+        division_code=older.division.code,
+        summary=f"固定服务计划：{item.name}，每周 {plan.weekdays}",
         ip_address=ip_address,
-    )  # fmt: skip
+    )
     return plan
 
 
@@ -91,16 +101,33 @@ def plans_generate(*, week_start: dt.date, actor: Any = None, now: dt.datetime |
     for plan in plans:
         money = rules.order_money(plan.item.price, plan.item.co_payment, plan.quantity)
         for start, end in rules.plan_windows(
-            rules.weekdays_parse(plan.weekdays), plan.start_time, plan.item.standard_minutes,
-            week_start, plan.valid_from, plan.valid_to, tz,
-        ):  # fmt: skip
-            rows.append(ServiceOrder(
-                number=rules.plan_order_number(plan.pk, start), older_person_id=plan.older_person_id,
-                division_id=plan.older_person.division_id, item_id=plan.item_id,
-                provider_id=plan.item.provider_id, channel=OrderChannel.PLAN, plan=plan,
-                window_start=start, window_end=end, quantity=plan.quantity, unit_price=money.unit_price,
-                amount=money.amount, co_payment=money.co_payment, subsidy=money.subsidy, placed_at=now,
-            ))  # fmt: skip
+            rules.weekdays_parse(plan.weekdays),
+            plan.start_time,
+            plan.item.standard_minutes,
+            week_start,
+            plan.valid_from,
+            plan.valid_to,
+            tz,
+        ):
+            rows.append(
+                ServiceOrder(
+                    number=rules.plan_order_number(plan.pk, start),
+                    older_person_id=plan.older_person_id,
+                    division_id=plan.older_person.division_id,
+                    item_id=plan.item_id,
+                    provider_id=plan.item.provider_id,
+                    channel=OrderChannel.PLAN,
+                    plan=plan,
+                    window_start=start,
+                    window_end=end,
+                    quantity=plan.quantity,
+                    unit_price=money.unit_price,
+                    amount=money.amount,
+                    co_payment=money.co_payment,
+                    subsidy=money.subsidy,
+                    placed_at=now,
+                )
+            )
     week = ServiceOrder.objects.filter(plan__isnull=False, window_start__date__range=(week_start, week_end))
     before = week.count()
     ServiceOrder.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
@@ -113,11 +140,15 @@ def plans_generate(*, week_start: dt.date, actor: Any = None, now: dt.datetime |
                 order_id=pk, from_status="", to_status=OrderStatus.PLACED, at=now, note="固定服务计划生成"
             )
             for pk in fresh
-        ],  # fmt: skip
+        ],
         batch_size=1000,
     )
     event_record(
-        actor=actor, verb="eldercare.plans.generated", object_type="service_plan", object_id=str(week_start),
-        summary=f"固定服务计划生成 {week_start:%Y-%m-%d} 一周订单 {created} 单", data={"created": created},
-    )  # fmt: skip
+        actor=actor,
+        verb="eldercare.plans.generated",
+        object_type="service_plan",
+        object_id=str(week_start),
+        summary=f"固定服务计划生成 {week_start:%Y-%m-%d} 一周订单 {created} 单",
+        data={"created": created},
+    )
     return created

@@ -38,9 +38,14 @@ def _editable(actor: Any, provider_id: int) -> Provider:
 
 def _audit(actor: Any, provider: Provider, verb: str, summary: str, ip: str | None) -> None:
     event_record(
-        actor=actor, verb=f"eldercare.provider.{verb}", object_type="provider", object_id=provider.pk,
-        division_code=provider.division.code, summary=f"{provider.name}：{summary}", ip_address=ip,
-    )  # fmt: skip
+        actor=actor,
+        verb=f"eldercare.provider.{verb}",
+        object_type="provider",
+        object_id=provider.pk,
+        division_code=provider.division.code,
+        summary=f"{provider.name}：{summary}",
+        ip_address=ip,
+    )
 
 
 @dataclass(frozen=True)
@@ -255,14 +260,19 @@ def worker_create(
         if not actor.can(Capability.MANAGE_USERS):
             raise PermissionDenied("创建登录账号需要工作人员账号管理权限，请联系旗县管理员", field="username")
         user = user_create(
-            actor=actor, username=username.strip(), password=password, ip_address=ip_address,
+            actor=actor,
+            username=username.strip(),
+            password=password,
+            ip_address=ip_address,
             data=StaffData(name.strip(), Role.CARE_PROVIDER, provider.division.code),
-        )  # fmt: skip
+        )
     worker = CareWorker.objects.create(
-        provider=provider, name=name.strip()[:50], user=user,
+        provider=provider,
+        name=name.strip()[:50],
+        user=user,
         phone_encrypted=crypto.encrypt(phone) if phone else "",
         phone_masked=mask_phone(phone) if phone else "",
-    )  # fmt: skip
+    )
     _audit(actor, provider, "worker_added", f"增加服务人员 {worker.name}", ip_address)
     return worker
 

@@ -38,9 +38,14 @@ def evv_parameters(divisions):
     }
     for key, value in values.items():
         Parameter.objects.create(
-            key=key, division=divisions["region"], valid_from=dt.date(2020, 1, 1), value=value,
-            status="unconfirmed", source="测试", version=1,
-        )  # fmt: skip
+            key=key,
+            division=divisions["region"],
+            valid_from=dt.date(2020, 1, 1),
+            value=value,
+            status="unconfirmed",
+            source="测试",
+            version=1,
+        )
     return values
 
 
@@ -57,9 +62,14 @@ def older(household_factory, divisions):
 
     person = Person.objects.get(name="李桂兰")
     return OlderPerson.objects.create(
-        person=person, household=household, division=divisions["community"], birth_date=birth,
-        home_latitude=HOME[0], home_longitude=HOME[1], refreshed_on=timezone.localdate(),
-    )  # fmt: skip
+        person=person,
+        household=household,
+        division=divisions["community"],
+        birth_date=birth,
+        home_latitude=HOME[0],
+        home_longitude=HOME[1],
+        refreshed_on=timezone.localdate(),
+    )
 
 
 @pytest.fixture
@@ -73,9 +83,14 @@ def family(older):
 
     index = crypto.blind_index(FAMILY_PHONE, purpose=PHONE_INDEX)
     CareContact.objects.create(
-        older_person=older, name="王小红", relation="child", phone_encrypted=crypto.encrypt(FAMILY_PHONE),
-        phone_index=index, phone_masked=mask_phone(FAMILY_PHONE), is_guardian=True,
-    )  # fmt: skip
+        older_person=older,
+        name="王小红",
+        relation="child",
+        phone_encrypted=crypto.encrypt(FAMILY_PHONE),
+        phone_index=index,
+        phone_masked=mask_phone(FAMILY_PHONE),
+        is_guardian=True,
+    )
     return PortalAccount.objects.create(
         phone_encrypted=crypto.encrypt(FAMILY_PHONE), phone_index=index, phone_masked=mask_phone(FAMILY_PHONE)
     )
@@ -91,13 +106,23 @@ def provider(divisions):
     )
     ProviderArea.objects.create(provider=provider, division=divisions["street"])
     ServiceItem.objects.create(
-        provider=provider, kind="meal", name="老年助餐（午餐）", unit="meals", price=Decimal("15.00"),
-        co_payment=Decimal("3.00"), standard_minutes=30,
-    )  # fmt: skip
+        provider=provider,
+        kind="meal",
+        name="老年助餐（午餐）",
+        unit="meals",
+        price=Decimal("15.00"),
+        co_payment=Decimal("3.00"),
+        standard_minutes=30,
+    )
     ServiceItem.objects.create(
-        provider=provider, kind="cleaning", name="居家助洁", unit="hours", price=Decimal("40.00"),
-        co_payment=Decimal("0.00"), standard_minutes=120,
-    )  # fmt: skip
+        provider=provider,
+        kind="cleaning",
+        name="居家助洁",
+        unit="hours",
+        price=Decimal("40.00"),
+        co_payment=Decimal("0.00"),
+        standard_minutes=120,
+    )
     return provider
 
 

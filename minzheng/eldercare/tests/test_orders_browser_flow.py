@@ -43,8 +43,10 @@ def flow_parameters(evv_parameters):
 def phone_context(browser: Browser, *, located: bool = False) -> BrowserContext:
     options: dict = {"locale": "zh-CN", "viewport": {"width": PHONE_WIDTH, "height": 740}}
     if located:
-        options |= {"geolocation": {"latitude": float(HOME[0]), "longitude": float(HOME[1])},
-                    "permissions": ["geolocation"]}  # fmt: skip
+        options |= {
+            "geolocation": {"latitude": float(HOME[0]), "longitude": float(HOME[1])},
+            "permissions": ["geolocation"],
+        }
     return browser.new_context(**options)
 
 

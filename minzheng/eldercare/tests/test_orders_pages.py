@@ -113,9 +113,13 @@ def test_worker_pages_show_only_own_orders(
     from minzheng.eldercare.models import CareWorker
 
     other = make_user("otherworker", "care_provider", divisions["xincheng"])
-    CareWorker.objects.create(provider=Provider.objects.create(
-        name="另一家", credit_code=valid_credit_code("52150102MJ0000003"), division=divisions["xincheng"]),
-        name="钱师傅", user=other)  # fmt: skip
+    CareWorker.objects.create(
+        provider=Provider.objects.create(
+            name="另一家", credit_code=valid_credit_code("52150102MJ0000003"), division=divisions["xincheng"]
+        ),
+        name="钱师傅",
+        user=other,
+    )
     client.force_login(other)
     assert client.get(f"/eldercare/worker/{order.pk}/").status_code == 404
     client.force_login(users["caseworker"])
@@ -139,8 +143,16 @@ def test_portal_family_orders_sees_and_cannot_see_strangers(client, family, olde
     assert "老年助餐（午餐）" in form
     assert "宝昌镇养老服务站" not in form  # serves another place
     day = timezone.localdate() + dt.timedelta(days=1)
-    data = {"older_person": older.pk, "kind": "meal", "item": meal(provider).pk, "day": day.isoformat(),
-            "start_time": "11:00", "hours": "1", "quantity": "1", "note": ""}  # fmt: skip
+    data = {
+        "older_person": older.pk,
+        "kind": "meal",
+        "item": meal(provider).pk,
+        "day": day.isoformat(),
+        "start_time": "11:00",
+        "hours": "1",
+        "quantity": "1",
+        "note": "",
+    }
     assert client.post("/portal/eldercare/new/", data).status_code == 302
     assert client.post("/portal/eldercare/new/", data).status_code == 302  # double click
     assert ServiceOrder.objects.count() == 1

@@ -63,9 +63,12 @@ def test_a_double_click_at_once_gives_one_order(family, older, provider):
 
     def click():
         return services.order_place(
-            older_person_id=older.pk, item_id=meal(provider).pk, window_start=start, window_end=end,
+            older_person_id=older.pk,
+            item_id=meal(provider).pk,
+            window_start=start,
+            window_end=end,
             account=family,
-        )  # fmt: skip
+        )
 
     outcomes = race(click, click)
     assert all(isinstance(o, tuple) for o in outcomes), outcomes

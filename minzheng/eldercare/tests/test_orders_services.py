@@ -53,14 +53,17 @@ def _media(settings, tmp_path):
 def test_a_family_places_once_even_when_submitting_twice(family, older, provider):
     order, created = place(family, older, provider)
     again, created_again = place(family, older, provider)
-    assert created and not created_again and again.pk == order.pk
+    assert created
+    assert not created_again
+    assert again.pk == order.pk
     assert ServiceOrder.objects.count() == 1
     assert (order.amount, order.co_payment, order.subsidy) == (
         Decimal("15.00"),
         Decimal("3.00"),
         Decimal("12.00"),
     )
-    assert order.channel == "portal" and order.ordered_by_account == family
+    assert order.channel == "portal"
+    assert order.ordered_by_account == family
 
 
 def test_an_account_cannot_order_for_a_stranger(older, provider, divisions):
@@ -106,16 +109,20 @@ def test_check_in_and_out_at_home_confirm_twice_confirms_once(
 ):
     order, _ = place(family, older, provider)
     served = serve(order, users, worker)
-    assert served.status == S.SERVED and served.check_in_distance_m == 0
+    assert served.status == S.SERVED
+    assert served.check_in_distance_m == 0
     assert served.flags == [rules.SHORT_SERVICE]  # seconds of service against 30 standard minutes
     assert served.check_in_photo.startswith("eldercare/orders/")
     # short service is flagged: the family's confirmation waits for the township
     held, message = confirm.order_confirm(order_id=order.pk, channel="portal", rating=5, account=family)
-    assert held.status == S.SERVED and "核验后生效" in message
+    assert held.status == S.SERVED
+    assert "核验后生效" in message
     confirmed = confirm.order_review(actor=users["caseworker"], order_id=order.pk, decision="accepted")
-    assert confirmed.status == S.CONFIRMED and confirmed.confirmed_via == "portal"
+    assert confirmed.status == S.CONFIRMED
+    assert confirmed.confirmed_via == "portal"
     again, message = confirm.order_confirm(order_id=order.pk, channel="portal", account=family)
-    assert again.status == S.CONFIRMED and message == "该订单已确认，无需重复确认"
+    assert again.status == S.CONFIRMED
+    assert message == "该订单已确认，无需重复确认"
     assert OrderEvent.objects.filter(order=order, to_status=S.CONFIRMED).count() == 1
 
 
@@ -123,7 +130,8 @@ def test_far_check_in_is_flagged_and_shown_in_words(family, older, provider, use
     order, _ = place(family, older, provider)
     far = evv.Location("40.852000", "111.749000")  # ~1.1 km north
     served = serve(order, users, worker, far)
-    assert rules.FAR_FROM_HOME in served.flags and served.check_in_distance_m == 1112
+    assert rules.FAR_FROM_HOME in served.flags
+    assert served.check_in_distance_m == 1112
     assert "签到或签退地点离老人住址过远" in rules.flag_words(served.flags)
 
 
@@ -136,7 +144,8 @@ def test_no_location_needs_a_reason(family, older, provider, users, worker, evv_
     done = evv.order_check_in(
         actor=worker.user, order_id=order.pk, location=evv.Location(reason="手机定位失败"), photo=photo()
     )
-    assert rules.LOCATION_MISSING in done.flags and done.check_in_location_note == "手机定位失败"
+    assert rules.LOCATION_MISSING in done.flags
+    assert done.check_in_location_note == "手机定位失败"
 
 
 def test_missing_parameters_flag_manual_determination(family, older, provider, users, worker):
@@ -160,7 +169,8 @@ def test_sms_code_confirms_with_an_attempt_limit(
             actor=worker.user, order_id=order.pk, code="000000" if code != "000000" else "1"
         )
     done, message = confirm.order_sms_code_verify(actor=worker.user, order_id=order.pk, code=code)
-    assert done.status == S.CONFIRMED and done.confirmed_via == "sms"
+    assert done.status == S.CONFIRMED
+    assert done.confirmed_via == "sms"
     _again, message = confirm.order_sms_code_verify(actor=worker.user, order_id=order.pk, code=code)
     assert message == "该订单已确认，无需重复确认"
 
@@ -169,7 +179,8 @@ def test_a_complaint_puts_the_order_in_dispute(family, older, provider, users, w
     order, _ = place(family, older, provider)
     serve(order, users, worker)
     disputed = confirm.order_complain(order_id=order.pk, reason="饭菜是凉的", account=family)
-    assert disputed.status == S.DISPUTED and disputed.dispute_reason == "饭菜是凉的"
+    assert disputed.status == S.DISPUTED
+    assert disputed.dispute_reason == "饭菜是凉的"
     resolved = confirm.order_dispute_resolve(
         actor=users["caseworker"], order_id=order.pk, outcome=S.CANCELLED, note="核实未按标准送餐"
     )
@@ -179,9 +190,13 @@ def test_a_complaint_puts_the_order_in_dispute(family, older, provider, users, w
 def test_plan_generation_is_idempotent(older, provider, users):
     monday = plans.week_monday(timezone.localdate()) + dt.timedelta(days=7)
     plan = plans.plan_create(
-        actor=users["caseworker"], older_person_id=older.pk, item_id=provider.items.get(kind="cleaning").pk,
-        weekdays="2,5", start_time=dt.time(9), valid_from=monday,
-    )  # fmt: skip
+        actor=users["caseworker"],
+        older_person_id=older.pk,
+        item_id=provider.items.get(kind="cleaning").pk,
+        weekdays="2,5",
+        start_time=dt.time(9),
+        valid_from=monday,
+    )
     assert plans.plans_generate(week_start=monday) == 2
     assert plans.plans_generate(week_start=monday) == 0
     orders = ServiceOrder.objects.filter(plan=plan).order_by("window_start")

@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, URLResolver, path, reverse
 from django.utils import timezone
@@ -36,9 +36,15 @@ from minzheng.eldercare.views import orders_worker
 from minzheng.eldercare.views.providers import xlsx_response
 
 SORT_COLUMNS = [
-    ("number", _("订单号")), (None, _("老人")), (None, _("服务项目")), (None, _("服务机构")),
-    ("window_start", _("预约时间")), ("status", _("状态")), ("amount", _("金额（元）")), (None, _("核验提示")),
-]  # fmt: skip
+    ("number", _("订单号")),
+    (None, _("老人")),
+    (None, _("服务项目")),
+    (None, _("服务机构")),
+    ("window_start", _("预约时间")),
+    ("status", _("状态")),
+    ("amount", _("金额（元）")),
+    (None, _("核验提示")),
+]
 
 
 def _filters(request: HttpRequest) -> tuple[forms.OrderFilterForm, selectors.OrderFilters]:
@@ -47,10 +53,15 @@ def _filters(request: HttpRequest) -> tuple[forms.OrderFilterForm, selectors.Ord
         return form, selectors.OrderFilters()
     data = form.cleaned_data
     return form, selectors.OrderFilters(
-        status=data["status"], kind=data["kind"], number=data["number"], window_from=data["window_from"],
-        window_to=data["window_to"], flagged=data["flagged"], review_pending=data["review_pending"],
+        status=data["status"],
+        kind=data["kind"],
+        number=data["number"],
+        window_from=data["window_from"],
+        window_to=data["window_to"],
+        flagged=data["flagged"],
+        review_pending=data["review_pending"],
         sort=data["sort"] or "-window_start",
-    )  # fmt: skip
+    )
 
 
 @require_GET
@@ -60,11 +71,14 @@ def order_list(request: HttpRequest) -> HttpResponse:
     form, filters = _filters(request)
     number = (form.cleaned_data.get("page") or 1) if form.is_bound and form.is_valid() else 1
     context = {
-        "form": form, "page": list_page(selectors.order_list(actor=actor, filters=filters), number),
-        "columns": sort_columns(SORT_COLUMNS, filters.sort), "base_query": query_without(request, "page", "sort"),
-        "page_query": query_without(request, "page"), "export_query": query_without(request, "page"),
+        "form": form,
+        "page": list_page(selectors.order_list(actor=actor, filters=filters), number),
+        "columns": sort_columns(SORT_COLUMNS, filters.sort),
+        "base_query": query_without(request, "page", "sort"),
+        "page_query": query_without(request, "page"),
+        "export_query": query_without(request, "page"),
         "can_manage": actor.can(Capability.MANAGE_ELDERCARE),
-    }  # fmt: skip
+    }
     return render(request, "eldercare/orders/order_list.html", context, status=422 if form.errors else 200)
 
 
@@ -91,14 +105,17 @@ def _detail(
     bound = bound or {}
     serving = [(str(p.pk), p.name) for p in providers_serving(order.division.code).order_by("name")]
     context = {
-        "detail": detail, "order": order, "can_manage": actor.can(Capability.MANAGE_ELDERCARE), "error": error,
-        "dispatch_form": bound.get("dispatch") or forms.DispatchForm(
-            providers=serving, initial={"provider": str(order.provider_id)}),
+        "detail": detail,
+        "order": order,
+        "can_manage": actor.can(Capability.MANAGE_ELDERCARE),
+        "error": error,
+        "dispatch_form": bound.get("dispatch")
+        or forms.DispatchForm(providers=serving, initial={"provider": str(order.provider_id)}),
         "review_form": bound.get("review") or forms.ReviewForm(),
         "resolve_form": bound.get("resolve") or forms.ResolveForm(),
         "cancel_form": bound.get("cancel") or forms.NoteForm(),
         "callback_form": bound.get("callback") or forms.ConfirmForm(),
-    }  # fmt: skip
+    }
     return render(request, "eldercare/orders/order_detail.html", context, status=status)
 
 
@@ -120,14 +137,21 @@ def _act(actor: Any, pk: int, action: str, form: Any, ip: str | None) -> str:
         )
         return _("已记录核验结论")
     if action == "resolve":
-        confirm.order_dispute_resolve(actor=actor, order_id=pk, outcome=data["outcome"], note=data["note"],
-                                      ip_address=ip)  # fmt: skip
+        confirm.order_dispute_resolve(
+            actor=actor, order_id=pk, outcome=data["outcome"], note=data["note"], ip_address=ip
+        )
         return _("已处理异议")
     if action == "cancel":
         services.order_cancel(actor=actor, order_id=pk, reason=data["note"], ip_address=ip)
         return _("订单已取消")
-    _order, message = confirm.order_confirm(actor=actor, order_id=pk, channel="staff", rating=data["rating"],
-                                            feedback=data["feedback"], ip_address=ip)  # fmt: skip
+    _order, message = confirm.order_confirm(
+        actor=actor,
+        order_id=pk,
+        channel="staff",
+        rating=data["rating"],
+        feedback=data["feedback"],
+        ip_address=ip,
+    )
     return message
 
 
@@ -138,11 +162,15 @@ def order_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     order = selectors.order_get(actor=actor, pk=pk)
     makers = {
         "dispatch": lambda: forms.DispatchForm(
-            request.POST, providers=[(str(p.pk), p.name) for p in providers_serving(order.division.code)]
-            or [(str(order.provider_id), order.provider.name)]),
-        "review": lambda: forms.ReviewForm(request.POST), "resolve": lambda: forms.ResolveForm(request.POST),
-        "cancel": lambda: forms.NoteForm(request.POST), "callback": lambda: forms.ConfirmForm(request.POST),
-    }  # fmt: skip
+            request.POST,
+            providers=[(str(p.pk), p.name) for p in providers_serving(order.division.code)]
+            or [(str(order.provider_id), order.provider.name)],
+        ),
+        "review": lambda: forms.ReviewForm(request.POST),
+        "resolve": lambda: forms.ResolveForm(request.POST),
+        "cancel": lambda: forms.NoteForm(request.POST),
+        "callback": lambda: forms.ConfirmForm(request.POST),
+    }
     if action not in makers:
         raise Http404
     form = makers[action]()
@@ -165,7 +193,8 @@ def order_photo(request: HttpRequest, pk: int, moment: str) -> HttpResponse:
     name = {"in": order.check_in_photo, "out": order.check_out_photo}.get(moment, "")
     if not name or not default_storage.exists(name):
         raise Http404(_("没有照片"))
-    response = FileResponse(default_storage.open(name, "rb"), content_type=mimetypes.guess_type(name)[0])
+    with default_storage.open(name, "rb") as stored:  # a compressed phone photo: small enough to read
+        response = HttpResponse(stored.read(), content_type=mimetypes.guess_type(name)[0])
     response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
     response["X-Content-Type-Options"] = "nosniff"
     return response
@@ -183,8 +212,14 @@ def _people_choices(actor: Any) -> list[tuple[int, str]]:
 
 def _item_choices(actor: Any) -> list[tuple[int, str]]:
     code = actor.division.code if actor.division else ""
-    return [(i.pk, f"{i.get_kind_display()} · {i.name}（{i.provider.name}，{i.price} 元/{i.get_unit_display()}）")
-            for i in items_serving(code)[:300]] if code else []  # fmt: skip
+    if not code:
+        return []
+    return [(i.pk, _item_label(i)) for i in items_serving(code)[:300]]
+
+
+def _item_label(item: Any) -> str:
+    price = f"{item.price} 元/{item.get_unit_display()}"
+    return f"{item.get_kind_display()} · {item.name}（{item.provider.name}，{price}）"
 
 
 @capability_required(Capability.MANAGE_ELDERCARE)
@@ -200,10 +235,15 @@ def order_new(request: HttpRequest) -> HttpResponse:
             start, end = form.window()
             try:
                 order, created = services.order_place(
-                    actor=actor, older_person_id=form.cleaned_data["older_person"], item_id=form.cleaned_data["item"],
-                    window_start=start, window_end=end, quantity=form.cleaned_data["quantity"],
-                    note=form.cleaned_data["note"], ip_address=client_address(request),
-                )  # fmt: skip
+                    actor=actor,
+                    older_person_id=form.cleaned_data["older_person"],
+                    item_id=form.cleaned_data["item"],
+                    window_start=start,
+                    window_end=end,
+                    quantity=form.cleaned_data["quantity"],
+                    note=form.cleaned_data["note"],
+                    ip_address=client_address(request),
+                )
             except DomainError as error:
                 status = error_attach(form, error)
             else:
@@ -223,19 +263,28 @@ def plan_list(request: HttpRequest) -> HttpResponse:
             data = form.cleaned_data
             try:
                 plans.plan_create(
-                    actor=actor, older_person_id=data["older_person"], item_id=data["item"],
-                    weekdays=",".join(data["weekdays"]), start_time=data["start_time"], valid_from=data["valid_from"],
-                    valid_to=data["valid_to"], ip_address=client_address(request),
-                )  # fmt: skip
+                    actor=actor,
+                    older_person_id=data["older_person"],
+                    item_id=data["item"],
+                    weekdays=",".join(data["weekdays"]),
+                    start_time=data["start_time"],
+                    valid_from=data["valid_from"],
+                    valid_to=data["valid_to"],
+                    ip_address=client_address(request),
+                )
             except DomainError as error:
                 status = error_attach(form, error)
             else:
                 messages.success(request, _("已制定固定服务计划"))
                 return redirect("eldercare:plan_list")
     rows = list_page(selectors.plan_list(actor=actor), int(request.GET.get("page", "1") or 1))
-    context = {"form": form, "page": rows, "page_query": query_without(request, "page"),
-               "can_manage": actor.can(Capability.MANAGE_ELDERCARE),
-               "next_monday": plans.week_monday(timezone.localdate()) + dt.timedelta(days=7)}  # fmt: skip
+    context = {
+        "form": form,
+        "page": rows,
+        "page_query": query_without(request, "page"),
+        "can_manage": actor.can(Capability.MANAGE_ELDERCARE),
+        "next_monday": plans.week_monday(timezone.localdate()) + dt.timedelta(days=7),
+    }
     return render(request, "eldercare/orders/plan_list.html", context, status=status)
 
 

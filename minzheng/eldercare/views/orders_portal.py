@@ -62,9 +62,11 @@ def portal_order_new(request: HttpRequest) -> HttpResponse:
     items = [(i.pk, _item_label(i)) for i in items_serving(chosen.division.code, kind)]
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
     form = forms.PlaceForm(
-        request.POST or None, people=[(o.pk, o.person.name) for o in people], items=items,
+        request.POST or None,
+        people=[(o.pk, o.person.name) for o in people],
+        items=items,
         initial={"older_person": chosen.pk, "day": tomorrow, "start_time": dt.time(11, 0), "hours": 1},
-    )  # fmt: skip
+    )
     status = 200
     if request.method == "POST":
         status = 422
@@ -72,11 +74,15 @@ def portal_order_new(request: HttpRequest) -> HttpResponse:
             start, end = form.window()
             try:
                 order, created = services.order_place(
-                    account=account, older_person_id=form.cleaned_data["older_person"],
-                    item_id=form.cleaned_data["item"], window_start=start, window_end=end,
-                    quantity=form.cleaned_data["quantity"], note=form.cleaned_data["note"],
+                    account=account,
+                    older_person_id=form.cleaned_data["older_person"],
+                    item_id=form.cleaned_data["item"],
+                    window_start=start,
+                    window_end=end,
+                    quantity=form.cleaned_data["quantity"],
+                    note=form.cleaned_data["note"],
                     ip_address=client_address(request),
-                )  # fmt: skip
+                )
             except DomainError as error:
                 status = error_attach(form, error)
             else:
@@ -97,11 +103,12 @@ def _page(
         raise Http404(error.message) from None
     bound = bound or {}
     context = {
-        "order": order, "flag_words": rules.flag_words(order.flags),
+        "order": order,
+        "flag_words": rules.flag_words(order.flags),
         "confirm_form": bound.get("confirm") or forms.ConfirmForm(),
         "complain_form": bound.get("complain") or forms.ReasonForm(),
         "cancel_form": bound.get("cancel") or forms.ReasonForm(),
-    }  # fmt: skip
+    }
     return render(request, "eldercare/orders/portal_order.html", context, status=status)
 
 
@@ -123,8 +130,14 @@ def portal_order_action(request: HttpRequest, pk: int, action: str) -> HttpRespo
     data = form.cleaned_data
     try:
         if action == "confirm":
-            _order, message = confirm.order_confirm(order_id=pk, channel="portal", rating=data["rating"],
-                                                    feedback=data["feedback"], account=account, ip_address=ip)  # fmt: skip
+            _order, message = confirm.order_confirm(
+                order_id=pk,
+                channel="portal",
+                rating=data["rating"],
+                feedback=data["feedback"],
+                account=account,
+                ip_address=ip,
+            )
         elif action == "complain":
             confirm.order_complain(order_id=pk, reason=data["reason"], account=account, ip_address=ip)
             message = _("投诉已提交，乡镇（街道）将核实处理")

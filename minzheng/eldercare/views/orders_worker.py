@@ -42,10 +42,11 @@ def _worker(request: HttpRequest) -> CareWorker:
 def worker_today(request: HttpRequest) -> HttpResponse:
     worker = _worker(request)
     context = {
-        "worker": worker, "today": timezone.localdate(),
+        "worker": worker,
+        "today": timezone.localdate(),
         "orders": list(selectors.worker_orders(worker=worker)),
         "unassigned": list(selectors.provider_unassigned(worker=worker)[:50]),
-    }  # fmt: skip
+    }
     return render(request, "eldercare/orders/worker_today.html", context)
 
 
@@ -56,10 +57,13 @@ def _page(
     order = selectors.worker_order(worker=worker, pk=pk)
     bound = bound or {}
     context = {
-        "worker": worker, "order": order, "flag_words": rules.flag_words(order.flags),
-        "check_form": bound.get("check") or forms.CheckForm(), "code_form": bound.get("code") or forms.CodeForm(),
+        "worker": worker,
+        "order": order,
+        "flag_words": rules.flag_words(order.flags),
+        "check_form": bound.get("check") or forms.CheckForm(),
+        "code_form": bound.get("code") or forms.CodeForm(),
         "now": timezone.localtime(),
-    }  # fmt: skip
+    }
     return render(request, "eldercare/orders/worker_order.html", context, status=status)
 
 
@@ -75,8 +79,9 @@ def worker_take(request: HttpRequest, pk: int) -> HttpResponse:
     """A worker takes one of the provider's dispatched orders (接单)."""
     worker = _worker(request)
     try:
-        services.order_assign(actor=request_actor(request), order_id=pk, worker_id=worker.pk,
-                              ip_address=client_address(request))  # fmt: skip
+        services.order_assign(
+            actor=request_actor(request), order_id=pk, worker_id=worker.pk, ip_address=client_address(request)
+        )
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("eldercare:worker_today")
@@ -96,8 +101,13 @@ def worker_check(request: HttpRequest, pk: int, moment: str) -> HttpResponse:
     location = evv.Location(data["latitude"], data["longitude"], data["location_reason"])
     service = evv.order_check_in if moment == "in" else evv.order_check_out
     try:
-        order = service(actor=request_actor(request), order_id=pk, location=location, photo=data["photo"],
-                        ip_address=client_address(request))  # fmt: skip
+        order = service(
+            actor=request_actor(request),
+            order_id=pk,
+            location=location,
+            photo=data["photo"],
+            ip_address=client_address(request),
+        )
     except DomainError as error:
         return _page(
             request, pk, {"check": form}, status=error_attach(form, error, {"location": "location_reason"})
@@ -130,8 +140,9 @@ def worker_code(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     if not form.is_valid():
         return _page(request, pk, {"code": form}, status=422)
     try:
-        _order, message = confirm.order_sms_code_verify(actor=actor, order_id=pk, code=form.cleaned_data["code"],
-                                                        ip_address=client_address(request))  # fmt: skip
+        _order, message = confirm.order_sms_code_verify(
+            actor=actor, order_id=pk, code=form.cleaned_data["code"], ip_address=client_address(request)
+        )
     except DomainError as error:
         return _page(request, pk, {"code": form}, status=error_attach(form, error))
     messages.success(request, message)

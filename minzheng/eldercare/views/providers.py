@@ -28,17 +28,25 @@ from minzheng.eldercare.selectors import orders_export
 from minzheng.eldercare.selectors import providers as selectors
 from minzheng.eldercare.services import providers as services
 
-SORT_COLUMNS = [("name", _("机构名称")), (None, _("统一社会信用代码")), (None, _("登记旗县")),
-                ("status", _("状态")), (None, _("服务区域"))]  # fmt: skip
+SORT_COLUMNS = [
+    ("name", _("机构名称")),
+    (None, _("统一社会信用代码")),
+    (None, _("登记旗县")),
+    ("status", _("状态")),
+    (None, _("服务区域")),
+]
 
 
 def _filtered(request: HttpRequest) -> tuple[forms.ProviderFilterForm, Any]:
     form = forms.ProviderFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     rows = selectors.provider_list(
-        actor=request_actor(request), search=data.get("search", ""), status=data.get("status", ""),
-        kind=data.get("kind", ""), sort=data.get("sort") or "name",
-    )  # fmt: skip
+        actor=request_actor(request),
+        search=data.get("search", ""),
+        status=data.get("status", ""),
+        kind=data.get("kind", ""),
+        sort=data.get("sort") or "name",
+    )
     return form, rows
 
 
@@ -49,11 +57,14 @@ def provider_list(request: HttpRequest) -> HttpResponse:
     number = (form.cleaned_data.get("page") or 1) if form.is_bound and form.is_valid() else 1
     page = list_page(rows.prefetch_related("areas__division"), number)
     context = {
-        "form": form, "page": page, "columns": sort_columns(SORT_COLUMNS, request.GET.get("sort", "name")),
-        "base_query": query_without(request, "page", "sort"), "page_query": query_without(request, "page"),
+        "form": form,
+        "page": page,
+        "columns": sort_columns(SORT_COLUMNS, request.GET.get("sort", "name")),
+        "base_query": query_without(request, "page", "sort"),
+        "page_query": query_without(request, "page"),
         "export_query": query_without(request, "page"),
         "can_manage": request_actor(request).can(Capability.MANAGE_ELDERCARE),
-    }  # fmt: skip
+    }
     return render(request, "eldercare/providers/provider_list.html", context)
 
 
@@ -121,10 +132,14 @@ def provider_edit(request: HttpRequest, pk: int) -> HttpResponse:
     actor = request_actor(request)
     provider = selectors.provider_get(actor=actor, pk=pk)
     initial = {
-        "name": provider.name, "credit_code": provider.credit_code, "division_code": provider.division.code,
-        "address": provider.address, "contact_name": provider.contact_name, "bank_name": provider.bank_name,
+        "name": provider.name,
+        "credit_code": provider.credit_code,
+        "division_code": provider.division.code,
+        "address": provider.address,
+        "contact_name": provider.contact_name,
+        "bank_name": provider.bank_name,
         "bank_account_name": provider.bank_account_name,
-    }  # fmt: skip
+    }
     form = forms.ProviderForm(request.POST or None, initial=initial, divisions=county_choices(actor))
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -150,7 +165,8 @@ def _detail(
     detail = selectors.provider_detail(actor=actor, pk=pk)
     bound = bound or {}
     context = {
-        "detail": detail, "provider": detail.provider,
+        "detail": detail,
+        "provider": detail.provider,
         "can_manage": detail.editable and actor.can(Capability.MANAGE_ELDERCARE),
         "can_make_logins": actor.can(Capability.MANAGE_USERS),
         "area_form": bound.get("area") or forms.AreaForm(divisions=area_choices(actor)),
@@ -158,7 +174,7 @@ def _detail(
         "worker_form": bound.get("worker") or forms.WorkerForm(),
         "status_form": bound.get("status") or forms.StatusForm(initial={"status": detail.provider.status}),
         "kind_labels": dict(ServiceKind.choices),
-    }  # fmt: skip
+    }
     return render(request, "eldercare/providers/provider_detail.html", context, status=status)
 
 
@@ -179,8 +195,9 @@ def provider_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         if action == "area":
             form = forms.AreaForm(request.POST, divisions=area_choices(actor))
             if form.is_valid():
-                services.provider_area_add(actor=actor, pk=pk, division_code=form.cleaned_data["division_code"],
-                                           ip_address=ip)  # fmt: skip
+                services.provider_area_add(
+                    actor=actor, pk=pk, division_code=form.cleaned_data["division_code"], ip_address=ip
+                )
         elif action == "area_remove":
             services.provider_area_remove(
                 actor=actor, pk=pk, area_id=int(request.POST.get("area", 0)), ip_address=ip
@@ -196,8 +213,13 @@ def provider_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             if form.is_valid():
                 services.worker_create(actor=actor, pk=pk, ip_address=ip, **form.cleaned_data)
         elif action == "worker_active":
-            services.worker_active_set(actor=actor, pk=pk, worker_id=int(request.POST.get("worker", 0)),
-                                       active=request.POST.get("active") == "1", ip_address=ip)  # fmt: skip
+            services.worker_active_set(
+                actor=actor,
+                pk=pk,
+                worker_id=int(request.POST.get("worker", 0)),
+                active=request.POST.get("active") == "1",
+                ip_address=ip,
+            )
         elif action == "status":
             form = forms.StatusForm(request.POST)
             if form.is_valid():
