@@ -14,6 +14,7 @@ from minzheng.eldercare.models.orders import ReviewDecision
 
 TEXT = {"class": "form-control"}
 SELECT = {"class": "form-select"}
+CHECK = {"class": "form-check-input"}
 
 
 def _blank(choices: Any, label: str) -> list[tuple[str, str]]:
@@ -175,7 +176,7 @@ class DispatchForm(forms.Form):
 
 class ReviewForm(forms.Form):
     decision = forms.ChoiceField(
-        label=_("核验结论"), choices=ReviewDecision.choices, widget=forms.RadioSelect
+        label=_("核验结论"), choices=ReviewDecision.choices, widget=forms.RadioSelect(attrs=CHECK)
     )
     note = forms.CharField(
         label=_("核验说明"), required=False, max_length=300, widget=forms.TextInput(attrs=TEXT)
@@ -193,7 +194,7 @@ class ResolveForm(forms.Form):
             (OrderStatus.CONFIRMED, _("服务属实，确认")),
             (OrderStatus.CANCELLED, _("服务不属实，取消")),
         ],
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs=CHECK),
     )
     note = forms.CharField(label=_("处理意见"), max_length=300, widget=forms.TextInput(attrs=TEXT))
 
@@ -243,7 +244,7 @@ class ConfirmForm(forms.Form):
         label=_("满意度"),
         coerce=int,
         initial=5,
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs=CHECK),
         choices=[(5, _("非常满意")), (4, _("满意")), (3, _("一般")), (2, _("不满意")), (1, _("很不满意"))],
     )
     feedback = forms.CharField(
@@ -286,7 +287,7 @@ class PlanForm(forms.Form):
     item = forms.TypedChoiceField(label=_("服务项目"), coerce=int, widget=forms.Select(attrs=SELECT))
     weekdays = forms.MultipleChoiceField(
         label=_("每周服务日"),
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs=CHECK),
         choices=[
             ("1", _("周一")),
             ("2", _("周二")),
