@@ -17,6 +17,7 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import transaction
 from django.utils import timezone
 
 from minzheng.common.errors import ValidationFailed
@@ -106,6 +107,7 @@ def moment_code(moment: str) -> str:
     return "in" if moment == "签到" else "out"
 
 
+@transaction.atomic
 def order_check_in(
     *, actor: Any, order_id: int, location: Location, photo: Any, ip_address: str | None = None
 ) -> ServiceOrder:
@@ -143,6 +145,7 @@ def order_check_in(
     )
 
 
+@transaction.atomic
 def order_check_out(
     *, actor: Any, order_id: int, location: Location, photo: Any, ip_address: str | None = None
 ) -> ServiceOrder:

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from minzheng.accounts.models import User
 from minzheng.accounts.services import StaffData, user_create
 from minzheng.audit.services import event_record
 from minzheng.catalogue.roles import Capability, Role
@@ -19,7 +20,7 @@ from minzheng.common.masking import mask_bank_account, mask_phone
 from minzheng.divisions.models import Division
 from minzheng.eldercare.choices import ProviderStatus, ServiceKind, ServiceUnit
 from minzheng.eldercare.models import CareWorker, Provider, ProviderArea, ServiceItem
-from minzheng.eldercare.rules.providers import credit_code_check
+from minzheng.eldercare.rules.providers import credit_code_check, significant_prefix
 from minzheng.registry.services import BANK_INDEX
 
 
@@ -258,7 +259,11 @@ def worker_create(
     user = None
     if username.strip():
         if not actor.can(Capability.MANAGE_USERS):
-            raise PermissionDenied("创建登录账号需要工作人员账号管理权限，请联系旗县管理员", field="username")
+            raise PermissionDenied(
+                "您的角色不能创建登录账号：请系统管理员在“工作人员管理”中创建角色为养老服务机构人员的账号，"
+                "再在此关联",
+                field="username",
+            )
         user = user_create(
             actor=actor,
             username=username.strip(),
@@ -274,6 +279,42 @@ def worker_create(
         phone_masked=mask_phone(phone) if phone else "",
     )
     _audit(actor, provider, "worker_added", f"增加服务人员 {worker.name}", ip_address)
+    return worker
+
+
+def linkable_logins(provider: Provider) -> list[User]:
+    """Active logins of role 养老服务机构人员 in the provider's county not yet linked to a worker: made by the
+    staff administrator on 工作人员管理, then linked here by the eldercare staff."""
+    prefix = significant_prefix(provider.division.code)
+    return list(
+        User.objects.filter(role=Role.CARE_PROVIDER, is_active=True, division__code__startswith=prefix)
+        .filter(care_worker__isnull=True)
+        .order_by("username")[:200]
+    )
+
+
+@transaction.atomic
+def worker_login_link(
+    *, actor: Any, pk: int, worker_id: int, user_id: int, ip_address: str | None = None
+) -> CareWorker:
+    """Link an existing login of role 养老服务机构人员 (in the provider's county, not linked elsewhere) to a
+    worker, so the worker's phone pages show that worker's orders."""
+    provider = _editable(actor, pk)
+    worker = provider.workers.select_for_update().filter(pk=worker_id).first()
+    if worker is None:
+        raise NotFound("服务人员不存在")
+    if worker.user_id is not None:
+        raise Conflict(f"{worker.name}已有登录账号", field="user")
+    user = next((u for u in linkable_logins(provider) if u.pk == user_id), None)
+    if user is None:
+        raise ValidationFailed(
+            "该账号不存在、不是养老服务机构人员、不在机构登记旗县或已关联其他服务人员", field="user"
+        )
+    worker.user = user
+    worker.save(update_fields=["user", "updated_at"])
+    _audit(
+        actor, provider, "worker_login", f"服务人员 {worker.name} 关联登录账号 {user.username}", ip_address
+    )
     return worker
 
 

@@ -73,3 +73,32 @@ def test_a_double_click_at_once_gives_one_order(family, older, provider):
     outcomes = race(click, click)
     assert all(isinstance(o, tuple) for o in outcomes), outcomes
     assert {o[0].pk for o in outcomes} == {ServiceOrder.objects.get().pk}
+
+
+def test_two_confirmations_at_once_confirm_once(
+    family, older, provider, users, worker, evv_parameters, settings, tmp_path
+):
+    from minzheng.eldercare.services import orders_confirm as confirm
+    from minzheng.eldercare.tests.test_orders_services import serve
+
+    settings.MEDIA_ROOT = tmp_path
+    start, end = window(0.25)
+    order, _ = services.order_place(
+        older_person_id=older.pk,
+        item_id=meal(provider).pk,
+        window_start=start,
+        window_end=end,
+        account=family,
+    )
+    serve(order, users, worker)
+    confirm.order_review(actor=users["caseworker"], order_id=order.pk, decision="accepted")
+    outcomes = race(
+        lambda: confirm.order_confirm(order_id=order.pk, channel="portal", rating=5, account=family),
+        lambda: confirm.order_confirm(actor=users["reviewer"], order_id=order.pk, channel="staff", rating=4),
+    )
+    assert all(isinstance(o, tuple) for o in outcomes), outcomes
+    assert {message for _order, message in outcomes} == {
+        "已确认服务完成，感谢您的评价",
+        "该订单已确认，无需重复确认",
+    }
+    assert OrderEvent.objects.filter(order=order, to_status="confirmed").count() == 1

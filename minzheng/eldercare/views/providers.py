@@ -174,6 +174,7 @@ def _detail(
         "worker_form": bound.get("worker") or forms.WorkerForm(),
         "status_form": bound.get("status") or forms.StatusForm(initial={"status": detail.provider.status}),
         "kind_labels": dict(ServiceKind.choices),
+        "linkable_logins": services.linkable_logins(detail.provider) if detail.editable else [],
     }
     return render(request, "eldercare/providers/provider_detail.html", context, status=status)
 
@@ -212,6 +213,14 @@ def provider_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             form = forms.WorkerForm(request.POST)
             if form.is_valid():
                 services.worker_create(actor=actor, pk=pk, ip_address=ip, **form.cleaned_data)
+        elif action == "worker_login":
+            services.worker_login_link(
+                actor=actor,
+                pk=pk,
+                worker_id=int(request.POST.get("worker", 0) or 0),
+                user_id=int(request.POST.get("user", 0) or 0),
+                ip_address=ip,
+            )
         elif action == "worker_active":
             services.worker_active_set(
                 actor=actor,
