@@ -369,7 +369,7 @@ def orders_no_show_scan(*, now: dt.datetime | None = None, actor: Any = None) ->
             unresolved.append(code)
         else:
             by_grace.setdefault(int(grace), []).append(code)
-    marked = 0
+    marked_ids: list[int] = []
     with transaction.atomic():
         for grace, codes in by_grace.items():
             due = candidates.filter(
@@ -378,29 +378,46 @@ def orders_no_show_scan(*, now: dt.datetime | None = None, actor: Any = None) ->
             ids = list(due.select_for_update().values_list("pk", flat=True))
             if not ids:
                 continue
-            updated = ServiceOrder.objects.filter(pk__in=ids, status=S.DISPATCHED).update(status=S.NO_SHOW)
+            ServiceOrder.objects.filter(pk__in=ids, status=S.DISPATCHED).update(status=S.NO_SHOW)
             OrderEvent.objects.bulk_create(
                 [
-                    OrderEvent(
-                        order_id=pk,
-                        from_status=S.DISPATCHED,
-                        to_status=S.NO_SHOW,
-                        at=now,
-                        note=f"预约时段结束 {grace} 分钟后仍未签到",
-                    )
+                    OrderEvent(order_id=pk, from_status=S.DISPATCHED, to_status=S.NO_SHOW, at=now,
+                               note=f"预约时段结束 {grace} 分钟后仍未签到")
                     for pk in ids
                 ]
-            )
-            marked += updated
+            )  # fmt: skip
+            marked_ids += ids
         event_record(
-            actor=actor,
-            verb="eldercare.orders.no_show_scan",
-            object_type="service_order",
-            object_id="scan",
-            summary=f"未上门扫描：标记 {marked} 单" + _unresolved_note(unresolved),
-            data={"marked": marked, "unresolved": sorted(unresolved)},
+            actor=actor, verb="eldercare.orders.no_show_scan", object_type="service_order", object_id="scan",
+            summary=f"未上门扫描：标记 {len(marked_ids)} 单" + _unresolved_note(unresolved),
+            data={"marked": len(marked_ids), "unresolved": sorted(unresolved)},
+        )  # fmt: skip
+        _no_show_notify(marked_ids)
+    return len(marked_ids)
+
+
+def _no_show_notify(order_ids: list[int]) -> None:
+    """One SMS per no-show to the family (guardian first, else a contact who may order, else the person),
+    read with two queries for all of them; sent after commit through the portal outbox."""
+    if not order_ids:
+        return
+    orders = ServiceOrder.objects.filter(pk__in=order_ids).select_related("item", "older_person__person")
+    contacts: dict[int, CareContact] = {}
+    rows = CareContact.objects.filter(older_person_id__in=[o.older_person_id for o in orders], may_order=True)
+    for contact in rows.order_by("older_person_id", "-is_guardian", "pk"):
+        contacts.setdefault(contact.older_person_id, contact)
+    for order in orders:
+        found = contacts.get(order.older_person_id)
+        phone = crypto.decrypt(found.phone_encrypted) if found else order.older_person.person.phone
+        if not phone:
+            continue
+        when = timezone.localtime(order.window_start)
+        who, what = order.older_person.person.name, order.item.name
+        body = (
+            f"【民政养老服务】{who}预约的{what}（{when:%m月%d日 %H:%M}，订单 {order.number}）"
+            "服务人员未按时上门，乡镇（街道）将督促服务机构处理，如需改约请重新预约。"
         )
-    return marked
+        sms_send(phone=phone, template="eldercare_order_no_show", body=body)
 
 
 def _unresolved_note(codes: list[str]) -> str:

@@ -208,11 +208,16 @@ def test_plan_generation_is_idempotent(older, provider, users):
     assert orders[0].number == rules.plan_order_number(plan.pk, timezone.localtime(orders[0].window_start))
 
 
-def test_no_show_scan_marks_late_dispatched_orders(family, older, provider, users, evv_parameters):
+def test_no_show_scan_marks_late_dispatched_orders(
+    family, older, provider, users, evv_parameters, outbox, django_capture_on_commit_callbacks
+):
     order, _ = place(family, older, provider, hours=0.25)
     services.order_dispatch(actor=users["caseworker"], order_id=order.pk)
     assert confirm.orders_no_show_scan(now=order.window_end + dt.timedelta(minutes=60)) == 0
-    assert confirm.orders_no_show_scan(now=order.window_end + dt.timedelta(minutes=61)) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert confirm.orders_no_show_scan(now=order.window_end + dt.timedelta(minutes=61)) == 1
+    assert outbox[-1].phone == "13900001111"
+    assert "服务人员未按时上门" in outbox[-1].body
     order.refresh_from_db()
     assert order.status == S.NO_SHOW
     assert Event.objects.filter(verb="eldercare.orders.no_show_scan").count() == 2
