@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from minzheng.accounts.actors import request_actor
+from minzheng.audit.services import personal_data_access_record
 from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import DomainError
 from minzheng.common.network import client_address
@@ -92,7 +93,14 @@ def order_export(request: HttpRequest) -> HttpResponse:
             request, _("导出记录超过 %(limit)s 条，请缩小筛选范围") % {"limit": settings.EXPORT_SYNC_LIMIT}
         )
         return redirect("eldercare:order_list")
-    content, _count = orders_export.orders_xlsx(rows)
+    content, count = orders_export.orders_xlsx(rows)
+    personal_data_access_record(
+        actor=request_actor(request),
+        fields=["name"],
+        purpose="导出养老服务订单",
+        record_count=count,
+        ip_address=client_address(request),
+    )  # the older people's names leave the system
     return xlsx_response(content, f"养老服务订单-{timezone.localtime():%Y%m%d-%H%M}.xlsx")
 
 
