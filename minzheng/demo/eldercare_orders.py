@@ -229,7 +229,10 @@ def _orders(older: list[OlderPerson], providers: list[Provider]) -> int:
         for n in range(count):
             serial += 1
             person = older[serial % len(older)]
-            provider = providers[serial % len(providers)]
+            # the demo worker's provider has today's visits (one waiting to be taken)
+            provider = (
+                providers[0] if status in (S.DISPATCHED, S.IN_SERVICE) else providers[serial % len(providers)]
+            )
             item = provider.items.order_by("pk")[serial % provider.items.count()]
             day = today - dt.timedelta(days=(days_ago + n % 20) if days_ago > 1 else days_ago)
             if day.month == today.month and days_ago >= 28:  # keep "last month" orders in last month
