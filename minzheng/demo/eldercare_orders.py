@@ -238,7 +238,7 @@ def _orders(older: list[OlderPerson], providers: list[Provider]) -> int:
             if day.month == today.month and days_ago >= 28:  # keep "last month" orders in last month
                 day = day.replace(day=1) - dt.timedelta(days=1 + n % 20)
             rows.append(_order(serial, status, person, provider, item, day, workers[provider.pk]))
-    ServiceOrder.objects.bulk_create(rows)
+    ServiceOrder.objects.bulk_create(rows, ignore_conflicts=True)  # a small town repeats person+item+window
     created = {o.number: o for o in ServiceOrder.objects.filter(number__startswith=DEMO_PREFIX)}
     OrderEvent.objects.bulk_create(
         [
