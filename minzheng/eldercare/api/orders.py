@@ -13,6 +13,7 @@ from ninja.files import UploadedFile
 
 from minzheng.accounts.actors import request_actor
 from minzheng.catalogue.roles import Capability
+from minzheng.common.errors import NotFound
 from minzheng.common.middleware import PAGING_MAX
 from minzheng.common.network import client_address
 from minzheng.common.schemas import BodyIn, refusals
@@ -143,6 +144,8 @@ def order_check(
 ) -> OrderOut:
     """``moment`` is ``in`` or ``out``. Time is the server's; the flags are computed as on the phone page."""
     actor = request_actor(request, Capability.PROVIDE_CARE)
+    if moment not in ("in", "out"):
+        raise NotFound("没有这个操作（应为 check-in 或 check-out）")
     service = evv.order_check_in if moment == "in" else evv.order_check_out
     order = service(
         actor=actor,

@@ -196,3 +196,35 @@ def test_api_orders_scoped_dispatch_and_worker_check_in(
     )
     assert checked.status_code == 200, checked.content
     assert checked.json()["flag_words"] == ["签到或签退地点离老人住址过远"]
+
+
+def test_portal_confirm_twice_and_a_flagged_order_waits_for_the_township(
+    client, users, family, order, worker, evv_parameters
+):
+    from minzheng.eldercare.services import orders_evv as evv
+
+    services.order_dispatch(actor=users["caseworker"], order_id=order.pk)
+    services.order_assign(actor=worker.user, order_id=order.pk, worker_id=worker.pk)
+    far = evv.Location("40.852000", str(HOME[1]))
+    evv.order_check_in(actor=worker.user, order_id=order.pk, location=far, photo=photo_file())
+    evv.order_check_out(actor=worker.user, order_id=order.pk, location=far, photo=photo_file())
+    sign_in(client, family)
+    first = client.post(f"/portal/eldercare/{order.pk}/confirm/", {"rating": "4"}, follow=True)
+    assert "本次服务有核验提示，乡镇（街道）核验后生效" in first.content.decode()
+    order.refresh_from_db()
+    assert order.status == "served"
+    client.force_login(users["caseworker"])
+    staff_page = client.get(f"/eldercare/orders/{order.pk}/").content.decode()
+    assert "签到或签退地点离老人住址过远" in staff_page
+    assert "far_from_home" not in staff_page
+    accepted = client.post(
+        f"/eldercare/orders/{order.pk}/review/", {"decision": "accepted", "note": "电话核实属实"}
+    )
+    assert accepted.status_code == 302
+    order.refresh_from_db()
+    assert order.status == "confirmed"
+    assert order.rating == 4
+    second = client.post(f"/portal/eldercare/{order.pk}/confirm/", {"rating": "5"}, follow=True)
+    assert "该订单已确认，无需重复确认" in second.content.decode()
+    order.refresh_from_db()
+    assert order.rating == 4
