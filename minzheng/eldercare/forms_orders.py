@@ -22,6 +22,9 @@ def _blank(choices: Any, label: str) -> list[tuple[str, str]]:
 
 
 class OrderFilterForm(forms.Form):
+    provider = forms.TypedChoiceField(
+        label=_("服务机构"), required=False, coerce=int, empty_value=None, widget=forms.Select(attrs=SELECT)
+    )
     status = forms.ChoiceField(
         label=_("状态"),
         required=False,
@@ -55,6 +58,10 @@ class OrderFilterForm(forms.Form):
     )
     sort = forms.CharField(required=False, widget=forms.HiddenInput)
     page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, providers: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["provider"].choices = [("", _("全部")), *(providers or [])]  # type: ignore[attr-defined]
 
 
 class ProviderFilterForm(forms.Form):

@@ -238,6 +238,27 @@ def item_save(
 
 
 @transaction.atomic
+def item_active_set(
+    *, actor: Any, pk: int, item_id: int, active: bool, ip_address: str | None = None
+) -> ServiceItem:
+    """Stop (停售) or resume an item; placed orders keep it, new orders cannot choose a stopped one."""
+    provider = _editable(actor, pk)
+    item = provider.items.select_for_update().filter(pk=item_id).first()
+    if item is None:
+        raise NotFound("服务项目不存在")
+    item.active = active
+    item.save(update_fields=["active", "updated_at"])
+    _audit(
+        actor,
+        provider,
+        "item_active",
+        f"服务项目 {item.name}：{'恢复在售' if active else '停售'}",
+        ip_address,
+    )
+    return item
+
+
+@transaction.atomic
 def worker_create(
     *,
     actor: Any,

@@ -228,3 +228,21 @@ def test_portal_confirm_twice_and_a_flagged_order_waits_for_the_township(
     assert "该订单已确认，无需重复确认" in second.content.decode()
     order.refresh_from_db()
     assert order.rating == 4
+
+
+def test_order_list_filters_by_provider_and_items_can_be_stopped(
+    client, users, order, provider, far_provider
+):
+    client.force_login(users["caseworker"])
+    assert order.number in client.get(f"/eldercare/orders/?provider={provider.pk}").content.decode()
+    assert (
+        client.get(f"/eldercare/orders/?provider={far_provider.pk}").status_code == 422
+    )  # not a choice here
+    client.force_login(users["county"])
+    item = meal(provider)
+    response = client.post(
+        f"/eldercare/providers/{provider.pk}/item_active/", {"item": item.pk, "active": "0"}
+    )
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.active is False

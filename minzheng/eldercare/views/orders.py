@@ -29,7 +29,7 @@ from minzheng.eldercare import forms_orders as forms
 from minzheng.eldercare.models import OlderPerson
 from minzheng.eldercare.selectors import orders as selectors
 from minzheng.eldercare.selectors import orders_export
-from minzheng.eldercare.selectors.providers import items_serving, providers_serving
+from minzheng.eldercare.selectors.providers import items_serving, provider_list, providers_serving
 from minzheng.eldercare.services import orders as services
 from minzheng.eldercare.services import orders_confirm as confirm
 from minzheng.eldercare.services import orders_plans as plans
@@ -49,13 +49,15 @@ SORT_COLUMNS = [
 
 
 def _filters(request: HttpRequest) -> tuple[forms.OrderFilterForm, selectors.OrderFilters]:
-    form = forms.OrderFilterForm(request.GET or None)
+    providers = [(p.pk, p.name) for p in provider_list(actor=request_actor(request))[:200]]
+    form = forms.OrderFilterForm(request.GET or None, providers=providers)
     if not (form.is_bound and form.is_valid()):
         return form, selectors.OrderFilters()
     data = form.cleaned_data
     return form, selectors.OrderFilters(
         status=data["status"],
         kind=data["kind"],
+        provider=data["provider"],
         number=data["number"],
         window_from=data["window_from"],
         window_to=data["window_to"],

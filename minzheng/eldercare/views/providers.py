@@ -213,6 +213,14 @@ def provider_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             form = forms.WorkerForm(request.POST)
             if form.is_valid():
                 services.worker_create(actor=actor, pk=pk, ip_address=ip, **form.cleaned_data)
+        elif action == "item_active":
+            services.item_active_set(
+                actor=actor,
+                pk=pk,
+                item_id=int(request.POST.get("item", 0) or 0),
+                active=request.POST.get("active") == "1",
+                ip_address=ip,
+            )
         elif action == "worker_login":
             services.worker_login_link(
                 actor=actor,
