@@ -26,6 +26,7 @@ urlpatterns = [
     path("payments/", include("minzheng.payments.urls")),
     path("statistics/", include("minzheng.statistics.urls")),
     path("monitoring/", include("minzheng.monitoring.urls")),
+    path("portal/eldercare/", include("minzheng.eldercare.portal_urls")),
     path("portal/", include("minzheng.portal.urls")),
     path("eldercare/", include("minzheng.eldercare.urls")),
     path("household-qr/", include("minzheng.portal.staff_urls")),

@@ -22,6 +22,13 @@ from minzheng.eldercare.models.providers import CareWorker, Provider, ServiceIte
 __all__ = ["OrderEvent", "ServiceOrder", "ServicePlan"]
 
 
+class ReviewDecision(models.TextChoices):
+    """The township's decision on an order with EVV flags (kept here: only orders use it)."""
+
+    ACCEPTED = "accepted", "核验属实"
+    DISPUTED = "disputed", "核验有异议"
+
+
 class ServicePlan(models.Model):
     """A standing order (e.g. 助洁 every Tuesday 9:00): the plan run creates the week's orders, once each
     (``ServiceOrder`` is unique per plan and window start)."""
@@ -114,6 +121,22 @@ class ServiceOrder(models.Model):
     rating = models.PositiveSmallIntegerField("满意度（1–5）", null=True, blank=True)
     feedback = models.CharField("评价", max_length=300, blank=True)
     dispute_reason = models.CharField("异议理由", max_length=300, blank=True)
+    # why a check-in/out has no location (the phone refused or could not locate), typed by the worker
+    check_in_location_note = models.CharField("签到未定位原因", max_length=100, blank=True)
+    check_out_location_note = models.CharField("签退未定位原因", max_length=100, blank=True)
+    # the township's decision on a flagged order (rules.orders.review_needed): accepted or disputed
+    review_decision = models.CharField(
+        "乡镇核验结论", max_length=10, choices=ReviewDecision.choices, blank=True
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField("核验时间", null=True, blank=True)
+    review_note = models.CharField("核验说明", max_length=300, blank=True)
+    # the SMS confirmation code (only its keyed hash), its time and wrong attempts
+    sms_code_hash = models.CharField(max_length=64, blank=True)
+    sms_code_sent_at = models.DateTimeField(null=True, blank=True)
+    sms_code_attempts = models.PositiveSmallIntegerField(default=0)
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -125,6 +148,12 @@ class ServiceOrder(models.Model):
             models.Index(fields=["older_person", "window_start"], name="order_person_window"),
         ]
         constraints = [
+            # a double click or a second identical request gives one order (cancelled ones do not count)
+            models.UniqueConstraint(
+                fields=["older_person", "item", "window_start"],
+                condition=~Q(status="cancelled"),
+                name="order_once_per_person_item_window",
+            ),
             models.UniqueConstraint(
                 fields=["plan", "window_start"],
                 condition=Q(plan__isnull=False),
