@@ -1,4 +1,5 @@
 """The set-based refresh of the older-people register (issue 17 §1) on PostgreSQL."""
+# ruff: noqa: F811, PT018  (fixtures imported from fixtures_people are used as parameters; flag checks read together)
 
 from __future__ import annotations
 
