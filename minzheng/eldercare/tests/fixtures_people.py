@@ -48,7 +48,9 @@ def elder_household(household_factory, users):
     def make(head_birth: dt.date, *others: dt.date, division_code: str = "150102001001", **head: Any):
         counter["n"] += 1
         seq = 500 + counter["n"] * 20
+        actor = users["caseworker"] if division_code.startswith("150102") else users["taibus_caseworker"]
         household = household_factory(
+            actor=actor,
             division_code=division_code,
             head_name=head.pop("head_name", f"老人{counter['n']}"),
             id_number=make_resident_id(division_code[:6], head_birth, seq),
@@ -56,7 +58,6 @@ def elder_household(household_factory, users):
         )
         people = [household.head]
         for index, birth in enumerate(others, start=1):
-            actor = users["caseworker"] if division_code.startswith("150102") else users["taibus_caseworker"]
             people.append(
                 person_add_to_household(
                     actor=actor,
@@ -97,3 +98,19 @@ BANDS = [
     {"level": "severe", "min_total": 20, "max_total": 39},
     {"level": "complete", "min_total": 0, "max_total": 19},
 ]
+
+
+@pytest.fixture
+def older_world(elder_household, divisions):
+    """After the refresh: ``street`` (an older person in 锡林南路社区, 新城区) and ``taibus`` (one in
+    敦达乌苏嘎查, 太仆寺旗) as ``OlderPerson`` rows."""
+    from minzheng.eldercare.models import OlderPerson
+    from minzheng.eldercare.services.people import older_people_refresh
+
+    _h, (street,) = elder_household(dt.date(1945, 2, 3), head_name="王秀英")
+    _h2, (taibus,) = elder_household(dt.date(1948, 4, 5), division_code="152527201206", head_name="巴特尔")
+    older_people_refresh(today=TODAY)
+    return {
+        "street": OlderPerson.objects.get(person=street),
+        "taibus": OlderPerson.objects.get(person=taibus),
+    }
