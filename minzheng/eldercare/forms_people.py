@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from minzheng.eldercare.choices import ContactRelation
 from minzheng.eldercare.rules.assessment import DIMENSIONS, Level
+from minzheng.eldercare.rules.people import DIBAO_FLAG
 from minzheng.eldercare.selectors.people import DEFAULT_SORT, SORTS, OlderPersonFilters
 from minzheng.eldercare.services.assessment import AssessmentData
 from minzheng.eldercare.services.people import ContactData, ReportedData
@@ -25,7 +26,7 @@ FLAG_LABELS: list[tuple[str, Any]] = [
     ("advanced_age", _("高龄（80周岁以上）")),
     ("incapacitated", _("失能")),
     ("severe_disability", _("重度残疾")),
-    ("dibao", _("低保对象")),
+    (DIBAO_FLAG, _("低保对象")),
     ("extreme_poverty", _("特困人员")),
 ]
 CAPACITY_FILTERS: list[tuple[str, Any]] = [

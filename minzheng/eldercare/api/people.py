@@ -13,6 +13,7 @@ from minzheng.accounts.actors import request_actor
 from minzheng.common.middleware import PAGING_MAX
 from minzheng.common.schemas import refusals
 from minzheng.eldercare.models import OlderPerson
+from minzheng.eldercare.rules.people import DIBAO_FLAG
 from minzheng.eldercare.selectors import people as selectors
 
 router = Router(tags=["智慧养老"])
@@ -74,7 +75,7 @@ class OlderPersonPage(Schema):
 def _older(older: OlderPerson) -> dict[str, Any]:
     fields = (
         "lives_alone", "empty_nest", "left_behind", "bereaved_parent", "advanced_age", "severe_disability",
-        "dibao", "extreme_poverty", "capacity_level", "incapacitated", "next_assessment_on", "active",
+        DIBAO_FLAG, "extreme_poverty", "capacity_level", "incapacitated", "next_assessment_on", "active",
         "left_on", "birth_date",
     )  # fmt: skip
     return {

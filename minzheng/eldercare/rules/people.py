@@ -16,9 +16,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from minzheng.catalogue.programmes import Programme
+
 OLDER_AGE = 60  # 老年人权益保障法 art. 2
 ADVANCED_AGE = 80  # 内蒙古 高龄津贴 (see module docstring)
 SEVERE_DISABILITY_GRADES = (1, 2)
+# The 低保 flag field of ``OlderPerson`` is named after its programme code.
+DIBAO_FLAG = str(Programme.DIBAO)
 
 
 def born_on_or_before(today: dt.date, years: int) -> dt.date:

@@ -12,6 +12,7 @@ from minzheng.catalogue.roles import Capability
 from minzheng.common import crypto
 from minzheng.common.errors import NotFound, PermissionDenied
 from minzheng.eldercare.models import CareContact, OlderPerson
+from minzheng.eldercare.rules.people import DIBAO_FLAG
 from minzheng.registry.services import ID_INDEX
 
 FLAG_FILTERS = (
@@ -22,7 +23,7 @@ FLAG_FILTERS = (
     "advanced_age",
     "incapacitated",
     "severe_disability",
-    "dibao",
+    DIBAO_FLAG,
     "extreme_poverty",
 )
 SORTS = {

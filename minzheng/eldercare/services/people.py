@@ -27,13 +27,14 @@ from minzheng.common.masking import mask_phone
 from minzheng.eldercare.choices import ContactRelation
 from minzheng.eldercare.models import CareContact, OlderPerson
 from minzheng.eldercare.rules import people as rules
+from minzheng.eldercare.rules.people import DIBAO_FLAG
 from minzheng.enrolments.models import Enrolment, EnrolmentStatus
 from minzheng.registry import rules as registry_rules
 from minzheng.registry.models import Household, Membership, Person
 from minzheng.registry.services import PHONE_INDEX
 
 DERIVED_TABLE = "eldercare_older_refresh"  # temporary, per connection
-FLAGS = ("lives_alone", "empty_nest", "advanced_age", "severe_disability", "dibao", "extreme_poverty")
+FLAGS = ("lives_alone", "empty_nest", "advanced_age", "severe_disability", DIBAO_FLAG, "extreme_poverty")
 COMPARED = ("household_id", "division_id", "birth_date", *FLAGS)
 
 
