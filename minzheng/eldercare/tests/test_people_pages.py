@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from minzheng.accounts.api_auth import api_token_create
 from minzheng.audit.models import Event
 from minzheng.common import crypto
+from minzheng.common.models import Job
 from minzheng.eldercare.models import CareContact
 from minzheng.eldercare.rules.people import age_on
 from minzheng.eldercare.tests.fixtures_people import elder_household, older_world  # noqa: F401
@@ -148,6 +149,10 @@ def test_refresh_button_runs_the_job(staff, older_world):
     response = staff.post("/eldercare/people/refresh/")
     assert response.status_code == 302
     assert "/jobs/" in response["Location"]
+    job = Job.objects.get(kind="eldercare_older_people_refresh")
+    assert job.status == "succeeded"
+    assert "老年人名册已更新：在册 2 人" in job.message
+    assert "老年人名册已更新" in staff.get(response["Location"]).content.decode()
 
 
 def test_api_list_and_detail_scoped(users, older_world):
