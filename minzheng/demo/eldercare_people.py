@@ -130,12 +130,15 @@ def _family_contact(prefix: str) -> str:
 
 
 def _scores(total: int) -> dict[str, int]:
+    """Scores adding up to ``total``, the points taken off one at a time across the items (a plausible
+    spread rather than whole indicators at zero)."""
     scores = {code: item.maximum for code, item in ITEMS.items()}
     missing = 90 - total
-    for code in scores:
-        cut = min(scores[code], missing)
-        scores[code] -= cut
-        missing -= cut
+    while missing:
+        for code in scores:
+            if missing and scores[code]:
+                scores[code] -= 1
+                missing -= 1
     return scores
 
 
@@ -147,7 +150,7 @@ def _assessments_ensure(prefix: str) -> int:
         return 0  # already done on an earlier run
     older_people = list(
         OlderPerson.objects.filter(active=True, division__code__startswith=prefix).order_by(
-            "-birth_date", "pk"
+            "birth_date", "pk"
         )[: len(DEMO_ASSESSMENTS)]
     )
     today = timezone.localdate()

@@ -23,7 +23,7 @@ FLAG_LABELS: list[tuple[str, Any]] = [
     ("empty_nest", _("空巢")),
     ("left_behind", _("留守")),
     ("bereaved_parent", _("失独/计划生育特殊家庭")),
-    ("advanced_age", _("高龄（80周岁以上）")),
+    ("advanced_age", _("高龄")),
     ("incapacitated", _("失能")),
     ("severe_disability", _("重度残疾")),
     (DIBAO_FLAG, _("低保对象")),

@@ -45,7 +45,7 @@ def test_form_groups_26_items_under_4_indicators(staff, older_world):
     text = page.content.decode()
     for label in ("自理能力", "基础运动能力", "精神状态", "感知觉与社会参与", "使用交通工具外出", "意识水平"):
         assert label in text
-    assert text.count('<fieldset class="mb-3" data-item=') == 26
+    assert text.count('<fieldset class="mb-3 col-12 col-xl-6" data-item=') == 26
 
 
 def test_missing_and_bad_scores_name_the_item(staff, older_world):
