@@ -10,6 +10,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from minzheng.common.forms import DateInput
 from minzheng.eldercare.choices import ContactRelation
 from minzheng.eldercare.rules.assessment import DIMENSIONS, Level
 from minzheng.eldercare.rules.people import DIBAO_FLAG
@@ -34,13 +35,6 @@ CAPACITY_FILTERS: list[tuple[str, Any]] = [
     ("none", _("未评估")),
     *((level.value, level.label) for level in Level),
 ]
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class OlderPersonFilterForm(TablerFormMixin, forms.Form):

@@ -41,7 +41,7 @@ class CapacityAssessment(models.Model):
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.DRAFT)
     status_reason = models.CharField("说明", max_length=300, blank=True)
     self_care_note = models.CharField("生活自理能力更新", max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField("录入时间", auto_now_add=True)
     completed_at = models.DateTimeField("完成时间", null=True, blank=True)
     objects = ScopedQuerySet.as_manager()
 
@@ -62,15 +62,17 @@ class CapacityAssessmentEvent(models.Model):
     """One status change of an assessment (the transition table is ``rules.assessment.TRANSITIONS``)."""
 
     assessment = models.ForeignKey(CapacityAssessment, on_delete=models.CASCADE, related_name="events")
-    from_status = models.CharField(max_length=10, blank=True)
-    to_status = models.CharField(max_length=10)
+    from_status = models.CharField("原状态", max_length=10, blank=True)
+    to_status = models.CharField("新状态", max_length=10)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    occurred_at = models.DateTimeField(auto_now_add=True)
-    note = models.CharField(max_length=300, blank=True)
+    occurred_at = models.DateTimeField("时间", auto_now_add=True)
+    note = models.CharField("说明", max_length=300, blank=True)
 
     class Meta:
+        verbose_name = "能力评估状态变更"
+        verbose_name_plural = "能力评估状态变更"
         ordering = ["occurred_at", "id"]
 
     def __str__(self) -> str:
