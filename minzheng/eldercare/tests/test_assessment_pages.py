@@ -21,6 +21,7 @@ from minzheng.eldercare.tests.fixtures_people import (  # noqa: F401
     scores_with_total,
 )
 from minzheng.policy.keys.eldercare_assessment import LEVEL_BANDS, REASSESSMENT_MONTHS
+from minzheng.policy.models import Parameter
 
 pytestmark = pytest.mark.django_db
 
@@ -143,5 +144,10 @@ def test_submit_api(users, older_world, divisions):
         content_type="application/json",
     )
     assert other.status_code == 404
+    assert CapacityAssessment.objects.count() == 1
+    Parameter.objects.filter(key=LEVEL_BANDS).delete()
+    manual = api.post("/api/v1/eldercare/assessments/", body, content_type="application/json")
+    assert manual.status_code == 422  # 需人工核定 without a manual level: nothing written, not even the draft
+    assert manual.json()["field"] == "manual_level"
     assert CapacityAssessment.objects.count() == 1
     assert api.get(f"/api/v1/eldercare/assessments/{result['id']}").json()["level"] == "severe"
