@@ -54,7 +54,9 @@ def test_two_completions_at_once_complete_once(users, older_world, divisions, ma
     parameter_set(LEVEL_BANDS, BANDS, divisions["region"])
     parameter_set(REASSESSMENT_MONTHS, 12, divisions["region"])
     second = make_user("caseworker2", "township_caseworker", divisions["street"])
-    data = AssessmentData(assessed_on=dt.date(2026, 12, 1), assessor_name="李评估", scores=scores_with_total(70))
+    data = AssessmentData(
+        assessed_on=dt.date(2026, 12, 1), assessor_name="李评估", scores=scores_with_total(70)
+    )
     draft = assessment_create(actor=users["caseworker"], older_person_id=older_world["street"].pk, data=data)
     outcomes = race(
         lambda: assessment_complete(actor=users["caseworker"], assessment_id=draft.pk),
