@@ -83,7 +83,7 @@ def older_person_get(*, actor: User, pk: int) -> OlderPerson:
     view_require(actor)
     older = (
         OlderPerson.objects.visible_to(actor)
-        .select_related("person", "division", "household__hukou_division")
+        .select_related("person", "division", "household__hukou_division", "household__head")
         .filter(pk=pk)
         .first()
     )
