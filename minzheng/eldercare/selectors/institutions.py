@@ -101,28 +101,25 @@ class OccupancyMonth:
         return occupancy_rate(self.resident_days, self.bed_days)
 
 
-def _days_between(later: str, earlier: str) -> str:
+def _days_between(later: str, earlier: str, vendor: str) -> str:
     """SQL for the whole days from ``earlier`` to ``later`` (both dates)."""
-    if connection.vendor == "postgresql":
+    if vendor == "postgresql":
         return f"({later} - {earlier})"
     return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
 
 
-def resident_days(institution_ids: list[int], first: dt.date, months: int) -> dict[tuple[int, dt.date], int]:
-    """Resident-days per (institution, month) for ``months`` months from ``first`` (a 1st), one statement.
-
-    A stay counts the days from ``admitted_on`` up to the day before ``left_on`` (the leaving day is not a
-    resident-day, as a hospital counts bed-days), clipped to each month. The months are a bound ``VALUES``
-    list (no ``generate_series``), the clipping is ``CASE`` (no ``GREATEST``/``LEAST``), so the same SQL
-    runs on PostgreSQL and SQLite; only the day difference is spelt per database.
-    """
-    if not institution_ids or months < 1:
-        return {}
+def resident_days_sql(
+    vendor: str, institution_ids: list[int], first: dt.date, months: int, until: dt.date | None = None
+) -> tuple[str, dict[str, Any]]:
+    """The statement of ``resident_days`` and its parameters (separate so a test runs it on SQLite too)."""
     params: dict[str, Any] = {}
     rows = []
     for index in range(months):
         start = add_months(first, index)
-        params[f"m{index}"], params[f"e{index}"] = start, add_months(start, 1)
+        end = add_months(start, 1)
+        if until is not None:  # the month in progress counts up to ``until`` (inclusive)
+            end = min(end, until + dt.timedelta(days=1))
+        params[f"m{index}"], params[f"e{index}"] = start, end
         rows.append(f"(%(m{index})s, %(e{index})s)")
     ids = ", ".join(f"%(i{n})s" for n in range(len(institution_ids)))
     params.update({f"i{n}": pk for n, pk in enumerate(institution_ids)})
@@ -131,14 +128,31 @@ def resident_days(institution_ids: list[int], first: dt.date, months: int) -> di
     stay_end = "CASE WHEN r.left_on IS NOT NULL AND r.left_on < cal.e THEN r.left_on ELSE cal.e END"
     sql = f"""
         WITH cal(m, e) AS (VALUES {", ".join(rows)})
-        SELECT r.institution_id, cal.m, SUM({_days_between(stay_end, stay_start)})
-        FROM {table} r JOIN cal ON r.admitted_on < cal.e AND (r.left_on IS NULL OR r.left_on > cal.m)
+        SELECT r.institution_id, cal.m, SUM({_days_between(stay_end, stay_start, vendor)})
+        FROM {table} r JOIN cal ON cal.m < cal.e AND r.admitted_on < cal.e AND (r.left_on IS NULL OR r.left_on > cal.m)
         WHERE r.institution_id IN ({ids})
         GROUP BY r.institution_id, cal.m
     """  # noqa: S608 - table name from the model, values bound
+    return sql, params
+
+
+def resident_days(
+    institution_ids: list[int], first: dt.date, months: int, until: dt.date | None = None
+) -> dict[tuple[int, dt.date], int]:
+    """Resident-days per (institution, month) for ``months`` months from ``first`` (a 1st), one statement.
+
+    A stay counts the days from ``admitted_on`` up to the day before ``left_on`` (the leaving day is not a
+    resident-day, as a hospital counts bed-days), clipped to each month (and to ``until``, inclusive, for
+    the month in progress). The months are a bound ``VALUES`` list (no ``generate_series``), the clipping
+    is ``CASE`` (no ``GREATEST``/``LEAST``), so the same SQL runs on PostgreSQL and SQLite; only the day
+    difference is spelt per database.
+    """
+    if not institution_ids or months < 1:
+        return {}
+    sql, params = resident_days_sql(connection.vendor, institution_ids, first, months, until)
+    result = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        result = {}
         for institution_id, month, days in cursor.fetchall():
             month = month if isinstance(month, dt.date) else dt.date.fromisoformat(str(month)[:10])
             result[(int(institution_id), month)] = int(days or 0)
@@ -153,7 +167,7 @@ def occupancy(
     require_view(actor)
     last = month_start(until)
     first = add_months(last, -(months - 1))
-    days = resident_days([institution.pk], first, months)
+    days = resident_days([institution.pk], first, months, until)
     result = []
     for index in range(months):
         month = add_months(first, index)
