@@ -130,7 +130,7 @@ def institution_list(request: HttpRequest, filters: Query[InstitutionQuery]) -> 
 
 
 @router.get(
-    "/institutions/{institution_id}",
+    "/institutions/{int:institution_id}",
     response={200: InstitutionDetailOut, **_READ_ERRORS},
     summary="养老机构详情",
 )
@@ -185,7 +185,7 @@ def draw_list(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.get(
-    "/institutions/draws/{draw_id}", response={200: DrawOut, **_READ_ERRORS}, summary="双随机抽取记录详情"
+    "/institutions/draws/{int:draw_id}", response={200: DrawOut, **_READ_ERRORS}, summary="双随机抽取记录详情"
 )
 def draw_detail(request: HttpRequest, draw_id: int) -> dict[str, Any]:
     actor = request_actor(request, Capability.VIEW_ELDERCARE, denied=_DENIED)
