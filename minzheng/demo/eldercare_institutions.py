@@ -54,27 +54,45 @@ def _rectification_parameter() -> None:
     from minzheng.policy.services import parameter_import
 
     entry = {
-        "key": RECTIFICATION_WORKING_DAYS, "division": "150000000000", "urban_rural": "",
-        "valid_from": DEMO_VALID_FROM.isoformat(), "valid_to": None, "value": 20, "status": "unconfirmed",
-        "source": DEMO_SOURCE, "note": "演示补充参数，正式使用前请按本地文件替换",
-    }  # fmt: skip
+        "key": RECTIFICATION_WORKING_DAYS,
+        "division": "150000000000",
+        "urban_rural": "",
+        "valid_from": DEMO_VALID_FROM.isoformat(),
+        "valid_to": None,
+        "value": 20,
+        "status": "unconfirmed",
+        "source": DEMO_SOURCE,
+        "note": "演示补充参数，正式使用前请按本地文件替换",
+    }
     document = {"format_version": 1, "kind": "minzheng.policy-parameters", "parameters": [entry]}
     parameter_import(actor=None, text=json.dumps(document, ensure_ascii=False))
 
 
 def _institutions(actor: User, county: Division) -> list[Institution]:
     townships = list(
-        Division.objects.filter(parent=county, level=Level.TOWNSHIP, abolished_on__isnull=True).order_by("code")
+        Division.objects.filter(parent=county, level=Level.TOWNSHIP, abolished_on__isnull=True).order_by(
+            "code"
+        )
     )
     made = []
     for number, (name, kind, beds, nursing, levels, status) in enumerate(INSTITUTIONS, start=1):
         township = townships[(number - 1) % len(townships)]
         data = InstitutionData(
-            name=name, credit_code=_credit_code(number), kind=kind, permit_kind="filing" if number != 1 else "licence",
-            township_code=township.code, address=f"{township.name}演示路{number}号", beds_total=beds,
-            nursing_beds=nursing, care_levels=levels, staff_total=beds // 3 + 2, carers=beds // 5 + 1,
-            permit_number=f"新民养备{2021 + number}00{number}号", permit_on=dt.date(2020 + number, 3, 1), status=status,
-        )  # fmt: skip
+            name=name,
+            credit_code=_credit_code(number),
+            kind=kind,
+            permit_kind="filing" if number != 1 else "licence",
+            township_code=township.code,
+            address=f"{township.name}演示路{number}号",
+            beds_total=beds,
+            nursing_beds=nursing,
+            care_levels=levels,
+            staff_total=beds // 3 + 2,
+            carers=beds // 5 + 1,
+            permit_number=f"新民养备{2021 + number}00{number}号",
+            permit_on=dt.date(2020 + number, 3, 1),
+            status=status,
+        )
         made.append(institution_save(actor=actor, data=data))
     return made
 
@@ -93,7 +111,9 @@ def _residents(homes: list[Institution], county: Division, today: dt.date) -> in
         ).values_list("person_id", "pk")
     )
     people = list(
-        Person.objects.filter(household__hukou_division__code__startswith=county.code[:6], birth_date__lte=cutoff)
+        Person.objects.filter(
+            household__hukou_division__code__startswith=county.code[:6], birth_date__lte=cutoff
+        )
         .exclude(pk__in=Resident.objects.filter(left_on__isnull=True).values("person_id"))
         .order_by("pk")
         .values_list("pk", flat=True)[:wanted]
@@ -110,12 +130,15 @@ def _residents(homes: list[Institution], county: Division, today: dt.date) -> in
             left = admitted + dt.timedelta(days=45 + slot * 3) if slot % 7 == 6 else None
             rows.append(
                 Resident(
-                    institution=home, person_id=person, admitted_on=admitted,
+                    institution=home,
+                    person_id=person,
+                    admitted_on=admitted,
                     left_on=left if left and left < today else None,
                     leave_reason="返家居住" if left and left < today else "",
                     care_level=home.care_levels[slot % len(home.care_levels)],
-                    institutional_support=person in extreme, enrolment_id=extreme.get(person),
-                )  # fmt: skip
+                    institutional_support=person in extreme,
+                    enrolment_id=extreme.get(person),
+                )
             )
     Resident.objects.bulk_create(rows)
     return len(rows)
@@ -123,14 +146,23 @@ def _residents(homes: list[Institution], county: Division, today: dt.date) -> in
 
 def _inspections(actor: User, checker: User, county: Division, today: dt.date) -> int:
     plan = inspections.plan_create(
-        actor=actor, county_code=county.code, year=today.year, round_number=1, title=f"{today.year}年第一批双随机抽查",
-        target_number=3, target_share=None, inspectors_per_target=2, exclude_own_township=True,
-    )  # fmt: skip
+        actor=actor,
+        county_code=county.code,
+        year=today.year,
+        round_number=1,
+        title=f"{today.year}年第一批双随机抽查",
+        target_number=3,
+        target_share=None,
+        inspectors_per_target=2,
+        exclude_own_township=True,
+    )
     first = inspections.draw_make(actor=actor, plan_id=plan.pk)
     draw = inspections.draw_make(
-        actor=checker, plan_id=plan.pk, reason="演示：原抽中的检查人员须回避，经分管领导同意重新抽取",
+        actor=checker,
+        plan_id=plan.pk,
+        reason="演示：原抽中的检查人员须回避，经分管领导同意重新抽取",
         expected_current=first.pk,
-    )  # fmt: skip
+    )
     drawn_at = timezone.now() - dt.timedelta(days=60)
     Draw.objects.filter(pk__in=[first.pk, draw.pk]).update(drawn_at=drawn_at)
     planned = list(Inspection.objects.filter(draw=draw).order_by("pk"))
@@ -138,18 +170,30 @@ def _inspections(actor: User, checker: User, county: Division, today: dt.date) -
     outcomes = (
         ("passed", met, ""),
         ("rectify", {**met, "fall": "not_met"}, "部分走廊未安装扶手，卫生间无防滑措施"),
-        ("failed", {**met, "basic_rules": "not_met", "management": "not_met"}, "消防通道堵塞，未开展应急演练"),
+        (
+            "failed",
+            {**met, "basic_rules": "not_met", "management": "not_met"},
+            "消防通道堵塞，未开展应急演练",
+        ),
     )
     for inspection, (result, answers, findings) in zip(planned, outcomes, strict=False):
         inspections.inspection_record(
-            actor=actor, inspection_id=inspection.pk, inspected_on=today - dt.timedelta(days=50), answers=answers,
-            findings=findings, result=result, today=today,
-        )  # fmt: skip
+            actor=actor,
+            inspection_id=inspection.pk,
+            inspected_on=today - dt.timedelta(days=50),
+            answers=answers,
+            findings=findings,
+            result=result,
+            today=today,
+        )
         if result == "failed":
             inspections.inspection_rectify(
-                actor=actor, inspection_id=inspection.pk, rectified_on=today - dt.timedelta(days=20),
-                note="已清理消防通道并组织全员应急演练", today=today,
-            )  # fmt: skip
+                actor=actor,
+                inspection_id=inspection.pk,
+                rectified_on=today - dt.timedelta(days=20),
+                note="已清理消防通道并组织全员应急演练",
+                today=today,
+            )
     return len(planned)
 
 

@@ -22,7 +22,7 @@ from minzheng.eldercare.rules.institutions import (
 from minzheng.eldercare.selectors.institutions import INSTITUTION_SORTS, InspectionFilters, InstitutionFilters
 from minzheng.eldercare.services.institutions import InstitutionData
 
-_ALL: list[tuple[str, str]] = [("", _("全部"))]
+_ALL: list[tuple[str, Any]] = [("", _("全部"))]
 
 
 class InstitutionFilterForm(StyledForm):

@@ -48,9 +48,11 @@ class InstitutionFilters:
     sort: str = "name"
 
 
-def institution_list(*, actor: User, filters: InstitutionFilters) -> QuerySet[Institution]:
+def institution_list(*, actor: User, filters: InstitutionFilters) -> QuerySet[Any]:
+    """The register with ``resident_count`` (residents still there) on each row."""
     require_view(actor)
-    queryset = Institution.objects.visible_to(actor, within=filters.division).select_related("township")
+    queryset: QuerySet[Any] = Institution.objects.visible_to(actor, within=filters.division)
+    queryset = queryset.select_related("township")
     text = filters.text.strip()
     if text:
         queryset = queryset.filter(Q(name__icontains=text) | Q(credit_code__startswith=text.upper()))
@@ -129,7 +131,8 @@ def resident_days_sql(
     sql = f"""
         WITH cal(m, e) AS (VALUES {", ".join(rows)})
         SELECT r.institution_id, cal.m, SUM({_days_between(stay_end, stay_start, vendor)})
-        FROM {table} r JOIN cal ON cal.m < cal.e AND r.admitted_on < cal.e AND (r.left_on IS NULL OR r.left_on > cal.m)
+        FROM {table} r
+        JOIN cal ON cal.m < cal.e AND r.admitted_on < cal.e AND (r.left_on IS NULL OR r.left_on > cal.m)
         WHERE r.institution_id IN ({ids})
         GROUP BY r.institution_id, cal.m
     """  # noqa: S608 - table name from the model, values bound
@@ -322,4 +325,4 @@ def public_results(county_code: str, year: int) -> list[dict[str, Any]]:
             "draw__plan__round",
         )
     )
-    return list(rows)
+    return [dict(row) for row in rows]

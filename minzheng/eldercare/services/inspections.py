@@ -132,8 +132,8 @@ def draw_make(
     require_manage(actor)
     reason = reason.strip()
     with transaction.atomic():
-        plan = InspectionPlan.objects.visible_to(actor).select_for_update().select_related("county")
-        plan = plan.filter(pk=plan_id).first()
+        locked = InspectionPlan.objects.visible_to(actor).select_for_update().select_related("county")
+        plan = locked.filter(pk=plan_id).first()
         if plan is None:
             raise NotFound("检查计划不存在或不在您的管辖范围内")
         current = Draw.objects.filter(plan=plan, status=DrawStatus.CURRENT).first()

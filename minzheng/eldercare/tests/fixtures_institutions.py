@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from minzheng.eldercare.services.institutions import InstitutionData, institution_save
 from minzheng.eldercare.services.inspections import plan_create
+from minzheng.eldercare.services.institutions import InstitutionData, institution_save
 
 __all__ = ["make_institution", "valid_code", "xincheng_setup"]
 

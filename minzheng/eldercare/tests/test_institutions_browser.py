@@ -22,7 +22,9 @@ def browser_context_args(browser_context_args: dict) -> dict:
     return {**browser_context_args, "locale": "zh-CN", "viewport": {"width": 1280, "height": 900}}
 
 
-def test_a_draw_made_on_the_page_is_shown_verified_and_published(live_server, page: Page, users, xincheng_setup):
+def test_a_draw_made_on_the_page_is_shown_verified_and_published(
+    live_server, page: Page, users, xincheng_setup
+):
     base = live_server.url
     plan = xincheng_setup["plan"]
     page.goto(f"{base}/accounts/login/")
@@ -66,8 +68,12 @@ def test_a_draw_made_on_the_page_is_shown_verified_and_published(live_server, pa
     Draw.objects.filter(pk=draw.pk).update(drawn_at=dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
     inspection = Inspection.objects.filter(draw=draw).select_related("institution").first()
     services.inspection_record(
-        actor=users["county"], inspection_id=inspection.pk, inspected_on=dt.date(2026, 11, 20),
-        answers={code: "met" for code, _ in BUILTIN_CHECKLIST}, findings="", result="passed",
+        actor=users["county"],
+        inspection_id=inspection.pk,
+        inspected_on=dt.date(2026, 11, 20),
+        answers={code: "met" for code, _ in BUILTIN_CHECKLIST},
+        findings="",
+        result="passed",
         today=dt.date(2026, 12, 7),
     )
     page.context.clear_cookies()

@@ -69,8 +69,10 @@ def test_a_share_rounds_up_and_stays_within_the_pool():
 def test_a_draw_is_recorded_verified_from_its_seed_and_audited(users, xincheng_setup):
     plan = xincheng_setup["plan"]
     draw = services.draw_make(actor=users["county"], plan_id=plan.pk)
-    assert len(draw.seed) == 64 and draw.algorithm == "v1"
-    assert draw.target_count == 2 and len(draw.result) == 2
+    assert len(draw.seed) == 64
+    assert draw.algorithm == "v1"
+    assert draw.target_count == 2
+    assert len(draw.result) == 2
     assert {m["id"] for m in draw.target_pool} == {i.pk for i in xincheng_setup["institutions"]}
     # the inspector pool: the county's staff who manage eldercare (county, county2, caseworker, reviewer, east)
     assert {m["name"] for m in draw.inspector_pool} == {
@@ -86,14 +88,15 @@ def test_a_draw_is_recorded_verified_from_its_seed_and_audited(users, xincheng_s
         assert sorted(inspection.inspectors.values_list("pk", flat=True)) == assignment["inspectors"]
     # verify: the re-run from the record gives the same targets and inspectors
     verification = services.draw_verify(actor=users["county"], draw_id=draw.pk)
-    assert verification.same and verification.rerun == rules.DrawOutcome.from_json(draw.result)
+    assert verification.same
+    assert verification.rerun == rules.DrawOutcome.from_json(draw.result)
     # the audit event carries the seed, both pools and the outcome
     event = Event.objects.get(verb="eldercare.inspection_drawn", object_id=str(draw.pk))
-    assert event.object_type == "eldercare_draw" and event.division_code == "150102000000"
+    assert event.object_type == "eldercare_draw"
+    assert event.division_code == "150102000000"
     assert event.data["seed"] == draw.seed
-    assert (
-        event.data["target_pool"] == draw.target_pool and event.data["inspector_pool"] == draw.inspector_pool
-    )
+    assert event.data["target_pool"] == draw.target_pool
+    assert event.data["inspector_pool"] == draw.inspector_pool
     assert event.data["result"] == draw.result
     # and the audit event alone is enough to re-run the draw
     assert rules.draw_verify(event.data).same
@@ -143,8 +146,10 @@ def test_a_re_roll_with_a_reason_supersedes_the_draw_and_both_are_audited(users,
         expected_current=first.pk,
     )
     first.refresh_from_db()
-    assert first.status == "superseded" and second.status == "current"
-    assert second.supersedes == first and second.reason == "抽中的检查人员因公出差"
+    assert first.status == "superseded"
+    assert second.status == "current"
+    assert second.supersedes == first
+    assert second.reason == "抽中的检查人员因公出差"
     assert second.seed != first.seed
     # the old draw's planned inspections are cancelled, the new draw has its own
     assert set(Inspection.objects.filter(draw=first).values_list("status", flat=True)) == {"cancelled"}
@@ -161,7 +166,8 @@ def test_a_re_roll_with_a_reason_supersedes_the_draw_and_both_are_audited(users,
     superseded = Event.objects.get(verb="eldercare.inspection_draw_superseded")
     assert superseded.data["reason"] == "抽中的检查人员因公出差"
     redrawn = Event.objects.get(verb="eldercare.inspection_redrawn")
-    assert redrawn.data["supersedes"] == first.pk and redrawn.data["reason"] == "抽中的检查人员因公出差"
+    assert redrawn.data["supersedes"] == first.pk
+    assert redrawn.data["reason"] == "抽中的检查人员因公出差"
     assert redrawn.data["seed"] == second.seed
     # both remain verifiable
     assert services.draw_verify(actor=users["county"], draw_id=first.pk).same

@@ -23,8 +23,13 @@ def _parameter(divisions, key: str, value) -> None:
     from minzheng.policy.models import Parameter
 
     Parameter.objects.create(
-        key=key, division=divisions["region"], valid_from=dt.date(2020, 1, 1), value=value, status="unconfirmed",
-        source="测试", version=1,
+        key=key,
+        division=divisions["region"],
+        valid_from=dt.date(2020, 1, 1),
+        value=value,
+        status="unconfirmed",
+        source="测试",
+        version=1,
     )
 
 
@@ -38,7 +43,10 @@ def planned(users, xincheng_setup) -> Inspection:
 
 def _record(users, inspection, **kwargs) -> Inspection:
     values = {
-        "inspected_on": dt.date(2025, 9, 26), "answers": ALL_MET, "findings": "", "result": "passed",
+        "inspected_on": dt.date(2025, 9, 26),
+        "answers": ALL_MET,
+        "findings": "",
+        "result": "passed",
         "today": dt.date(2026, 12, 7),
     }
     values.update(kwargs)
@@ -53,7 +61,8 @@ def test_the_deadline_is_the_parameters_working_days_after_the_inspection(divisi
     # Day holiday 1–8 Oct, then 9, 10, 11 (Saturday, make-up), 13, 14, 15, 16 Oct
     assert inspection.rectification_due_on == dt.date(2025, 10, 16)
     assert inspection.due_note == "检查日后 10 个工作日"
-    assert inspection.status == "recorded" and inspection.result == "rectify"
+    assert inspection.status == "recorded"
+    assert inspection.result == "rectify"
     assert [item["answer"] for item in inspection.checklist if item["code"] == "fall"] == ["not_met"]
     assert inspection.events.get().to_status == "recorded"
 
@@ -63,7 +72,9 @@ def test_without_the_parameter_the_deadline_needs_manual_determination(users, pl
         _record(users, planned, findings="消防通道堵塞", result="failed")
     assert refused.value.field == "manual_due_on"
     assert Inspection.objects.get(pk=planned.pk).status == "planned"
-    inspection = _record(users, planned, findings="消防通道堵塞", result="failed", manual_due_on=dt.date(2025, 10, 31))
+    inspection = _record(
+        users, planned, findings="消防通道堵塞", result="failed", manual_due_on=dt.date(2025, 10, 31)
+    )
     assert inspection.rectification_due_on == dt.date(2025, 10, 31)
     assert inspection.due_note.startswith("人工核定")
 
@@ -76,31 +87,50 @@ def test_a_passed_inspection_has_no_failed_item_and_needs_no_rectification(users
     inspection = _record(users, planned)
     assert inspection.rectification_due_on is None
     with pytest.raises(Conflict, match="无需整改"):
-        services.inspection_rectify(actor=users["county"], inspection_id=inspection.pk,
-                                    rectified_on=dt.date(2025, 10, 1), note="无", today=dt.date(2026, 12, 7))
+        services.inspection_rectify(
+            actor=users["county"],
+            inspection_id=inspection.pk,
+            rectified_on=dt.date(2025, 10, 1),
+            note="无",
+            today=dt.date(2026, 12, 7),
+        )
     with pytest.raises(Conflict, match="不能改为"):
         _record(users, planned)
 
 
 def test_overdue_rectifications_are_listed_until_rectified(divisions, users, planned):
     _parameter(divisions, RECTIFICATION_WORKING_DAYS, 10)
-    inspection = _record(users, planned, answers={**ALL_MET, "choking": "not_met"}, findings="无噎食应急预案",
-                         result="rectify")
+    inspection = _record(
+        users, planned, answers={**ALL_MET, "choking": "not_met"}, findings="无噎食应急预案", result="rectify"
+    )
     overdue = selectors.InspectionFilters(overdue=True)
     listed = selectors.inspection_list(actor=users["county"], filters=overdue, today=dt.date(2025, 10, 17))
     assert list(listed) == [inspection]
     on_time = selectors.inspection_list(actor=users["county"], filters=overdue, today=dt.date(2025, 10, 16))
     assert list(on_time) == []
-    services.inspection_rectify(actor=users["county"], inspection_id=inspection.pk,
-                                rectified_on=dt.date(2025, 10, 20), note="已制定预案并培训", today=dt.date(2026, 12, 7))
-    assert list(selectors.inspection_list(actor=users["county"], filters=overdue, today=dt.date(2026, 1, 1))) == []
+    services.inspection_rectify(
+        actor=users["county"],
+        inspection_id=inspection.pk,
+        rectified_on=dt.date(2025, 10, 20),
+        note="已制定预案并培训",
+        today=dt.date(2026, 12, 7),
+    )
+    assert (
+        list(selectors.inspection_list(actor=users["county"], filters=overdue, today=dt.date(2026, 1, 1)))
+        == []
+    )
     assert Inspection.objects.get(pk=inspection.pk).status == "rectified"
 
 
 def test_a_configured_checklist_replaces_the_built_in_one(divisions, users, planned):
-    _parameter(divisions, CHECKLIST, [{"code": "fire", "label": "消防设施完好"}, {"code": "food", "label": "食品留样"}])
+    _parameter(
+        divisions,
+        CHECKLIST,
+        [{"code": "fire", "label": "消防设施完好"}, {"code": "food", "label": "食品留样"}],
+    )
     items, source = services.checklist_for("150102000000", dt.date(2025, 9, 26))
-    assert items == (("fire", "消防设施完好"), ("food", "食品留样")) and source == "测试"
+    assert items == (("fire", "消防设施完好"), ("food", "食品留样"))
+    assert source == "测试"
     inspection = _record(users, planned, answers={"fire": "met", "food": "na"})
     assert [item["code"] for item in inspection.checklist] == ["fire", "food"]
 

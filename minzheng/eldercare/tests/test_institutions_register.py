@@ -39,7 +39,8 @@ def test_a_credit_code_is_normalised():
 
 def test_an_institution_is_registered_once_per_credit_code_and_audited(users, make_institution):
     first = make_institution(name="第一敬老院")
-    assert first.county.code == "150102000000" and first.township.code == "150102001000"
+    assert first.county.code == "150102000000"
+    assert first.township.code == "150102001000"
     assert Event.objects.filter(verb="eldercare.institution_registered", object_id=str(first.pk)).exists()
     with pytest.raises(Conflict, match="已登记为另一家养老机构"):
         make_institution(credit_code=first.credit_code)
@@ -99,7 +100,8 @@ def test_occupancy_counts_resident_days_over_bed_days_across_month_boundaries(
     }  # fmt: skip
     months = selectors.occupancy(actor=users["county"], institution=home, until=dt.date(2026, 3, 15))
     by_month = {m.month: m for m in months}
-    assert len(months) == 12 and months[-1].month == dt.date(2026, 3, 1)
+    assert len(months) == 12
+    assert months[-1].month == dt.date(2026, 3, 1)
     assert (by_month[dt.date(2026, 1, 1)].bed_days, by_month[dt.date(2026, 1, 1)].rate) == (
         310,
         Decimal("5.8"),
@@ -227,7 +229,8 @@ def test_institutional_support_needs_and_links_the_active_extreme_poverty_enrolm
         institutional_support=True,
         today=TODAY,
     )
-    assert resident.institutional_support and resident.enrolment == enrolment
+    assert resident.institutional_support
+    assert resident.enrolment == enrolment
 
 
 def test_the_occupancy_statement_gives_the_same_days_on_sqlite():
@@ -246,7 +249,7 @@ def test_the_occupancy_statement_gives_the_same_days_on_sqlite():
         f"CREATE TABLE {Resident._meta.db_table} (institution_id integer, admitted_on text, left_on text)"
     )
     database.executemany(
-        f"INSERT INTO {Resident._meta.db_table} VALUES (?, ?, ?)",
+        f"INSERT INTO {Resident._meta.db_table} VALUES (?, ?, ?)",  # noqa: S608 - the model's table
         [(1, "2026-01-15", "2026-02-10"), (1, "2026-01-31", None), (2, "2026-01-01", None)],
     )
     rows = database.execute(
