@@ -162,7 +162,10 @@ class InspectionRecordForm(StyledForm):
         for code, label in checklist:
             name = f"item_{code}"
             self.fields[name] = forms.ChoiceField(
-                label=label, choices=ChecklistAnswer.choices, widget=forms.RadioSelect, required=False
+                label=label,
+                choices=ChecklistAnswer.choices,
+                widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+                required=False,
             )
             self.checklist_names.append(name)
 

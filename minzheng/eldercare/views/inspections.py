@@ -100,6 +100,11 @@ def _plan_context(request: HttpRequest, pk: int, form: DrawForm | None = None) -
         "draws": selectors.draws_of(actor=actor, plan=plan),
         "form": form or DrawForm(initial={"expected_current": current.pk if current else None}),
         "can_draw": actor.can(Capability.MANAGE_ELDERCARE),
+        # once a result is recorded the draw stands (services refuse a re-draw); the form is not offered
+        "results_recorded": current is not None
+        and current.inspections.exclude(
+            status__in=(InspectionStatus.PLANNED, InspectionStatus.CANCELLED)
+        ).exists(),
     }
 
 
@@ -191,6 +196,8 @@ def _inspection_context(request: HttpRequest, pk: int, **forms: Any) -> dict[str
         or InspectionRecordForm(checklist=checklist, initial={"inspected_on": today, **initial}),
         "rectify_form": forms.get("rectify_form") or RectifyForm(initial={"rectified_on": today}),
         "checklist_source": source,
+        # the manual deadline is asked for only where the deadline parameter is missing (需人工核定)
+        "due_needs_manual": services.rectification_due(inspection.draw.plan.county.code, today)[0] is None,
         "can_manage": actor.can(Capability.MANAGE_ELDERCARE),
         "is_planned": inspection.status == InspectionStatus.PLANNED,
         "needs_rectification": needs_rectification(inspection.result),
