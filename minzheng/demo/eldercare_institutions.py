@@ -21,6 +21,7 @@ from stdnum.cn import uscc
 
 from minzheng.accounts.models import User
 from minzheng.catalogue.programmes import Programme
+from minzheng.common.months import add_months
 from minzheng.demo.accounts import COUNTY_CODE
 from minzheng.demo.parameters import DEMO_SOURCE, DEMO_VALID_FROM
 from minzheng.divisions.models import Division
@@ -99,7 +100,7 @@ def _institutions(actor: User, county: Division) -> list[Institution]:
 
 def _residents(homes: list[Institution], county: Division, today: dt.date) -> int:
     """Older people of the county spread over the open institutions, one bulk insert."""
-    cutoff = today.replace(year=today.year - 60)
+    cutoff = add_months(today, -60 * 12)  # 60 years old (《老年人权益保障法》第二条)
     open_homes = [h for h in homes if h.status == "operating"]
     wanted = sum(h.beds_total // 3 for h in open_homes)
     extreme = dict(
@@ -110,36 +111,39 @@ def _residents(homes: list[Institution], county: Division, today: dt.date) -> in
             household__hukou_division__code__startswith=county.code[:6],
         ).values_list("person_id", "pk")
     )
-    people = list(
-        Person.objects.filter(
-            household__hukou_division__code__startswith=county.code[:6], birth_date__lte=cutoff
-        )
-        .exclude(pk__in=Resident.objects.filter(left_on__isnull=True).values("person_id"))
-        .order_by("pk")
-        .values_list("pk", flat=True)[:wanted]
+    candidates = Person.objects.filter(
+        household__hukou_division__code__startswith=county.code[:6], birth_date__lte=cutoff
+    ).exclude(pk__in=Resident.objects.filter(left_on__isnull=True).values("person_id"))
+    # 特困 people first, so 集中供养 shows in the demo
+    people = list(candidates.filter(pk__in=list(extreme)).order_by("pk").values_list("pk", flat=True))
+    people += list(
+        candidates.exclude(pk__in=list(extreme)).order_by("pk").values_list("pk", flat=True)[:wanted]
     )
-    people = sorted(people, key=lambda pk: pk not in extreme)  # 特困 people first, so 集中供养 shows
-    rows, cursor = [], 0
-    for home in open_homes:
-        for slot in range(home.beds_total // 3):
-            if cursor >= len(people):
-                break
-            person = people[cursor]
-            cursor += 1
-            admitted = today - dt.timedelta(days=30 + (cursor * 37) % 330)
-            left = admitted + dt.timedelta(days=45 + slot * 3) if slot % 7 == 6 else None
-            rows.append(
-                Resident(
-                    institution=home,
-                    person_id=person,
-                    admitted_on=admitted,
-                    left_on=left if left and left < today else None,
-                    leave_reason="返家居住" if left and left < today else "",
-                    care_level=home.care_levels[slot % len(home.care_levels)],
-                    institutional_support=person in extreme,
-                    enrolment_id=extreme.get(person),
-                )
+    people = people[:wanted]
+    # round robin over the open institutions, so each has residents however few older people there are
+    slots = [
+        (home, slot)
+        for slot in range(max(h.beds_total // 3 for h in open_homes))
+        for home in open_homes
+        if slot < home.beds_total // 3
+    ]
+    rows = []
+    for cursor, (person, (home, slot)) in enumerate(zip(people, slots, strict=False), start=1):
+        admitted = today - dt.timedelta(days=30 + (cursor * 37) % 330)
+        left = admitted + dt.timedelta(days=45 + slot * 3) if cursor % 6 == 5 else None
+        gone = left is not None and left < today
+        rows.append(
+            Resident(
+                institution=home,
+                person_id=person,
+                admitted_on=admitted,
+                left_on=left if gone else None,
+                leave_reason="返家居住" if gone else "",
+                care_level=home.care_levels[slot % len(home.care_levels)],
+                institutional_support=person in extreme,
+                enrolment_id=extreme.get(person),
             )
+        )
     Resident.objects.bulk_create(rows)
     return len(rows)
 

@@ -19,6 +19,8 @@ def test_demo_institutions_fill_the_pages_and_are_idempotent(divisions):
     assert any(note.startswith("养老机构（演示）") for note in result.notes)
     assert Institution.objects.count() == 4
     assert Resident.objects.filter(left_on__isnull=True).exists()
+    for home in Institution.objects.filter(status="operating"):  # every open institution has residents
+        assert home.residents.exists(), home.name
     assert list(Draw.objects.order_by("pk").values_list("status", flat=True)) == ["superseded", "current"]
     current = Draw.objects.get(status="current")
     county = User.objects.get(username="county")
