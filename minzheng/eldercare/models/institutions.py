@@ -267,6 +267,8 @@ class InspectionEvent(models.Model):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
+        verbose_name = "检查办理记录"
+        verbose_name_plural = "检查办理记录"
         ordering = ["occurred_at", "id"]
 
     def __str__(self) -> str:

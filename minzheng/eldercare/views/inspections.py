@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, URLResolver, path
@@ -59,7 +60,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if not actor.can(Capability.MANAGE_ELDERCARE):
-            return HttpResponse(_("您的角色无权制定检查计划"), status=403)
+            raise PermissionDenied(_("您的角色无权制定检查计划"))
         if form.is_valid():
             d = form.cleaned_data
             try:
