@@ -49,20 +49,20 @@ def _credit_code(number: int) -> str:
     return body + uscc.calc_check_digit(body)
 
 
-def _rectification_parameter() -> None:
+def _rectification_parameter(county: Division) -> None:
     if Parameter.objects.filter(key=RECTIFICATION_WORKING_DAYS).exists():
         return
     from minzheng.policy.services import parameter_import
 
     entry = {
         "key": RECTIFICATION_WORKING_DAYS,
-        "division": "150000000000",
+        "division": county.code[:4] + "00000000",  # the demo county's league, as the demo supplement does
         "urban_rural": "",
         "valid_from": DEMO_VALID_FROM.isoformat(),
         "valid_to": None,
         "value": 20,
         "status": "unconfirmed",
-        "source": DEMO_SOURCE,
+        "source": f"{DEMO_SOURCE}（智慧养老）",
         "note": "演示补充参数，正式使用前请按本地文件替换",
     }
     document = {"format_version": 1, "kind": "minzheng.policy-parameters", "parameters": [entry]}
@@ -212,7 +212,7 @@ def demo_ensure() -> list[str]:
         return []
     today = timezone.localdate()
     with transaction.atomic():
-        _rectification_parameter()
+        _rectification_parameter(county)
         homes = _institutions(actor, county)
         residents = _residents(homes, county, today)
         inspected = _inspections(actor, checker, county, today)
