@@ -198,3 +198,25 @@ def test_the_api_lists_scoped_institutions_and_draws(users, xincheng_setup):
     assert other.get(f"/api/v1/eldercare/institutions/{home.pk}").status_code == 404
     assert other.get(f"/api/v1/eldercare/institutions/draws/{draw.pk}").status_code == 404
     assert other.get("/api/v1/eldercare/institutions").json()["count"] == 0
+
+
+def test_the_overdue_list_exports_to_excel(users, xincheng_setup):
+    draw = services.draw_make(actor=users["county"], plan_id=xincheng_setup["plan"].pk)
+    Draw.objects.filter(pk=draw.pk).update(drawn_at=dt.datetime(2026, 10, 1, tzinfo=dt.UTC))
+    inspection = Inspection.objects.filter(draw=draw).select_related("institution").first()
+    from minzheng.eldercare.rules.institutions import BUILTIN_CHECKLIST
+
+    services.inspection_record(
+        actor=users["county"], inspection_id=inspection.pk, inspected_on=dt.date(2026, 10, 10),
+        answers={code: "met" for code, _ in BUILTIN_CHECKLIST} | {"fall": "not_met"}, findings="无扶手",
+        result="rectify", today=dt.date(2026, 12, 7), manual_due_on=dt.date(2026, 11, 10),
+    )  # fmt: skip
+    county = client_for(users["county"])
+    page = county.get("/eldercare/inspections/", {"overdue": "on"}).content.decode()
+    assert inspection.institution.name in page
+    export = county.get("/eldercare/inspections/export/", {"overdue": "on"})
+    rows = list(load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True))
+    assert rows[0][0] == "机构名称"
+    assert [(r[0], r[5], r[6], r[9]) for r in rows[1:]] == [
+        (inspection.institution.name, "限期整改", "无扶手", "是")
+    ]
