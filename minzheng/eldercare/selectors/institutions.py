@@ -89,6 +89,18 @@ def township_choices(*, actor: User) -> list[tuple[str, str]]:
     )
 
 
+def township_filter_choices(*, actor: User) -> list[tuple[str, str]]:
+    """Townships that have an institution in the actor's jurisdiction (the list filter: a region user would
+    otherwise get every township of Inner Mongolia)."""
+    rows = (
+        Institution.objects.visible_to(actor)
+        .values_list("township__code", "township__name")
+        .distinct()
+        .order_by("township__code")
+    )
+    return list(rows)
+
+
 # --- occupancy -------------------------------------------------------------------------------------------
 
 

@@ -36,6 +36,10 @@ def test_the_register_list_searches_sorts_exports_and_is_scoped(users, xincheng_
     found = county.get("/eldercare/institutions/", {"text": "颐养"}).content.decode()
     assert "锡林南路颐养院" in found
     assert "海拉尔东路敬老院" not in found
+    east = county.get("/eldercare/institutions/", {"division": "150102002"}).content.decode()
+    assert "东街福利院" in east
+    assert "海拉尔东路敬老院" not in east
+    assert 'value="150102002" selected>东街街道' in east
     # a township user sees the institutions of its township only
     township = client_for(users["caseworker"]).get("/eldercare/institutions/").content.decode()
     assert "海拉尔东路敬老院" in township

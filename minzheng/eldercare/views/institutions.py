@@ -49,7 +49,9 @@ SORT_COLUMNS = [
 
 def _filter_form(request: HttpRequest) -> InstitutionFilterForm:
     actor = request_actor(request)
-    return InstitutionFilterForm(request.GET or None, townships=selectors.township_choices(actor=actor))
+    return InstitutionFilterForm(
+        request.GET or None, townships=selectors.township_filter_choices(actor=actor)
+    )
 
 
 def _filters(form: InstitutionFilterForm) -> selectors.InstitutionFilters:
