@@ -111,6 +111,9 @@ def institution_save(*, actor: User, data: InstitutionData, pk: int | None = Non
             if found is None:
                 raise NotFound("养老机构不存在或不在您的管辖范围内")
             institution = found
+        staying = Resident.objects.filter(institution=institution, left_on__isnull=True).count() if pk else 0
+        if data.status == InstitutionStatus.CLOSED and staying:
+            raise ValidationFailed(f"仍有 {staying} 名入住老人未办理离院，不能设为已停业", field="status")
         if Institution.objects.filter(credit_code=code).exclude(pk=institution.pk).exists():
             raise Conflict(f"统一社会信用代码 {code} 已登记为另一家养老机构", field="credit_code")
         values: dict[str, Any] = {
