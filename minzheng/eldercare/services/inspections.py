@@ -180,7 +180,7 @@ def draw_make(
             object_type="eldercare_draw",
             object_id=draw.pk,
             division_code=plan.county.code,
-            summary=f"{plan.title}：随机抽取 {count} 家机构（种子 {seed[:12]}…）"
+            summary=f"{plan.title}：随机抽取 {count} 家机构，随机种子 {seed}"
             + (f"，重新抽取理由：{reason}" if current else ""),
             data={
                 **draw.record(),
