@@ -16,7 +16,15 @@ from django.utils.translation import gettext as _
 
 from minzheng.accounts.second_factor import refusal_message, second_factor_required, session_verified
 
-PUBLIC_PREFIXES = ("/accounts/login/", "/static/", "/api/", "/i18n/", "/healthz", "/portal/")
+PUBLIC_PREFIXES = (
+    "/accounts/login/",
+    "/static/",
+    "/api/",
+    "/i18n/",
+    "/healthz",
+    "/portal/",
+    "/eldercare/public/",
+)
 
 
 class StaffOnlyMiddleware:
@@ -37,6 +45,7 @@ OTP_EXEMPT_PREFIXES = (
     "/i18n/",
     "/api/",
     "/portal/",
+    "/eldercare/public/",
 )
 
 
