@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "minzheng.payments",
     "minzheng.monitoring",
     "minzheng.portal",
+    "minzheng.marriage",
     "minzheng.demo",
     "minzheng.config.apps.SiteConfig",  # deployment checks only (config/checks.py); no models
 ]
