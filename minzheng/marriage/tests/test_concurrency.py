@@ -71,10 +71,12 @@ def test_two_cancellations_at_once_return_the_place_once(office):
         service="marriage",
         partner=services.PartnerInput("李", woman_id(302), "13800009999"),
     )
-    outcomes = race([
-        lambda: services.appointment_cancel(account=he, appointment_id=appointment.pk),
-        lambda: services.appointment_cancel(account=she, appointment_id=appointment.pk),
-    ])  # fmt: skip
+    outcomes = race(
+        [
+            lambda: services.appointment_cancel(account=he, appointment_id=appointment.pk),
+            lambda: services.appointment_cancel(account=she, appointment_id=appointment.pk),
+        ]
+    )
     assert sum(isinstance(o, Appointment) for o in outcomes) == 1, outcomes
     assert Slot.objects.get(pk=slot.pk).booked == 0
 

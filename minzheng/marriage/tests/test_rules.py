@@ -71,8 +71,13 @@ def test_divorce_phase():
 def _check(**changes):
     he = rules.Party("王大明", D(1995, 3, 4), "male", False)
     she = rules.Party("李小红", D(1997, 6, 8), "female", False)
-    values = {"parties": (he, she), "same_person": False, "declaration_signed": True, "both_present": True,
-              "on": D(2026, 5, 20)} | changes  # fmt: skip
+    values = {
+        "parties": (he, she),
+        "same_person": False,
+        "declaration_signed": True,
+        "both_present": True,
+        "on": D(2026, 5, 20),
+    } | changes
     return rules.MarriageCheck(**values)
 
 
@@ -114,8 +119,14 @@ def test_transition_tables_have_no_duplicates():
 
 
 def test_slot_plan_parse_refuses_bad_entries():
-    assert len(rules.slot_plan_parse([{"service": "marriage", "starts_at": "09:00", "ends_at": "10:00",
-                                       "capacity": 5}])) == 1  # fmt: skip
+    assert (
+        len(
+            rules.slot_plan_parse(
+                [{"service": "marriage", "starts_at": "09:00", "ends_at": "10:00", "capacity": 5}]
+            )
+        )
+        == 1
+    )
     with pytest.raises(rules.ValidationFailed, match="结束时间应晚于开始时间"):
         rules.slot_plan_parse(
             [{"service": "marriage", "starts_at": "10:00", "ends_at": "09:00", "capacity": 5}]

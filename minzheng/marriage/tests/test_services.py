@@ -11,7 +11,7 @@ from django.utils import timezone
 from minzheng.audit.models import Event
 from minzheng.common.errors import NotFound, ValidationFailed
 from minzheng.marriage import services
-from minzheng.marriage.models import Appointment, AppointmentParty, DivorceApplication, MarriageRecord, Slot
+from minzheng.marriage.models import Appointment, AppointmentParty, MarriageRecord, Slot
 from minzheng.marriage.services.appointments import SLOT_FULL, AppointmentRefused
 from minzheng.portal.sms import outbox
 
@@ -41,9 +41,10 @@ def test_book_confirm_and_sms(office, couple, django_capture_on_commit_callbacks
     assert appointment.status == "pending"
     assert Slot.objects.get(pk=slot.pk).booked == 1
     assert appointment.partner_id_masked.startswith("1501")
-    assert "请登录救助通" in outbox[-1].body and outbox[-1].phone == "13900000002"
+    assert "请登录救助通" in outbox[-1].body
+    assert outbox[-1].phone == "13900000002"
     confirmed = services.appointment_confirm(account=couple["she"], appointment_id=appointment.pk)
-    assert confirmed.status == "confirmed" and confirmed.partner_account == couple["she"]
+    assert (confirmed.status, confirmed.partner_account) == ("confirmed", couple["she"])
     assert Event.objects.filter(verb="marriage.appointment_confirm").count() == 1
 
 
@@ -208,8 +209,12 @@ def test_divorce_through_the_window(office, registrars):
         dt.date(2026, 4, 1),
     )
     with pytest.raises(ValidationFailed, match="冷静期尚未届满"):
-        services.divorce_register(actor=registrars["xincheng"], application_id=application.pk, both_present=True,
-                                  on=dt.date(2026, 3, 2))  # fmt: skip
+        services.divorce_register(
+            actor=registrars["xincheng"],
+            application_id=application.pk,
+            both_present=True,
+            on=dt.date(2026, 3, 2),
+        )
     done = services.divorce_register(
         actor=registrars["xincheng"], application_id=application.pk, both_present=True, on=dt.date(2026, 3, 3)
     )
@@ -232,8 +237,9 @@ def test_divorce_withdrawn_within_the_cooling_off(office, registrars):
         on=dt.date(2026, 1, 30),
     )
     with pytest.raises(ValidationFailed, match="不能再撤回"):
-        services.divorce_withdraw(actor=registrars["xincheng"], application_id=application.pk, party="woman",
-                                  on=dt.date(2026, 3, 3))  # fmt: skip
+        services.divorce_withdraw(
+            actor=registrars["xincheng"], application_id=application.pk, party="woman", on=dt.date(2026, 3, 3)
+        )
     withdrawn = services.divorce_withdraw(
         actor=registrars["xincheng"], application_id=application.pk, party="woman", on=dt.date(2026, 3, 2)
     )
@@ -257,15 +263,21 @@ def test_lapse_scan_marks_only_expired_applications(office, registrars):
     assert (late.status, late.closed_on) == ("lapsed", dt.date(2026, 4, 2))
     assert late.events.filter(action="lapse").count() == 1
     with pytest.raises(Exception, match="不能办理此操作"):
-        services.divorce_register(actor=registrars["xincheng"], application_id=late.pk, both_present=True,
-                                  on=dt.date(2026, 4, 2))  # fmt: skip
+        services.divorce_register(
+            actor=registrars["xincheng"], application_id=late.pk, both_present=True, on=dt.date(2026, 4, 2)
+        )
 
 
 def test_correction_with_history_lets_a_person_book_again(office, registrars, couple):
     record = _married(office, registrars)
     with pytest.raises(ValidationFailed, match="请填写更正原因"):
-        services.record_correct(actor=registrars["xincheng"], record_id=record.pk, field="dissolved_on",
-                                new_value="2025-06-01", reason="")  # fmt: skip
+        services.record_correct(
+            actor=registrars["xincheng"],
+            record_id=record.pk,
+            field="dissolved_on",
+            new_value="2025-06-01",
+            reason="",
+        )
     services.record_correct(
         actor=registrars["xincheng"],
         record_id=record.pk,
@@ -314,10 +326,20 @@ def test_slots_generate_follows_the_calendar(office, registrars):
     from minzheng.marriage.models import OfficeDay
 
     # 2026-05-16 is a Saturday: closed unless the office opens it; 2026-05-20 (Wed) is closed for training
-    services.office_day_set(actor=registrars["xincheng"], office_id=office.pk, date=dt.date(2026, 5, 16),
-                            is_open=True, reason="周末增开")  # fmt: skip
-    services.office_day_set(actor=registrars["xincheng"], office_id=office.pk, date=dt.date(2026, 5, 20),
-                            is_open=False, reason="培训")  # fmt: skip
+    services.office_day_set(
+        actor=registrars["xincheng"],
+        office_id=office.pk,
+        date=dt.date(2026, 5, 16),
+        is_open=True,
+        reason="周末增开",
+    )
+    services.office_day_set(
+        actor=registrars["xincheng"],
+        office_id=office.pk,
+        date=dt.date(2026, 5, 20),
+        is_open=False,
+        reason="培训",
+    )
     created = services.slots_generate(
         actor=registrars["xincheng"],
         office_id=office.pk,
@@ -325,8 +347,13 @@ def test_slots_generate_follows_the_calendar(office, registrars):
         end=dt.date(2026, 5, 22),
     )
     days = sorted(set(Slot.objects.filter(office=office).values_list("day", flat=True)))
-    assert days == [dt.date(2026, 5, 16), dt.date(2026, 5, 18), dt.date(2026, 5, 19), dt.date(2026, 5, 21),
-                    dt.date(2026, 5, 22)]  # fmt: skip
+    assert days == [
+        dt.date(2026, 5, 16),
+        dt.date(2026, 5, 18),
+        dt.date(2026, 5, 19),
+        dt.date(2026, 5, 21),
+        dt.date(2026, 5, 22),
+    ]
     assert created == 4 * 4  # the 16th's slots were made when it was opened
     assert OfficeDay.objects.count() == 2
     again = services.slots_generate(

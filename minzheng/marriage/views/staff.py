@@ -1,0 +1,394 @@
+"""The registrar's window pages: the day's queue per office, registration of a marriage, divorce applications
+with their cooling-off dates, and the offices' calendars and slots.
+
+Each view checks ``REGISTER_MARRIAGES``, reads through a selector with the request's user (another county's
+row is a 404) and writes through one service; a ``DomainError`` re-renders the form with the message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from minzheng.accounts.actors import request_actor
+from minzheng.catalogue.roles import Capability
+from minzheng.common.errors import DomainError, ValidationFailed
+from minzheng.common.pages import capability_required, error_attach, list_page, query_without
+from minzheng.marriage import rules, services
+from minzheng.marriage.forms import (
+    DivorceApplyForm,
+    DivorceFilterForm,
+    DivorceRegisterForm,
+    DivorceWithdrawForm,
+    GenerateForm,
+    OfficeDayForm,
+    QueueForm,
+    RegisterForm,
+)
+from minzheng.marriage.selectors import staff as selectors
+from minzheng.marriage.services.common import id_index
+
+REGISTRAR = Capability.REGISTER_MARRIAGES
+
+
+def office_choices(request: HttpRequest) -> list[tuple[int, str]]:
+    return [(o.pk, o.name) for o in selectors.office_list(actor=request_actor(request))]
+
+
+def _nav(active: str) -> dict[str, Any]:
+    return {"marriage_tab": active}
+
+
+# --- queue ----------------------------------------------------------------------------------------------
+
+
+@require_GET
+@capability_required(REGISTRAR)
+def queue(request: HttpRequest) -> HttpResponse:
+    actor = request_actor(request)
+    offices = office_choices(request)
+    today = timezone.localdate()
+    form = QueueForm(request.GET or None, offices=offices, initial={"day": today})
+    office_id, day = (offices[0][0] if offices else None), today
+    if form.is_bound and form.is_valid():
+        office_id, day = form.cleaned_data["office"], form.cleaned_data["day"]
+    elif not form.is_bound and offices:
+        form = QueueForm(offices=offices, initial={"office": office_id, "day": today})
+    rows = []
+    office = None
+    if office_id:
+        office = selectors.office_get(actor=actor, pk=office_id)
+        rows = list(selectors.queue(actor=actor, office=office, day=day))
+    context = {
+        "form": form,
+        "office": office,
+        "day": day,
+        "rows": rows,
+        "today": today,
+        "status_labels": {s.value: label for s, label in rules.APPOINTMENT_STATUS_LABELS.items()},
+        "service_labels": {s.value: label for s, label in rules.SERVICE_LABELS.items()},
+        **_nav("queue"),
+    }
+    return render(request, "marriage/queue.html", context, status=200 if not form.errors else 422)
+
+
+@require_POST
+@capability_required(REGISTRAR)
+def appointment_no_show(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = request_actor(request)
+    appointment = selectors.appointment_get(actor=actor, pk=pk)
+    try:
+        services.appointment_no_show(
+            actor=actor, appointment_id=pk, expected_status=request.POST.get("expected_status", "")
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("已记录未到场"))
+    query = urlencode({"office": appointment.office_id, "day": f"{appointment.slot.day:%Y-%m-%d}"})
+    return redirect(f"{reverse('marriage:queue')}?{query}")
+
+
+# --- registration at the window -------------------------------------------------------------------------
+
+
+def _appointment_matches(request: HttpRequest, form: RegisterForm, appointment_id: int | None) -> bool:
+    """Identity check: the ID numbers typed from the cards must be the two booked (by blind index)."""
+    if not appointment_id:
+        return True
+    appointment = selectors.appointment_get(actor=request_actor(request), pk=appointment_id)
+    typed = {
+        id_index(form.cleaned_data["first_id_number"].strip().upper()),
+        id_index(form.cleaned_data["second_id_number"].strip().upper()),
+    }
+    if typed != {appointment.booker_id_index, appointment.partner_id_index}:
+        form.add_error(None, _("身份证号码与预约的当事人不一致，请核对身份证件"))
+        return False
+    return True
+
+
+@require_http_methods(["GET", "POST"])
+@capability_required(REGISTRAR)
+def register(request: HttpRequest) -> HttpResponse:
+    """结婚登记 at the window. With ``?appointment=`` the names come from the booking; the ID numbers are
+    typed from the cards and must match the booking."""
+    actor = request_actor(request)
+    offices = office_choices(request)
+    appointment = None
+    appointment_id = request.GET.get("appointment") or request.POST.get("appointment")
+    if appointment_id and str(appointment_id).isdigit():
+        appointment = selectors.appointment_get(actor=actor, pk=int(appointment_id))
+    initial: dict[str, Any] = {}
+    if appointment is not None:
+        initial = {
+            "office": appointment.office_id,
+            "appointment": appointment.pk,
+            "first_name": appointment.booker_name,
+            "second_name": appointment.partner_name,
+        }
+    form = RegisterForm(request.POST or None, offices=offices, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid() and _appointment_matches(request, form, form.cleaned_data.get("appointment")):
+            data = form.cleaned_data
+            try:
+                record = services.marriage_register(
+                    actor=actor,
+                    office_id=data["office"],
+                    couple=services.CoupleInput(
+                        data["first_name"],
+                        data["first_id_number"],
+                        data["second_name"],
+                        data["second_id_number"],
+                    ),
+                    declaration_signed=data["declaration_signed"],
+                    both_present=data["both_present"],
+                    appointment_id=data.get("appointment"),
+                )
+            except services.RegistrationRefused as refused:
+                for reason in refused.reasons:
+                    form.add_error(None, reason)
+                status = 422
+            except DomainError as error:
+                status = error_attach(form, error)
+            else:
+                messages.success(
+                    request, _("结婚登记完成，结婚证字号 %(n)s") % {"n": record.certificate_number}
+                )
+                return redirect("marriage:record_detail", pk=record.pk)
+        else:
+            status = 422
+    context = {"form": form, "appointment": appointment, **_nav("register")}
+    return render(request, "marriage/register.html", context, status=status)
+
+
+# --- divorce ----------------------------------------------------------------------------------------------
+
+
+@require_GET
+@capability_required(REGISTRAR)
+def divorce_list(request: HttpRequest) -> HttpResponse:
+    actor = request_actor(request)
+    form = DivorceFilterForm(request.GET or None)
+    filters = selectors.DivorceFilters()
+    number = 1
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        filters = selectors.DivorceFilters(status=data["status"], phase=data["phase"])
+        number = data.get("page") or 1
+    today = timezone.localdate()
+    page = list_page(selectors.divorce_list(actor=actor, filters=filters, today=today), number)
+    rows = [
+        (a, rules.DIVORCE_PHASE_LABELS[rules.divorce_phase(a.withdraw_until, a.register_by, today)])
+        for a in page.rows
+    ]
+    context = {
+        "form": form,
+        "page": page,
+        "rows": rows,
+        "today": today,
+        "page_query": query_without(request, "page"),
+        **_nav("divorce"),
+    }
+    return render(request, "marriage/divorce_list.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@capability_required(REGISTRAR)
+def divorce_new(request: HttpRequest) -> HttpResponse:
+    actor = request_actor(request)
+    form = DivorceApplyForm(request.POST or None, offices=office_choices(request))
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                application = services.divorce_apply(
+                    actor=actor,
+                    office_id=data["office"],
+                    couple=services.CoupleInput(
+                        data["first_name"],
+                        data["first_id_number"],
+                        data["second_name"],
+                        data["second_id_number"],
+                    ),
+                    marriage_certificate=data["marriage_certificate"],
+                    agreement_signed=data["agreement_signed"],
+                    both_present=data["both_present"],
+                    appointment_id=data.get("appointment"),
+                )
+            except DomainError as error:
+                status = error_attach(form, error)
+            else:
+                messages.success(request, _("已受理离婚登记申请"))
+                return redirect("marriage:divorce_detail", pk=application.pk)
+        else:
+            status = 422
+    return render(request, "marriage/divorce_new.html", {"form": form, **_nav("divorce")}, status=status)
+
+
+def _divorce_page(
+    request: HttpRequest, pk: int, *, bound: dict[str, Any] | None = None, status: int = 200, error: str = ""
+) -> HttpResponse:
+    application = selectors.divorce_get(actor=request_actor(request), pk=pk)
+    today = timezone.localdate()
+    initial = {"expected_status": application.status}
+    bound = bound or {}
+    context = {
+        "application": application,
+        "phase": rules.divorce_phase(application.withdraw_until, application.register_by, today),
+        "phase_labels": {p.value: label for p, label in rules.DIVORCE_PHASE_LABELS.items()},
+        "status_label": rules.DIVORCE_STATUS_LABELS[rules.DivorceStatus(application.status)],
+        "withdraw_form": bound.get("withdraw") or DivorceWithdrawForm(initial=initial),
+        "register_form": bound.get("register") or DivorceRegisterForm(initial=initial),
+        "events": application.events.select_related("actor"),
+        "today": today,
+        "error": error,
+        **_nav("divorce"),
+    }
+    return render(request, "marriage/divorce_detail.html", context, status=status)
+
+
+@require_GET
+@capability_required(REGISTRAR)
+def divorce_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _divorce_page(request, pk)
+
+
+@require_POST
+@capability_required(REGISTRAR)
+def divorce_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    form = DivorceWithdrawForm(request.POST)
+    if not form.is_valid():
+        return _divorce_page(request, pk, bound={"withdraw": form}, status=422)
+    try:
+        services.divorce_withdraw(
+            actor=request_actor(request),
+            application_id=pk,
+            party=form.cleaned_data["party"],
+            expected_status=form.cleaned_data["expected_status"],
+        )
+    except DomainError as error:
+        status = error_attach(form, error)
+        return _divorce_page(request, pk, bound={"withdraw": form}, status=status, error=error.message)
+    messages.success(request, _("离婚登记申请已撤回"))
+    return redirect("marriage:divorce_detail", pk=pk)
+
+
+@require_POST
+@capability_required(REGISTRAR)
+def divorce_register(request: HttpRequest, pk: int) -> HttpResponse:
+    form = DivorceRegisterForm(request.POST)
+    if not form.is_valid():
+        return _divorce_page(request, pk, bound={"register": form}, status=422)
+    try:
+        application = services.divorce_register(
+            actor=request_actor(request),
+            application_id=pk,
+            both_present=form.cleaned_data["both_present"],
+            expected_status=form.cleaned_data["expected_status"],
+        )
+    except DomainError as error:
+        status = error_attach(form, error)
+        return _divorce_page(request, pk, bound={"register": form}, status=status, error=error.message)
+    number = application.divorce_record.certificate_number if application.divorce_record else ""
+    messages.success(request, _("离婚登记完成，离婚证字号 %(n)s") % {"n": number})
+    return redirect("marriage:divorce_detail", pk=pk)
+
+
+# --- offices ------------------------------------------------------------------------------------------------
+
+
+@require_GET
+@capability_required(REGISTRAR)
+def office_list(request: HttpRequest) -> HttpResponse:
+    offices = list(selectors.office_list(actor=request_actor(request)))
+    return render(request, "marriage/office_list.html", {"offices": offices, **_nav("offices")})
+
+
+def _office_page(
+    request: HttpRequest,
+    pk: int,
+    *,
+    day_form: OfficeDayForm | None = None,
+    generate_form: GenerateForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    actor = request_actor(request)
+    office = selectors.office_get(actor=actor, pk=pk)
+    today = timezone.localdate()
+    context = {
+        "office": office,
+        "days": office.days.filter(date__gte=today - dt.timedelta(days=30)).order_by("date"),
+        "slot_days": selectors.slot_days(actor=actor, office=office, start=today),
+        "services": [(s.value, label) for s, label in rules.SERVICE_LABELS.items()],
+        "plan": [
+            {
+                "service": rules.SERVICE_LABELS[e.service],
+                "starts_at": e.starts_at,
+                "ends_at": e.ends_at,
+                "capacity": e.capacity,
+            }
+            for e in rules.slot_plan_parse(office.slot_plan)
+        ],
+        "day_form": day_form or OfficeDayForm(),
+        "generate_form": generate_form
+        or GenerateForm(initial={"start": today, "end": today + dt.timedelta(days=30)}),
+        **_nav("offices"),
+    }
+    return render(request, "marriage/office_detail.html", context, status=status)
+
+
+@require_GET
+@capability_required(REGISTRAR)
+def office_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _office_page(request, pk)
+
+
+@require_POST
+@capability_required(REGISTRAR)
+def office_day(request: HttpRequest, pk: int) -> HttpResponse:
+    form = OfficeDayForm(request.POST)
+    if not form.is_valid():
+        return _office_page(request, pk, day_form=form, status=422)
+    data = form.cleaned_data
+    try:
+        services.office_day_set(
+            actor=request_actor(request),
+            office_id=pk,
+            date=data["date"],
+            is_open=data["is_open"],
+            reason=data["reason"],
+        )
+    except DomainError as error:
+        return _office_page(request, pk, day_form=form, status=error_attach(form, error))
+    messages.success(request, _("开放日调整已保存"))
+    return redirect("marriage:office_detail", pk=pk)
+
+
+@require_POST
+@capability_required(REGISTRAR)
+def office_generate(request: HttpRequest, pk: int) -> HttpResponse:
+    form = GenerateForm(request.POST)
+    if not form.is_valid():
+        return _office_page(request, pk, generate_form=form, status=422)
+    try:
+        created = services.slots_generate(
+            actor=request_actor(request),
+            office_id=pk,
+            start=form.cleaned_data["start"],
+            end=form.cleaned_data["end"],
+        )
+    except ValidationFailed as error:
+        return _office_page(request, pk, generate_form=form, status=error_attach(form, error))
+    messages.success(request, _("已生成号源 %(n)s 个") % {"n": created})
+    return redirect("marriage:office_detail", pk=pk)
