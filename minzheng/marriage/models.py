@@ -196,7 +196,8 @@ class Appointment(models.Model):
 
     @property
     def number(self) -> str:
-        return f"YY{self.pk:08d}"
+        """``YY2026-000123``: the year booked and the row id (shown to both parties and at the window)."""
+        return f"YY{self.created_at:%Y}-{self.pk:06d}"
 
     @property
     def booker_phone(self) -> str:
@@ -460,7 +461,8 @@ class DivorceApplication(PersonalFields):
 
     @property
     def number(self) -> str:
-        return f"LH{self.pk:08d}"
+        """``LH2026-000045``: the year of receipt and the row id."""
+        return f"LH{self.received_on:%Y}-{self.pk:06d}"
 
 
 class DivorceEvent(models.Model):
