@@ -74,6 +74,8 @@ def _bookable(slot: Slot, service: str, now: dt.datetime) -> None:
         raise ValidationFailed("所选时段不办理该业务", field="slot")
     if not slot.office.is_active:
         raise ValidationFailed("该登记机关暂停预约", field="slot")
+    if slot.booked >= slot.capacity:  # fast path under a burst; the conditional UPDATE is the guarantee
+        raise AppointmentRefused(SLOT_FULL, field="slot")
     today = timezone.localdate(now)
     division = slot.office.division
     horizon = integer_parameter("marriage.booking_horizon_days", division, today)
