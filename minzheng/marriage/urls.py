@@ -6,6 +6,7 @@ app_name = "marriage"
 urlpatterns = [
     path("", staff.queue, name="queue"),
     path("appointments/<int:pk>/no-show/", staff.appointment_no_show, name="appointment_no_show"),
+    path("appointments/<int:pk>/attend/", staff.appointment_attend, name="appointment_attend"),
     path("register/", staff.register, name="register"),
     path("divorces/", staff.divorce_list, name="divorce_list"),
     path("divorces/new/", staff.divorce_new, name="divorce_new"),

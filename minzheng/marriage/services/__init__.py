@@ -1,6 +1,9 @@
 """Writes of the marriage area, one transaction per call (house style §8)."""
 
 from minzheng.marriage.services.appointments import PartnerInput as PartnerInput
+from minzheng.marriage.services.appointments import (
+    appointment_attend_at_window as appointment_attend_at_window,
+)
 from minzheng.marriage.services.appointments import appointment_book as appointment_book
 from minzheng.marriage.services.appointments import appointment_cancel as appointment_cancel
 from minzheng.marriage.services.appointments import appointment_confirm as appointment_confirm

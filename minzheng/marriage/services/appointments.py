@@ -402,3 +402,23 @@ def appointment_attend(*, actor: User, appointment_id: int, service: str) -> App
         actor=actor,
     )
     return appointment
+
+
+@transaction.atomic
+def appointment_attend_at_window(
+    *, actor: User, appointment_id: int, expected_status: str = ""
+) -> Appointment:
+    """The registrar closes an appointment as handled from the queue (services whose work is recorded on
+    another page: 离婚登记 in the divorce application, 补领 on the record)."""
+    appointment = _staff_locked(actor, appointment_id)
+    transition = _transition(appointment, "attend", expected_status)
+    _close(appointment, transition, timezone.now())
+    _event(
+        appointment,
+        "attend",
+        "到场办理（登记员办结）",
+        source=transition.source.value,
+        target=transition.target.value,
+        actor=actor,
+    )
+    return appointment

@@ -365,3 +365,48 @@ def test_portal_reschedule(client, office, couple, booked):
         f"/portal/marriage/{booked.pk}/reschedule/", {"expected_status": "confirmed", "slot": other.pk}
     )
     assert Appointment.objects.get(pk=booked.pk).slot_id == other.pk
+
+
+def test_divorce_application_from_an_appointment_and_attend_button(client, registrars, office, couple):
+    today = timezone.localdate()
+    divorce_slot = slot_of(office, "divorce_application", today)
+    Slot.objects.filter(pk=divorce_slot.pk).update(starts_at=dt.time(23, 58), ends_at=dt.time(23, 59))
+    # she books this time: the form still puts 男方 first
+    appointment = services.appointment_book(
+        account=couple["she"],
+        slot_id=divorce_slot.pk,
+        service="divorce_application",
+        partner=services.PartnerInput("王大明", man_id(), "13900000001"),
+    )
+    services.appointment_confirm(account=couple["he"], appointment_id=appointment.pk)
+    client.force_login(registrars["xincheng"])
+    form = client.get(f"/marriage/divorces/new/?appointment={appointment.pk}").content.decode()
+    assert form.index('value="王大明"') < form.index('value="李小红"')
+    client.post(
+        "/marriage/divorces/new/",
+        {
+            "office": office.pk,
+            "appointment": appointment.pk,
+            "first_name": "王大明",
+            "first_id_number": man_id(),
+            "second_name": "李小红",
+            "second_id_number": woman_id(),
+            "marriage_certificate": "J1",
+            "agreement_signed": "on",
+            "both_present": "on",
+        },
+    )
+    assert Appointment.objects.get(pk=appointment.pk).status == "attended"
+    reissue_slot = slot_of(office, "reissue", today)
+    Slot.objects.filter(pk=reissue_slot.pk).update(starts_at=dt.time(23, 58), ends_at=dt.time(23, 59))
+    reissue = services.appointment_book(
+        account=couple["he"],
+        slot_id=reissue_slot.pk,
+        service="reissue",
+        partner=services.PartnerInput("李小红", woman_id(), "13900000002"),
+    )
+    services.appointment_confirm(account=couple["she"], appointment_id=reissue.pk)
+    queue = client.get(f"/marriage/?office={office.pk}&day={today:%Y-%m-%d}").content.decode()
+    assert f"/marriage/appointments/{reissue.pk}/attend/" in queue
+    client.post(f"/marriage/appointments/{reissue.pk}/attend/", {"expected_status": "confirmed"})
+    assert Appointment.objects.get(pk=reissue.pk).status == "attended"

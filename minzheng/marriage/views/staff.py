@@ -83,6 +83,24 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @capability_required(REGISTRAR)
+def appointment_attend(request: HttpRequest, pk: int) -> HttpResponse:
+    """办结 from the queue, for services handled on another page (离婚登记, 补领)."""
+    actor = request_actor(request)
+    appointment = selectors.appointment_get(actor=actor, pk=pk)
+    try:
+        services.appointment_attend_at_window(
+            actor=actor, appointment_id=pk, expected_status=request.POST.get("expected_status", "")
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("已办结"))
+    query = urlencode({"office": appointment.office_id, "day": f"{appointment.slot.day:%Y-%m-%d}"})
+    return redirect(f"{reverse('marriage:queue')}?{query}")
+
+
+@require_POST
+@capability_required(REGISTRAR)
 def appointment_no_show(request: HttpRequest, pk: int) -> HttpResponse:
     actor = request_actor(request)
     appointment = selectors.appointment_get(actor=actor, pk=pk)
@@ -99,6 +117,25 @@ def appointment_no_show(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- registration at the window -------------------------------------------------------------------------
+
+
+def _from_appointment(request: HttpRequest) -> tuple[Any, dict[str, Any]]:
+    """The appointment named by ``?appointment=`` (or the posted field) and the form's initial values: office
+    and the two names, 男方 first (the sex digit, the 17th, is among the four digits the mask keeps)."""
+    raw = request.GET.get("appointment") or request.POST.get("appointment") or ""
+    if not str(raw).isdigit():
+        return None, {}
+    appointment = selectors.appointment_get(actor=request_actor(request), pk=int(raw))
+    names = [appointment.booker_name, appointment.partner_name]
+    if int(appointment.booker_id_masked[-2]) % 2 == 0:  # the booker is the woman
+        names.reverse()
+    initial = {
+        "office": appointment.office_id,
+        "appointment": appointment.pk,
+        "first_name": names[0],
+        "second_name": names[1],
+    }
+    return appointment, initial
 
 
 def _appointment_matches(request: HttpRequest, form: RegisterForm, appointment_id: int | None) -> bool:
@@ -123,18 +160,7 @@ def register(request: HttpRequest) -> HttpResponse:
     typed from the cards and must match the booking."""
     actor = request_actor(request)
     offices = office_choices(request)
-    appointment = None
-    appointment_id = request.GET.get("appointment") or request.POST.get("appointment")
-    if appointment_id and str(appointment_id).isdigit():
-        appointment = selectors.appointment_get(actor=actor, pk=int(appointment_id))
-    initial: dict[str, Any] = {}
-    if appointment is not None:
-        initial = {
-            "office": appointment.office_id,
-            "appointment": appointment.pk,
-            "first_name": appointment.booker_name,
-            "second_name": appointment.partner_name,
-        }
+    appointment, initial = _from_appointment(request)
     form = RegisterForm(request.POST or None, offices=offices, initial=initial)
     status = 200
     if request.method == "POST":
@@ -206,10 +232,11 @@ def divorce_list(request: HttpRequest) -> HttpResponse:
 @capability_required(REGISTRAR)
 def divorce_new(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
-    form = DivorceApplyForm(request.POST or None, offices=office_choices(request))
+    appointment, initial = _from_appointment(request)
+    form = DivorceApplyForm(request.POST or None, offices=office_choices(request), initial=initial)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
+        if form.is_valid() and _appointment_matches(request, form, form.cleaned_data.get("appointment")):
             data = form.cleaned_data
             try:
                 application = services.divorce_apply(
@@ -233,7 +260,8 @@ def divorce_new(request: HttpRequest) -> HttpResponse:
                 return redirect("marriage:divorce_detail", pk=application.pk)
         else:
             status = 422
-    return render(request, "marriage/divorce_new.html", {"form": form, **_nav("divorce")}, status=status)
+    context = {"form": form, "appointment": appointment, **_nav("divorce")}
+    return render(request, "marriage/divorce_new.html", context, status=status)
 
 
 def _divorce_page(
