@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from minzheng.audit.services import event_record
-from minzheng.common import crypto
 from minzheng.marriage import rules
 from minzheng.marriage.models import Appointment, AppointmentEvent, AppointmentParty, DivorceApplication
 from minzheng.marriage.rules import AppointmentStatus, DivorceStatus, Service
@@ -80,23 +80,34 @@ def appointment_reminders_send(*, day: dt.date) -> int:
     return sent
 
 
+def _phone_of(index: str) -> str:
+    """The phone a person gave with their latest appointment (as booker or as the other party), or ""."""
+    appointment = (
+        Appointment.objects.filter(Q(booker_id_index=index) | Q(partner_id_index=index))
+        .order_by("-created_at")
+        .first()
+    )
+    if appointment is None:
+        return ""
+    return appointment.booker_phone if appointment.booker_id_index == index else appointment.partner_phone
+
+
 def divorce_reminders_send(*, today: dt.date) -> int:
-    """Couples whose registration window closes in three days get an SMS (the phones are those of their
-    appointment, if they booked; an application taken without one has no phone on file)."""
+    """Both parties of every pending application whose registration window closes in three days get an SMS
+    — those who ever booked through the portal (an application taken at the window records no phone)."""
     soon = today + dt.timedelta(days=3)
     sent = 0
     for application in DivorceApplication.objects.filter(status=DivorceStatus.PENDING, register_by=soon):
         for index in (application.man_id_index, application.woman_id_index):
-            appointment = Appointment.objects.filter(booker_id_index=index).order_by("-created_at").first()
-            if appointment is None:
-                continue
-            sms_send(
-                phone=crypto.decrypt(appointment.booker_phone_encrypted),
-                template="marriage_divorce_window",
-                body=f"提醒：离婚登记申请须于{application.register_by:%Y年%m月%d日}前双方共同到场申领离婚证，"
-                "逾期视为撤回申请。",
-            )
-            sent += 1
+            phone = _phone_of(index)
+            if phone:
+                sms_send(
+                    phone=phone,
+                    template="marriage_divorce_window",
+                    body=f"提醒：离婚登记申请须于{application.register_by:%Y年%m月%d日}前双方共同到场申领离婚证，"
+                    "逾期视为撤回申请。",
+                )
+                sent += 1
     return sent
 
 
