@@ -138,6 +138,26 @@ class OfficeDayForm(StyledForm):
     reason = forms.CharField(label=_("说明"), max_length=60, required=False)
 
 
+class OfficeForm(StyledForm):
+    division = forms.TypedChoiceField(label=_("所属旗县（市区）"), coerce=int)
+    name = forms.CharField(label=_("登记机关名称"), max_length=100)
+    address = forms.CharField(label=_("地址"), max_length=200, required=False)
+    phone = forms.CharField(label=_("咨询电话"), max_length=40, required=False)
+
+    def __init__(self, *args: Any, counties: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["division"].choices = counties  # type: ignore[attr-defined]
+
+
+class PlanForm(StyledForm):
+    slot_plan = forms.CharField(
+        label=_("每日号源安排"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("每行一个时段：业务 开始-结束 号源数，如“结婚登记 09:00-10:00 10”"),
+    )
+
+
 class GenerateForm(StyledForm):
     start = forms.DateField(label=_("开始日期"), widget=DateInput())
     end = forms.DateField(label=_("结束日期"), widget=DateInput())

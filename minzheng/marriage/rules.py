@@ -336,3 +336,36 @@ def slot_plan_parse(raw: object) -> list[PlanEntry]:
     if len(set(keys)) != len(keys):
         raise ValidationFailed("号源安排中同一业务同一开始时间重复", field="slot_plan")
     return entries
+
+
+def slot_plan_text(plan: list[PlanEntry]) -> str:
+    """The timetable as staff edit it: one line per entry, ``结婚登记 09:00-10:00 10``."""
+    return "\n".join(
+        f"{SERVICE_LABELS[e.service]} {e.starts_at:%H:%M}-{e.ends_at:%H:%M} {e.capacity}" for e in plan
+    )
+
+
+def slot_plan_from_text(text: str) -> list[dict[str, object]]:
+    """Lines ``<业务> <开始>-<结束> <号源数>`` back to the stored plan; every error names its line."""
+    by_label = {label: service for service, label in SERVICE_LABELS.items()}
+    plan: list[dict[str, object]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        parts = line.split()
+        if not parts:
+            continue
+        if len(parts) != 3 or parts[0] not in by_label or "-" not in parts[1] or not parts[2].isdigit():
+            raise ValidationFailed(
+                f"第 {number} 行应写成“结婚登记 09:00-10:00 10”（业务可为：{'、'.join(by_label)}）",
+                field="slot_plan",
+            )
+        starts_at, _, ends_at = parts[1].partition("-")
+        plan.append(
+            {
+                "service": by_label[parts[0]].value,
+                "starts_at": starts_at,
+                "ends_at": ends_at,
+                "capacity": int(parts[2]),
+            }
+        )
+    slot_plan_parse(plan)
+    return plan

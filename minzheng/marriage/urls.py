@@ -17,6 +17,7 @@ urlpatterns = [
     path("offices/<int:pk>/", staff.office_detail, name="office_detail"),
     path("offices/<int:pk>/days/", staff.office_day, name="office_day"),
     path("offices/<int:pk>/generate/", staff.office_generate, name="office_generate"),
+    path("offices/<int:pk>/plan/", staff.office_plan, name="office_plan"),
     path("records/", records.record_list, name="record_list"),
     path("records/<int:pk>/", records.record_detail, name="record_detail"),
     path("records/<int:pk>/certificate/", records.record_certificate, name="record_certificate"),

@@ -14,7 +14,14 @@ from openpyxl import load_workbook
 
 from minzheng.audit.models import PersonalDataAccess
 from minzheng.marriage import services
-from minzheng.marriage.models import Appointment, DivorceApplication, ImportBatch, MarriageRecord, Slot
+from minzheng.marriage.models import (
+    Appointment,
+    DivorceApplication,
+    ImportBatch,
+    MarriageRecord,
+    Office,
+    Slot,
+)
 from minzheng.portal.auth import SESSION_KEY
 
 from .conftest import man_id, portal_person, slot_of, woman_id
@@ -410,3 +417,30 @@ def test_divorce_application_from_an_appointment_and_attend_button(client, regis
     assert f"/marriage/appointments/{reissue.pk}/attend/" in queue
     client.post(f"/marriage/appointments/{reissue.pk}/attend/", {"expected_status": "confirmed"})
     assert Appointment.objects.get(pk=reissue.pk).status == "attended"
+
+
+def test_office_create_and_timetable(client, registrars, divisions, parameters):
+    client.force_login(registrars["taibus"])
+    page = client.get("/marriage/offices/").content.decode()
+    assert "太仆寺旗" in page
+    assert "新城区" not in page  # only counties of the jurisdiction
+    created = client.post(
+        "/marriage/offices/", {"division": divisions["taibus"].pk, "name": "太仆寺旗婚姻登记处"}
+    )
+    office = Office.objects.get()
+    assert created["Location"] == f"/marriage/offices/{office.pk}/"
+    other = client.post("/marriage/offices/", {"division": divisions["xincheng"].pk, "name": "越权"})
+    assert other.status_code == 422
+    bad = client.post(f"/marriage/offices/{office.pk}/plan/", {"slot_plan": "结婚 9点 10"})
+    assert bad.status_code == 422
+    assert "第 1 行应写成" in bad.content.decode()
+    client.post(
+        f"/marriage/offices/{office.pk}/plan/",
+        {"slot_plan": "结婚登记 09:00-10:00 12\n补领婚姻登记证 14:00-15:00 3"},
+    )
+    office.refresh_from_db()
+    assert office.slot_plan == [
+        {"service": "marriage", "starts_at": "09:00", "ends_at": "10:00", "capacity": 12},
+        {"service": "reissue", "starts_at": "14:00", "ends_at": "15:00", "capacity": 3},
+    ]
+    assert "结婚登记 09:00-10:00 12" in client.get(f"/marriage/offices/{office.pk}/").content.decode()

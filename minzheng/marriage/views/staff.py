@@ -23,6 +23,8 @@ from minzheng.accounts.actors import request_actor
 from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import DomainError, ValidationFailed
 from minzheng.common.pages import capability_required, error_attach, list_page, query_without
+from minzheng.divisions.models import Division
+from minzheng.divisions.rules import Level
 from minzheng.marriage import rules, services
 from minzheng.marriage.forms import (
     DivorceApplyForm,
@@ -31,6 +33,8 @@ from minzheng.marriage.forms import (
     DivorceWithdrawForm,
     GenerateForm,
     OfficeDayForm,
+    OfficeForm,
+    PlanForm,
     QueueForm,
     RegisterForm,
 )
@@ -336,11 +340,43 @@ def divorce_register(request: HttpRequest, pk: int) -> HttpResponse:
 # --- offices ------------------------------------------------------------------------------------------------
 
 
-@require_GET
+def _counties(request: HttpRequest) -> list[tuple[int, str]]:
+    actor = request_actor(request)
+    counties = Division.objects.visible_to(actor).filter(level=Level.COUNTY, abolished_on__isnull=True)
+    return [(d.pk, d.name) for d in counties.order_by("code")[:500]]
+
+
+@require_http_methods(["GET", "POST"])
 @capability_required(REGISTRAR)
 def office_list(request: HttpRequest) -> HttpResponse:
-    offices = list(selectors.office_list(actor=request_actor(request)))
-    return render(request, "marriage/office_list.html", {"offices": offices, **_nav("offices")})
+    """The offices of the jurisdiction, and a new one (its timetable is set on its page)."""
+    actor = request_actor(request)
+    form = OfficeForm(request.POST or None, counties=_counties(request))
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            division = Division.objects.visible_to(actor).filter(pk=data["division"]).first()
+            try:
+                if division is None:
+                    raise ValidationFailed("区划不在您的管辖范围内", field="division")
+                office = services.office_create(
+                    actor=actor,
+                    division=division,
+                    name=data["name"],
+                    address=data["address"],
+                    phone=data["phone"],
+                )
+            except DomainError as error:
+                status = error_attach(form, error)
+            else:
+                messages.success(request, _("已新建登记机关，请设置每日号源安排"))
+                return redirect("marriage:office_detail", pk=office.pk)
+        else:
+            status = 422
+    offices = list(selectors.office_list(actor=actor))
+    context = {"offices": offices, "form": form, **_nav("offices")}
+    return render(request, "marriage/office_list.html", context, status=status)
 
 
 def _office_page(
@@ -349,6 +385,7 @@ def _office_page(
     *,
     day_form: OfficeDayForm | None = None,
     generate_form: GenerateForm | None = None,
+    plan_form: PlanForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     actor = request_actor(request)
@@ -369,6 +406,8 @@ def _office_page(
             for e in rules.slot_plan_parse(office.slot_plan)
         ],
         "day_form": day_form or OfficeDayForm(),
+        "plan_form": plan_form
+        or PlanForm(initial={"slot_plan": rules.slot_plan_text(rules.slot_plan_parse(office.slot_plan))}),
         "generate_form": generate_form
         or GenerateForm(initial={"start": today, "end": today + dt.timedelta(days=30)}),
         **_nav("offices"),
@@ -400,6 +439,21 @@ def office_day(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as error:
         return _office_page(request, pk, day_form=form, status=error_attach(form, error))
     messages.success(request, _("开放日调整已保存"))
+    return redirect("marriage:office_detail", pk=pk)
+
+
+@require_POST
+@capability_required(REGISTRAR)
+def office_plan(request: HttpRequest, pk: int) -> HttpResponse:
+    form = PlanForm(request.POST)
+    if not form.is_valid():
+        return _office_page(request, pk, plan_form=form, status=422)
+    try:
+        plan = rules.slot_plan_from_text(form.cleaned_data["slot_plan"])
+        services.office_plan_set(actor=request_actor(request), office_id=pk, slot_plan=plan)
+    except DomainError as error:
+        return _office_page(request, pk, plan_form=form, status=error_attach(form, error))
+    messages.success(request, _("每日号源安排已保存；新安排用于此后生成的号源"))
     return redirect("marriage:office_detail", pk=pk)
 
 
