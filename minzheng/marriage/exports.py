@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Iterable
 from typing import Any
@@ -9,8 +10,11 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from minzheng.accounts.models import User
+from minzheng.audit.services import personal_data_access_record
 from minzheng.common.spreadsheets import xlsx_append
-from minzheng.marriage.models import ImportBatch
+from minzheng.marriage import rules
+from minzheng.marriage.models import DivorceApplication, ImportBatch
 from minzheng.marriage.selectors.staff import Statistics
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -60,4 +64,57 @@ def import_errors_export(batch: ImportBatch) -> bytes:
     sheet = _sheet(book, "错误报告", ("行号", "列", "内容", "问题"), first=True)
     for error in batch.errors:
         xlsx_append(sheet, [error["row"], error["column"], error["value"], error["message"]])
+    return _bytes(book)
+
+
+def divorce_export(
+    *, actor: User, applications: Iterable[DivorceApplication], today: dt.date, ip_address: str | None = None
+) -> bytes:
+    """The filtered cooling-off list with its dates (masked ID numbers only), logged as an export."""
+    book = Workbook()
+    headers = (
+        "申请编号",
+        "受理机关",
+        "男方",
+        "男方身份证号码（脱敏）",
+        "女方",
+        "女方身份证号码（脱敏）",
+        "受理日期",
+        "可撤回至",
+        "可申领离婚证起",
+        "申领离婚证截止",
+        "日期暂定",
+        "状态",
+        "阶段",
+    )
+    sheet = _sheet(book, "离婚登记申请", headers, first=True)
+    count = 0
+    for a in applications:
+        phase = rules.DIVORCE_PHASE_LABELS[rules.divorce_phase(a.withdraw_until, a.register_by, today)]
+        xlsx_append(
+            sheet,
+            [
+                a.number,
+                a.office.name,
+                a.man_name,
+                a.man_id_masked,
+                a.woman_name,
+                a.woman_id_masked,
+                a.received_on,
+                a.withdraw_until,
+                a.register_from,
+                a.register_by,
+                "是" if a.dates_provisional else "否",
+                rules.DIVORCE_STATUS_LABELS[rules.DivorceStatus(a.status)],
+                phase if a.status == "pending" else "",
+            ],
+        )
+        count += 1
+    personal_data_access_record(
+        actor=actor,
+        fields=["姓名", "身份证号码（脱敏）"],
+        purpose="导出离婚登记申请名单",
+        record_count=count,
+        ip_address=ip_address,
+    )
     return _bytes(book)

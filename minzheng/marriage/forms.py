@@ -72,6 +72,11 @@ class DivorceFilterForm(StyledForm):
         required=False,
         choices=[("", _("全部"))] + [(k.value, v) for k, v in rules.DIVORCE_PHASE_LABELS.items()],
     )
+    sort = forms.ChoiceField(
+        required=False,
+        widget=forms.HiddenInput,
+        choices=[(k, k) for k in ("", "register_by", "-register_by", "received", "-received")],
+    )
     page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
 

@@ -83,6 +83,15 @@ class DivorceFilters:
     status: str = "pending"
     phase: str = ""
     office: int | None = None
+    sort: str = "register_by"
+
+
+DIVORCE_SORTS = {
+    "register_by": ("register_by", "id"),
+    "-register_by": ("-register_by", "-id"),
+    "received": ("received_on", "id"),
+    "-received": ("-received_on", "-id"),
+}
 
 
 def divorce_list(*, actor: User, filters: DivorceFilters, today: dt.date) -> QuerySet[DivorceApplication]:
@@ -98,7 +107,7 @@ def divorce_list(*, actor: User, filters: DivorceFilters, today: dt.date) -> Que
         applications = applications.filter(withdraw_until__lt=today, register_by__gte=today)
     elif filters.phase == rules.DivorcePhase.EXPIRED:
         applications = applications.filter(register_by__lt=today)
-    return applications.order_by("register_by", "id")
+    return applications.order_by(*DIVORCE_SORTS.get(filters.sort, DIVORCE_SORTS["register_by"]))
 
 
 def divorce_get(*, actor: User, pk: int) -> DivorceApplication:

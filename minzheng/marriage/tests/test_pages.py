@@ -158,8 +158,12 @@ def test_divorce_pages(client, registrars, office):
     detail = client.get(response["Location"]).content.decode()
     assert f"{application.withdraw_until:%Y年%-m月%-d日}" in detail
     assert 'id="withdraw-form"' in detail
-    listing = client.get("/marriage/divorces/?status=pending&phase=cooling_off").content.decode()
+    listing = client.get("/marriage/divorces/?status=pending&phase=cooling_off&sort=-received").content.decode()
     assert f'data-divorce="{application.pk}"' in listing
+    excel = client.get("/marriage/divorces/?status=pending&format=xlsx")
+    sheet = load_workbook(io.BytesIO(excel.content)).active
+    assert (sheet["A2"].value, sheet["D2"].value) == (application.number, application.man_id_masked)
+    assert PersonalDataAccess.objects.filter(purpose="导出离婚登记申请名单", record_count=1).exists()
     early = client.post(
         f"/marriage/divorces/{application.pk}/register/", {"expected_status": "pending", "both_present": "on"}
     )
