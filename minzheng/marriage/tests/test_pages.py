@@ -158,7 +158,9 @@ def test_divorce_pages(client, registrars, office):
     detail = client.get(response["Location"]).content.decode()
     assert f"{application.withdraw_until:%Y年%-m月%-d日}" in detail
     assert 'id="withdraw-form"' in detail
-    listing = client.get("/marriage/divorces/?status=pending&phase=cooling_off&sort=-received").content.decode()
+    listing = client.get(
+        "/marriage/divorces/?status=pending&phase=cooling_off&sort=-received"
+    ).content.decode()
     assert f'data-divorce="{application.pk}"' in listing
     excel = client.get("/marriage/divorces/?status=pending&format=xlsx")
     sheet = load_workbook(io.BytesIO(excel.content)).active
