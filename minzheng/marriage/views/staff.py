@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from minzheng.accounts.actors import request_actor
 from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import DomainError, ValidationFailed
+from minzheng.common.identity import parse_resident_id
 from minzheng.common.network import client_address
 from minzheng.common.pages import capability_required, error_attach, list_page, query_without, sort_columns
 from minzheng.divisions.models import Division
@@ -166,10 +167,14 @@ def _appointment_matches(request: HttpRequest, form: RegisterForm, appointment_i
     if not appointment_id:
         return True
     appointment = selectors.appointment_get(actor=request_actor(request), pk=appointment_id)
-    typed = {
-        id_index(form.cleaned_data["first_id_number"].strip().upper()),
-        id_index(form.cleaned_data["second_id_number"].strip().upper()),
-    }
+    try:
+        typed = {
+            id_index(parse_resident_id(form.cleaned_data[name], field=name).number)
+            for name in ("first_id_number", "second_id_number")
+        }
+    except ValidationFailed as error:
+        form.add_error(error.field, error.message)
+        return False
     if typed != {appointment.booker_id_index, appointment.partner_id_index}:
         form.add_error(None, _("身份证号码与预约的当事人不一致，请核对身份证件"))
         return False
