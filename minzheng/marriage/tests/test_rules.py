@@ -137,3 +137,19 @@ def test_slot_plan_parse_refuses_bad_entries():
 
 def test_certificate_number():
     assert rules.certificate_number("J", "150102", 2026, 123) == "J150102-2026-000123"
+
+
+def test_office_open_follows_overrides_then_the_calendar():
+    calendar = WorkingCalendar()
+    assert rules.office_open(D(2026, 5, 18), {}, calendar) is True  # a Monday
+    assert rules.office_open(D(2026, 5, 16), {}, calendar) is False  # a Saturday
+    assert rules.office_open(D(2026, 5, 16), {D(2026, 5, 16): True}, calendar) is True  # 增开
+    assert rules.office_open(D(2026, 5, 20), {D(2026, 5, 20): False}, calendar) is False  # 闭馆
+
+
+def test_slot_plan_text_round_trip():
+    text = "结婚登记 09:00-10:00 10\n补领婚姻登记证 14:00-15:00 3"
+    plan = rules.slot_plan_from_text(text)
+    assert rules.slot_plan_text(rules.slot_plan_parse(plan)) == text
+    with pytest.raises(rules.ValidationFailed, match="第 2 行应写成"):
+        rules.slot_plan_from_text("结婚登记 09:00-10:00 10\n离婚 9-10 x")
