@@ -101,3 +101,25 @@ def test_certificate_numbers_without_gaps_under_concurrency(office, registrars, 
     assert sum(isinstance(o, MarriageRecord) for o in outcomes) == 5, outcomes
     numbers = sorted(MarriageRecord.objects.values_list("certificate_number", flat=True))
     assert numbers == [f"J150102-2026-{n:06d}" for n in range(1, 6)]
+
+
+def test_two_people_grab_the_last_place(office):
+    slot = slot_of(office, "marriage")
+    Slot.objects.filter(pk=slot.pk).update(booked=slot.capacity - 1)
+    bookers = [portal_person("甲", man_id(601)), portal_person("乙", man_id(603))]
+
+    def booking(i: int) -> Callable[[], Any]:
+        return lambda: services.appointment_book(
+            account=bookers[i],
+            slot_id=slot.pk,
+            service="marriage",
+            partner=services.PartnerInput(f"女{i}", woman_id(700 + 2 * i), f"1370000{i:04d}"),
+        )
+
+    outcomes = race([booking(0), booking(1)])
+
+    assert sum(isinstance(o, Appointment) for o in outcomes) == 1, outcomes
+    assert [o.message for o in outcomes if not isinstance(o, Appointment)] == [
+        services.appointments.SLOT_FULL
+    ]
+    assert Slot.objects.get(pk=slot.pk).booked == slot.capacity
