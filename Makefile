@@ -103,6 +103,10 @@ bench-monitoring: setup postgres
 bench-portal: setup postgres
 	$(BIN)/python bench/portal.py
 
+.PHONY: bench-marriage
+bench-marriage: setup postgres
+	$(BIN)/python bench/marriage.py
+
 # backup (pg_dump -Fd -j2) and restore (pg_restore -j2) of a freshly seeded 1 M-person database: 10–20 minutes,
 # most of it seeding (bench/README.md); not part of `make bench`
 bench-backup: setup postgres

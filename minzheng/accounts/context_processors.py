@@ -24,6 +24,7 @@ NAVIGATION: list[tuple[Promise, str | None, Capability | None]] = [
     (_("在保对象"), "enrolments:list", Capability.VIEW_REGISTRY),
     (_("资金发放"), "payments:payroll_list", Capability.VIEW_PAYMENTS),
     (_("动态监测预警"), "monitoring:alert_list", Capability.MONITOR),
+    (_("婚姻登记"), "marriage:queue", Capability.REGISTER_MARRIAGES),
     (_("统计分析"), "statistics:overview", Capability.VIEW_REGISTRY),
     (_("智慧养老"), "eldercare:home", Capability.VIEW_ELDERCARE),
     (_("上门服务"), "eldercare:worker_today", Capability.PROVIDE_CARE),

@@ -62,7 +62,6 @@ VERBS: Final = {
     "eldercare.assessment_completed": "完成老年人能力评估",
     "eldercare.assessment_cancelled": "作废老年人能力评估",
     "eldercare.self_care_from_assessment": "按能力评估更新生活自理能力",
-
     "eldercare.institution_registered": "登记养老机构",
     "eldercare.institution_updated": "修改养老机构",
     "eldercare.resident_admitted": "养老机构登记入住",

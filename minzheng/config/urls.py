@@ -27,6 +27,8 @@ urlpatterns = [
     path("statistics/", include("minzheng.statistics.urls")),
     path("monitoring/", include("minzheng.monitoring.urls")),
     path("portal/eldercare/", include("minzheng.eldercare.portal_urls")),
+    path("marriage/", include("minzheng.marriage.urls")),
+    path("portal/marriage/", include("minzheng.marriage.portal_urls")),
     path("portal/", include("minzheng.portal.urls")),
     path("eldercare/", include("minzheng.eldercare.urls")),
     path("household-qr/", include("minzheng.portal.staff_urls")),
