@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "minzheng.monitoring",
     "minzheng.portal",
     "minzheng.eldercare",
+    "minzheng.petitions",
     "minzheng.demo",
     "minzheng.config.apps.SiteConfig",  # deployment checks only (config/checks.py); no models
 ]
