@@ -9,6 +9,9 @@ the selectors add the rule that hides a complaint from the staff member it names
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -18,7 +21,7 @@ from minzheng.petitions import rules
 from minzheng.registry.models import Person
 
 
-def _choices(labels: dict[str, str]) -> list[tuple[str, str]]:
+def _choices(labels: Mapping[Any, str]) -> list[tuple[str, str]]:
     return [(str(k), v) for k, v in labels.items()]
 
 

@@ -275,3 +275,21 @@ def dashboard(*, actor: User, start: dt.date | None = None, end: dt.date | None 
             (label, status[str(code)]) for code, label in rules.STATUS_LABELS.items() if str(code) in status
         ],
     )
+
+
+def portal_cases(*, account: PortalAccount) -> list[tuple[str, str]]:
+    """The applicant's own household's applications and enrolments, as ``a:<id>`` / ``e:<id>`` choices."""
+    from minzheng.applications.models import Application
+    from minzheng.catalogue.programmes import label
+    from minzheng.enrolments.models import Enrolment
+
+    household = portal_household(account=account)
+    choices = [
+        (f"a:{a.pk}", f"申请 {a.number or a.pk}（{label(a.programme)}）")
+        for a in Application.objects.filter(household=household).order_by("-id")[:50]
+    ]
+    choices += [
+        (f"e:{e.pk}", f"在保 {label(e.programme)}")
+        for e in Enrolment.objects.filter(household=household).order_by("-id")[:50]
+    ]
+    return choices

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from minzheng.accounts.models import User
 from minzheng.applications.models import Application
-from minzheng.audit.services import event_record
+from minzheng.audit.services import event_record, personal_data_access_record
 from minzheng.catalogue.roles import Capability
 from minzheng.common import crypto
 from minzheng.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -55,6 +55,7 @@ class PetitionData:
     application_id: int | None = None
     enrolment_id: int | None = None
     alert_id: int | None = None
+    application_number: str = ""  # the 申请编号 staff type; resolved in the actor's jurisdiction
     related_reference: str = ""
     accused_user_id: int | None = None
 
@@ -129,10 +130,17 @@ def _linked_case(actor: User, data: PetitionData) -> dict[str, Any]:
         pk = getattr(data, f"{field}_id")
         if pk is None:
             continue
-        row = model.objects.visible_to(actor).filter(pk=pk).first()  # type: ignore[attr-defined]
+        row = model.objects.visible_to(actor).filter(pk=pk).first()
         if row is None:
             raise ValidationFailed("关联事项不存在或不在您的管辖范围内", field=field)
         found[field] = row
+    if data.application_number.strip():
+        application = (
+            Application.objects.visible_to(actor).filter(number=data.application_number.strip()).first()
+        )
+        if application is None:
+            raise ValidationFailed("申请编号不存在或不在您的管辖范围内", field="application")
+        found["application"] = application
     if data.person_id is not None:
         person = Person.objects.visible_to(actor).filter(pk=data.person_id).first()
         if person is None:
@@ -613,3 +621,45 @@ def petition_rereview_decide(*, actor: User, pk: int, expected_status: str, text
     petition.rereviewed_on, petition.rereview_text = timezone.localdate(), text.strip()
     _due(petition, None, False, "")
     return _apply(petition, actor, transition, "复核意见（同一事实和理由不再受理）")
+
+
+# --- the petitioner's identity ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Identity:
+    name: str
+    id_number: str
+    phone: str
+
+
+@transaction.atomic
+def petition_identity_reveal(
+    *, actor: User, pk: int, purpose: str, ip_address: str | None = None
+) -> Identity:
+    """The petitioner's identity for a handler of the matter (issue 20 §5), each reveal in the personal-data
+    access log; anyone else is refused."""
+    petition = selectors.petition_get(actor=actor, pk=pk)
+    if not selectors.identity_visible(actor, petition):
+        raise PermissionDenied("信访人身份仅对该事项的办理人员可见")
+    personal_data_access_record(
+        actor=actor,
+        fields=["petitioner_name", "petitioner_id_number", "petitioner_phone"],
+        purpose=f"{purpose}:{petition.number}"[:60],
+        person_id=petition.person_id,
+        ip_address=ip_address,
+    )
+    return Identity(
+        name=crypto.decrypt(petition.petitioner_name_encrypted),
+        id_number=crypto.decrypt(petition.petitioner_id_encrypted)
+        if petition.petitioner_id_encrypted
+        else "",
+        phone=crypto.decrypt(petition.petitioner_phone_encrypted)
+        if petition.petitioner_phone_encrypted
+        else "",
+    )
+
+
+def petitioner_name(petition: Petition) -> str:
+    """For the petitioner's own documents on the portal (they are the petitioner)."""
+    return crypto.decrypt(petition.petitioner_name_encrypted)
