@@ -22,7 +22,7 @@ from minzheng.divisions.models import Division
 from minzheng.divisions.rules import Level
 from minzheng.petitions import rules
 from minzheng.petitions.models import Petition, PetitionEvent
-from minzheng.petitions.selectors import limits_in_force
+from minzheng.petitions.selectors import limit_in_force
 
 BUILTIN_PARAMETERS = Path(__file__).resolve().parent / "builtin_parameters.json"
 DEFAULT_SOON_DAYS = 3  # used only when the parameter is missing; the run's summary says so
@@ -55,7 +55,7 @@ def petitions_scan(*, today: dt.date | None = None) -> ScanResult:
     notes: list[str] = []
     with transaction.atomic():
         for region in Division.objects.filter(level=Level.REGION):
-            soon = limits_in_force(region, today).due_soon_days
+            soon = limit_in_force("due_soon_days", region, today)
             if soon is None:
                 soon = DEFAULT_SOON_DAYS
                 notes.append(f"{region.name}未设置“到期前提醒天数”，按{soon}日提醒（需人工核定）")

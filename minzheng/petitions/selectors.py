@@ -15,7 +15,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from minzheng.accounts.models import User
-from minzheng.catalogue.roles import Capability
+from minzheng.catalogue.roles import Capability, Role
 from minzheng.common.errors import NotFound
 from minzheng.divisions.models import Division
 from minzheng.petitions import rules
@@ -31,13 +31,15 @@ from minzheng.registry.models import Household
 def limits_in_force(division: Division, day: dt.date) -> rules.Limits:
     """The ``petitions.*`` parameters in force for the unit on the day; a missing one is ``None`` (the limit
     it feeds says 需人工核定), never a guessed number."""
-    found: dict[str, int | None] = {}
-    for name in rules.LIMIT_FIELDS:
-        try:
-            found[name] = int(parameter_value(f"petitions.{name}", division, day).value)
-        except ParameterMissing:
-            found[name] = None
-    return rules.Limits(**found)
+    return rules.Limits(**{name: limit_in_force(name, division, day) for name in rules.LIMIT_FIELDS})
+
+
+def limit_in_force(name: str, division: Division, day: dt.date) -> int | None:
+    """One ``petitions.<name>`` parameter, or ``None`` when none is in force."""
+    try:
+        return int(parameter_value(f"petitions.{name}", division, day).value)
+    except ParameterMissing:
+        return None
 
 
 def portal_household(*, account: PortalAccount) -> Household:
@@ -63,14 +65,14 @@ def petition_queryset(actor: User) -> QuerySet[Petition]:
 
 
 def identity_visible(actor: User, petition: Petition) -> bool:
-    """The handlers of the matter: its handler, whoever registered it or acted on it, and the handling staff
-    of the responsible unit itself (not the units above, which see it masked)."""
+    """The handlers of the matter: its handler, whoever registered it or acted on it, and the 信访 office of
+    the responsible unit itself (its petition handlers); everyone else, the units above included, sees it
+    masked."""
     if not actor.can(Capability.HANDLE_PETITIONS):
         return False
-    if (
-        actor.pk in (petition.handler_id, petition.registered_by_id)
-        or actor.division_id == petition.division_id
-    ):
+    if actor.pk in (petition.handler_id, petition.registered_by_id):
+        return True
+    if actor.role == Role.PETITION_HANDLER and actor.division_id == petition.division_id:
         return True
     return PetitionEvent.objects.filter(petition=petition, actor_id=actor.pk).exists()
 
