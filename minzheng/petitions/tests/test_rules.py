@@ -141,4 +141,5 @@ def test_transition_table():
     assert rules.transition_for("closed", "request_review").target == rules.Status.REVIEW_REQUESTED
     for transition in rules.TRANSITIONS:
         assert transition.label
-        assert transition.source in rules.STATUS_LABELS and transition.target in rules.STATUS_LABELS
+        assert transition.source in rules.STATUS_LABELS
+        assert transition.target in rules.STATUS_LABELS

@@ -36,10 +36,10 @@ def test_register_stores_encrypted_identity_and_the_accept_limit(register):
     assert petition.status == "registered"
     assert petition.petitioner_name_masked == "王**"
     assert "王秀英" not in petition.petitioner_name_encrypted
-    assert (
-        petition.petitioner_phone_masked.startswith("138") and "0000" not in petition.petitioner_phone_masked
-    )
-    assert petition.accept_due_on is not None and petition.accept_due_on >= today + dt.timedelta(days=15)
+    assert petition.petitioner_phone_masked.startswith("138")
+    assert "0000" not in petition.petitioner_phone_masked
+    assert petition.accept_due_on is not None
+    assert petition.accept_due_on >= today + dt.timedelta(days=15)
     assert petition.current_due_on == petition.accept_due_on
     assert petition.division.code == "150102000000"
     assert list(PetitionEvent.objects.filter(petition=petition).values_list("action", flat=True)) == [
@@ -71,19 +71,22 @@ def test_the_whole_loop(register, ready):
         days=30,
         reason="需调取银行流水",
     )
-    assert petition.extension_days == 30 and petition.status == "extended"
+    assert petition.extension_days == 30
+    assert petition.status == "extended"
     assert petition.handle_due_on >= today + dt.timedelta(days=90)
     petition = services.petition_reply(
         actor=users["caseworker"], pk=petition.pk, expected_status="extended", text="经复核，收入核算无误。"
     )
-    assert petition.status == "replied" and petition.replied_on_time is True
+    assert petition.status == "replied"
+    assert petition.replied_on_time is True
     assert petition.review_request_due_on >= today + dt.timedelta(days=30)
     assert petition.current_due_on is None
     petition = services.petition_evaluate(
         actor=users["handler"], pk=petition.pk, expected_status="replied", satisfaction="basically"
     )
     petition = services.petition_close(actor=users["handler"], pk=petition.pk, expected_status="evaluated")
-    assert petition.status == "closed" and petition.closed_at is not None
+    assert petition.status == "closed"
+    assert petition.closed_at is not None
     actions = list(PetitionEvent.objects.filter(petition=petition).values_list("action", flat=True))
     assert actions == ["register", "accept", "assign", "start", "extend", "reply", "evaluate", "close"]
 
@@ -137,7 +140,8 @@ def test_repeat_petition_is_linked_and_rereviewed_matter_refused(register, ready
     declined = services.petition_decline(
         actor=users["handler"], pk=second.pk, expected_status="registered", notice="该事项已复核终结"
     )
-    assert declined.status == "not_accepted" and declined.current_due_on is None
+    assert declined.status == "not_accepted"
+    assert declined.current_due_on is None
     other_matter = register(matter_type="payment", subject="资金未到账")
     assert other_matter.repeat_of_id is None
 
@@ -189,7 +193,8 @@ def test_identity_reveal_is_for_handlers_and_logged(register, ready):
     users = ready
     petition = register()
     identity = services.petition_identity_reveal(actor=users["handler"], pk=petition.pk, purpose="test")
-    assert identity.name == "王秀英" and identity.phone == "13800001111"
+    assert identity.name == "王秀英"
+    assert identity.phone == "13800001111"
     assert (
         PersonalDataAccess.objects.filter(actor=users["handler"], purpose__startswith="test:XF").count() == 1
     )
@@ -220,7 +225,8 @@ def test_scan_flags_escalates_once_and_is_idempotent(register, ready):
     rows = {p.pk: p for p in Petition.objects.all()}
     assert rows[late.pk].due_state == "overdue"
     assert rows[late.pk].escalated_to.code == "150100000000"  # the county's parent: the city
-    assert rows[soon.pk].due_state == "due_soon" and rows[soon.pk].escalated_at is None
+    assert rows[soon.pk].due_state == "due_soon"
+    assert rows[soon.pk].escalated_at is None
     assert rows[calm.pk].due_state == ""
     second = petitions_scan(today=today)
     assert second.escalated == 0
