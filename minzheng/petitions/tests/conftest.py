@@ -38,3 +38,48 @@ def register(ready):
         return petition_register(actor=actor or ready["handler"], data=PetitionData(**fields))
 
     return make
+
+
+PORTAL_PHONE = "13912340000"
+
+
+@pytest.fixture
+def home(household_factory):
+    """A Xincheng household whose head 李桂兰 has a phone on file, with a 低保 application."""
+    return household_factory(head_name="李桂兰", id_number=id_number("150102", seq=41), phone=PORTAL_PHONE)
+
+
+@pytest.fixture
+def application(ready, home):
+    from minzheng.applications.tests.test_workflows import apply
+
+    return apply(ready, home)
+
+
+@pytest.fixture
+def portal_client(client, home):
+    """A test client signed in on the portal as the head of ``home`` (a bound account)."""
+    from django.utils import timezone
+
+    from minzheng.common import crypto
+    from minzheng.common.masking import mask_phone
+    from minzheng.portal.auth import SESSION_KEY
+    from minzheng.portal.models import PortalAccount
+
+    person = home.head
+    account = PortalAccount.objects.create(
+        phone_encrypted=crypto.encrypt(PORTAL_PHONE),
+        phone_index=crypto.blind_index(PORTAL_PHONE, purpose="phone"),
+        phone_masked=mask_phone(PORTAL_PHONE),
+        name=person.name,
+        id_number_encrypted=person.id_number_encrypted,
+        id_number_index=person.id_number_index,
+        id_number_masked=person.id_number_masked,
+        person=person,
+        bound_at=timezone.now(),
+    )
+    session = client.session
+    session[SESSION_KEY] = account.pk
+    session.save()
+    client.account = account
+    return client
