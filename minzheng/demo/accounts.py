@@ -35,6 +35,7 @@ DEMO_ACCOUNTS: tuple[tuple[str, Role, str, str], ...] = (
     ("region", Role.REGION_SUPERVISOR, "region", "演示·自治区监管"),
     (Role.AUDITOR, Role.AUDITOR, "region", "演示·审计"),
     ("admin", Role.SYSTEM_ADMIN, "region", "演示·系统管理员"),
+    ("petitions", Role.PETITION_HANDLER, "county", "演示·信访办理"),
 )
 
 
