@@ -78,11 +78,12 @@ def petitions_scan(*, today: dt.date | None = None) -> ScanResult:
         ).update(escalated_at=now, escalated_to=Subquery(parent))
         if escalated:
             table, events = Petition._meta.db_table, PetitionEvent._meta.db_table
+            stamp = connection.ops.adapt_datetimefield_value(now)  # as the ORM stored it (SQLite: text)
             with connection.cursor() as cursor:
                 cursor.execute(
                     f"INSERT INTO {events} (petition_id, at, action, from_status, to_status, message, basis) "
                     f"SELECT id, %s, 'escalate', status, status, %s, %s FROM {table} WHERE escalated_at = %s",
-                    [now, ESCALATE_MESSAGE, f"{rules.BASIS}第三十四条", now],
+                    [stamp, ESCALATE_MESSAGE, f"{rules.BASIS}第三十四条", stamp],
                 )
             event_record(
                 actor=None,
