@@ -128,7 +128,7 @@ def _responsible_unit(actor: User, code: str, accused: User | None) -> Division:
 
 
 def _number(petition: Petition) -> None:
-    petition.number = f"XF{petition.received_on:%Y}{petition.pk:07d}"
+    petition.number = f"XF{petition.received_on:%Y}-{petition.pk:07d}"
     Petition.objects.filter(pk=petition.pk).update(number=petition.number)
 
 

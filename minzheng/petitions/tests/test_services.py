@@ -32,7 +32,7 @@ def _flow_to_handling(petition, users, handler=None):
 def test_register_stores_encrypted_identity_and_the_accept_limit(register):
     petition = register()
     today = timezone.localdate()
-    assert petition.number == f"XF{today:%Y}{petition.pk:07d}"
+    assert petition.number == f"XF{today:%Y}-{petition.pk:07d}"
     assert petition.status == "registered"
     assert petition.petitioner_name_masked == "王**"
     assert "王秀英" not in petition.petitioner_name_encrypted
