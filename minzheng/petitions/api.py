@@ -14,7 +14,7 @@ from ninja import Field, Query, Router, Schema
 from minzheng.accounts.actors import request_actor
 from minzheng.catalogue.roles import Capability
 from minzheng.common.middleware import PAGING_MAX
-from minzheng.common.schemas import refusals
+from minzheng.common.schemas import IsoDate, refusals
 from minzheng.petitions import selectors
 from minzheng.petitions.models import Petition
 
@@ -55,6 +55,11 @@ class PetitionPage(Schema):
     page: int
     has_next: bool
     results: list[PetitionOut]
+
+
+class DashboardQuery(Schema):
+    start: IsoDate | None = Field(None, description="收到日期起（默认本年 1 月 1 日）")
+    end: IsoDate | None = Field(None, description="收到日期止（默认今天）")
 
 
 class DashboardOut(Schema):
@@ -105,11 +110,9 @@ def petition_list(request: HttpRequest, filters: Query[PetitionQuery]) -> dict[s
 
 
 @router.get("/petitions/dashboard", response={200: DashboardOut, **refusals()}, summary="信访统计")
-def petition_dashboard(
-    request: HttpRequest, start: dt.date | None = None, end: dt.date | None = None
-) -> DashboardOut:
+def petition_dashboard(request: HttpRequest, period: Query[DashboardQuery]) -> DashboardOut:
     actor = request_actor(request, Capability.VIEW_PETITIONS, denied=DENIED)
-    board = selectors.dashboard(actor=actor, start=start, end=end)
+    board = selectors.dashboard(actor=actor, start=period.start, end=period.end)
     return DashboardOut(
         received=board.received, replied=board.replied, on_time=board.on_time,
         on_time_rate=board.on_time_rate,
