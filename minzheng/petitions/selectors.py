@@ -212,6 +212,28 @@ def public_questions(*, search: str = "") -> QuerySet[Petition]:
     return rows.order_by("-replied_on", "-id")
 
 
+def _by_unit(actor: User, rows: QuerySet[Petition]) -> list[tuple[str, int, int]]:
+    """Received and overdue per unit one level below the actor (and the actor's own level): one grouped
+    query over the responsible units, summed into the children by code prefix."""
+    if actor.division is None:
+        return []
+    counts = rows.values("division__code").annotate(
+        n=Count("id"), late=Count("id", filter=Q(due_state=rules.DueState.OVERDUE))
+    )
+    children = list(Division.objects.filter(parent=actor.division).order_by("code"))
+    own = [0, 0]
+    totals = {child.pk: [0, 0] for child in children}
+    for row in counts:
+        code = row["division__code"]
+        target = next((totals[c.pk] for c in children if code.startswith(c.short_code)), own)
+        target[0] += row["n"]
+        target[1] += row["late"]
+    result = [(c.name, *totals[c.pk]) for c in children if totals[c.pk][0]]
+    if own[0]:
+        result.insert(0, (f"{actor.division.name}（本级）", own[0], own[1]))
+    return result  # type: ignore[return-value]
+
+
 # --- the dashboard --------------------------------------------------------------------------------------
 
 
@@ -256,19 +278,7 @@ def dashboard(*, actor: User, start: dt.date | None = None, end: dt.date | None 
     )
     matter = dict(rows.values_list("matter_type").annotate(n=Count("id")).values_list("matter_type", "n"))
     status = dict(rows.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
-    by_division: list[tuple[str, int, int]] = []
-    if actor.division is not None:
-        for child in Division.objects.filter(parent=actor.division).order_by("code"):
-            sub = rows.filter(division__code__startswith=child.short_code).aggregate(
-                n=Count("id"), late=Count("id", filter=Q(due_state=rules.DueState.OVERDUE))
-            )
-            if sub["n"]:
-                by_division.append((child.name, sub["n"], sub["late"]))
-        own = rows.filter(division=actor.division).aggregate(
-            n=Count("id"), late=Count("id", filter=Q(due_state=rules.DueState.OVERDUE))
-        )
-        if own["n"]:
-            by_division.insert(0, (f"{actor.division.name}（本级）", own["n"], own["late"]))
+    by_division = _by_unit(actor, rows)
     return Dashboard(
         **totals,
         by_matter=[(label, matter.get(str(code), 0)) for code, label in rules.MATTER_LABELS.items()],
