@@ -99,7 +99,7 @@ def test_list_filters_export_and_dashboard(client, register, ready):
     assert rows[1][6] == "赵*"
     board = client.get("/petitions/dashboard/").content.decode()
     assert 'id="figure-received">2<' in board
-    assert "<td>新城区（本级）</td><td class=\"text-end\">2</td>" in board
+    assert '<td>新城区（本级）</td><td class="text-end">2</td>' in board
     assert client.get("/petitions/dashboard/export.xlsx").status_code == 200
 
 
