@@ -43,6 +43,8 @@ def document_text(petition: Petition, document: str) -> str:
 def petition_pdf(petition: Petition, document: str, name: str) -> bytes:
     """The notice or opinion addressed to the petitioner, with the limit that follows from it."""
     title = DOCUMENTS[document]
+    if document == "notice" and petition.status == rules.Status.NOT_ACCEPTED:
+        title = "信访事项不予受理告知书"
     blocks: list[pdf.Block] = [
         pdf.Heading(title),
         pdf.Text(f"编号：{petition.number}", align="right"),

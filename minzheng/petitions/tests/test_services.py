@@ -250,3 +250,66 @@ def test_scan_does_not_query_per_row(register, ready, django_assert_max_num_quer
     with django_assert_max_num_queries(14):
         result = petitions_scan()
     assert result.escalated == 6
+
+
+def test_objection_within_5_working_days_sends_it_back_and_transfer_reroutes(register, ready):
+    users = ready
+    petition = register()
+    h = users["handler"]
+    services.petition_accept(actor=h, pk=petition.pk, expected_status="registered", notice="受理")
+    services.petition_assign(
+        actor=h, pk=petition.pk, expected_status="accepted", division_code="150102001000",
+        handler_id=users["caseworker"].pk,
+    )  # fmt: skip
+    back = services.petition_object(
+        actor=users["caseworker"], pk=petition.pk, expected_status="assigned", reason="属于医保部门职责"
+    )
+    assert (back.status, back.division.code, back.handler_id) == ("accepted", "150102000000", None)
+    services.petition_assign(
+        actor=h, pk=petition.pk, expected_status="accepted", division_code="150102001000", handler_id=None
+    )
+    Petition.objects.filter(pk=petition.pk).update(
+        objection_due_on=timezone.localdate() - dt.timedelta(days=1)
+    )
+    with pytest.raises(Conflict) as error:
+        services.petition_object(
+            actor=users["caseworker"], pk=petition.pk, expected_status="assigned", reason="x"
+        )
+    assert "已超过异议期限" in error.value.message
+    moved = services.petition_assign(
+        actor=h, pk=petition.pk, expected_status="assigned", division_code="150102000000", handler_id=h.pk
+    )
+    assert (moved.status, moved.division.code) == ("assigned", "150102000000")
+    assert PetitionEvent.objects.filter(petition=petition, action="transfer").count() == 1
+
+
+def test_portal_petitioner_requests_a_review_within_30_days(portal_client, ready):
+    h = ready["handler"]
+    petition = services.petition_portal_file(
+        account=portal_client.account,
+        filing=services.PortalFiling(
+            kind="complaint", matter_type="payment", subject="资金未到账", content="未到账"
+        ),
+    )
+    services.petition_accept(actor=h, pk=petition.pk, expected_status="registered", notice="受理")
+    services.petition_assign(
+        actor=h, pk=petition.pk, expected_status="accepted", division_code="150102000000", handler_id=h.pk
+    )
+    services.petition_start(actor=h, pk=petition.pk, expected_status="assigned")
+    services.petition_reply(actor=h, pk=petition.pk, expected_status="handling", text="已核实")
+    response = portal_client.post(
+        f"/portal/petitions/{petition.pk}/act/request_review/",
+        {"expected_status": "replied", "reason": "不服"},
+    )
+    assert response.status_code == 302
+    petition.refresh_from_db()
+    assert petition.status == "review_requested"
+    assert petition.current_due_on == petition.review_due_on
+    Petition.objects.filter(pk=petition.pk).update(status="reviewed", reviewed_on=timezone.localdate(),
+                                                   rereview_request_due_on=timezone.localdate() - dt.timedelta(days=1))  # fmt: skip
+    late = portal_client.post(
+        f"/portal/petitions/{petition.pk}/act/request_rereview/",
+        {"expected_status": "reviewed", "reason": "不服"},
+    )
+    assert late.status_code == 422
+    assert "已超过请求期限" in late.content.decode()
