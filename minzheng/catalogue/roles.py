@@ -27,6 +27,7 @@ class Role(models.TextChoices):
     MARRIAGE_REGISTRAR = "marriage_registrar", _("婚姻登记员")
     ORGANISATION_REGISTRAR = "organisation_registrar", _("社会组织登记管理人员")
     ORGANISATION_SUPERVISOR = "organisation_supervisor", _("业务主管单位人员")
+    PETITION_HANDLER = "petition_handler", _("信访办理人员")  # 信访 and complaints (petitions, ADR 0035)
 
 
 class Capability(StrEnum):
@@ -53,6 +54,8 @@ class Capability(StrEnum):
     REGISTER_MARRIAGES = "register_marriages"  # appointments, registrations, records (marriage)
     REGISTER_ORGANISATIONS = "register_organisations"  # registry and annual inspection (organisations)
     SUPERVISE_ORGANISATIONS = "supervise_organisations"  # 业务主管单位 pre-review (organisations)
+    HANDLE_PETITIONS = "handle_petitions"  # register, assign, handle, reply to 信访 matters (petitions)
+    VIEW_PETITIONS = "view_petitions"  # read the 信访 register and dashboard of the jurisdiction (petitions)
 
 
 _READ = {Capability.VIEW_REGISTRY, Capability.EXPORT}
@@ -101,7 +104,17 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.MARRIAGE_REGISTRAR: frozenset({Capability.REGISTER_MARRIAGES}),
     Role.ORGANISATION_REGISTRAR: frozenset({Capability.REGISTER_ORGANISATIONS, Capability.EXPORT}),
     Role.ORGANISATION_SUPERVISOR: frozenset({Capability.SUPERVISE_ORGANISATIONS}),
+    Role.PETITION_HANDLER: frozenset(
+        {Capability.HANDLE_PETITIONS, Capability.VIEW_PETITIONS, Capability.EXPORT, Capability.VIEW_REGISTRY}
+    ),
 }
+# Petitions (ADR 0035): the county approver and the township caseworker also handle the matters assigned to
+# their unit (《信访工作条例》第二十二条 转送、交办 to the body with the power to handle); reviewers and
+# supervisors read the register and the dashboard.
+for _role in (Role.COUNTY_APPROVER, Role.TOWNSHIP_CASEWORKER):
+    ROLE_CAPABILITIES[_role] |= {Capability.HANDLE_PETITIONS, Capability.VIEW_PETITIONS}
+for _role in (Role.TOWNSHIP_REVIEWER, Role.PREFECTURE_SUPERVISOR, Role.REGION_SUPERVISOR):
+    ROLE_CAPABILITIES[_role] |= {Capability.VIEW_PETITIONS}
 
 
 def role_can(role: str, capability: Capability) -> bool:

@@ -37,6 +37,7 @@ DEMO_ACCOUNTS: tuple[tuple[str, Role, str, str], ...] = (
     ("admin", Role.SYSTEM_ADMIN, "region", "演示·系统管理员"),
     ("careworker", Role.CARE_PROVIDER, "county", "演示·养老服务人员"),  # a provider's worker (eldercare)
     ("registrar", Role.MARRIAGE_REGISTRAR, "county", "演示·婚姻登记员"),
+    ("petitions", Role.PETITION_HANDLER, "county", "演示·信访办理"),
 )
 
 

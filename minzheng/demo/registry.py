@@ -517,12 +517,14 @@ def demo_setup(
     from minzheng.demo.marriage import demo_marriage_ensure
     from minzheng.demo.monitoring import demo_monitoring_ensure
     from minzheng.demo.parameters import demo_supplement_ensure
+    from minzheng.demo.petitions import demo_petitions_ensure
     from minzheng.demo.portal import demo_portal_ensure
 
     supplement = demo_supplement_ensure()  # before the enrolments: they are assessed on it (ADR 0031)
     notes = [*demo_enrolments_ensure(), *demo_monitoring_ensure(), *demo_portal_ensure(), *supplement]
     notes += demo_eldercare_ensure()  # after the enrolments: 低保/特困 older people are derived from them
     notes += demo_marriage_ensure()
+    notes += demo_petitions_ensure()  # after the portal account: one matter is filed on the portal
     return DemoSetupResult(divisions_imported=imported, seeded=seeded, logins=logins, notes=notes)
 
 

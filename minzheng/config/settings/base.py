@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "minzheng.portal",
     "minzheng.eldercare",
     "minzheng.marriage",
+    "minzheng.petitions",
     "minzheng.demo",
     "minzheng.config.apps.SiteConfig",  # deployment checks only (config/checks.py); no models
 ]

@@ -142,7 +142,7 @@ DEMO_PLACES = {
     "assistant": "150102001001", "caseworker": "150102001000", "reviewer": "150102001000",
     "county": "150102000000", "checker": "150102000000", "prefecture": "150100000000", "region": "150000000000",
     "auditor": "150000000000", "admin": "150000000000",
-    "careworker": "150102000000", "registrar": "150102000000",
+    "careworker": "150102000000", "registrar": "150102000000", "petitions": "150102000000",
 }  # fmt: skip
 
 
