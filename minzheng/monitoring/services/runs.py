@@ -171,7 +171,11 @@ def monitoring_run(
     prefix = division_prefix or (actor.scope_prefix or "" if actor is not None else "")
     monitoring_parameters_load()
     rule_builtin_load()
-    published = list(WarningRule.objects.filter(status=WarningRule.Status.PUBLISHED).order_by("code"))
+    published = list(
+        WarningRule.objects.filter(status=WarningRule.Status.PUBLISHED)
+        .exclude(condition__has_key="external")  # outside alert kinds (services.external) are not evaluated
+        .order_by("code")
+    )
     run = MonitoringRun.objects.create(
         kind=kind, as_of=as_of, division_code=prefix, job_id=job_id, started_by=actor
     )
