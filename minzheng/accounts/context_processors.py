@@ -26,6 +26,7 @@ NAVIGATION: list[tuple[Promise, str | None, Capability | None]] = [
     (_("动态监测预警"), "monitoring:alert_list", Capability.MONITOR),
     (_("统计分析"), "statistics:overview", Capability.VIEW_REGISTRY),
     (_("智慧养老"), "eldercare:home", Capability.VIEW_ELDERCARE),
+    (_("探访关爱"), "eldercare:visit_list", Capability.VIEW_ELDERCARE),
     (_("后台任务"), "jobs:list", None),
     (_("审计日志"), "audit:event_list", Capability.VIEW_AUDIT),
     (_("工作人员管理"), "accounts:user_list", Capability.MANAGE_USERS),

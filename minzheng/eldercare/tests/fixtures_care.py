@@ -23,7 +23,9 @@ PNG = (
 
 
 @pytest.fixture
-def make_older(household_factory: Callable[..., Any], divisions: dict[str, Division]) -> Callable[..., OlderPerson]:
+def make_older(
+    household_factory: Callable[..., Any], divisions: dict[str, Division], users: dict[str, Any]
+) -> Callable[..., OlderPerson]:
     """An older person (aged 78) heading a new household in the given village, with the given flags."""
     counter = {"n": 0}
 
@@ -31,7 +33,8 @@ def make_older(household_factory: Callable[..., Any], divisions: dict[str, Divis
         village = divisions[division]
         counter["n"] += 1
         id_number = make_resident_id(village.code[:6], birth, 500 + counter["n"] * 2 + 1)
-        household = household_factory(division_code=village.code, head_name=name, id_number=id_number)
+        actor = users["taibus_caseworker"] if village.code.startswith("152527") else users["caseworker"]
+        household = household_factory(actor, division_code=village.code, head_name=name, id_number=id_number)
         person = household.head
         return OlderPerson.objects.create(
             person=person, household=household, division=village, birth_date=birth, refreshed_on=TODAY, **flags
