@@ -76,7 +76,12 @@ _ADMIN = {
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     # VIEW_ELDERCARE: the village assistant visits older people (探访关爱, docs/eldercare.md "Visits")
     Role.VILLAGE_ASSISTANT: frozenset(
-        {Capability.VIEW_REGISTRY, Capability.ACCEPT_APPLICATIONS, Capability.MONITOR, Capability.VIEW_ELDERCARE}
+        {
+            Capability.VIEW_REGISTRY,
+            Capability.ACCEPT_APPLICATIONS,
+            Capability.MONITOR,
+            Capability.VIEW_ELDERCARE,
+        }
     ),
     Role.TOWNSHIP_CASEWORKER: frozenset(
         _READ | _CASEWORK | _INTAKE | _PERSONAL | _OVERSIGHT | _ELDERCARE | {Capability.MANAGE_ENROLMENTS}

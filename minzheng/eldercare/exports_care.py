@@ -22,7 +22,13 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def xlsx_response(
-    *, actor: User, title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]], purpose: str, ip: str | None
+    *,
+    actor: User,
+    title: str,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    purpose: str,
+    ip: str | None,
 ) -> HttpResponse:
     book = Workbook()
     sheet = book.active

@@ -50,7 +50,9 @@ class PhotosField(forms.FileField):
 
 class EntitlementFilterForm(_Form):
     status = forms.ChoiceField(
-        label=_("状态"), required=False, choices=_ALL + [(s.value, v) for s, v in entitlement_rules.STATUS_LABELS.items()]
+        label=_("状态"),
+        required=False,
+        choices=_ALL + [(s.value, v) for s, v in entitlement_rules.STATUS_LABELS.items()],
     )
     category = forms.ChoiceField(
         label=_("服务对象类别"),
@@ -65,7 +67,9 @@ class EntitlementFilterForm(_Form):
 
 class EntitlementApplyForm(_Form):
     category = forms.ChoiceField(label=_("服务对象类别"), choices=[])
-    note = forms.CharField(label=_("申请说明"), max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("申请说明"), max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args: Any, categories: list[tuple[str, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -74,10 +78,14 @@ class EntitlementApplyForm(_Form):
 
 class EntitlementActionForm(_Form):
     expected_status = forms.CharField(widget=forms.HiddenInput)
-    reason = forms.CharField(label=_("理由"), max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("理由"), max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     valid_from = forms.DateField(label=_("有效期起"), required=False, widget=DateInput())
     valid_to = forms.DateField(label=_("有效期止（不含，可不填）"), required=False, widget=DateInput())
-    manual_hours = forms.IntegerField(label=_("人工核定月服务时长（小时）"), min_value=1, max_value=744, required=False)
+    manual_hours = forms.IntegerField(
+        label=_("人工核定月服务时长（小时）"), min_value=1, max_value=744, required=False
+    )
     manual_amount = forms.DecimalField(
         label=_("人工核定月服务金额（元）"), min_value=0, max_digits=10, decimal_places=2, required=False
     )
@@ -88,11 +96,23 @@ class EntitlementActionForm(_Form):
 
 
 class ScheduleFilterForm(_Form):
-    due = forms.ChoiceField(label=_("到期情况"), required=False, choices=[("", _("全部"))] + [(k, v) for k, v in [
-        ("overdue", _("已逾期")), ("soon", _("7日内到期")), ("manual", _("需人工核定")),
-    ]])  # fmt: skip
+    due = forms.ChoiceField(
+        label=_("到期情况"),
+        required=False,
+        choices=[("", _("全部"))]
+        + [
+            (k, v)
+            for k, v in [
+                ("overdue", _("已逾期")),
+                ("soon", _("7日内到期")),
+                ("manual", _("需人工核定")),
+            ]
+        ],
+    )
     category = forms.ChoiceField(
-        label=_("探访类别"), required=False, choices=_ALL + [(c.value, v) for c, v in visit_rules.CATEGORY_LABELS.items()]
+        label=_("探访类别"),
+        required=False,
+        choices=_ALL + [(c.value, v) for c, v in visit_rules.CATEGORY_LABELS.items()],
     )
     name = forms.CharField(label=_("姓名"), max_length=50, required=False)
     division = forms.RegexField(label=_("区划代码"), **_DIVISION)  # type: ignore[arg-type]
@@ -102,13 +122,23 @@ class ScheduleFilterForm(_Form):
 
 class VisitForm(_Form):
     visited_on = forms.DateField(label=_("探访日期"), widget=DateInput())
-    living_conditions = forms.CharField(label=_("居住和生活状况"), max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    health = forms.CharField(label=_("健康状况"), max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    living_conditions = forms.CharField(
+        label=_("居住和生活状况"), max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    health = forms.CharField(
+        label=_("健康状况"), max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     risk_found = forms.BooleanField(label=_("发现安全风险"), required=False)
-    safety_risks = forms.CharField(label=_("安全风险"), max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    needs = forms.CharField(label=_("服务需求"), max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    safety_risks = forms.CharField(
+        label=_("安全风险"), max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    needs = forms.CharField(
+        label=_("服务需求"), max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     findings = forms.CharField(label=_("探访发现"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
-    follow_up = forms.CharField(label=_("后续跟进"), max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    follow_up = forms.CharField(
+        label=_("后续跟进"), max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     photos = PhotosField(label=_("现场照片（可多张）"))
 
 
@@ -117,10 +147,14 @@ class VisitForm(_Form):
 
 class ProjectFilterForm(_Form):
     kind = forms.ChoiceField(
-        label=_("项目类别"), required=False, choices=_ALL + [(k.value, v) for k, v in home_care_rules.KIND_LABELS.items()]
+        label=_("项目类别"),
+        required=False,
+        choices=_ALL + [(k.value, v) for k, v in home_care_rules.KIND_LABELS.items()],
     )
     status = forms.ChoiceField(
-        label=_("状态"), required=False, choices=_ALL + [(s.value, v) for s, v in home_care_rules.STATUS_LABELS.items()]
+        label=_("状态"),
+        required=False,
+        choices=_ALL + [(s.value, v) for s, v in home_care_rules.STATUS_LABELS.items()],
     )
     name = forms.CharField(label=_("姓名"), max_length=50, required=False)
     division = forms.RegexField(label=_("区划代码"), **_DIVISION)  # type: ignore[arg-type]
@@ -129,17 +163,25 @@ class ProjectFilterForm(_Form):
 
 
 class ProjectApplyForm(_Form):
-    kind = forms.ChoiceField(label=_("项目类别"), choices=[(k.value, v) for k, v in home_care_rules.KIND_LABELS.items()])
+    kind = forms.ChoiceField(
+        label=_("项目类别"), choices=[(k.value, v) for k, v in home_care_rules.KIND_LABELS.items()]
+    )
     beds = forms.IntegerField(label=_("床位数（家庭养老床位）"), min_value=1, max_value=2, initial=1)
-    note = forms.CharField(label=_("申请说明"), max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("申请说明"), max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class ProjectStepForm(_Form):
     expected_status = forms.CharField(widget=forms.HiddenInput)
     day = forms.DateField(label=_("日期"), required=False, widget=DateInput())
-    note = forms.CharField(label=_("意见或说明"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("意见或说明"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     provider = forms.TypedChoiceField(label=_("服务机构"), coerce=int, required=False, choices=[])
-    contract_amount = forms.DecimalField(label=_("合同金额（元）"), min_value=0, max_digits=10, decimal_places=2, required=False)
+    contract_amount = forms.DecimalField(
+        label=_("合同金额（元）"), min_value=0, max_digits=10, decimal_places=2, required=False
+    )
     manual_amount = forms.DecimalField(
         label=_("人工核定补贴金额（元）"), min_value=0, max_digits=10, decimal_places=2, required=False
     )

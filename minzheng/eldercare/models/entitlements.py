@@ -49,7 +49,9 @@ class ServiceEntitlement(models.Model):
     valid_from = models.DateField("有效期起", null=True, blank=True)
     valid_to = models.DateField("有效期止（不含）", null=True, blank=True)
     monthly_hours = models.PositiveIntegerField("月服务时长（小时）", null=True, blank=True)
-    monthly_amount = models.DecimalField("月服务金额（元）", max_digits=10, decimal_places=2, null=True, blank=True)
+    monthly_amount = models.DecimalField(
+        "月服务金额（元）", max_digits=10, decimal_places=2, null=True, blank=True
+    )
     manual = models.BooleanField("人工核定", default=False)
     manual_note = models.CharField("人工核定说明", max_length=300, blank=True)
     parameters = models.JSONField("所用政策参数", default=list, blank=True)  # [{key, id, version, value}]
@@ -67,7 +69,8 @@ class ServiceEntitlement(models.Model):
                 name="entitlement_one_in_progress",
             ),
             models.CheckConstraint(
-                condition=Q(valid_to__isnull=True) | Q(valid_from__isnull=False, valid_to__gt=models.F("valid_from")),
+                condition=Q(valid_to__isnull=True)
+                | Q(valid_from__isnull=False, valid_to__gt=models.F("valid_from")),
                 name="entitlement_validity_order",
             ),
         ]

@@ -41,12 +41,16 @@ class HomeCareProject(models.Model):
         Provider, verbose_name="服务机构", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     contracted_on = models.DateField("签约日期", null=True, blank=True)
-    contract_amount = models.DecimalField("合同金额（元）", max_digits=10, decimal_places=2, null=True, blank=True)
+    contract_amount = models.DecimalField(
+        "合同金额（元）", max_digits=10, decimal_places=2, null=True, blank=True
+    )
     built_on = models.DateField("完工日期", null=True, blank=True)
     # acceptance inspection (验收) and subsidy
     accepted_on = models.DateField("验收日期", null=True, blank=True)
     acceptance_note = models.CharField("验收意见", max_length=500, blank=True)
-    subsidy_amount = models.DecimalField("补贴金额（元）", max_digits=10, decimal_places=2, null=True, blank=True)
+    subsidy_amount = models.DecimalField(
+        "补贴金额（元）", max_digits=10, decimal_places=2, null=True, blank=True
+    )
     subsidy_manual_reason = models.CharField("补贴需人工核定原因", max_length=300, blank=True)
     manual_note = models.CharField("人工核定说明", max_length=300, blank=True)
     parameters = models.JSONField("所用政策参数", default=list, blank=True)
@@ -104,7 +108,9 @@ class CarePhoto(models.Model):
     project = models.ForeignKey(
         HomeCareProject, null=True, blank=True, on_delete=models.PROTECT, related_name="photos"
     )
-    visit = models.ForeignKey(VisitRecord, null=True, blank=True, on_delete=models.PROTECT, related_name="photos")
+    visit = models.ForeignKey(
+        VisitRecord, null=True, blank=True, on_delete=models.PROTECT, related_name="photos"
+    )
     file = models.FileField("照片", upload_to=photo_path, max_length=200)
     original_name = models.CharField("原文件名", max_length=200)
     content_type = models.CharField("文件类型", max_length=40)

@@ -24,7 +24,9 @@ class VisitSchedule(models.Model):
 
     older_person = models.OneToOneField(OlderPerson, on_delete=models.CASCADE, related_name="visit_schedule")
     division = models.ForeignKey(Division, verbose_name="居住地", on_delete=models.PROTECT, related_name="+")
-    categories = models.CharField("探访类别", max_length=80)  # codes of rules.visits.VisitCategory, comma-joined
+    categories = models.CharField(
+        "探访类别", max_length=80
+    )  # codes of rules.visits.VisitCategory, comma-joined
     interval_days = models.PositiveSmallIntegerField("探访间隔（天）", null=True, blank=True)
     since = models.DateField("纳入探访日期")
     last_visited_on = models.DateField("最近探访", null=True, blank=True)

@@ -18,6 +18,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Final
 
+from minzheng.catalogue.programmes import Programme
 from minzheng.catalogue.roles import Capability
 from minzheng.divisions.rules import Level
 from minzheng.policy.keys.eldercare_services import AMOUNT_KEY, ENTITLEMENT_CATEGORY_LABELS, HOURS_KEY
@@ -25,7 +26,7 @@ from minzheng.policy.keys.eldercare_services import AMOUNT_KEY, ENTITLEMENT_CATE
 
 class Category(StrEnum):
     EXTREME_POVERTY = "extreme_poverty"
-    DIBAO = "dibao"
+    DIBAO = Programme.DIBAO.value
     INCAPACITATED = "incapacitated"
     ADVANCED_AGE_ALONE = "advanced_age_alone"
     BEREAVED_PARENT = "bereaved_parent"

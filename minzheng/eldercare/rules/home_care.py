@@ -2,10 +2,11 @@
 eligibility, the transition table, and the subsidy from parameters.
 
 Basis: 《关于加快实施老年人居家适老化改造工程的指导意见》 (民发〔2020〕86号) §二: home adaptation for
-特殊困难老年人家庭 — 特困、低保、低保边缘 families with older people of advanced age, 失能 or 残疾; a
-subsidy ceiling per household is set locally. Family care beds: 《居家和社区基本养老服务提升行动项目》
-(民政部、财政部, 2022–2023 年度通知, 文号待核实) — beds for 失能、部分失能 older people at home, contracted to a
-provider, with a subsidy per bed set locally. Both figures are parameters (``policy/keys/eldercare_services``).
+特殊困难老年人家庭 — 特困、低保、低保边缘 families with older people of advanced age, 失能 or
+残疾; a subsidy ceiling per household is set locally. Family care beds:
+《居家和社区基本养老服务提升行动项目》 (民政部、财政部, 2022–2023 年度通知, 文号待核实) — beds for
+失能、部分失能 older people at home, contracted to a provider, with a subsidy per bed set locally.
+Both figures are parameters (``policy/keys/eldercare_services``).
 """
 
 from __future__ import annotations
@@ -67,7 +68,11 @@ TRANSITIONS: Final[tuple[Transition, ...]] = (
     Transition("accept", "验收", frozenset({Status.BUILT}), Status.ACCEPTED, None),
     Transition("subsidise", "核发补贴", frozenset({Status.ACCEPTED}), Status.SUBSIDISED, Level.COUNTY),
     Transition(
-        "reject", "不予支持", frozenset({Status.APPLIED, Status.ASSESSED, Status.CONTRACTED}), Status.REJECTED, None
+        "reject",
+        "不予支持",
+        frozenset({Status.APPLIED, Status.ASSESSED, Status.CONTRACTED}),
+        Status.REJECTED,
+        None,
     ),
 )
 TRANSITION_BY_CODE: Final = {t.code: t for t in TRANSITIONS}

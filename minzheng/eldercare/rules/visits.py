@@ -12,7 +12,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Final
 
-from minzheng.catalogue.roles import Capability
+from minzheng.catalogue.roles import Capability, Role
 from minzheng.policy.keys.eldercare_services import VISIT_CATEGORY_LABELS, VISIT_INTERVAL_KEY
 
 
@@ -41,7 +41,9 @@ def interval_key(category: str) -> str:
 
 def categories_text(codes: str) -> str:
     """'lives_alone,advanced_age' → '独居、高龄'."""
-    return "、".join(CATEGORY_LABELS[VisitCategory(c)] for c in codes.split(",") if c in VISIT_CATEGORY_LABELS)
+    return "、".join(
+        CATEGORY_LABELS[VisitCategory(c)] for c in codes.split(",") if c in VISIT_CATEGORY_LABELS
+    )
 
 
 # Who may see the visit list and record a visit. Village assistants (村级协理员) do most visits; they hold
@@ -68,14 +70,19 @@ ALERT_RESPONSE_DAYS: Final = {AlertKind.VISIT_OVERDUE: 5, AlertKind.VISIT_RISK: 
 
 
 class VisitorKind(StrEnum):
-    VILLAGE_ASSISTANT = "village_assistant"
+    VILLAGE_ASSISTANT = Role.VILLAGE_ASSISTANT.value
     CASEWORKER = "caseworker"
 
 
-VISITOR_LABELS: Final = {VisitorKind.VILLAGE_ASSISTANT: "村（社区）协理员", VisitorKind.CASEWORKER: "民政工作人员"}
+VISITOR_LABELS: Final = {
+    VisitorKind.VILLAGE_ASSISTANT: "村（社区）协理员",
+    VisitorKind.CASEWORKER: "民政工作人员",
+}
 
 
-def visit_problems(*, visited_on: object, today: object, findings: str, risk_found: bool, risks: str) -> list[str]:
+def visit_problems(
+    *, visited_on: object, today: object, findings: str, risk_found: bool, risks: str
+) -> list[str]:
     """Problems of a visit record's input (Chinese), empty when it may be saved."""
     problems = []
     if visited_on is None:

@@ -85,7 +85,9 @@ class EntitlementFilters:
 SORTS = {"applied": "applied_on", "status": "status", "category": "category", "valid_from": "valid_from"}
 
 
-def entitlement_list(*, actor: User, filters: EntitlementFilters | None = None) -> QuerySet[ServiceEntitlement]:
+def entitlement_list(
+    *, actor: User, filters: EntitlementFilters | None = None
+) -> QuerySet[ServiceEntitlement]:
     filters = filters or EntitlementFilters()
     rows = ServiceEntitlement.objects.visible_to(actor, within=filters.division).select_related(
         "older_person__person", "division"

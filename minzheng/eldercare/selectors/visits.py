@@ -44,7 +44,9 @@ def schedule_list(*, actor: User, filters: ScheduleFilters, today: dt.date) -> Q
     elif filters.due == "manual":
         rows = rows.filter(interval_days__isnull=True)
     if filters.category in rules.CATEGORY_COLUMNS:
-        rows = rows.filter(**{f"older_person__{rules.CATEGORY_COLUMNS[rules.VisitCategory(filters.category)]}": True})
+        rows = rows.filter(
+            **{f"older_person__{rules.CATEGORY_COLUMNS[rules.VisitCategory(filters.category)]}": True}
+        )
     if filters.name.strip():
         rows = rows.filter(older_person__person__name__contains=filters.name.strip())
     order = SORTS.get(filters.sort.lstrip("-"), "next_due_on")
@@ -78,4 +80,3 @@ def visit_get(*, actor: User, pk: int) -> VisitRecord:
 def schedule_of(*, actor: User, older_person_id: int) -> VisitSchedule | None:
     visits_require(actor)
     return VisitSchedule.objects.visible_to(actor).filter(older_person_id=older_person_id).first()
-

@@ -29,7 +29,13 @@ class EntitlementConflict(Conflict):
 def _event(row: ServiceEntitlement, actor: User, before: str, action: str, note: str) -> None:
     now = timezone.now()
     EntitlementEvent.objects.create(
-        entitlement=row, from_status=before, to_status=row.status, action=action, actor=actor, at=now, note=note
+        entitlement=row,
+        from_status=before,
+        to_status=row.status,
+        action=action,
+        actor=actor,
+        at=now,
+        note=note,
     )
     event_record(
         actor=actor,
@@ -55,7 +61,11 @@ def entitlement_apply(
         raise ValidationFailed("服务资格申请由乡镇（街道）或旗县民政工作人员受理")
     with transaction.atomic():
         older = (
-            OlderPerson.objects.visible_to(actor).select_for_update(of=("self",)).select_related("division").filter(pk=older_person_id).first()
+            OlderPerson.objects.visible_to(actor)
+            .select_for_update(of=("self",))
+            .select_related("division")
+            .filter(pk=older_person_id)
+            .first()
         )
         if older is None or not older.active:
             raise NotFound("老年人不存在、已移出或不在您的管辖范围内", field="older_person")
@@ -110,13 +120,17 @@ def _approve(row: ServiceEntitlement, decision: Decision, today: dt.date) -> Non
     allowance = rules.allowance_from(row.category, in_force.values(), in_force.missing)
     manual_given = decision.manual_hours is not None or decision.manual_amount is not None
     if allowance.needs_manual:
-        problem = rules.manual_allowance_problem(decision.manual_hours, decision.manual_amount, decision.manual_note)
+        problem = rules.manual_allowance_problem(
+            decision.manual_hours, decision.manual_amount, decision.manual_note
+        )
         if problem:
             raise ValidationFailed(f"{allowance.manual_reason}。{problem}", field="manual_hours")
         row.monthly_hours, row.monthly_amount = decision.manual_hours, decision.manual_amount
         row.manual, row.manual_note = True, decision.manual_note.strip()[:300]
     elif manual_given:
-        raise ValidationFailed("已有适用的政策参数，月服务时长和金额按参数确定，不能人工核定", field="manual_hours")
+        raise ValidationFailed(
+            "已有适用的政策参数，月服务时长和金额按参数确定，不能人工核定", field="manual_hours"
+        )
     else:
         row.monthly_hours, row.monthly_amount = allowance.hours, allowance.amount
     row.parameters = in_force.used()
@@ -151,7 +165,9 @@ def entitlement_transition(
         label = transition.label if transition else code
         if row.status != expected_status:
             now_label = rules.STATUS_LABELS.get(rules.Status(row.status), row.status)
-            raise EntitlementConflict(f"该申请当前状态为“{now_label}”，不能办理“{label}”（可能已由他人办理，请刷新）")
+            raise EntitlementConflict(
+                f"该申请当前状态为“{now_label}”，不能办理“{label}”（可能已由他人办理，请刷新）"
+            )
         problem = rules.transition_problem(code, row.status, actor_level(actor))
         if problem:
             raise ValidationFailed(problem)

@@ -35,16 +35,22 @@ class HomeCareConflict(Conflict):
 
 def _event(row: HomeCareProject, actor: User, before: str, action: str, note: str) -> None:
     HomeCareEvent.objects.create(
-        project=row, from_status=before, to_status=row.status, action=action, actor=actor, at=timezone.now(),
+        project=row,
+        from_status=before,
+        to_status=row.status,
+        action=action,
+        actor=actor,
+        at=timezone.now(),
         note=note[:500],
-    )  # fmt: skip
+    )
     event_record(
         actor=actor,
         verb=f"eldercare.home_care.{action}",
         object_type="eldercare.home_care",
         object_id=row.pk,
         division_code=row.division.code,
-        summary=f"{rules.KIND_LABELS[rules.Kind(row.kind)]} {row.pk}：{rules.STATUS_LABELS[rules.Status(row.status)]}",
+        summary=f"{rules.KIND_LABELS[rules.Kind(row.kind)]} {row.pk}："
+        f"{rules.STATUS_LABELS[rules.Status(row.status)]}",
         data={"from": before, "to": row.status},
     )
 
@@ -80,9 +86,14 @@ def home_care_apply(
         if problem:
             raise ValidationFailed(problem, field="kind")
         row = HomeCareProject(
-            kind=kind, older_person=older, division=older.division, applied_on=today, applied_by=actor,
-            application_note=note.strip()[:300], beds=beds,
-        )  # fmt: skip
+            kind=kind,
+            older_person=older,
+            division=older.division,
+            applied_on=today,
+            applied_by=actor,
+            application_note=note.strip()[:300],
+            beds=beds,
+        )
         try:
             with transaction.atomic():
                 row.save()
@@ -115,6 +126,8 @@ def _day(data: StepData, today: dt.date, label: str) -> dt.date:
 
 
 def _contract(row: HomeCareProject, data: StepData, today: dt.date) -> None:
+    if data.provider_id is None:
+        raise ValidationFailed("请选择服务机构", field="provider")
     provider = Provider.objects.filter(pk=data.provider_id, status=ProviderStatus.ACTIVE).first()
     if provider is None:
         raise ValidationFailed("请选择在册、正常服务的服务机构", field="provider")
@@ -135,7 +148,11 @@ def _accept(row: HomeCareProject, data: StepData, today: dt.date) -> None:
     found = in_force.found.get(key)
     assert row.contract_amount is not None
     subsidy = rules.subsidy_from(
-        row.kind, row.contract_amount, row.beds, Decimal(str(found.value)) if found else None, in_force.missing.get(key, "")
+        row.kind,
+        row.contract_amount,
+        row.beds,
+        Decimal(str(found.value)) if found else None,
+        in_force.missing.get(key, ""),
     )
     row.subsidy_amount, row.subsidy_manual_reason = subsidy.amount, subsidy.manual_reason
     row.parameters = in_force.used()
@@ -171,14 +188,21 @@ def home_care_transition(
     data = data or StepData()
     uploads = photos_read(data.photos)
     with transaction.atomic():
-        row = HomeCareProject.objects.visible_to(actor).select_for_update(of=("self",)).filter(pk=project_id).first()
+        row = (
+            HomeCareProject.objects.visible_to(actor)
+            .select_for_update(of=("self",))
+            .filter(pk=project_id)
+            .first()
+        )
         if row is None:
             raise NotFound("项目不存在或不在您的管辖范围内")
         transition = rules.TRANSITION_BY_CODE.get(code)
         label = transition.label if transition else code
         if row.status != expected_status:
             now_label = rules.STATUS_LABELS[rules.Status(row.status)]
-            raise HomeCareConflict(f"该项目当前状态为“{now_label}”，不能办理“{label}”（可能已由他人办理，请刷新）")
+            raise HomeCareConflict(
+                f"该项目当前状态为“{now_label}”，不能办理“{label}”（可能已由他人办理，请刷新）"
+            )
         problem = rules.transition_problem(code, row.status, actor_level(actor))
         if problem:
             raise ValidationFailed(problem)

@@ -78,7 +78,7 @@ def _intervals(day: dt.date) -> list[tuple[str, str, str, int | None, str]]:
     op, division = OlderPerson._meta.db_table, Division._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT DISTINCT substr(d.code, 1, 6), MIN(d.name) FROM {op} o JOIN {division} d ON d.id = o.division_id "
+            f"SELECT substr(d.code, 1, 6), MIN(d.name) FROM {op} o JOIN {division} d ON d.id = o.division_id "
             "WHERE o.active GROUP BY substr(d.code, 1, 6)"
         )
         villages = cursor.fetchall()
@@ -138,7 +138,8 @@ def visit_schedule_refresh(*, today: dt.date | None = None) -> ScheduleCounts:
         )
         cursor.executemany("INSERT INTO eldercare_visit_interval VALUES (%s, %s, %s, %s, %s)", intervals)
         cursor.execute(
-            "CREATE TEMP TABLE eldercare_visit_stage AS SELECT c.older_person_id, MIN(c.division_id) AS division_id, "
+            "CREATE TEMP TABLE eldercare_visit_stage AS SELECT c.older_person_id, "
+            "MIN(c.division_id) AS division_id, "
             f"{_group_concat('c.label')} AS categories, "
             "CASE WHEN COUNT(*) = COUNT(c.days) THEN MIN(c.days) END AS days, "
             f"{missing_text} AS missing FROM ({branches}) c GROUP BY c.older_person_id"
@@ -148,11 +149,16 @@ def visit_schedule_refresh(*, today: dt.date | None = None) -> ScheduleCounts:
             f"(SELECT 1 FROM eldercare_visit_stage s WHERE s.older_person_id = {schedule}.older_person_id)"
         )
         removed = cursor.rowcount
-        staged = "(SELECT s.{column} FROM eldercare_visit_stage s WHERE s.older_person_id = " + schedule + ".older_person_id)"
+        staged = (
+            "(SELECT s.{column} FROM eldercare_visit_stage s WHERE s.older_person_id = "
+            + schedule
+            + ".older_person_id)"
+        )
         reason = "CASE WHEN {m} IS NULL THEN '' ELSE substr('需人工核定：' || {m}, 1, 300) END"
         cursor.execute(
             f"UPDATE {schedule} SET categories = {staged.format(column='categories')}, "
-            f"division_id = {staged.format(column='division_id')}, interval_days = {staged.format(column='days')}, "
+            f"division_id = {staged.format(column='division_id')}, "
+            f"interval_days = {staged.format(column='days')}, "
             f"manual_reason = {reason.format(m=staged.format(column='missing'))}, refreshed_on = %s",
             [today],
         )
@@ -228,7 +234,11 @@ class VisitData:
 def _risk_alert(record: VisitRecord, actor: User) -> MonitoringRun:
     visit, op = VisitRecord._meta.db_table, OlderPerson._meta.db_table
     evidence = _json_object(
-        [("探访日期", "CAST(v.visited_on AS varchar(10))"), ("安全风险", "v.safety_risks"), ("探访发现", "v.findings")]
+        [
+            ("探访日期", "CAST(v.visited_on AS varchar(10))"),
+            ("安全风险", "v.safety_risks"),
+            ("探访发现", "v.findings"),
+        ]
     )
     subjects = (
         f"SELECT o.person_id, o.household_id, v.division_id, {evidence} AS evidence FROM {visit} v "
@@ -245,7 +255,12 @@ def _risk_alert(record: VisitRecord, actor: User) -> MonitoringRun:
 
 
 def visit_record(
-    *, actor: User, older_person_id: int, data: VisitData, photos: Sequence[Any] = (), today: dt.date | None = None
+    *,
+    actor: User,
+    older_person_id: int,
+    data: VisitData,
+    photos: Sequence[Any] = (),
+    today: dt.date | None = None,
 ) -> VisitRecord:
     """Record one visit to an older person of the actor's jurisdiction; the person's schedule moves on
     (next due = this visit + interval) and a recorded safety risk raises an alert into monitoring, all in
@@ -253,7 +268,11 @@ def visit_record(
     capability_require(actor, *rules.RECORD_CAPABILITIES)
     today = today or timezone.localdate()
     problems = rules.visit_problems(
-        visited_on=data.visited_on, today=today, findings=data.findings, risk_found=data.risk_found, risks=data.safety_risks
+        visited_on=data.visited_on,
+        today=today,
+        findings=data.findings,
+        risk_found=data.risk_found,
+        risks=data.safety_risks,
     )
     if problems:
         raise ValidationFailed("；".join(problems))
@@ -261,12 +280,17 @@ def visit_record(
     uploads = photos_read(photos)
     with transaction.atomic():
         older = (
-            OlderPerson.objects.visible_to(actor).select_related("division").filter(pk=older_person_id).first()
+            OlderPerson.objects.visible_to(actor)
+            .select_related("division")
+            .filter(pk=older_person_id)
+            .first()
         )
         if older is None or not older.active:
             raise NotFound("老年人不存在、已移出或不在您的管辖范围内", field="older_person")
         kind = (
-            rules.VisitorKind.VILLAGE_ASSISTANT if actor.role == Role.VILLAGE_ASSISTANT else rules.VisitorKind.CASEWORKER
+            rules.VisitorKind.VILLAGE_ASSISTANT
+            if actor.role == Role.VILLAGE_ASSISTANT
+            else rules.VisitorKind.CASEWORKER
         )
         record = VisitRecord.objects.create(
             older_person=older,
@@ -283,7 +307,9 @@ def visit_record(
             follow_up=data.follow_up.strip()[:300],
         )
         schedule = VisitSchedule.objects.select_for_update(of=("self",)).filter(older_person=older).first()
-        if schedule is not None and (schedule.last_visited_on is None or schedule.last_visited_on <= data.visited_on):
+        if schedule is not None and (
+            schedule.last_visited_on is None or schedule.last_visited_on <= data.visited_on
+        ):
             schedule.last_visited_on = data.visited_on
             if schedule.interval_days:
                 schedule.next_due_on = data.visited_on + dt.timedelta(days=schedule.interval_days)
@@ -300,4 +326,3 @@ def visit_record(
             _risk_alert(record, actor)
         photos_store(actor=actor, division=older.division, uploads=uploads, visit=record)
     return record
-

@@ -29,7 +29,9 @@ def make_older(
     """An older person (aged 78) heading a new household in the given village, with the given flags."""
     counter = {"n": 0}
 
-    def make(name: str = "王大爷", division: str = "community", birth: dt.date = dt.date(1948, 3, 1), **flags: Any) -> OlderPerson:
+    def make(
+        name: str = "王大爷", division: str = "community", birth: dt.date = dt.date(1948, 3, 1), **flags: Any
+    ) -> OlderPerson:
         village = divisions[division]
         counter["n"] += 1
         id_number = make_resident_id(village.code[:6], birth, 500 + counter["n"] * 2 + 1)
@@ -37,7 +39,12 @@ def make_older(
         household = household_factory(actor, division_code=village.code, head_name=name, id_number=id_number)
         person = household.head
         return OlderPerson.objects.create(
-            person=person, household=household, division=village, birth_date=birth, refreshed_on=TODAY, **flags
+            person=person,
+            household=household,
+            division=village,
+            birth_date=birth,
+            refreshed_on=TODAY,
+            **flags,
         )
 
     return make
@@ -47,26 +54,37 @@ def make_older(
 def set_param(divisions: dict[str, Division]) -> Callable[..., Parameter]:
     counter = {"n": 0}
 
-    def make(key: str, value: Any, division: str = "region", valid_from: dt.date = dt.date(2026, 1, 1)) -> Parameter:
+    def make(
+        key: str, value: Any, division: str = "region", valid_from: dt.date = dt.date(2026, 1, 1)
+    ) -> Parameter:
         counter["n"] += 1
         return Parameter.objects.create(
-            key=key, division=divisions[division], valid_from=valid_from, value=value, status="unconfirmed",
-            source="测试", version=1,
-        )  # fmt: skip
+            key=key,
+            division=divisions[division],
+            valid_from=valid_from,
+            value=value,
+            status="unconfirmed",
+            source="测试",
+            version=1,
+        )
 
     return make
 
 
 @pytest.fixture
 def provider(divisions: dict[str, Division]) -> Provider:
-    row = Provider.objects.create(name="新城区颐养服务中心", credit_code="91150102MA0N000001", division=divisions["xincheng"])
+    row = Provider.objects.create(
+        name="新城区颐养服务中心", credit_code="91150102MA0N000001", division=divisions["xincheng"]
+    )
     ProviderArea.objects.create(provider=row, division=divisions["street"])
     return row
 
 
 @pytest.fixture
 def far_provider(divisions: dict[str, Division]) -> Provider:
-    row = Provider.objects.create(name="太仆寺旗养老服务站", credit_code="91152527MA0N000002", division=divisions["taibus"])
+    row = Provider.objects.create(
+        name="太仆寺旗养老服务站", credit_code="91152527MA0N000002", division=divisions["taibus"]
+    )
     ProviderArea.objects.create(provider=row, division=divisions["sumu"])
     return row
 

@@ -1,6 +1,7 @@
 """Service entitlements: eligibility, each allowed and forbidden step of the transition table, the
 allowance from parameters (versions recorded) or 需人工核定, deadlines in working days, the contract
 selector ``entitlement_current``."""
+# ruff: noqa: F811, PT018 - fixtures are imported from fixtures_care; paired facts are asserted together
 
 from __future__ import annotations
 
@@ -24,14 +25,21 @@ AMOUNT = "eldercare.entitlement.monthly_amount.extreme_poverty"
 
 
 def _apply(users, older, category="extreme_poverty"):
-    return entitlement_apply(actor=users["caseworker"], older_person_id=older.pk, category=category, today=TODAY)
+    return entitlement_apply(
+        actor=users["caseworker"], older_person_id=older.pk, category=category, today=TODAY
+    )
 
 
 def _step(users, row, code, who, reason="", decision=None):
     return entitlement_transition(
-        actor=users[who], entitlement_id=row.pk, code=code, expected_status=row.status, reason=reason,
-        decision=decision, today=TODAY,
-    )  # fmt: skip
+        actor=users[who],
+        entitlement_id=row.pk,
+        code=code,
+        expected_status=row.status,
+        reason=reason,
+        decision=decision,
+        today=TODAY,
+    )
 
 
 def test_apply_review_approve_records_the_parameters_and_the_validity(users, make_older, set_param):
@@ -49,15 +57,21 @@ def test_apply_review_approve_records_the_parameters_and_the_validity(users, mak
     assert row.township_due_on == dt.date(2026, 6, 23)  # 5 working days; 19 June is 端午节
     assert reviewed.county_due_on == dt.date(2026, 6, 30)
     assert (approved.status, approved.monthly_hours, approved.monthly_amount, approved.manual) == (
-        "approved", 30, Decimal("600.00"), False,
-    )  # fmt: skip
+        "approved",
+        30,
+        Decimal("600.00"),
+        False,
+    )
     assert approved.valid_from == TODAY and approved.valid_to is None
     assert {(p["key"], p["id"], p["version"]) for p in approved.parameters} == {
-        (HOURS, hours.pk, 1), (AMOUNT, amount.pk, 1),
-    }  # fmt: skip
+        (HOURS, hours.pk, 1),
+        (AMOUNT, amount.pk, 1),
+    }
     assert list(EntitlementEvent.objects.filter(entitlement=row).values_list("action", flat=True)) == [
-        "apply", "review", "approve",
-    ]  # fmt: skip
+        "apply",
+        "review",
+        "approve",
+    ]
     assert Event.objects.filter(object_type="eldercare.entitlement", object_id=str(row.pk)).count() == 3
     current = entitlement_current(older, TODAY)
     assert current is not None and (current.monthly_hours, current.monthly_amount) == (30, Decimal("600.00"))
@@ -76,9 +90,12 @@ def test_missing_parameters_need_manual_determination_never_a_silent_grant(users
     assert ServiceEntitlement.objects.get(pk=row.pk).status == "reviewed"
     # the county determines it in writing
     decided = _step(
-        users, row, "approve", "county",
+        users,
+        row,
+        "approve",
+        "county",
         decision=Decision(manual_hours=20, manual_note="旗县民政局会议纪要〔2026〕3号，参照特困标准"),
-    )  # fmt: skip
+    )
     assert (decided.monthly_hours, decided.monthly_amount, decided.manual) == (20, None, True)
     assert entitlement_current(older.pk, TODAY).manual is True
 
@@ -138,7 +155,9 @@ def test_reject_and_return_need_a_reason_and_stale_status_is_a_conflict(users, m
     with pytest.raises(ValidationFailed, match="须写明理由"):
         _step(users, row, "return", "reviewer")
     _step(users, row, "review", "reviewer")
-    with pytest.raises(Conflict, match="当前状态为“待旗县审批”，不能办理“退回补正”（可能已由他人办理，请刷新）"):
+    with pytest.raises(
+        Conflict, match="当前状态为“待旗县审批”，不能办理“退回补正”（可能已由他人办理，请刷新）"
+    ):
         _step(users, row, "return", "reviewer", reason="再退")  # row still says "applied"
 
 
@@ -147,9 +166,13 @@ def test_end_closes_the_validity_and_village_assistant_cannot_apply(users, make_
     older = make_older(extreme_poverty=True)
     row = _step(users, _step(users, _apply(users, older), "review", "reviewer"), "approve", "county")
     ended = entitlement_transition(
-        actor=users["county"], entitlement_id=row.pk, code="end", expected_status="approved", reason="迁出",
+        actor=users["county"],
+        entitlement_id=row.pk,
+        code="end",
+        expected_status="approved",
+        reason="迁出",
         today=TODAY + dt.timedelta(days=40),
-    )  # fmt: skip
+    )
     assert ended.valid_to == TODAY + dt.timedelta(days=40)
     assert entitlement_current(older, TODAY + dt.timedelta(days=39)) is not None
     assert entitlement_current(older, TODAY + dt.timedelta(days=40)) is None

@@ -44,9 +44,12 @@ SORT_COLUMNS = [
 def _filters(form: EntitlementFilterForm) -> selectors.EntitlementFilters:
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     return selectors.EntitlementFilters(
-        status=data.get("status", ""), category=data.get("category", ""), division=data.get("division") or "",
-        name=data.get("name", ""), sort=data.get("sort") or "-applied",
-    )  # fmt: skip
+        status=data.get("status", ""),
+        category=data.get("category", ""),
+        division=data.get("division") or "",
+        name=data.get("name", ""),
+        sort=data.get("sort") or "-applied",
+    )
 
 
 @require_GET
@@ -76,21 +79,44 @@ def entitlement_list(request: HttpRequest) -> HttpResponse:
 @capability_required(Capability.EXPORT)
 def entitlement_export(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request, Capability.VIEW_ELDERCARE)
-    rows = selectors.entitlement_list(actor=actor, filters=_filters(EntitlementFilterForm(request.GET or None)))
+    rows = selectors.entitlement_list(
+        actor=actor, filters=_filters(EntitlementFilterForm(request.GET or None))
+    )
     return xlsx_response(
         actor=actor,
         title="政府购买服务资格",
-        headers=["姓名", "身份证号码（脱敏）", "居住地", "服务对象类别", "状态", "申请日期", "有效期起", "有效期止",
-                 "月服务时长（小时）", "月服务金额（元）", "人工核定"],
+        headers=[
+            "姓名",
+            "身份证号码（脱敏）",
+            "居住地",
+            "服务对象类别",
+            "状态",
+            "申请日期",
+            "有效期起",
+            "有效期止",
+            "月服务时长（小时）",
+            "月服务金额（元）",
+            "人工核定",
+        ],
         rows=(
-            [r.older_person.person.name, r.older_person.person.id_number_masked, r.division.name,
-             r.get_category_display(), r.get_status_display(), r.applied_on, r.valid_from, r.valid_to,
-             r.monthly_hours, r.monthly_amount, "是" if r.manual else ""]
+            [
+                r.older_person.person.name,
+                r.older_person.person.id_number_masked,
+                r.division.name,
+                r.get_category_display(),
+                r.get_status_display(),
+                r.applied_on,
+                r.valid_from,
+                r.valid_to,
+                r.monthly_hours,
+                r.monthly_amount,
+                "是" if r.manual else "",
+            ]
             for r in rows
         ),
         purpose="导出政府购买服务资格名单",
         ip=client_address(request),
-    )  # fmt: skip
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -106,7 +132,10 @@ def entitlement_apply(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and older is not None and form.is_valid():
         try:
             row = services.entitlement_apply(
-                actor=actor, older_person_id=older.pk, category=form.cleaned_data["category"], note=form.cleaned_data["note"]
+                actor=actor,
+                older_person_id=older.pk,
+                category=form.cleaned_data["category"],
+                note=form.cleaned_data["note"],
             )
         except DomainError as error:
             status = error_attach(form, error, {"older_person": None})
@@ -130,7 +159,13 @@ def _detail(
     can_act = actor.can(Capability.MANAGE_ELDERCARE)
     level = actor_level(actor)
     actions = [
-        (t, bound.get(t.code) or EntitlementActionForm(initial={"expected_status": row.status, "valid_from": timezone.localdate()}))
+        (
+            t,
+            bound.get(t.code)
+            or EntitlementActionForm(
+                initial={"expected_status": row.status, "valid_from": timezone.localdate()}
+            ),
+        )
         for t in rules.transitions_from(row.status)
         if can_act and not rules.transition_problem(t.code, row.status, level)
     ]
@@ -163,14 +198,21 @@ def entitlement_act(request: HttpRequest, pk: int, code: str) -> HttpResponse:
         return _detail(request, pk, bound={code: form}, status=422, error=_("请更正表单中的错误"))
     data = form.cleaned_data
     decision = services.Decision(
-        valid_from=data["valid_from"], valid_to=data["valid_to"], manual_hours=data["manual_hours"],
-        manual_amount=data["manual_amount"], manual_note=data["manual_note"],
-    )  # fmt: skip
+        valid_from=data["valid_from"],
+        valid_to=data["valid_to"],
+        manual_hours=data["manual_hours"],
+        manual_amount=data["manual_amount"],
+        manual_note=data["manual_note"],
+    )
     try:
         services.entitlement_transition(
-            actor=actor, entitlement_id=pk, code=code, expected_status=data["expected_status"],
-            reason=data["reason"], decision=decision,
-        )  # fmt: skip
+            actor=actor,
+            entitlement_id=pk,
+            code=code,
+            expected_status=data["expected_status"],
+            reason=data["reason"],
+            decision=decision,
+        )
     except DomainError as error:
         status = error_attach(form, error)
         return _detail(request, pk, bound={code: form}, status=status, error=error.message)

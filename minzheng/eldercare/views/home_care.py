@@ -45,15 +45,24 @@ STEP_FIELDS = {
     "subsidise": ("day", "manual_amount", "note"),
     "reject": ("note",),
 }
-DAY_LABELS = {"assess": "评估日期", "contract": "签约日期", "build": "完工日期", "accept": "验收日期", "subsidise": "核发日期"}
+DAY_LABELS = {
+    "assess": "评估日期",
+    "contract": "签约日期",
+    "build": "完工日期",
+    "accept": "验收日期",
+    "subsidise": "核发日期",
+}
 
 
 def _filters(form: ProjectFilterForm) -> selectors.ProjectFilters:
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     return selectors.ProjectFilters(
-        kind=data.get("kind", ""), status=data.get("status", ""), division=data.get("division") or "",
-        name=data.get("name", ""), sort=data.get("sort") or "-applied",
-    )  # fmt: skip
+        kind=data.get("kind", ""),
+        status=data.get("status", ""),
+        division=data.get("division") or "",
+        name=data.get("name", ""),
+        sort=data.get("sort") or "-applied",
+    )
 
 
 @require_GET
@@ -86,17 +95,40 @@ def home_care_export(request: HttpRequest) -> HttpResponse:
     return xlsx_response(
         actor=actor,
         title="家庭养老床位和适老化改造",
-        headers=["项目类别", "姓名", "身份证号码（脱敏）", "居住地", "状态", "申请日期", "床位数", "服务机构", "合同金额（元）",
-                 "验收日期", "补贴金额（元）", "补贴需人工核定原因"],
+        headers=[
+            "项目类别",
+            "姓名",
+            "身份证号码（脱敏）",
+            "居住地",
+            "状态",
+            "申请日期",
+            "床位数",
+            "服务机构",
+            "合同金额（元）",
+            "验收日期",
+            "补贴金额（元）",
+            "补贴需人工核定原因",
+        ],
         rows=(
-            [r.get_kind_display(), r.older_person.person.name, r.older_person.person.id_number_masked, r.division.name,
-             r.get_status_display(), r.applied_on, r.beds, r.provider.name if r.provider else "", r.contract_amount,
-             r.accepted_on, r.subsidy_amount, r.subsidy_manual_reason]
+            [
+                r.get_kind_display(),
+                r.older_person.person.name,
+                r.older_person.person.id_number_masked,
+                r.division.name,
+                r.get_status_display(),
+                r.applied_on,
+                r.beds,
+                r.provider.name if r.provider else "",
+                r.contract_amount,
+                r.accepted_on,
+                r.subsidy_amount,
+                r.subsidy_manual_reason,
+            ]
             for r in rows
         ),
         purpose="导出家庭养老床位和适老化改造项目",
         ip=client_address(request),
-    )  # fmt: skip
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -110,9 +142,12 @@ def home_care_apply(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and older is not None and form.is_valid():
         try:
             row = services.home_care_apply(
-                actor=actor, older_person_id=older.pk, kind=form.cleaned_data["kind"], beds=form.cleaned_data["beds"],
+                actor=actor,
+                older_person_id=older.pk,
+                kind=form.cleaned_data["kind"],
+                beds=form.cleaned_data["beds"],
                 note=form.cleaned_data["note"],
-            )  # fmt: skip
+            )
         except DomainError as error:
             status = error_attach(form, error, {"older_person": None})
         else:
@@ -168,16 +203,26 @@ def home_care_act(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     row = selectors.project_get(actor=actor, pk=pk)
     if code not in rules.TRANSITION_BY_CODE:
         return _detail(request, pk, status=404)
-    form = ProjectStepForm(request.POST, request.FILES, providers=selectors.provider_choices(actor=actor, division_code=row.division.code))
+    form = ProjectStepForm(
+        request.POST,
+        request.FILES,
+        providers=selectors.provider_choices(actor=actor, division_code=row.division.code),
+    )
     if not form.is_valid():
         return _detail(request, pk, bound={code: form}, status=422, error=_("请更正表单中的错误"))
     data = form.cleaned_data
     step = services.StepData(
-        day=data["day"], note=data["note"], provider_id=data["provider"] or None, contract_amount=data["contract_amount"],
-        manual_amount=data["manual_amount"], photos=data["photos"],
-    )  # fmt: skip
+        day=data["day"],
+        note=data["note"],
+        provider_id=data["provider"] or None,
+        contract_amount=data["contract_amount"],
+        manual_amount=data["manual_amount"],
+        photos=data["photos"],
+    )
     try:
-        services.home_care_transition(actor=actor, project_id=pk, code=code, expected_status=data["expected_status"], data=step)
+        services.home_care_transition(
+            actor=actor, project_id=pk, code=code, expected_status=data["expected_status"], data=step
+        )
     except DomainError as error:
         status = error_attach(form, error)
         return _detail(request, pk, bound={code: form}, status=status, error=error.message)

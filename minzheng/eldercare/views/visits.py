@@ -8,7 +8,7 @@ ACCEPT_APPLICATIONS to record)."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, URLResolver, path
 from django.utils import timezone
@@ -34,9 +34,12 @@ SORT_COLUMNS = [("name", "姓名"), (None, "探访类别"), ("last", "最近探�
 def _filters(form: ScheduleFilterForm) -> selectors.ScheduleFilters:
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     return selectors.ScheduleFilters(
-        due=data.get("due", ""), category=data.get("category", ""), division=data.get("division") or "",
-        name=data.get("name", ""), sort=data.get("sort") or "due",
-    )  # fmt: skip
+        due=data.get("due", ""),
+        category=data.get("category", ""),
+        division=data.get("division") or "",
+        name=data.get("name", ""),
+        sort=data.get("sort") or "due",
+    )
 
 
 def _can_record(request: HttpRequest) -> bool:
@@ -74,20 +77,40 @@ def visit_list(request: HttpRequest) -> HttpResponse:
 def visit_export(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request, Capability.VIEW_ELDERCARE)
     today = timezone.localdate()
-    rows = selectors.schedule_list(actor=actor, filters=_filters(ScheduleFilterForm(request.GET or None)), today=today)
+    rows = selectors.schedule_list(
+        actor=actor, filters=_filters(ScheduleFilterForm(request.GET or None)), today=today
+    )
     return xlsx_response(
         actor=actor,
         title="探访关爱计划",
-        headers=["姓名", "身份证号码（脱敏）", "居住地", "探访类别", "探访间隔（天）", "最近探访", "下次应探访", "已逾期", "需人工核定原因"],
+        headers=[
+            "姓名",
+            "身份证号码（脱敏）",
+            "居住地",
+            "探访类别",
+            "探访间隔（天）",
+            "最近探访",
+            "下次应探访",
+            "已逾期",
+            "需人工核定原因",
+        ],
         rows=(
-            [r.older_person.person.name, r.older_person.person.id_number_masked, r.division.name, r.categories,
-             r.interval_days, r.last_visited_on, r.next_due_on, "是" if r.next_due_on and r.next_due_on < today else "",
-             r.manual_reason]
+            [
+                r.older_person.person.name,
+                r.older_person.person.id_number_masked,
+                r.division.name,
+                r.categories,
+                r.interval_days,
+                r.last_visited_on,
+                r.next_due_on,
+                "是" if r.next_due_on and r.next_due_on < today else "",
+                r.manual_reason,
+            ]
             for r in rows
         ),
         purpose="导出探访关爱计划",
         ip=client_address(request),
-    )  # fmt: skip
+    )
 
 
 @require_POST
@@ -96,19 +119,25 @@ def visit_scan(request: HttpRequest) -> HttpResponse:
     """Run today's overdue scan now (it also runs daily: ``minzheng eldercare_visits_scan``)."""
     run = services.visits_overdue_scan(actor=request_actor(request))
     messages.success(
-        request, _("已完成逾期探访检查：逾期 %(hits)s 人，新增预警 %(new)s 条") % {"hits": run.hits, "new": run.alerts_new}
+        request,
+        _("已完成逾期探访检查：逾期 %(hits)s 人，新增预警 %(new)s 条")
+        % {"hits": run.hits, "new": run.alerts_new},
     )
     return redirect("eldercare:visit_list")
 
 
-def _person_page(request: HttpRequest, older_pk: int, form: VisitForm | None = None, status: int = 200) -> HttpResponse:
+def _person_page(
+    request: HttpRequest, older_pk: int, form: VisitForm | None = None, status: int = 200
+) -> HttpResponse:
     actor = request_actor(request)
     older = older_person_get(actor=actor, pk=older_pk)
     can_record = _can_record(request)
     context = {
         "older": older,
         "schedule": selectors.schedule_of(actor=actor, older_person_id=older.pk),
-        "visits": list(selectors.visit_list(actor=actor, older_person_id=older.pk).prefetch_related("photos")[:50]),
+        "visits": list(
+            selectors.visit_list(actor=actor, older_person_id=older.pk).prefetch_related("photos")[:50]
+        ),
         "form": (form or VisitForm(initial={"visited_on": timezone.localdate()})) if can_record else None,
         "today": timezone.localdate(),
     }
@@ -135,16 +164,23 @@ def visit_person(request: HttpRequest, older_pk: int) -> HttpResponse:
             actor=actor,
             older_person_id=older_pk,
             data=services.VisitData(
-                visited_on=data["visited_on"], findings=data["findings"], living_conditions=data["living_conditions"],
-                health=data["health"], risk_found=data["risk_found"], safety_risks=data["safety_risks"],
-                needs=data["needs"], follow_up=data["follow_up"],
+                visited_on=data["visited_on"],
+                findings=data["findings"],
+                living_conditions=data["living_conditions"],
+                health=data["health"],
+                risk_found=data["risk_found"],
+                safety_risks=data["safety_risks"],
+                needs=data["needs"],
+                follow_up=data["follow_up"],
             ),
             photos=data["photos"],
-        )  # fmt: skip
+        )
     except DomainError as error:
         status = error_attach(form, error)
         return _person_page(request, older_pk, form, status=status)
-    messages.success(request, _("已录入探访记录") + ("，" + _("已推送安全风险预警") if data["risk_found"] else ""))
+    messages.success(
+        request, _("已录入探访记录") + ("，" + _("已推送安全风险预警") if data["risk_found"] else "")
+    )
     return redirect("eldercare:visit_person", older_pk=older_pk)
 
 
@@ -155,7 +191,8 @@ def care_photo(request: HttpRequest, pk: int) -> HttpResponse:
     photo = CarePhoto.objects.visible_to(request_actor(request)).filter(pk=pk).first()
     if photo is None:
         raise NotFound("照片不存在或不在您的管辖范围内")
-    response = FileResponse(photo.file.open("rb"), content_type=photo.content_type)
+    with photo.file.open("rb") as stored:  # photos are small (the upload limit), read whole
+        response = HttpResponse(stored.read(), content_type=photo.content_type)
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["X-Content-Type-Options"] = "nosniff"
     return response

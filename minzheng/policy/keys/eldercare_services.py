@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from minzheng.catalogue.programmes import Programme
 from minzheng.policy import values
 from minzheng.policy.keydefs import Kind, ParameterKey, key_define
 
@@ -18,7 +19,7 @@ from minzheng.policy.keydefs import Kind, ParameterKey, key_define
 # codes are the suffixes of the keys; ``eldercare.rules.entitlements`` / ``rules.visits`` name them.
 ENTITLEMENT_CATEGORY_LABELS: dict[str, str] = {
     "extreme_poverty": "特困人员",
-    "dibao": "低保对象",
+    Programme.DIBAO.value: "低保对象",
     "incapacitated": "失能老年人",
     "advanced_age_alone": "高龄独居老年人",
     "bereaved_parent": "计划生育特殊家庭老年人",
@@ -61,10 +62,20 @@ KEYS: tuple[ParameterKey, ...] = (
         for code, label in ENTITLEMENT_CATEGORY_LABELS.items()
     ),
     key_define(
-        TOWNSHIP_REVIEW_DAYS, "政府购买服务资格乡镇审核时限", Kind.INTEGER, "工作日", None, _integer("天数", 60)
+        TOWNSHIP_REVIEW_DAYS,
+        "政府购买服务资格乡镇审核时限",
+        Kind.INTEGER,
+        "工作日",
+        None,
+        _integer("天数", 60),
     ),
     key_define(
-        COUNTY_APPROVAL_DAYS, "政府购买服务资格旗县审批时限", Kind.INTEGER, "工作日", None, _integer("天数", 60)
+        COUNTY_APPROVAL_DAYS,
+        "政府购买服务资格旗县审批时限",
+        Kind.INTEGER,
+        "工作日",
+        None,
+        _integer("天数", 60),
     ),
     *(
         key_define(
