@@ -38,7 +38,8 @@ def test_demo_fills_every_page_and_is_idempotent(divisions, make_older, tmp_path
     ):
         make_older(name=f"演示老人{n}", **flags)
     notes = demo_ensure()
-    assert len(notes) == 1 and "未确认" in notes[0]
+    assert len(notes) == 1
+    assert "未确认" in notes[0]
     statuses = set(ServiceEntitlement.objects.values_list("status", flat=True))
     assert {"applied", "returned", "reviewed", "approved", "rejected"} <= statuses
     assert ServiceEntitlement.objects.filter(manual=True).count() == 1
