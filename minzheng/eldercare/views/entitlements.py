@@ -28,6 +28,7 @@ from minzheng.eldercare.selectors import entitlements as selectors
 from minzheng.eldercare.services import entitlements as services
 from minzheng.eldercare.services.care_common import actor_level, flags_of
 from minzheng.eldercare.views.care_common import picker_context
+from minzheng.policy.rules import PARAMETER_KEYS
 
 SORT_COLUMNS = [
     (None, "老年人"),
@@ -173,6 +174,11 @@ def _detail(
         "error": error,
         "row": row,
         "events": list(row.events.select_related("actor")),
+        # the parameters used, by their Chinese names (the keys are for the parameter pages)
+        "parameters_used": [
+            (PARAMETER_KEYS[p["key"]].label if p.get("key") in PARAMETER_KEYS else "", p)
+            for p in row.parameters or []
+        ],
         "actions": actions,
         "status_label": rules.STATUS_LABELS[rules.Status(row.status)],
         "today": timezone.localdate(),
