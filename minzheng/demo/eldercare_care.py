@@ -22,6 +22,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from minzheng.accounts.models import User
+from minzheng.catalogue.programmes import Programme
 from minzheng.catalogue.roles import Role
 from minzheng.common.errors import DomainError
 from minzheng.eldercare.choices import ProviderStatus
@@ -50,7 +51,7 @@ HOURS = {
 }
 AMOUNTS = {
     "extreme_poverty": "600.00",
-    "dibao": "240.00",
+    Programme.DIBAO.value: "240.00",
     "incapacitated": "400.00",
     "advanced_age_alone": "200.00",
     "bereaved_parent": "240.00",
