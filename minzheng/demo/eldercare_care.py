@@ -44,7 +44,7 @@ DEMO_VALID_FROM = dt.date(2026, 1, 1)
 DEMO_NOTE = "演示参数（未确认），正式使用前请按本地文件替换"
 HOURS = {
     "extreme_poverty": 30,
-    "dibao": 12,
+    Programme.DIBAO.value: 12,
     "incapacitated": 20,
     "advanced_age_alone": 10,
     "bereaved_parent": 12,
