@@ -187,3 +187,23 @@ def test_visit_input_and_permissions(users, make_older, intervals, tmp_path, set
         photos=[SimpleUploadedFile("门口.png", PNG, content_type="image/png")],
     )
     assert [p.content_type for p in record.photos.all()] == ["image/png"]
+
+
+def test_the_daily_command_and_the_engine_skips_outside_rules(users, make_older, intervals):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from minzheng.monitoring.models import RunRuleStat
+    from minzheng.monitoring.services import monitoring_run
+    from minzheng.policy.services import policy_builtin_load
+
+    policy_builtin_load()  # the engine's own rules need the region's standards
+    make_older(lives_alone=True)
+    visit_schedule_refresh(today=TODAY)  # listed on 15 June, never visited: due 22 June
+    out = StringIO()
+    call_command("eldercare_visits_scan", "--as-of", "2026-07-01", stdout=out)
+    assert out.getvalue().strip() == "探访关爱检查：逾期 1 人，新增预警 1 条，已有未办结预警 0 条"
+    run = monitoring_run(actor=None, as_of=dt.date(2026, 7, 1))
+    assert run.status == "succeeded"
+    assert not RunRuleStat.objects.filter(run=run, rule__code__startswith="eldercare_").exists()

@@ -341,7 +341,10 @@ def monitoring_run_start(*, actor: User) -> Job:
         actor=actor,
         kind=RUN_JOB,
         title="动态监测预警运行",
-        total=WarningRule.objects.filter(status=WarningRule.Status.PUBLISHED).count() + 2,
+        total=WarningRule.objects.filter(status=WarningRule.Status.PUBLISHED)
+        .exclude(condition__has_key="external")
+        .count()
+        + 2,
         parameters={"division_prefix": prefix},
     )
     job_enqueue(monitoring_run_task, job, user_id=actor.pk, division_prefix=prefix)
