@@ -134,3 +134,19 @@ def test_eligibility_area_and_races(users, make_older, provider, far_provider):
     with pytest.raises(Conflict, match="可能已由他人办理"):
         _go(users, row, "reject", note="again")  # ``row`` still says assessed
     assert rejected.status == "rejected"
+
+
+def test_every_step_out_of_order_is_refused(users, make_older):
+    from minzheng.eldercare.rules import home_care as rules
+
+    older = make_older(name="顺序", dibao=True)
+    row = home_care_apply(
+        actor=users["caseworker"], older_person_id=older.pk, kind="home_adaptation", today=TODAY
+    )
+    for transition in rules.TRANSITIONS:
+        if "applied" in transition.sources:
+            continue
+        with pytest.raises(ValidationFailed, match="当前状态为“已申请”"):
+            _go(users, row, transition.code, who="county", day=DAY, note="x")
+    assert HomeCareEvent.objects.filter(project=row).count() == 1  # the application only
+    assert {(s, t.target) for t in rules.TRANSITIONS for s in t.sources} == rules.ALLOWED
