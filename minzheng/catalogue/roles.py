@@ -77,8 +77,14 @@ _ADMIN = {
 # Who needs unmasked personal data: the township caseworker (intake, bank details for payment),
 # the county approver (verification, payroll). Everyone else sees masked values.
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
+    # VIEW_ELDERCARE: the village assistant visits older people (探访关爱, docs/eldercare.md "Visits")
     Role.VILLAGE_ASSISTANT: frozenset(
-        {Capability.VIEW_REGISTRY, Capability.ACCEPT_APPLICATIONS, Capability.MONITOR}
+        {
+            Capability.VIEW_REGISTRY,
+            Capability.ACCEPT_APPLICATIONS,
+            Capability.MONITOR,
+            Capability.VIEW_ELDERCARE,
+        }
     ),
     Role.TOWNSHIP_CASEWORKER: frozenset(
         _READ | _CASEWORK | _INTAKE | _PERSONAL | _OVERSIGHT | _ELDERCARE | {Capability.MANAGE_ENROLMENTS}

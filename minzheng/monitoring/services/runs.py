@@ -171,7 +171,11 @@ def monitoring_run(
     prefix = division_prefix or (actor.scope_prefix or "" if actor is not None else "")
     monitoring_parameters_load()
     rule_builtin_load()
-    published = list(WarningRule.objects.filter(status=WarningRule.Status.PUBLISHED).order_by("code"))
+    published = list(
+        WarningRule.objects.filter(status=WarningRule.Status.PUBLISHED)
+        .exclude(condition__has_key="external")  # outside alert kinds (services.external) are not evaluated
+        .order_by("code")
+    )
     run = MonitoringRun.objects.create(
         kind=kind, as_of=as_of, division_code=prefix, job_id=job_id, started_by=actor
     )
@@ -337,7 +341,10 @@ def monitoring_run_start(*, actor: User) -> Job:
         actor=actor,
         kind=RUN_JOB,
         title="动态监测预警运行",
-        total=WarningRule.objects.filter(status=WarningRule.Status.PUBLISHED).count() + 2,
+        total=WarningRule.objects.filter(status=WarningRule.Status.PUBLISHED)
+        .exclude(condition__has_key="external")
+        .count()
+        + 2,
         parameters={"division_prefix": prefix},
     )
     job_enqueue(monitoring_run_task, job, user_id=actor.pk, division_prefix=prefix)
