@@ -79,7 +79,8 @@ def dashboard_division(actor: User, code: str | None) -> Division:
 
 
 def _breadcrumb(actor: User, division: Division) -> list[Division]:
-    chain, current = [], division
+    chain: list[Division] = []
+    current: Division | None = division
     top = actor.division.code if actor.division else division.code
     while current is not None:
         chain.append(current)
@@ -196,14 +197,14 @@ def eldercare_dashboard(*, actor: User, month: dt.date, division_code: str | Non
         row["item__kind"]: row for row in orders.values("item__kind").annotate(**_order_figures()).order_by()
     }
     board.by_kind = [
-        {"kind": kind.value, "label": kind.label, **_with_rates(kinds[kind.value])}
+        {"kind": kind.value, "label": kind.label, **_with_rates(dict(kinds[kind.value]))}
         for kind in ServiceKind
         if kind.value in kinds
     ]
     providers = (
         orders.values("provider_id", "provider__name")
         .annotate(**_order_figures())
-        .order_by("-orders", "provider__name")[:20]
+        .order_by("-orders", "provider__name")[:20]  # type: ignore[misc]  # "orders" is the annotation
     )
     board.by_provider = [_with_rates(dict(row)) for row in providers]
     board.areas = _areas(actor, division, month)

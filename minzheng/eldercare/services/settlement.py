@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -162,7 +163,7 @@ def _headers_ensure(actor: User, county: Division, month: dt.date, provider_ids:
     )
 
 
-def _totals_store(actor: User, drafts: list[Settlement], totals: dict[int, tuple]) -> None:  # type: ignore[type-arg]
+def _totals_store(actor: User, drafts: list[Settlement], totals: dict[int, tuple[Any, ...]]) -> None:
     now = timezone.now()
     providers = Provider.objects.in_bulk({s.provider_id for s in drafts})
     for statement in drafts:

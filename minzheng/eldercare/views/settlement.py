@@ -14,7 +14,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, URLResolver, path, reverse
 from django.utils import timezone
@@ -25,7 +25,7 @@ from openpyxl import Workbook
 from minzheng.accounts.actors import request_actor
 from minzheng.accounts.models import User
 from minzheng.catalogue.roles import Capability
-from minzheng.common.errors import DomainError
+from minzheng.common.errors import DomainError, NotFound
 from minzheng.common.months import add_months, month_start
 from minzheng.common.pages import capability_required, list_page, query_without, sort_columns
 from minzheng.common.spreadsheets import xlsx_append
@@ -102,7 +102,7 @@ def settlement_list(request: HttpRequest) -> HttpResponse:
         if not actor.can(Capability.EXPORT):
             raise PermissionDenied("您的角色无权导出")
         return _download(_list_workbook(rows[:5000]), "养老服务结算单.xlsx", XLSX)
-    columns = [
+    columns: list[tuple[str | None, str] | tuple[str | None, str, str]] = [
         ("month", "结算月份"),
         (None, "结算单号"),
         ("provider", "服务机构"),
@@ -187,7 +187,10 @@ def settlement_generate(request: HttpRequest) -> HttpResponse:
 @require_GET
 def settlement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _viewer(request)
-    statement = selectors.settlement_get(actor=actor, settlement_id=pk)
+    try:
+        statement = selectors.settlement_get(actor=actor, settlement_id=pk)
+    except NotFound as error:
+        raise Http404(error.message) from None
     q = request.GET.get("q", "")
     lines = selectors.statement_lines(statement, q)
     exclusions = selectors.statement_exclusions(statement)
