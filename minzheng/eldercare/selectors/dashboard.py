@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import BooleanField, Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 
 from minzheng.accounts.models import User
@@ -30,19 +30,14 @@ from minzheng.eldercare.choices import OrderStatus, ServiceKind
 from minzheng.eldercare.models import OlderPerson, ServiceOrder
 from minzheng.eldercare.services.settlement import month_bounds
 
-# (field on OlderPerson, label): the categories the coverage table shows, all older people first
-CATEGORIES: tuple[tuple[str, str], ...] = (
-    ("", "全部老年人"),
-    ("advanced_age", "高龄（80周岁以上）"),
-    ("lives_alone", "独居"),
-    ("empty_nest", "空巢"),
-    ("left_behind", "留守"),
-    ("bereaved_parent", "失独/计划生育特殊家庭"),
-    ("incapacitated", "失能"),
-    ("severe_disability", "重度残疾"),
-    ("dibao", "低保对象"),
-    ("extreme_poverty", "特困人员"),
+# (field on OlderPerson, label): the categories the coverage table shows — all older people first, then
+# every category flag of the model (its boolean fields but ``active``) in the model's order, with its label
+_FLAGS = tuple(
+    (f.name, str(f.verbose_name))
+    for f in OlderPerson._meta.fields
+    if isinstance(f, BooleanField) and f.name != "active"
 )
+CATEGORIES: tuple[tuple[str, str], ...] = (("", "全部老年人"), *_FLAGS)
 SERVED_STATUSES = (OrderStatus.SERVED, OrderStatus.CONFIRMED, OrderStatus.DISPUTED)
 LOW_RATING = 2  # a rating of 1 or 2 out of 5 counts as a complaint
 
