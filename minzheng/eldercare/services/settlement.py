@@ -20,7 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from minzheng.accounts.models import User
@@ -146,6 +146,7 @@ def _headers_ensure(actor: User, county: Division, month: dt.date, provider_ids:
     unique provider × county × month; the payee is copied from the provider)."""
     now = timezone.now()
     providers = Provider.objects.in_bulk(provider_ids)
+    known = set(Settlement.objects.filter(county=county, month=month).values_list("provider_id", flat=True))
     Settlement.objects.bulk_create(
         [
             Settlement(
@@ -161,6 +162,11 @@ def _headers_ensure(actor: User, county: Division, month: dt.date, provider_ids:
         ],
         ignore_conflicts=True,
     )
+    if set(provider_ids) - known and connection.vendor == "postgresql":
+        # The month's new headers: fresh statistics, or the planner takes the statements table for empty
+        # and joins a million orders to the catalogue by nested loops (measured: bench/eldercare.py).
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {Settlement._meta.db_table}")
 
 
 def _totals_store(actor: User, drafts: list[Settlement], totals: dict[int, tuple[Any, ...]]) -> None:
