@@ -67,10 +67,15 @@ JOIN {ITEM} i ON i.id = o.item_id
 JOIN {OLDER} op ON op.id = o.older_person_id
 JOIN {PERSON} p ON p.id = op.person_id
 WHERE d.code LIKE %(prefix)s
-  AND o.check_out_at >= %(start)s AND o.check_out_at < %(until)s
   AND (%(provider)s = 0 OR o.provider_id = %(provider)s)
   AND NOT EXISTS (SELECT 1 FROM {LINE} l WHERE l.order_id = o.id)
 """
+
+# Served in the month — or served earlier and confirmed in the month, the month's statement being then
+# already approved (a late confirmation is paid once, with the month it was confirmed in).
+_SERVED_IN_MONTH = "(o.check_out_at >= %(start)s AND o.check_out_at < %(until)s)"
+_PAYABLE_IN_MONTH = f"""({_SERVED_IN_MONTH} OR (o.check_out_at < %(start)s
+    AND o.confirmed_at >= %(start)s AND o.confirmed_at < %(until)s))"""
 
 LINES = """
 INSERT INTO {line} (settlement_id, order_id, order_number, older_person_id, person_name, division_id, kind,
@@ -78,7 +83,7 @@ INSERT INTO {line} (settlement_id, order_id, order_number, older_person_id, pers
 SELECT s.id, o.id, o.number, o.older_person_id, p.name, o.division_id, i.kind, i.name, o.check_out_at,
     o.quantity, o.unit_price, o.amount, o.co_payment, o.subsidy
 {candidates}
-  AND o.status = '{confirmed}' AND NOT {flagged}
+  AND {payable} AND o.status = '{confirmed}' AND NOT {flagged}
 ORDER BY o.check_out_at, o.number
 ON CONFLICT DO NOTHING
 """
@@ -92,6 +97,7 @@ SELECT s.id, o.id, o.number, p.name, i.name, o.subsidy,
     CASE WHEN o.status = '{disputed}' THEN o.dispute_reason
          WHEN o.status = '{served}' THEN '' ELSE CAST(o.flags AS TEXT) END
 {candidates}
+  AND {served_in_month}
   AND (o.status IN ('{disputed}', '{served}') OR (o.status = '{confirmed}' AND {flagged}))
 ORDER BY o.check_out_at, o.number
 """
@@ -99,7 +105,7 @@ ORDER BY o.check_out_at, o.number
 PROVIDERS = f"""
 SELECT DISTINCT o.provider_id
 FROM {ORDER} o JOIN {DIVISION} d ON d.id = o.division_id
-WHERE d.code LIKE %(prefix)s AND o.check_out_at >= %(start)s AND o.check_out_at < %(until)s
+WHERE d.code LIKE %(prefix)s AND {_PAYABLE_IN_MONTH}
   AND o.status IN ('{CONFIRMED}', '{DISPUTED}', '{SERVED}')
   AND (%(provider)s = 0 OR o.provider_id = %(provider)s)
   AND NOT EXISTS (SELECT 1 FROM {LINE} l WHERE l.order_id = o.id)
@@ -127,6 +133,8 @@ def _statement(template: str) -> str:
         line=LINE,
         exclusion=EXCLUSION,
         candidates=_CANDIDATES,
+        payable=_PAYABLE_IN_MONTH,
+        served_in_month=_SERVED_IN_MONTH,
         confirmed=CONFIRMED,
         disputed=DISPUTED,
         served=SERVED,

@@ -150,18 +150,29 @@ def test_an_order_settles_once(care):  # noqa: F811
         )
 
 
-def test_late_confirmation_after_approval_stays_out_of_the_locked_statement(care):  # noqa: F811
-    orders = month_orders(care)
+def test_late_confirmation_is_paid_once_with_the_month_it_was_confirmed_in(care):  # noqa: F811
     county, month = care["maker"].division, care["month"]
-    settlement_generate(actor=care["maker"], county=county, month=month)
-    statement = statement_of(care)
+    earlier = add_months(month, -1)
+    paid = order_make(care["olders"][0], care["meal"], at(earlier, 10))
+    late = order_make(care["olders"][1], care["meal"], at(earlier, 28), status=OrderStatus.SERVED)
+    settlement_generate(actor=care["maker"], county=county, month=earlier)
+    statement = Settlement.objects.get(provider=care["provider"], month=earlier)
+    assert [x.order_id for x in statement.exclusions.all()] == [late.pk]
     settlement_submit(actor=care["maker"], settlement_id=statement.pk)
     settlement_approve(actor=care["checker"], settlement_id=statement.pk)
-    ServiceOrder.objects.filter(pk=orders["unconfirmed"].pk).update(status=OrderStatus.CONFIRMED)
-    settlement_generate(actor=care["maker"], county=county, month=month)
+    # confirmed after the earlier month's statement was approved: the locked statement does not change …
+    ServiceOrder.objects.filter(pk=late.pk).update(status=OrderStatus.CONFIRMED, confirmed_at=at(month, 3))
+    again = settlement_generate(actor=care["maker"], county=county, month=earlier)
+    assert [s.pk for s in again.skipped] == [statement.pk]
     statement.refresh_from_db()
-    assert (statement.line_count, statement.total_amount) == (4, Decimal("136.00"))
-    assert lines(statement) == lines(statement_of(care))
+    assert [line.order_id for line in statement.lines.all()] == [paid.pk]
+    # … the order is paid with the month of its confirmation, once
+    settlement_generate(actor=care["maker"], county=county, month=month)
+    current = Settlement.objects.get(provider=care["provider"], month=month)
+    assert [line.order_id for line in current.lines.all()] == [late.pk]
+    assert current.total_amount == Decimal("12.00")
+    settlement_generate(actor=care["maker"], county=county, month=month)
+    assert SettlementLine.objects.filter(order=late).count() == 1
 
 
 def test_maker_cannot_approve(care):  # noqa: F811
