@@ -102,8 +102,9 @@ def people_create(count: int, today: dt.date) -> dict[str, Any]:
                    bank_account_index, bank_account_masked)
                SELECT i, now(), now(), v.id, '', '', 'rural', 1, '', '', '', ''
                FROM generate_series(1, %s) i
-               JOIN (SELECT id, row_number() OVER (ORDER BY code) - 1 AS k, count(*) OVER () AS n
-                     FROM divisions_division WHERE level = 5) v ON v.k = i %% v.n""",
+               JOIN (SELECT id, row_number() OVER (ORDER BY code) - 1 AS k
+                     FROM divisions_division WHERE level = 5) v
+                 ON v.k = i %% (SELECT count(*) FROM divisions_division WHERE level = 5)""",
             [count],
         )
         cursor.execute(
