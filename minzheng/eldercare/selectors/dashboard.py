@@ -187,12 +187,16 @@ def eldercare_dashboard(*, actor: User, month: dt.date, division_code: str | Non
     orders = _orders(actor, prefix, month)
     board = Dashboard(division=division, month=month, breadcrumb=_breadcrumb(actor, division))
     board.coverage = _coverage(actor, prefix, month)
-    board.totals = _with_rates(orders.aggregate(**_order_figures()))
-    kinds = {
-        row["item__kind"]: row for row in orders.values("item__kind").annotate(**_order_figures()).order_by()
+    kinds: dict[str, dict[str, Any]] = {
+        row["item__kind"]: dict(row)
+        for row in orders.values("item__kind").annotate(**_order_figures()).order_by()
     }
+    # every order has an item of one kind: the totals are the kinds' sums (one scan of the month less)
+    board.totals = _with_rates(
+        {name: sum(row[name] or 0 for row in kinds.values()) for name in _order_figures()}
+    )
     board.by_kind = [
-        {"kind": kind.value, "label": kind.label, **_with_rates(dict(kinds[kind.value]))}
+        {"kind": kind.value, "label": kind.label, **_with_rates(kinds[kind.value])}
         for kind in ServiceKind
         if kind.value in kinds
     ]

@@ -4,8 +4,8 @@ order (house rules, ADR 0007). Called only by ``services.settlement`` inside its
 
 Portable (ADR 0022): runs unchanged on PostgreSQL and on the embedded SQLite database. Bound datetimes go
 through ``connection.ops.adapt_datetimefield_value`` (SQLite stores naive UTC text); a non-empty EVV
-``flags`` list is tested as text (``CAST(flags AS TEXT)``, ``[]`` in both databases); amounts are copied,
-never computed, and the totals are summed in whole fen (``payments.sqlportable.fen``).
+``flags`` list is compared as jsonb on PostgreSQL and as text on SQLite (``CAST(flags AS TEXT)``); amounts
+are copied, never computed, and the totals are summed in whole fen (``payments.sqlportable.fen``).
 """
 
 # ruff: noqa: S608 - the statements are composed of module constants; values are bound parameters
@@ -54,6 +54,10 @@ def _flag_accepted() -> str:
 
 
 def _flagged() -> str:
+    """A non-empty EVV flag list not accepted. On PostgreSQL as jsonb (its statistics give the planner the
+    right row count; a text cast has none and made it pick nested loops over a million orders)."""
+    if connection.vendor == "postgresql":
+        return f"(o.flags <> '[]'::jsonb AND NOT ({_flag_accepted()}))"
     return f"(CAST(o.flags AS TEXT) NOT IN ('[]', '') AND NOT ({_flag_accepted()}))"
 
 
