@@ -96,7 +96,7 @@ bench-apps: setup postgres
 bench-payments: setup postgres
 	$(BIN)/python bench/payments.py
 
-.PHONY: bench-monitoring bench-portal bench-all
+.PHONY: bench-monitoring bench-portal bench-eldercare bench-all
 bench-monitoring: setup postgres
 	$(BIN)/python bench/monitoring.py
 
@@ -107,13 +107,17 @@ bench-portal: setup postgres
 bench-marriage: setup postgres
 	$(BIN)/python bench/marriage.py
 
+# issue 17: 300,000 older people, 1,000,000 service orders in a month: settlement and overview figures
+bench-eldercare: setup postgres
+	$(BIN)/python bench/eldercare.py
+
 # backup (pg_dump -Fd -j2) and restore (pg_restore -j2) of a freshly seeded 1 M-person database: 10–20 minutes,
 # most of it seeding (bench/README.md); not part of `make bench`
 bench-backup: setup postgres
 	$(BIN)/python bench/backup.py --people $(BENCH_PEOPLE)
 
 # every benchmark at its default size (hours at Inner Mongolia scale; see bench/README.md)
-bench-all: bench bench-apps bench-payments bench-monitoring bench-portal bench-backup
+bench-all: bench bench-apps bench-payments bench-monitoring bench-portal bench-eldercare bench-backup
 
 # Refresh the English catalog after changing UI text, then translate the new entries in the .po file.
 messages: python-deps

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('divisions', '0002_code_statistics'),
-        ('eldercare', '0001_initial'),
+        ('eldercare', '0003_people'),
         ('enrolments', '0005_extreme_poverty_care_tier_codes'),
         ('registry', '0004_self_care_codes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('eldercare', '0001_initial'),
+        ('eldercare', '0002_orders'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

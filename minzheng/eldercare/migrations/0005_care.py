@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('divisions', '0002_code_statistics'),
-        ('eldercare', '0001_initial'),
+        ('eldercare', '0004_institutions'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
