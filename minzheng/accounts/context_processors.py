@@ -25,6 +25,8 @@ NAVIGATION: list[tuple[Promise, str | None, Capability | None]] = [
     (_("资金发放"), "payments:payroll_list", Capability.VIEW_PAYMENTS),
     (_("动态监测预警"), "monitoring:alert_list", Capability.MONITOR),
     (_("统计分析"), "statistics:overview", Capability.VIEW_REGISTRY),
+    (_("社会组织"), "organisations:list", Capability.REGISTER_ORGANISATIONS),
+    (_("年报初审"), "organisations:prereview", Capability.SUPERVISE_ORGANISATIONS),
     (_("后台任务"), "jobs:list", None),
     (_("审计日志"), "audit:event_list", Capability.VIEW_AUDIT),
     (_("工作人员管理"), "accounts:user_list", Capability.MANAGE_USERS),

@@ -68,7 +68,9 @@ def credit_code_check(value: str, *, field: str = "credit_code") -> CreditCode:
     for position, char in enumerate(code, start=1):
         if char not in CHARSET:
             hint = "（不使用字母 I、O、S、V、Z）" if char in "IOSVZ" else ""
-            raise _fail(f"第{position}位“{char}”不是统一社会信用代码允许的字符{hint}", "credit_code_char", field)
+            raise _fail(
+                f"第{position}位“{char}”不是统一社会信用代码允许的字符{hint}", "credit_code_char", field
+            )
     if not code[2:8].isdigit():
         raise _fail("第3至8位应为登记管理机关行政区划码（6位数字）", "credit_code_division", field)
     expected = uscc.calc_check_digit(code[:17])

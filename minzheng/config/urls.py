@@ -26,6 +26,8 @@ urlpatterns = [
     path("payments/", include("minzheng.payments.urls")),
     path("statistics/", include("minzheng.statistics.urls")),
     path("monitoring/", include("minzheng.monitoring.urls")),
+    path("organisations/", include("minzheng.organisations.urls")),
+    path("portal/organisations/", include("minzheng.organisations.public_urls")),
     path("portal/", include("minzheng.portal.urls")),
     path("household-qr/", include("minzheng.portal.staff_urls")),
     path("api/v1/", api.urls),

@@ -20,9 +20,11 @@ from minzheng.divisions.models import Division
 from minzheng.organisations.rules import (
     AuthorityLevel,
     ChangeKind,
+    NOT_FILED,
     Conclusion,
     OrganisationStatus,
     OrganisationType,
+    ReportAction,
     ReportStatus,
 )
 
@@ -33,13 +35,17 @@ class SupervisorUnit(TimeStampedModel):
     scope_path = "division__code"
 
     name = models.CharField("单位名称", max_length=100)
-    division = models.ForeignKey(Division, verbose_name="所在区划", on_delete=models.PROTECT, related_name="+")
+    division = models.ForeignKey(
+        Division, verbose_name="所在区划", on_delete=models.PROTECT, related_name="+"
+    )
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "业务主管单位"
         verbose_name_plural = "业务主管单位"
-        constraints = [models.UniqueConstraint(fields=["division", "name"], name="supervisor_unit_unique_name")]
+        constraints = [
+            models.UniqueConstraint(fields=["division", "name"], name="supervisor_unit_unique_name")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -172,9 +178,15 @@ class AnnualReport(TimeStampedModel):
     member_count = models.PositiveIntegerField("会员（举办者）数", null=True, blank=True)
     staff_count = models.PositiveIntegerField("专职工作人员数", null=True, blank=True)
     # finances (yuan)
-    total_income = models.DecimalField("本年收入合计（元）", max_digits=14, decimal_places=2, null=True, blank=True)
-    total_expense = models.DecimalField("本年支出合计（元）", max_digits=14, decimal_places=2, null=True, blank=True)
-    net_assets = models.DecimalField("年末净资产（元）", max_digits=14, decimal_places=2, null=True, blank=True)
+    total_income = models.DecimalField(
+        "本年收入合计（元）", max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    total_expense = models.DecimalField(
+        "本年支出合计（元）", max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    net_assets = models.DecimalField(
+        "年末净资产（元）", max_digits=14, decimal_places=2, null=True, blank=True
+    )
     activities = models.TextField("开展活动情况", blank=True)
     # party building
     party_organisation = models.BooleanField("已建立党组织", default=False)
@@ -195,11 +207,18 @@ class AnnualReport(TimeStampedModel):
     class Meta:
         verbose_name = "年度工作报告"
         verbose_name_plural = "年度工作报告"
-        constraints = [models.UniqueConstraint(fields=["organisation", "year"], name="annual_report_one_per_year")]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "year"], name="annual_report_one_per_year")
+        ]
         indexes = [models.Index(fields=["year", "status", "authority_due"])]
 
     def __str__(self) -> str:
         return f"{self.organisation} {self.year}年度"
+
+    @property
+    def is_overdue(self) -> bool:
+        """On the overdue list: the deadline passed (the daily scan set ``overdue_since``), not yet filed."""
+        return self.overdue_since is not None and self.status in NOT_FILED
 
 
 class ReportEvent(models.Model):
@@ -222,6 +241,18 @@ class ReportEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report} {self.action}"
+
+    @property
+    def action_label(self) -> str:
+        return str(ReportAction(self.action).label) if self.action in ReportAction.values else self.action
+
+    @property
+    def to_status_label(self) -> str:
+        return (
+            str(ReportStatus(self.to_status).label)
+            if self.to_status in ReportStatus.values
+            else self.to_status
+        )
 
 
 class OrganisationFile(models.Model):
@@ -247,7 +278,8 @@ class OrganisationFile(models.Model):
         verbose_name_plural = "社会组织材料"
         constraints = [
             models.CheckConstraint(
-                condition=Q(change__isnull=False) | Q(report__isnull=False), name="organisation_file_has_owner"
+                condition=Q(change__isnull=False) | Q(report__isnull=False),
+                name="organisation_file_has_owner",
             )
         ]
 
@@ -261,7 +293,9 @@ class AbnormalListEntry(models.Model):
     scope_path = "organisation__division__code"
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="abnormal_entries")
-    report = models.ForeignKey(AnnualReport, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    report = models.ForeignKey(
+        AnnualReport, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     reason = models.CharField("列入事由", max_length=200)
     basis = models.CharField("依据", max_length=200)
     listed_on = models.DateField("列入日期")

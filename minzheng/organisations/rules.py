@@ -136,7 +136,9 @@ class Deadlines:
     authority_due: dt.date  # to the 登记管理机关
 
 
-def deadlines_for(inspected_year: int, supervisor_month_day: str | None, authority_month_day: str) -> Deadlines:
+def deadlines_for(
+    inspected_year: int, supervisor_month_day: str | None, authority_month_day: str
+) -> Deadlines:
     """The stored deadlines of one year's report of one type.
 
     - 社会团体: supervisor 3-31, authority 5-31 (《社会团体登记管理条例》第二十八条).

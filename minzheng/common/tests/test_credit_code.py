@@ -27,20 +27,28 @@ def test_python_stdnum_vector():
 
 
 def test_wrong_check_character_names_position_and_expected_value():
-    assert _message("91350100M000100Y4Z") == "第18位“Z”不是统一社会信用代码允许的字符（不使用字母 I、O、S、V、Z）"
+    assert (
+        _message("91350100M000100Y4Z")
+        == "第18位“Z”不是统一社会信用代码允许的字符（不使用字母 I、O、S、V、Z）"
+    )
     assert _message("91350100M000100Y44") == "第18位校验码应为3，实为4"
 
 
 def test_length_and_characters():
     assert _message("") == "请填写统一社会信用代码"
     assert _message("9135010") == "统一社会信用代码应为18位，实为7位"
-    assert _message("9135O100M000100Y43") == "第5位“O”不是统一社会信用代码允许的字符（不使用字母 I、O、S、V、Z）"
+    assert (
+        _message("9135O100M000100Y43") == "第5位“O”不是统一社会信用代码允许的字符（不使用字母 I、O、S、V、Z）"
+    )
 
 
 def test_civil_affairs_positions_1_and_2():
     social_group = "51150102MJY000001" + credit_code_check_digit("51150102MJY000001")
     assert civil_affairs_code_check(social_group, "1").division_code == "150102"
-    assert _message("91350100M000100Y43", entity_type="1") == "第1位登记管理部门代码应为5（民政），实为9（市场监管（工商））"
+    assert (
+        _message("91350100M000100Y43", entity_type="1")
+        == "第1位登记管理部门代码应为5（民政），实为9（市场监管（工商））"
+    )
     assert _message(social_group, entity_type="3") == (
         "第2位机构类别代码应为3（基金会），实为1（社会团体），请核对组织类型或代码"
     )
