@@ -1,4 +1,5 @@
-"""统一社会信用代码 (unified social credit code), GB 32100-2015 (policy-rules.md §7.2, policy-figures.md §11.5).
+"""统一社会信用代码 (unified social credit code), GB 32100-2015
+(policy-rules.md §7.2, policy-figures.md §11.5).
 
 18 characters from ``0123456789ABCDEFGHJKLMNPQRTUWXY`` (no I, O, S, V, Z): position 1 the registration
 authority (5 = 民政, 9 = 市场监管 …), position 2 the entity type within it, 3–8 the GB/T 2260 code of the
@@ -101,3 +102,8 @@ def civil_affairs_code_check(value: str, entity_type: str, *, field: str = "cred
             field,
         )
     return parsed
+
+
+def credit_code_complete(first17: str) -> str:
+    """The 18-character code: ``first17`` with its check character appended (test data, demo data)."""
+    return first17 + uscc.calc_check_digit(first17)

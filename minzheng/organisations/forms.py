@@ -1,4 +1,5 @@
-"""Input shape of the 社会组织 pages; the rules are the services'. Field names match the ``field`` the services
+"""Input shape of the 社会组织 pages; the rules are the services'. Field names match the ``field`` the
+services
 put on their errors (``credit_code``, ``division``, ``note``, ``conclusion`` …)."""
 
 from __future__ import annotations
@@ -22,25 +23,31 @@ _ALL: list[tuple[str, Any]] = [("", _("全部"))]
 
 class OrganisationFilterForm(StyledForm):
     q = forms.CharField(label=_("名称或统一社会信用代码"), max_length=60, required=False)
-    organisation_type = forms.ChoiceField(label=_("组织类型"), choices=_ALL + rules.OrganisationType.choices,
-                                          required=False)  # fmt: skip
-    authority_level = forms.ChoiceField(label=_("登记管理机关"), choices=_ALL + rules.AuthorityLevel.choices,
-                                        required=False)  # fmt: skip
+    organisation_type = forms.ChoiceField(
+        label=_("组织类型"), choices=_ALL + rules.OrganisationType.choices, required=False
+    )
+    authority_level = forms.ChoiceField(
+        label=_("登记管理机关"), choices=_ALL + rules.AuthorityLevel.choices, required=False
+    )
     status = forms.ChoiceField(
         label=_("登记状态"), choices=_ALL + rules.OrganisationStatus.choices, required=False
     )
     abnormal = forms.BooleanField(label=_("仅活动异常名录"), required=False)
-    sort = forms.ChoiceField(choices=[(k, k) for key in ORGANISATION_SORTS for k in (key, f"-{key}")],
-                             required=False)  # fmt: skip
+    sort = forms.ChoiceField(
+        choices=[(k, k) for key in ORGANISATION_SORTS for k in (key, f"-{key}")], required=False
+    )
     page = forms.IntegerField(min_value=1, required=False)
 
     def to_filters(self) -> OrganisationFilters:
         data = self.cleaned_data
         return OrganisationFilters(
-            q=data.get("q") or "", organisation_type=data.get("organisation_type") or "",
-            authority_level=data.get("authority_level") or "", status=data.get("status") or "",
-            abnormal=bool(data.get("abnormal")), sort=data.get("sort") or "name",
-        )  # fmt: skip
+            q=data.get("q") or "",
+            organisation_type=data.get("organisation_type") or "",
+            authority_level=data.get("authority_level") or "",
+            status=data.get("status") or "",
+            abnormal=bool(data.get("abnormal")),
+            sort=data.get("sort") or "name",
+        )
 
 
 class ReportFilterForm(StyledForm):
@@ -56,15 +63,19 @@ class ReportFilterForm(StyledForm):
     def to_filters(self, default_year: int) -> ReportFilters:
         data = self.cleaned_data if self.is_bound else {}
         return ReportFilters(
-            year=data.get("year") or default_year, status=data.get("status") or "",
-            overdue=bool(data.get("overdue")), q=data.get("q") or "", sort=data.get("sort") or "due",
-        )  # fmt: skip
+            year=data.get("year") or default_year,
+            status=data.get("status") or "",
+            overdue=bool(data.get("overdue")),
+            q=data.get("q") or "",
+            sort=data.get("sort") or "due",
+        )
 
 
 class OrganisationForm(StyledForm):
     organisation_type = forms.ChoiceField(label=_("组织类型"), choices=rules.OrganisationType.choices)
-    credit_code = forms.CharField(label=_("统一社会信用代码"), max_length=30,
-                                  help_text=_("18位，第1位为5（民政），第2位与组织类型一致"))  # fmt: skip
+    credit_code = forms.CharField(
+        label=_("统一社会信用代码"), max_length=30, help_text=_("18位，第1位为5（民政），第2位与组织类型一致")
+    )
     name = forms.CharField(label=_("名称"), max_length=100)
     division = forms.ChoiceField(label=_("登记管理机关"))
     supervisor = forms.TypedChoiceField(label=_("业务主管单位"), coerce=int, required=False, empty_value=None)
@@ -78,10 +89,11 @@ class OrganisationForm(StyledForm):
     )
     established_on = forms.DateField(label=_("成立登记日期"), widget=DateInput())
     document_number = forms.CharField(label=_("登记文号"), max_length=60, required=False)
-    files = forms.FileField(label=_("登记材料（PDF 或图片）"), required=False)
+    attachment = forms.FileField(label=_("登记材料（PDF 或图片）"), required=False)
 
-    def __init__(self, *args: Any, divisions: list[tuple[str, str]], supervisors: list[tuple[int, str]],
-                 **kwargs: Any) -> None:  # fmt: skip
+    def __init__(
+        self, *args: Any, divisions: list[tuple[str, str]], supervisors: list[tuple[int, str]], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["division"].choices = divisions  # type: ignore[attr-defined]
         self.fields["supervisor"].choices = [("", _("无（直接登记）")), *supervisors]  # type: ignore[attr-defined]
@@ -93,7 +105,7 @@ class ChangeForm(StyledForm):
         choices=[
             (k.value, k.label)
             for k in (rules.ChangeKind.AMENDED, rules.ChangeKind.DEREGISTERED, rules.ChangeKind.REVOKED)
-        ],  # fmt: skip
+        ],
     )
     occurred_on = forms.DateField(label=_("日期"), widget=DateInput())
     document_number = forms.CharField(label=_("文号"), max_length=60, required=False)
@@ -116,10 +128,12 @@ class YearForm(StyledForm):
 class ReviewForm(StyledForm):
     action = forms.CharField(widget=forms.HiddenInput)
     expected_status = forms.CharField(widget=forms.HiddenInput)
-    conclusion = forms.ChoiceField(label=_("年检结论"), choices=[("", "—"), *rules.Conclusion.choices],
-                                   required=False)  # fmt: skip
-    note = forms.CharField(label=_("意见或理由"), max_length=500, required=False,
-                           widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
+    conclusion = forms.ChoiceField(
+        label=_("年检结论"), choices=[("", "—"), *rules.Conclusion.choices], required=False
+    )
+    note = forms.CharField(
+        label=_("意见或理由"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class SignInForm(forms.Form):
@@ -144,8 +158,9 @@ class ReportForm(forms.Form):
     )
     party_organisation = forms.BooleanField(label=_("已建立党组织"), required=False)
     party_members = forms.IntegerField(label=_("党员人数"), min_value=0, required=False)
-    changes_note = forms.CharField(label=_("登记事项、人员和机构变动情况"), required=False,
-                                   widget=forms.Textarea(attrs={"rows": 3}))  # fmt: skip
+    changes_note = forms.CharField(
+        label=_("登记事项、人员和机构变动情况"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class UploadForm(forms.Form):

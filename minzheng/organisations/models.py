@@ -1,4 +1,5 @@
-"""社会组织 (issue 19): the register keyed by the unified social credit code, the 业务主管单位 and their staff,
+"""社会组织 (issue 19): the register keyed by the unified social credit code, the 业务主管单位 and their
+staff,
 status history with the documents of each change, the organisation's own sign-in account, annual reports
 with their review events, and the 活动异常名录.
 
@@ -18,9 +19,9 @@ from minzheng.common.models import TimeStampedModel
 from minzheng.common.scoping import ScopedQuerySet
 from minzheng.divisions.models import Division
 from minzheng.organisations.rules import (
+    NOT_FILED,
     AuthorityLevel,
     ChangeKind,
-    NOT_FILED,
     Conclusion,
     OrganisationStatus,
     OrganisationType,
@@ -54,10 +55,15 @@ class SupervisorUnit(TimeStampedModel):
 class SupervisorStaff(models.Model):
     """A staff user (role ORGANISATION_SUPERVISOR) working for one 业务主管单位."""
 
-    unit = models.ForeignKey(SupervisorUnit, verbose_name="业务主管单位", on_delete=models.CASCADE,
-                             related_name="staff")  # fmt: skip
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name="工作人员", on_delete=models.CASCADE,
-                                related_name="supervisor_membership")  # fmt: skip
+    unit = models.ForeignKey(
+        SupervisorUnit, verbose_name="业务主管单位", on_delete=models.CASCADE, related_name="staff"
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name="工作人员",
+        on_delete=models.CASCADE,
+        related_name="supervisor_membership",
+    )
 
     class Meta:
         verbose_name = "业务主管单位人员"
@@ -78,9 +84,14 @@ class Organisation(TimeStampedModel):
         Division, verbose_name="登记管理机关所在区划", on_delete=models.PROTECT, related_name="+"
     )
     supervisor = models.ForeignKey(
-        SupervisorUnit, verbose_name="业务主管单位", null=True, blank=True, on_delete=models.PROTECT,
-        related_name="organisations", help_text="直接登记的社会组织无业务主管单位",
-    )  # fmt: skip
+        SupervisorUnit,
+        verbose_name="业务主管单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="organisations",
+        help_text="直接登记的社会组织无业务主管单位",
+    )
     legal_representative = models.CharField("法定代表人", max_length=50)
     legal_rep_id_encrypted = models.TextField(blank=True)
     legal_rep_id_index = models.CharField(max_length=64, blank=True, db_index=True)
@@ -91,8 +102,9 @@ class Organisation(TimeStampedModel):
     business_scope = models.TextField("业务范围")
     registered_capital = models.DecimalField("注册资金（元）", max_digits=14, decimal_places=2)
     established_on = models.DateField("成立登记日期")
-    status = models.CharField("登记状态", max_length=14, choices=OrganisationStatus.choices,
-                              default=OrganisationStatus.ACTIVE)  # fmt: skip
+    status = models.CharField(
+        "登记状态", max_length=14, choices=OrganisationStatus.choices, default=OrganisationStatus.ACTIVE
+    )
     status_changed_on = models.DateField("状态变更日期", null=True, blank=True)
     abnormal = models.BooleanField("列入活动异常名录", default=False)
     objects = ScopedQuerySet.as_manager()
@@ -125,8 +137,9 @@ class OrganisationChange(models.Model):
     summary = models.CharField("内容", max_length=300, blank=True)
     from_status = models.CharField("变更前状态", max_length=14, blank=True)
     to_status = models.CharField("变更后状态", max_length=14)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+")  # fmt: skip
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField("记录时间", auto_now_add=True)
     objects = ScopedQuerySet.as_manager()
 
@@ -198,8 +211,9 @@ class AnnualReport(TimeStampedModel):
     conclusion = models.CharField("年检结论", max_length=20, choices=Conclusion.choices, blank=True)
     conclusion_reasons = models.CharField("结论理由", max_length=500, blank=True)
     concluded_at = models.DateTimeField("结论时间", null=True, blank=True)
-    concluded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+")  # fmt: skip
+    concluded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     overdue_since = models.DateField("逾期日期", null=True, blank=True)
     reminded_at = models.DateTimeField("提醒时间", null=True, blank=True)
     objects = ScopedQuerySet.as_manager()
@@ -228,8 +242,9 @@ class ReportEvent(models.Model):
     action = models.CharField("操作", max_length=16)
     from_status = models.CharField("原状态", max_length=16)
     to_status = models.CharField("新状态", max_length=16)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+")  # fmt: skip
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     by_organisation = models.BooleanField("社会组织本身", default=False)
     note = models.CharField("意见", max_length=500, blank=True)
     created_at = models.DateTimeField("时间", auto_now_add=True)
@@ -261,10 +276,12 @@ class OrganisationFile(models.Model):
     documents app's ``Document`` belongs to applications, hence this small model (ADR 0034)."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="files")
-    change = models.ForeignKey(OrganisationChange, null=True, blank=True, on_delete=models.CASCADE,
-                               related_name="files")  # fmt: skip
-    report = models.ForeignKey(AnnualReport, null=True, blank=True, on_delete=models.CASCADE,
-                               related_name="files")  # fmt: skip
+    change = models.ForeignKey(
+        OrganisationChange, null=True, blank=True, on_delete=models.CASCADE, related_name="files"
+    )
+    report = models.ForeignKey(
+        AnnualReport, null=True, blank=True, on_delete=models.CASCADE, related_name="files"
+    )
     original_name = models.CharField("原文件名", max_length=200)
     file = models.FileField("文件", upload_to="organisations/%Y/%m/", max_length=200)
     content_type = models.CharField("文件类型", max_length=40)

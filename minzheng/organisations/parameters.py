@@ -39,7 +39,8 @@ class NeedsManualDetermination(DomainError):
 
 
 def values_for(key: str, on_date: dt.date, division_codes: Iterable[str]) -> dict[str, Any]:
-    """``{division code: value}`` of ``key`` on ``on_date``; raises ``NeedsManualDetermination`` (需人工核定)."""
+    """``{division code: value}`` of ``key`` on ``on_date``; raises ``NeedsManualDetermination``
+    (需人工核定)."""
     codes = sorted(set(division_codes))
     if not codes:
         return {}

@@ -79,8 +79,14 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "organisations/org_home.html", context)
 
 
-def _report_page(request: HttpRequest, pk: int, *, form: ReportForm | None = None,
-                 upload: UploadForm | None = None, status: int = 200) -> HttpResponse:  # fmt: skip
+def _report_page(
+    request: HttpRequest,
+    pk: int,
+    *,
+    form: ReportForm | None = None,
+    upload: UploadForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     account = request.organisation_account  # type: ignore[attr-defined]
     try:
         report = selectors.own_report(account, pk)
@@ -113,8 +119,13 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         report = report_save(account=account, report_id=pk, data=form.cleaned_data)
         if "submit" in request.POST:
-            report_transition(report_id=pk, action=rules.ReportAction.SUBMIT, expected_status=report.status,
-                              account=account, ip_address=client_address(request))  # fmt: skip
+            report_transition(
+                report_id=pk,
+                action=rules.ReportAction.SUBMIT,
+                expected_status=report.status,
+                account=account,
+                ip_address=client_address(request),
+            )
             messages.success(request, _("年度工作报告已报送"))
         else:
             messages.success(request, _("已保存"))
@@ -134,8 +145,12 @@ def report_upload(request: HttpRequest, pk: int) -> HttpResponse:
     if not upload.is_valid():
         return _report_page(request, pk, upload=upload, status=422)
     try:
-        report_file_attach(account=account, report_id=pk, file=upload.cleaned_data["file"],
-                           ip_address=client_address(request))  # fmt: skip
+        report_file_attach(
+            account=account,
+            report_id=pk,
+            file=upload.cleaned_data["file"],
+            ip_address=client_address(request),
+        )
     except NotFound:
         raise Http404(_("年度工作报告不存在")) from None
     except DomainError as error:

@@ -72,7 +72,8 @@ class ReportAction(models.TextChoices):
     CONCLUDE = "conclude", _("作出年检结论")
 
 
-# (from status, action) → to status. An organisation with a 业务主管单位 reports to it first (社团条例第二十八条,
+# (from status, action) → to status. An organisation with a 业务主管单位 reports to it first
+# (社团条例第二十八条,
 # 民非年检办法第四条, 基金会条例第三十六条 审查同意); one registered directly goes to the registrar.
 REPORT_TRANSITIONS: dict[tuple[str, str], str] = {
     (ReportStatus.DRAFT, ReportAction.SUBMIT): ReportStatus.SUBMITTED,

@@ -210,7 +210,7 @@ def public_search(query: str) -> list[PublicRow]:
         .order_by("organisation_id", "year")
         .values_list("organisation_id", "year", "conclusion")
     ):
-        last[org_id] = (year, rules.Conclusion(conclusion).label)
+        last[org_id] = (year, str(rules.Conclusion(conclusion).label))
     return [
         PublicRow(
             o.name,
@@ -222,7 +222,7 @@ def public_search(query: str) -> list[PublicRow]:
             o.abnormal,
             last.get(o.pk, (None, ""))[0],
             last.get(o.pk, (None, ""))[1],
-        )  # fmt: skip
+        )
         for o in found
     ]
 
@@ -269,16 +269,16 @@ def statistics(*, actor: User, year: int) -> Statistics:
             orgs.values("organisation_type").annotate(n=Count("pk")).order_by("organisation_type"),
             "organisation_type",
             rules.OrganisationType,
-        ),  # fmt: skip
+        ),
         by_level=_labelled(
             orgs.values("authority_level").annotate(n=Count("pk")).order_by("authority_level"),
             "authority_level",
             rules.AuthorityLevel,
-        ),  # fmt: skip
+        ),
         by_area=[(a, by_area_orgs.get(a, 0), *by_area_reports.get(a, (0, 0))) for a in areas],
         by_status=_labelled(
             reports.values("status").annotate(n=Count("pk")).order_by("status"), "status", rules.ReportStatus
-        ),  # fmt: skip
+        ),
         by_conclusion=_labelled(
             reports.exclude(conclusion="")
             .values("conclusion")
@@ -286,7 +286,7 @@ def statistics(*, actor: User, year: int) -> Statistics:
             .order_by("conclusion"),
             "conclusion",
             rules.Conclusion,
-        ),  # fmt: skip
+        ),
         due=reports.count(),
         filed=reports.exclude(status__in=rules.NOT_FILED).count(),
         overdue=reports.filter(overdue_since__isnull=False, status__in=rules.NOT_FILED).count(),

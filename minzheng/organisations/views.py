@@ -44,11 +44,24 @@ from minzheng.organisations.services.registry import (
 from minzheng.organisations.services.reports import inspection_year_open, report_transition
 from minzheng.organisations.services.scan import organisations_daily_scan
 
-ORGANISATION_COLUMNS = [("code", _lazy("统一社会信用代码")), ("name", _lazy("名称")), ("type", _lazy("组织类型")),
-                        (None, _lazy("登记管理机关")), (None, _lazy("业务主管单位")), ("established", _lazy("成立日期")),
-                        (None, _lazy("状态"))]  # fmt: skip
-REPORT_COLUMNS = [("year", _lazy("年度")), ("name", _lazy("名称")), (None, _lazy("组织类型")), ("status", _lazy("状态")),
-                  (None, _lazy("报业务主管单位截止日")), ("due", _lazy("报登记管理机关截止日")), (None, _lazy("年检结论"))]  # fmt: skip
+ORGANISATION_COLUMNS = [
+    ("code", _lazy("统一社会信用代码")),
+    ("name", _lazy("名称")),
+    ("type", _lazy("组织类型")),
+    (None, _lazy("登记管理机关")),
+    (None, _lazy("业务主管单位")),
+    ("established", _lazy("成立日期")),
+    (None, _lazy("状态")),
+]
+REPORT_COLUMNS = [
+    ("year", _lazy("年度")),
+    ("name", _lazy("名称")),
+    (None, _lazy("组织类型")),
+    ("status", _lazy("状态")),
+    (None, _lazy("报业务主管单位截止日")),
+    ("due", _lazy("报登记管理机关截止日")),
+    (None, _lazy("年检结论")),
+]
 
 
 def _xlsx(content: bytes, filename: str) -> HttpResponse:
@@ -96,8 +109,12 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
 
 def _organisation_form(request: HttpRequest, data: Any = None, files: Any = None) -> OrganisationForm:
     actor = request_actor(request)
-    return OrganisationForm(data, files, divisions=selectors.division_choices(actor=actor),
-                            supervisors=selectors.supervisor_choices(actor=actor))  # fmt: skip
+    return OrganisationForm(
+        data,
+        files,
+        divisions=selectors.division_choices(actor=actor),
+        supervisors=selectors.supervisor_choices(actor=actor),
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -113,16 +130,23 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
         organisation = organisation_register(
             actor=request_actor(request),
             data=OrganisationData(
-                credit_code=data["credit_code"], name=data["name"], organisation_type=data["organisation_type"],
-                division_code=data["division"], legal_representative=data["legal_representative"],
-                domicile=data["domicile"], business_scope=data["business_scope"],
-                registered_capital=data["registered_capital"], established_on=data["established_on"],
-                supervisor_id=data.get("supervisor"), legal_rep_id_number=data.get("legal_rep_id_number") or "",
-                legal_rep_phone=data.get("legal_rep_phone") or "", document_number=data.get("document_number") or "",
+                credit_code=data["credit_code"],
+                name=data["name"],
+                organisation_type=data["organisation_type"],
+                division_code=data["division"],
+                legal_representative=data["legal_representative"],
+                domicile=data["domicile"],
+                business_scope=data["business_scope"],
+                registered_capital=data["registered_capital"],
+                established_on=data["established_on"],
+                supervisor_id=data.get("supervisor"),
+                legal_rep_id_number=data.get("legal_rep_id_number") or "",
+                legal_rep_phone=data.get("legal_rep_phone") or "",
+                document_number=data.get("document_number") or "",
             ),
-            files=[data["files"]] if data.get("files") else [],
+            files=[data["attachment"]] if data.get("attachment") else [],
             ip_address=client_address(request),
-        )  # fmt: skip
+        )
     except DomainError as error:
         status = error_attach(form, error)
         return render(request, "organisations/create.html", {"form": form}, status=status)
@@ -130,8 +154,14 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
     return redirect("organisations:detail", pk=organisation.pk)
 
 
-def _detail(request: HttpRequest, pk: int, *, change: ChangeForm | None = None, account: AccountForm | None = None,
-            status: int = 200) -> HttpResponse:  # fmt: skip
+def _detail(
+    request: HttpRequest,
+    pk: int,
+    *,
+    change: ChangeForm | None = None,
+    account: AccountForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     actor = request_actor(request)
     organisation = selectors.organisation_get(actor=actor, pk=pk)
     context = {
@@ -140,9 +170,7 @@ def _detail(request: HttpRequest, pk: int, *, change: ChangeForm | None = None, 
         "reports": organisation.reports.order_by("-year"),
         "entries": organisation.abnormal_entries.order_by("-listed_on"),
         "change_form": change
-        or ChangeForm(
-            initial={"expected_status": organisation.status, "occurred_on": timezone.localdate()}
-        ),  # fmt: skip
+        or ChangeForm(initial={"expected_status": organisation.status, "occurred_on": timezone.localdate()}),
         "account_form": account or AccountForm(),
         "has_account": hasattr(organisation, "account"),
         "can_change": organisation.status == rules.OrganisationStatus.ACTIVE,
@@ -166,10 +194,16 @@ def organisation_change(request: HttpRequest, pk: int) -> HttpResponse:
     data = form.cleaned_data
     try:
         organisation_change_record(
-            actor=request_actor(request), pk=pk, kind=data["kind"], expected_status=data["expected_status"],
-            occurred_on=data["occurred_on"], summary=data["summary"], document_number=data["document_number"],
-            files=[data["file"]] if data.get("file") else [], ip_address=client_address(request),
-        )  # fmt: skip
+            actor=request_actor(request),
+            pk=pk,
+            kind=data["kind"],
+            expected_status=data["expected_status"],
+            occurred_on=data["occurred_on"],
+            summary=data["summary"],
+            document_number=data["document_number"],
+            files=[data["file"]] if data.get("file") else [],
+            ip_address=client_address(request),
+        )
     except DomainError as error:
         return _detail(request, pk, change=form, status=error_attach(form, error))
     messages.success(request, _("登记事项已办理"))
@@ -184,8 +218,13 @@ def organisation_account(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _detail(request, pk, account=form, status=422)
     try:
-        account_set(actor=request_actor(request), organisation_id=pk, password=form.cleaned_data["password"],
-                    phone=form.cleaned_data["phone"], ip_address=client_address(request))  # fmt: skip
+        account_set(
+            actor=request_actor(request),
+            organisation_id=pk,
+            password=form.cleaned_data["password"],
+            phone=form.cleaned_data["phone"],
+            ip_address=client_address(request),
+        )
     except DomainError as error:
         return _detail(request, pk, account=form, status=error_attach(form, error))
     messages.success(request, _("社会组织账号已设置，请将统一社会信用代码和初始密码告知该组织"))
@@ -242,10 +281,15 @@ def year_open(request: HttpRequest) -> HttpResponse:
     form = YearForm(request.POST)
     if form.is_valid():
         try:
-            opened = inspection_year_open(actor=request_actor(request), year=form.cleaned_data["year"],
-                                          ip_address=client_address(request))  # fmt: skip
-            messages.success(request, _("已开启%(year)s年度年检：新增 %(n)s 家须报送") % {"year": opened.year,
-                                                                                      "n": opened.created})  # fmt: skip
+            opened = inspection_year_open(
+                actor=request_actor(request),
+                year=form.cleaned_data["year"],
+                ip_address=client_address(request),
+            )
+            messages.success(
+                request,
+                _("已开启%(year)s年度年检：新增 %(n)s 家须报送") % {"year": opened.year, "n": opened.created},
+            )
         except DomainError as error:
             messages.error(request, error.message)
     else:
@@ -321,9 +365,15 @@ def report_review(request: HttpRequest, pk: int) -> HttpResponse:
         return _report_page(request, pk, form=form, status=422)
     data = form.cleaned_data
     try:
-        report_transition(report_id=pk, action=data["action"], expected_status=data["expected_status"], actor=actor,
-                          note=data.get("note") or "", conclusion=data.get("conclusion") or "",
-                          ip_address=client_address(request))  # fmt: skip
+        report_transition(
+            report_id=pk,
+            action=data["action"],
+            expected_status=data["expected_status"],
+            actor=actor,
+            note=data.get("note") or "",
+            conclusion=data.get("conclusion") or "",
+            ip_address=client_address(request),
+        )
     except NotFound as missing:
         raise Http404(missing.message) from None
     except DomainError as error:

@@ -9,11 +9,9 @@ from minzheng.common.errors import ValidationFailed
 
 
 def _message(value: str, **kwargs: str) -> str:
+    check = (lambda v: civil_affairs_code_check(v, kwargs["entity_type"])) if kwargs else credit_code_check
     with pytest.raises(ValidationFailed) as caught:
-        if kwargs:
-            civil_affairs_code_check(value, kwargs["entity_type"])
-        else:
-            credit_code_check(value)
+        check(value)
     return caught.value.message
 
 

@@ -51,9 +51,15 @@ def account_set(
             "locked_until": None,
         },
     )
-    event_record(actor=actor, verb="organisation.account_set", object_type="organisation",
-                 object_id=organisation.pk, division_code=organisation.division.code,
-                 summary=f"设置社会组织账号：{organisation.name}", ip_address=ip_address)  # fmt: skip
+    event_record(
+        actor=actor,
+        verb="organisation.account_set",
+        object_type="organisation",
+        object_id=organisation.pk,
+        division_code=organisation.division.code,
+        summary=f"设置社会组织账号：{organisation.name}",
+        ip_address=ip_address,
+    )
     return account
 
 

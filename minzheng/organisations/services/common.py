@@ -51,15 +51,27 @@ def file_store(
     checked = read.checked
     sha256 = checked.sha256
     outcome, scanner = upload_scan(
-        data=read.data, name=read.name, sha256=sha256, actor=actor, object_type="organisation",
-        object_id=organisation.pk, division_code=organisation.division.code, subject=organisation.name,
+        data=read.data,
+        name=read.name,
+        sha256=sha256,
+        actor=actor,
+        object_type="organisation",
+        object_id=organisation.pk,
+        division_code=organisation.division.code,
+        subject=organisation.name,
         ip_address=ip_address,
-    )  # fmt: skip
+    )
     del outcome
     stored = OrganisationFile(
-        organisation=organisation, change_id=change_id, report=report, original_name=read.name[:200],
-        content_type=checked.file_type.value, size=len(read.data), sha256=sha256, scanner=scanner,
-    )  # fmt: skip
+        organisation=organisation,
+        change_id=change_id,
+        report=report,
+        original_name=read.name[:200],
+        content_type=checked.file_type.value,
+        size=len(read.data),
+        sha256=sha256,
+        scanner=scanner,
+    )
     stored.file.save(f"{sha256[:16]}.{checked.extension}", ContentFile(read.data), save=False)
     stored.save()
     return stored

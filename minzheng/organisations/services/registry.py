@@ -1,4 +1,5 @@
-"""The register: 成立登记 of a social organisation and its later 变更, 注销 and 撤销, each a history row with its
+"""The register: 成立登记 of a social organisation and its later 变更, 注销 and 撤销, each a history row with
+its
 documents, one locked compare-and-set per change (``rules.STATUS_TRANSITIONS``)."""
 
 from __future__ import annotations
@@ -157,17 +158,28 @@ def organisation_register(
     except IntegrityError:
         raise Conflict(f"统一社会信用代码 {code} 已登记", field="credit_code") from None
     change = OrganisationChange.objects.create(
-        organisation=organisation, kind=rules.ChangeKind.ESTABLISHED, occurred_on=data.established_on,
-        document_number=data.document_number.strip(), summary="成立登记", from_status="",
-        to_status=rules.OrganisationStatus.ACTIVE, actor=actor,
-    )  # fmt: skip
+        organisation=organisation,
+        kind=rules.ChangeKind.ESTABLISHED,
+        occurred_on=data.established_on,
+        document_number=data.document_number.strip(),
+        summary="成立登记",
+        from_status="",
+        to_status=rules.OrganisationStatus.ACTIVE,
+        actor=actor,
+    )
     for file in files or []:
         file_store(
             organisation=organisation, file=file, actor=actor, ip_address=ip_address, change_id=change.pk
         )
-    event_record(actor=actor, verb="organisation.registered", object_type="organisation", object_id=organisation.pk,
-                 division_code=division.code, summary=f"社会组织成立登记：{organisation.name}（{code}）",
-                 ip_address=ip_address)  # fmt: skip
+    event_record(
+        actor=actor,
+        verb="organisation.registered",
+        object_type="organisation",
+        object_id=organisation.pk,
+        division_code=division.code,
+        summary=f"社会组织成立登记：{organisation.name}（{code}）",
+        ip_address=ip_address,
+    )
     return organisation
 
 
@@ -200,16 +212,27 @@ def organisation_change_record(
     if occurred_on < organisation.established_on:
         raise ValidationFailed("日期不能早于成立登记日期", field="occurred_on")
     change = OrganisationChange.objects.create(
-        organisation=organisation, kind=kind, occurred_on=occurred_on, document_number=document_number.strip(),
-        summary=summary.strip()[:300], from_status=organisation.status, to_status=target, actor=actor,
-    )  # fmt: skip
+        organisation=organisation,
+        kind=kind,
+        occurred_on=occurred_on,
+        document_number=document_number.strip(),
+        summary=summary.strip()[:300],
+        from_status=organisation.status,
+        to_status=target,
+        actor=actor,
+    )
     Organisation.objects.filter(pk=organisation.pk).update(status=target, status_changed_on=occurred_on)
     for file in files or []:
         file_store(
             organisation=organisation, file=file, actor=actor, ip_address=ip_address, change_id=change.pk
         )
-    event_record(actor=actor, verb=f"organisation.{kind}", object_type="organisation", object_id=organisation.pk,
-                 division_code=organisation.division.code,
-                 summary=f"{organisation.name}：{change.get_kind_display()}（{summary.strip()[:80]}）",
-                 ip_address=ip_address)  # fmt: skip
+    event_record(
+        actor=actor,
+        verb=f"organisation.{kind}",
+        object_type="organisation",
+        object_id=organisation.pk,
+        division_code=organisation.division.code,
+        summary=f"{organisation.name}：{change.get_kind_display()}（{summary.strip()[:80]}）",
+        ip_address=ip_address,
+    )
     return change

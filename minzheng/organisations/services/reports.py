@@ -74,8 +74,11 @@ def inspection_year_open(*, actor: User | None, year: int, ip_address: str | Non
     base = base.filter(status=rules.OrganisationStatus.ACTIVE).exclude(reports__year=year)
     created = skipped = 0
     for organisation_type, (supervisor_key, authority_key) in DEADLINE_KEYS.items():
-        rows = list(base.filter(organisation_type=organisation_type).values_list("pk", "division__code",
-                                                                                  "established_on"))  # fmt: skip
+        rows = list(
+            base.filter(organisation_type=organisation_type).values_list(
+                "pk", "division__code", "established_on"
+            )
+        )
         if not rows:
             continue
         codes = {code for _pk, code, _est in rows}
@@ -88,28 +91,46 @@ def inspection_year_open(*, actor: User | None, year: int, ip_address: str | Non
                 skipped += 1
                 continue
             due = rules.deadlines_for(year, supervisor.get(code), authority[code])
-            reports.append(AnnualReport(organisation_id=pk, year=year, supervisor_due=due.supervisor_due,
-                                        authority_due=due.authority_due))  # fmt: skip
+            reports.append(
+                AnnualReport(
+                    organisation_id=pk,
+                    year=year,
+                    supervisor_due=due.supervisor_due,
+                    authority_due=due.authority_due,
+                )
+            )
         created += len(AnnualReport.objects.bulk_create(reports, batch_size=2000, ignore_conflicts=True))
-    event_record(actor=actor, verb="organisations.year_opened", object_type="organisations.year", object_id=year,
-                 division_code=getattr(getattr(actor, "division", None), "code", ""),
-                 summary=f"开启{year}年度社会组织年检：{created} 家须报送，{skipped} 家成立未满期限不参加",
-                 ip_address=ip_address)  # fmt: skip
+    event_record(
+        actor=actor,
+        verb="organisations.year_opened",
+        object_type="organisations.year",
+        object_id=year,
+        division_code=getattr(getattr(actor, "division", None), "code", ""),
+        summary=f"开启{year}年度社会组织年检：{created} 家须报送，{skipped} 家成立未满期限不参加",
+        ip_address=ip_address,
+    )
     return YearOpened(year, created, skipped)
 
 
 # --- the organisation's own report ---------------------------------------------------------------------
 
 REPORT_FIELDS = (
-    "member_count", "staff_count", "total_income", "total_expense", "net_assets", "activities",
-    "party_organisation", "party_members", "changes_note",
-)  # fmt: skip
+    "member_count",
+    "staff_count",
+    "total_income",
+    "total_expense",
+    "net_assets",
+    "activities",
+    "party_organisation",
+    "party_members",
+    "changes_note",
+)
 MONEY_FIELDS = ("total_income", "total_expense", "net_assets")
 
 
 def _own_report(account: OrganisationAccount, report_id: int) -> AnnualReport:
     report = (
-        AnnualReport.objects.select_for_update()
+        AnnualReport.objects.select_for_update(of=("self",))
         .select_related("organisation__division", "organisation__supervisor")
         .filter(pk=report_id, organisation_id=account.organisation_id)
         .first()
@@ -160,8 +181,15 @@ def report_file_attach(
 def _completeness(report: AnnualReport) -> None:
     """What a report must hold before it leaves the organisation (社团条例第二十八条: activities, finances,
     changes; 基金会条例第三十六条: the CPA audit report)."""
-    missing = [label for name, label in (("total_income", "本年收入合计"), ("total_expense", "本年支出合计"),
-                                        ("net_assets", "年末净资产")) if getattr(report, name) is None]  # fmt: skip
+    missing = [
+        label
+        for name, label in (
+            ("total_income", "本年收入合计"),
+            ("total_expense", "本年支出合计"),
+            ("net_assets", "年末净资产"),
+        )
+        if getattr(report, name) is None
+    ]
     if not report.activities.strip():
         missing.append("开展活动情况")
     if missing:
@@ -251,12 +279,24 @@ def report_transition(
     _apply(report, action, actor, note, conclusion)
     previous, report.status = report.status, target
     report.save()
-    ReportEvent.objects.create(report=report, action=action, from_status=previous, to_status=target,
-                               actor=actor, by_organisation=account is not None, note=note)  # fmt: skip
+    ReportEvent.objects.create(
+        report=report,
+        action=action,
+        from_status=previous,
+        to_status=target,
+        actor=actor,
+        by_organisation=account is not None,
+        note=note,
+    )
     label = rules.ReportAction(action).label
-    event_record(actor=actor, verb=f"organisations.report_{action}", object_type="organisations.annual_report",
-                 object_id=report.pk, division_code=report.organisation.division.code,
-                 summary=f"{report.organisation.name} {report.year}年度报告：{label}",
-                 data={"from": previous, "to": target, "by_organisation": account is not None},
-                 ip_address=ip_address)  # fmt: skip
+    event_record(
+        actor=actor,
+        verb=f"organisations.report_{action}",
+        object_type="organisations.annual_report",
+        object_id=report.pk,
+        division_code=report.organisation.division.code,
+        summary=f"{report.organisation.name} {report.year}年度报告：{label}",
+        data={"from": previous, "to": target, "by_organisation": account is not None},
+        ip_address=ip_address,
+    )
     return report

@@ -36,7 +36,10 @@ class ScanResult:
     problems: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        text = f"新增逾期 {self.overdue} 家，列入活动异常名录 {self.listed} 家，移出 {self.removed} 家，提醒 {self.reminded} 家"
+        text = (
+            f"新增逾期 {self.overdue} 家，列入活动异常名录 {self.listed} 家，"
+            f"移出 {self.removed} 家，提醒 {self.reminded} 家"
+        )
         return text + ("；" + "；".join(self.problems) if self.problems else "")
 
 
@@ -73,7 +76,7 @@ def _list_abnormal(today: dt.date, result: ScanResult) -> list[tuple[int, str]]:
             "organisation__division__code",
             "year",
             "overdue_since",
-        )  # fmt: skip
+        )
     )
     rows = list(candidates)
     grace = values_or_none(GRACE_DAYS_KEY, today, {row[4] for row in rows})
@@ -85,12 +88,18 @@ def _list_abnormal(today: dt.date, result: ScanResult) -> list[tuple[int, str]]:
     entries: dict[int, AbnormalListEntry] = {}
     for pk, org_id, name, code, division, year, since in rows:
         days = grace.get(division)
-        if days is None or org_id in entries or rules.abnormal_listing_due(since, int(days)) > today:
+        if days is None or since is None or org_id in entries:
+            continue
+        if rules.abnormal_listing_due(since, int(days)) > today:
             continue
         entries[org_id] = AbnormalListEntry(
-            organisation_id=org_id, report_id=pk, reason=ABNORMAL_REASON.format(year=year), basis=ABNORMAL_BASIS,
-            listed_on=today, notice=notice_text(name, code, year, today),
-        )  # fmt: skip
+            organisation_id=org_id,
+            report_id=pk,
+            reason=ABNORMAL_REASON.format(year=year),
+            basis=ABNORMAL_BASIS,
+            listed_on=today,
+            notice=notice_text(name, code, year, today),
+        )
     AbnormalListEntry.objects.bulk_create(entries.values(), batch_size=2000)
     Organisation.objects.filter(pk__in=list(entries)).update(abnormal=True)
     result.listed = len(entries)
@@ -110,7 +119,8 @@ def _remove_complied(today: dt.date) -> int:
 
 
 def _sms_to_accounts(messages: list[tuple[int, str]], template: str) -> int:
-    """One SMS per organisation with a phone on file (the portal outbox; a failed send never undoes the scan)."""
+    """One SMS per organisation with a phone on file (the portal outbox; a failed send never undoes the
+    scan)."""
     phones = dict(
         OrganisationAccount.objects.filter(organisation_id__in=[m[0] for m in messages], is_active=True)
         .exclude(phone_encrypted="")
@@ -129,10 +139,19 @@ def _sms_to_accounts(messages: list[tuple[int, str]], template: str) -> int:
 def _remind(today: dt.date, result: ScanResult) -> None:
     """Before the deadline: reports still with the organisation get one reminder."""
     due = AnnualReport.objects.filter(
-        status__in=rules.EDITABLE, reminded_at__isnull=True, organisation__status=rules.OrganisationStatus.ACTIVE,
+        status__in=rules.EDITABLE,
+        reminded_at__isnull=True,
+        organisation__status=rules.OrganisationStatus.ACTIVE,
         authority_due__gte=today,
-    ).values_list("pk", "organisation_id", "organisation__name", "organisation__division__code", "year",
-                  "supervisor_due", "authority_due")  # fmt: skip
+    ).values_list(
+        "pk",
+        "organisation_id",
+        "organisation__name",
+        "organisation__division__code",
+        "year",
+        "supervisor_due",
+        "authority_due",
+    )
     rows = list(due)
     lead = values_or_none(REMINDER_DAYS_KEY, today, {row[3] for row in rows})
     messages, report_ids = [], []
@@ -158,6 +177,11 @@ def organisations_daily_scan(*, today: dt.date | None = None) -> ScanResult:
     _sms_to_accounts(notices, "organisation_abnormal_notice")
     _remind(today, result)
     if result.overdue or result.listed or result.removed:
-        event_record(actor=None, verb="organisations.daily_scan", object_type="organisations.scan",
-                     object_id=today.isoformat(), summary=result.summary())  # fmt: skip
+        event_record(
+            actor=None,
+            verb="organisations.daily_scan",
+            object_type="organisations.scan",
+            object_id=today.isoformat(),
+            summary=result.summary(),
+        )
     return result
