@@ -59,7 +59,8 @@ def test_register_stores_personal_data_encrypted_and_masked(org_users):
         actor=org_users["registrar"], data=_data(code, legal_rep_phone="13900001111")
     )
     assert organisation.authority_level == "county"
-    assert organisation.legal_rep_id_masked.endswith("002X") and "*" in organisation.legal_rep_id_masked
+    assert organisation.legal_rep_id_masked.endswith("002X")
+    assert "*" in organisation.legal_rep_id_masked
     assert crypto.decrypt(organisation.legal_rep_id_encrypted) == "11010519491231002X"
     assert organisation.legal_rep_phone == "13900001111"
     assert organisation.changes.get().kind == "established"
@@ -146,7 +147,8 @@ def test_year_open_covers_and_skips_per_type(make_org, org_users):
     assert (opened.created, opened.skipped_new) == (3, 2)
     reports = {r.organisation_id: r for r in AnnualReport.objects.filter(year=2025)}
     assert set(reports) == {group.pk, service.pk, foundation.pk}
-    assert late_group.pk not in reports and new_service.pk not in reports
+    assert late_group.pk not in reports
+    assert new_service.pk not in reports
     assert (reports[group.pk].supervisor_due, reports[group.pk].authority_due) == (
         dt.date(2026, 3, 31), dt.date(2026, 5, 31),
     )  # fmt: skip
@@ -257,8 +259,10 @@ def test_scan_without_grace_parameter_says_manual_determination(opened):
     opened()
     Parameter.objects.filter(key="organisations.abnormal_grace_days").delete()
     result = organisations_daily_scan(today=dt.date(2026, 7, 1))
-    assert result.overdue == 1 and result.listed == 0
-    assert result.problems and result.problems[0].startswith("需人工核定")
+    assert result.overdue == 1
+    assert result.listed == 0
+    assert result.problems
+    assert result.problems[0].startswith("需人工核定")
 
 
 def test_reminder_before_deadline_once(opened):
