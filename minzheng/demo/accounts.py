@@ -35,6 +35,8 @@ DEMO_ACCOUNTS: tuple[tuple[str, Role, str, str], ...] = (
     ("region", Role.REGION_SUPERVISOR, "region", "演示·自治区监管"),
     (Role.AUDITOR, Role.AUDITOR, "region", "演示·审计"),
     ("admin", Role.SYSTEM_ADMIN, "region", "演示·系统管理员"),
+    ("orgregistrar", Role.ORGANISATION_REGISTRAR, "county", "演示·社会组织登记管理"),
+    ("orgsupervisor", Role.ORGANISATION_SUPERVISOR, "county", "演示·业务主管单位"),
 )
 
 

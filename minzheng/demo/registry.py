@@ -514,11 +514,13 @@ def demo_setup(
     logins = demo_users_ensure()
     from minzheng.demo.enrolments import demo_enrolments_ensure  # the demo modules import each other here
     from minzheng.demo.monitoring import demo_monitoring_ensure
+    from minzheng.demo.organisations import demo_organisations_ensure
     from minzheng.demo.parameters import demo_supplement_ensure
     from minzheng.demo.portal import demo_portal_ensure
 
     supplement = demo_supplement_ensure()  # before the enrolments: they are assessed on it (ADR 0031)
     notes = [*demo_enrolments_ensure(), *demo_monitoring_ensure(), *demo_portal_ensure(), *supplement]
+    notes += demo_organisations_ensure()
     return DemoSetupResult(divisions_imported=imported, seeded=seeded, logins=logins, notes=notes)
 
 
