@@ -121,6 +121,10 @@ class AccountForm(StyledForm):
     phone = forms.CharField(label=_("联系手机（接收提醒）"), max_length=11, required=False)
 
 
+class ImportForm(StyledForm):
+    file = forms.FileField(label=_("登记信息文件（.xlsx 或 .csv）"))
+
+
 class YearForm(StyledForm):
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
 

@@ -7,6 +7,7 @@ app_name = "organisations"
 urlpatterns = [
     path("", views.organisation_list, name="list"),
     path("new/", views.organisation_create, name="create"),
+    path("import/", views.register_import_page, name="import"),
     path("<int:pk>/", views.organisation_detail, name="detail"),
     path("<int:pk>/change/", views.organisation_change, name="change"),
     path("<int:pk>/account/", views.organisation_account, name="account"),

@@ -29,6 +29,7 @@ from minzheng.organisations import exports, rules, selectors
 from minzheng.organisations.forms import (
     AccountForm,
     ChangeForm,
+    ImportForm,
     OrganisationFilterForm,
     OrganisationForm,
     ReportFilterForm,
@@ -36,6 +37,7 @@ from minzheng.organisations.forms import (
     YearForm,
 )
 from minzheng.organisations.services.accounts import account_set
+from minzheng.organisations.services.imports import COLUMNS, REQUIRED, register_import
 from minzheng.organisations.services.registry import (
     OrganisationData,
     organisation_change_record,
@@ -426,3 +428,22 @@ def statistics(request: HttpRequest) -> HttpResponse:
     }
     context = {"form": form, "stats": stats, "chart": chart, "can_export": actor.can(Capability.EXPORT)}
     return render(request, "organisations/statistics.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@capability_required(Capability.REGISTER_ORGANISATIONS)
+def register_import_page(request: HttpRequest) -> HttpResponse:
+    """Upload an existing register; the valid rows are imported, the others listed by row and column."""
+    form = ImportForm(request.POST or None, request.FILES or None)
+    context: dict[str, Any] = {"form": form, "columns": COLUMNS, "required": REQUIRED, "result": None}
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            context["result"] = register_import(
+                actor=request_actor(request), filename=upload.name, content=upload.read(),
+                ip_address=client_address(request),
+            )  # fmt: skip
+        except DomainError as error:
+            return render(request, "organisations/import.html", context, status=error_attach(form, error))
+    status = 422 if request.method == "POST" and not form.is_valid() else 200
+    return render(request, "organisations/import.html", context, status=status)
