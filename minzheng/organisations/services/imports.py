@@ -2,6 +2,7 @@
 (credit code with the position explained, type, authority, dates, capital), errors reported by row and
 column, the valid rows written set-based (missing 业务主管单位 created in one insert, organisations and their
 成立登记 entries in batches). Rows with errors are left out; the figures say how many of each."""
+# ruff: noqa: S608 - SQL from model table and column names; values are bound parameters
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
 from minzheng.accounts.models import User
 from minzheng.audit.services import event_record
@@ -136,8 +138,11 @@ def _date(text: str) -> dt.date:
     return dt.date.fromisoformat(text.replace("/", "-").replace(".", "-")[:10])
 
 
-def _row_check(number: int, v: dict[str, str], ctx: _Context, problems: list[Problem]) -> Organisation | None:
-    """One row → an unsaved ``Organisation`` (its supervisor name kept aside), or None with the problems."""
+def _row_check(
+    number: int, v: dict[str, str], ctx: _Context, problems: list[Problem]
+) -> dict[str, Any] | None:
+    """One row → the column values of a new organisation (its supervisor's name under ``supervisor_name``),
+    or None with the problems. Plain dicts, not model instances: 50,000 rows are inserted in one statement."""
     before = len(problems)
 
     def problem(column: str, message: str) -> None:
@@ -184,32 +189,69 @@ def _row_check(number: int, v: dict[str, str], ctx: _Context, problems: list[Pro
         problem(ESTABLISHED, f"成立登记日期“{v[ESTABLISHED]}”应为日期，如 2019-05-01")
     if len(problems) > before or division is None or established is None or organisation_type is None:
         return None
-    organisation = Organisation(
-        credit_code=code, name=v[NAME][:100], organisation_type=organisation_type,
-        authority_level=LEVEL_OF_DIVISION[Level(division.level)], division=division,
-        legal_representative=v[LEGAL_REP][:50], domicile=v[DOMICILE][:200], business_scope=v[SCOPE],
-        registered_capital=capital, established_on=established, status_changed_on=established,
-    )  # fmt: skip
-    organisation._supervisor_name = v[SUPERVISOR][:100]  # type: ignore[attr-defined]
-    return organisation
+    return {
+        "credit_code": code, "name": v[NAME][:100], "organisation_type": organisation_type.value,
+        "authority_level": LEVEL_OF_DIVISION[Level(division.level)].value, "division_id": division.pk,
+        "legal_representative": v[LEGAL_REP][:50], "domicile": v[DOMICILE][:200], "business_scope": v[SCOPE],
+        "registered_capital": capital, "established_on": established, "status_changed_on": established,
+        "supervisor_name": v[SUPERVISOR][:100],
+    }  # fmt: skip
 
 
-def _supervisors(organisations: list[Organisation]) -> int:
-    """Link each organisation to its 业务主管单位 by name within its authority's division, creating the units
-    that do not exist yet in one insert."""
-    wanted = {(o.division_id, o._supervisor_name) for o in organisations if o._supervisor_name}  # type: ignore[attr-defined]
-    known = {
-        (u.division_id, u.name): u for u in SupervisorUnit.objects.filter(name__in={n for _d, n in wanted})
-    }
+def _supervisors(rows: list[dict[str, Any]]) -> int:
+    """Link each row to its 业务主管单位 by name within its authority's division (``supervisor_id``), creating
+    the units that do not exist yet in one insert."""
+    wanted = {(r["division_id"], r["supervisor_name"]) for r in rows if r["supervisor_name"]}
+    names = {name for _division, name in wanted}
+    known = {(u.division_id, u.name) for u in SupervisorUnit.objects.filter(name__in=names)}
     new = [SupervisorUnit(division_id=d, name=n) for d, n in sorted(wanted) if (d, n) not in known]
     SupervisorUnit.objects.bulk_create(new, batch_size=2000)
-    known = {
-        (u.division_id, u.name): u for u in SupervisorUnit.objects.filter(name__in={n for _d, n in wanted})
-    }
-    for organisation in organisations:
-        name = organisation._supervisor_name  # type: ignore[attr-defined]
-        organisation.supervisor = known.get((organisation.division_id, name)) if name else None
+    ids = {(u.division_id, u.name): u.pk for u in SupervisorUnit.objects.filter(name__in=names)}
+    for row in rows:
+        name = row.pop("supervisor_name")
+        row["supervisor_id"] = ids.get((row["division_id"], name)) if name else None
     return len(new)
+
+
+# The other columns of a new organisation, the same for every imported row.
+_DEFAULTS = {
+    "status": rules.OrganisationStatus.ACTIVE.value, "abnormal": False, "legal_rep_id_encrypted": "",
+    "legal_rep_id_index": "", "legal_rep_id_masked": "", "legal_rep_phone_encrypted": "",
+    "legal_rep_phone_masked": "",
+}  # fmt: skip
+
+
+def _insert(rows: list[dict[str, Any]], actor: User) -> int:
+    """One parameterised INSERT run for all rows (executemany: psycopg pipelines it, SQLite loops in C),
+    then the 成立登记 entries of every organisation without one, as one INSERT … SELECT. Portable SQL; the
+    table and column names come from the models."""
+    if not rows:
+        return 0
+    now = timezone.now()
+    full = [{**_DEFAULTS, **row, "created_at": now, "updated_at": now} for row in rows]
+    columns = list(full[0])
+    organisations = Organisation._meta.db_table
+    changes = OrganisationChange._meta.db_table
+    qn = connection.ops.quote_name
+    insert = (
+        f"INSERT INTO {qn(organisations)} ({', '.join(qn(c) for c in columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    )
+    # The values are plain str, Decimal, date, bool, int or None, which both drivers adapt; only the
+    # timestamps need the backend's preparation (naive UTC on SQLite), done once for all rows.
+    stamp = Organisation._meta.get_field("created_at").get_db_prep_save(now, connection)
+    full = [{**row, "created_at": stamp, "updated_at": stamp} for row in full]
+    with connection.cursor() as cursor:
+        cursor.executemany(insert, [[row[c] for c in columns] for row in full])
+        cursor.execute(
+            f"INSERT INTO {qn(changes)} (organisation_id, kind, occurred_on, document_number, summary,"
+            " from_status, to_status, actor_id, created_at)"
+            f" SELECT o.id, %s, o.established_on, '', %s, '', %s, %s, %s FROM {qn(organisations)} o"
+            f" WHERE NOT EXISTS (SELECT 1 FROM {qn(changes)} c WHERE c.organisation_id = o.id)",
+            [rules.ChangeKind.ESTABLISHED.value, "成立登记（导入）", rules.OrganisationStatus.ACTIVE.value,
+             actor.pk, stamp],
+        )  # fmt: skip
+    return len(full)
 
 
 @transaction.atomic
@@ -222,32 +264,23 @@ def register_import(
     ctx = _Context(
         actor=actor,
         divisions={d.code: d for d in Division.objects.filter(level__lte=Level.COUNTY)},
+        # every code in the register (unique nationwide): one plain read, cheaper than a 50,000-item IN list
         existing_codes=set(
-            Organisation.objects.filter(credit_code__in=[r[CODE].upper() for _n, r in records]).values_list(
-                "credit_code", flat=True
-            )
+            Organisation.objects.values_list("credit_code", flat=True).iterator(chunk_size=10000)
         ),
     )
     problems: list[Problem] = []
-    valid: list[Organisation] = []
+    valid: list[dict[str, Any]] = []
     refused: set[int] = set()
     for number, values in records:
-        organisation = _row_check(number, values, ctx, problems)
-        if organisation is None:
+        checked = _row_check(number, values, ctx, problems)
+        if checked is None:
             refused.add(number)
         else:
-            valid.append(organisation)
+            valid.append(checked)
     result.supervisors_created = _supervisors(valid)
-    created = Organisation.objects.bulk_create(valid, batch_size=2000)
-    established = [
-        OrganisationChange(
-            organisation=o, kind=rules.ChangeKind.ESTABLISHED, occurred_on=o.established_on,
-            summary="成立登记（导入）", to_status=rules.OrganisationStatus.ACTIVE, actor=actor,
-        )
-        for o in created
-    ]  # fmt: skip
-    OrganisationChange.objects.bulk_create(established, batch_size=2000)
-    result.imported, result.refused_rows = len(created), len(refused)
+    created = _insert(valid, actor)
+    result.imported, result.refused_rows = created, len(refused)
     result.problem_count, result.problems = len(problems), problems[:PROBLEMS_KEPT]
     event_record(actor=actor, verb="organisations.register_imported", object_type="organisations.import",
                  object_id=filename[:60], division_code=actor.division.code if actor.division else "",
