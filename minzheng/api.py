@@ -21,6 +21,7 @@ from minzheng.common.errors import DomainError
 from minzheng.documents.api import router as documents_router
 from minzheng.enrolments.api import router as enrolments_router
 from minzheng.monitoring.api import router as monitoring_router
+from minzheng.organisations.api import router as organisations_router
 from minzheng.payments.api import router as payments_router
 from minzheng.portal.api import router as portal_router
 from minzheng.portal.apply_api import router as portal_apply_router
@@ -40,6 +41,7 @@ api.add_router("/", documents_router)
 api.add_router("/", enrolments_router)
 api.add_router("/", payments_router)
 api.add_router("/", monitoring_router)
+api.add_router("/", organisations_router)
 api.add_router("/portal/", portal_router)
 api.add_router("/portal/", portal_apply_router)
 
