@@ -142,14 +142,15 @@ def test_demo_users_are_idempotent(divisions):
     first = demo_users_ensure()
     User.objects.filter(username="county").update(role="auditor")
     second = demo_users_ensure()
-    # then the same nine logins exist with their roles and divisions restored
+    # then the same eleven logins exist with their roles and divisions restored
     assert first == second
-    assert User.objects.count() == 9
+    assert User.objects.count() == 11
     placed = dict(User.objects.values_list("username", "division__code"))
     assert placed == {
         "assistant": "150102001001", "caseworker": "150102001000", "reviewer": "150102001000",
         "county": "150102000000", "checker": "150102000000", "prefecture": "150100000000", "region": "150000000000",
         "auditor": "150000000000", "admin": "150000000000",
+        "orgregistrar": "150102000000", "orgsupervisor": "150102000000",
     }  # fmt: skip
     county = User.objects.get(username="county")
     assert county.role == "county_approver"
@@ -164,7 +165,7 @@ def test_demo_setup_command_seeds_only_an_empty_registry(divisions, capsys):
     out = capsys.readouterr().out
     assert Household.objects.count() == 15
     assert Event.objects.filter(verb="demo.seeded").count() == 1
-    assert out.count("Minzheng@2026") == 18
+    assert out.count("Minzheng@2026") == 24  # 11 logins and the organisation account, twice
     assert "已有家庭数据，未重新生成演示数据" in out
     assert Household.objects.filter(hukou_division__code__startswith="150102001").count() >= 1
     # the two figures a bureau enters itself get demo stand-ins, once
