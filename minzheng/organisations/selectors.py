@@ -253,7 +253,10 @@ def _labelled(rows: Any, field: str, choices: type[Any]) -> list[tuple[str, int]
 def statistics(*, actor: User, year: int) -> Statistics:
     """Counts of the actor's jurisdiction: grouped SQL, a handful of queries whatever the size."""
     orgs = Organisation.objects.visible_to(actor).filter(status=rules.OrganisationStatus.ACTIVE)
-    reports = AnnualReport.objects.visible_to(actor).filter(year=year)
+    # reports of organisations still registered: one deregistered or revoked since is no longer due
+    reports = AnnualReport.objects.visible_to(actor).filter(
+        year=year, organisation__status=rules.OrganisationStatus.ACTIVE
+    )
     by_area_orgs = {
         r["division__name"]: r["n"] for r in orgs.values("division__name").annotate(n=Count("pk"))
     }

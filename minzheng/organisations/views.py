@@ -414,8 +414,9 @@ def abnormal_list(request: HttpRequest) -> HttpResponse:
 @capability_required(Capability.REGISTER_ORGANISATIONS)
 def statistics(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
-    form = YearForm(request.GET or None)
-    year = form.cleaned_data["year"] if form.is_bound and form.is_valid() else default_year()
+    bound = YearForm(request.GET or None)
+    year = bound.cleaned_data["year"] if bound.is_bound and bound.is_valid() else default_year()
+    form = bound if bound.is_bound else YearForm(initial={"year": year})
     stats = selectors.statistics(actor=actor, year=year)
     if request.GET.get("format") == "xlsx" and actor.can(Capability.EXPORT):
         return _xlsx(exports.statistics_xlsx(stats), f"社会组织统计-{year}-{_stamp()}.xlsx")

@@ -9,7 +9,7 @@
     chart.setOption({
       tooltip: {trigger: "item", formatter: "{b}：{c}（{d}%）"},
       legend: {type: "scroll", bottom: 0},
-      series: [{type: "pie", radius: ["35%", "65%"], center: ["50%", "42%"], data: data}]
+      series: [{type: "pie", radius: ["35%", "65%"], center: ["50%", "42%"], label: {formatter: "{d}%"}, data: data}]
     });
     return chart;
   }
