@@ -277,3 +277,20 @@ def test_caseworker_cannot_open_a_year(org_users):
     with pytest.raises(PermissionDenied):
         inspection_year_open(actor=org_users["caseworker"], year=2025)
     assert rules.OrganisationStatus.ACTIVE == "active"
+
+
+def test_statistics_count_exactly(opened, org_users, make_org):
+    from minzheng.organisations.selectors import statistics
+
+    account, report = opened()
+    make_org("foundation", county="taibus")  # another county: not counted for the Xincheng registrar
+    report_save(account=account, report_id=report.pk, data=FILLED)
+    report_transition(report_id=report.pk, action="submit", expected_status="draft", account=account)
+    organisations_daily_scan(today=dt.date(2026, 6, 1))
+    stats = statistics(actor=org_users["registrar"], year=2025)
+    assert (stats.total, stats.due, stats.filed, stats.overdue, stats.abnormal) == (1, 1, 0, 1, 1)
+    assert stats.by_type == [("社会团体", 1)]
+    assert stats.by_area == [("新城区", 1, 1, 0)]
+    region = statistics(actor=org_users["region_registrar"], year=2025)
+    assert region.total == 2
+    assert region.due == 1  # the Taibus foundation was registered after the year was opened
