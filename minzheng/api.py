@@ -23,6 +23,7 @@ from minzheng.eldercare.api import router as eldercare_router
 from minzheng.enrolments.api import router as enrolments_router
 from minzheng.marriage.api import router as marriage_router
 from minzheng.monitoring.api import router as monitoring_router
+from minzheng.organisations.api import router as organisations_router
 from minzheng.payments.api import router as payments_router
 from minzheng.petitions.api import router as petitions_router
 from minzheng.portal.api import router as portal_router
@@ -46,6 +47,7 @@ api.add_router("/", monitoring_router)
 api.add_router("/eldercare/", eldercare_router)
 api.add_router("/", marriage_router)
 api.add_router("/", petitions_router)
+api.add_router("/", organisations_router)
 api.add_router("/portal/", portal_router)
 api.add_router("/portal/", portal_apply_router)
 

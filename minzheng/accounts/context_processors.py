@@ -30,6 +30,8 @@ NAVIGATION: list[tuple[Promise, str | None, Capability | None]] = [
     (_("上门服务"), "eldercare:worker_today", Capability.PROVIDE_CARE),
     (_("信访投诉"), "petitions:list", Capability.VIEW_PETITIONS),
     (_("探访关爱"), "eldercare:visit_list", Capability.VIEW_ELDERCARE),
+    (_("社会组织"), "organisations:list", Capability.REGISTER_ORGANISATIONS),
+    (_("年报初审"), "organisations:prereview", Capability.SUPERVISE_ORGANISATIONS),
     (_("后台任务"), "jobs:list", None),
     (_("审计日志"), "audit:event_list", Capability.VIEW_AUDIT),
     (_("工作人员管理"), "accounts:user_list", Capability.MANAGE_USERS),

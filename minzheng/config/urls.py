@@ -30,6 +30,8 @@ urlpatterns = [
     path("marriage/", include("minzheng.marriage.urls")),
     path("portal/marriage/", include("minzheng.marriage.portal_urls")),
     path("portal/petitions/", include("minzheng.petitions.portal_urls")),
+    path("organisations/", include("minzheng.organisations.urls")),
+    path("portal/organisations/", include("minzheng.organisations.public_urls")),
     path("portal/", include("minzheng.portal.urls")),
     path("eldercare/", include("minzheng.eldercare.urls")),
     path("petitions/", include("minzheng.petitions.urls")),

@@ -38,6 +38,8 @@ DEMO_ACCOUNTS: tuple[tuple[str, Role, str, str], ...] = (
     ("careworker", Role.CARE_PROVIDER, "county", "演示·养老服务人员"),  # a provider's worker (eldercare)
     ("registrar", Role.MARRIAGE_REGISTRAR, "county", "演示·婚姻登记员"),
     ("petitions", Role.PETITION_HANDLER, "county", "演示·信访办理"),
+    ("orgregistrar", Role.ORGANISATION_REGISTRAR, "county", "演示·社会组织登记管理"),
+    ("orgsupervisor", Role.ORGANISATION_SUPERVISOR, "county", "演示·业务主管单位"),
 )
 
 

@@ -516,6 +516,7 @@ def demo_setup(
     from minzheng.demo.enrolments import demo_enrolments_ensure  # the demo modules import each other here
     from minzheng.demo.marriage import demo_marriage_ensure
     from minzheng.demo.monitoring import demo_monitoring_ensure
+    from minzheng.demo.organisations import demo_organisations_ensure
     from minzheng.demo.parameters import demo_supplement_ensure
     from minzheng.demo.petitions import demo_petitions_ensure
     from minzheng.demo.portal import demo_portal_ensure
@@ -525,6 +526,7 @@ def demo_setup(
     notes += demo_eldercare_ensure()  # after the enrolments: 低保/特困 older people are derived from them
     notes += demo_marriage_ensure()
     notes += demo_petitions_ensure()  # after the portal account: one matter is filed on the portal
+    notes += demo_organisations_ensure()
     return DemoSetupResult(divisions_imported=imported, seeded=seeded, logins=logins, notes=notes)
 
 

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "minzheng.enrolments",
     "minzheng.payments",
     "minzheng.monitoring",
+    "minzheng.organisations",
     "minzheng.portal",
     "minzheng.eldercare",
     "minzheng.marriage",

@@ -143,6 +143,7 @@ DEMO_PLACES = {
     "county": "150102000000", "checker": "150102000000", "prefecture": "150100000000", "region": "150000000000",
     "auditor": "150000000000", "admin": "150000000000",
     "careworker": "150102000000", "registrar": "150102000000", "petitions": "150102000000",
+    "orgregistrar": "150102000000", "orgsupervisor": "150102000000",
 }  # fmt: skip
 
 
@@ -169,7 +170,8 @@ def test_demo_setup_command_seeds_only_an_empty_registry(divisions, capsys):
     out = capsys.readouterr().out
     assert Household.objects.count() == 15
     assert Event.objects.filter(verb="demo.seeded").count() == 1
-    assert out.count("Minzheng@2026") == 2 * len(DEMO_PLACES)  # every login, printed on each of the two runs
+    # every login and the demo organisation's account, printed on each of the two runs
+    assert out.count("Minzheng@2026") == 2 * (len(DEMO_PLACES) + 1)
     assert "已有家庭数据，未重新生成演示数据" in out
     assert Household.objects.filter(hukou_division__code__startswith="150102001").count() >= 1
     # the two figures a bureau enters itself get demo stand-ins, once

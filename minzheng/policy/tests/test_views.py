@@ -158,8 +158,10 @@ def test_list_pages_through_every_current_parameter(builtin, users):
     keys = [KEY_OF[r[0]] for r in table_rows(first) + table_rows(second)]
     assert keys == sorted(keys)
     # the monitoring thresholds ship in minzheng/monitoring/builtin_parameters.json, not in the built-in set
-    # (the marriage parameters likewise in minzheng/marriage/builtin_parameters.json)
-    monitoring = {key for key in PARAMETER_KEYS if key.startswith(("monitoring.", "marriage."))}
+    # (the marriage and social-organisation figures likewise in their areas' builtin_parameters.json)
+    monitoring = {
+        key for key in PARAMETER_KEYS if key.startswith(("monitoring.", "marriage.", "organisations."))
+    }
     # (the fixed page set: no previous-year income, and none of the keys issue 15 added)
     added = {"income.previous_year_disposable_per_capita_annual", "income.work_cost_ratio",
              "income.work_cost_base", "income.minimum_wage_monthly",
