@@ -75,7 +75,7 @@ def _out(assessment: CapacityAssessment) -> AssessmentOut:
 
 
 @router.post(
-    "/assessments/", response={201: AssessmentOut, **refusals(404, 409)}, summary="提交老年人能力评估"
+    "/assessments", response={201: AssessmentOut, **refusals(404, 409)}, summary="提交老年人能力评估"
 )
 def assessment_submit(request: HttpRequest, payload: AssessmentIn) -> tuple[int, AssessmentOut]:
     actor = request_actor(request)

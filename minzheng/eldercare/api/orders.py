@@ -104,7 +104,7 @@ def order_out(order: ServiceOrder) -> OrderOut:
     )
 
 
-@router.get("/orders/", response={200: OrderPage, **refusals()}, summary="服务订单列表（本辖区）")
+@router.get("/orders", response={200: OrderPage, **refusals()}, summary="服务订单列表（本辖区）")
 def order_list(request: HttpRequest, query: Query[OrderQuery]) -> OrderPage:
     actor = request_actor(request, Capability.VIEW_ELDERCARE)
     filters = selectors.OrderFilters(status=query.status, kind=query.kind, division=query.division)

@@ -90,7 +90,7 @@ def _older(older: OlderPerson) -> dict[str, Any]:
 
 
 @router.get(
-    "/older-people/", response={200: OlderPersonPage, **refusals()}, summary="老年人名册（本级管辖范围）"
+    "/older-people", response={200: OlderPersonPage, **refusals()}, summary="老年人名册（本级管辖范围）"
 )
 def older_person_list(request: HttpRequest, filters: Query[OlderPersonQuery]) -> dict[str, Any]:
     actor = request_actor(request)

@@ -64,7 +64,7 @@ def provider_out(provider: Provider) -> ProviderOut:
     )
 
 
-@router.get("/providers/", response={200: list[ProviderOut], **refusals()}, summary="服务机构列表（本辖区）")
+@router.get("/providers", response={200: list[ProviderOut], **refusals()}, summary="服务机构列表（本辖区）")
 def provider_list(request: HttpRequest, status: str = "", kind: str = "") -> list[ProviderOut]:
     actor = request_actor(request, Capability.VIEW_ELDERCARE)
     rows = selectors.provider_list(actor=actor, status=status, kind=kind).prefetch_related(

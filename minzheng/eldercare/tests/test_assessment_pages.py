@@ -125,13 +125,13 @@ def test_submit_api(users, older_world, divisions):
         "scores": scores_with_total(39),
         "complete": True,
     }
-    response = api.post("/api/v1/eldercare/assessments/", body, content_type="application/json")
+    response = api.post("/api/v1/eldercare/assessments", body, content_type="application/json")
     assert response.status_code == 201, response.content
     result = response.json()
     assert (result["total"], result["level"], result["status"]) == (39, "severe", "completed")
     assert result["dimension_scores"]["self_care"] + result["dimension_scores"]["mobility"] <= 47
     bad = api.post(
-        "/api/v1/eldercare/assessments/",
+        "/api/v1/eldercare/assessments",
         {**body, "scores": {**FULL_SCORES, "vision": 5}},
         content_type="application/json",
     )
@@ -139,14 +139,14 @@ def test_submit_api(users, older_world, divisions):
     assert bad.json()["field"] == "score_vision"
     assert "视力" in bad.json()["message"]
     other = api.post(
-        "/api/v1/eldercare/assessments/",
+        "/api/v1/eldercare/assessments",
         {**body, "older_person_id": older_world["taibus"].pk},
         content_type="application/json",
     )
     assert other.status_code == 404
     assert CapacityAssessment.objects.count() == 1
     Parameter.objects.filter(key=LEVEL_BANDS).delete()
-    manual = api.post("/api/v1/eldercare/assessments/", body, content_type="application/json")
+    manual = api.post("/api/v1/eldercare/assessments", body, content_type="application/json")
     assert manual.status_code == 422  # 需人工核定 without a manual level: nothing written, not even the draft
     assert manual.json()["field"] == "manual_level"
     assert CapacityAssessment.objects.count() == 1

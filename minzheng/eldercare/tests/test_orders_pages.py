@@ -173,7 +173,7 @@ def test_api_orders_scoped_dispatch_and_worker_check_in(
     client, users, order, far_provider, worker, evv_parameters
 ):
     client.force_login(users["caseworker"])
-    listing = client.get("/api/v1/eldercare/orders/").json()
+    listing = client.get("/api/v1/eldercare/orders").json()
     assert [o["number"] for o in listing["results"]] == [order.number]
     refused = client.post(
         f"/api/v1/eldercare/orders/{order.pk}/dispatch",
@@ -184,7 +184,7 @@ def test_api_orders_scoped_dispatch_and_worker_check_in(
     assert "服务区域不包括" in refused.json()["message"]
     done = client.post(f"/api/v1/eldercare/orders/{order.pk}/dispatch", {}, content_type="application/json")
     assert done.json()["status"] == "dispatched"
-    providers = client.get("/api/v1/eldercare/providers/").json()
+    providers = client.get("/api/v1/eldercare/providers").json()
     assert [p["name"] for p in providers] == ["幸福里居家养老服务中心"]
     client.force_login(users["taibus_caseworker"])
     assert client.get(f"/api/v1/eldercare/orders/{order.pk}").status_code == 404

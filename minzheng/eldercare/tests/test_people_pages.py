@@ -158,7 +158,7 @@ def test_refresh_button_runs_the_job(staff, older_world):
 def test_api_list_and_detail_scoped(users, older_world):
     _token, secret = api_token_create(username=users["caseworker"].username, name="测试")
     api = Client(headers={"Authorization": f"Bearer {secret}"})
-    response = api.get("/api/v1/eldercare/older-people/", {"flag": "lives_alone"})
+    response = api.get("/api/v1/eldercare/older-people", {"flag": "lives_alone"})
     assert response.status_code == 200
     body = response.json()
     assert [row["name"] for row in body["results"]] == ["王秀英"]
