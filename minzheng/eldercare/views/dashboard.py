@@ -28,10 +28,17 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The eldercare list pages the overview links to, when their part has declared them (url name, label).
 PART_LINKS = (
     ("eldercare:older_person_list", "老年人"),
+    ("eldercare:assessment_due", "能力评估到期"),
+    ("eldercare:entitlement_list", "服务资格"),
+    ("eldercare:visit_list", "探访关爱"),
+    ("eldercare:home_care_list", "家庭养老床位与适老化改造"),
     ("eldercare:order_list", "服务订单"),
+    ("eldercare:plan_list", "固定服务计划"),
     ("eldercare:provider_list", "服务机构"),
     ("eldercare:settlement_list", "养老服务结算"),
     ("eldercare:institution_list", "养老机构"),
+    ("eldercare:institution_plan_list", "双随机检查计划"),
+    ("eldercare:institution_inspection_list", "机构检查与整改"),
 )
 FIGURE_HEADERS = (
     "订单数",
