@@ -39,7 +39,7 @@ from minzheng.eldercare.services import entitlements, home_care, visits
 from minzheng.eldercare.services.care_common import flags_of
 from minzheng.policy.models import Parameter
 
-DEMO_SOURCE = "演示数据：非政策文件，仅供试用"
+DEMO_SOURCE = "演示数据：非政策文件，仅供试用（智慧养老服务）"
 DEMO_VALID_FROM = dt.date(2026, 1, 1)
 DEMO_NOTE = "演示参数（未确认），正式使用前请按本地文件替换"
 HOURS = {

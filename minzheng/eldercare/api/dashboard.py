@@ -20,12 +20,12 @@ from minzheng.eldercare.selectors.dashboard import eldercare_dashboard
 router = Router(tags=["智慧养老：概览"])
 
 
-class DashboardQuery(Schema):
+class EldercareDashboardQuery(Schema):
     month: Month | None = Field(None, description="月份 YYYY-MM（默认本月）")
     division: str | None = Field(None, max_length=12, description="区划代码（默认本人管辖区划）")
 
 
-class CoverageOut(Schema):
+class DashboardCoverageOut(Schema):
     key: str
     label: str
     people: int
@@ -33,7 +33,7 @@ class CoverageOut(Schema):
     rate: Decimal | None
 
 
-class FiguresOut(Schema):
+class DashboardFiguresOut(Schema):
     orders: int
     served: int
     confirmed: int
@@ -47,35 +47,35 @@ class FiguresOut(Schema):
     confirmation_rate: Decimal | None
 
 
-class KindOut(FiguresOut):
+class DashboardKindOut(DashboardFiguresOut):
     kind: str
     label: str
 
 
-class ProviderOut(FiguresOut):
+class DashboardProviderOut(DashboardFiguresOut):
     provider_id: int
     provider_name: str
 
 
-class AreaOut(FiguresOut):
+class DashboardAreaOut(DashboardFiguresOut):
     code: str
     name: str
     people: int
 
 
-class DashboardOut(Schema):
+class EldercareDashboardOut(Schema):
     division_code: str
     division_name: str
     month: dt.date
-    coverage: list[CoverageOut]
-    totals: FiguresOut
-    by_kind: list[KindOut]
-    by_provider: list[ProviderOut]
-    areas: list[AreaOut]
+    coverage: list[DashboardCoverageOut]
+    totals: DashboardFiguresOut
+    by_kind: list[DashboardKindOut]
+    by_provider: list[DashboardProviderOut]
+    areas: list[DashboardAreaOut]
 
 
-@router.get("/dashboard", response={200: DashboardOut, **refusals(404)}, summary="智慧养老概览数据")
-def dashboard(request: HttpRequest, query: Query[DashboardQuery]) -> dict[str, Any]:
+@router.get("/dashboard", response={200: EldercareDashboardOut, **refusals(404)}, summary="智慧养老概览数据")
+def dashboard(request: HttpRequest, query: Query[EldercareDashboardQuery]) -> dict[str, Any]:
     actor = request_actor(request, Capability.VIEW_ELDERCARE, denied="您的角色无权查看智慧养老")
     month = dt.date.fromisoformat(f"{query.month}-01") if query.month else month_start(timezone.localdate())
     board = eldercare_dashboard(actor=actor, month=month, division_code=query.division or None)

@@ -26,6 +26,7 @@ from minzheng.eldercare.models import (
     SettlementExclusion,
     SettlementLine,
 )
+from minzheng.eldercare.models.orders import ReviewDecision
 from minzheng.eldercare.rules.settlement import ExclusionReason, SettlementStatus
 from minzheng.payments.sqlportable import fen, from_fen
 from minzheng.registry.models import Person
@@ -43,14 +44,12 @@ DISPUTED: Final = OrderStatus.DISPUTED.value
 SERVED: Final = OrderStatus.SERVED.value
 DRAFT: Final = SettlementStatus.DRAFT.value
 
-# The township's acceptance of a flagged check-in, once the orders part records one (a nullable datetime
-# on ServiceOrder). Until that field exists, every flagged order is excluded (docs/eldercare.md).
-ACCEPTANCE_FIELD: Final = "flags_accepted_at"
+# The township's acceptance of a flagged check-in (``orders.order_review``: 核验属实) lets the order be paid.
+ACCEPTED: Final = ReviewDecision.ACCEPTED.value
 
 
 def _flag_accepted() -> str:
-    names = {f.name for f in ServiceOrder._meta.get_fields()}
-    return f"o.{ACCEPTANCE_FIELD} IS NOT NULL" if ACCEPTANCE_FIELD in names else "1 = 0"
+    return f"o.review_decision = '{ACCEPTED}'"
 
 
 def _flagged() -> str:

@@ -3,9 +3,10 @@
 a phone page (geolocation permitted, a fake position at the older person's home, a small photo) → the family
 confirms and rates. The figures on the pages equal the database's.
 
-Each step is one helper function so the settlement steps (month-end settlement → the provider's bank file)
-can be appended after merge: ``settlement_runs(...)`` and ``bank_file_downloads(...)`` after
-``family_confirms``.
+Then the month ends (the order's times are moved back into last month — the clock set, as the deadline tests
+do) → the county generates the month's settlement and submits it → a second county user approves it and
+downloads the provider's bank file (CSV): its one row pays the provider's account the order's subsidy, as the
+database holds it.
 
 Needs DJANGO_ALLOW_ASYNC_UNSAFE=true (Playwright's sync API keeps an event loop in the test thread).
 """
@@ -19,9 +20,12 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from minzheng.eldercare.models import ServiceOrder
+from minzheng.common import crypto
+from minzheng.common.masking import mask_bank_account
+from minzheng.eldercare.models import ServiceOrder, Settlement
 from minzheng.eldercare.tests.fixtures_orders import *  # noqa: F403
 from minzheng.eldercare.tests.fixtures_orders import FAMILY_PHONE, HOME, tiny_jpeg
+from minzheng.eldercare.tests.steps_settlement import approve_and_download_bank_file
 from minzheng.policy.models import Parameter
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -133,10 +137,65 @@ def family_confirms(page: Page, base: str, order: ServiceOrder) -> None:
     fits(page)
 
 
+ACCOUNT = "6228480011223344556"
+
+
+def month_ends(order: ServiceOrder) -> dt.date:
+    """Move the served order into last month (everything but its number), so last month can be settled; returns
+    the first day of that month."""
+    shift = dt.timedelta(days=31)
+    ServiceOrder.objects.filter(pk=order.pk).update(
+        window_start=order.window_start - shift,
+        window_end=order.window_end - shift,
+        placed_at=order.placed_at - shift,
+        dispatched_at=order.dispatched_at - shift,
+        check_in_at=order.check_in_at - shift,
+        check_out_at=order.check_out_at - shift,
+        confirmed_at=order.confirmed_at - shift,
+    )
+    return timezone.localtime(order.check_out_at - shift).date().replace(day=1)
+
+
+def county_settles_the_month(page: Page, base: str, month: dt.date) -> Settlement:
+    staff_login(page, base, "county")
+    page.goto(f"{base}/eldercare/settlements/")
+    page.fill("#generate-month", f"{month:%Y-%m}")
+    page.get_by_role("button", name="生成（草稿可重新生成）").click()
+    expect(page.locator(".alert-success")).to_contain_text("已生成 1 张结算单草稿")
+    statement = Settlement.objects.get()
+    page.get_by_role("link", name=statement.number).click()
+    expect(page.locator("#total-amount")).to_have_text(str(statement.total_amount))
+    page.locator("[data-action=submit] button").click()
+    expect(page.locator("#settlement-status")).to_have_text("待审核")
+    return statement
+
+
+def checker_downloads_the_bank_file(page: Page, base: str, statement: Settlement) -> list[list[str]]:
+    staff_login(page, base, "county2")
+    return approve_and_download_bank_file(page, base, statement.pk)
+
+
 def test_a_family_orders_a_meal_the_township_dispatches_the_worker_serves_and_the_family_confirms(
-    live_server, browser: Browser, family, older, provider, worker, users, flow_parameters, outbox, tmp_path
+    live_server,
+    browser: Browser,
+    family,
+    older,
+    provider,
+    worker,
+    users,
+    flow_parameters,
+    outbox,
+    tmp_path,
+    make_user,
+    divisions,
 ):
     base = live_server.url
+    make_user("county2", "county_approver", divisions["xincheng"])  # the checker (maker ≠ checker)
+    provider.bank_name, provider.bank_account_name = "中国农业银行", provider.name
+    provider.bank_account_encrypted = crypto.encrypt(ACCOUNT)
+    provider.bank_account_index = crypto.blind_index(ACCOUNT, purpose="bank_account")
+    provider.bank_account_masked = mask_bank_account(ACCOUNT)
+    provider.save()
     start = (timezone.localtime() + dt.timedelta(minutes=2)).replace(second=0, microsecond=0)
     photo = tmp_path / "photo.jpg"
     photo.write_bytes(tiny_jpeg())
@@ -159,4 +218,12 @@ def test_a_family_orders_a_meal_the_township_dispatches_the_worker_serves_and_th
         provider.items.get(kind="meal").co_payment,
         provider.items.get(kind="meal").price - provider.items.get(kind="meal").co_payment,
     )
-    # after merge: settlement_runs(...) → bank_file_downloads(...) with the subsidy above
+
+    month = month_ends(order)
+    statement = county_settles_the_month(browser.new_context(locale="zh-CN").new_page(), base, month)
+    rows = checker_downloads_the_bank_file(browser.new_context(locale="zh-CN").new_page(), base, statement)
+    statement.refresh_from_db()
+    line = statement.lines.get()
+    assert (line.order_id, line.subsidy, statement.total_amount) == (order.pk, order.subsidy, order.subsidy)
+    assert rows[1][:3] == [statement.number, "1", str(order.subsidy)]
+    assert rows[3][1:4] == [ACCOUNT, provider.name, str(order.subsidy)]

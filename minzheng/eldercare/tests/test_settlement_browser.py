@@ -7,11 +7,8 @@ Debian's Chromium through Playwright (conftest.py); needs DJANGO_ALLOW_ASYNC_UNS
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.db.models import Sum
@@ -22,6 +19,7 @@ from minzheng.eldercare.rules.settlement import PaymentOutcome, SettlementStatus
 from minzheng.payments.bankfiles import BankBatch, BankRow, bank_result_render, template_get
 
 from .fixtures_settlement import ACCOUNT, care  # noqa: F401 - fixture
+from .steps_settlement import approve_and_download_bank_file
 from .test_settlement_services import month_orders
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -65,14 +63,7 @@ def test_month_end_settlement_to_bank_file_and_result(live_server, page: Page, c
     log_out(page)
 
     log_in(page, base, "county2")
-    page.goto(f"{base}/eldercare/settlements/{statement.pk}/")
-    page.locator("[data-action=approve] button").click()
-    expect(page.locator("#settlement-status")).to_have_text("已审核（锁定）")
-    page.select_option("#bank-file-form select[name=template]", "csv_utf8")
-    with page.expect_download() as download_info:
-        page.get_by_role("button", name="生成银行代发文件").click()
-    content = Path(download_info.value.path()).read_bytes()
-    rows = list(csv.reader(io.StringIO(content.decode("utf-8"))))
+    rows = approve_and_download_bank_file(page, base, statement.pk)
     statement.refresh_from_db()
     assert rows[1][:3] == [statement.number, "1", str(statement.total_amount)]
     assert rows[3][1:4] == [ACCOUNT, "安康居家养老服务中心", str(paid)]

@@ -102,6 +102,20 @@ def test_excluded_orders_are_listed_with_reasons(care):  # noqa: F811
     assert statement.excluded_count == 3
 
 
+def test_a_flagged_order_the_township_accepted_is_paid(care):  # noqa: F811
+    """The township's 核验属实 on a flagged check-in (orders.order_review) lets the order into the statement."""
+    orders = month_orders(care)
+    county, month = care["maker"].division, care["month"]
+    settlement_generate(actor=care["maker"], county=county, month=month)
+    before = statement_of(care).total_amount
+    ServiceOrder.objects.filter(pk=orders["flagged"].pk).update(review_decision="accepted")
+    settlement_generate(actor=care["maker"], county=county, month=month)
+    statement = statement_of(care)
+    assert statement.lines.filter(order=orders["flagged"]).exists()
+    assert not statement.exclusions.filter(order_id=orders["flagged"].pk).exists()
+    assert statement.total_amount == before + orders["flagged"].subsidy
+
+
 def test_rerun_of_a_draft_gives_the_same_statement(care):  # noqa: F811
     month_orders(care)
     county, month = care["maker"].division, care["month"]

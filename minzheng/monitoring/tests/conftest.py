@@ -44,7 +44,7 @@ def family(monitoring_ready, household_factory, today):
                                       head_name=f"户主{counter['n']}", **head)  # fmt: skip
         for n in range(members):
             person_add_to_household(
-                actor=actor, household=household, relation="child", joined_on=dt.date(2020, 1, 1),
+                actor=actor, household=household, relation="son", joined_on=dt.date(2020, 1, 1),
                 data=PersonData(name=f"成员{counter['n']}-{n}", employment_status="unemployed",
                                 id_number=id_number(division_code[:6], dt.date(1990, 1, 1), 500 + counter["n"] * 10 + n)),
             )  # fmt: skip

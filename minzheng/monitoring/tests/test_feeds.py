@@ -320,7 +320,7 @@ def test_a_lower_case_x_and_a_15_digit_number_are_normalised(family, deliver, us
 
     household = family()
     person = person_add_to_household(
-        actor=users["caseworker"], household=household, relation="child", joined_on=dt.date(2020, 1, 1),
+        actor=users["caseworker"], household=household, relation="son", joined_on=dt.date(2020, 1, 1),
         data=PersonData(name="旧号码", id_number="150102800517123", employment_status="unemployed"),
     )  # fmt: skip
     x_number = next(id_number("150102", dt.date(1980, 5, 17), n) for n in range(200, 400)

@@ -24,6 +24,7 @@ from minzheng.demo.registry import demo_setup
 from minzheng.enrolments.models import Enrolment
 from minzheng.payments.bankfiles import BankBatch, BankRow, bank_result_render, template_get
 from minzheng.payments.models import Payroll, PayrollLine
+from minzheng.payments.tests.steps import approve_and_download_csv
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 DECEMBER = dt.date(2026, 12, 1)
@@ -90,16 +91,8 @@ def test_demo_month_generated_approved_exported_reconciled_and_reported(
 
     # when the second county user approves it
     log_in(page, base, "checker")
-    page.goto(f"{base}/payments/{payroll.pk}/")
-    page.locator('[data-action="approve"] button').click()
-    expect(page.locator("#payroll-status")).to_have_text("已审核（锁定）")
-
     # and downloads the bank file (CSV, UTF-8)
-    page.select_option("#bank-file-form select[name=template]", "csv_utf8")
-    with page.expect_download() as download_info:
-        page.get_by_role("button", name="生成银行代发文件").click()
-    exported = tmp_path / "bank.csv"
-    download_info.value.save_as(exported)
+    exported = approve_and_download_csv(page, f"{base}/payments/{payroll.pk}/", "#payroll-status")
     control, details = _csv_rows(exported.read_bytes())
     # then it has one row per enrolment and the payroll's total, to the fen
     assert len(details) == payroll.line_count

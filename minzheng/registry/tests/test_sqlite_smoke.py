@@ -72,6 +72,8 @@ def test_demo_setup_on_a_fresh_sqlite_database(tmp_path):
         "assistant": "village_assistant", "caseworker": "township_caseworker", "reviewer": "township_reviewer",
         "county": "county_approver", "checker": "county_approver", "prefecture": "prefecture_supervisor", "region": "region_supervisor",
         "auditor": "auditor", "admin": "system_admin",
+        "careworker": "care_provider", "registrar": "marriage_registrar", "petitions": "petition_handler",
+        "orgregistrar": "organisation_registrar", "orgsupervisor": "organisation_supervisor",
     }  # fmt: skip
     whatif = _run("shell", "-c", WHATIF, data_dir=tmp_path)
     assert whatif.returncode == 0, whatif.stderr

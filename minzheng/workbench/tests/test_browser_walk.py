@@ -44,7 +44,17 @@ MINZHENG = Path(sys.executable).parent / "minzheng"
 ARTEFACTS = Path(__file__).resolve().parents[3] / "test-results" / "walk"
 WIDTHS = ((1366, 900), (1024, 768))
 DEPTH = 4
-SKIP = ("/accounts/logout", "/static/", "/i18n/", "/admin", "/api/", "/media/", "/portal/")
+# Citizen pages (the portal and the public results) have their own phone layout and browser tests.
+SKIP = (
+    "/accounts/logout",
+    "/static/",
+    "/i18n/",
+    "/admin",
+    "/api/",
+    "/media/",
+    "/portal/",
+    "/eldercare/public/",
+)
 # Links that answer with a file, not a page.
 DOWNLOAD = re.compile(r"(export|download|xlsx|pdf|csv|/file/|/print|/qr)", re.IGNORECASE)
 # A number or a dotted key (``/policy/parameters/dibao.standard_monthly/``) names one object of a kind.
@@ -60,7 +70,7 @@ CODE_PATTERNS = (
 )
 # Acronyms a Chinese civil-affairs user reads as words, and text that is not a code.
 ACRONYMS = frozenset({"PDF", "CSV", "API", "OTP", "JSON", "URL", "ID", "IP", "HTTP", "HTTPS", "SQL", "TOTP",
-                      "QR", "XLSX", "HEIC", "SHA", "GB", "KB", "MB", "PNG", "JPG", "JPEG", "APP", "SQLite", "PostgreSQL"})  # fmt: skip
+                      "QR", "XLSX", "HEIC", "SHA", "GB", "GBK", "UTF", "KB", "MB", "PNG", "JPG", "JPEG", "APP", "SQLite", "PostgreSQL"})  # fmt: skip
 # URLs and file names in cited sources, ID numbers, reference numbers (YJ3-12), the OTP secret to type in,
 # the division data set's name, and product names.
 ALLOWED = re.compile(
