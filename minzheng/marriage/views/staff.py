@@ -8,6 +8,7 @@ row is a 404) and writes through one service; a ``DomainError`` re-renders the f
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -105,39 +106,31 @@ def queue(request: HttpRequest) -> HttpResponse:
     return render(request, "marriage/queue.html", context, status=200 if not form.errors else 422)
 
 
+def _queue_action(request: HttpRequest, pk: int, action: Callable[..., object], done: str) -> HttpResponse:
+    """Run one queue action on an appointment; back to that day's queue with the outcome as a message."""
+    actor = request_actor(request)
+    appointment = selectors.appointment_get(actor=actor, pk=pk)
+    try:
+        action(actor=actor, appointment_id=pk, expected_status=request.POST.get("expected_status", ""))
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done)
+    query = urlencode({"office": appointment.office_id, "day": f"{appointment.slot.day:%Y-%m-%d}"})
+    return redirect(f"{reverse('marriage:queue')}?{query}")
+
+
 @require_POST
 @capability_required(REGISTRAR)
 def appointment_attend(request: HttpRequest, pk: int) -> HttpResponse:
     """办结 from the queue, for services handled on another page (离婚登记, 补领)."""
-    actor = request_actor(request)
-    appointment = selectors.appointment_get(actor=actor, pk=pk)
-    try:
-        services.appointment_attend_at_window(
-            actor=actor, appointment_id=pk, expected_status=request.POST.get("expected_status", "")
-        )
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("已办结"))
-    query = urlencode({"office": appointment.office_id, "day": f"{appointment.slot.day:%Y-%m-%d}"})
-    return redirect(f"{reverse('marriage:queue')}?{query}")
+    return _queue_action(request, pk, services.appointment_attend_at_window, _("已办结"))
 
 
 @require_POST
 @capability_required(REGISTRAR)
 def appointment_no_show(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = request_actor(request)
-    appointment = selectors.appointment_get(actor=actor, pk=pk)
-    try:
-        services.appointment_no_show(
-            actor=actor, appointment_id=pk, expected_status=request.POST.get("expected_status", "")
-        )
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("已记录未到场"))
-    query = urlencode({"office": appointment.office_id, "day": f"{appointment.slot.day:%Y-%m-%d}"})
-    return redirect(f"{reverse('marriage:queue')}?{query}")
+    return _queue_action(request, pk, services.appointment_no_show, _("已记录未到场"))
 
 
 # --- registration at the window -------------------------------------------------------------------------
