@@ -1,7 +1,7 @@
 from typing import Any
 
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_delete, post_migrate, post_save
 
 
 def _programmes_sync(sender: AppConfig, **kwargs: Any) -> None:
@@ -20,3 +20,10 @@ class PolicyConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_programmes_sync, sender=self, dispatch_uid="policy.programmes_sync")
+        # Any write of a parameter row outside the services (admin, fixtures, demo) also starts a new
+        # generation of the cached derivations (policy/cache.py).
+        from minzheng.policy.cache import parameters_changed
+        from minzheng.policy.models import Parameter
+
+        post_save.connect(parameters_changed, sender=Parameter, dispatch_uid="policy.changed.save")
+        post_delete.connect(parameters_changed, sender=Parameter, dispatch_uid="policy.changed.delete")
