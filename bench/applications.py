@@ -488,10 +488,10 @@ def ratios(result: dict[str, Any], baseline_path: str) -> dict[str, float]:
 
 def population(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
     """Recreate, migrate and seed the database, or (``--reuse``) take it as it is."""
-    from minzheng.registry.models import Household, Person
-
     if args.reuse:
         setup_django(args.database_url)
+        from minzheng.registry.models import Household, Person
+
         counts = {"households": Household.objects.count(), "people": Person.objects.count(), "seconds": 0}
         return {"reused": True}, {**counts, "reused": True}
     print(f"recreating {args.database_url}")

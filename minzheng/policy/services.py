@@ -19,10 +19,10 @@ from django.db.models import Max
 from django.utils import timezone
 
 from minzheng.audit.services import event_record
+from minzheng.common.caching import POLICY, changed
 from minzheng.common.errors import DomainError, PermissionDenied, ValidationFailed
 from minzheng.divisions.models import Division
 from minzheng.divisions.rules import normalise_code
-from minzheng.policy.cache import parameters_changed
 from minzheng.policy.errors import ParameterConflict, PolicyFileInvalid
 from minzheng.policy.format import NumberedEntry, document_read
 from minzheng.policy.models import Parameter
@@ -114,7 +114,7 @@ def _apply(
     the create that needs the range free (the exclusion constraint is checked per statement)."""
     now = timezone.now()
     if any(c.action is not Action.UNCHANGED for c in changes):
-        parameters_changed()  # the .update() calls below send no signal
+        changed(POLICY)  # the cached guides (common/caching.py); the .update() calls below send no signal
     versions = _next_versions({c.entry.chain for c in changes}, divisions)
     created: list[Parameter] = []
     for change in changes:

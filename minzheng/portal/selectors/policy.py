@@ -14,10 +14,10 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from minzheng.catalogue.programmes import PROGRAMME_LABELS, PROGRAMMES, Programme
+from minzheng.common.caching import DIVISIONS, POLICY, cache_key, cached, cached_at
 from minzheng.common.errors import NotFound
 from minzheng.divisions.models import Division
 from minzheng.divisions.rules import Level
-from minzheng.policy.cache import cached
 from minzheng.portal import rules
 from minzheng.portal.guides import Figure, GuideReader, GuideWriter
 from minzheng.portal.models import PortalAccount
@@ -49,6 +49,7 @@ class PolicyGuide:
     urban_rural: str  # "" when the guide shows both
     as_of: dt.date
     programmes: tuple[ProgrammeGuide, ...]
+    key: str = ""  # its cache key: changes with the parameters, the place, the date and the language
 
     def programme(self, code: str) -> ProgrammeGuide | None:
         return next((p for p in self.programmes if p.code == code), None)
@@ -82,11 +83,12 @@ def policy_guide(*, division: Division, urban_rural: str = "", as_of: dt.date | 
     shows urban and rural figures side by side. A figure not set for the place is listed as missing.
 
     Cached per place, urban/rural type, date and language in the current generation of the parameter set
-    (``policy.cache``): a parameter change is visible at once, a new day starts new entries."""
+    (``common.caching``): a parameter change is visible at once, a new day starts new entries."""
     as_of = as_of or timezone.localdate()
     parts = (division.code, urban_rural or "-", as_of.isoformat(), get_language() or "")
-    programmes = cached("portal-guide", parts, lambda: _programme_guides(division.code, urban_rural, as_of))
-    return PolicyGuide(division, urban_rural, as_of, programmes)
+    key = cache_key("portal-guide", (POLICY,), parts)
+    programmes = cached_at(key, lambda: _programme_guides(division.code, urban_rural, as_of))
+    return PolicyGuide(division, urban_rural, as_of, programmes, key)
 
 
 def _programme_guides(division_code: str, urban_rural: str, as_of: dt.date) -> tuple[ProgrammeGuide, ...]:
@@ -119,6 +121,17 @@ def policy_divisions() -> list[Division]:
         .order_by("code")
         .only("code", "name", "level")
     )
+
+
+def policy_place_choices() -> list[tuple[str, str]]:
+    """``policy_divisions`` as (code, label) for the place chooser, leagues and counties indented; cached in
+    the current generation of the division tree (``common.caching``)."""
+
+    def build() -> list[tuple[str, str]]:
+        indent = {int(Level.PREFECTURE): "· ", int(Level.COUNTY): "· · "}
+        return [(d.code, indent.get(d.level, "") + d.name) for d in policy_divisions()]
+
+    return cached("portal-places", (DIVISIONS,), (), build)
 
 
 def policy_place(*, account: PortalAccount | None, code: str = "") -> tuple[Division, str]:
