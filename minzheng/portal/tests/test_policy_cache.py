@@ -19,6 +19,13 @@ pytestmark = pytest.mark.django_db
 DAY = dt.date(2026, 3, 1)
 
 
+@pytest.fixture(autouse=True)
+def _chinese():
+    """The texts below are the Chinese ones; a page request of an earlier test may leave English active."""
+    with translation.override("zh-hans"):
+        yield
+
+
 def dibao_standard(division, urban_rural: str = "urban", as_of: dt.date = DAY) -> str:
     guide = selectors.policy_guide(division=division, urban_rural=urban_rural, as_of=as_of)
     return guide.programme("dibao").figures[0].text
@@ -87,3 +94,19 @@ def test_each_language_has_its_own_entry(params, divisions):
         english = selectors.policy_guide(division=divisions["region"], as_of=DAY)
 
     assert english.programme("dibao").who != chinese.programme("dibao").who
+
+
+def test_the_page_shows_a_change_at_once(client, params, users):
+    url = "/portal/policies/?division=150102000000"
+    assert "低保标准（城镇）</dt><dd>840 元/人·月" in client.get(url).content.decode()
+
+    parameter_set(
+        actor=users["region"], key="dibao.standard_monthly", division_code="150102000000",
+        urban_rural="urban", valid_from=dt.date(2025, 1, 1), value="905.50", source="新城区测试文件",
+        status="confirmed",
+    )  # fmt: skip
+
+    html = client.get(url).content.decode()
+    assert "低保标准（城镇）</dt><dd>905.50 元/人·月</dd>" in html
+    # the chooser is cached too and still marks the place chosen
+    assert '<option value="150102000000" selected>· · 新城区</option>' in html
