@@ -36,6 +36,15 @@ def _live_server_requests_end(request: pytest.FixtureRequest):
     other_database_sessions_end()
 
 
+@pytest.fixture(autouse=True)
+def _cache_clear():
+    """Each test starts with an empty cache: the rows a cached value was derived from (the policy guide,
+    policy/cache.py) are rolled back between tests, and rate-limit counters must not carry over."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     """Debian's chromium (Playwright cannot download its own browser here)."""

@@ -9,12 +9,21 @@ imports the Inner Mongolia divisions, loads the builtin policy, seeds --househol
 
 a. intake: ``POST /api/v1/applications`` (低保, window, pledge signed) through Django's test client with
    a bearer token of the demo township caseworker, for --intake households of the township, one request
-   after another (each answer is the full detail the endpoint returns); applications/s and p50/p95;
+   after another (each answer is the full detail the endpoint returns); applications/s and p50/p95; for
+   comparison, the floor of the same stack: ``GET /healthz`` (every middleware, no database) and
+   ``GET /api/v1/applications/<id>`` (the token and one read of the same detail);
+a2. the same intake through gunicorn (``--workers`` sync workers, production-like ``DEBUG=0``) from
+   ``--clients`` client threads at once, for --gunicorn-intake further households of the township: requests/s,
+   statuses (all must be 201) and client-side p50/p95; then every household once more (all must be 409
+   ``duplicate_application``, never a 500) and ``GET /healthz`` at the same concurrency as the floor;
 b. the deadline scan: --open open applications created set-based (one INSERT … SELECT over households and
    persons: 低保 and 临时救助 per household, 特困 per person, steps of each workflow and step limits
    spread from 20 days ago to 30 days ahead, 15 % without a limit), then ``services.deadlines_refresh``
    on that table: wall time and rows updated; then the same scan again (nothing to change) and the next
    day's scan.
+
+``--open 0`` skips b. ``--baseline FILE`` (an earlier result, e.g. of the previous commit) adds the ratio of
+each figure to that run's. Every part records the load average when it ends (the machine may be shared).
 
 Prints a table and writes bench/results/applications-<timestamp>.json and applications-latest.json.
 """
@@ -23,14 +32,19 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import http.client
 import json
 import os
+import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from marriage import gunicorn_start  # noqa: E402
 from run import environment, prepare, recreate_database, setup_django, table_print, timings  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,9 +77,13 @@ def seed(households: int, seed_value: int) -> dict[str, Any]:
     }
 
 
-def bench_intake(count: int) -> dict[str, Any]:
-    from django.test import Client
+def load_average() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
 
+
+def township_households(count: int) -> tuple[str, list[tuple[int, int]]]:
+    """A new bearer token of the demo township caseworker and the first ``count`` households (id, head) of
+    the township, in id order, that have no 低保 application yet."""
     from minzheng.accounts.api_auth import api_token_create
     from minzheng.accounts.models import User
     from minzheng.applications.models import Application
@@ -73,21 +91,35 @@ def bench_intake(count: int) -> dict[str, Any]:
 
     caseworker = User.objects.get(username="caseworker")
     _token, secret = api_token_create(username=caseworker.username, name="bench")
-    client = Client(headers={"Authorization": f"Bearer {secret}"})
     households = list(
         Household.objects.visible_to(caseworker)
         .filter(head__isnull=False)
+        .exclude(id__in=Application.objects.filter(programme="dibao").values("household_id"))
         .order_by("id")
-        .values_list("id", "head_id")[: count + 3]
+        .values_list("id", "head_id")[:count]
     )
-    if len(households) < count + 3:
-        raise SystemExit(f"only {len(households)} households in the caseworker's township; seed more")
+    if len(households) < count:
+        raise SystemExit(f"only {len(households)} households of the township without 低保; seed more")
+    return secret, households
+
+
+def intake_body(household_id: int, head_id: int) -> str:
+    return json.dumps({"workflow": "dibao", "household_id": household_id, "applicant_id": head_id,
+                       "channel": "window", "pledge_signed": True})  # fmt: skip
+
+
+def bench_intake(count: int) -> dict[str, Any]:
+    from django.test import Client
+
+    from minzheng.applications.models import Application
+
+    secret, households = township_households(count + 3)
+    client = Client(headers={"Authorization": f"Bearer {secret}"})
 
     def intake(household_id: int, head_id: int) -> float:
-        body = {"workflow": "dibao", "household_id": household_id, "applicant_id": head_id,
-                "channel": "window", "pledge_signed": True}  # fmt: skip
+        body = intake_body(household_id, head_id)
         started = time.perf_counter()
-        response = client.post("/api/v1/applications", json.dumps(body), content_type="application/json")
+        response = client.post("/api/v1/applications", body, content_type="application/json")
         elapsed = time.perf_counter() - started
         if response.status_code != 201:
             raise SystemExit(
@@ -110,6 +142,88 @@ def bench_intake(count: int) -> dict[str, Any]:
         "applications_per_s": round(len(samples) / seconds, 1),
         "stored": Application.objects.count(),
         **timings(samples),
+        "floor": stack_floor(client, Application.objects.order_by("-pk").values_list("pk", flat=True)[0]),
+        "load_average": load_average(),
+    }
+
+
+def stack_floor(client: Any, application_id: int, requests: int = 200) -> dict[str, Any]:
+    """p50/p95 of requests that pass the same stack but do (almost) nothing: ``/healthz`` (middleware
+    only) and the token-authenticated read of one application's detail."""
+    out = {}
+    for name, url in (("healthz", "/healthz"), ("detail_get", f"/api/v1/applications/{application_id}")):
+        samples = []
+        for _ in range(requests):
+            started = time.perf_counter()
+            if client.get(url).status_code != 200:
+                raise SystemExit(f"{url} did not answer 200")
+            samples.append(time.perf_counter() - started)
+        out[name] = timings(samples)
+    return out
+
+
+def _concurrently(
+    port: int, requests: list[tuple[str, str, str | None]], headers: dict[str, str], clients: int
+) -> dict[str, Any]:
+    """``requests`` (method, path, body) sent to 127.0.0.1:``port`` from ``clients`` threads at once."""
+    outcomes: list[tuple[int, float]] = []
+    lock = threading.Lock()
+
+    def one(request: tuple[str, str, str | None]) -> None:
+        method, path, body = request
+        started = time.perf_counter()
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        with lock:
+            outcomes.append((response.status, time.perf_counter() - started))
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        list(pool.map(one, requests))
+    elapsed = time.perf_counter() - started
+    statuses: dict[int, int] = {}
+    for status, _ in outcomes:
+        statuses[status] = statuses.get(status, 0) + 1
+    return {
+        "requests": len(outcomes),
+        "seconds": round(elapsed, 2),
+        "requests_per_s": round(len(outcomes) / elapsed, 1),
+        "statuses": statuses,
+        **timings([s for _, s in outcomes]),
+    }
+
+
+def bench_intake_gunicorn(url: str, count: int, workers: int, clients: int) -> dict[str, Any]:
+    """Part a2: the intake through gunicorn from concurrent clients, then the same households again
+    (duplicates: 409), then the floor of the stack at the same concurrency."""
+    secret, households = township_households(count)
+    headers = {"Authorization": f"Bearer {secret}", "Content-Type": "application/json", "Host": "127.0.0.1"}
+    posts = [("POST", "/api/v1/applications", intake_body(h, p)) for h, p in households]
+    server, port = gunicorn_start(url, workers)
+    try:
+        _concurrently(port, [("GET", "/healthz", None)] * (workers * 4), headers, clients)  # warm the workers
+        intake = _concurrently(port, posts, headers, clients)
+        duplicates = _concurrently(port, posts, headers, clients)
+        floor = _concurrently(port, [("GET", "/healthz", None)] * count, headers, clients)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=120)  # a loaded machine takes its time to stop four workers
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+    if intake["statuses"] != {201: count} or duplicates["statuses"] != {409: count}:
+        raise SystemExit(f"gunicorn: intake {intake['statuses']}, duplicates {duplicates['statuses']}")
+    return {
+        "endpoint": "POST /api/v1/applications (dibao, window) through gunicorn",
+        "workers": workers,
+        "clients": clients,
+        "intake": intake,
+        "duplicates": duplicates,
+        "floor_healthz": floor,
+        "load_average": load_average(),
     }
 
 
@@ -291,12 +405,6 @@ def bench_scan(today: dt.date) -> dict[str, Any]:
 
 def print_table(result: dict[str, Any]) -> None:
     seed_result, intake, created, scan = result["seed"], result["intake"], result["open"], result["scan"]
-
-    def scan_line(run: dict[str, Any]) -> str:
-        u = run["updated"]
-        changes = f"overdue {u['overdue']:,}, due soon {u['due_soon']:,}, on time {u['on_time']:,}"
-        return f"{run['seconds'] * 1000:,.0f} ms, {run['rows_updated']:,} rows updated ({changes})"
-
     lines = [
         ("measure", "result"),
         ("seeded", f"{seed_result['households']:,} households, {seed_result['people']:,} people "
@@ -305,6 +413,51 @@ def print_table(result: dict[str, Any]) -> None:
                                    f"{intake['applications_per_s']:.1f} applications/s"),
         ("intake latency", f"p50 {intake['p50_ms']:.1f} ms, p95 {intake['p95_ms']:.1f} ms, "
                            f"max {intake['max_ms']:.1f} ms"),
+        *floor_lines(intake),
+        *gunicorn_lines(result.get("gunicorn")),
+        *ratio_lines(result.get("ratios")),
+    ]  # fmt: skip
+    if scan:
+        lines += scan_lines(created, scan)
+    table_print(lines, rule=70)
+
+
+def floor_lines(intake: dict[str, Any]) -> list[tuple[str, str]]:
+    floor = intake.get("floor")
+    if not floor:
+        return []
+    return [
+        (f"floor: {name}", f"p50 {row['p50_ms']:.1f} ms, p95 {row['p95_ms']:.1f} ms")
+        for name, row in floor.items()
+    ] + [("load average (1, 5, 15 min)", str(intake.get("load_average")))]
+
+
+def gunicorn_lines(run: dict[str, Any] | None) -> list[tuple[str, str]]:
+    if not run:
+        return []
+    intake, floor = run["intake"], run["floor_healthz"]
+    return [
+        (f"gunicorn {run['workers']} workers, {run['clients']} clients",
+         f"{intake['requests']:,} intakes in {intake['seconds']:.1f} s = {intake['requests_per_s']:.1f}/s"),
+        ("gunicorn intake latency", f"p50 {intake['p50_ms']:.1f} ms, p95 {intake['p95_ms']:.1f} ms"),
+        ("gunicorn duplicates", f"{json.dumps(run['duplicates']['statuses'])} "
+                                f"({run['duplicates']['requests_per_s']:.1f}/s)"),
+        ("gunicorn floor /healthz", f"{floor['requests_per_s']:.1f}/s, p95 {floor['p95_ms']:.1f} ms"),
+        ("load average (1, 5, 15 min)", str(run["load_average"])),
+    ]  # fmt: skip
+
+
+def ratio_lines(ratios: dict[str, float] | None) -> list[tuple[str, str]]:
+    return [(f"ratio {name}", f"{value:.2f}") for name, value in (ratios or {}).items()]
+
+
+def scan_lines(created: dict[str, Any], scan: dict[str, Any]) -> list[tuple[str, str]]:
+    def scan_line(run: dict[str, Any]) -> str:
+        u = run["updated"]
+        changes = f"overdue {u['overdue']:,}, due soon {u['due_soon']:,}, on time {u['on_time']:,}"
+        return f"{run['seconds'] * 1000:,.0f} ms, {run['rows_updated']:,} rows updated ({changes})"
+
+    return [
         ("open applications created", f"{created['created']:,} set-based in {created['insert_s']:.1f} s "
                                       f"({created['rows_per_s']:,} rows/s; "
                                       f"VACUUM ANALYZE {created['analyze_s']:.1f} s)"),
@@ -312,7 +465,50 @@ def print_table(result: dict[str, Any]) -> None:
         ("deadline scan, repeated", scan_line(scan["repeat"])),
         ("deadline scan, next day", scan_line(scan["next_day"])),
     ]  # fmt: skip
-    table_print(lines, rule=70)
+
+
+RATIOS = {  # name → path in the result; the ratio is this run's figure over the baseline's
+    "intake_per_s": ("intake", "applications_per_s"),
+    "intake_p95": ("intake", "p95_ms"),
+    "gunicorn_per_s": ("gunicorn", "intake", "requests_per_s"),
+    "gunicorn_p95": ("gunicorn", "intake", "p95_ms"),
+}
+
+
+def ratios(result: dict[str, Any], baseline_path: str) -> dict[str, float]:
+    baseline = json.loads(Path(baseline_path).read_text(encoding="utf-8"))
+
+    def get(data: dict[str, Any], path: tuple[str, ...]) -> float | None:
+        for part in path:
+            data = data.get(part) if isinstance(data, dict) else None  # type: ignore[assignment]
+        return data if isinstance(data, int | float) else None
+
+    out = {}
+    for name, path in RATIOS.items():
+        now, before = get(result, path), get(baseline, path)
+        if now and before:
+            out[name] = round(now / before, 2)
+    return out
+
+
+def population(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Recreate, migrate and seed the database, or (``--reuse``) take it as it is."""
+    if args.reuse:
+        setup_django(args.database_url)
+        from minzheng.registry.models import Household, Person
+
+        counts = {"households": Household.objects.count(), "people": Person.objects.count(), "seconds": 0}
+        return {"reused": True}, {**counts, "reused": True}
+    print(f"recreating {args.database_url}")
+    recreate_database(args.database_url)
+    setup_django(args.database_url)
+    from minzheng.demo.accounts import demo_users_ensure
+    from minzheng.policy.services import policy_builtin_load
+
+    preparation = prepare(False)
+    demo_users_ensure()
+    policy_builtin_load()
+    return preparation, seed(args.households, args.seed)
 
 
 def main() -> None:
@@ -321,34 +517,36 @@ def main() -> None:
     )
     parser.add_argument("--households", type=int, default=70_000)
     parser.add_argument("--intake", type=int, default=2_000)
-    parser.add_argument("--open", type=int, default=200_000)
+    parser.add_argument("--gunicorn-intake", type=int, default=2_000, help="0 skips part a2")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers (part a2)")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent client threads (part a2)")
+    parser.add_argument("--open", type=int, default=200_000, help="0 skips part b")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--reuse", action="store_true", help="use the seeded database as it is")
+    parser.add_argument("--baseline", default="", help="an earlier result JSON: adds the ratios to it")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_APPS_DATABASE_URL", DEFAULT_URL))
     args = parser.parse_args()
 
-    print(f"recreating {args.database_url}")
-    recreate_database(args.database_url)
-    setup_django(args.database_url)
+    preparation, seeded = population(args)
     from django.utils import timezone
 
-    from minzheng.demo.accounts import demo_users_ensure
-    from minzheng.policy.services import policy_builtin_load
-
-    preparation = prepare(False)
-    demo_users_ensure()
-    policy_builtin_load()
-    seeded = seed(args.households, args.seed)
     today = timezone.localdate()
-    result = {
+    result: dict[str, Any] = {
         "benchmark": "issue-4-applications",
         "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "environment": environment(args.database_url),
         "preparation": preparation,
         "seed": seeded,
         "intake": bench_intake(args.intake),
-        "open": create_open(args.open, today),
-        "scan": bench_scan(today),
     }
+    if args.gunicorn_intake:
+        result["gunicorn"] = bench_intake_gunicorn(
+            args.database_url, args.gunicorn_intake, args.workers, args.clients
+        )
+    result["open"] = create_open(args.open, today) if args.open else {}
+    result["scan"] = bench_scan(today) if args.open else {}
+    if args.baseline:
+        result["ratios"] = ratios(result, args.baseline)
     print_table(result)
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")

@@ -125,21 +125,24 @@ def print_table(result: dict[str, Any]) -> None:
     print(f"\n  population: {result['setup']}")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--households", type=int, default=30_000)
-    parser.add_argument("--requests", type=int, default=300)
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_PORTAL_DATABASE_URL", DEFAULT_URL))
-    args = parser.parse_args()
-
-    print(f"recreating {args.database_url}")
-    recreate_database(args.database_url)
-    setup_django(args.database_url)
+def scene(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any], Any, int]:
+    """Recreate and set up the database, or (``--reuse``) find the account and its case in it."""
+    if args.reuse:
+        setup_django(args.database_url)
+    else:
+        print(f"recreating {args.database_url}")
+        recreate_database(args.database_url)
+        setup_django(args.database_url)
+    from minzheng.applications.models import Application
     from minzheng.demo.registry import demo_setup
     from minzheng.portal.models import PortalAccount
 
+    if args.reuse:
+        account = PortalAccount.objects.exclude(person=None).select_related("person").order_by("pk").first()
+        found = Application.objects.filter(applicant_id=account.person_id).order_by("-pk").first()
+        if found is None:
+            raise SystemExit("no application of the demo account: run once without --reuse")
+        return {"reused": True}, {"reused": True}, account, found.pk
     preparation = prepare(False)
     started = time.perf_counter()
     demo_setup(households=args.households)
@@ -149,6 +152,22 @@ def main() -> None:
         raise SystemExit("demo_setup bound no portal account")
     payrolls = payrolls_approve([dt.date(2026, 10, 1), dt.date(2026, 11, 1)])
     application_id = application_open(account.person.household_id, account.person_id)
+    setup = {"households": args.households, "demo_setup_s": seeded_s, "payrolls": payrolls}
+    return preparation, setup, account, application_id
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--households", type=int, default=30_000)
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_PORTAL_DATABASE_URL", DEFAULT_URL))
+    parser.add_argument("--reuse", action="store_true", help="measure an earlier run's database")
+    parser.add_argument("--pages", default="", help="comma-separated page names to measure (default: all)")
+    args = parser.parse_args()
+
+    preparation, setup, account, application_id = scene(args)
     pages = {
         "home": "/portal/",
         "progress": "/portal/progress/",
@@ -158,14 +177,17 @@ def main() -> None:
         "sign-in (anonymous)": "/portal/signin/",
         "policies (anonymous)": "/portal/policies/",
     }
+    if args.pages:
+        pages = {name: url for name, url in pages.items() if name in args.pages.split(",")}
     result = {
         "benchmark": "issue-7-portal",
         "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "environment": environment(args.database_url),
         "preparation": preparation,
-        "setup": {"households": args.households, "demo_setup_s": seeded_s, "payrolls": payrolls},
+        "setup": setup,
         "requests_per_page": args.requests,
         "pages": bench_pages(account.pk, pages, args.requests),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
     }
     print_table(result)
     RESULTS.mkdir(parents=True, exist_ok=True)

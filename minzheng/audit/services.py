@@ -39,8 +39,9 @@ def event_record(
         ip_address=ip_address or None,
     )
     # One writer at a time extends the chain: the lock is held to the end of the caller's transaction, so
-    # the next writer reads this event's hash only once it is committed (ADR 0026).
-    with transaction.atomic():
+    # the next writer reads this event's hash only once it is committed (ADR 0026). Inside the caller's
+    # transaction no savepoint is taken: a failed write fails the caller's transaction anyway.
+    with transaction.atomic(savepoint=False):
         chain_lock()
         event.previous_hash = Event.objects.order_by("-pk").values_list("hash", flat=True).first() or ""
         event.hash = event_hash(event.previous_hash, {f: getattr(event, f) for f in HASHED_FIELDS})

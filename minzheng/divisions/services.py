@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from minzheng.audit.services import event_record
+from minzheng.common import caching
 from minzheng.common.errors import PermissionDenied, ValidationFailed
 from minzheng.common.scoping import code_in_scope
 from minzheng.divisions.errors import DivisionCodeChangeError, DivisionImportError
@@ -114,6 +115,7 @@ def division_import(
                 result.rows_by_level[int(level)] = len(rows_by_level[level])
         if complete:
             result.abolished = _abolish_missing(by_code, {row.code for row in rows}, as_of, actor)
+        caching.changed(caching.DIVISIONS)  # bulk writes send no signal (common/caching.py)
         event_record(
             actor=actor,
             verb="division.import",
@@ -149,6 +151,7 @@ def division_apply_code_changes(*, changes: Sequence[CodeChangeRow], actor: Any 
         by_level = _by_level(changes, lambda c: level_of(c.old_code))
         for level in sorted(by_level):
             applied += len(_apply_code_changes(by_level[level], all_old_codes, actor))
+        caching.changed(caching.DIVISIONS)
     return applied
 
 

@@ -19,6 +19,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from minzheng.audit.services import event_record
+from minzheng.common.caching import POLICY, changed
 from minzheng.common.errors import DomainError, PermissionDenied, ValidationFailed
 from minzheng.divisions.models import Division
 from minzheng.divisions.rules import normalise_code
@@ -112,6 +113,8 @@ def _apply(
     """Write planned changes in order; returns the created rows. Closing and superseding come before
     the create that needs the range free (the exclusion constraint is checked per statement)."""
     now = timezone.now()
+    if any(c.action is not Action.UNCHANGED for c in changes):
+        changed(POLICY)  # the cached guides (common/caching.py); the .update() calls below send no signal
     versions = _next_versions({c.entry.chain for c in changes}, divisions)
     created: list[Parameter] = []
     for change in changes:

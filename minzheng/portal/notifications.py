@@ -77,7 +77,8 @@ def application_notify(*, event: ApplicationEvent) -> SmsMessage | None:
     nothing to send (not a step change, no mobile)."""
     if event.kind != "transition" or not event.to_step:
         return None
-    application = Application.objects.select_related("applicant").get(pk=event.application_id)
+    # the application the timeline line was written for, as the caller holds it (intake: with its applicant)
+    application = event.application
     phone = applicant_phone(application)
     if not phone:
         return None

@@ -205,7 +205,7 @@ def policy_list(request: HttpRequest) -> HttpResponse:
         guide = _guide(request)
     except NotFound as error:
         raise Http404(error.message) from None
-    context = {"guide": guide, "divisions": selectors.policy_divisions()}
+    context = {"guide": guide, "places": selectors.policy_place_choices()}
     return render(request, "portal/policies.html", context)
 
 

@@ -244,15 +244,23 @@ def application_is_visible(*, actor: User, pk: int) -> bool:
 
 def application_detail(*, actor: User, pk: int) -> ApplicationDetail:
     """The application with its records and timeline."""
-    application = application_get(actor=actor, pk=pk)
+    return detail_of(application_get(actor=actor, pk=pk))
+
+
+def detail_of(application: Application, *, registered_now: bool = False) -> ApplicationDetail:
+    """The records and timeline of an application already read (with ``applicant`` and ``division``).
+    ``registered_now``: intake registered it in the current transaction, so no home visit, verification,
+    objection or care assessment can refer to it yet (the row is not committed) and those reads are skipped;
+    the timeline is read as always."""
+    records = not registered_now
     return ApplicationDetail(
         application=application,
         delegated=division_ancestor(application.division, Level.COUNTY).confirmation_delegated,
         events=list(application.events.select_related("actor").order_by("at", "id")),
-        home_visits=list(application.home_visits.order_by("visited_on", "id")),
-        verifications=list(application.verifications.order_by("recorded_at", "id")),
-        objections=list(application.objections.order_by("received_on", "id")),
-        care_assessment=CareAssessment.objects.filter(application=application).first(),
+        home_visits=list(application.home_visits.order_by("visited_on", "id")) if records else [],
+        verifications=list(application.verifications.order_by("recorded_at", "id")) if records else [],
+        objections=list(application.objections.order_by("received_on", "id")) if records else [],
+        care_assessment=CareAssessment.objects.filter(application=application).first() if records else None,
     )
 
 

@@ -59,10 +59,11 @@ def workflow_of(value: str) -> Workflow:
         raise ApplicationInvalid(f"未知的救助类别“{value}”，可选：{known}", field="workflow") from None
 
 
-def staff_relative_members(household: Household, day: dt.date) -> list[int]:
+def staff_relative_members(household: Household, day: dt.date, members: set[int] | None = None) -> list[int]:
     """Members of the household registered as near relatives of assistance staff or of a village committee
-    member (审核确认办法第 11 条; 民法典第 1045 条)."""
-    members = members_on(household, day)
+    member (审核确认办法第 11 条; 民法典第 1045 条). ``members``: the household's members on the day, when
+    the caller has read them already."""
+    members = members_on(household, day) if members is None else members
     registered = StaffRelative.objects.filter(
         Q(revoked_on__isnull=True) | Q(revoked_on__gt=day), relative_id__in=members, registered_on__lte=day
     )
@@ -78,13 +79,27 @@ def subsidies_named(raw: Iterable[str] | None) -> list[str]:
     return [code for code in rules.SUBSIDY_LABELS if code in chosen]
 
 
-def _intake_check(
-    actor: User | None, data: ApplicationData, workflow: Workflow
-) -> tuple[Household, Person, Person | None]:
+@dataclass(frozen=True)
+class _Parties:
+    """What the intake rules read, once per request: the household (with its village, township and county
+    loaded), the applicant, the subject of a person programme, the day and the members on it."""
+
+    household: Household
+    applicant: Person
+    subject: Person | None
+    day: dt.date
+    members: set[int]
+
+
+def _intake_check(actor: User | None, data: ApplicationData, workflow: Workflow) -> _Parties:
     """The intake rules on ``data``. ``actor=None`` is the applicant's own online submission: the caller has
     established that the household is the applicant's, so the jurisdiction does not apply."""
     households = Household.objects.visible_to(actor) if actor is not None else Household.objects.all()
-    household = households.select_related("hukou_division").filter(pk=data.household_id).first()
+    # village → township → county in the same query: the township accepts, the county's delegation is read
+    # for the answer (access.township_of, selectors.detail_of)
+    household = (
+        households.select_related("hukou_division__parent__parent").filter(pk=data.household_id).first()
+    )
     if household is None:
         raise NotFound("家庭不存在或不在您的管辖范围内", field="household_id")
     day = data.submitted_on or today()
@@ -104,7 +119,7 @@ def _intake_check(
     elif workflow in rules.ALLOWANCE_WORKFLOWS:
         subject = _allowance_subject(workflow, data, applicant, members, day)
     _channel_check(data, workflow)
-    return household, applicant, subject
+    return _Parties(household, applicant, subject, day, members)
 
 
 def _channel_check(data: ApplicationData, workflow: Workflow) -> None:
@@ -158,9 +173,9 @@ def application_create(*, actor: User, data: ApplicationData) -> Application:
     if not actor.can(Capability.ACCEPT_APPLICATIONS):
         raise PermissionDenied("您的角色不能登记救助申请")
     workflow = workflow_of(data.workflow)
-    household, applicant, subject = _intake_check(actor, data, workflow)
+    parties = _intake_check(actor, data, workflow)
     pledge_at = timezone.now() if data.pledge_signed else None
-    application = _register(actor, data, workflow, (household, applicant, subject), pledge_at)
+    application, relatives = _register(actor, data, workflow, parties, pledge_at)
     timeline_record(
         application,
         actor,
@@ -170,7 +185,7 @@ def application_create(*, actor: User, data: ApplicationData) -> Application:
         to_step=Step.SUBMITTED,
         data={"channel": data.channel},
     )
-    _staff_relatives_record(application, actor)
+    _staff_relatives_record(application, actor, relatives)
     event_record(
         actor=actor,
         verb="application.created",
@@ -195,8 +210,8 @@ def application_create_online(
     workflow = workflow_of(data.workflow)
     if data.channel != Channel.ONLINE:
         raise ApplicationInvalid("网上申请的渠道须为“网上申请”", field="channel")
-    household, applicant, subject = _intake_check(None, data, workflow)
-    application = _register(None, data, workflow, (household, applicant, subject), pledge_signed_at)
+    parties = _intake_check(None, data, workflow)
+    application, relatives = _register(None, data, workflow, parties, pledge_signed_at)
     timeline_record(
         application,
         None,
@@ -206,7 +221,7 @@ def application_create_online(
         to_step=Step.SUBMITTED,
         data={"channel": Channel.ONLINE.value},
     )
-    _staff_relatives_record(application, None)
+    _staff_relatives_record(application, None, relatives)
     event_record(
         actor=None,
         verb="application.created_online",
@@ -222,14 +237,14 @@ def _register(
     actor: User | None,
     data: ApplicationData,
     workflow: Workflow,
-    parties: tuple[Household, Person, Person | None],
+    parties: _Parties,
     pledge_at: dt.datetime | None,
-) -> Application:
-    """Insert the application with its number; the partial unique indexes refuse a second open one."""
-    household, applicant, subject = parties
+) -> tuple[Application, list[int]]:
+    """Insert the application with its number; the partial unique indexes refuse a second open one. Returns
+    it with the members who are staff relatives."""
+    household, applicant, subject, day = parties.household, parties.applicant, parties.subject, parties.day
     township = township_of(household)
-    day = data.submitted_on or today()
-    relatives = staff_relative_members(household, day)
+    relatives = staff_relative_members(household, day, parties.members)
     try:
         with transaction.atomic():
             application = Application.objects.create(
@@ -263,11 +278,10 @@ def _register(
         ) from None
     application.number = f"{township.code[:6]}-{day.year}-{application.pk:07d}"
     application.save(update_fields=["number"])
-    return application
+    return application, relatives
 
 
-def _staff_relatives_record(application: Application, actor: User | None) -> None:
-    relatives = staff_relative_members(application.household, application.submitted_on)
+def _staff_relatives_record(application: Application, actor: User | None, relatives: list[int]) -> None:
     if relatives:
         timeline_record(
             application,

@@ -176,6 +176,23 @@ def test_intake_returns_201_with_number_step_and_timeline(api, home, users):
     }  # fmt: skip
 
 
+def test_the_intake_answer_is_the_detail_read_back_afterwards(api, home, users):
+    """The answer is built from the rows just written (issue 21), not read back: it must equal the detail."""
+    from minzheng.registry.services import staff_relative_register
+
+    staff_relative_register(actor=users["caseworker"], relative=home.head, relation="sibling", staff_name="王经办",
+                            staff_position="assistance_staff", staff_division_code="150102001000")  # fmt: skip
+    client = api()
+
+    created = post(client, "/applications", intake_body(home, channel="entrusted", entrusted_name="王小明",
+                                                         entrusted_relation="子女"))  # fmt: skip
+
+    assert created.status_code == 201
+    read = client.get(f"{API}/applications/{created.json()['id']}")
+    assert created.json() == read.json()
+    assert [e["code"] for e in created.json()["timeline"]] == ["submit", "staff_relative"]
+
+
 def test_duplicate_intake_is_409_in_chinese_and_writes_nothing(api, home):
     # given
     client = api()

@@ -231,6 +231,16 @@ BLIND_INDEX_KEY = env_str("BLIND_INDEX_KEY", "")
 # Audit records are kept this many days (at least 180, 等保三级); `minzheng audit-purge` deletes older ones.
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 180)
 
+# Django's cache (rate limits; the policy guide, policy/cache.py). REDIS_URL (e.g. redis://127.0.0.1:6379/0)
+# shares it between server processes, which several gunicorn workers need (a parameter change is then seen
+# by all at once); without it each process keeps its own in local memory, right for the embedded demo.
+REDIS_URL = env_str("REDIS_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 2000}}
+}
+
 # Pagination and exports.
 PAGE_SIZE = 25
 EXPORT_SYNC_LIMIT = env_int("EXPORT_SYNC_LIMIT", 5000)

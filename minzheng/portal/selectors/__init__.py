@@ -38,6 +38,7 @@ from minzheng.portal.selectors.policy import (
     policy_divisions,
     policy_guide,
     policy_place,
+    policy_place_choices,
 )
 from minzheng.portal.selectors.qr import QR_SALT, QrLookup, household_qr_get, qr_resolve, qr_signed
 from minzheng.portal.selectors.self_check import SelfCheckRow, self_check_run
@@ -80,6 +81,7 @@ __all__ = [
     "policy_divisions",
     "policy_guide",
     "policy_place",
+    "policy_place_choices",
     "qr_resolve",
     "qr_signed",
     "self_check_run",

@@ -10,9 +10,11 @@ from functools import cache
 
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from minzheng.catalogue.programmes import PROGRAMME_LABELS, PROGRAMMES, Programme
+from minzheng.common.caching import DIVISIONS, POLICY, cache_key, cached, cached_at
 from minzheng.common.errors import NotFound
 from minzheng.divisions.models import Division
 from minzheng.divisions.rules import Level
@@ -47,6 +49,7 @@ class PolicyGuide:
     urban_rural: str  # "" when the guide shows both
     as_of: dt.date
     programmes: tuple[ProgrammeGuide, ...]
+    key: str = ""  # its cache key: changes with the parameters, the place, the date and the language
 
     def programme(self, code: str) -> ProgrammeGuide | None:
         return next((p for p in self.programmes if p.code == code), None)
@@ -77,12 +80,22 @@ def _how_long(code: Programme, procedures: tuple[rules.Procedure, ...]) -> str:
 def policy_guide(*, division: Division, urban_rural: str = "", as_of: dt.date | None = None) -> PolicyGuide:
     """The guide for a place, generated from the programme catalogue (``catalogue.programmes``), the
     workflows (applications.rules) and the parameters in force there on ``as_of``. ``urban_rural`` ""
-    shows urban and rural figures side by side. A figure not set for the place is listed as missing."""
+    shows urban and rural figures side by side. A figure not set for the place is listed as missing.
+
+    Cached per place, urban/rural type, date and language in the current generation of the parameter set
+    (``common.caching``): a parameter change is visible at once, a new day starts new entries."""
     as_of = as_of or timezone.localdate()
+    parts = (division.code, urban_rural or "-", as_of.isoformat(), get_language() or "")
+    key = cache_key("portal-guide", (POLICY,), parts)
+    programmes = cached_at(key, lambda: _programme_guides(division.code, urban_rural, as_of))
+    return PolicyGuide(division, urban_rural, as_of, programmes, key)
+
+
+def _programme_guides(division_code: str, urban_rural: str, as_of: dt.date) -> tuple[ProgrammeGuide, ...]:
     places = [urban_rural] if urban_rural else ["urban", "rural"]
     guides = []
     for code in rules.GUIDE_ORDER:
-        reader = GuideReader(division.code, as_of)
+        reader = GuideReader(division_code, as_of)
         who, figures = guide_writer(code)(reader, places)
         procedures = tuple(rules.procedure_of(w) for w in rules.PROGRAMME_WORKFLOWS[code])
         guides.append(
@@ -98,7 +111,7 @@ def policy_guide(*, division: Division, urban_rural: str = "", as_of: dt.date | 
                 missing=tuple(reader.missing),
             )
         )
-    return PolicyGuide(division, urban_rural, as_of, tuple(guides))
+    return tuple(guides)
 
 
 def policy_divisions() -> list[Division]:
@@ -108,6 +121,17 @@ def policy_divisions() -> list[Division]:
         .order_by("code")
         .only("code", "name", "level")
     )
+
+
+def policy_place_choices() -> list[tuple[str, str]]:
+    """``policy_divisions`` as (code, label) for the place chooser, leagues and counties indented; cached in
+    the current generation of the division tree (``common.caching``)."""
+
+    def build() -> list[tuple[str, str]]:
+        indent = {int(Level.PREFECTURE): "· ", int(Level.COUNTY): "· · "}
+        return [(d.code, indent.get(d.level, "") + d.name) for d in policy_divisions()]
+
+    return cached("portal-places", (DIVISIONS,), (), build)
 
 
 def policy_place(*, account: PortalAccount | None, code: str = "") -> tuple[Division, str]:
