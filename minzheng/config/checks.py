@@ -5,7 +5,7 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Tags, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 from minzheng.config.env import DEVELOPMENT_SECRET_KEY
 
@@ -24,3 +24,20 @@ def published_secret_key(app_configs: Sequence[AppConfig] | None, **kwargs: Any)
             )
         ]
     return []
+
+
+@register(Tags.caches, deploy=True)
+def per_process_cache(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
+    """Without REDIS_URL each gunicorn worker keeps its own cache (common/caching.py): a policy change made
+    through one worker reaches the others' cached policy guide only when their entries expire."""
+    if getattr(settings, "REDIS_URL", ""):
+        return []
+    return [
+        Warning(
+            "REDIS_URL is not set: every server process caches the policy guide and the place chooser on its "
+            "own, so a parameter change may take up to 6 hours to show in the other processes.",
+            hint="Set REDIS_URL (e.g. redis://127.0.0.1:6379/0) when running more than one process "
+            "(docs/deployment.md).",
+            id="minzheng.W002",
+        )
+    ]

@@ -21,6 +21,7 @@ def _env(**overrides: str) -> dict[str, str]:
         "BLIND_INDEX_KEY": base64.b64encode(os.urandom(32)).decode(),
         "ALLOWED_HOSTS": "minzheng.example.gov.cn",
         "MINZHENG_CLAMD": "unix:/run/clamav/clamd.ctl",  # without a virus scanner check --deploy fails
+        "REDIS_URL": "redis://127.0.0.1:6379/0",  # several gunicorn workers share one cache
     }
     env.update(overrides)
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests only; check --deploy flags it
@@ -38,6 +39,12 @@ def test_check_deploy_is_clean_with_production_settings():
     result = _check(_env())
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_check_deploy_warns_without_a_shared_cache():
+    result = _check(_env(REDIS_URL=""))
+    assert result.returncode == 1
+    assert "(minzheng.W002) REDIS_URL is not set" in result.stderr
 
 
 def test_production_refuses_missing_encryption_keys():

@@ -42,6 +42,7 @@ def _production(**overrides: str) -> subprocess.CompletedProcess[str]:
         "FIELD_ENCRYPTION_KEYS": f"k1:{base64.b64encode(os.urandom(32)).decode()}",
         "BLIND_INDEX_KEY": base64.b64encode(os.urandom(32)).decode(),
         "ALLOWED_HOSTS": "minzheng.example.gov.cn",
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
         **overrides,
     }
     for name in (
