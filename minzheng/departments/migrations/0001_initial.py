@@ -11,8 +11,8 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('applications', '0010_alter_verificationresult_outcome_and_more'),
-        ('monitoring', '0005_alter_referral_department'),
+        ('applications', '0010_automatic_verification_sources'),
+        ('monitoring', '0005_referral_more_departments'),
         ('registry', '0004_self_care_codes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
