@@ -527,6 +527,9 @@ def demo_setup(
     notes += demo_marriage_ensure()
     notes += demo_petitions_ensure()  # after the portal account: one matter is filed on the portal
     notes += demo_organisations_ensure()
+    from minzheng.demo.departments import demo_departments_ensure
+
+    notes += demo_departments_ensure()  # after the demo feeds and alerts (demo.monitoring)
     return DemoSetupResult(divisions_imported=imported, seeded=seeded, logins=logins, notes=notes)
 
 

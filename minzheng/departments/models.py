@@ -128,7 +128,7 @@ class CheckEvidence(models.Model):
 
 class ReferralHandling(models.Model):
     """The receiving department's work on one referral: its state and who closed it. The reply itself is
-    the referral's feedback (``monitoring.Referral.feedback``), so civil affairs reads it where it always did."""
+    the referral's feedback (``monitoring.Referral.feedback``), read by civil affairs on the alert."""
 
     referral = models.OneToOneField(Referral, on_delete=models.CASCADE, related_name="handling")
     state = models.CharField("办理状态", max_length=10, choices=ReferralState.choices, default="open")

@@ -161,7 +161,8 @@ def difference_lines(source: Source, f: Figures) -> list[str]:
     found, declared = f.found_amount or Decimal(0), f.declared_amount or Decimal(0)
     match source.comparison:
         case Comparison.AMOUNT:
-            lines.insert(0, f"部门数据收入 {_yuan(found)} 元，申报 {_yuan(declared)} 元，相差 {_yuan(found - declared)} 元")
+            gap = _yuan(found - declared)
+            lines.insert(0, f"部门数据收入 {_yuan(found)} 元，申报 {_yuan(declared)} 元，相差 {gap} 元")
         case Comparison.EXPENSE:
             lines.insert(0, f"申报医疗自付 {_yuan(declared)} 元，医保结算个人自付 {_yuan(found)} 元")
         case Comparison.PRESENCE:
@@ -207,8 +208,12 @@ class Field(StrEnum):
     ADDRESS = "address"
 
 
-FIELD_LABELS: Final = {Field.NAME: "姓名", Field.ID_NUMBER: "身份证号码", Field.PHONE: "联系电话",
-                       Field.ADDRESS: "住址"}  # fmt: skip
+FIELD_LABELS: Final = {
+    Field.NAME: "姓名",
+    Field.ID_NUMBER: "身份证号码",
+    Field.PHONE: "联系电话",
+    Field.ADDRESS: "住址",
+}
 # What each department needs in clear to act on a referral (the rest stays masked, 个人信息保护法第6条
 # 最小必要): 医保 and 人社 look the person up by ID number; 住建 visits the dwelling; the others call.
 REFERRAL_FIELDS: Final[Mapping[Department, frozenset[Field]]] = {

@@ -25,8 +25,14 @@ from minzheng.registry.models import Person
 
 
 def check_figures(check: SourceCheck) -> Figures:
-    return Figures(check.members_total, check.members_with_data, check.flagged_count, check.found_amount,
-                   check.declared_amount, check.declared_count)  # fmt: skip
+    return Figures(
+        check.members_total,
+        check.members_with_data,
+        check.flagged_count,
+        check.found_amount,
+        check.declared_amount,
+        check.declared_count,
+    )
 
 
 @dataclass(frozen=True)
@@ -60,7 +66,9 @@ def application_checks(actor: User, application_id: int) -> list[CheckView]:
         return []
     run_id = next(iter(checks.values())).run_id
     members = dict(
-        CheckedMember.objects.filter(run_id=run_id, application=application).values_list("person_id", "person__name")
+        CheckedMember.objects.filter(run_id=run_id, application=application).values_list(
+            "person_id", "person__name"
+        )
     )
     evidence: dict[int, list[EvidenceRow]] = {}
     with_data: dict[int, set[int]] = {}
@@ -72,8 +80,14 @@ def application_checks(actor: User, application_id: int) -> list[CheckView]:
     for e in rows:
         spec = FEEDS.get(e.record.feed)
         evidence.setdefault(e.check_row_id, []).append(
-            EvidenceRow(e.person.name, spec.label if spec else e.record.feed, e.record.event_date,
-                        e.record.amount, _code_label(e.record.feed, e.record.code), e.record.id_masked)  # fmt: skip
+            EvidenceRow(
+                e.person.name,
+                spec.label if spec else e.record.feed,
+                e.record.event_date,
+                e.record.amount,
+                _code_label(e.record.feed, e.record.code),
+                e.record.id_masked,
+            )
         )
         with_data.setdefault(e.check_row_id, set()).add(e.person_id)
     views = []
@@ -83,8 +97,14 @@ def application_checks(actor: User, application_id: int) -> list[CheckView]:
             continue
         missing = [name for pk, name in members.items() if pk not in with_data.get(check.pk, set())]
         views.append(
-            CheckView(check, source, rules.Outcome(check.outcome).label,
-                      rules.difference_lines(source, check_figures(check)), evidence.get(check.pk, []), missing)  # fmt: skip
+            CheckView(
+                check,
+                source,
+                rules.Outcome(check.outcome).label,
+                rules.difference_lines(source, check_figures(check)),
+                evidence.get(check.pk, []),
+                missing,
+            )
         )
     return views
 
@@ -168,9 +188,18 @@ def referral_person(actor: User, referral: Referral, ip_address: str | None = No
     """The referral's subject (the alert's person, else the household head) with the department's fields in
     clear; the read is logged with the fields shown in clear."""
     alert = referral.alert
-    person = Person.objects.select_related("household").get(pk=alert.person_id or alert.household.head_id)
+    person_id = alert.person_id or alert.household.head_id
+    if person_id is None:
+        raise NotFound("转办事项没有对应的人员")
+    person = Person.objects.select_related("household").get(pk=person_id)
     needed = rules.REFERRAL_FIELDS[rules.Department(referral.department)]
     shown = _person_fields(person, needed)
-    personal_data_access_record(actor=actor, fields=shown.revealed, purpose=f"部门办理转办事项 {referral.pk}",
-                                person_id=person.pk, household_id=alert.household_id, ip_address=ip_address)  # fmt: skip
+    personal_data_access_record(
+        actor=actor,
+        fields=shown.revealed,
+        purpose=f"部门办理转办事项 {referral.pk}",
+        person_id=person.pk,
+        household_id=alert.household_id,
+        ip_address=ip_address,
+    )
     return shown

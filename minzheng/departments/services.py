@@ -72,7 +72,8 @@ def _decide(actor: User, check: SourceCheck, outcome: str, reason: str) -> Sourc
         object_type="departments.source_check",
         object_id=check.pk,
         summary=f"{check.application.number}：{source.label} 自动核对“{Outcome(check.outcome).label}”"
-        f"{'更正为' if reason else '确认为'}“{Outcome(outcome).label}”{('，理由：' + reason) if reason else ''}",
+        f"{'更正为' if reason else '确认为'}“{Outcome(outcome).label}”"
+        + (f"，理由：{reason}" if reason else ""),
         data={"automatic": check.outcome, "decided": outcome, "reason": reason},
     )
     return check
@@ -107,8 +108,14 @@ def _handling(referral: Referral) -> ReferralHandling:
 
 
 def _audit(actor: User, referral: Referral, verb: str, summary: str) -> None:
-    event_record(actor=actor, verb=f"departments.referral_{verb}", object_type="monitoring.referral",
-                 object_id=referral.pk, division_code=referral.alert.division.code, summary=summary)  # fmt: skip
+    event_record(
+        actor=actor,
+        verb=f"departments.referral_{verb}",
+        object_type="monitoring.referral",
+        object_id=referral.pk,
+        division_code=referral.alert.division.code,
+        summary=summary,
+    )
 
 
 @transaction.atomic
@@ -116,8 +123,14 @@ def referral_reply(*, actor: User, referral_id: int, feedback: str, feedback_on:
     """The department's reply: written as the referral's feedback, which civil affairs reads on the alert."""
     department = department_of(actor)
     division = actor.scope_prefix or ""
-    referral = referral_reply_by_department(actor=actor, referral_id=referral_id, department=department,
-                                            division_code=division, feedback=feedback, feedback_on=feedback_on)  # fmt: skip
+    referral = referral_reply_by_department(
+        actor=actor,
+        referral_id=referral_id,
+        department=department,
+        division_code=division,
+        feedback=feedback,
+        feedback_on=feedback_on,
+    )
     handling = _handling(referral)
     if handling.state == ReferralState.CLOSED:
         raise ValidationFailed("该转办事项已办结", field="feedback")
@@ -134,12 +147,25 @@ def referral_attach(
     """A document for the reply (PDF or image), checked and virus-scanned like every upload (ADR 0028)."""
     referral = referral_for_department(actor, referral_id, lock=True)
     checked = upload_check(name, data, ATTACHMENT_LIMIT)
-    scan, _scanner = upload_scan(data=data, name=name, sha256=checked.sha256, actor=actor,
-                                 object_type="monitoring.referral", object_id=referral.pk,
-                                 division_code=referral.alert.division.code, subject=f"转办 {referral.pk}",
-                                 ip_address=ip_address)  # fmt: skip
-    attachment = ReferralAttachment(referral=referral, name=name[:200], size=checked.size,
-                                    sha256=checked.sha256, scan_status=scan.status, uploaded_by=actor)  # fmt: skip
+    scan, _scanner = upload_scan(
+        data=data,
+        name=name,
+        sha256=checked.sha256,
+        actor=actor,
+        object_type="monitoring.referral",
+        object_id=referral.pk,
+        division_code=referral.alert.division.code,
+        subject=f"转办 {referral.pk}",
+        ip_address=ip_address,
+    )
+    attachment = ReferralAttachment(
+        referral=referral,
+        name=name[:200],
+        size=checked.size,
+        sha256=checked.sha256,
+        scan_status=scan.status,
+        uploaded_by=actor,
+    )
     attachment.file.save(f"{checked.sha256}.{checked.extension}", ContentFile(data), save=False)
     attachment.save()
     _audit(actor, referral, "attached", f"转办事项 {referral.pk} 上传附件“{name[:100]}”")

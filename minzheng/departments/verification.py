@@ -29,9 +29,10 @@ from django.utils import timezone
 
 from minzheng.accounts.models import User
 from minzheng.applications.models import Application, ApplicationEvent, ExpenseRecord
-from minzheng.applications.rules import Step
+from minzheng.applications.rules import Record, Step, record_roles
 from minzheng.audit.services import event_record
 from minzheng.benefits.facts import RigidExpenseKind
+from minzheng.common.errors import NotFound, PermissionDenied, ValidationFailed
 from minzheng.departments import rules
 from minzheng.departments.models import CheckedMember, CheckEvidence, SourceCheck, VerificationRun
 from minzheng.departments.rules import Comparison, Declared, Source
@@ -42,8 +43,12 @@ from minzheng.registry.models import AssetRecord, IncomeRecord, Membership, Pers
 
 logger = logging.getLogger(__name__)
 CHUNK = 5_000  # applications per transaction
-INCOME_CATEGORIES = (IncomeCategory.WAGE, IncomeCategory.PENSION, IncomeCategory.BASIC_PENSION,
-                     IncomeCategory.UNEMPLOYMENT_INSURANCE)  # fmt: skip
+INCOME_CATEGORIES = (
+    IncomeCategory.WAGE,
+    IncomeCategory.PENSION,
+    IncomeCategory.BASIC_PENSION,
+    IncomeCategory.UNEMPLOYMENT_INSURANCE,
+)
 ASSET_CATEGORIES: dict[Declared, tuple[str, ...]] = {
     Declared.HOUSES: (AssetCategory.HOUSING, AssetCategory.NON_RESIDENTIAL_PROPERTY),
     Declared.VEHICLES: (AssetCategory.VEHICLE,),
@@ -82,21 +87,29 @@ def _declared(source: Source, run_id: int, start: dt.date, end: dt.date) -> tupl
     """(declared amount SQL, declared count SQL, params), correlated on ``a`` (the application)."""
     d = source.declared
     if d == Declared.INCOME:
-        sql = (f"(SELECT sum(i.amount) FROM {_t(IncomeRecord)} i WHERE i.household_id = a.household_id "
-               f"AND i.source = %s AND i.category IN ({_marks(INCOME_CATEGORIES)}) "
-               "AND i.period_end >= %s AND i.period_start <= %s)")  # fmt: skip
+        sql = (
+            f"(SELECT sum(i.amount) FROM {_t(IncomeRecord)} i WHERE i.household_id = a.household_id "
+            f"AND i.source = %s AND i.category IN ({_marks(INCOME_CATEGORIES)}) "
+            "AND i.period_end >= %s AND i.period_start <= %s)"
+        )
         return sql, "NULL", [IncomeSource.DECLARED, *INCOME_CATEGORIES, start, end]
     if d == Declared.MEDICAL_EXPENSE:
-        sql = f"(SELECT sum(e.amount) FROM {_t(ExpenseRecord)} e WHERE e.application_id = a.id AND e.kind = %s)"
+        sql = (
+            f"(SELECT sum(e.amount) FROM {_t(ExpenseRecord)} e WHERE e.application_id = a.id AND e.kind = %s)"
+        )
         return sql, "NULL", [RigidExpenseKind.MEDICAL]
     if d == Declared.DISABLED_MEMBERS:
-        sql = (f"(SELECT count(*) FROM {_t(CheckedMember)} m2 JOIN {_t(Person)} p ON p.id = m2.person_id "
-               "WHERE m2.run_id = %s AND m2.application_id = a.id AND p.disability_grade IS NOT NULL)")  # fmt: skip
+        sql = (
+            f"(SELECT count(*) FROM {_t(CheckedMember)} m2 JOIN {_t(Person)} p ON p.id = m2.person_id "
+            "WHERE m2.run_id = %s AND m2.application_id = a.id AND p.disability_grade IS NOT NULL)"
+        )
         return "NULL", sql, [run_id]
     if d in ASSET_CATEGORIES:
         categories = ASSET_CATEGORIES[d]
-        sql = (f"(SELECT count(*) FROM {_t(AssetRecord)} s WHERE s.household_id = a.household_id "
-               f"AND s.category IN ({_marks(categories)}) AND s.source IN ({_marks(KNOWN_ASSET_SOURCES)}))")  # fmt: skip
+        sql = (
+            f"(SELECT count(*) FROM {_t(AssetRecord)} s WHERE s.household_id = a.household_id "
+            f"AND s.category IN ({_marks(categories)}) AND s.source IN ({_marks(KNOWN_ASSET_SOURCES)}))"
+        )
         return "NULL", sql, [*categories, *KNOWN_ASSET_SOURCES]
     return "NULL", "NULL", []
 
@@ -149,9 +162,9 @@ def _source_insert(cursor: Any, source: Source, run: VerificationRun, lo: int, h
     if not source.feeds:
         return 0
     cursor.execute(
-        f"INSERT INTO {_t(CheckEvidence)} (check_row_id, record_id, person_id) SELECT c.id, r.id, r.person_id "
-        f"FROM {_t(SourceCheck)} c JOIN {_t(CheckedMember)} m ON m.run_id = c.run_id "
-        f"AND m.application_id = c.application_id JOIN {_t(FeedRecord)} r ON {join} "
+        f"INSERT INTO {_t(CheckEvidence)} (check_row_id, record_id, person_id) "
+        f"SELECT c.id, r.id, r.person_id FROM {_t(SourceCheck)} c "
+        f"JOIN {_t(CheckedMember)} m ON m.run_id = c.run_id AND m.application_id = c.application_id JOIN {_t(FeedRecord)} r ON {join} "
         "WHERE c.run_id = %s AND c.source = %s AND c.application_id BETWEEN %s AND %s",
         [*feed_params, start, end, run.pk, source.code, lo, hi],
     )
@@ -224,9 +237,19 @@ def verification_run(
     stops early (a planned pause, or the kill of the restart test); the run is then resumable."""
     started = time.perf_counter()
     if run is None:
-        last = last_id if last_id is not None else (Application.objects.order_by("-id").values_list("id", flat=True).first() or 0)  # fmt: skip
-        run = VerificationRun.objects.create(kind=kind, as_of=as_of or timezone.localdate(), first_id=first_id,
-                                             last_id=last, done_through=first_id - 1, started_by=actor)  # fmt: skip
+        last = (
+            last_id
+            if last_id is not None
+            else (Application.objects.order_by("-id").values_list("id", flat=True).first() or 0)
+        )
+        run = VerificationRun.objects.create(
+            kind=kind,
+            as_of=as_of or timezone.localdate(),
+            first_id=first_id,
+            last_id=last,
+            done_through=first_id - 1,
+            started_by=actor,
+        )
     with _phase(run, "match"):
         feed_records_match()
     ids = _ids(max(run.first_id, run.done_through + 1), run.last_id)
@@ -262,3 +285,16 @@ def on_timeline_recorded(sender: Any, event: ApplicationEvent, **kwargs: Any) ->
     if event.kind == "transition" and event.to_step == Step.VERIFYING:
         application_id = event.application_id
         transaction.on_commit(lambda: _auto_start(application_id))
+
+
+def application_check_start(*, actor: User, application_id: int) -> VerificationRun:
+    """Check one application again now (e.g. after a department delivered new data): the staff who record
+    verification results, for an application at 信息核对 in their jurisdiction."""
+    if actor.role not in record_roles(Record.VERIFICATION):
+        raise PermissionDenied("您的角色不能发起信息核对")
+    application = Application.objects.visible_to(actor).filter(pk=application_id).first()
+    if application is None:
+        raise NotFound("申请不存在或不在您的管辖范围内")
+    if application.step != Step.VERIFYING:
+        raise ValidationFailed("只有处于“信息核对”环节的申请可以自动核对", field="step")
+    return verification_run(actor=actor, kind="manual", first_id=application_id, last_id=application_id)

@@ -10,8 +10,12 @@ import pytest
 from django.utils import timezone
 
 from conftest import id_number
-from minzheng.applications.services import ApplicationData, application_create, application_transition
-from minzheng.applications.services import home_visit_record
+from minzheng.applications.services import (
+    ApplicationData,
+    application_create,
+    application_transition,
+    home_visit_record,
+)
 from minzheng.benefits.means_test import reference_period
 from minzheng.monitoring import feeds
 from minzheng.registry.models import IncomeRecord
@@ -51,12 +55,23 @@ def family(ready, household_factory, today):
     def make(son: bool = True, declared: str = "3600.00", head_id: str = HEAD_ID, son_id: str = SON_ID):
         home = household_factory(head_name="王五", id_number=head_id)
         if son:
-            person_add_to_household(actor=ready["caseworker"], household=home, relation="son",
-                                    joined_on=dt.date(2020, 1, 1),
-                                    data=PersonData(name="王小五", id_number=son_id, employment_status="unemployed"))  # fmt: skip
+            person_add_to_household(
+                actor=ready["caseworker"],
+                household=home,
+                relation="son",
+                joined_on=dt.date(2020, 1, 1),
+                data=PersonData(name="王小五", id_number=son_id, employment_status="unemployed"),
+            )
         start, end = reference_period(today, 12)
-        IncomeRecord.objects.create(household=home, person=home.head, category="wage", amount=Decimal(declared),
-                                    period_start=start, period_end=end, source="declared")  # fmt: skip
+        IncomeRecord.objects.create(
+            household=home,
+            person=home.head,
+            category="wage",
+            amount=Decimal(declared),
+            period_start=start,
+            period_end=end,
+            source="declared",
+        )
         home.refresh_from_db()
         return home
 
@@ -69,15 +84,29 @@ def at_verification(ready, today):
 
     def make(household):
         users = ready
-        application = application_create(actor=users["caseworker"], data=ApplicationData(
-            workflow="dibao", household_id=household.pk, applicant_id=household.head_id, channel="window",
-            pledge_signed=True))  # fmt: skip
+        application = application_create(
+            actor=users["caseworker"],
+            data=ApplicationData(
+                workflow="dibao",
+                household_id=household.pk,
+                applicant_id=household.head_id,
+                channel="window",
+                pledge_signed=True,
+            ),
+        )
         for code in ("accept", "start_investigation"):
             application_transition(actor=users["caseworker"], application_id=application.pk, code=code)
-        home_visit_record(actor=users["caseworker"], application_id=application.pk, visited_on=today,
-                          investigators=["甲", "乙"], members_present="王五", findings="家庭困难属实")  # fmt: skip
-        return application_transition(actor=users["caseworker"], application_id=application.pk,
-                                      code="request_verification")  # fmt: skip
+        home_visit_record(
+            actor=users["caseworker"],
+            application_id=application.pk,
+            visited_on=today,
+            investigators=["甲", "乙"],
+            members_present="王五",
+            findings="家庭困难属实",
+        )
+        return application_transition(
+            actor=users["caseworker"], application_id=application.pk, code="request_verification"
+        )
 
     return make
 
