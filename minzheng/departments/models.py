@@ -92,6 +92,11 @@ class SourceCheck(models.Model):
     result = models.ForeignKey(
         VerificationResult, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # a department's returned file (``exchange``) replaced the automatic figures with its own result
+    exchange = models.ForeignKey(
+        "ExchangeReturn", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    returned_note = models.CharField("部门回传说明", max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     objects = ScopedQuerySet.as_manager()
 
@@ -165,3 +170,37 @@ class ReferralAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ExchangeReturn(models.Model):
+    """One returned file of a department (its results for many applications), with its signed manifest;
+    accepted once per content. Rejected files are kept with their row-level report and change nothing."""
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", "已写入"
+        REJECTED = "rejected", "已拒收"
+
+    source = models.CharField("核对数据来源", max_length=20, choices=SOURCE_CHOICES)
+    file_name = models.CharField("文件名", max_length=200)
+    sha256 = models.CharField("内容摘要（SHA-256）", max_length=64)
+    channel = models.CharField("渠道", max_length=10)  # upload / file / http
+    status = models.CharField("状态", max_length=10, choices=Status.choices)
+    rows = models.PositiveIntegerField("行数", default=0)
+    applied = models.PositiveIntegerField("写入核对结果", default=0)
+    errors = models.JSONField("错误报告", default=list, blank=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "部门回传文件"
+        verbose_name_plural = "部门回传文件"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "sha256"], condition=Q(status="applied"), name="exchange_return_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.file_name

@@ -24,6 +24,15 @@ from minzheng.monitoring.rules import FEEDS
 from minzheng.registry.models import Person
 
 
+def check_lines(check: SourceCheck) -> list[str]:
+    """The differences of a check, or the department's returned result when a returned file set it."""
+    source = rules.SOURCE_BY_CODE[check.source]
+    if check.exchange_id:
+        note = f"：{check.returned_note}" if check.returned_note else ""
+        return [f"{source.department}回传文件核对结果{note}"]
+    return rules.difference_lines(source, check_figures(check))
+
+
 def check_figures(check: SourceCheck) -> Figures:
     return Figures(
         check.members_total,
@@ -101,7 +110,7 @@ def application_checks(actor: User, application_id: int) -> list[CheckView]:
                 check,
                 source,
                 rules.Outcome(check.outcome).label,
-                rules.difference_lines(source, check_figures(check)),
+                check_lines(check),
                 evidence.get(check.pk, []),
                 missing,
             )

@@ -19,7 +19,7 @@ from minzheng.common.errors import NotFound, PermissionDenied, ValidationFailed
 from minzheng.departments import rules
 from minzheng.departments.models import ReferralAttachment, ReferralHandling, SourceCheck
 from minzheng.departments.rules import CheckStatus, Outcome, ReferralState
-from minzheng.departments.selectors import check_figures, department_of, referral_for_department
+from minzheng.departments.selectors import check_lines, department_of, referral_for_department
 from minzheng.documents.rules import upload_check
 from minzheng.documents.services import upload_scan
 from minzheng.monitoring.models import Referral
@@ -51,7 +51,7 @@ def _pending_check(actor: User, check_id: int) -> SourceCheck:
 
 def _decide(actor: User, check: SourceCheck, outcome: str, reason: str) -> SourceCheck:
     source = rules.SOURCE_BY_CODE[check.source]
-    lines = rules.difference_lines(source, check_figures(check))
+    lines = check_lines(check)
     detail = "；".join(["自动核对", *lines, *([f"更正理由：{reason}"] if reason else [])])
     # the ordinary record: the step's guard (county approver at 信息核对, in jurisdiction) applies
     result = verification_record(

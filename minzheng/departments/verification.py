@@ -149,10 +149,10 @@ def _source_insert(cursor: Any, source: Source, run: VerificationRun, lo: int, h
     cursor.execute(
         f"INSERT INTO {_t(SourceCheck)} (run_id, application_id, source, current, outcome, members_total, "
         "members_with_data, found_count, flagged_count, found_amount, declared_amount, declared_count, "
-        "first_on, last_on, status, decided_outcome, reason, created_at) "
+        "first_on, last_on, status, decided_outcome, reason, returned_note, created_at) "
         "SELECT %s, a.id, %s, %s, '', count(DISTINCT m.person_id), count(DISTINCT r.person_id), count(r.id), "
         f"COALESCE(sum(CASE WHEN r.id IS NOT NULL AND {flag} THEN 1 ELSE 0 END), 0), sum(r.amount), "
-        f"{declared_amount}, {declared_count}, min(r.event_date), max(r.event_date), %s, '', '', %s "
+        f"{declared_amount}, {declared_count}, min(r.event_date), max(r.event_date), %s, '', '', '', %s "
         f"FROM {_t(Application)} a JOIN {_t(CheckedMember)} m ON m.application_id = a.id AND m.run_id = %s "
         f"LEFT JOIN {_t(FeedRecord)} r ON {join} "
         "WHERE a.id BETWEEN %s AND %s GROUP BY a.id, a.household_id",
