@@ -39,21 +39,46 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/minzheng_bench_verify"
 # feed → (rows per person selected, the person filter, event date, amount, code); SQL over ``p`` and ``m``
 # (0..rows-1); %(today)s is the day of the run
 FEEDS: dict[str, tuple[int, str, str, str, str]] = {
-    "wage": (12, "p.id % 10 < 3", "date_trunc('month', %(today)s::date - (m * 30))::date",
-             "2000 + p.id % 3000", "''"),
-    "pension": (12, "p.birth_date < %(today)s::date - 21915", "date_trunc('month', %(today)s::date - (m * 30))::date",
-                "1500 + p.id % 1500", "''"),
-    "medical_expense": (2, "p.id % 10 >= 6", "%(today)s::date - (p.id % 300 + m * 20)::int", "200 + p.id % 2800",
-                        "'medical'"),
-    "unemployment": (1, "p.id % 100 BETWEEN 50 AND 52", "%(today)s::date - (p.id % 90)::int", "NULL", "''"),
-    "disability_certificate": (1, "p.id % 20 = 0", "%(today)s::date - (p.id % 2000)::int", "NULL",
-                               "((p.id % 4) + 1)::text"),
-    "vehicle": (1, "p.id % 100 < 7", "%(today)s::date - (p.id % 3000)::int", "NULL", "''"),
-    "real_estate": (1, "p.id % 10 = 7", "%(today)s::date - (p.id % 3000)::int", "NULL", "''"),
-    "business_registration": (1, "p.id % 100 < 3", "%(today)s::date - (p.id % 3000)::int", "NULL",
-                              "CASE WHEN p.id % 4 = 0 THEN 'cancelled' ELSE 'active' END"),
-    "death": (1, "p.id % 200 = 1", "%(today)s::date - (p.id % 80)::int", "NULL", "''"),
-}  # fmt: skip
+    "wage": (
+        12,
+        "p.id %% 10 < 3",
+        "date_trunc('month', %(today)s::date - (m * 30))::date",
+        "2000 + p.id %% 3000",
+        "''",
+    ),
+    "pension": (
+        12,
+        "p.birth_date < %(today)s::date - 21915",
+        "date_trunc('month', %(today)s::date - (m * 30))::date",
+        "1500 + p.id %% 1500",
+        "''",
+    ),
+    "medical_expense": (
+        2,
+        "p.id %% 10 >= 6",
+        "%(today)s::date - (p.id %% 300 + m * 20)::int",
+        "200 + p.id %% 2800",
+        "'medical'",
+    ),
+    "unemployment": (1, "p.id %% 100 BETWEEN 50 AND 52", "%(today)s::date - (p.id %% 90)::int", "NULL", "''"),
+    "disability_certificate": (
+        1,
+        "p.id %% 20 = 0",
+        "%(today)s::date - (p.id %% 2000)::int",
+        "NULL",
+        "((p.id %% 4) + 1)::text",
+    ),
+    "vehicle": (1, "p.id %% 100 < 7", "%(today)s::date - (p.id %% 3000)::int", "NULL", "''"),
+    "real_estate": (1, "p.id %% 10 = 7", "%(today)s::date - (p.id %% 3000)::int", "NULL", "''"),
+    "business_registration": (
+        1,
+        "p.id %% 100 < 3",
+        "%(today)s::date - (p.id %% 3000)::int",
+        "NULL",
+        "CASE WHEN p.id %% 4 = 0 THEN 'cancelled' ELSE 'active' END",
+    ),
+    "death": (1, "p.id %% 200 = 1", "%(today)s::date - (p.id %% 80)::int", "NULL", "''"),
+}
 
 
 def feeds_write(today: dt.date) -> dict[str, Any]:
@@ -68,13 +93,21 @@ def feeds_write(today: dt.date) -> dict[str, Any]:
     table, person = FeedRecord._meta.db_table, Person._meta.db_table
     with connection.cursor() as cursor:
         for feed, (count, where, day, amount, code) in FEEDS.items():
-            batch = FeedBatch.objects.create(feed=feed, file_name=f"bench-{feed}.csv", sha256=f"bench-{feed}",
-                                             channel="command", status=FeedBatch.Status.LOADED)  # fmt: skip
+            batch, _new = FeedBatch.objects.get_or_create(
+                feed=feed,
+                sha256=f"bench-{feed}",
+                defaults={
+                    "file_name": f"bench-{feed}.csv",
+                    "channel": "command",
+                    "status": FeedBatch.Status.LOADED,
+                },
+            )
             params = {"today": today.isoformat(), "batch": batch.pk, "feed": feed, "rows": count - 1}
             cursor.execute(
                 f"INSERT INTO {table} (batch_id, feed, natural_key, row_number, id_index, id_masked, "  # noqa: S608
                 "person_id, event_date, amount, code, payload) "
-                f"SELECT %(batch)s, %(feed)s, md5(%(feed)s || '-' || p.id || '-' || m), 0, p.id_number_index, "
+                "SELECT %(batch)s, %(feed)s, md5(%(feed)s || '-' || p.id || '-' || m), 0, "
+                "p.id_number_index, "
                 f"p.id_number_masked, p.id, {day}, {amount}, {code}, '{{}}'::jsonb "
                 f"FROM {person} p CROSS JOIN generate_series(0, %(rows)s) m WHERE {where}",
                 params,
@@ -92,15 +125,27 @@ def applications_write(count: int, today: dt.date) -> dict[str, Any]:
     from minzheng.registry.models import Household
 
     started = time.perf_counter()
-    households = Household.objects.filter(head__isnull=False).order_by("id").values_list(
-        "id", "head_id", "hukou_division__parent_id"
-    )[:count]
+    households = (
+        Household.objects.filter(head__isnull=False)
+        .order_by("id")
+        .values_list("id", "head_id", "hukou_division__parent_id")[:count]
+    )
     batch: list[Application] = []
     written = 0
     for n, (household, head, township) in enumerate(households.iterator(chunk_size=10000), 1):
-        batch.append(Application(number=f"BENCH-{n:08d}", workflow=Workflow.DIBAO, programme=Programme.DIBAO,
-                                 household_id=household, applicant_id=head, division_id=township,
-                                 channel=Channel.WINDOW, step=Step.VERIFYING, submitted_on=today))  # fmt: skip
+        batch.append(
+            Application(
+                number=f"BENCH-{n:08d}",
+                workflow=Workflow.DIBAO,
+                programme=Programme.DIBAO,
+                household_id=household,
+                applicant_id=head,
+                division_id=township,
+                channel=Channel.WINDOW,
+                step=Step.VERIFYING,
+                submitted_on=today,
+            )
+        )
         if len(batch) == 5000:
             written += len(Application.objects.bulk_create(batch))
             batch.clear()
@@ -131,7 +176,9 @@ def verify(chunk: int) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--applications", type=int, default=100_000)
     parser.add_argument("--people", type=int, default=300_000)
     parser.add_argument("--chunk", type=int, default=5_000)
@@ -143,11 +190,16 @@ def main() -> None:
         recreate_database(args.database_url)
     setup_django(args.database_url)
     result: dict[str, Any] = {"environment": environment(args.database_url), "load_before": os.getloadavg()}
-    today = dt.date.today()
+    today = dt.datetime.now(tz=dt.UTC).date()
+    from minzheng.applications.models import Application
+    from minzheng.monitoring.models import FeedRecord
+
+    result["prepare"] = prepare(reuse=args.reuse)
     if not args.reuse:
-        result["prepare"] = prepare(reuse=False)
         result["seed"] = bench_seed(args.people, args.seed)
+    if not FeedRecord.objects.exists():  # --reuse after a failed setup continues where it stopped
         result["feeds"] = feeds_write(today)
+    if not Application.objects.exists():
         result["setup_applications"] = applications_write(args.applications, today)
     result["first_run"] = verify(args.chunk)
     result["rerun"] = verify(args.chunk)
@@ -156,7 +208,7 @@ def main() -> None:
     lines = [
         ("measure", "value"),
         ("applications at 信息核对", f"{first['applications']:,}"),
-        ("feed records (12 months)", f"{result.get('feeds', {}).get('total', 0):,}"),
+        ("feed records (12 months)", f"{FeedRecord.objects.count():,}"),
         ("checks written (one per source)", f"{first['checks']:,}"),
         ("evidence rows written", f"{first['evidence']:,}"),
         ("first run", f"{first['seconds']:.1f} s ({first['applications_per_s']:,} applications/s)"),

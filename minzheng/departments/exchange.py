@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -55,8 +56,13 @@ def exchange_key(source: str) -> str:
 def manifest_sign(source: str, file_name: str, content: bytes, rows: int) -> dict[str, Any]:
     """The manifest a department sends with a file (used by the fake department and the docs' example)."""
     signature = hmac.new(bytes.fromhex(exchange_key(source)), content, hashlib.sha256).hexdigest()
-    return {"source": source, "file_name": file_name, "sha256": hashlib.sha256(content).hexdigest(),
-            "rows": rows, "signature": signature}  # fmt: skip
+    return {
+        "source": source,
+        "file_name": file_name,
+        "sha256": hashlib.sha256(content).hexdigest(),
+        "rows": rows,
+        "signature": signature,
+    }
 
 
 @dataclass(frozen=True)
@@ -107,7 +113,7 @@ class HttpAdapter:
     def deliveries(self) -> Iterator[Delivery]:
         for item in json.loads(self._get("/returns")):
             name = str(item["file_name"])
-            yield Delivery(name, self._get(f"/returns/{urllib.request.quote(name)}"), dict(item["manifest"]))
+            yield Delivery(name, self._get(f"/returns/{urllib.parse.quote(name)}"), dict(item["manifest"]))
 
 
 class ExchangeRefused(ValidationFailed):
@@ -128,7 +134,9 @@ def _manifest_check(delivery: Delivery) -> str:
     return source
 
 
-def _rows(header: Sequence[Any], rows: Iterator[Sequence[Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _rows(
+    header: Sequence[Any], rows: Iterator[Sequence[Any]]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     keys = [COLUMNS.get(str(h).strip().lstrip("\ufeff"), str(h).strip()) for h in header]
     errors: list[dict[str, Any]] = []
     if "application_number" not in keys or "outcome" not in keys:
@@ -141,17 +149,36 @@ def _rows(header: Sequence[Any], rows: Iterator[Sequence[Any]]) -> tuple[list[di
         outcome = OUTCOMES.get(values.get("outcome", ""))
         amount: Decimal | None = None
         try:
-            amount = Decimal(values["amount"].replace(",", "")).quantize(Decimal("0.01")) if values.get("amount") else None
+            amount = (
+                Decimal(values["amount"].replace(",", "")).quantize(Decimal("0.01"))
+                if values.get("amount")
+                else None
+            )
         except InvalidOperation:
             errors.append({"row": n, "message": f"金额“{values['amount']}”无效"})
         if outcome is None:
-            errors.append({"row": n, "message": f"核对结论“{values.get('outcome', '')}”无效（与申报一致、与申报不一致或无数据）"})
-        parsed.append({"row": n, "number": values.get("application_number", ""), "outcome": outcome,
-                       "amount": amount, "note": values.get("note", "")[:200]})  # fmt: skip
+            errors.append(
+                {
+                    "row": n,
+                    "message": f"核对结论“{values.get('outcome', '')}”无效"
+                    "（与申报一致、与申报不一致或无数据）",
+                }
+            )
+        parsed.append(
+            {
+                "row": n,
+                "number": values.get("application_number", ""),
+                "outcome": outcome,
+                "amount": amount,
+                "note": values.get("note", "")[:200],
+            }
+        )
     return parsed, errors
 
 
-def _checks(actor: User, source: str, rows: list[dict[str, Any]], errors: list[dict[str, Any]]) -> list[SourceCheck]:
+def _checks(
+    actor: User, source: str, rows: list[dict[str, Any]], errors: list[dict[str, Any]]
+) -> list[SourceCheck]:
     """The pending current checks the rows name, in the actor's jurisdiction (one query per 500 numbers)."""
     numbers = sorted({r["number"] for r in rows})
     found: dict[str, SourceCheck] = {}
@@ -159,16 +186,30 @@ def _checks(actor: User, source: str, rows: list[dict[str, Any]], errors: list[d
         part = numbers[start : start + LOOKUP_CHUNK]
         for check in (
             SourceCheck.objects.visible_to(actor)
-            .filter(application__number__in=part, source=source, current=True, application__step=Step.VERIFYING)
+            .filter(
+                application__number__in=part, source=source, current=True, application__step=Step.VERIFYING
+            )
             .select_related("application")
         ):
             found[str(check.application.number)] = check
+    return _rows_apply(rows, found, errors)
+
+
+def _rows_apply(
+    rows: list[dict[str, Any]], found: dict[str, SourceCheck], errors: list[dict[str, Any]]
+) -> list[SourceCheck]:
+    """Each row's figures on its check; rows naming no pending check (or twice the same) are errors."""
     seen: set[str] = set()
     out = []
     for row in rows:
         check = found.get(row["number"])
         if check is None:
-            errors.append({"row": row["row"], "message": f"申请“{row['number']}”不存在、不在管辖范围内或不在信息核对环节"})
+            errors.append(
+                {
+                    "row": row["row"],
+                    "message": f"申请“{row['number']}”不存在、不在管辖范围内或不在信息核对环节",
+                }
+            )
         elif check.status != CheckStatus.PENDING:
             errors.append({"row": row["row"], "message": f"申请“{row['number']}”的该项核对结果已确认"})
         elif row["number"] in seen:
@@ -183,10 +224,17 @@ def _checks(actor: User, source: str, rows: list[dict[str, Any]], errors: list[d
     return out
 
 
-def _record(actor: User | None, delivery: Delivery, source: str, channel: str, **fields: Any) -> ExchangeReturn:
-    return ExchangeReturn.objects.create(source=source, file_name=delivery.file_name[:200],
-                                         sha256=hashlib.sha256(delivery.content).hexdigest(), channel=channel,
-                                         imported_by=actor, **fields)  # fmt: skip
+def _record(
+    actor: User | None, delivery: Delivery, source: str, channel: str, **fields: Any
+) -> ExchangeReturn:
+    return ExchangeReturn.objects.create(
+        source=source,
+        file_name=delivery.file_name[:200],
+        sha256=hashlib.sha256(delivery.content).hexdigest(),
+        channel=channel,
+        imported_by=actor,
+        **fields,
+    )
 
 
 def exchange_return_import(*, actor: User, delivery: Delivery, channel: str = "upload") -> ExchangeReturn:
@@ -194,36 +242,68 @@ def exchange_return_import(*, actor: User, delivery: Delivery, channel: str = "u
     if actor.role not in record_roles(Record.VERIFICATION):
         raise PermissionDenied("您的角色不能导入部门核对结果")
     source = _manifest_check(delivery)
-    existing = ExchangeReturn.objects.filter(source=source, sha256=delivery.manifest["sha256"],
-                                             status=ExchangeReturn.Status.APPLIED).first()  # fmt: skip
+    existing = ExchangeReturn.objects.filter(
+        source=source, sha256=delivery.manifest["sha256"], status=ExchangeReturn.Status.APPLIED
+    ).first()
     if existing is not None:
         return existing
     try:
         header, raw = table_read(delivery.content, delivery.file_name)
     except FeedInvalid as error:
-        return _record(actor, delivery, source, channel, status=ExchangeReturn.Status.REJECTED,
-                       errors=[{"row": 0, "message": error.message}])  # fmt: skip
+        return _record(
+            actor,
+            delivery,
+            source,
+            channel,
+            status=ExchangeReturn.Status.REJECTED,
+            errors=[{"row": 0, "message": error.message}],
+        )
     rows, errors = _rows(header, raw)
     if int(delivery.manifest.get("rows", -1)) != len(rows):
-        errors.insert(0, {"row": 0, "message": f"清单行数 {delivery.manifest.get('rows')} 与文件行数 {len(rows)} 不符"})
+        errors.insert(
+            0, {"row": 0, "message": f"清单行数 {delivery.manifest.get('rows')} 与文件行数 {len(rows)} 不符"}
+        )
     checks = _checks(actor, source, rows, errors) if not errors else []
     if errors:
-        return _record(actor, delivery, source, channel, status=ExchangeReturn.Status.REJECTED, rows=len(rows),
-                       errors=sorted(errors, key=lambda e: e["row"])[:MAX_ERRORS])  # fmt: skip
+        return _record(
+            actor,
+            delivery,
+            source,
+            channel,
+            status=ExchangeReturn.Status.REJECTED,
+            rows=len(rows),
+            errors=sorted(errors, key=lambda e: e["row"])[:MAX_ERRORS],
+        )
     try:
         with transaction.atomic():
-            batch = _record(actor, delivery, source, channel, status=ExchangeReturn.Status.APPLIED, rows=len(rows),
-                            applied=len(checks))  # fmt: skip
+            batch = _record(
+                actor,
+                delivery,
+                source,
+                channel,
+                status=ExchangeReturn.Status.APPLIED,
+                rows=len(rows),
+                applied=len(checks),
+            )
             for check in checks:
                 check.exchange = batch
-            SourceCheck.objects.bulk_update(checks, ["outcome", "found_amount", "members_with_data",
-                                                     "returned_note", "exchange"], batch_size=1000)  # fmt: skip
-            event_record(actor=actor, verb="departments.exchange_applied", object_type="departments.exchange_return",
-                         object_id=batch.pk, summary=f"导入{rules.SOURCE_BY_CODE[source].department}回传文件 "
-                         f"{delivery.file_name}：{len(checks)} 件申请的核对结果")  # fmt: skip
+            SourceCheck.objects.bulk_update(
+                checks,
+                ["outcome", "found_amount", "members_with_data", "returned_note", "exchange"],
+                batch_size=1000,
+            )
+            event_record(
+                actor=actor,
+                verb="departments.exchange_applied",
+                object_type="departments.exchange_return",
+                object_id=batch.pk,
+                summary=f"导入{rules.SOURCE_BY_CODE[source].department}回传文件 "
+                f"{delivery.file_name}：{len(checks)} 件申请的核对结果",
+            )
     except IntegrityError:  # the same content applied concurrently: that import wins
-        return ExchangeReturn.objects.get(source=source, sha256=delivery.manifest["sha256"],
-                                          status=ExchangeReturn.Status.APPLIED)  # fmt: skip
+        return ExchangeReturn.objects.get(
+            source=source, sha256=delivery.manifest["sha256"], status=ExchangeReturn.Status.APPLIED
+        )
     return batch
 
 
@@ -235,6 +315,14 @@ def exchange_pull(*, actor: User, adapter: ExchangeAdapter) -> list[ExchangeRetu
             out.append(exchange_return_import(actor=actor, delivery=delivery, channel=adapter.name))
         except ExchangeRefused as error:
             source = str(delivery.manifest.get("source", ""))[:20]
-            out.append(_record(actor, delivery, source, adapter.name, status=ExchangeReturn.Status.REJECTED,
-                               errors=[{"row": 0, "message": error.message}]))  # fmt: skip
+            out.append(
+                _record(
+                    actor,
+                    delivery,
+                    source,
+                    adapter.name,
+                    status=ExchangeReturn.Status.REJECTED,
+                    errors=[{"row": 0, "message": error.message}],
+                )
+            )
     return out

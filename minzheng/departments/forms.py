@@ -23,3 +23,8 @@ class ReplyForm(StyledForm):
 
 class AttachForm(StyledForm):
     file = forms.FileField(label="附件（PDF 或图片）")
+
+
+class ReturnForm(StyledForm):
+    file = forms.FileField(label="部门回传文件（CSV 或 Excel）")
+    manifest = forms.FileField(label="签名清单（.manifest.json）")

@@ -8,6 +8,7 @@ urlpatterns = [
     path("applications/<int:pk>/checks/run/", views.checks_run, name="checks_run"),
     path("checks/<int:pk>/confirm/", views.check_confirm, name="check_confirm"),
     path("checks/<int:pk>/correct/", views.check_correct, name="check_correct"),
+    path("exchange/", views.exchange_returns, name="exchange"),
     path("referrals/", views.referral_list, name="referrals"),
     path("referrals/<int:pk>/", views.referral_detail, name="referral"),
     path("referrals/<int:pk>/reply/", views.referral_reply, name="referral_reply"),

@@ -133,9 +133,17 @@ def _outcome_update(cursor: Any, run_id: int, lo: int, hi: int) -> None:
         f"UPDATE {_t(SourceCheck)} SET outcome = CASE WHEN members_with_data = 0 THEN %s "
         f"WHEN {differs} THEN %s WHEN members_with_data < members_total THEN %s ELSE %s END "
         "WHERE run_id = %s AND application_id BETWEEN %s AND %s",
-        [rules.Outcome.NO_DATA, *(s.code for s in rules.SOURCES), rules.Outcome.INCONSISTENT,
-         rules.Outcome.PARTIAL, rules.Outcome.CONSISTENT, run_id, lo, hi],
-    )  # fmt: skip
+        [
+            rules.Outcome.NO_DATA,
+            *(s.code for s in rules.SOURCES),
+            rules.Outcome.INCONSISTENT,
+            rules.Outcome.PARTIAL,
+            rules.Outcome.CONSISTENT,
+            run_id,
+            lo,
+            hi,
+        ],
+    )
 
 
 def _source_insert(cursor: Any, source: Source, run: VerificationRun, lo: int, hi: int) -> int:
@@ -156,15 +164,29 @@ def _source_insert(cursor: Any, source: Source, run: VerificationRun, lo: int, h
         f"FROM {_t(Application)} a JOIN {_t(CheckedMember)} m ON m.application_id = a.id AND m.run_id = %s "
         f"LEFT JOIN {_t(FeedRecord)} r ON {join} "
         "WHERE a.id BETWEEN %s AND %s GROUP BY a.id, a.household_id",
-        [run.pk, source.code, True, *flag_params, *declared_params, rules.CheckStatus.PENDING, timezone.now(),
-         run.pk, *feed_params, start, end, lo, hi],
-    )  # fmt: skip
+        [
+            run.pk,
+            source.code,
+            True,
+            *flag_params,
+            *declared_params,
+            rules.CheckStatus.PENDING,
+            timezone.now(),
+            run.pk,
+            *feed_params,
+            start,
+            end,
+            lo,
+            hi,
+        ],
+    )
     if not source.feeds:
         return 0
     cursor.execute(
         f"INSERT INTO {_t(CheckEvidence)} (check_row_id, record_id, person_id) "
         f"SELECT c.id, r.id, r.person_id FROM {_t(SourceCheck)} c "
-        f"JOIN {_t(CheckedMember)} m ON m.run_id = c.run_id AND m.application_id = c.application_id JOIN {_t(FeedRecord)} r ON {join} "
+        f"JOIN {_t(CheckedMember)} m ON m.run_id = c.run_id AND m.application_id = c.application_id "
+        f"JOIN {_t(FeedRecord)} r ON {join} "
         "WHERE c.run_id = %s AND c.source = %s AND c.application_id BETWEEN %s AND %s",
         [*feed_params, start, end, run.pk, source.code, lo, hi],
     )

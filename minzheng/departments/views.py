@@ -5,12 +5,13 @@ selectors (jurisdiction, department, masking, access log); writes through one se
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from minzheng.accounts.actors import request_actor
 from minzheng.applications.models import Application
@@ -19,9 +20,10 @@ from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import DomainError, NotFound
 from minzheng.common.network import client_address
 from minzheng.common.pages import capability_required
-from minzheng.departments import selectors, services, verification
-from minzheng.departments.forms import AttachForm, CorrectForm, ReplyForm
-from minzheng.departments.models import SourceCheck
+from minzheng.departments import exchange, selectors, services, verification
+from minzheng.departments.exchange import Delivery
+from minzheng.departments.forms import AttachForm, CorrectForm, ReplyForm, ReturnForm
+from minzheng.departments.models import ExchangeReturn, SourceCheck
 from minzheng.departments.rules import ReferralState
 
 
@@ -190,3 +192,31 @@ def referral_close(request: HttpRequest, pk: int) -> HttpResponse:
         "已办结",
         lambda: services.referral_close(actor=actor, referral_id=pk),
     )
+
+
+# --- returned files ------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@capability_required(Capability.VIEW_REGISTRY)
+def exchange_returns(request: HttpRequest) -> HttpResponse:
+    """The batch endpoint: upload a department's returned file with its signed manifest; the recent ones."""
+    actor = request_actor(request)
+    form = ReturnForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload, manifest = form.cleaned_data["file"], form.cleaned_data["manifest"]
+        try:
+            delivery = Delivery(upload.name, upload.read(), json.loads(manifest.read().decode("utf-8")))
+            batch = exchange.exchange_return_import(actor=actor, delivery=delivery)
+        except (ValueError, DomainError) as error:
+            messages.error(request, getattr(error, "message", "清单不是有效的 JSON"))
+        else:
+            done = (
+                f"已写入 {batch.applied} 件申请的核对结果"
+                if batch.status == ExchangeReturn.Status.APPLIED
+                else "文件已拒收，见错误报告"
+            )
+            messages.success(request, done)
+        return redirect("departments:exchange")
+    returns = ExchangeReturn.objects.filter(imported_by=actor).order_by("-id")[:20]
+    return render(request, "departments/exchange.html", {"form": form, "returns": returns})

@@ -44,13 +44,36 @@ def log_in(page: Page, base: str, username: str) -> None:
 
 def _feeds(deliver, today: dt.date) -> None:
     """Six departments' records of the household (人社, 医保, 残联, 不动产, 公安车辆, 市场监管)."""
-    deliver("wage", [{"id_number": HEAD_ID, "month": m.isoformat(), "wage": "400.00"} for m in month_starts(today)])
-    deliver("medical_expense", [{"id_number": SON_ID, "settled_on": (today - dt.timedelta(days=9)).isoformat(),
-                                 "out_of_pocket": "1280.00", "expense_kind": "medical", "settlement_number": "YB9"}])
-    deliver("disability_certificate", [{"id_number": SON_ID, "issued_on": "2022-08-08", "grade": "2",
-                                        "certificate_number": "CJ000001"}])
-    deliver("real_estate", [{"id_number": HEAD_ID, "registered_on": "2015-03-03",
-                             "certificate_number": "蒙(2015)呼和浩特市不动产权第0000001号"}])
+    deliver(
+        "wage",
+        [{"id_number": HEAD_ID, "month": m.isoformat(), "wage": "400.00"} for m in month_starts(today)],
+    )
+    deliver(
+        "medical_expense",
+        [
+            {
+                "id_number": SON_ID,
+                "settled_on": (today - dt.timedelta(days=9)).isoformat(),
+                "out_of_pocket": "1280.00",
+                "expense_kind": "medical",
+                "settlement_number": "YB9",
+            }
+        ],
+    )
+    deliver(
+        "disability_certificate",
+        [{"id_number": SON_ID, "issued_on": "2022-08-08", "grade": "2", "certificate_number": "CJ000001"}],
+    )
+    deliver(
+        "real_estate",
+        [
+            {
+                "id_number": HEAD_ID,
+                "registered_on": "2015-03-03",
+                "certificate_number": "蒙(2015)呼和浩特市不动产权第0000001号",
+            }
+        ],
+    )
     deliver("vehicle", [{"id_number": HEAD_ID, "registered_on": "2021-04-02", "plate": "蒙A12345"}])
     deliver("business_registration", [{"id_number": HEAD_ID, "established_on": "2019-05-01",
                                        "credit_code": "92150102MA0000001X", "state": "active"}])  # fmt: skip
@@ -120,4 +143,6 @@ def test_automatic_verification_and_a_department_answering(
     # the county reads the answer on the alert: nobody typed it again
     log_in(page, base, "county")
     page.goto(f"{base}/monitoring/alerts/{referral.alert_id}/")
-    expect(page.locator("#referrals .referral-feedback")).to_have_text("已纳入医疗救助，本年度报销 1,280.00 元")
+    expect(page.locator("#referrals .referral-feedback")).to_have_text(
+        "已纳入医疗救助，本年度报销 1,280.00 元"
+    )

@@ -27,11 +27,24 @@ def referral(family, users, make_user, divisions):
     home = family(son=False)
     run = MonitoringRun.objects.create(kind="manual", as_of=timezone.localdate(), division_code="150102")
     rule = WarningRule.objects.filter(status="published").first()
-    alert = Alert.objects.create(number="YJ-TEST-1", rule=rule, rule_code=rule.code, rule_version=rule.version,
-                                 severity=rule.severity, subject_key=f"p:{home.head_id}", household=home,
-                                 person=home.head, division=divisions["community"], run=run, raised_on=timezone.localdate(),
-                                 due_on=timezone.localdate(), status="referred")  # fmt: skip
-    return Referral.objects.create(alert=alert, department="medical", note="请落实医疗救助", referred_by=users["county"])
+    alert = Alert.objects.create(
+        number="YJ-TEST-1",
+        rule=rule,
+        rule_code=rule.code,
+        rule_version=rule.version,
+        severity=rule.severity,
+        subject_key=f"p:{home.head_id}",
+        household=home,
+        person=home.head,
+        division=divisions["community"],
+        run=run,
+        raised_on=timezone.localdate(),
+        due_on=timezone.localdate(),
+        status="referred",
+    )
+    return Referral.objects.create(
+        alert=alert, department="medical", note="请落实医疗救助", referred_by=users["county"]
+    )
 
 
 @pytest.fixture
@@ -55,7 +68,11 @@ def test_a_department_sees_its_own_referrals_with_the_fields_it_needs(referral, 
     assert shown.values["身份证号码"] == HEAD_ID  # 医保 looks the person up by ID number
     assert shown.values["住址"] in ("", "（不向本部门提供）")
     access = PersonalDataAccess.objects.get()
-    assert (access.actor, access.fields, access.person_id) == (yibao, "id_number,name", referral.alert.person_id)
+    assert (access.actor, access.fields, access.person_id) == (
+        yibao,
+        "id_number,name",
+        referral.alert.person_id,
+    )
     assert access.purpose == f"部门办理转办事项 {referral.pk}"
 
 
@@ -64,13 +81,22 @@ def test_reply_attach_close_and_civil_affairs_reads_the_reply(referral, staff, u
     with pytest.raises(ValidationFailed):
         services.referral_close(actor=yibao, referral_id=referral.pk)  # no reply yet
     with pytest.raises(NotFound):
-        services.referral_reply(actor=staff["taibus_yibao"], referral_id=referral.pk, feedback="已办",
-                                feedback_on=timezone.localdate())  # fmt: skip
+        services.referral_reply(
+            actor=staff["taibus_yibao"],
+            referral_id=referral.pk,
+            feedback="已办",
+            feedback_on=timezone.localdate(),
+        )
     with pytest.raises(PermissionDenied):
-        services.referral_reply(actor=users["county"], referral_id=referral.pk, feedback="已办",
-                                feedback_on=timezone.localdate())  # fmt: skip
-    services.referral_reply(actor=yibao, referral_id=referral.pk, feedback="已纳入医疗救助，报销 3,200.00 元",
-                            feedback_on=timezone.localdate() - dt.timedelta(days=1))  # fmt: skip
+        services.referral_reply(
+            actor=users["county"], referral_id=referral.pk, feedback="已办", feedback_on=timezone.localdate()
+        )
+    services.referral_reply(
+        actor=yibao,
+        referral_id=referral.pk,
+        feedback="已纳入医疗救助，报销 3,200.00 元",
+        feedback_on=timezone.localdate() - dt.timedelta(days=1),
+    )
     attachment = services.referral_attach(actor=yibao, referral_id=referral.pk, name="结算单.pdf", data=PDF)
     assert (attachment.size, attachment.scan_status) == (len(PDF), "not_scanned")
     services.referral_close(actor=yibao, referral_id=referral.pk)
@@ -81,8 +107,14 @@ def test_reply_attach_close_and_civil_affairs_reads_the_reply(referral, staff, u
     assert referral.alert.events.get(code="feedback").message == (
         "医疗保障部门（医疗救助）反馈：已纳入医疗救助，报销 3,200.00 元"
     )
-    verbs = list(Event.objects.filter(verb__startswith="departments.").order_by("pk").values_list("verb", flat=True))
-    assert verbs == ["departments.referral_replied", "departments.referral_attached", "departments.referral_closed"]
+    verbs = list(
+        Event.objects.filter(verb__startswith="departments.").order_by("pk").values_list("verb", flat=True)
+    )
+    assert verbs == [
+        "departments.referral_replied",
+        "departments.referral_attached",
+        "departments.referral_closed",
+    ]
     with pytest.raises(ValidationFailed):
         services.referral_close(actor=yibao, referral_id=referral.pk)
 
@@ -94,12 +126,15 @@ def test_department_pages(client, otp_login, referral, staff, users):
     assert "请落实医疗救助" in listing.content.decode()
     page = client.get(f"/departments/referrals/{referral.pk}/")
     assert HEAD_ID in page.content.decode()
-    response = client.post(f"/departments/referrals/{referral.pk}/reply/",
-                           {"feedback": "已办理", "feedback_on": timezone.localdate().isoformat()})  # fmt: skip
+    response = client.post(
+        f"/departments/referrals/{referral.pk}/reply/",
+        {"feedback": "已办理", "feedback_on": timezone.localdate().isoformat()},
+    )
     assert response.status_code == 302
     assert client.get("/monitoring/").status_code == 403  # no other page of civil affairs
     otp_login(client, staff["canlian"])
     assert client.get(f"/departments/referrals/{referral.pk}/").status_code == 404
     otp_login(client, users["county"])
     alert_page = client.get(f"/monitoring/alerts/{referral.alert_id}/").content.decode()
-    assert "已办理" in alert_page and "yibao" in alert_page
+    assert "已办理" in alert_page
+    assert "yibao" in alert_page

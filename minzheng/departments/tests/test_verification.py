@@ -196,7 +196,9 @@ def test_checks_page_confirm_and_correct(client, otp_login, family, at_verificat
     assert page.count('class="card mb-3" id="check-') == 9
     assert "部门数据收入 4,800.00 元，申报 3,600.00 元，相差 1,200.00 元" in page
     client.post(f"/departments/checks/{checks['bank'].pk}/confirm/")
-    client.post(f"/departments/checks/{checks['market'].pk}/correct/", {"outcome": "consistent", "reason": "已注销"})
+    client.post(
+        f"/departments/checks/{checks['market'].pk}/correct/", {"outcome": "consistent", "reason": "已注销"}
+    )
     assert set(VerificationResult.objects.values_list("source", "outcome")) == {
         ("bank", "no_data"), ("market", "consistent"),
     }  # fmt: skip
