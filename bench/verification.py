@@ -193,9 +193,10 @@ def main() -> None:
     today = dt.datetime.now(tz=dt.UTC).date()
     from minzheng.applications.models import Application
     from minzheng.monitoring.models import FeedRecord
+    from minzheng.registry.models import Person
 
     result["prepare"] = prepare(reuse=args.reuse)
-    if not args.reuse:
+    if not Person.objects.exists():  # a fresh database, or --reuse of one holding the divisions only
         result["seed"] = bench_seed(args.people, args.seed)
     if not FeedRecord.objects.exists():  # --reuse after a failed setup continues where it stopped
         result["feeds"] = feeds_write(today)
