@@ -17,8 +17,9 @@ from django.db.models import Q
 from minzheng.applications.models import Application, VerificationResult
 from minzheng.common.scoping import ScopedQuerySet
 from minzheng.departments.rules import SOURCES, CheckStatus, Outcome, ReferralState
+from minzheng.divisions.models import Division
 from minzheng.monitoring.models import FeedRecord, Referral
-from minzheng.registry.models import Person
+from minzheng.registry.models import Household, Person
 
 SOURCE_CHOICES = [(s.code, s.label) for s in SOURCES]
 
@@ -204,3 +205,50 @@ class ExchangeReturn(models.Model):
 
     def __str__(self) -> str:
         return self.file_name
+
+
+class JointCase(models.Model):
+    """社会救助一件事: one intake (the 低保 application) and the linked requests to the other departments."""
+
+    scope_path = "division__code"
+
+    number = models.CharField("一件事编号", max_length=24, unique=True, null=True, blank=True)
+    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    division = models.ForeignKey(
+        Division, verbose_name="受理乡镇（街道）", on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "一件事联办"
+        verbose_name_plural = "一件事联办"
+
+    def __str__(self) -> str:
+        return self.number or f"一件事 {self.pk}"
+
+
+class JointRequest(models.Model):
+    """One department's part of a joint case, with its own limit and state."""
+
+    joint_case = models.ForeignKey(JointCase, on_delete=models.CASCADE, related_name="requests")
+    item = models.CharField("事项", max_length=20)  # rules.JointItem
+    department = models.CharField("办理部门", max_length=16)  # rules.Department
+    state = models.CharField("状态", max_length=10, choices=ReferralState.choices, default="open")
+    due_on = models.DateField("办理时限")
+    due_provisional = models.BooleanField(default=False)
+    reply = models.TextField("办理结果", blank=True)
+    replied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    replied_at = models.DateTimeField("办理时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "一件事部门事项"
+        verbose_name_plural = "一件事部门事项"
+        constraints = [models.UniqueConstraint(fields=["joint_case", "item"], name="joint_request_once")]
+
+    def __str__(self) -> str:
+        return f"{self.joint_case_id} {self.item}"

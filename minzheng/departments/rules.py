@@ -232,3 +232,38 @@ class ReferralState(models.TextChoices):
     OPEN = "open", "待办理"
     REPLIED = "replied", "已反馈"
     CLOSED = "closed", "已办结"
+
+
+# --- 一件事 joint cases ------------------------------------------------------------------------------------
+
+
+class JointItem(StrEnum):
+    """The special assistance a 社会救助一件事 intake asks of other departments beside 低保 (the application
+    itself): 《社会救助暂行办法》第 28 条 (医疗救助), 第 33 条 (教育救助), 第 37 条 (住房救助)."""
+
+    MEDICAL = "medical_aid"
+    EDUCATION = "education_aid"
+    HOUSING = "housing_aid"
+
+
+JOINT_ITEMS: Final[Mapping[JointItem, tuple[str, Department]]] = {
+    JointItem.MEDICAL: ("医疗救助", Department.MEDICAL),
+    JointItem.EDUCATION: ("教育资助", Department.EDUCATION),
+    JointItem.HOUSING: ("住房救助", Department.HOUSING),
+}
+# The departments' answer limit is set by the county's joint-handling rules, not found for Inner Mongolia
+# [UNCONFIRMED]; 10 working days, as the county's own 信息核对 start limit is short, until a county sets one.
+JOINT_WORKING_DAYS: Final = 10
+JOINT_BASIS: Final = (
+    "《社会救助暂行办法》第28、33、37条；“社会救助一件事”联办时限由县级确定（未确认，默认10个工作日）"
+)
+DEPARTMENT_LABELS: Final[Mapping[Department, str]] = {
+    Department.MEDICAL: "医保",
+    Department.EMPLOYMENT: "人社",
+    Department.DISABILITY: "残联",
+    Department.EDUCATION: "教育",
+    Department.HOUSING: "住建",
+    Department.RURAL: "乡村振兴",
+    Department.RED_CROSS: "红十字会",
+    Department.CHARITY: "慈善组织",
+}
