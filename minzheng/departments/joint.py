@@ -56,7 +56,7 @@ def joint_case_open(*, actor: User, application_id: int, items: Sequence[str]) -
             joint_case=case,
             item=item,
             department=rules.JOINT_ITEMS[item][1],
-            due_on=due.day,
+            due_on=due.due_on,
             due_provisional=due.provisional,
         )
         for item in chosen

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from minzheng.departments import views
+from minzheng.departments import joint_views, views
 
 app_name = "departments"
 urlpatterns = [
@@ -9,6 +9,9 @@ urlpatterns = [
     path("checks/<int:pk>/confirm/", views.check_confirm, name="check_confirm"),
     path("checks/<int:pk>/correct/", views.check_correct, name="check_correct"),
     path("exchange/", views.exchange_returns, name="exchange"),
+    path("joint/", joint_views.joint_list, name="joint_list"),
+    path("joint/<int:pk>/", joint_views.joint_detail, name="joint"),
+    path("joint-requests/<int:pk>/answer/", joint_views.joint_answer, name="joint_answer"),
     path("referrals/", views.referral_list, name="referrals"),
     path("referrals/<int:pk>/", views.referral_detail, name="referral"),
     path("referrals/<int:pk>/reply/", views.referral_reply, name="referral_reply"),

@@ -20,9 +20,10 @@ from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import DomainError, NotFound
 from minzheng.common.network import client_address
 from minzheng.common.pages import capability_required
-from minzheng.departments import exchange, selectors, services, verification
+from minzheng.departments import exchange, rules, selectors, services, verification
 from minzheng.departments.exchange import Delivery
-from minzheng.departments.forms import AttachForm, CorrectForm, ReplyForm, ReturnForm
+from minzheng.departments.forms import AttachForm, CorrectForm, JointAnswerForm, ReplyForm, ReturnForm
+from minzheng.departments.joint import department_joint_requests
 from minzheng.departments.models import ExchangeReturn, SourceCheck
 from minzheng.departments.rules import ReferralState
 
@@ -117,7 +118,11 @@ def referral_list(request: HttpRequest) -> HttpResponse:
     actor = request_actor(request)
     referrals = list(selectors.department_referrals(actor)[:200])
     rows = [(r, ReferralState(selectors.referral_state(r)).label) for r in referrals]
-    return render(request, "departments/referrals.html", {"rows": rows})
+    requests = [
+        (r, rules.JOINT_ITEMS[rules.JointItem(r.item)][0]) for r in department_joint_requests(actor)[:200]
+    ]
+    context = {"rows": rows, "joint_requests": requests, "answer_form": JointAnswerForm()}
+    return render(request, "departments/referrals.html", context)
 
 
 @require_GET
