@@ -56,6 +56,8 @@ ASSET_CATEGORIES: dict[Declared, tuple[str, ...]] = {
     Declared.VEHICLES: (AssetCategory.VEHICLE,),
     Declared.BUSINESSES: (AssetCategory.BUSINESS_ENTITY,),
 }
+# typed NULLs: in the INSERT's derived table PostgreSQL would take a bare NULL for text
+NO_AMOUNT, NO_COUNT = "CAST(NULL AS NUMERIC)", "CAST(NULL AS INTEGER)"
 KNOWN_ASSET_SOURCES = (IncomeSource.DECLARED, IncomeSource.INVESTIGATED)  # what the family told us
 
 
@@ -94,26 +96,26 @@ def _declared(source: Source, run_id: int, start: dt.date, end: dt.date) -> tupl
             f"AND i.source = %s AND i.category IN ({_marks(INCOME_CATEGORIES)}) "
             "AND i.period_end >= %s AND i.period_start <= %s)"
         )
-        return sql, "NULL", [IncomeSource.DECLARED, *INCOME_CATEGORIES, start, end]
+        return sql, NO_COUNT, [IncomeSource.DECLARED, *INCOME_CATEGORIES, start, end]
     if d == Declared.MEDICAL_EXPENSE:
         sql = (
             f"(SELECT sum(e.amount) FROM {_t(ExpenseRecord)} e WHERE e.application_id = a.id AND e.kind = %s)"
         )
-        return sql, "NULL", [RigidExpenseKind.MEDICAL]
+        return sql, NO_COUNT, [RigidExpenseKind.MEDICAL]
     if d == Declared.DISABLED_MEMBERS:
         sql = (
             f"(SELECT count(*) FROM {_t(CheckedMember)} m2 JOIN {_t(Person)} p ON p.id = m2.person_id "
             "WHERE m2.run_id = %s AND m2.application_id = a.id AND p.disability_grade IS NOT NULL)"
         )
-        return "NULL", sql, [run_id]
+        return NO_AMOUNT, sql, [run_id]
     if d in ASSET_CATEGORIES:
         categories = ASSET_CATEGORIES[d]
         sql = (
             f"(SELECT count(*) FROM {_t(AssetRecord)} s WHERE s.household_id = a.household_id "
             f"AND s.category IN ({_marks(categories)}) AND s.source IN ({_marks(KNOWN_ASSET_SOURCES)}))"
         )
-        return "NULL", sql, [*categories, *KNOWN_ASSET_SOURCES]
-    return "NULL", "NULL", []
+        return NO_AMOUNT, sql, [*categories, *KNOWN_ASSET_SOURCES]
+    return NO_AMOUNT, NO_COUNT, []
 
 
 def _difference_sql(comparison: Comparison) -> str:
