@@ -107,6 +107,11 @@ bench-portal: setup postgres
 bench-marriage: setup postgres
 	$(BIN)/python bench/marriage.py
 
+# issue 23: automatic verification of 100,000 applications against 12 months of department feeds
+.PHONY: bench-verification
+bench-verification: setup postgres
+	$(BIN)/python bench/verification.py
+
 # issue 17: 300,000 older people, 1,000,000 service orders in a month: settlement and overview figures
 bench-eldercare: setup postgres
 	$(BIN)/python bench/eldercare.py

@@ -32,6 +32,8 @@ NAVIGATION: list[tuple[Promise, str | None, Capability | None]] = [
     (_("探访关爱"), "eldercare:visit_list", Capability.VIEW_ELDERCARE),
     (_("社会组织"), "organisations:list", Capability.REGISTER_ORGANISATIONS),
     (_("年报初审"), "organisations:prereview", Capability.SUPERVISE_ORGANISATIONS),
+    (_("部门转办"), "departments:referrals", Capability.ANSWER_REFERRALS),
+    (_("一件事联办"), "departments:joint_list", Capability.ACCEPT_APPLICATIONS),
     (_("后台任务"), "jobs:list", None),
     (_("审计日志"), "audit:event_list", Capability.VIEW_AUDIT),
     (_("工作人员管理"), "accounts:user_list", Capability.MANAGE_USERS),

@@ -205,6 +205,9 @@ class VerificationSource(models.TextChoices):
     PUBLIC_SECURITY = "public_security", "公安（户籍、羁押、戒毒、失联）"
     JUSTICE = "justice", "司法行政（服刑）"
     COURT = "court", "人民法院（宣告死亡、失踪）"
+    # automatic verification against the department feeds (departments, ADR 0036)
+    MEDICAL_INSURANCE = "medical_insurance", "医保（医疗费用）"
+    DISABILITY_CERTIFICATE = "disability_cert", "残联（残疾人证）"
     OTHER = "other", "其他"
 
 
@@ -212,6 +215,7 @@ class VerificationOutcome(models.TextChoices):
     CONSISTENT = "consistent", "与申报一致"
     INCONSISTENT = "inconsistent", "与申报不一致"
     NO_RECORD = "no_record", "无记录"
+    NO_DATA = "no_data", "无数据"  # the department has delivered no data on the members: never “一致”
 
 
 class VerificationResult(models.Model):

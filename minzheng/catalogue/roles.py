@@ -28,6 +28,15 @@ class Role(models.TextChoices):
     ORGANISATION_REGISTRAR = "organisation_registrar", _("社会组织登记管理人员")
     ORGANISATION_SUPERVISOR = "organisation_supervisor", _("业务主管单位人员")
     PETITION_HANDLER = "petition_handler", _("信访办理人员")  # 信访 and complaints (petitions, ADR 0035)
+    # Other departments answering referrals and joint cases (departments, ADR 0036)
+    DEPT_MEDICAL_INSURANCE = "dept_medical_insurance", _("医疗保障部门人员")
+    DEPT_HUMAN_RESOURCES = "dept_human_resources", _("人力资源社会保障部门人员")
+    DEPT_DISABLED_FEDERATION = "dept_disabled_federation", _("残联工作人员")
+    DEPT_EDUCATION = "dept_education", _("教育部门人员")
+    DEPT_HOUSING = "dept_housing", _("住房城乡建设部门人员")
+    DEPT_RURAL_REVITALISATION = "dept_rural", _("乡村振兴部门人员")
+    DEPT_RED_CROSS = "dept_red_cross", _("红十字会工作人员")
+    DEPT_CHARITY = "dept_charity", _("慈善组织工作人员")
 
 
 class Capability(StrEnum):
@@ -56,6 +65,7 @@ class Capability(StrEnum):
     SUPERVISE_ORGANISATIONS = "supervise_organisations"  # 业务主管单位 pre-review (organisations)
     HANDLE_PETITIONS = "handle_petitions"  # register, assign, handle, reply to 信访 matters (petitions)
     VIEW_PETITIONS = "view_petitions"  # read the 信访 register and dashboard of the jurisdiction (petitions)
+    ANSWER_REFERRALS = "answer_referrals"  # a department's own referrals: read, reply, attach, close
 
 
 _READ = {Capability.VIEW_REGISTRY, Capability.EXPORT}
@@ -121,6 +131,20 @@ for _role in (Role.COUNTY_APPROVER, Role.TOWNSHIP_CASEWORKER):
     ROLE_CAPABILITIES[_role] |= {Capability.HANDLE_PETITIONS, Capability.VIEW_PETITIONS}
 for _role in (Role.TOWNSHIP_REVIEWER, Role.PREFECTURE_SUPERVISOR, Role.REGION_SUPERVISOR):
     ROLE_CAPABILITIES[_role] |= {Capability.VIEW_PETITIONS}
+# Department users (ADR 0036) see only the referrals and joint-case requests sent to their department in
+# their division, and within them only the fields the matter needs (departments.rules.REFERRAL_FIELDS).
+DEPARTMENT_ROLES = (
+    Role.DEPT_MEDICAL_INSURANCE,
+    Role.DEPT_HUMAN_RESOURCES,
+    Role.DEPT_DISABLED_FEDERATION,
+    Role.DEPT_EDUCATION,
+    Role.DEPT_HOUSING,
+    Role.DEPT_RURAL_REVITALISATION,
+    Role.DEPT_RED_CROSS,
+    Role.DEPT_CHARITY,
+)
+for _role in DEPARTMENT_ROLES:
+    ROLE_CAPABILITIES[_role] = frozenset({Capability.ANSWER_REFERRALS})
 
 
 def role_can(role: str, capability: Capability) -> bool:

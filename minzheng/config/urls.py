@@ -35,6 +35,8 @@ urlpatterns = [
     path("portal/", include("minzheng.portal.urls")),
     path("eldercare/", include("minzheng.eldercare.urls")),
     path("petitions/", include("minzheng.petitions.urls")),
+    path("departments/", include("minzheng.departments.urls")),
+    path("portal/joint/", include("minzheng.departments.portal_urls")),
     path("household-qr/", include("minzheng.portal.staff_urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

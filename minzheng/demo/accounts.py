@@ -40,6 +40,7 @@ DEMO_ACCOUNTS: tuple[tuple[str, Role, str, str], ...] = (
     ("petitions", Role.PETITION_HANDLER, "county", "演示·信访办理"),
     ("orgregistrar", Role.ORGANISATION_REGISTRAR, "county", "演示·社会组织登记管理"),
     ("orgsupervisor", Role.ORGANISATION_SUPERVISOR, "county", "演示·业务主管单位"),
+    ("yibao", Role.DEPT_MEDICAL_INSURANCE, "county", "演示·医保部门"),  # answers referrals (departments)
 )
 
 

@@ -512,6 +512,7 @@ def demo_setup(
             households=households, seed=seed, focus_code=township.code if township else "", progress=progress
         )
     logins = demo_users_ensure()
+    from minzheng.demo.departments import demo_departments_ensure
     from minzheng.demo.eldercare import demo_eldercare_ensure
     from minzheng.demo.enrolments import demo_enrolments_ensure  # the demo modules import each other here
     from minzheng.demo.marriage import demo_marriage_ensure
@@ -527,6 +528,7 @@ def demo_setup(
     notes += demo_marriage_ensure()
     notes += demo_petitions_ensure()  # after the portal account: one matter is filed on the portal
     notes += demo_organisations_ensure()
+    notes += demo_departments_ensure()  # after the demo feeds and alerts (demo.monitoring)
     return DemoSetupResult(divisions_imported=imported, seeded=seeded, logins=logins, notes=notes)
 
 

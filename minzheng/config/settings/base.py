@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "minzheng.eldercare",
     "minzheng.marriage",
     "minzheng.petitions",
+    "minzheng.departments",
     "minzheng.demo",
     "minzheng.config.apps.SiteConfig",  # deployment checks only (config/checks.py); no models
 ]

@@ -144,6 +144,7 @@ DEMO_PLACES = {
     "auditor": "150000000000", "admin": "150000000000",
     "careworker": "150102000000", "registrar": "150102000000", "petitions": "150102000000",
     "orgregistrar": "150102000000", "orgsupervisor": "150102000000",
+    "yibao": "150102000000",
 }  # fmt: skip
 
 

@@ -92,6 +92,9 @@ class ReferralDepartment(StrEnum):
     EMPLOYMENT = "employment"
     DISASTER = "disaster"
     DISABILITY = "disability"
+    RURAL = "rural"  # 乡村振兴 (防止返贫监测)
+    RED_CROSS = "red_cross"
+    CHARITY = "charity"  # 慈善组织 (社会力量参与, §五(三))
     OTHER = "other"
 
 
@@ -102,5 +105,8 @@ REFERRAL_LABELS: Final = {
     ReferralDepartment.EMPLOYMENT: "人力资源社会保障部门（就业救助）",
     ReferralDepartment.DISASTER: "应急管理部门（受灾人员救助）",
     ReferralDepartment.DISABILITY: "残联（残疾人帮扶）",
+    ReferralDepartment.RURAL: "乡村振兴部门（防止返贫帮扶）",
+    ReferralDepartment.RED_CROSS: "红十字会（人道救助）",
+    ReferralDepartment.CHARITY: "慈善组织（慈善帮扶）",
     ReferralDepartment.OTHER: "其他部门",
 }

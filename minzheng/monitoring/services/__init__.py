@@ -19,6 +19,7 @@ from minzheng.monitoring.services.alerts import (
     alert_review_schedule,
     alert_verify,
     referral_feedback_record,
+    referral_reply_by_department,
 )
 from minzheng.monitoring.services.common import REGION, AlertTransitionRefused, RuleInvalid
 from minzheng.monitoring.services.population import (
@@ -73,6 +74,7 @@ __all__ = [
     "monitoring_run_start",
     "population_refresh",
     "referral_feedback_record",
+    "referral_reply_by_department",
     "rule_builtin_load",
     "rule_data_from",
     "rule_draft_save",

@@ -150,6 +150,12 @@ def referral_feedback_record(
     if referral is None:
         raise NotFound("转办记录不存在")
     alert = _alert_locked(actor, referral.alert_id)
+    return _feedback_write(actor, alert, referral, feedback, feedback_on)
+
+
+def _feedback_write(
+    actor: User, alert: Alert, referral: Referral, feedback: str, feedback_on: dt.date
+) -> Referral:
     if not feedback.strip():
         raise ValidationFailed("请填写部门反馈", field="feedback")
     if feedback_on > timezone.localdate():
@@ -158,6 +164,24 @@ def referral_feedback_record(
     referral.save(update_fields=["feedback", "feedback_on", "feedback_by"])
     _timeline(alert, actor, "feedback", f"{referral.get_department_display()}反馈：{feedback.strip()}")
     return referral
+
+
+@transaction.atomic
+def referral_reply_by_department(
+    *, actor: User, referral_id: int, department: str, division_code: str, feedback: str, feedback_on: dt.date
+) -> Referral:
+    """The receiving department's own reply (departments, ADR 0036): the same feedback civil affairs reads on
+    the alert, entered by the department's user. Only a referral to ``department`` whose alert lies in the
+    user's division (``division_code`` prefix) is found; the caller checks the role."""
+    referral = (
+        Referral.objects.select_for_update()
+        .filter(pk=referral_id, department=department, alert__division__code__startswith=division_code)
+        .select_related("alert__division")
+        .first()
+    )
+    if referral is None or not division_code:
+        raise NotFound("转办记录不存在或不是转给本部门的")
+    return _feedback_write(actor, referral.alert, referral, feedback, feedback_on)
 
 
 @transaction.atomic

@@ -74,6 +74,7 @@ def test_demo_setup_on_a_fresh_sqlite_database(tmp_path):
         "auditor": "auditor", "admin": "system_admin",
         "careworker": "care_provider", "registrar": "marriage_registrar", "petitions": "petition_handler",
         "orgregistrar": "organisation_registrar", "orgsupervisor": "organisation_supervisor",
+        "yibao": "dept_medical_insurance",
     }  # fmt: skip
     whatif = _run("shell", "-c", WHATIF, data_dir=tmp_path)
     assert whatif.returncode == 0, whatif.stderr
