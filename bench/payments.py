@@ -309,6 +309,31 @@ def bench(population: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+_RATIOS = (
+    ("january", "generate_s"),
+    ("result_import", "seconds"),
+    ("february", "generate_s"),
+    ("february", "regenerate_s"),
+    ("bank_file", "fixed_gbk_s"),
+)
+
+
+def ratios(baseline: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
+    """Seconds before / after of the measured steps, with the baseline's commit and load."""
+    return {
+        "commit": baseline.get("environment", {}).get("git_commit"),
+        "load_average": baseline.get("load_average"),
+        **{
+            f"{part}.{key}": {
+                "before_s": baseline[part][key],
+                "after_s": result[part][key],
+                "speed_up": round(baseline[part][key] / result[part][key], 1),
+            }
+            for part, key in _RATIOS
+        },
+    }
+
+
 def print_table(result: dict[str, Any]) -> None:
     p, j, b, r, f = (result[k] for k in ("population", "january", "bank_file", "result_import", "february"))
     lines = [
@@ -356,6 +381,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=os.environ.get("BENCH_PAY_DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--reuse-population", action="store_true", help="copy a kept populated database")
     parser.add_argument("--label", default="", help="stored in the JSON, e.g. 'baseline 9e73135'")
+    parser.add_argument("--baseline", type=Path, help="a previous JSON (same scale): ratios against it")
     args = parser.parse_args()
     template = f"{urlsplit(args.database_url).path.lstrip('/')}_pop{args.enrolments}"
     reused = args.reuse_population and template_copy(args.database_url, template)
@@ -381,7 +407,10 @@ def main() -> None:
         "environment": environment(args.database_url),
         "load_average": os.getloadavg(),
         **bench(population),
+        "load_average_end": os.getloadavg(),
     }
+    if args.baseline:
+        result["against_baseline"] = ratios(json.loads(args.baseline.read_text(encoding="utf-8")), result)
     print_table(result)
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")

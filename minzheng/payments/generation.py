@@ -227,8 +227,7 @@ def stage_apply(payroll_id: int) -> dict[str, int]:
     changed = " OR ".join(f"{line}.{c} IS DISTINCT FROM s.{c}" for c in _VALUES)
     statements = {
         "deleted": (
-            f"DELETE FROM {line} WHERE payroll_id = %s"
-            f" AND NOT EXISTS (SELECT 1 FROM {STAGE} s WHERE {same})"
+            f"DELETE FROM {line} WHERE payroll_id = %s AND NOT EXISTS (SELECT 1 FROM {STAGE} s WHERE {same})"
         ),
         "updated": (
             f"UPDATE {line} SET {', '.join(f'{c} = s.{c}' for c in _VALUES)} FROM {STAGE} s"

@@ -60,7 +60,7 @@ def test_regenerated_draft_equals_a_full_generation(users, divisions, household_
     EntitlementPeriod.objects.filter(enrolment=raised).update(monthly_amount=D("480.00"))
     suspended.status = "suspended"
     suspended.save()
-    late = enrol(homes[4], street, "300.00", JAN)
+    enrol(homes[4], street, "300.00", JAN)  # late: from January
     Person.objects.filter(pk=homes[0].head_id).update(name="赵一改")
     regenerated = services.payroll_generate(actor=maker, county=county, month=FEB)
     staged_lines, staged_totals = _lines(regenerated), (regenerated.line_count, regenerated.total_amount)
@@ -95,7 +95,9 @@ def test_regeneration_that_dies_leaves_the_draft_unchanged(users, divisions, hou
 
     def dies(stage: str, written: int) -> None:
         if stage == "adjustment":
-            raise RuntimeError("进程被终止")  # killed after the last statement, before the difference is applied
+            raise RuntimeError(
+                "进程被终止"
+            )  # killed after the last statement, before the difference is applied
 
     with pytest.raises(RuntimeError):
         services.payroll_generate(actor=maker, county=county, month=JAN, progress=dies)
