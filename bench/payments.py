@@ -193,10 +193,38 @@ def template_keep(url: str, template: str) -> None:
     print(f"kept the population as {template}")
 
 
-def timed(call: Any) -> tuple[Any, float]:
+# CPU seconds of each step, ours and the PostgreSQL backend's (from /proc when the server is local): on a
+# machine shared with other jobs the wall time grows with the load, the CPU time much less.
+CPU: dict[str, dict[str, float]] = {}
+
+
+def _backend_cpu() -> float | None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def timed(call: Any, step: str = "") -> tuple[Any, float]:
+    backend, ours = _backend_cpu(), time.process_time()
     started = time.perf_counter()
     value = call()
-    return value, time.perf_counter() - started
+    wall = time.perf_counter() - started
+    if step:
+        after = _backend_cpu()
+        CPU[step] = {
+            "wall_s": round(wall, 2),
+            "client_cpu_s": round(time.process_time() - ours, 2),
+            "backend_cpu_s": round(after - backend, 2) if after is not None and backend is not None else -1,
+            "load_average_1m": round(os.getloadavg()[0], 1),
+        }
+    return value, wall
 
 
 def setup_create(count: int) -> dict[str, Any]:
@@ -224,7 +252,9 @@ def bench(population: dict[str, Any]) -> dict[str, Any]:
     maker, checker = (User.objects.get(username=name) for name in ("maker", "checker"))
     jan, feb = dt.date(2026, 1, 1), dt.date(2026, 2, 1)
 
-    payroll, generate_jan = timed(lambda: services.payroll_generate(actor=maker, county=county, month=jan))
+    payroll, generate_jan = timed(
+        lambda: services.payroll_generate(actor=maker, county=county, month=jan), "payroll_january"
+    )
     _, approve_s = timed(
         lambda: (
             services.payroll_submit(actor=maker, payroll_id=payroll.pk),
@@ -242,7 +272,8 @@ def bench(population: dict[str, Any]) -> dict[str, Any]:
     imported, import_s = timed(
         lambda: services.payroll_result_import(
             actor=maker, payroll_id=payroll.pk, template_code="fixed_gbk", data=result
-        )
+        ),
+        "result_import",
     )
 
     with connection.cursor() as cursor:  # raise back-dated to 1 January for 30 % of the enrolments
@@ -258,11 +289,15 @@ def bench(population: dict[str, Any]) -> dict[str, Any]:
         )
         raised = cursor.rowcount
         change_s = time.perf_counter() - started
-    february, generate_feb = timed(lambda: services.payroll_generate(actor=maker, county=county, month=feb))
+    february, generate_feb = timed(
+        lambda: services.payroll_generate(actor=maker, county=county, month=feb), "payroll_february"
+    )
     kinds = dict(
         PayrollLine.objects.filter(payroll=february).values_list("kind").annotate(n=Count("id")).order_by()
     )
-    again, regenerate_s = timed(lambda: services.payroll_generate(actor=maker, county=county, month=feb))
+    again, regenerate_s = timed(
+        lambda: services.payroll_generate(actor=maker, county=county, month=feb), "february_regenerated"
+    )
     services.payroll_submit(actor=maker, payroll_id=february.pk)
     services.payroll_approve(actor=checker, payroll_id=february.pk)
     month_report, month_s = timed(lambda: statistics_report(actor=maker, month=feb))
@@ -407,6 +442,7 @@ def main() -> None:
         "environment": environment(args.database_url),
         "load_average": os.getloadavg(),
         **bench(population),
+        "cpu": CPU,
         "load_average_end": os.getloadavg(),
     }
     if args.baseline:

@@ -436,8 +436,8 @@ class ResultColumns:
 
     def rows(self) -> ParsedResult:
         rows = [
-            ResultRow(*values[:4], Decimal(values[4]).scaleb(-2), *values[5:])
-            for values in zip(
+            ResultRow(number, reference, account, name, Decimal(fen).scaleb(-2), paid, reason)
+            for number, reference, account, name, fen, paid, reason in zip(
                 self.line_numbers,
                 self.references,
                 self.accounts,

@@ -240,6 +240,8 @@ def stage_apply(payroll_id: int) -> dict[str, int]:
     }
     counts = {}
     with connection.cursor() as cursor:
+        if is_postgresql():
+            cursor.execute(f"ANALYZE {STAGE}")  # no autovacuum for a temporary table: plan on real counts
         for name, sql in statements.items():
             cursor.execute(sql, [payroll_id])
             counts[name] = cursor.rowcount
@@ -253,3 +255,13 @@ def batch_settings() -> None:
     if is_postgresql():
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL work_mem = '256MB'")
+
+
+def lines_analyze() -> None:
+    """Fresh planner statistics for the lines once a payroll's lines are written (inside the transaction;
+    ANALYZE counts its own uncommitted rows). Without them the next statements on a just-written
+    region-sized payroll — the approval's offset, the result import — were planned for a hundred lines
+    and ran nested loops over millions."""
+    if is_postgresql():
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {n.LINE}")

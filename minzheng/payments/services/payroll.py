@@ -125,6 +125,7 @@ def payroll_generate(
             if progress is not None:
                 progress(stage, written[stage])
         changes = generation.stage_apply(payroll.pk) if staged else {}
+        generation.lines_analyze()
         totals = PayrollLine.objects.filter(payroll=payroll).aggregate(n=Count("id"), total=Sum("amount"))
         payroll.line_count, payroll.total_amount = totals["n"], yuan(totals["total"] or 0)
         payroll.save(update_fields=["line_count", "total_amount", "updated_at"])

@@ -30,7 +30,7 @@ from minzheng.registry.services import BANK_INDEX
 
 # One bank payment per enrolment with a positive net (as the bank file): reference, account index, fen.
 _PAYMENTS = f"""
-SELECT CAST(enrolment_id AS TEXT), min(bank_account_index), sum({fen("amount")})
+SELECT CAST(enrolment_id AS TEXT) AS reference, min(bank_account_index) AS idx, sum({fen("amount")}) AS fen
 FROM {n.LINE} WHERE payroll_id = %s
 GROUP BY enrolment_id HAVING sum({fen("amount")}) > 0"""
 
@@ -38,19 +38,20 @@ _SCHEMA = pa.schema([("reference", pa.string()), ("index", pa.string()), ("fen",
 
 
 def _expected(payroll: Payroll) -> pa.Table:
-    """The payroll's payments as an Arrow table: on PostgreSQL through ``COPY … TO STDOUT`` read by Arrow's
-    CSV reader (no Python object per row), elsewhere from the cursor."""
+    """The payroll's payments as an Arrow table: on PostgreSQL as one CSV text (``string_agg``: one value,
+    not a Python object or a libpq call per row) read by Arrow's CSV reader, elsewhere from the cursor.
+    The values are digits and hex, nothing to quote."""
     if is_postgresql():
         import pyarrow.csv as pacsv
 
-        sql = _PAYMENTS.replace("%s", str(int(payroll.pk)))
-        with (
-            connection.cursor() as cursor,
-            cursor.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)") as copy,
-        ):
-            data = b"".join(bytes(chunk) for chunk in copy)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT string_agg(concat_ws(',', r.reference, r.idx, r.fen), E'\\n') FROM ({_PAYMENTS}) AS r",
+                [payroll.pk],
+            )
+            text = cursor.fetchone()[0] or ""
         return pacsv.read_csv(
-            pa.py_buffer(data),
+            pa.py_buffer(text.encode()),
             read_options=pacsv.ReadOptions(column_names=_SCHEMA.names),
             convert_options=pacsv.ConvertOptions(column_types=_SCHEMA, strings_can_be_null=False),
         )
@@ -113,8 +114,10 @@ def reconciles(payroll: Payroll, columns: ResultColumns) -> bool:
 def results_write(payroll: Payroll, columns: ResultColumns) -> None:
     """Apply a reconciled file. The few rows that carry something besides "paid" — a failure, or a
     reason from the bank — are written from arrays (``unnest``; ``json_each`` on SQLite); then every
-    other pending line of the payroll's payments becomes paid in one UPDATE with no list at all: the file
-    was checked to hold exactly the payroll's payments, each once."""
+    other pending line of the payroll becomes paid in one UPDATE with no list at all. That is exactly the
+    lines of the file's payments: the file was checked to hold the payroll's payments (enrolments with a
+    positive net), each once, and after approval every line of an enrolment whose net is not positive is
+    ``offset`` (a net is never negative: the capped deduction; a zero net is offset at approval)."""
     today = timezone.localdate()
     special = [
         (int(reference), n.PAID if paid else n.FAILED, reason[:100])
@@ -131,10 +134,6 @@ def results_write(payroll: Payroll, columns: ResultColumns) -> None:
             " json_extract(value, '$[2]') AS reason FROM json_each(%s)) AS u"
         )
         params = [json.dumps(special, ensure_ascii=False)]
-    payments = (
-        f"SELECT enrolment_id FROM {line} WHERE payroll_id = %s"
-        f" GROUP BY enrolment_id HAVING sum({fen('amount')}) > 0"
-    )
     with connection.cursor() as cursor:
         if special:
             cursor.execute(
@@ -146,6 +145,6 @@ def results_write(payroll: Payroll, columns: ResultColumns) -> None:
             )
         cursor.execute(
             f"""UPDATE {line} SET payment_status = '{n.PAID}', bank_reason = '', settled_on = %s
-               WHERE payroll_id = %s AND {pending} AND enrolment_id IN ({payments})""",
-            [today, payroll.pk, payroll.pk],
+               WHERE payroll_id = %s AND {pending}""",
+            [today, payroll.pk],
         )
