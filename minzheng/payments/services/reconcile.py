@@ -45,10 +45,8 @@ def _expected(payroll: Payroll) -> pa.Table:
         import pyarrow.csv as pacsv
 
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT string_agg(concat_ws(',', r.reference, r.idx, r.fen), E'\\n') FROM ({_PAYMENTS}) AS r",
-                [payroll.pk],
-            )
+            csv_rows = "string_agg(concat_ws(',', r.reference, r.idx, r.fen), E'\\n')"
+            cursor.execute(f"SELECT {csv_rows} FROM ({_PAYMENTS}) AS r", [payroll.pk])
             text = cursor.fetchone()[0] or ""
         return pacsv.read_csv(
             pa.py_buffer(text.encode()),
