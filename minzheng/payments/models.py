@@ -92,8 +92,8 @@ class PayrollLine(models.Model):
     # transaction), the enrolment, its household and township in the same statement, and none of these rows
     # is ever deleted (payrolls and enrolments have no delete path; the ORM still refuses to delete an
     # enrolment, household or township with lines, ``PROTECT``). A deferred key check per line per key made
-    # up a third of a 1.7-million-line generation (bench/speed-payments.md). The composite indexes below
-    # serve every lookup by payroll or enrolment.
+    # up a third of a 1.7-million-line generation (bench/speed-payments.md). The composite and unique
+    # indexes below serve the lookups by payroll and by enrolment.
     payroll = models.ForeignKey(
         Payroll, on_delete=models.CASCADE, related_name="lines", db_constraint=False, db_index=False
     )
@@ -186,7 +186,9 @@ class PayrollLine(models.Model):
         ]
         indexes = [
             models.Index(fields=["payroll", "township", "enrolment"]),
-            models.Index(fields=["enrolment", "entitlement_month"]),
+            # No plain (enrolment, entitlement_month) index (issue 21): the statements that look lines up
+            # by enrolment and month look for regular lines (``payroll_line_one_regular_per_month``); the
+            # others join whole payrolls by hash.
             models.Index(fields=["payment_status"], condition=Q(payment_status="failed"), name="line_failed"),
             models.Index(fields=["paid_by"], condition=Q(paid_by__isnull=False), name="line_paid_by"),
         ]
