@@ -35,7 +35,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 
 from minzheng.payments import sqlnames as n
 from minzheng.payments.sqlportable import calendar, fen, is_postgresql
@@ -258,10 +258,15 @@ def batch_settings() -> None:
 
 
 def lines_analyze() -> None:
-    """Fresh planner statistics for the lines once a payroll's lines are written (inside the transaction;
-    ANALYZE counts its own uncommitted rows). Without them the next statements on a just-written
-    region-sized payroll — the approval's offset, the result import — were planned for a hundred lines
-    and ran nested loops over millions."""
+    """Fresh planner statistics for the lines once a payroll's lines are committed. Without them the next
+    statements on a just-written region-sized payroll — the approval's offset, the result import — were
+    planned for a hundred lines and could run nested loops over millions. After the commit (``on_commit``),
+    so the ANALYZE lock is not held by the generating transaction and two counties generating at once do
+    not wait for each other."""
     if is_postgresql():
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {n.LINE}")
+        transaction.on_commit(_analyze)
+
+
+def _analyze() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {n.LINE}")
