@@ -18,6 +18,11 @@ d. a standard raised back-dated to 1 January for 30 % of the enrolments (set-bas
 e. the statistics page's figures (``statistics.selectors.statistics_report``, ADR 0023) for the county, for
    February and for the year to date (two approved payrolls' lines, every enrolment).
 
+``--reuse-population`` keeps the populated database (divisions, users, households, enrolments) as a
+template database ``<name>_pop<N>`` the first time and later copies it (``CREATE DATABASE … TEMPLATE``,
+file copy: seconds instead of minutes at 1.7 M), then migrates it; the timings start after that.
+``--label`` is stored in the JSON (e.g. "baseline 9e73135").
+
 Prints a table and writes bench/results/payments-<timestamp>.json and payments-latest.json.
 """
 
@@ -32,6 +37,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run import environment, recreate_database, setup_django, table_print  # noqa: E402
@@ -161,31 +167,94 @@ def population_create(count: int) -> dict[str, Any]:
     }
 
 
-def timed(call: Any) -> tuple[Any, float]:
+def _admin(url: str) -> Any:
+    import psycopg
+
+    return psycopg.connect(urlsplit(url)._replace(path="/postgres").geturl(), autocommit=True)
+
+
+def template_copy(url: str, template: str) -> bool:
+    """Recreate the bench database as a copy of the kept populated one; False when there is none."""
+    name = urlsplit(url).path.lstrip("/")
+    with _admin(url) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [template]).fetchone():
+            return False
+        print(f"copying {template} into {name}")
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY')
+    return True
+
+
+def template_keep(url: str, template: str) -> None:
+    name = urlsplit(url).path.lstrip("/")
+    with _admin(url) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{template}"')
+        conn.execute(f'CREATE DATABASE "{template}" TEMPLATE "{name}" STRATEGY FILE_COPY')
+    print(f"kept the population as {template}")
+
+
+# CPU seconds of each step, ours and the PostgreSQL backend's (from /proc when the server is local): on a
+# machine shared with other jobs the wall time grows with the load, the CPU time much less.
+CPU: dict[str, dict[str, float]] = {}
+
+
+def _backend_cpu() -> float | None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def timed(call: Any, step: str = "") -> tuple[Any, float]:
+    backend, ours = _backend_cpu(), time.process_time()
     started = time.perf_counter()
     value = call()
-    return value, time.perf_counter() - started
+    wall = time.perf_counter() - started
+    if step:
+        after = _backend_cpu()
+        CPU[step] = {
+            "wall_s": round(wall, 2),
+            "client_cpu_s": round(time.process_time() - ours, 2),
+            "backend_cpu_s": round(after - backend, 2) if after is not None and backend is not None else -1,
+            "load_average_1m": round(os.getloadavg()[0], 1),
+        }
+    return value, wall
 
 
-def bench(count: int) -> dict[str, Any]:
+def setup_create(count: int) -> dict[str, Any]:
+    """Divisions, the two county users (maker and checker) and the population."""
+    from minzheng.accounts.models import User
+
+    county = divisions_create()
+    for username in ("maker", "checker"):
+        User.objects.create_user(username=username, password=None, role="county_approver", division=county)
+    return population_create(count)
+
+
+def bench(population: dict[str, Any]) -> dict[str, Any]:
     from django.db import connection
     from django.db.models import Count
 
     from minzheng.accounts.models import User
+    from minzheng.divisions.models import Division
     from minzheng.payments import bankfiles, services
     from minzheng.payments.models import PayrollLine
     from minzheng.statistics.rules import Period
     from minzheng.statistics.selectors import statistics_report
 
-    county = divisions_create()
-    maker = User.objects.create_user(username="maker", password=None, role="county_approver", division=county)
-    checker = User.objects.create_user(
-        username="checker", password=None, role="county_approver", division=county
-    )
-    population = population_create(count)
+    county = Division.objects.get(code=f"{COUNTY}000000")
+    maker, checker = (User.objects.get(username=name) for name in ("maker", "checker"))
     jan, feb = dt.date(2026, 1, 1), dt.date(2026, 2, 1)
 
-    payroll, generate_jan = timed(lambda: services.payroll_generate(actor=maker, county=county, month=jan))
+    payroll, generate_jan = timed(
+        lambda: services.payroll_generate(actor=maker, county=county, month=jan), "payroll_january"
+    )
     _, approve_s = timed(
         lambda: (
             services.payroll_submit(actor=maker, payroll_id=payroll.pk),
@@ -203,7 +272,8 @@ def bench(count: int) -> dict[str, Any]:
     imported, import_s = timed(
         lambda: services.payroll_result_import(
             actor=maker, payroll_id=payroll.pk, template_code="fixed_gbk", data=result
-        )
+        ),
+        "result_import",
     )
 
     with connection.cursor() as cursor:  # raise back-dated to 1 January for 30 % of the enrolments
@@ -219,11 +289,15 @@ def bench(count: int) -> dict[str, Any]:
         )
         raised = cursor.rowcount
         change_s = time.perf_counter() - started
-    february, generate_feb = timed(lambda: services.payroll_generate(actor=maker, county=county, month=feb))
+    february, generate_feb = timed(
+        lambda: services.payroll_generate(actor=maker, county=county, month=feb), "payroll_february"
+    )
     kinds = dict(
         PayrollLine.objects.filter(payroll=february).values_list("kind").annotate(n=Count("id")).order_by()
     )
-    again, regenerate_s = timed(lambda: services.payroll_generate(actor=maker, county=county, month=feb))
+    again, regenerate_s = timed(
+        lambda: services.payroll_generate(actor=maker, county=county, month=feb), "february_regenerated"
+    )
     services.payroll_submit(actor=maker, payroll_id=february.pk)
     services.payroll_approve(actor=checker, payroll_id=february.pk)
     month_report, month_s = timed(lambda: statistics_report(actor=maker, month=feb))
@@ -270,13 +344,39 @@ def bench(count: int) -> dict[str, Any]:
     }
 
 
+_RATIOS = (
+    ("january", "generate_s"),
+    ("result_import", "seconds"),
+    ("february", "generate_s"),
+    ("february", "regenerate_s"),
+    ("bank_file", "fixed_gbk_s"),
+)
+
+
+def ratios(baseline: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
+    """Seconds before / after of the measured steps, with the baseline's commit and load."""
+    return {
+        "commit": baseline.get("environment", {}).get("git_commit"),
+        "load_average": baseline.get("load_average"),
+        **{
+            f"{part}.{key}": {
+                "before_s": baseline[part][key],
+                "after_s": result[part][key],
+                "speed_up": round(baseline[part][key] / result[part][key], 1),
+            }
+            for part, key in _RATIOS
+        },
+    }
+
+
 def print_table(result: dict[str, Any]) -> None:
     p, j, b, r, f = (result[k] for k in ("population", "january", "bank_file", "result_import", "february"))
     lines = [
         ("measure", "result"),
         (
             "population (set-based)",
-            f"{p['enrolments']:,} households, heads, enrolments, periods: {p['total_s']} s",
+            f"{p['enrolments']:,} households, heads, enrolments, periods: "
+            + (f"{p['total_s']} s" if "total_s" in p else f"copied from {p.get('reused_from')}"),
         ),
         (
             "payroll Jan (regular)",
@@ -314,19 +414,39 @@ def main() -> None:
     )
     parser.add_argument("--enrolments", type=int, default=300_000)
     parser.add_argument("--database-url", default=os.environ.get("BENCH_PAY_DATABASE_URL", DEFAULT_URL))
+    parser.add_argument("--reuse-population", action="store_true", help="copy a kept populated database")
+    parser.add_argument("--label", default="", help="stored in the JSON, e.g. 'baseline 9e73135'")
+    parser.add_argument("--baseline", type=Path, help="a previous JSON (same scale): ratios against it")
     args = parser.parse_args()
-    print(f"recreating {args.database_url}")
-    recreate_database(args.database_url)
+    template = f"{urlsplit(args.database_url).path.lstrip('/')}_pop{args.enrolments}"
+    reused = args.reuse_population and template_copy(args.database_url, template)
+    if not reused:
+        print(f"recreating {args.database_url}")
+        recreate_database(args.database_url)
     setup_django(args.database_url)
     from django.core.management import call_command
+    from django.db import connection
 
     call_command("migrate", verbosity=0, interactive=False)
+    if reused:
+        population: dict[str, Any] = {"enrolments": args.enrolments, "reused_from": template}
+    else:
+        population = setup_create(args.enrolments)
+        if args.reuse_population:
+            connection.close()
+            template_keep(args.database_url, template)
     result = {
         "benchmark": "issue-5-payments",
+        "label": args.label,
         "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "environment": environment(args.database_url),
-        **bench(args.enrolments),
+        "load_average": os.getloadavg(),
+        **bench(population),
+        "cpu": CPU,
+        "load_average_end": os.getloadavg(),
     }
+    if args.baseline:
+        result["against_baseline"] = ratios(json.loads(args.baseline.read_text(encoding="utf-8")), result)
     print_table(result)
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")

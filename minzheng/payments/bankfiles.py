@@ -20,7 +20,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from minzheng.common.money import CENT
 from minzheng.common.spreadsheets import csv_writer
@@ -413,3 +413,150 @@ def _parse_csv(template: BankTemplate, lines: list[str]) -> ParsedResult:
     if problems:
         raise BankFileInvalid("回盘文件格式错误，已拒绝导入，未做任何修改", rows=problems)
     return ParsedResult(batch, count, total, rows)
+
+
+# --- the result file as columns: the reconciliation of a region-sized payroll (issue 21) -------------------
+
+
+@dataclass(frozen=True)
+class ResultColumns:
+    """The detail rows of a result file column by column, amounts in whole fen; ``rows()`` gives the same
+    rows as ``bank_result_parse`` (for the row-level report of a file that does not reconcile)."""
+
+    batch_number: str
+    declared_count: int
+    declared_total: Decimal
+    line_numbers: list[int]
+    references: list[str]
+    accounts: list[str]
+    names: list[str]
+    amounts_fen: list[int]
+    paid: list[bool]
+    reasons: list[str]
+
+    def rows(self) -> ParsedResult:
+        rows = [
+            ResultRow(number, reference, account, name, Decimal(fen).scaleb(-2), paid, reason)
+            for number, reference, account, name, fen, paid, reason in zip(
+                self.line_numbers,
+                self.references,
+                self.accounts,
+                self.names,
+                self.amounts_fen,
+                self.paid,
+                self.reasons,
+                strict=True,
+            )
+        ]
+        return ParsedResult(self.batch_number, self.declared_count, self.declared_total, rows)
+
+
+def bank_result_columns(template: BankTemplate, data: bytes) -> ResultColumns:
+    """``bank_result_parse`` for a large file: the same checks and values, as columns. A fixed-width file
+    whose every detail record is well-formed is cut into fields by Arrow compute functions instead of a
+    Python loop per field (about 15 times faster); any other file — CSV, or one with a faulty record,
+    which must be reported row by row — goes through ``bank_result_parse``."""
+    columns = _fixed_columns(template, data) if template.layout == "fixed" else None
+    if columns is not None:
+        return columns
+    parsed = bank_result_parse(template, data)
+    rows = parsed.rows
+    return ResultColumns(
+        parsed.batch_number,
+        parsed.declared_count,
+        parsed.declared_total,
+        [r.line_number for r in rows],
+        [r.reference for r in rows],
+        [r.account for r in rows],
+        [r.name for r in rows],
+        [int(r.amount.scaleb(2)) for r in rows],
+        [r.paid for r in rows],
+        [r.reason for r in rows],
+    )
+
+
+def _fixed_columns(template: BankTemplate, data: bytes) -> ResultColumns | None:
+    """The fast path, or None when the file is not plainly well-formed (then the row parser reports it)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if template.encoding != "utf-8" and not data.isascii():
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            return None  # a UTF-8 file where GBK is declared: the row parser refuses it
+    try:
+        data.decode(template.encoding)  # strict, the whole file at once
+    except UnicodeDecodeError:
+        return None
+    if not data.endswith(b"\r\n") or data.count(b"\n") != data.count(b"\r\n"):
+        return None
+    lines = data[:-2].split(b"\r\n")
+    if len(lines) < 2 or not lines[0].startswith(b"H") or not lines[-1].startswith(b"T"):
+        return None
+    try:
+        head, tail = (
+            _fields(lines[0], HEADER, template.encoding),
+            _fields(lines[-1], TRAILER, template.encoding),
+        )
+        declared = (int(head["count"]), _money(head["total"], template))
+        if declared != (int(tail["count"]), _money(tail["total"], template)):
+            return None
+    except ValueError:
+        return None
+    layout = (*DETAIL, *RESULT_EXTRA)
+    details = pa.array(lines[1:-1], pa.binary())
+    width = sum(w for _, w in layout)
+    field: dict[str, Any] = {}
+    start = 0
+    for name, size in layout:
+        field[name] = pc.binary_slice(details, start, start + size)
+        start += size
+    try:
+        ascii_ = {
+            k: pc.utf8_trim_whitespace(field[k].cast(pa.string())) for k in ("account", "amount", "reference")
+        }
+    except pa.ArrowInvalid:
+        return None  # not ASCII where digits belong
+    well_formed = (
+        pc.all(pc.equal(pc.binary_length(details), width)).as_py()
+        and pc.all(pc.equal(field["type"], b"D")).as_py()
+        and pc.all(pc.is_in(field["status"], pa.array([SUCCESS.encode(), FAILURE.encode()]))).as_py()
+        and pc.all(pc.utf8_is_digit(ascii_["amount"])).as_py()
+    )
+    if not well_formed:
+        return None
+    texts = {k: _decode_column(field[k], template.encoding) for k in ("name", "reason")}
+    if texts["name"] is None or texts["reason"] is None:
+        return None
+    count = len(details)
+    return ResultColumns(
+        head["batch"],
+        declared[0],
+        declared[1],
+        list(range(2, count + 2)),
+        ascii_["reference"].to_pylist(),
+        ascii_["account"].to_pylist(),
+        texts["name"],
+        ascii_["amount"].cast(pa.int64()).to_pylist(),
+        pc.equal(field["status"], SUCCESS.encode()).to_pylist(),
+        texts["reason"],
+    )
+
+
+def _decode_column(values: Any, encoding: str) -> list[str] | None:
+    """A column of fixed-width text fields decoded field by field, as ``_fields`` does, in one C call: the
+    fields joined by LF (which no GBK or UTF-8 multi-byte character contains, so a field that ends inside
+    a character fails to decode as it would alone); None when one does not decode."""
+    import pyarrow.compute as pc
+
+    joined = pc.binary_join_element_wise(values, b"", b"\n")
+    offsets = memoryview(joined.buffers()[1]).cast("i")  # int32 offsets of the binary array
+    start, end = offsets[joined.offset], offsets[joined.offset + len(joined)]
+    try:
+        text = joined.buffers()[2].to_pybytes()[start:end].decode(encoding)
+    except UnicodeDecodeError:
+        return None
+    return [part.strip() for part in text.split("\n")[:-1]]

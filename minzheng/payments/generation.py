@@ -20,6 +20,13 @@ bank account (encrypted, blind index, masked), copied by the same statement (iss
 The statements are portable (ADR 0022): they run on PostgreSQL and on the embedded SQLite database alike —
 bound dates without casts, the months as a ``VALUES`` calendar instead of ``generate_series``, amounts
 added and compared in whole fen (``sqlportable.fen``) and written back as ``fen / 100.0``.
+
+**Regenerating a draft** (issue 21) does not delete and re-insert its lines: the same statements write the
+new lines into a temporary table (``STAGE``) and only the difference is applied to the draft
+(``stage_apply``): its lines that vanished are deleted, the changed ones updated in place, the new ones
+inserted. The draft ends with exactly the lines a full regeneration writes (tested); unchanged lines keep
+their ids. Deleting and re-inserting 2.2 million lines took 520 s, mostly unique checks meeting the
+just-deleted index entries of the same keys (bench/speed-payments.md).
 """
 
 # ruff: noqa: S608 - the statements are composed of module constants; values are bound parameters
@@ -28,10 +35,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 
 from minzheng.payments import sqlnames as n
-from minzheng.payments.sqlportable import calendar, fen
+from minzheng.payments.sqlportable import calendar, fen, is_postgresql
 
 _COLUMNS = """payroll_id, enrolment_id, household_id, township_id, programme, kind, entitlement_month, owed,
     booked_before, amount, retry_of_id, payment_status, bank_reason, paid_method, paid_note,
@@ -49,20 +56,30 @@ _ENROLMENTS = f"""
     WHERE d.code LIKE %(prefix)s AND e.status <> '{n.SUSPENDED}'
 """
 
+# Placeholders filled by ``_target``: ``{target}`` the table the statement writes (the lines, or the stage
+# when a draft is regenerated); ``{own}`` the table holding this payroll's lines written so far;
+# ``{others}`` (stage only) leaves out what ``ON CONFLICT`` meets on the lines table — another payroll's
+# regular line for the enrolment and month — since the stage holds only this payroll's lines.
+STAGE = "payroll_line_stage"
+
 REGULAR = f"""
-INSERT INTO {n.LINE} ({_COLUMNS})
+INSERT INTO {{target}} ({_COLUMNS})
 SELECT %(payroll)s, e.id, e.household_id, e.division_id, e.programme, '{n.REGULAR}', %(month)s,
        p.monthly_amount, 0, p.monthly_amount, NULL, '{n.PENDING}', '', '', '', {_PAYEE}
 FROM ({_ENROLMENTS}) e
 JOIN {n.PERIOD} p ON p.enrolment_id = e.id
  AND p.from_month <= %(month)s AND (p.until_month IS NULL OR p.until_month > %(month)s)
 {_PAYEE_JOIN.format(household="e.household_id")}
-WHERE p.monthly_amount > 0 AND (e.ends_month IS NULL OR e.ends_month >= %(month)s)
+WHERE p.monthly_amount > 0 AND (e.ends_month IS NULL OR e.ends_month >= %(month)s){{others}}
 ON CONFLICT DO NOTHING
 """
 
+_OTHERS = f"""
+  AND NOT EXISTS (SELECT 1 FROM {n.LINE} x WHERE x.enrolment_id = e.id AND x.entitlement_month = %(month)s
+                  AND x.kind = '{n.REGULAR}' AND x.payroll_id <> %(payroll)s)"""
+
 RETRY = f"""
-INSERT INTO {n.LINE} ({_COLUMNS})
+INSERT INTO {{target}} ({_COLUMNS})
 SELECT %(payroll)s, f.enrolment_id, f.household_id, f.township_id, f.programme, '{n.RETRY}',
        f.entitlement_month, f.owed, f.booked_before, f.amount, f.id, '{n.PENDING}', '', '', '', {_PAYEE}
 FROM {n.LINE} f
@@ -70,13 +87,14 @@ JOIN {n.PAYROLL} p ON p.id = f.payroll_id AND p.status = '{n.APPROVED}' AND p.co
 JOIN {n.ENROLMENT} e ON e.id = f.enrolment_id AND e.status <> '{n.SUSPENDED}'
 {_PAYEE_JOIN.format(household="f.household_id")}
 WHERE f.payment_status = '{n.FAILED}' AND f.amount > 0
-  AND NOT EXISTS (SELECT 1 FROM {n.LINE} r WHERE r.retry_of_id = f.id)
+  AND NOT EXISTS (SELECT 1 FROM {n.LINE} r WHERE r.retry_of_id = f.id AND r.payroll_id <> %(payroll)s)
 ON CONFLICT DO NOTHING
 """
 
 # ``{calendar}``: the months from the county's first payroll month up to (not including) this one.
 # Amounts in fen from ``owed`` on; ``room`` is what the payroll still pays the enrolment before this
-# month's deduction (its positive lines minus the deductions of earlier months, oldest first).
+# month's deduction (its positive lines minus the deductions of earlier months, oldest first). Booked:
+# the lines of approved payrolls that did not fail, plus this payroll's own (retry) lines.
 ADJUSTMENT = f"""
 WITH calendar(m) AS (VALUES {{calendar}}),
 enr AS ({_ENROLMENTS}),
@@ -92,7 +110,11 @@ booked AS (
     JOIN enr ON enr.id = l.enrolment_id
     JOIN {n.PAYROLL} p ON p.id = l.payroll_id
     WHERE l.entitlement_month >= %(first)s AND l.entitlement_month < %(month)s
-      AND ((p.status = '{n.APPROVED}' AND l.payment_status <> '{n.FAILED}') OR l.payroll_id = %(payroll)s)
+      AND p.status = '{n.APPROVED}' AND l.payment_status <> '{n.FAILED}'
+    UNION ALL
+    SELECT o.enrolment_id, o.entitlement_month, 0, {fen("o.amount")}
+    FROM {{own}} o JOIN enr ON enr.id = o.enrolment_id
+    WHERE o.payroll_id = %(payroll)s AND o.entitlement_month >= %(first)s AND o.entitlement_month < %(month)s
 ),
 diff AS (
     SELECT enrolment_id, m, sum(owed) AS owed, sum(booked) AS booked, sum(owed) - sum(booked) AS delta
@@ -102,7 +124,7 @@ diff AS (
 ),
 positive AS (
     SELECT enrolment_id, sum(amount) AS total
-    FROM (SELECT enrolment_id, {fen("amount")} AS amount FROM {n.LINE} WHERE payroll_id = %(payroll)s
+    FROM (SELECT enrolment_id, {fen("amount")} AS amount FROM {{own}} WHERE payroll_id = %(payroll)s
           UNION ALL SELECT enrolment_id, delta FROM diff WHERE delta > 0) t
     GROUP BY enrolment_id
 ),
@@ -119,7 +141,7 @@ capped AS (
            CASE WHEN room <= 0 THEN 0 WHEN -delta < room THEN -delta ELSE room END AS carried_deduction
     FROM ranked
 )
-INSERT INTO {n.LINE} ({_COLUMNS})
+INSERT INTO {{target}} ({_COLUMNS})
 SELECT %(payroll)s, r.enrolment_id, enr.household_id, enr.division_id, enr.programme, '{n.ADJUSTMENT}', r.m,
        r.owed / 100.0, r.booked / 100.0,
        (CASE WHEN r.delta > 0 THEN r.delta ELSE -r.carried_deduction END) / 100.0,
@@ -132,10 +154,26 @@ WHERE r.delta > 0 OR r.carried_deduction > 0
 STAGES = (("regular", REGULAR), ("retry", RETRY), ("adjustment", ADJUSTMENT))
 
 
+def _target(sql: str, *, staged: bool) -> str:
+    return (
+        sql.replace("{target}", STAGE if staged else n.LINE)
+        .replace("{own}", STAGE if staged else n.LINE)
+        .replace("{others}", _OTHERS if staged else "")
+    )
+
+
 def stage_run(
-    sql: str, *, payroll_id: int, county_id: int, county_prefix: str, month: dt.date, first_month: dt.date
+    sql: str,
+    *,
+    payroll_id: int,
+    county_id: int,
+    county_prefix: str,
+    month: dt.date,
+    first_month: dt.date,
+    staged: bool = False,
 ) -> int:
-    """Run one statement; returns the number of lines it wrote."""
+    """Run one statement into the lines table, or into the stage (``staged``: regenerating a draft);
+    returns the number of lines it wrote."""
     params: dict[str, Any] = {
         "payroll": payroll_id,
         "county": county_id,
@@ -143,6 +181,7 @@ def stage_run(
         "month": month,
         "first": first_month,
     }
+    sql = _target(sql, staged=staged)
     if "{calendar}" in sql:
         months, calendar_params = calendar(first_month, month)
         if not months:
@@ -152,3 +191,82 @@ def stage_run(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
+
+
+# --- regenerating a draft: stage, then apply the difference ----------------------------------------------
+
+_NAMES = [c.strip() for c in _COLUMNS.split(",")]
+# A line's identity in its payroll: regular and adjustment lines are unique per (enrolment, month) (the
+# index ``payroll_line_one_per_payroll_month``), a retry per failed line it retries.
+_KEY = ("kind", "enrolment_id", "entitlement_month")
+_SAME = " AND ".join(
+    [*(f"{{l}}.{c} = s.{c}" for c in _KEY), "COALESCE({l}.retry_of_id, 0) = COALESCE(s.retry_of_id, 0)"]
+)
+_VALUES = [c for c in _NAMES if c not in (*_KEY, "payroll_id", "retry_of_id")]
+
+
+def stage_create() -> None:
+    """An empty temporary table shaped like the lines (dropped by ``stage_apply``, or with the transaction
+    if it rolls back), with the one unique index that makes ``ON CONFLICT DO NOTHING`` skip a second
+    regular line for the same enrolment and month exactly as on the lines table."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {STAGE} AS SELECT {_COLUMNS} FROM {n.LINE} WHERE 1 = 0")
+        cursor.execute(
+            f"CREATE UNIQUE INDEX {STAGE}_regular ON {STAGE} (enrolment_id, entitlement_month)"
+            f" WHERE kind = '{n.REGULAR}'"
+        )
+
+
+def stage_apply(payroll_id: int) -> dict[str, int]:
+    """Make the draft's lines equal to the staged ones with three set-based statements — delete the lines
+    no longer staged, update those whose values changed, insert the new — and drop the stage. Returns the
+    number of lines deleted, updated and inserted."""
+    line = n.LINE
+    same = _SAME.format(l=line)
+    changed = " OR ".join(f"{line}.{c} IS DISTINCT FROM s.{c}" for c in _VALUES)
+    statements = {
+        "deleted": (
+            f"DELETE FROM {line} WHERE payroll_id = %s AND NOT EXISTS (SELECT 1 FROM {STAGE} s WHERE {same})"
+        ),
+        "updated": (
+            f"UPDATE {line} SET {', '.join(f'{c} = s.{c}' for c in _VALUES)} FROM {STAGE} s"
+            f" WHERE {line}.payroll_id = %s AND {same} AND ({changed})"
+        ),
+        "inserted": (
+            f"INSERT INTO {line} ({_COLUMNS}) SELECT {', '.join(f's.{c}' for c in _NAMES)} FROM {STAGE} s"
+            f" WHERE NOT EXISTS (SELECT 1 FROM {line} WHERE {line}.payroll_id = %s AND {same})"
+        ),
+    }
+    counts = {}
+    with connection.cursor() as cursor:
+        if is_postgresql():
+            cursor.execute(f"ANALYZE {STAGE}")  # no autovacuum for a temporary table: plan on real counts
+        for name, sql in statements.items():
+            cursor.execute(sql, [payroll_id])
+            counts[name] = cursor.rowcount
+        cursor.execute(f"DROP TABLE {STAGE}")
+    return counts
+
+
+def batch_settings() -> None:
+    """Settings of the generating transaction only (``SET LOCAL``; docs/deployment.md): memory for the
+    hash joins and aggregates of a region-sized payroll, so they do not spill to disk."""
+    if is_postgresql():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL work_mem = '256MB'")
+
+
+def lines_analyze() -> None:
+    """Fresh planner statistics for the lines once a payroll's lines are committed. Without them the next
+    statements on a just-written region-sized payroll — the approval's offset, the result import — were
+    planned for a hundred lines and could run nested loops over millions. After the commit (``on_commit``),
+    so the ANALYZE lock is not held by the generating transaction and two counties generating at once do
+    not wait for each other."""
+    if is_postgresql():
+        transaction.on_commit(_analyze)
+
+
+def _analyze() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {n.LINE}")

@@ -87,12 +87,21 @@ class PayrollLine(models.Model):
 
     scope_path = "township__code"
 
-    payroll = models.ForeignKey(Payroll, on_delete=models.CASCADE, related_name="lines")
-    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="payroll_lines")
+    # No database foreign keys and no index of their own on the line's references (issue 21): the lines are
+    # written only by the generation's INSERT … SELECT, which reads the payroll (locked by the same
+    # transaction), the enrolment, its household and township in the same statement, and none of these rows
+    # is ever deleted (payrolls and enrolments have no delete path; the ORM still refuses to delete an
+    # enrolment, household or township with lines, ``PROTECT``). A deferred key check per line per key made
+    # up a third of a 1.7-million-line generation (bench/speed-payments.md). The composite and unique
+    # indexes below serve the lookups by payroll and by enrolment.
+    payroll = models.ForeignKey(
+        Payroll, on_delete=models.CASCADE, related_name="lines", db_constraint=False, db_index=False
+    )
+    enrolment = models.ForeignKey(
+        Enrolment, on_delete=models.PROTECT, related_name="payroll_lines", db_constraint=False, db_index=False
+    )
     # Copies of the enrolment's household and paying township at generation (lines are grouped and scoped
-    # by them). Not checked again by the database: the values come from the enrolment row, whose own keys
-    # are checked, and households and divisions are never deleted; this halves the commit time of a
-    # 300,000-line payroll (docs/payments.md §7).
+    # by them). The household index serves the portal's payment list.
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+", db_constraint=False)
     township = models.ForeignKey(
         Division,
@@ -100,6 +109,7 @@ class PayrollLine(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         db_constraint=False,
+        db_index=False,
     )
     programme = models.CharField("救助项目", max_length=32)
     # The payee as the bank will pay them, copied from the household (its head's name and its bank account,
@@ -117,13 +127,16 @@ class PayrollLine(models.Model):
     owed = models.DecimalField("应发（元）", max_digits=12, decimal_places=2)
     booked_before = models.DecimalField("此前已列（元）", max_digits=12, decimal_places=2, default=0)
     amount = models.DecimalField("本次金额（元）", max_digits=12, decimal_places=2)
-    retry_of = models.OneToOneField(
+    # One retry per failed line: a unique index of the few non-null values only (``line_one_retry``), not of
+    # every line's NULL.
+    retry_of = models.ForeignKey(
         "self",
         verbose_name="重发的失败明细",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="retried_by",
+        db_index=False,
     )
     payment_status = models.CharField(
         "发放状态", max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.PENDING
@@ -132,7 +145,12 @@ class PayrollLine(models.Model):
     settled_on = models.DateField("到账/发放日期", null=True, blank=True)
     paid_method = models.CharField("其他发放方式", max_length=20, blank=True)
     paid_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # ``line_paid_by``: the few lines paid another way only
     )
     paid_note = models.CharField("说明", max_length=200, blank=True)
     objects = ScopedQuerySet.as_manager()
@@ -153,6 +171,9 @@ class PayrollLine(models.Model):
                 condition=~Q(kind="retry"),
                 name="payroll_line_one_per_payroll_month",
             ),
+            models.UniqueConstraint(
+                fields=["retry_of"], condition=Q(retry_of__isnull=False), name="line_one_retry"
+            ),
             models.CheckConstraint(
                 condition=Q(kind="adjustment") | Q(amount__gt=0),
                 name="payroll_line_positive_unless_adjustment",
@@ -165,8 +186,11 @@ class PayrollLine(models.Model):
         ]
         indexes = [
             models.Index(fields=["payroll", "township", "enrolment"]),
-            models.Index(fields=["enrolment", "entitlement_month"]),
+            # No plain (enrolment, entitlement_month) index (issue 21): the statements that look lines up
+            # by enrolment and month look for regular lines (``payroll_line_one_regular_per_month``); the
+            # others join whole payrolls by hash.
             models.Index(fields=["payment_status"], condition=Q(payment_status="failed"), name="line_failed"),
+            models.Index(fields=["paid_by"], condition=Q(paid_by__isnull=False), name="line_paid_by"),
         ]
 
     def __str__(self) -> str:

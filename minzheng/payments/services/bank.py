@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -30,7 +28,8 @@ from minzheng.payments.gateways import BankFile
 from minzheng.payments.models import Payroll, PayrollLine, ResultImport
 from minzheng.payments.rules import PaymentStatus, PayrollStatus
 from minzheng.payments.services._access import _require
-from minzheng.payments.sqlportable import fen, from_fen, is_postgresql
+from minzheng.payments.services.reconcile import reconciles, results_write
+from minzheng.payments.sqlportable import fen, from_fen
 from minzheng.registry.rules import normalise_bank_account
 from minzheng.registry.services import BANK_INDEX
 
@@ -206,27 +205,28 @@ def payroll_result_import(
                 "导入过另一份回盘文件，未做任何修改",
                 code="result_already_imported",
             )
-        parsed = bankfiles.bank_result_parse(template, data)
-        problems = _match(payroll, parsed)
-        if problems:
+        columns = bankfiles.bank_result_columns(template, data)
+        if not reconciles(payroll, columns):
+            # the row-level report, row by row (never empty: the checks are the same)
+            problems = _match(payroll, columns.rows()) or [(0, "回盘文件与本批次不符")]
             raise BankFileInvalid(
                 f"回盘文件有 {len(problems)} 处问题，已整体拒绝导入，未做任何修改",
                 rows=problems,
                 code="result_rejected",
             )
-        _results_write(payroll, parsed)
-        paid = [r for r in parsed.rows if r.paid]
-        failed = [r for r in parsed.rows if not r.paid]
+        results_write(payroll, columns)
+        paid_count = sum(columns.paid)
+        paid_fen = sum(fen for fen, ok in zip(columns.amounts_fen, columns.paid, strict=True) if ok)
         imported = ResultImport.objects.create(
             payroll=payroll,
             template=template.code,
             sha256=digest,
             file_name=file_name[:200],
-            rows=len(parsed.rows),
-            paid_count=len(paid),
-            failed_count=len(failed),
-            paid_amount=sum((r.amount for r in paid), Decimal("0.00")),
-            failed_amount=sum((r.amount for r in failed), Decimal("0.00")),
+            rows=len(columns.paid),
+            paid_count=paid_count,
+            failed_count=len(columns.paid) - paid_count,
+            paid_amount=from_fen(paid_fen),
+            failed_amount=from_fen(sum(columns.amounts_fen) - paid_fen),
             imported_by=actor,
         )
         event_record(
@@ -235,39 +235,10 @@ def payroll_result_import(
             object_type="payroll",
             object_id=payroll.pk,
             division_code=payroll.county.code,
-            summary=f"导入回盘：成功 {len(paid)} 笔 "
-            f"{imported.paid_amount} 元，失败 {len(failed)} 笔 {imported.failed_amount} 元",
+            summary=f"导入回盘：成功 {imported.paid_count} 笔 "
+            f"{imported.paid_amount} 元，失败 {imported.failed_count} 笔 {imported.failed_amount} 元",
         )
     return imported
-
-
-def _results_write(payroll: Payroll, parsed: bankfiles.ParsedResult) -> None:
-    """One set-based UPDATE for all rows: ``FROM unnest(…)`` of three arrays on PostgreSQL (the fastest
-    form there), ``FROM json_each(…)`` of one JSON array on SQLite (which has no arrays; ≥ 3.33 for
-    UPDATE … FROM)."""
-    today = timezone.localdate()
-    rows = [
-        (int(r.reference), PaymentStatus.PAID.value if r.paid else PaymentStatus.FAILED.value, r.reason[:100])
-        for r in parsed.rows
-    ]
-    settled = f"settled_on = CASE WHEN u.status = '{n.PAID}' THEN %s END"
-    where = f"{n.LINE}.payroll_id = %s AND {n.LINE}.enrolment_id = u.enrolment_id"
-    pending = f"{n.LINE}.payment_status = '{n.PENDING}'"
-    if is_postgresql():
-        source = "unnest(%s::bigint[], %s::text[], %s::text[]) AS u(enrolment_id, status, reason)"
-        params: list[Any] = [today, [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]]
-    else:
-        source = (
-            "(SELECT json_extract(value, '$[0]') AS enrolment_id, json_extract(value, '$[1]') AS status,"
-            " json_extract(value, '$[2]') AS reason FROM json_each(%s)) AS u"
-        )
-        params = [today, json.dumps(rows, ensure_ascii=False)]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""UPDATE {n.LINE} SET payment_status = u.status, bank_reason = u.reason, {settled}
-               FROM {source} WHERE {where} AND {pending}""",
-            [*params, payroll.pk],
-        )
 
 
 def payment_mark_paid_otherwise(

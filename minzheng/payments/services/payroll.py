@@ -62,7 +62,7 @@ def _check_order(county: Division, month: dt.date) -> None:
 
 
 def _payroll_start(actor: User, county: Division, month: dt.date) -> Payroll:
-    """The county's draft for the month (created, or emptied for regeneration), locked."""
+    """The county's draft for the month (created, or taken for regeneration), locked."""
     payroll = _payroll_locked(county, month)
     now = timezone.now()
     if payroll is None:
@@ -84,7 +84,6 @@ def _payroll_start(actor: User, county: Division, month: dt.date) -> Payroll:
             f"发放批次 {payroll.number} 处于“{PayrollStatus(payroll.status).label}”状态，不能重新生成或修改；"
             + ("审核后发现的变化将作为补发/扣减列入下月批次" if payroll.is_locked else "请先退回修改")
         )
-    PayrollLine.objects.filter(payroll=payroll).delete()
     payroll.generated_by, payroll.generated_at, payroll.rejected_reason = actor, now, ""
     payroll.save(update_fields=["generated_by", "generated_at", "rejected_reason", "updated_at"])
     return payroll
@@ -104,9 +103,14 @@ def payroll_generate(
     _require_county(actor, county)
     month = month_start(month)
     with transaction.atomic():
+        generation.batch_settings()
         _check_order(county, month)
         payroll = _payroll_start(actor, county, month)
         first = Payroll.objects.filter(county=county).order_by("month").values_list("month", flat=True)[0]
+        # A draft that has lines is regenerated through the stage: only the difference reaches its lines.
+        staged = PayrollLine.objects.filter(payroll=payroll).exists()
+        if staged:
+            generation.stage_create()
         written: dict[str, int] = {}
         for stage, sql in generation.STAGES:
             written[stage] = generation.stage_run(
@@ -116,9 +120,12 @@ def payroll_generate(
                 county_prefix=county.code[:6],
                 month=month,
                 first_month=first,
+                staged=staged,
             )
             if progress is not None:
                 progress(stage, written[stage])
+        changes = generation.stage_apply(payroll.pk) if staged else {}
+        generation.lines_analyze()
         totals = PayrollLine.objects.filter(payroll=payroll).aggregate(n=Count("id"), total=Sum("amount"))
         payroll.line_count, payroll.total_amount = totals["n"], yuan(totals["total"] or 0)
         payroll.save(update_fields=["line_count", "total_amount", "updated_at"])
@@ -129,7 +136,7 @@ def payroll_generate(
             object_id=payroll.pk,
             division_code=county.code,
             summary=f"生成发放批次 {payroll.number}：{payroll.line_count} 条，合计 {payroll.total_amount} 元",
-            data={"lines": written},
+            data={"lines": written, **({"changes": changes} if staged else {})},
         )
     return payroll
 

@@ -1,0 +1,130 @@
+"""The column-wise reconciliation (issue 21): the Arrow parse gives the rows the row parser gives, a
+success row that carries a bank note keeps it, a payment with a net of zero is not touched, and an import
+that dies after writing the lines leaves nothing — the rerun writes every payment exactly once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.db.models import Count
+
+from minzheng.enrolments.models import EntitlementPeriod
+from minzheng.payments import bankfiles, services
+from minzheng.payments.models import PayrollLine, ResultImport
+
+from .factories import approve, enrol, month, period
+
+pytestmark = pytest.mark.django_db
+
+D = Decimal
+JAN, FEB = month(2026, 1), month(2026, 2)
+
+
+@pytest.fixture
+def checker(make_user, divisions):
+    return make_user("county2", "county_approver", divisions["xincheng"])
+
+
+@pytest.fixture
+def payroll(users, divisions, household_factory, checker):
+    """February approved: three payments (500.00, 300.50, 420.00) and one enrolment netted to zero
+    (its January cut back-dated: −100.00 against February's 100.00, settled by offset)."""
+    street, county, maker = divisions["street"], divisions["xincheng"], users["county"]
+    homes = [household_factory(head_name=name) for name in ("赵一", "钱二", "孙三", "李四")]
+    enrol(homes[0], street, "500.00", JAN)
+    enrol(homes[1], street, "300.50", JAN)
+    enrol(homes[2], street, "420.00", JAN)
+    cut = enrol(homes[3], street, "100.00", JAN)
+    approve(services.payroll_generate(actor=maker, county=county, month=JAN), maker, checker)
+    EntitlementPeriod.objects.filter(enrolment=cut).delete()
+    period(cut, "100.00", FEB)
+    feb = approve(services.payroll_generate(actor=maker, county=county, month=FEB), maker, checker)
+    assert PayrollLine.objects.filter(payroll=feb, payment_status="offset").count() == 2
+    return feb
+
+
+def _file(payroll, template: str = "fixed_gbk") -> tuple[bytes, bankfiles.BankBatch]:
+    batch = services.payroll_bank_batch(payroll)
+    notes = {batch.rows[0].reference: "账户已冻结", batch.rows[1].reference: "已入账（代发）"}
+    data = bankfiles.bank_result_render(bankfiles.TEMPLATES[template], batch, notes)
+    # the bank marks the second row a success, with its note
+    if template == "fixed_gbk":
+        lines = data.split(b"\r\n")
+        lines[2] = lines[2][:134] + b"S" + lines[2][135:]
+        data = b"\r\n".join(lines)
+    else:
+        data = data.replace("失败,已入账（代发）".encode(), "成功,已入账（代发）".encode())  # csv_utf8
+    return data, batch
+
+
+@pytest.mark.parametrize("template", ["fixed_gbk", "csv_utf8"])
+def test_columns_are_the_rows_of_the_row_parser(payroll, template):
+    data, _ = _file(payroll, template)
+    spec = bankfiles.TEMPLATES[template]
+    assert bankfiles.bank_result_columns(spec, data).rows() == bankfiles.bank_result_parse(spec, data)
+
+
+def test_import_writes_failures_notes_and_paid_and_leaves_the_offset(users, payroll):
+    data, batch = _file(payroll)
+    failed, noted, plain = (int(row.reference) for row in batch.rows)
+
+    imported = services.payroll_result_import(
+        actor=users["county"], payroll_id=payroll.pk, template_code="fixed_gbk", data=data
+    )
+
+    assert (imported.paid_count, imported.paid_amount, imported.failed_count, imported.failed_amount) == (
+        2,
+        D("720.50"),
+        1,
+        D("500.00"),
+    )
+    lines = {
+        (line.enrolment_id, line.payment_status, line.bank_reason, line.settled_on)
+        for line in PayrollLine.objects.filter(payroll=payroll)
+    }
+    today = dt.date.today()
+    assert {(e, s, r) for e, s, r, _ in lines if s != "offset"} == {
+        (failed, "failed", "账户已冻结"),
+        (noted, "paid", "已入账（代发）"),
+        (plain, "paid", ""),
+    }
+    assert {d for _, s, _, d in lines if s == "paid"} in ({today}, {today + dt.timedelta(days=1)})
+    assert {d for _, s, _, d in lines if s != "paid"} == {None}
+    assert PayrollLine.objects.filter(payroll=payroll, payment_status="offset").count() == 2
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the fault is injected by a PL/pgSQL trigger")
+def test_import_that_dies_leaves_nothing_and_the_rerun_writes_each_payment_once(users, payroll):
+    """The process dies after the lines are written, before the import is recorded (a database fault
+    injected by a trigger, not a mock): the transaction leaves nothing; the rerun writes everything once."""
+    data, _ = _file(payroll)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """CREATE FUNCTION pg_temp.dies() RETURNS trigger LANGUAGE plpgsql AS
+               $$ BEGIN RAISE EXCEPTION 'killed'; END $$"""
+        )
+        cursor.execute(
+            f"CREATE TRIGGER dies BEFORE INSERT ON {ResultImport._meta.db_table}"
+            " FOR EACH ROW EXECUTE FUNCTION pg_temp.dies()"
+        )
+    with pytest.raises(Exception, match="killed"):
+        services.payroll_result_import(
+            actor=users["county"], payroll_id=payroll.pk, template_code="fixed_gbk", data=data
+        )
+    statuses = set(PayrollLine.objects.filter(payroll=payroll).values_list("payment_status", flat=True))
+    assert statuses == {"pending", "offset"}
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TRIGGER dies ON {ResultImport._meta.db_table}")
+
+    imported = services.payroll_result_import(
+        actor=users["county"], payroll_id=payroll.pk, template_code="fixed_gbk", data=data
+    )
+
+    assert (imported.rows, imported.paid_count, imported.failed_count) == (3, 2, 1)
+    counts = dict(
+        PayrollLine.objects.filter(payroll=payroll).values_list("payment_status").annotate(n=Count("id"))
+    )
+    assert counts == {"paid": 2, "failed": 1, "offset": 2}
