@@ -13,9 +13,9 @@ import datetime as dt
 import random
 from bisect import bisect
 from collections.abc import Callable, Sequence
-from itertools import accumulate
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import accumulate
 from typing import Any
 
 from minzheng.demo.population_data import (
@@ -148,7 +148,7 @@ class PopulationDrafter:
         self.rng = rng
         # rng.randrange(n) and rng.randint(a, b) end in rng._randbelow; calling it directly makes the same
         # draws without their argument checks (a third of the drafting time went into them)
-        self.below = rng._randbelow
+        self.below: Callable[[int], int] = rng._randbelow  # type: ignore[attr-defined]
         self.ethnicity = _Weighted(rng, ETHNICITY_CODES, ETHNICITY_WEIGHTS)
         self.han_surname = _Weighted(rng, HAN_SURNAMES, HAN_SURNAME_WEIGHTS)
         self.household_size = _Weighted(rng, HOUSEHOLD_SIZES, HOUSEHOLD_SIZE_WEIGHTS)
@@ -177,7 +177,7 @@ class PopulationDrafter:
     def surname(self, ethnicity: str) -> str:
         if ethnicity in NORTHERN_PEOPLES and self.rng.random() < 0.5:
             return self.rng.choice(MONGOLIAN_SURNAMES)
-        return self.han_surname()  # type: ignore[no-any-return]
+        return self.han_surname()
 
     def name(self, surname: str, male: bool, ethnicity: str) -> str:
         rng = self.rng
@@ -218,7 +218,6 @@ class PopulationDrafter:
         return draft
 
     def _address(self, village: VillageInfo) -> str:
-        rng = self.rng
         base = village.name
         for suffix in ("居民委员会", "居委会", "村民委员会", "村委会", "委员会"):
             base = base.removesuffix(suffix)

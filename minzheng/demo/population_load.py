@@ -196,7 +196,7 @@ def _foreign_keys_drop() -> list[tuple[str, str, str]]:
             if getattr(error.__cause__, "sqlstate", "") != "55006":
                 raise
             return []
-    return keys  # type: ignore[return-value]
+    return keys
 
 
 def _foreign_keys_add(keys: list[tuple[str, str, str]]) -> None:

@@ -17,9 +17,9 @@ import json
 import os
 import random
 import time
-from bisect import bisect
 from base64 import b64encode
-from collections.abc import Callable, Sequence
+from bisect import bisect
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -183,7 +183,8 @@ class _RowBuilder:
         """Unique, valid 18-digit numbers; address code = the village's county (GB 11643)."""
         county = self.villages[draft.village_index].code[:6]
         county_key = int(county) * 10**9
-        below = rng._randbelow  # = rng.randrange(500), without its argument checks (same draws)
+        # = rng.randrange(500) without its argument checks: the same draws
+        below: Callable[[int], int] = rng._randbelow  # type: ignore[attr-defined]
         for member in draft.members:
             birth = member.birth_date
             text, ordinal = self.dates.get(birth) or self.dates.setdefault(
