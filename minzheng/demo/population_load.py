@@ -155,10 +155,11 @@ class PostgresWriter:
         _foreign_keys_add(self.foreign_keys)
 
     def abort(self) -> None:
-        try:
-            self._wait()
-        finally:
-            self.executor.shutdown()
+        """After an error: let a running COPY end (its own error is secondary) before the rollback."""
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            pending.exception()  # waits; the error being raised already is the one to report
+        self.executor.shutdown()
 
     def _wait(self) -> None:
         pending, self.pending = self.pending, None
