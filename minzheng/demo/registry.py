@@ -18,21 +18,23 @@ import os
 import random
 import time
 from base64 import b64encode
-from collections.abc import Callable, Sequence
+from bisect import bisect
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
+from stdnum.cn import ric
 
 from minzheng.audit.services import event_record
 from minzheng.catalogue.programmes import Programme
 from minzheng.common import crypto
-from minzheng.common.identity import make_resident_id
 from minzheng.common.masking import mask_bank_account, mask_id_number, mask_phone
 from minzheng.demo.accounts import DemoLogin, demo_township, demo_users_ensure
 from minzheng.demo.population import HouseholdDraft, PopulationDrafter, VillageInfo
+from minzheng.demo.population_load import PostgresWriter, SqliteWriter, Writer, cyclic_gc_paused
 from minzheng.divisions.models import Division
 from minzheng.divisions.rules import Level, level_of, scope_prefix
 from minzheng.policy.services import BUILTIN_REGION, policy_builtin_load
@@ -150,66 +152,10 @@ class _Village:
     urban_rural: str
 
 
-class _Writer(Protocol):
-    def allocate(self, table: str, count: int) -> list[int]: ...
-
-    def write(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None: ...
-
-
-class _PostgresWriter:
-    """Ids from the table's own sequence (safe beside other writers), rows through COPY."""
-
-    def __init__(self) -> None:
-        self.sequences: dict[str, str] = {}
-
-    def allocate(self, table: str, count: int) -> list[int]:
-        if not count:
-            return []
-        with connection.cursor() as cursor:
-            if table not in self.sequences:
-                cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
-                self.sequences[table] = cursor.fetchone()[0]
-            cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [self.sequences[table], count])
-            return [row[0] for row in cursor.fetchall()]
-
-    def write(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-        if not rows:
-            return
-        sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"  # noqa: S608 - names are constants
-        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-            for row in rows:
-                copy.write_row(row)
-
-
-class _SqliteWriter:
-    """SQLite serialises writers, so ids simply continue after the current maximum."""
-
-    def __init__(self) -> None:
-        self.next_id: dict[str, int] = {}
-
-    def allocate(self, table: str, count: int) -> list[int]:
-        if table not in self.next_id:
-            with connection.cursor() as cursor:
-                cursor.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}")  # noqa: S608 - constant
-                self.next_id[table] = cursor.fetchone()[0]
-        start = self.next_id[table]
-        self.next_id[table] = start + count
-        return list(range(start, start + count))
-
-    def write(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-        if not rows:
-            return
-        placeholders = ", ".join(["%s"] * len(columns))
-        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"  # noqa: S608
-        adapted = [tuple(v.isoformat() if type(v) is dt.date else v for v in row) for row in rows]
-        with connection.cursor() as cursor:
-            cursor.executemany(sql, adapted)
-
-
 class _RowBuilder:
     """Turns drafts into table rows: ids, encryption, blind indexes, masks."""
 
-    def __init__(self, writer: _Writer, villages: list[_Village], existing_indexes: set[str]) -> None:
+    def __init__(self, writer: Writer, villages: list[_Village], existing_indexes: set[str]) -> None:
         self.writer = writer
         self.villages = villages
         self.existing_indexes = existing_indexes
@@ -218,9 +164,14 @@ class _RowBuilder:
         self.hashers = {p: crypto.index_hasher(p) for p in (ID_INDEX, PHONE_INDEX, BANK_INDEX)}
         self.now = connection.ops.adapt_datetimefield_value(timezone.now())
         self.counts = {"households": 0, "persons": 0, "memberships": 0, "incomes": 0, "assets": 0}
+        self.dates: dict[dt.date, tuple[str, int]] = {}  # birth date -> (YYYYMMDD, ordinal)
+        self.nonces = b""
 
     def seal(self, text: str) -> str:
-        nonce = os.urandom(12)
+        nonce, self.nonces = self.nonces[:12], self.nonces[12:]
+        if not nonce:  # random nonces drawn 4,096 at a time: one system call instead of one per value
+            self.nonces = os.urandom(12 * 4096)
+            nonce, self.nonces = self.nonces[:12], self.nonces[12:]
         return f"{self.key_id}${b64encode(nonce + self.aes.encrypt(nonce, text.encode(), None)).decode()}"
 
     def index(self, purpose: str, text: str) -> str:
@@ -231,19 +182,27 @@ class _RowBuilder:
     def assign_id_numbers(self, rng: random.Random, draft: HouseholdDraft) -> None:
         """Unique, valid 18-digit numbers; address code = the village's county (GB 11643)."""
         county = self.villages[draft.village_index].code[:6]
+        county_key = int(county) * 10**9
+        # = rng.randrange(500) without its argument checks: the same draws
+        below: Callable[[int], int] = rng._randbelow  # type: ignore[attr-defined]
         for member in draft.members:
+            birth = member.birth_date
+            text, ordinal = self.dates.get(birth) or self.dates.setdefault(
+                birth, (f"{birth:%Y%m%d}", birth.toordinal())
+            )
             while True:
-                sequence = rng.randrange(500) * 2 + (1 if member.male else 0)
-                key = int(f"{county}{member.birth_date:%Y%m%d}{sequence:03d}")
+                sequence = below(500) * 2 + (1 if member.male else 0)
+                key = county_key + ordinal * 1000 + sequence
                 if key in self.used_ids:
                     continue
                 self.used_ids.add(key)
-                number = make_resident_id(county, member.birth_date, sequence)
+                body = f"{county}{text}{sequence:03d}"
+                number = body + ric.calc_check_digit(body + "0")  # as common.identity.make_resident_id
                 if not self.existing_indexes or self.index(ID_INDEX, number) not in self.existing_indexes:
                     member.id_number = number
                     break
 
-    def write(self, drafts: list[HouseholdDraft]) -> None:
+    def write(self, drafts: list[HouseholdDraft], *, more: bool) -> None:
         people = sum(len(d.members) for d in drafts)
         allocate = self.writer.allocate
         household_ids = iter(allocate(Household._meta.db_table, len(drafts)))
@@ -262,11 +221,16 @@ class _RowBuilder:
                 asset_ids,
                 rows,
             )
-        self.writer.write(Household._meta.db_table, HOUSEHOLD_COLUMNS, rows["h"])
-        self.writer.write(Person._meta.db_table, PERSON_COLUMNS, rows["p"])
-        self.writer.write(Membership._meta.db_table, MEMBERSHIP_COLUMNS, rows["m"])
-        self.writer.write(IncomeRecord._meta.db_table, INCOME_COLUMNS, rows["i"])
-        self.writer.write(AssetRecord._meta.db_table, ASSET_COLUMNS, rows["a"])
+        self.writer.write(
+            [
+                (Household, HOUSEHOLD_COLUMNS, rows["h"]),
+                (Person, PERSON_COLUMNS, rows["p"]),
+                (Membership, MEMBERSHIP_COLUMNS, rows["m"]),
+                (IncomeRecord, INCOME_COLUMNS, rows["i"]),
+                (AssetRecord, ASSET_COLUMNS, rows["a"]),
+            ],
+            more=more,
+        )
         for key, name in (
             ("h", "households"),
             ("p", "persons"),
@@ -411,14 +375,50 @@ def _village_picker(
         cumulative.append(total)
     prefix = scope_prefix(focus_code, level_of(focus_code)) if focus_code else ""
     focus = [i for i, v in enumerate(villages) if prefix and v.code.startswith(prefix)]
-    indexes = range(len(villages))
+    total, last = cumulative[-1] + 0.0, len(villages) - 1
 
     def pick() -> int:
         if focus and rng.random() < focus_share:
             return rng.choice(focus)
-        return rng.choices(indexes, cum_weights=cumulative)[0]
+        # = rng.choices(range(len(villages)), cum_weights=cumulative)[0], the same draw without the list
+        return bisect(cumulative, rng.random() * total, 0, last)
 
     return pick
+
+
+def _draft_and_write(
+    builder: _RowBuilder,
+    rng: random.Random,
+    drafter: PopulationDrafter,
+    pick: Callable[[], int],
+    households: int | None,
+    people: int | None,
+    progress: Callable[[int, int], None] | None,
+) -> None:
+    """Draft households chunk by chunk and hand each chunk to the writer (``demo_population_seed``)."""
+    villages = builder.villages
+    household_limit = households if households is not None else 2**62
+    person_limit = people if people is not None else 2**62
+    drafted_households = drafted_people = 0
+    while drafted_households < household_limit and drafted_people < person_limit:
+        drafts: list[HouseholdDraft] = []
+        while (
+            len(drafts) < CHUNK_HOUSEHOLDS
+            and drafted_households < household_limit
+            and drafted_people < person_limit
+        ):
+            village_index = pick()
+            draft = drafter.household(village_index, villages[village_index].info)
+            builder.assign_id_numbers(rng, draft)
+            drafts.append(draft)
+            drafted_households += 1
+            drafted_people += len(draft.members)
+        builder.write(drafts, more=drafted_households < household_limit and drafted_people < person_limit)
+        if progress:
+            if people is not None:
+                progress(drafted_people, people)
+            else:
+                progress(drafted_households, household_limit)
 
 
 @transaction.atomic
@@ -452,30 +452,16 @@ def demo_population_seed(
     existing = (
         set(Person.objects.values_list("id_number_index", flat=True)) if Person.objects.exists() else set()
     )
-    writer: _Writer = _PostgresWriter() if connection.vendor == "postgresql" else _SqliteWriter()
+    writer: Writer = PostgresWriter() if connection.vendor == "postgresql" else SqliteWriter()
     builder = _RowBuilder(writer, villages, existing)
-    household_limit = households if households is not None else 2**62
-    person_limit = people if people is not None else 2**62
-    drafted_households = drafted_people = 0
-    while drafted_households < household_limit and drafted_people < person_limit:
-        drafts: list[HouseholdDraft] = []
-        while (
-            len(drafts) < CHUNK_HOUSEHOLDS
-            and drafted_households < household_limit
-            and drafted_people < person_limit
-        ):
-            village_index = pick()
-            draft = drafter.household(village_index, villages[village_index].info)
-            builder.assign_id_numbers(rng, draft)
-            drafts.append(draft)
-            drafted_households += 1
-            drafted_people += len(draft.members)
-        builder.write(drafts)
-        if progress:
-            if people is not None:
-                progress(drafted_people, people)
-            else:
-                progress(drafted_households, household_limit)
+    writer.begin()
+    try:
+        with cyclic_gc_paused():
+            _draft_and_write(builder, rng, drafter, pick, households, people, progress)
+    except BaseException:
+        writer.abort()
+        raise
+    writer.finish()
     counts = builder.counts
     summary = SeedSummary(seed=seed, seconds=round(time.perf_counter() - started, 3), **counts)
     event_record(

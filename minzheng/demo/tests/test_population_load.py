@@ -1,0 +1,99 @@
+"""The fast paths of the demo seeding (issue 21): the same draws as ``random``, the foreign keys restored,
+the COPY text exact, and a failed load leaving nothing behind."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from minzheng.demo.population import PopulationDrafter, _Weighted
+from minzheng.demo.population_data import HAN_SURNAME_WEIGHTS, HAN_SURNAMES
+from minzheng.demo.population_load import SEEDED_MODELS, _check_text, _text_line
+from minzheng.demo.registry import ASSET_COLUMNS, PERSON_COLUMNS, demo_population_seed
+from minzheng.registry.models import AssetRecord, Household, IncomeRecord, Membership, Person
+
+
+@pytest.mark.parametrize("seed", [1, 7, 2026])
+def test_weighted_draws_and_randint_are_those_of_random(seed):
+    # given two generators with the same seed
+    fast, slow = random.Random(seed), random.Random(seed)
+    surname = _Weighted(fast, HAN_SURNAMES, HAN_SURNAME_WEIGHTS)
+    drafter = PopulationDrafter(fast, dt.date(2026, 9, 30))
+    # when one draws through the drafter's shortcuts and the other through random's own methods
+    drawn = [
+        (surname(), drafter.randint(1, 40), drafter.randint(3, 3), drafter.below(500)) for _ in range(2000)
+    ]
+    expected = [
+        (slow.choices(HAN_SURNAMES, HAN_SURNAME_WEIGHTS)[0], slow.randint(1, 40), slow.randint(3, 3), slow.randrange(500))
+        for _ in range(2000)
+    ]  # fmt: skip
+    # then the draws are identical, so a seed keeps giving the population it gave before
+    assert drawn == expected
+
+
+def _foreign_keys() -> set[tuple[str, str, str]]:
+    tables = [model._meta.db_table for model in SEEDED_MODELS]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE contype = 'f' AND conrelid::regclass::text = ANY(%s)",
+            [tables],
+        )
+        return {tuple(row) for row in cursor.fetchall()}
+
+
+def test_foreign_keys_are_back_and_every_row_refers_to_an_existing_row(divisions):
+    # given the foreign keys of the five tables before seeding
+    before = _foreign_keys()
+    assert len(before) == 13
+    # when seeding
+    summary = demo_population_seed(households=60, seed=21)
+    # then the same keys, with the same definitions (deferrable, initially deferred), are in place
+    assert _foreign_keys() == before
+    assert Household.objects.count() == summary.households == 60
+    persons = set(Person.objects.values_list("pk", flat=True))
+    assert set(Household.objects.values_list("head_id", flat=True)) <= persons
+    assert set(Membership.objects.values_list("person_id", flat=True)) == persons
+    assert {p for p in IncomeRecord.objects.values_list("person_id", flat=True) if p} <= persons
+    assert {p for p in AssetRecord.objects.values_list("person_id", flat=True) if p} <= persons
+
+
+def test_a_second_seeding_continues_the_ids_without_a_duplicate(divisions):
+    # when two seedings follow each other (the second sees the first's ID numbers)
+    first = demo_population_seed(households=30, seed=31)
+    first_ids = set(Person.objects.values_list("pk", flat=True))
+    second = demo_population_seed(households=30, seed=32)
+    # then every row is there once and the second seeding's ids all follow the first's
+    assert Person.objects.count() == first.persons + second.persons
+    later = set(Person.objects.values_list("pk", flat=True)) - first_ids
+    assert len(later) == second.persons
+    assert min(later) > max(first_ids)
+    assert Person.objects.values("id_number_index").distinct().count() == Person.objects.count()
+
+
+def test_copy_text_renders_null_booleans_dates_and_decimals():
+    # given a person row and an asset row as the builder makes them
+    now = dt.datetime(2026, 9, 30, 8, 0, tzinfo=dt.UTC)
+    person = (1, now, now, "张伟", "k$x", "ab", "1501**********0011", dt.date(1980, 1, 2), "male", "01")
+    person += ("", "", "", 7, "", None, "capable", True, "", "employed", "", None)
+    asset = (3, now, now, 7, None, "deposit", "存款", Decimal("12.50"), None, dt.date(2026, 9, 1), False)
+    asset += ("declared", "", None)
+    # when rendered as COPY text
+    person_line = _text_line(Person, PERSON_COLUMNS)(person)
+    asset_line = _text_line(AssetRecord, ASSET_COLUMNS)(asset)
+    # then NULL is \N, booleans t/f, dates ISO, decimals their digits
+    assert person_line.split("\t")[13:] == ["7", "", "\\N", "capable", "t", "", "employed", "", "\\N\n"]
+    assert person_line.split("\t")[7] == "1980-01-02"
+    assert asset_line == (
+        "3\t2026-09-30 08:00:00+00:00\t2026-09-30 08:00:00+00:00\t7\t\\N\tdeposit\t存款\t12.50\t\\N\t"
+        "2026-09-01\tf\tdeclared\t\t\\N\n"
+    )
+
+
+def test_a_tab_in_a_text_value_is_refused_rather_than_shifting_the_columns():
+    with pytest.raises(ValueError, match="制表符"):
+        _check_text("1\ta\tb\n", rows=1, columns=2)
