@@ -72,9 +72,11 @@ SourceChoice = Literal[
     "public_security",
     "justice",
     "court",
+    "medical_insurance",
+    "disability_cert",
     "other",
 ]
-OutcomeChoice = Literal["consistent", "inconsistent", "no_record"]
+OutcomeChoice = Literal["consistent", "inconsistent", "no_record", "no_data"]
 DeadlineChoice = Literal["overdue", "due_soon", "on_time"]
 
 # The Literals above repeat the enums so that OpenAPI lists the values; a test keeps them equal.
