@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -113,11 +113,13 @@ def snapshot_load(
     as_of: dt.date,
     division_prefix: str,
     household_id_max: int | None = None,
+    progress: Callable[[str, int], None] | None = None,
 ) -> dict[str, int]:
     """Copy the households under ``division_prefix`` (with members active on ``as_of``, their incomes and
     assets) into DuckDB tables of the same names; returns the row counts. PostgreSQL streams
     ``COPY … TO STDOUT`` into Arrow (stack-notes §3); other databases go through the cursor.
-    ``household_id_max`` limits the run to households up to that id (chunks, benchmarks)."""
+    ``household_id_max`` limits the run to households up to that id (chunks, benchmarks); ``progress`` is
+    told each table's name and rows once it is loaded."""
     upto = household_id_max if household_id_max is not None else 2**62
     counts = {}
     for name, (sql, extra) in _snapshot_sql(as_of).items():
@@ -132,6 +134,8 @@ def snapshot_load(
             )
         con.unregister(f"{name}_arrow")
         counts[name] = con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
+        if progress is not None:
+            progress(name, counts[name])
     return counts
 
 
