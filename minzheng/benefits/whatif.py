@@ -242,8 +242,12 @@ def whatif_run(
     )
     columnar.results_compute(con, baseline, change.valid_from, suffix="_base")
     step("已按现行参数计算全部家庭")
-    columnar.results_compute(con, proposed, change.valid_from, suffix="_new")
-    step("已按调整后参数计算全部家庭")
+    # Only the households under the changed division can move: the others are copied from the first pass.
+    within = Division.objects.get(code=entry.division_code).short_code
+    columnar.results_compute(con, proposed, change.valid_from, suffix="_new", division_prefix=within)
+    columnar.run(con, "INSERT INTO results_new SELECT * FROM results_base WHERE division_code NOT LIKE $w",
+                 {"w": f"{within}%"})  # fmt: skip
+    step("已按调整后参数计算受影响的家庭")
     cursor = con.execute(_AGGREGATE_SQL, {"digits": LEVEL_DIGITS[Level(chosen)]})
     names = [d[0] for d in cursor.description]
     raw = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]

@@ -161,7 +161,9 @@ def whatif_start(
 
     if not actor.can(Capability.MANAGE_POLICY):
         raise PermissionDenied("您的角色无权进行标准测算")
-    entry, _before = proposed_entry(actor, change, columnar.stored_params())
+    baseline = columnar.stored_params()
+    entry, _before = proposed_entry(actor, change, baseline)
+    baseline.with_entry(entry)  # refuses a version that overlaps a stored one, as the run would
     chosen = level_for(actor, level)
     proposal = _proposal_key(actor, entry, chosen)
     with transaction.atomic():
