@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import io
 import json
 import os
+import subprocess
 import sys
 import time
 from decimal import Decimal
@@ -77,9 +79,11 @@ def now(actor: Any, as_of: dt.date) -> dict[str, Any]:
 
     marks: list[tuple[str, float]] = []
     started = time.perf_counter()
-    report = whatif_run(
-        actor=actor, change=_change(as_of), progress=lambda _done, message: marks.append((message, time.perf_counter()))
-    )
+
+    def progress(_done: int, message: str) -> None:
+        marks.append((message, time.perf_counter()))
+
+    report = whatif_run(actor=actor, change=_change(as_of), progress=progress)
     steps, previous = [], started
     for message, at in marks:
         steps.append({"step": message, "s": round(at - previous, 2)})
@@ -124,13 +128,80 @@ def floor(actor: Any, as_of: dt.date) -> dict[str, Any]:
     }
 
 
+_TIMED_RUN = """
+import datetime as dt, json, sys, time
+from decimal import Decimal
+sys.path.insert(0, "bench")
+from run import setup_django
+setup_django(sys.argv[1])
+from minzheng.accounts.models import User
+from minzheng.benefits.whatif import ProposedChange, whatif_run
+change = ProposedChange("dibao.standard_monthly", "150100000000", "urban", dt.date.fromisoformat(sys.argv[2]),
+                        percent=Decimal(5))
+started = time.perf_counter()
+report = whatif_run(actor=User.objects.get(username="region"), change=change)
+print(json.dumps({"seconds": round(time.perf_counter() - started, 2),
+                  "monthly_difference_fen": int(report.total.monthly_difference * 100),
+                  "gained": report.total.gained, "lost": report.total.lost}))
+"""
+
+
+def tree_of(commit: str) -> Path:
+    """The project's files at ``commit`` (``git archive``) in a temporary directory."""
+    import tarfile
+    import tempfile
+
+    target = Path(tempfile.mkdtemp(prefix="whatif-bench-"))
+    archive = subprocess.run(["git", "archive", commit, "minzheng", "bench"], cwd=ROOT, capture_output=True,
+                             check=True).stdout  # fmt: skip
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(target, filter="data")
+    return target
+
+
+def paired(commit: str, url: str, as_of: dt.date, rounds: int) -> dict[str, Any]:
+    """``whatif_run`` of ``commit`` and of this tree, alternately in fresh processes (same load and data)."""
+    trees = {"before": tree_of(commit), "now": ROOT}
+    runs: dict[str, list[dict[str, Any]]] = {"before": [], "now": []}
+    for _ in range(rounds):
+        for name, tree in trees.items():
+            command = [sys.executable, "-c", _TIMED_RUN, url, as_of.isoformat()]
+            env = {**os.environ, "PYTHONPATH": str(tree)}
+            out = subprocess.run(command, cwd=tree, capture_output=True, text=True, check=True, env=env)
+            runs[name].append({**json.loads(out.stdout.strip().splitlines()[-1]), "load": os.getloadavg()[0]})
+    best = {name: min(r["seconds"] for r in rows) for name, rows in runs.items()}
+    ratio = round(best["before"] / best["now"], 2)
+    return {"commit_before": commit, "runs": runs, "best_s": best, "ratio": ratio}
+
+
+def _naive_line(run: dict[str, Any]) -> str:
+    return (
+        f"{run['seconds']:.2f} s (snapshot {run['snapshot_s']:.2f}, base {run['rules_base_s']:.2f}, "
+        f"new {run['rules_new_s']:.2f}, compare {run['compare_s']:.2f})"
+    )
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--as-of", type=dt.date.fromisoformat, default=dt.date(2026, 9, 1))
     parser.add_argument("--repeat", type=int, default=2, help="runs of each path; the best is reported")
+    parser.add_argument(
+        "--compare-with", default="", help="a commit whose whatif_run is timed alternately with this one"
+    )
     args = parser.parse_args()
     setup_django(args.database_url)
+    if args.compare_with:
+        result = {"benchmark": "issue-21-whatif-paired", "environment": environment(args.database_url),
+                  **paired(args.compare_with, args.database_url, args.as_of, args.repeat)}  # fmt: skip
+        print(json.dumps(result, indent=2))
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        path = RESULTS / f"whatif-paired-{stamp}.json"
+        path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        return
     from minzheng.accounts.models import User
 
     actor = User.objects.get(username="region")
@@ -158,9 +229,7 @@ def main() -> None:
     lines = [
         ("measure", "result"),
         ("households", f"{best_now['households']:,} ({floor_run['rows']['members']:,} members)"),
-        ("naive (2 full assessments)", f"{best_naive['seconds']:.2f} s (snapshot {best_naive['snapshot_s']:.2f}, "
-                                       f"base {best_naive['rules_base_s']:.2f}, new {best_naive['rules_new_s']:.2f}, "
-                                       f"compare {best_naive['compare_s']:.2f})"),
+        ("naive (2 full assessments)", _naive_line(best_naive)),
         ("whatif_run now", f"{best_now['seconds']:.2f} s; "
                            + ", ".join(f"{s['step']} {s['s']:.2f}" for s in best_now["steps"])),
         ("ratio naive / now", f"{result['ratio_naive_over_now']:.2f}"),

@@ -47,7 +47,12 @@ LEVEL_DIGITS = {Level.REGION: 2, Level.PREFECTURE: 4, Level.COUNTY: 6, Level.TOW
 CENT = Decimal("0.01")
 # The steps a run reports: the parameters, the four snapshot tables, the two assessments, the summary.
 WHATIF_STEPS = 8
-SNAPSHOT_LABELS = {"households": "在册家庭", "members": "家庭成员", "incomes": "收入记录", "assets": "财产记录"}
+SNAPSHOT_LABELS = {
+    "households": "在册家庭",
+    "members": "家庭成员",
+    "incomes": "收入记录",
+    "assets": "财产记录",
+}
 Progress = Callable[[int, str], None]
 
 

@@ -121,8 +121,10 @@ def report_dump(report: WhatIfReport) -> dict[str, Any]:
 
 def report_load(data: dict[str, Any]) -> WhatIfReport:
     e = data["entry"]
-    entry = ParameterEntry(e["key"], e["division_code"], e["urban_rural"], dt.date.fromisoformat(e["valid_from"]),
-                           None, e["value"], e["status"], e["source"])  # fmt: skip
+    valid_from = dt.date.fromisoformat(e["valid_from"])
+    entry = ParameterEntry(
+        e["key"], e["division_code"], e["urban_rural"], valid_from, None, e["value"], e["status"], e["source"]
+    )
     return WhatIfReport(
         change_load(data["change"]),
         entry,
@@ -143,7 +145,7 @@ def report_load(data: dict[str, Any]) -> WhatIfReport:
 def _proposal_key(actor: User, entry: ParameterEntry, level: int) -> str:
     """What makes two submissions the same run: the proposed version, the summary level and the scope."""
     text = json.dumps(
-        [actor.scope_prefix, entry.key, entry.division_code, entry.urban_rural, entry.valid_from, entry.value, level],
+        [actor.scope_prefix, *entry.chain, entry.valid_from, entry.value, level],
         default=_json_default,
         sort_keys=True,
         ensure_ascii=False,

@@ -27,8 +27,8 @@ from minzheng.benefits.whatif import (
     WhatIfReport,
     whatif_value_in_force,
 )
-from minzheng.benefits.whatif_jobs import whatif_job_get, whatif_start
 from minzheng.benefits.whatif_editor import BRACKETS, RULE_KEYS
+from minzheng.benefits.whatif_jobs import whatif_job_get, whatif_start
 from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import DomainError
 from minzheng.common.models import Job
@@ -206,7 +206,8 @@ def whatif(request: HttpRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         try:
             kept = {name: value for name, value in query.items() if name not in _NOT_KEPT}
-            job = whatif_start(actor=user, change=form.change(), level=form.cleaned_data.get("level"), query=kept)
+            level = form.cleaned_data.get("level")
+            job = whatif_start(actor=user, change=form.change(), level=level, query=kept)
         except DomainError as error:
             field = form.fields.get(error.field or "")  # the field's Chinese label, not its name
             context.update(error=error.message, error_field=field.label if field else None)

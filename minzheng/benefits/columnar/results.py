@@ -48,7 +48,8 @@ persons AS (
     FROM counted GROUP BY household_id
 ),
 income_invalid AS (
-    SELECT DISTINCT i.household_id FROM incomes i LEFT JOIN members m USING (household_id, person_id)
+    SELECT DISTINCT i.household_id FROM incomes i SEMI JOIN hh USING (household_id)
+    LEFT JOIN members m USING (household_id, person_id)
     WHERE i.period_end < i.period_start OR (m.death_date IS NOT NULL AND i.period_start > m.death_date)
 ),
 clipped AS (
@@ -153,7 +154,8 @@ per_capita AS (
 ),
 held AS (
     SELECT a.household_id, a.category, CAST(round(a.value * 100) AS BIGINT) AS value_fen
-    FROM assets a LEFT JOIN counted c ON c.household_id = a.household_id AND c.person_id = a.person_id
+    FROM assets a SEMI JOIN hh USING (household_id)
+    LEFT JOIN counted c ON c.household_id = a.household_id AND c.person_id = a.person_id
     WHERE (a.person_id IS NULL OR c.is_counted) AND NOT a.exempt
 ),
 asset_measures AS (  -- only households holding something: with nothing held every limit is met

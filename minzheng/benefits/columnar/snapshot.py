@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
@@ -16,7 +18,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 import pyarrow.csv as pacsv
-from django.db import connection
+from django.db import connection, transaction
 
 from minzheng.benefits.params import CENT
 from minzheng.divisions.models import Division
@@ -131,14 +133,61 @@ def snapshot_load(
     ``household_id_max`` limits the run to households up to that id (chunks, benchmarks); ``progress`` is
     told each table's name and rows once it is loaded."""
     upto = household_id_max if household_id_max is not None else 2**62
+    scope = [f"{division_prefix}%", upto]
+    queries = {name: (sql, [*scope, *extra]) for name, (sql, extra) in _snapshot_sql(as_of).items()}
     counts = {}
-    with _batch_session():
-        for name, (sql, extra) in _snapshot_sql(as_of).items():
-            table = fetch_arrow(sql, [f"{division_prefix}%", upto, *extra], SNAPSHOT_SCHEMAS[name])
-            counts[name] = _table_load(con, name, table)
-            if progress is not None:
-                progress(name, counts[name])
+    for name, table in _tables_fetch(queries):
+        counts[name] = _table_load(con, name, table)
+        if progress is not None:
+            progress(name, counts[name])
     return counts
+
+
+Queries = dict[str, tuple[str, list[Any]]]
+_SIDE = "members"  # the largest query: copied on a second connection while this one copies the others
+_SNAPSHOT_ID = re.compile(r"[0-9A-F]+-[0-9A-F]+(-[0-9]+)?")
+
+
+def _tables_fetch(queries: Queries) -> Iterator[tuple[str, pa.Table]]:
+    """The snapshot's tables as Arrow, in the order of ``queries``. On PostgreSQL outside a transaction
+    (the background job, the batch, the benchmark) ``members`` is copied on a second connection while this
+    one copies the others — both in one exported REPEATABLE READ snapshot, so the four tables show the same
+    instant (issue 21: PostgreSQL's side of the snapshot is most of its time, and the machine has two
+    cores). Inside a transaction (tests, a caller's atomic block) they are copied one by one on this
+    connection: a second one would not see the transaction's writes."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        with _batch_session():
+            for name, (sql, params) in queries.items():
+                yield name, fetch_arrow(sql, params, SNAPSHOT_SCHEMAS[name])
+        return
+    with transaction.atomic(), ThreadPoolExecutor(max_workers=1) as pool:
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            cursor.execute("SELECT pg_export_snapshot()")
+            exported = cursor.fetchone()[0]
+        side = pool.submit(_fetch_in_snapshot, exported, _SIDE, *queries[_SIDE])
+        names = list(queries)
+        before, after = names[: names.index(_SIDE)], names[names.index(_SIDE) + 1 :]
+        with _batch_session():
+            for name in before:
+                yield name, fetch_arrow(*queries[name], SNAPSHOT_SCHEMAS[name])
+            later = {name: fetch_arrow(*queries[name], SNAPSHOT_SCHEMAS[name]) for name in after}
+        yield _SIDE, side.result()
+        yield from later.items()
+
+
+def _fetch_in_snapshot(exported: str, name: str, sql: str, params: list[Any]) -> pa.Table:
+    """One snapshot table on this thread's own connection, in the snapshot ``exported`` by the caller's."""
+    if not _SNAPSHOT_ID.fullmatch(exported):  # SET TRANSACTION SNAPSHOT takes a literal, not a parameter
+        raise ValueError(f"unexpected snapshot id {exported!r}")
+    try:
+        with transaction.atomic(), _batch_session():
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                cursor.execute(f"SET TRANSACTION SNAPSHOT '{exported}'")
+            return fetch_arrow(sql, params, SNAPSHOT_SCHEMAS[name])
+    finally:
+        connection.close()
 
 
 def _table_load(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> int:

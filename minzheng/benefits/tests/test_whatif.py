@@ -176,8 +176,9 @@ def test_the_form_as_it_opens_runs_and_shows_no_codes(client, scenario, users):
     assert 'class="form-select"' in str(form["key"])
     assert "<textarea" not in str(form["value"])
     query = {name: form[name].value() or "" for name in ("key", "division_code", "urban_rural", "level")}
-    page = client.post(URL, {**query, "run": "1", "valid_from": "2025-01-01", "percent": "5", "value": ""},
-                       follow=True)
+    page = client.post(
+        URL, {**query, "run": "1", "valid_from": "2025-01-01", "percent": "5", "value": ""}, follow=True
+    )
     html = page.content.decode()
     assert 'id="whatif-after">882.00<' in html
     assert "没有适用于" not in html

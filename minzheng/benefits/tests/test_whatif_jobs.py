@@ -72,7 +72,11 @@ def test_submit_poll_and_result_on_the_database_queue(client, settings, homes, u
 
     # then: the next poll shows the report and stops polling
     job.refresh_from_db()
-    assert (job.status, job.progress_done, job.progress_total) == ("succeeded", WHATIF_STEPS + 1, WHATIF_STEPS + 1)
+    assert (job.status, job.progress_done, job.progress_total) == (
+        "succeeded",
+        WHATIF_STEPS + 1,
+        WHATIF_STEPS + 1,
+    )
     assert job.message.startswith("测算完成：2 户，新增低保 1 户，退出 0 户，月支出变化 74.00 元")
     done = _poll(client, url).content.decode()
     assert "every 1s" not in done
