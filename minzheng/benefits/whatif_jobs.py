@@ -90,7 +90,8 @@ def _row_dump(row: WhatIfRow) -> dict[str, Any]:
 
 
 def _row_load(data: dict[str, Any]) -> WhatIfRow:
-    return WhatIfRow(**{k: Decimal(v) if k in _ROW_MONEY else v for k, v in data.items()})
+    fields: dict[str, Any] = {k: Decimal(v) if k in _ROW_MONEY else v for k, v in data.items()}
+    return WhatIfRow(**fields)
 
 
 def report_dump(report: WhatIfReport) -> dict[str, Any]:
@@ -154,7 +155,7 @@ def _proposal_key(actor: User, entry: ParameterEntry, level: int) -> str:
 
 
 def whatif_start(
-    *, actor: User, change: ProposedChange, level: int | None = None, query: dict[str, str] | None = None
+    *, actor: User, change: ProposedChange, level: int | None = None, query: dict[str, Any] | None = None
 ) -> Job:
     """Check the proposal (the errors ``whatif_run`` would raise for it, in Chinese, at once) and run it in
     the background; returns the job — the one already running when the same user submitted the same
