@@ -106,6 +106,7 @@ class WhatIfForm(TablerFormMixin, forms.Form):
         button does (the view compares ``basis``)."""
         attrs = {"hx-get": reverse("benefits:whatif"), "hx-trigger": "change", "hx-target": "#whatif-editor",
                  "hx-swap": "outerHTML", "hx-include": "closest form", "hx-vals": '{"editor": "1"}',
+                 "hx-params": "not csrfmiddlewaretoken",
                  "hx-push-url": "false", "hx-indicator": "#whatif-editor"}  # fmt: skip
         for name in BASIS_FIELDS:
             self.fields[name].widget.attrs.update(attrs)

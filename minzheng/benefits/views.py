@@ -212,6 +212,6 @@ def household_assessment(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # The what-if page (标准测算) lives in whatif_views; the URLs name it here.
-from minzheng.benefits.whatif_views import whatif  # noqa: E402
+from minzheng.benefits.whatif_views import whatif, whatif_job  # noqa: E402
 
-__all__ = ["household_assessment", "whatif"]
+__all__ = ["household_assessment", "whatif", "whatif_job"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -44,6 +45,15 @@ WHATIF_KEYS = (
 PERCENT_KINDS = frozenset({Kind.MONEY, Kind.MULTIPLE, Kind.RATIO})
 LEVEL_DIGITS = {Level.REGION: 2, Level.PREFECTURE: 4, Level.COUNTY: 6, Level.TOWNSHIP: 9, Level.VILLAGE: 12}
 CENT = Decimal("0.01")
+# The steps a run reports: the parameters, the four snapshot tables, the two assessments, the summary.
+WHATIF_STEPS = 8
+SNAPSHOT_LABELS = {
+    "households": "在册家庭",
+    "members": "家庭成员",
+    "incomes": "收入记录",
+    "assets": "财产记录",
+}
+Progress = Callable[[int, str], None]
 
 
 class WhatIfInvalid(ValidationFailed):
@@ -205,7 +215,7 @@ _COUNTS = ("households", "refused", "dibao_before", "dibao_after", "gained", "lo
 _MONEY = ("monthly_before", "monthly_after", "senior_before", "senior_after")
 
 
-def _level_for(actor: Any, level: int | None) -> int:
+def level_for(actor: Any, level: int | None) -> int:
     own = actor.division.level
     chosen = level if level is not None else min(own + 1, Level.VILLAGE)
     if chosen not in LEVEL_DIGITS or chosen < own:
@@ -213,20 +223,36 @@ def _level_for(actor: Any, level: int | None) -> int:
     return chosen
 
 
-def whatif_run(*, actor: Any, change: ProposedChange, level: int | None = None) -> WhatIfReport:
+def whatif_run(
+    *, actor: Any, change: ProposedChange, level: int | None = None, progress: Progress | None = None
+) -> WhatIfReport:
     """Assess every household of the actor's jurisdiction on ``change.valid_from`` twice — with the
     parameters in force and with the change — and sum the differences by division at ``level``
     (default: one level below the actor's division). Raises ``ParameterMissing`` when a place has no
-    parameter on that date, ``WhatIfInvalid``/``PermissionDenied`` for a change the actor may not test."""
+    parameter on that date, ``WhatIfInvalid``/``PermissionDenied`` for a change the actor may not test.
+    ``progress(done, message)`` is told each of the ``WHATIF_STEPS`` steps as it ends (the job's bar)."""
     started = time.perf_counter()
+    step = _Steps(progress)
     baseline = columnar.stored_params()
     entry, before = proposed_entry(actor, change, baseline)
     proposed = baseline.with_entry(entry)
-    chosen = _level_for(actor, level)
+    chosen = level_for(actor, level)
+    step("已读取现行参数和调整后参数")
     con = columnar.duck()
-    snapshot = columnar.snapshot_load(con, as_of=change.valid_from, division_prefix=_actor_prefix(actor))
+    snapshot = columnar.snapshot_load(
+        con,
+        as_of=change.valid_from,
+        division_prefix=_actor_prefix(actor),
+        progress=lambda name, rows: step(f"已读取{SNAPSHOT_LABELS[name]} {rows} 条"),
+    )
     columnar.results_compute(con, baseline, change.valid_from, suffix="_base")
-    columnar.results_compute(con, proposed, change.valid_from, suffix="_new")
+    step("已按现行参数计算全部家庭")
+    # Only the households under the changed division can move: the others are copied from the first pass.
+    within = Division.objects.get(code=entry.division_code).short_code
+    columnar.results_compute(con, proposed, change.valid_from, suffix="_new", division_prefix=within)
+    columnar.run(con, "INSERT INTO results_new SELECT * FROM results_base WHERE division_code NOT LIKE $w",
+                 {"w": f"{within}%"})  # fmt: skip
+    step("已按调整后参数计算受影响的家庭")
     cursor = con.execute(_AGGREGATE_SQL, {"digits": LEVEL_DIGITS[Level(chosen)]})
     names = [d[0] for d in cursor.description]
     raw = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
@@ -249,7 +275,20 @@ def whatif_run(*, actor: Any, change: ProposedChange, level: int | None = None) 
         data={"key": change.key, "before": before, "after": entry.value, "households": total.households,
               "monthly_difference": str(total.monthly_difference), "seconds": report.seconds},
     )  # fmt: skip
+    step("已按区划汇总")
     return report
+
+
+class _Steps:
+    """Counts the steps of a run for ``progress``."""
+
+    def __init__(self, progress: Progress | None) -> None:
+        self.progress, self.done = progress, 0
+
+    def __call__(self, message: str) -> None:
+        self.done += 1
+        if self.progress is not None:
+            self.progress(self.done, message)
 
 
 def _row(raw: dict[str, Any], name: str) -> WhatIfRow:

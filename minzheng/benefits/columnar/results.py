@@ -27,6 +27,7 @@ hh AS (
     SELECT h.household_id, h.division_code, h.urban_rural, g.*
     FROM households h JOIN place_groups{s} pg USING (division_code, urban_rural)
     JOIN group_params{s} g USING (group_id)
+    WHERE h.division_code LIKE $within
 ),
 mx AS (
     SELECT m.*, hh.group_id, hh.urban_rural AS h_urban_rural,
@@ -47,7 +48,8 @@ persons AS (
     FROM counted GROUP BY household_id
 ),
 income_invalid AS (
-    SELECT DISTINCT i.household_id FROM incomes i LEFT JOIN members m USING (household_id, person_id)
+    SELECT DISTINCT i.household_id FROM incomes i SEMI JOIN hh USING (household_id)
+    LEFT JOIN members m USING (household_id, person_id)
     WHERE i.period_end < i.period_start OR (m.death_date IS NOT NULL AND i.period_start > m.death_date)
 ),
 clipped AS (
@@ -125,18 +127,21 @@ shares AS (  -- each term is num / den fen: prorated records, then the work-cost
         CASE WHEN d_num * lcd <= wage_scaled * d_den THEN d_den ELSE CAST(lcd AS HUGEINT) END, 1
     FROM minimum_wage_costs
 ),
+terms AS (  -- the signed shares summed per denominator (Σ numᵢ / den is exact): few per household
+    SELECT household_id, programme, den,
+        sum(CASE WHEN treatment = 'counted' THEN 1 ELSE -1 END * num) AS num
+    FROM shares WHERE overlap > 0 GROUP BY household_id, programme, den
+),
 denominators AS (
     SELECT household_id, programme,
-        list_reduce(list(CAST(den // gcd(num, den) AS BIGINT)), lambda x, y: lcm(x, y)) AS lcd
-    FROM shares WHERE overlap > 0 GROUP BY household_id, programme
+        list_reduce(list(CAST(den // gcd(abs(num), den) AS BIGINT)), lambda x, y: lcm(x, y)) AS lcd
+    FROM terms GROUP BY household_id, programme
 ),
 income AS (
-    SELECT s.household_id, s.programme, d.lcd,
-        greatest(CAST(0 AS HUGEINT),
-            sum(CASE WHEN s.treatment = 'counted' THEN 1 ELSE -1 END * (s.num * d.lcd // s.den))
-        ) AS net_scaled
-    FROM shares s JOIN denominators d USING (household_id, programme)
-    WHERE s.overlap > 0 GROUP BY s.household_id, s.programme, d.lcd
+    SELECT t.household_id, t.programme, d.lcd,
+        greatest(CAST(0 AS HUGEINT), sum(t.num * d.lcd // t.den)) AS net_scaled
+    FROM terms t JOIN denominators d USING (household_id, programme)
+    GROUP BY t.household_id, t.programme, d.lcd
 ),
 per_capita AS (
     SELECT hh.household_id, p.programme,
@@ -149,13 +154,15 @@ per_capita AS (
 ),
 held AS (
     SELECT a.household_id, a.category, CAST(round(a.value * 100) AS BIGINT) AS value_fen
-    FROM assets a LEFT JOIN counted c ON c.household_id = a.household_id AND c.person_id = a.person_id
+    FROM assets a SEMI JOIN hh USING (household_id)
+    LEFT JOIN counted c ON c.household_id = a.household_id AND c.person_id = a.person_id
     WHERE (a.person_id IS NULL OR c.is_counted) AND NOT a.exempt
 ),
-asset_measures AS (
+asset_measures AS (  -- only households holding something: with nothing held every limit is met
     SELECT hh.household_id, r.rule, r.measure, r.limit_value,
         coalesce(sum(held.value_fen), 0) AS total_fen, count(held.household_id) AS items
-    FROM hh JOIN asset_rules{s} r ON r.group_id = hh.group_id
+    FROM hh JOIN (SELECT DISTINCT household_id FROM held) holders USING (household_id)
+    JOIN asset_rules{s} r ON r.group_id = hh.group_id
     LEFT JOIN asset_rule_categories{s} rc ON rc.group_id = r.group_id AND rc.rule = r.rule
     LEFT JOIN held ON held.household_id = hh.household_id AND held.category = rc.category
     GROUP BY hh.household_id, r.rule, r.measure, r.limit_value
@@ -247,17 +254,25 @@ FROM decided
 
 
 def results_compute(
-    con: duckdb.DuckDBPyConnection, params: InMemoryParams, as_of: dt.date, *, suffix: str = ""
+    con: duckdb.DuckDBPyConnection,
+    params: InMemoryParams,
+    as_of: dt.date,
+    *,
+    suffix: str = "",
+    division_prefix: str = "",
 ) -> list[GroupParameters]:
     """Assess every household of the snapshot into the table ``results{suffix}``: one row per household
     with ``error`` (the household cannot be assessed: the Chinese reason), the 低保 per-capita income,
     eligibility, ``dibao_manual`` (需人工核定: an asset limit or 分类施保 amount not configured) and monthly
     amount in fen, the 低保边缘 per-capita income (``margin_pci_fen``, net of the 就业成本扣减),
     identification and ``margin_manual`` (also: the deduction's base is open) and the 高龄津贴 persons and
-    amount. Raises ``ParameterMissing`` when a place lacks a parameter on ``as_of`` (never a guess)."""
+    amount. Raises ``ParameterMissing`` when a place lacks a parameter on ``as_of`` (never a guess).
+    ``division_prefix`` assesses only the snapshot's households under that division (the what-if's second
+    pass: a proposed version moves nothing outside its own division)."""
     groups = groups_build(con, params, as_of, suffix=suffix)
     parameters = {
         "as_of": as_of,
+        "within": f"{division_prefix}%",
         "other": RelationToHead.OTHER.value,
         "programme_dibao": Programme.DIBAO.value,
         "programme_margin": Programme.MARGIN_HOUSEHOLD.value,

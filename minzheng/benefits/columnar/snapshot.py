@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 import pyarrow.csv as pacsv
-from django.db import connection
+from django.db import connection, transaction
 
 from minzheng.benefits.params import CENT
 from minzheng.divisions.models import Division
@@ -82,10 +85,8 @@ def _snapshot_sql(as_of: dt.date) -> dict[str, tuple[str, list[Any]]]:
     i, a = IncomeRecord._meta.db_table, AssetRecord._meta.db_table
     scope = f"JOIN {d} d ON d.id = h.hukou_division_id WHERE d.code LIKE %s AND h.id <= %s"
     active = "m.joined_on <= %s AND (m.left_on IS NULL OR m.left_on > %s)"
-    member_of = (
-        f"(x.person_id IS NULL OR EXISTS (SELECT 1 FROM {m} m WHERE m.household_id = x.household_id "
-        f"AND m.person_id = x.person_id AND {active}))"
-    )
+    # Incomes and assets of a person who is not an active member are dropped in DuckDB (``_MEMBER_OF``):
+    # as an EXISTS here PostgreSQL probes the membership index once per record (2 M probes at 1 M people).
     return {
         "households": (f"SELECT h.id, d.code, h.urban_rural FROM {h} h {scope}", []),
         "members": (
@@ -96,15 +97,26 @@ def _snapshot_sql(as_of: dt.date) -> dict[str, tuple[str, list[Any]]]:
         ),
         "incomes": (
             f"SELECT x.household_id, x.person_id, x.category, x.amount, x.period_start, x.period_end "
-            f"FROM {i} x JOIN {h} h ON h.id = x.household_id {scope} AND {member_of}",
-            [as_of, as_of],
+            f"FROM {i} x JOIN {h} h ON h.id = x.household_id {scope}",
+            [],
         ),
         "assets": (
             f"SELECT x.household_id, x.person_id, x.category, x.value, x.exempt "
-            f"FROM {a} x JOIN {h} h ON h.id = x.household_id {scope} AND {member_of}",
-            [as_of, as_of],
+            f"FROM {a} x JOIN {h} h ON h.id = x.household_id {scope}",
+            [],
         ),
     }
+
+
+# A record of the household itself, or of a person who is an active member on the day (``members`` is
+# loaded first, from memberships active on ``as_of``).
+_MEMBER_OF = (
+    "x.person_id IS NULL OR EXISTS (SELECT 1 FROM members m WHERE m.household_id = x.household_id "
+    "AND m.person_id = x.person_id)"
+)
+# The snapshot's four queries join a million rows by hash: with the default work_mem (4 MB) the hashes spill
+# to disk, and JIT compiling them costs more than it saves. Session settings, reset afterwards.
+_BATCH_SETTINGS = {"work_mem": "'128MB'", "jit": "off"}
 
 
 def snapshot_load(
@@ -113,26 +125,108 @@ def snapshot_load(
     as_of: dt.date,
     division_prefix: str,
     household_id_max: int | None = None,
+    progress: Callable[[str, int], None] | None = None,
 ) -> dict[str, int]:
     """Copy the households under ``division_prefix`` (with members active on ``as_of``, their incomes and
     assets) into DuckDB tables of the same names; returns the row counts. PostgreSQL streams
     ``COPY … TO STDOUT`` into Arrow (stack-notes §3); other databases go through the cursor.
-    ``household_id_max`` limits the run to households up to that id (chunks, benchmarks)."""
+    ``household_id_max`` limits the run to households up to that id (chunks, benchmarks); ``progress`` is
+    told each table's name and rows once it is loaded."""
     upto = household_id_max if household_id_max is not None else 2**62
+    scope = [f"{division_prefix}%", upto]
+    queries = {name: (sql, [*scope, *extra]) for name, (sql, extra) in _snapshot_sql(as_of).items()}
     counts = {}
-    for name, (sql, extra) in _snapshot_sql(as_of).items():
-        table = fetch_arrow(sql, [f"{division_prefix}%", upto, *extra], SNAPSHOT_SCHEMAS[name])
-        con.register(f"{name}_arrow", table)
-        run(con, f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {name}_arrow")
-        if name == "members":  # a person counts once even if two memberships overlap (latest joined wins)
-            run(
-                con,
-                "CREATE OR REPLACE TABLE members AS SELECT * FROM members QUALIFY row_number() OVER "
-                "(PARTITION BY household_id, person_id ORDER BY joined_on DESC, membership_id DESC) = 1",
-            )
-        con.unregister(f"{name}_arrow")
-        counts[name] = con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
+    for name, table in _tables_fetch(queries):
+        counts[name] = _table_load(con, name, table)
+        if progress is not None:
+            progress(name, counts[name])
     return counts
+
+
+Queries = dict[str, tuple[str, list[Any]]]
+_SIDE = "members"  # the largest query: copied on a second connection while this one copies the others
+_SNAPSHOT_ID = re.compile(r"[0-9A-F]+-[0-9A-F]+(-[0-9]+)?")
+
+
+def _tables_fetch(queries: Queries) -> Iterator[tuple[str, pa.Table]]:
+    """The snapshot's tables as Arrow, in the order of ``queries``. On PostgreSQL outside a transaction
+    (the background job, the batch, the benchmark) ``members`` is copied on a second connection while this
+    one copies the others — both in one exported REPEATABLE READ snapshot, so the four tables show the same
+    instant (issue 21: PostgreSQL's side of the snapshot is most of its time, and the machine has two
+    cores). Inside a transaction (tests, a caller's atomic block) they are copied one by one on this
+    connection: a second one would not see the transaction's writes."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        with _batch_session():
+            for name, (sql, params) in queries.items():
+                yield name, fetch_arrow(sql, params, SNAPSHOT_SCHEMAS[name])
+        return
+    with transaction.atomic(), ThreadPoolExecutor(max_workers=1) as pool:
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            cursor.execute("SELECT pg_export_snapshot()")
+            exported = cursor.fetchone()[0]
+        side = pool.submit(_fetch_in_snapshot, exported, _SIDE, *queries[_SIDE])
+        names = list(queries)
+        before, after = names[: names.index(_SIDE)], names[names.index(_SIDE) + 1 :]
+        with _batch_session():
+            for name in before:
+                yield name, fetch_arrow(*queries[name], SNAPSHOT_SCHEMAS[name])
+            later = {name: fetch_arrow(*queries[name], SNAPSHOT_SCHEMAS[name]) for name in after}
+        yield _SIDE, side.result()
+        yield from later.items()
+
+
+def _fetch_in_snapshot(exported: str, name: str, sql: str, params: list[Any]) -> pa.Table:
+    """One snapshot table on this thread's own connection, in the snapshot ``exported`` by the caller's."""
+    if not _SNAPSHOT_ID.fullmatch(exported):  # SET TRANSACTION SNAPSHOT takes a literal, not a parameter
+        raise ValueError(f"unexpected snapshot id {exported!r}")
+    try:
+        with transaction.atomic(), _batch_session():
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                cursor.execute(f"SET TRANSACTION SNAPSHOT '{exported}'")
+            return fetch_arrow(sql, params, SNAPSHOT_SCHEMAS[name])
+    finally:
+        connection.close()
+
+
+def _table_load(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> int:
+    """Write one snapshot table into DuckDB; returns its rows."""
+    con.register(f"{name}_arrow", table)
+    if name == "members":  # a person counts once even if two memberships overlap (latest joined wins)
+        run(
+            con,
+            "CREATE OR REPLACE TABLE members AS SELECT * FROM members_arrow QUALIFY row_number() OVER "
+            "(PARTITION BY household_id, person_id ORDER BY joined_on DESC, membership_id DESC) = 1",
+        )
+    elif name in ("incomes", "assets"):
+        run(con, f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {name}_arrow x WHERE {_MEMBER_OF}")
+    else:
+        run(con, f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {name}_arrow")
+    con.unregister(f"{name}_arrow")
+    rows: int = con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
+    return rows
+
+
+@contextmanager
+def _batch_session() -> Iterator[None]:
+    """``_BATCH_SETTINGS`` on PostgreSQL for the snapshot's queries, then the server's defaults again."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        for name, value in _BATCH_SETTINGS.items():
+            cursor.execute(f"SET {name} = {value}")
+    try:
+        yield
+    finally:
+        import psycopg
+
+        # In a failed transaction the SETs are rolled back with it (and no statement may run).
+        if connection.connection.info.transaction_status != psycopg.pq.TransactionStatus.INERROR:
+            with connection.cursor() as cursor:
+                for name in _BATCH_SETTINGS:
+                    cursor.execute(f"RESET {name}")
 
 
 def fetch_arrow(sql: str, params: list[Any], schema: pa.Schema) -> pa.Table:

@@ -117,8 +117,9 @@ def _query(**overrides) -> dict[str, str]:
 
 def test_page_shows_the_report_and_exports_it(client, scenario, users):
     client.force_login(users["region"])
-    page = client.get(URL, _query())
+    page = client.post(URL, _query(), follow=True)
     assert page.status_code == 200
+    assert page.redirect_chain[-1][0].startswith("/benefits/what-if/jobs/")
     html = page.content.decode()
     assert 'id="whatif-after">882.00<' in html
     assert 'id="whatif-gained">1<' in html
@@ -126,7 +127,7 @@ def test_page_shows_the_report_and_exports_it(client, scenario, users):
     assert 'id="whatif-annual">1392.00<' in html
     assert "呼和浩特市" in html
     assert 'id="whatif-chart-data"' in html
-    workbook = client.get(URL, _query(format="xlsx"))
+    workbook = client.get(page.redirect_chain[-1][0], {"format": "xlsx"})
     assert workbook["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet = load_workbook(io.BytesIO(workbook.content)).active
     rows = list(sheet.iter_rows(values_only=True))
@@ -137,17 +138,18 @@ def test_page_shows_the_report_and_exports_it(client, scenario, users):
 
 def test_page_htmx_returns_only_the_report(client, scenario, users):
     client.force_login(users["region"])
-    page = client.get(URL, _query(), HTTP_HX_REQUEST="true")
+    page = client.post(URL, _query(), HTTP_HX_REQUEST="true")
     html = page.content.decode()
-    assert html.lstrip().startswith('<div id="whatif-report">')
+    assert html.lstrip().startswith('<div id="whatif-report"')
+    assert page["HX-Push-Url"].startswith("/benefits/what-if/jobs/")
     assert "<html" not in html
 
 
 def test_page_errors_are_chinese_and_nothing_runs(client, scenario, users):
     client.force_login(users["region"])
-    both = client.get(URL, _query(value="900"))
+    both = client.post(URL, _query(value="900"))
     assert "调整比例与新取值只能填一个" in both.content.decode()
-    missing = client.get(URL, _query(valid_from="2019-01-01"))  # no urban standard was found for 2019
+    missing = client.post(URL, _query(valid_from="2019-01-01"))  # no urban standard was found for 2019
     assert "没有适用于" in missing.content.decode()  # ParameterMissing: no standard on that date
     assert not Event.objects.filter(verb="benefits.whatif_run").exists()
 
@@ -174,7 +176,9 @@ def test_the_form_as_it_opens_runs_and_shows_no_codes(client, scenario, users):
     assert 'class="form-select"' in str(form["key"])
     assert "<textarea" not in str(form["value"])
     query = {name: form[name].value() or "" for name in ("key", "division_code", "urban_rural", "level")}
-    page = client.get(URL, {**query, "run": "1", "valid_from": "2025-01-01", "percent": "5", "value": ""})
+    page = client.post(
+        URL, {**query, "run": "1", "valid_from": "2025-01-01", "percent": "5", "value": ""}, follow=True
+    )
     html = page.content.decode()
     assert 'id="whatif-after">882.00<' in html
     assert "没有适用于" not in html

@@ -65,8 +65,9 @@ def _figures(response) -> dict[str, str]:
 
 
 def _run(client, key: str, **cells):
+    """Submit the run as the page's button does (POST); a valid run is followed to its job's page."""
     figures = _figures(_editor(client, key))
-    return client.get(URL, {"run": "1", "key": key, **BASIS, **figures, **cells})
+    return client.post(URL, {"run": "1", "key": key, **BASIS, **figures, **cells}, follow=True)
 
 
 def _service(users, key: str, value) -> object:
@@ -200,7 +201,7 @@ def test_a_bracket_amount_runs_and_costs_the_difference(client, homes, users):
     assert (report.total.senior_before, report.total.senior_after) == (Decimal("700.00"), Decimal("900.00"))
     assert "100 岁以上 800.00 元/月" in page.content.decode()
     # and the Excel file words the change as the page does, not as the stored structure
-    workbook = _run(client, "senior_allowance.brackets", **{"row-1-amount": "800", "format": "xlsx"})
+    workbook = client.get(page.redirect_chain[-1][0], {"format": "xlsx"})
     rows = list(load_workbook(io.BytesIO(workbook.content)).active.iter_rows(values_only=True))
     assert rows[0][0] == "参数：高龄津贴年龄段标准"
     assert rows[2][:3] == (
@@ -235,7 +236,7 @@ def test_an_added_bracket_is_sorted_into_place(client, homes, users):
         "row-2-age_max": "89",
         "row-2-amount": "50",
     }
-    page = client.get(URL, {"run": "1", "key": "senior_allowance.brackets", **BASIS, **cells})
+    page = client.post(URL, {"run": "1", "key": "senior_allowance.brackets", **BASIS, **cells}, follow=True)
     assert page.status_code == 200
     assert page.context["report"].value_after == [
         {"age_min": 80, "age_max": 89, "amount": "50.00"}, {"age_min": 90, "age_max": 99, "amount": "100.00"},
@@ -246,7 +247,7 @@ def test_a_removed_bracket_row_is_gone_and_nothing_runs(client, homes, users):
     client.force_login(users["region"])
     figures = _figures(_editor(client, "senior_allowance.brackets"))
     query = {"run": "1", "key": "senior_allowance.brackets", **BASIS, **figures, "row-1-amount": "700"}
-    page = client.get(URL, {**query, "remove_row": "0"})
+    page = client.post(URL, {**query, "remove_row": "0"})
     assert page.context["report"] is None
     assert _figures(page) == {"basis": figures["basis"], "rows": "1", "row-0-age_min": "100", "row-0-age_max": "",
                               "row-0-amount": "700"}  # fmt: skip
@@ -300,8 +301,8 @@ def test_a_wrong_figure_is_refused_beside_its_cell(client, homes, users, key, ce
 def test_htmx_refused_figures_come_back_in_the_editor_out_of_band(client, homes, users):
     client.force_login(users["region"])
     figures = _figures(_editor(client, "supplements"))
-    page = client.get(URL, {"run": "1", "key": "supplements", **BASIS, **figures, "row-0-amount": "-5"},
-                      HTTP_HX_REQUEST="true", HTTP_HX_TARGET="whatif-report")  # fmt: skip
+    page = client.post(URL, {"run": "1", "key": "supplements", **BASIS, **figures, "row-0-amount": "-5"},
+                       HTTP_HX_REQUEST="true", HTTP_HX_TARGET="whatif-report")  # fmt: skip
     assert page.status_code == 422
     html = page.content.decode()
     assert html.lstrip().startswith('<div id="whatif-report">')
@@ -328,8 +329,8 @@ def test_a_run_for_figures_read_elsewhere_reloads_them_and_runs_nothing(client, 
     it instead of applying figures read for another value."""
     client.force_login(users["region"])
     figures = _figures(_editor(client, "senior_allowance.brackets"))
-    page = client.get(URL, {"run": "1", "key": "senior_allowance.brackets", **BASIS, **figures,
-                            "valid_from": "2025-06-01", "row-0-amount": "5"})  # fmt: skip
+    page = client.post(URL, {"run": "1", "key": "senior_allowance.brackets", **BASIS, **figures,
+                             "valid_from": "2025-06-01", "row-0-amount": "5"})  # fmt: skip
     assert page.status_code == 200
     assert page.context["report"] is None
     assert 'id="whatif-notice"' in page.content.decode()
