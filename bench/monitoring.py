@@ -4,6 +4,9 @@ written naively.
     python bench/monitoring.py                      # 2,600,000 people, 12 months of feeds (≈ 3 rows a person)
     python bench/monitoring.py --people 20000       # a small size, to prove it works (≈ 2 minutes)
     python bench/monitoring.py --reuse              # keep the seeded database, re-measure import and run
+    python bench/monitoring.py --reuse --baseline /tmp/base   # + the previous code (a checkout) on the same
+                                                    # database in the same session: import sample and run ratios
+    python bench/monitoring.py --naive-share 0      # skip the naive ORM sample
 
 Recreates the database (default postgres://postgres@127.0.0.1:5432/minzheng_bench_mon), migrates, imports the
 Inner Mongolia divisions, loads the policy figures, seeds --people people (``demo_population_seed``: the
@@ -26,6 +29,9 @@ c. the same run written naively — every published rule evaluated in Python for
    thresholds through the ORM and assessing income with the per-household engine — on a --naive-share
    (1 %) sample: its time, extrapolated to the whole population, against the columnar run (the ratio), and
    its hits compared with the columnar run's alerts for the same households (they must agree).
+
+After the import, the largest feed's stored rows are written again by a plain ``COPY`` into the same table
+(rolled back): PostgreSQL's floor for the import (bench/speed-monitoring.md).
 
 Prints a table and writes bench/results/monitoring-<timestamp>.json and monitoring-latest.json.
 Memory: at 2.6 M people the parent process holds the decrypted ID numbers (≈ 0.7 GB) while writing the files
