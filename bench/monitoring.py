@@ -4,8 +4,8 @@ written naively.
     python bench/monitoring.py                      # 2,600,000 people, 12 months of feeds (≈ 3 rows a person)
     python bench/monitoring.py --people 20000       # a small size, to prove it works (≈ 2 minutes)
     python bench/monitoring.py --reuse              # keep the seeded database, re-measure import and run
-    python bench/monitoring.py --reuse --baseline /tmp/base   # + the previous code (a checkout) on the same
-                                                    # database in the same session: import sample and run ratios
+    python bench/monitoring.py --reuse --baseline /tmp/base   # + the previous code (a checkout) on
+                                                    # the same database in the same session: ratios
     python bench/monitoring.py --naive-share 0      # skip the naive ORM sample
 
 Recreates the database (default postgres://postgres@127.0.0.1:5432/minzheng_bench_mon), migrates, imports the
