@@ -4,6 +4,9 @@ written naively.
     python bench/monitoring.py                      # 2,600,000 people, 12 months of feeds (≈ 3 rows a person)
     python bench/monitoring.py --people 20000       # a small size, to prove it works (≈ 2 minutes)
     python bench/monitoring.py --reuse              # keep the seeded database, re-measure import and run
+    python bench/monitoring.py --reuse --baseline /tmp/base   # + the previous code (a checkout) on
+                                                    # the same database in the same session: ratios
+    python bench/monitoring.py --naive-share 0      # skip the naive ORM sample
 
 Recreates the database (default postgres://postgres@127.0.0.1:5432/minzheng_bench_mon), migrates, imports the
 Inner Mongolia divisions, loads the policy figures, seeds --people people (``demo_population_seed``: the
@@ -27,6 +30,9 @@ c. the same run written naively — every published rule evaluated in Python for
    (1 %) sample: its time, extrapolated to the whole population, against the columnar run (the ratio), and
    its hits compared with the columnar run's alerts for the same households (they must agree).
 
+After the import, the largest feed's stored rows are written again by a plain ``COPY`` into the same table
+(rolled back): PostgreSQL's floor for the import (bench/speed-monitoring.md).
+
 Prints a table and writes bench/results/monitoring-<timestamp>.json and monitoring-latest.json.
 Memory: at 2.6 M people the parent process holds the decrypted ID numbers (≈ 0.7 GB) while writing the files
 and one file's content while importing it; the run's peak is reported separately.
@@ -36,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import io
 import json
 import os
 import random
@@ -230,6 +237,7 @@ def bench_import(files: dict[str, tuple[Path, int]]) -> dict[str, Any]:
     per_feed = {}
     total_rows = 0
     started = time.perf_counter()
+    cpu = time.process_time()
     for feed, (path, _count) in files.items():
         begun = time.perf_counter()
         outcome = feed_import(
@@ -261,9 +269,110 @@ def bench_import(files: dict[str, tuple[Path, int]]) -> dict[str, Any]:
         "rows": total_rows,
         "seconds": round(elapsed, 2),
         "rows_per_s": round(total_rows / elapsed),
+        "cpu_s": round(time.process_time() - cpu, 2),
         "reimport_duplicate": again.duplicate_file,
         "reimport_s": round(time.perf_counter() - begun, 2),
     }
+
+
+def child_import(database_url: str, feed: str, path: str) -> None:
+    """``--child-import FEED FILE``: one import in this (fresh) process; prints its figures as JSON."""
+    setup_django(database_url)
+    from minzheng.monitoring.feeds import feed_import
+
+    content = Path(path).read_bytes()
+    started, cpu = time.perf_counter(), time.process_time()
+    outcome = feed_import(
+        actor=None, feed=feed, content=content, file_name=Path(path).name, channel="command"
+    )
+    seconds = time.perf_counter() - started
+    print(json.dumps({
+        "rows": outcome.batch.rows_total, "new": outcome.batch.rows_new, "status": outcome.batch.status,
+        "seconds": round(seconds, 2), "cpu_s": round(time.process_time() - cpu, 2),
+        "rows_per_s": round(outcome.batch.rows_total / seconds), "peak_rss_mb": peak_mb(),
+    }))  # fmt: skip
+
+
+def _feeds_clear() -> None:
+    from django.db import connection
+
+    from minzheng.monitoring.models import FeedBatch, FeedRecord
+
+    with connection.cursor() as cursor:
+        for model in (FeedRecord, FeedBatch):
+            cursor.execute(f"TRUNCATE {model._meta.db_table} CASCADE")
+
+
+def bench_import_baseline(
+    database_url: str, baseline: Path, files: dict[str, tuple[Path, int]], rows: int
+) -> dict[str, Any]:
+    """The first ``rows`` rows of the largest file imported by the previous code and by this code, each in
+    a fresh process into the same empty tables of the same database, one after the other: the ratio."""
+    from django.db import connection
+
+    largest = max(files, key=lambda f: files[f][1])
+    source = files[largest][0]
+    sample = source.with_name(f"sample-{source.name}")
+    with source.open("rb") as full, sample.open("wb") as out:
+        for n, line in enumerate(full):
+            if n > rows:
+                break
+            out.write(line)
+    _feeds_clear()
+    connection.close()
+    before = _child(database_url, baseline, "--child-import", largest, str(sample))
+    _feeds_clear()
+    connection.close()
+    after = _child(database_url, None, "--child-import", largest, str(sample))
+    _feeds_clear()
+    return {
+        "feed": largest, "rows": after["rows"], "baseline": before, "this": after,
+        "ratio_rows_per_s": round(after["rows_per_s"] / before["rows_per_s"], 1),
+    }  # fmt: skip
+
+
+def import_floor(feed: str) -> dict[str, Any]:
+    """PostgreSQL's own floor for the import of ``feed``: its stored rows written again by a plain ``COPY``
+    into the same table with the same indexes (inside a transaction that deletes them first and is rolled
+    back): what any import of these rows costs at least."""
+    from django.db import connection, transaction
+
+    from minzheng.monitoring.models import FeedRecord
+
+    table = FeedRecord._meta.db_table
+    columns = (
+        "batch_id, feed, natural_key, row_number, id_index, id_masked, person_id, event_date, amount, "
+        "code, payload"
+    )
+    import psycopg
+
+    connection.ensure_connection()
+    raw = connection.connection
+    query = psycopg.ClientCursor(raw).mogrify(
+        f"SELECT {columns} FROM {table} WHERE feed = %s",  # noqa: S608 - the model's table
+        [feed],
+    )
+    data = io.BytesIO()
+    with raw.cursor() as cursor, cursor.copy(f"COPY ({query}) TO STDOUT") as copy:
+        for chunk in copy:
+            data.write(chunk)
+    rows = 0
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {table} WHERE feed = %s", [feed])  # noqa: S608 - the model's table
+            rows = cursor.rowcount
+            started = time.perf_counter()
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                copy.write(data.getbuffer())
+            seconds = time.perf_counter() - started
+            raise _RollBack
+    except _RollBack:
+        pass
+    return {"feed": feed, "rows": rows, "seconds": round(seconds, 2), "rows_per_s": round(rows / seconds)}
+
+
+class _RollBack(Exception):
+    pass
 
 
 def feed_department(feed: str) -> str:
@@ -293,19 +402,51 @@ def child_run(database_url: str) -> None:
     }))  # fmt: skip
 
 
-def bench_run(database_url: str) -> dict[str, Any]:
-    """Two runs, each in a fresh child process (peak memory of the run alone)."""
+def _child(database_url: str, code: Path | None, *arguments: str) -> dict[str, Any]:
+    """This script's child mode in a fresh process; ``code``: a checkout of the previous commit whose
+    ``minzheng`` the child imports instead of this one's. Returns the JSON it prints."""
+    extra = ["--code", str(code)] if code else []
+    done = subprocess.run(  # noqa: S603 - this script, same interpreter
+        [sys.executable, __file__, *arguments, *extra, "--database-url", database_url],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise SystemExit(f"{arguments[0]} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _runs_clear() -> None:
+    """No alerts and no runs (the next run is a first run again)."""
+    from django.db import connection
+
+    from minzheng.monitoring.models import Alert, MonitoringRun
+
+    with connection.cursor() as cursor:
+        for model in (Alert, MonitoringRun):
+            cursor.execute(f"TRUNCATE {model._meta.db_table} CASCADE")
+
+
+def bench_run(database_url: str, baseline: Path | None) -> dict[str, Any]:
+    """Two runs, each in a fresh child process (peak memory of the run alone). With ``baseline``, the
+    previous code's run first, on the same database and data, then the alerts cleared: the ratio."""
+    from django.db import connection
+
+    before = None
+    if baseline is not None:
+        before = _child(database_url, baseline, "--child-run")
+        _runs_clear()
+        connection.close()
 
     def one() -> dict[str, Any]:
-        done = subprocess.run(  # noqa: S603 - this script, same interpreter
-            [sys.executable, __file__, "--child-run", "--database-url", database_url],
-            capture_output=True, text=True, check=False,
-        )  # fmt: skip
-        if done.returncode != 0:
-            raise SystemExit(f"monitoring run failed:\n{done.stderr[-3000:]}")
-        return json.loads(done.stdout.strip().splitlines()[-1])
+        return _child(database_url, None, "--child-run")
 
     first = one()
+    if before is not None:
+        first["baseline"] = {
+            key: before[key] for key in ("seconds", "phases", "peak_rss_mb", "hits", "alerts_new")
+        }
+        first["baseline"]["ratio_s"] = round(before["seconds"] / first["seconds"], 2)
+        first["baseline"]["ratio_peak_rss"] = round(before["peak_rss_mb"] / first["peak_rss_mb"], 2)
     second = one()
     return {
         **first,
@@ -553,6 +694,7 @@ def bench_naive(share: float, rng: random.Random, columnar: dict[str, Any], run_
 
 def print_table(result: dict[str, Any]) -> None:
     imp, run, naive = result["import"], result["run"], result["naive"]
+    load = result["load_average"]
     lines = [
         ("measure", "result"),
         (
@@ -572,23 +714,52 @@ def print_table(result: dict[str, Any]) -> None:
             f"peak RSS {run['peak_rss_mb']:,} MB (child process, DuckDB included)",
         ),
         ("  phases (s)", ", ".join(f"{k} {v}" for k, v in run["phases"].items())),
+        *_comparison_lines(imp, run),
+        ("load average (1/5/15 min)", f"start {load['start']}, end {load['end']} (2 cores, shared)"),
         (
             "second run (all dup.)",
             f"{run['second_run_s']:.1f} s, new {run['second_run_new']}, "
             f"duplicates {run['second_run_duplicates']:,}; peak RSS {run['second_run_peak_rss_mb']:,} MB",
         ),
-        (
+    ]
+    if naive is not None:
+        lines.append((
             f"naive ORM, {naive['share'] * 100:g} % sample",
             f"{naive['seconds']:.1f} s for {naive['sample_households']:,} households / "
             f"{naive['sample_persons']:,} persons ({naive['rules']} rules) → "
             f"{naive['extrapolated_all_s']:,} s for all = ×{naive['ratio_vs_full_run']:,} the columnar run; "
             f"hits {naive['hits']:,}, "
             f"agree with the columnar run: {naive['hits_agree']}",
-        ),
-    ]
+        ))  # fmt: skip
     for code, stat in sorted(run["rules"].items()):
         lines.append((f"  rule {code}", f"{stat['ms']:,} ms, {stat['hits']:,} hits {stat['error']}"))
     table_print(lines)
+
+
+def _comparison_lines(imp: dict[str, Any], run: dict[str, Any]) -> list[tuple[str, str]]:
+    floor = imp["floor_plain_copy"]
+    lines = [(
+        "floor: plain COPY",
+        f"{floor['rows']:,} {floor['feed']} rows into the same table in {floor['seconds']} s = "
+        f"{floor['rows_per_s']:,} rows/s; "
+        f"the import of that file: {imp['feeds'][floor['feed']]['rows_per_s']:,} rows/s",
+    )]  # fmt: skip
+    compared = imp.get("compared_with_baseline")
+    if compared:
+        lines.append((
+            "import vs previous code",
+            f"{compared['rows']:,} {compared['feed']} rows: {compared['baseline']['rows_per_s']:,} → "
+            f"{compared['this']['rows_per_s']:,} rows/s = ×{compared['ratio_rows_per_s']}",
+        ))  # fmt: skip
+    if "baseline" in run:
+        before = run["baseline"]
+        lines.append((
+            "run vs previous code",
+            f"{before['seconds']} s → {run['seconds']} s (×{before['ratio_s']}); peak RSS "
+            f"{before['peak_rss_mb']:,} → {run['peak_rss_mb']:,} MB; "
+            f"hits {before['hits']:,} → {run['hits']:,}",
+        ))  # fmt: skip
+    return lines
 
 
 def main() -> None:
@@ -605,11 +776,29 @@ def main() -> None:
     parser.add_argument(
         "--reuse", action="store_true", help="keep the seeded database (skip drop and seeding)"
     )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        default=None,
+        help="a checkout of the previous commit (e.g. `git worktree add /tmp/base HEAD~1`): its import of "
+        "a sample and its run are measured on the same database in the same session, for the ratio",
+    )
+    parser.add_argument("--baseline-rows", type=int, default=300_000, help="rows of the import sample")
     parser.add_argument("--child-run", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--child-import", nargs=2, metavar=("FEED", "FILE"), help=argparse.SUPPRESS)
+    parser.add_argument("--code", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.code is not None:  # a child measuring the previous code: import its minzheng
+        import run as bench_run_module
+
+        bench_run_module.ROOT = args.code
     if args.child_run:
         child_run(args.database_url)
         return
+    if args.child_import:
+        child_import(args.database_url, *args.child_import)
+        return
+    load_start = os.getloadavg()
     feed_rows = args.feed_rows if args.feed_rows is not None else FEED_ROWS_PER_PERSON * args.people
 
     if not args.reuse:
@@ -648,14 +837,26 @@ def main() -> None:
         files = write_feeds(Path(directory), feed_rows, today, rng)
         written = round(time.perf_counter() - started, 1)
         print(f"  wrote {sum(c for _, c in files.values()):,} feed rows in {written} s", flush=True)
+        compared = None
+        if args.baseline is not None:
+            compared = bench_import_baseline(args.database_url, args.baseline, files, args.baseline_rows)
+            print(f"  import sample: ×{compared['ratio_rows_per_s']} the previous code", flush=True)
         imported = bench_import(files)
     imported["files_written_s"] = written
+    imported["compared_with_baseline"] = compared
+    imported["floor_plain_copy"] = import_floor(
+        max(imported["feeds"], key=lambda f: imported["feeds"][f]["rows"])
+    )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     connection.close()
-    run = bench_run(args.database_url)
+    run = bench_run(args.database_url, args.baseline)
     print(f"  monitoring run: {run['seconds']} s, {run['alerts_new']:,} alerts", flush=True)
-    naive = {"share": args.naive_share, **bench_naive(args.naive_share, rng, run, run["run_id"])}
+    naive = (
+        {"share": args.naive_share, **bench_naive(args.naive_share, rng, run, run["run_id"])}
+        if args.naive_share > 0
+        else None
+    )
     result = {
         "benchmark": "issue-6-monitoring",
         "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -667,6 +868,7 @@ def main() -> None:
         "run": run,
         "naive": naive,
         "process_peak_rss_mb": peak_mb(),
+        "load_average": {"start": load_start, "end": os.getloadavg()},
     }
     print_table(result)
     RESULTS.mkdir(parents=True, exist_ok=True)

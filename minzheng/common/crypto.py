@@ -135,3 +135,16 @@ def encryptor() -> tuple[FieldCipher, str]:
 def index_hasher(purpose: str) -> hmac.HMAC:
     """A prepared HMAC for batch paths; ``.copy().update(value)`` per row."""
     return hmac.new(_keyring().index_key, f"{purpose}\x00".encode(), hashlib.sha256)
+
+
+def index_pads(purpose: str) -> tuple[bytes, bytes]:
+    """The inner and outer HMAC-SHA256 blocks of ``purpose``'s blind index, for a vectorised HMAC inside an
+    in-process engine: ``sha256(outer || sha256(inner || value))`` (DuckDB: ``sha256(outer ||
+    unhex(sha256(inner || encode(value))))``) equals ``blind_index(value, purpose=purpose)``. The inner
+    block ends with the purpose prefix. Never send them to a database server (they hold the key)."""
+    key = _keyring().index_key
+    if len(key) > hashlib.sha256().block_size:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(hashlib.sha256().block_size, b"\0")
+    inner = bytes(b ^ 0x36 for b in key) + f"{purpose}\x00".encode()
+    return inner, bytes(b ^ 0x5C for b in key)

@@ -65,6 +65,12 @@ def _province_listed(code: str) -> bool:
     return any("province" in props for _part, props in numdb.get("cn/loc").info(code + "0000"))
 
 
+@functools.cache
+def province_codes() -> frozenset[str]:
+    """Every two-digit code ``_known_province`` accepts (for checks of a whole column at once)."""
+    return frozenset(code for code in (f"{n:02d}" for n in range(100)) if _province_listed(code))
+
+
 def parse_resident_id(value: str, *, field: str = "id_number") -> ResidentId:
     """Normalise and validate a resident ID number; raise ``ValidationFailed`` naming the reason.
 

@@ -19,12 +19,15 @@ Tables (all keyed by ``person_id`` / ``household_id``):
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.csv as pacsv
+from django.db import connection
 
 from minzheng.benefits import columnar
 from minzheng.benefits.columnar import fetch_arrow, run
@@ -58,12 +61,65 @@ _POPULATION_SCHEMA = pa.schema(
 )
 
 
-def _load(con: duckdb.DuckDBPyConnection, name: str, sql: str, params: list[Any], schema: pa.Schema) -> int:
-    table = fetch_arrow(sql, params, schema)
-    con.register(f"{name}_arrow", table)
-    run(con, f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {name}_arrow")
-    con.unregister(f"{name}_arrow")
+STREAM_BYTES = 32 << 20  # CSV bytes of PostgreSQL rows parsed and appended to DuckDB at a time
+
+
+def _load(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    sql: str,
+    params: list[Any],
+    schema: pa.Schema,
+    select: str = "SELECT * FROM {batch}",
+) -> int:
+    """The rows of ``sql`` into the DuckDB table ``name`` through ``select`` (``{batch}`` = the rows),
+    streamed: ``COPY … TO STDOUT`` is cut into slices of ``STREAM_BYTES``, each parsed by Arrow and
+    appended, so the whole CSV and the whole Arrow table are never held at once (peak memory of a run is
+    DuckDB's tables plus one slice). Returns the rows read."""
+    con.register("empty_arrow", schema.empty_table())
+    run(con, f"CREATE OR REPLACE TABLE {name} AS {select.format(batch='empty_arrow')}")
+    con.unregister("empty_arrow")
+    if connection.vendor != "postgresql":
+        return _append(con, name, select, fetch_arrow(sql, params, schema))
+    import psycopg
+
+    connection.ensure_connection()
+    raw = connection.connection
+    query = psycopg.ClientCursor(raw).mogrify(sql, params)  # COPY takes no bound parameters
+    rows, pending, size = 0, list[bytes](), 0
+    with raw.cursor() as cursor, cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT CSV)") as copy:
+        for chunk in copy:  # one row per chunk: a slice always ends at a row's end
+            pending.append(bytes(chunk))
+            size += len(chunk)
+            if size >= STREAM_BYTES:
+                rows += _append(con, name, select, _csv_slice(pending, schema))
+                pending, size = [], 0
+    if pending:
+        rows += _append(con, name, select, _csv_slice(pending, schema))
+    return rows
+
+
+def _append(con: duckdb.DuckDBPyConnection, name: str, select: str, table: pa.Table) -> int:
+    con.register("batch_arrow", table)
+    run(con, f"INSERT INTO {name} {select.format(batch='batch_arrow')}")
+    con.unregister("batch_arrow")
     return table.num_rows
+
+
+def _csv_slice(parts: list[bytes], schema: pa.Schema) -> pa.Table:
+    """PostgreSQL's CSV of some rows as an Arrow table of ``schema`` (PostgreSQL's booleans ``t``/``f``)."""
+    return pacsv.read_csv(
+        io.BytesIO(b"".join(parts)),
+        read_options=pacsv.ReadOptions(column_names=schema.names),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(
+            column_types=schema,
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+            true_values=["t"],
+            false_values=["f"],
+        ),
+    )
 
 
 _RAW_SCHEMAS = {
@@ -184,18 +240,13 @@ def snapshot_build(
         which = f" AND ({' OR '.join(parts) or 'FALSE'})"
     counts["feed_records"] = _load(
         con,
-        "feed_raw",
+        "feed_records",
         f"SELECT feed, person_id, event_date, amount, code FROM {FeedRecord._meta.db_table} "
         f"WHERE person_id IS NOT NULL AND event_date <= %s{which}",
         params,
         _FEEDS_SCHEMA,
+        select="SELECT f.*, m.household_id FROM {batch} f JOIN members m USING (person_id)",
     )
-    run(
-        con,
-        "CREATE OR REPLACE TABLE feed_records AS SELECT f.*, m.household_id FROM feed_raw f "
-        "JOIN members m USING (person_id)",
-    )
-    run(con, "DROP TABLE feed_raw")
     enrolments = Enrolment._meta.db_table
     counts["receipts"] = _load(
         con,
