@@ -121,8 +121,21 @@ bench-eldercare: setup postgres
 bench-backup: setup postgres
 	$(BIN)/python bench/backup.py --people $(BENCH_PEOPLE)
 
+# issue 21: seeding 1 M people and the household list (bench/speed-seed-list.md); the what-if on the database
+# `make bench` seeded (bench/speed-whatif.md)
+.PHONY: bench-seed bench-whatif bench-enrolments
+bench-seed: setup postgres
+	$(BIN)/python bench/seed_list.py --people $(BENCH_PEOPLE)
+
+bench-whatif: setup postgres
+	$(BIN)/python bench/whatif.py --database-url postgres://postgres@127.0.0.1:5432/minzheng_bench
+
+# issue 5/21: the legacy enrolment import and the review schedule (bench/enrolments.py)
+bench-enrolments: setup postgres
+	$(BIN)/python bench/enrolments.py
+
 # every benchmark at its default size (hours at Inner Mongolia scale; see bench/README.md)
-bench-all: bench bench-apps bench-payments bench-monitoring bench-portal bench-eldercare bench-backup
+bench-all: bench bench-whatif bench-seed bench-enrolments bench-apps bench-payments bench-monitoring bench-portal bench-eldercare bench-verification bench-backup
 
 # Refresh the English catalog after changing UI text, then translate the new entries in the .po file.
 messages: python-deps
