@@ -16,6 +16,7 @@ import base64
 import hashlib
 import hmac
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -135,3 +136,23 @@ def encryptor() -> tuple[FieldCipher, str]:
 def index_hasher(purpose: str) -> hmac.HMAC:
     """A prepared HMAC for batch paths; ``.copy().update(value)`` per row."""
     return hmac.new(_keyring().index_key, f"{purpose}\x00".encode(), hashlib.sha256)
+
+
+def encrypt_all(plaintexts: Sequence[str]) -> list[str]:
+    """``[encrypt(p) for p in plaintexts]`` for batch paths: the key is looked up once and the nonces come
+    from one ``os.urandom`` call (a system call per value was a visible share of a large import)."""
+    ring = _keyring()
+    seal, key_id = ring.ciphers[ring.current_id].encrypt, ring.current_id
+    nonces = os.urandom(_NONCE_BYTES * len(plaintexts))
+    out = []
+    for i, text in enumerate(plaintexts):
+        nonce = nonces[i * _NONCE_BYTES : (i + 1) * _NONCE_BYTES]
+        out.append(f"{key_id}${base64.b64encode(nonce + seal(nonce, text.encode(), None)).decode()}")
+    return out
+
+
+def blind_indexes(values: Sequence[str], *, purpose: str) -> list[str]:
+    """``[blind_index(v, purpose=purpose) for v in values]`` through OpenSSL's one-shot HMAC
+    (``hmac.digest``, about twice as fast as a prepared ``hmac.HMAC`` copied per value)."""
+    key, prefix = _keyring().index_key, f"{purpose}\x00".encode()
+    return [hmac.digest(key, prefix + value.encode(), "sha256").hex() for value in values]
