@@ -2,8 +2,8 @@
 
 ``.xlsx`` is read by python-calamine (Rust) in one call; CSV by PyArrow's reader when the file is a clean
 rectangle of UTF-8 or GBK text, otherwise (blank lines, ragged rows) by the standard ``csv`` module, which
-gives the same cells. Either way the result is one list of raw cell values per column, and row ``i`` of the data
-is spreadsheet row ``i + 2`` (the header is row 1) — the numbering of every row-level error report.
+gives the same cells. Either way the result is one list of raw cell values per column, and row ``i`` of
+the data is spreadsheet row ``i + 2`` (the header is row 1) — the numbering of every row-level error report.
 """
 
 from __future__ import annotations
