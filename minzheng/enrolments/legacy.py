@@ -47,7 +47,6 @@ from minzheng.enrolments.legacy_checks import (
     legacy_validate,
 )
 from minzheng.enrolments.models import Enrolment, EnrolmentSource, EntitlementPeriod, LegacyImport
-from minzheng.enrolments.services import township_of
 from minzheng.registry.models import Household, Membership, Person
 from minzheng.registry.services import BANK_INDEX
 
@@ -194,14 +193,10 @@ def _enrolments(
     person_of: dict[int, int],
 ) -> int:
     sheet = checked.sheet
-    townships: dict[int, int] = {}
     township_by_row = {}
     for group in checked.households.values():
         assert group.division is not None
-        division = group.division
-        if division.pk not in townships:
-            townships[division.pk] = township_of(division).pk
-        township_by_row.update(dict.fromkeys(group.rows, townships[division.pk]))
+        township_by_row.update(dict.fromkeys(group.rows, group.division.township_id))
     positions = [j for g in checked.households.values() for j in g.rows if sheet.programmes[j]]
     ids = ids_allocate(Enrolment, len(positions))
     refs = [f"原系统导入 #{source.pk} 第 {sheet.numbers[j]} 行" for j in positions]
