@@ -9,11 +9,27 @@ row exists; the checks run at commit. Like ``bulk_create``: no ``save()``, no si
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.utils import timezone
+
+# Session settings of one batch statement's transaction (SET LOCAL: nothing outlives it; the server's
+# configuration stays as deployed). JIT: a freshly imported table has no statistics yet, so the planner's
+# estimates of a set-based check run into the millions and it compiled the query for ≈ 3 s of a 6 s check
+# (EXPLAIN ANALYZE in bench/speed-imports.md); work_mem: the sorts and hashes of ~10⁵–10⁶ keys stay in memory.
+BATCH_SETTINGS = {"jit": "off", "work_mem": "64MB"}
+
+
+@contextmanager
+def batch_transaction() -> Iterator[None]:
+    """``transaction.atomic()`` with ``BATCH_SETTINGS`` applied to it alone."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        for name, value in BATCH_SETTINGS.items():
+            cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
+        yield
 
 
 def ids_allocate(model: type[models.Model], count: int) -> list[int]:
@@ -45,7 +61,7 @@ def _defaults(model: type[models.Model], given: Sequence[str]) -> tuple[list[str
             value = field.get_db_prep_save(field.get_default(), connection)
         else:
             value = None
-        columns.append(field.column)
+        columns.append(str(field.column))
         values.append(value)
     return columns, tuple(values)
 
@@ -53,7 +69,7 @@ def _defaults(model: type[models.Model], given: Sequence[str]) -> tuple[list[str
 def copy_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> int:
     """Write ``rows`` (values of ``fields``, by attname, e.g. ``household_id``; ready for the database)
     into ``model``'s table with one COPY; every other column gets its default. Returns the row count."""
-    column_of = {field.attname: field.column for field in model._meta.concrete_fields}
+    column_of = {field.attname: str(field.column) for field in model._meta.concrete_fields}
     missing = [f for f in fields if f not in column_of]
     if missing:
         raise ValueError(f"{model.__name__} has no column {missing}")

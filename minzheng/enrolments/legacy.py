@@ -22,14 +22,13 @@ import io
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
 from minzheng.accounts.models import User
 from minzheng.audit.services import event_record
 from minzheng.catalogue.roles import Capability
 from minzheng.common import crypto
-from minzheng.common.bulk import copy_rows, ids_allocate
+from minzheng.common.bulk import batch_transaction, copy_rows, ids_allocate
 from minzheng.common.errors import PermissionDenied
 from minzheng.common.masking import mask_bank_account, mask_id_number
 from minzheng.common.spreadsheets import xlsx_append
@@ -261,7 +260,7 @@ def legacy_import(
             error_count=len(problems),
             created_by=actor,
         )
-    with transaction.atomic():
+    with batch_transaction():
         record = LegacyImport.objects.create(
             division=actor.division,
             filename=filename[:200],
