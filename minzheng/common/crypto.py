@@ -16,6 +16,7 @@ import base64
 import hashlib
 import hmac
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -148,3 +149,32 @@ def index_pads(purpose: str) -> tuple[bytes, bytes]:
     key = key.ljust(hashlib.sha256().block_size, b"\0")
     inner = bytes(b ^ 0x36 for b in key) + f"{purpose}\x00".encode()
     return inner, bytes(b ^ 0x5C for b in key)
+
+
+def encrypt_all(plaintexts: Sequence[str]) -> list[str]:
+    """``[encrypt(p) for p in plaintexts]`` for batch paths: the key is looked up once and the nonces come
+    from one ``os.urandom`` call (a system call per value was a visible share of a large import)."""
+    ring = _keyring()
+    seal, key_id = ring.ciphers[ring.current_id].encrypt, ring.current_id
+    nonces = os.urandom(_NONCE_BYTES * len(plaintexts))
+    out = []
+    for i, text in enumerate(plaintexts):
+        nonce = nonces[i * _NONCE_BYTES : (i + 1) * _NONCE_BYTES]
+        out.append(f"{key_id}${base64.b64encode(nonce + seal(nonce, text.encode(), None)).decode()}")
+    return out
+
+
+def blind_indexes(values: Sequence[str], *, purpose: str) -> list[str]:
+    """``[blind_index(v, purpose=purpose) for v in values]``: the same HMAC-SHA256 (RFC 2104), built from two
+    prepared SHA-256 states copied per value — about twice as fast as copying a prepared ``hmac.HMAC``, three
+    times as fast as ``hmac.digest``, which counts at hundreds of thousands of ID numbers."""
+    inner_pad, outer_pad = index_pads(purpose)
+    inner, outer = hashlib.sha256(inner_pad), hashlib.sha256(outer_pad)
+    out = []
+    for value in values:
+        digest = inner.copy()
+        digest.update(value.encode())
+        mac = outer.copy()
+        mac.update(digest.digest())
+        out.append(mac.hexdigest())
+    return out

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
+import os
+import signal
+import subprocess
+import sys
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from openpyxl import Workbook, load_workbook
 
 from conftest import id_number
@@ -253,3 +259,121 @@ def test_missing_columns_and_wrong_file_type(county):
     with pytest.raises(ValidationFailed, match="只支持 .xlsx 或 .csv"):
         legacy_import(actor=county, filename="a.txt", content=b"x")
     assert LegacyImport.objects.count() == 0
+
+
+def csv_bytes(rows, header=COLUMNS, encoding="utf-8"):
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([list(header), *rows])
+    return buffer.getvalue().encode(encoding)
+
+
+def test_csv_and_xlsx_give_the_same_errors_and_the_same_rows(region_county):
+    rows = [
+        *good_rows(),
+        row(原系统家庭编号="H9", 姓名="错号", 身份证号码="150102197001010011", 户籍区划代码="150102001001"),
+    ]
+    from_xlsx = legacy_import(actor=region_county, filename="a.xlsx", content=xlsx(rows))
+    from_csv = legacy_import(actor=region_county, filename="a.csv", content=csv_bytes(rows))
+    assert (
+        from_xlsx.errors == from_csv.errors == [[6, "身份证号码", "身份证号码校验位错误，请核对后重新输入"]]
+    )
+    record = legacy_import(actor=region_county, filename="a.csv", content=csv_bytes(good_rows()))
+    assert (record.status, record.households, record.persons, record.enrolments) == ("succeeded", 2, 4, 2)
+    child = Person.objects.get(name="王小明")
+    assert (child.id_number, child.birth_date, child.sex, child.household.head.name) == (
+        CHILD,
+        dt.date(2012, 9, 9),
+        "male",
+        "王大山",
+    )
+    again = legacy_import(actor=region_county, filename="a.xlsx", content=xlsx(good_rows()))
+    assert again.errors == [
+        [2, "身份证号码", "该人员已在保（同一救助项目），不能重复导入"],
+        [3, "身份证号码", "该身份证号码已在人口库登记，请在系统中直接办理纳入"],
+        [4, "身份证号码", "该身份证号码已在人口库登记，请在系统中直接办理纳入"],
+        [5, "身份证号码", "该人员已在保（同一救助项目），不能重复导入"],
+    ]
+
+
+def test_blank_lines_keep_their_row_numbers_in_csv_and_xlsx(region_county):
+    rows = [good_rows()[0], [""] * len(COLUMNS), row(姓名="李秀英", 身份证号码=SPOUSE, 与户主关系="表舅")]
+    expected = [[4, "与户主关系", "与户主关系“表舅”无法识别（如：户主、配偶、子、女、父母）"]]
+    assert legacy_import(actor=region_county, filename="a.xlsx", content=xlsx(rows)).errors == expected
+    text = ",".join(COLUMNS) + "\n" + ",".join(rows[0]) + "\n\n" + ",".join(rows[2]) + "\n"
+    assert legacy_import(actor=region_county, filename="a.csv", content=text.encode()).errors == expected
+
+
+def test_float_id_cells_and_duplicates_are_reported_per_cell(region_county):
+    rows = [*good_rows()[:3], row(原系统家庭编号="H1", 姓名="重复", 身份证号码=SPOUSE, 与户主关系="女")]
+    rows[2][COLUMNS.index("身份证号码")] = 150102201209090311.0
+    record = legacy_import(actor=region_county, filename="a.xlsx", content=xlsx(rows))
+    assert record.errors[:2] == [
+        [4, "身份证号码", "身份证号码须为文本格式（数字格式会丢失末几位）"],
+        [4, "身份证号码", "身份证号码校验位错误，请核对后重新输入"],
+    ]
+    assert record.errors[2:] == [[5, "身份证号码", "身份证号码与第 3 行重复"]]
+
+
+IMPORT_THEN_HANG = """
+import sys, time
+from pathlib import Path
+import django
+django.setup()
+from minzheng.accounts.models import User
+from minzheng.enrolments.legacy import legacy_import
+
+def progress(done, total, message):
+    if done == 4:  # households, persons and memberships written, the transaction still open
+        print("written", flush=True)
+        time.sleep(120)
+
+legacy_import(actor=User.objects.get(pk=int(sys.argv[1])), filename="old.xlsx",
+              content=Path(sys.argv[2]).read_bytes(), progress=progress)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_killed_import_leaves_nothing_and_the_rerun_imports_each_person_once(region_county, tmp_path):
+    """kill -9 in the middle of the writes (issue 21: exactly-once, restartable)."""
+    upload = tmp_path / "old.xlsx"
+    upload.write_bytes(xlsx(good_rows()))
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "DJANGO_SETTINGS_MODULE": "minzheng.config.settings.test",
+    }
+    child = subprocess.Popen(  # noqa: S603 - our own interpreter
+        [sys.executable, "-c", IMPORT_THEN_HANG, str(region_county.pk), str(upload)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline() == "written\n", child.stderr.read() if child.poll() is not None else ""
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(timeout=10)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert (Person.objects.count(), Household.objects.count(), Membership.objects.count()) == (0, 0, 0)
+    assert (Enrolment.objects.count(), LegacyImport.objects.count()) == (0, 0)
+
+    record = legacy_import(actor=region_county, filename="old.xlsx", content=upload.read_bytes())
+    assert (record.status, record.persons, Person.objects.count(), Membership.objects.count()) == (
+        "succeeded",
+        4,
+        4,
+        4,
+    )
+    assert (Household.objects.count(), Enrolment.objects.count(), EntitlementPeriod.objects.count()) == (
+        2,
+        2,
+        2,
+    )
+    rerun = legacy_import(actor=region_county, filename="old.xlsx", content=upload.read_bytes())
+    assert (rerun.status, rerun.error_count, Person.objects.count()) == ("rejected", 4, 4)

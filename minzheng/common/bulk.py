@@ -1,0 +1,85 @@
+"""Set-based writes for the large imports (house style §8: COPY, never a query per row), PostgreSQL only.
+
+Ids are taken from each table's own sequence up front (safe beside other writers; a rolled-back import only
+leaves a gap in the id numbers, never in the data), so the rows of several tables can reference each other
+before they are written and every table is filled by one ``COPY … FROM STDIN``. Foreign keys are
+``DEFERRABLE INITIALLY DEFERRED`` (Django's default), so a household may name its head before the person
+row exists; the checks run at commit. Like ``bulk_create``: no ``save()``, no signals, no history rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+# Session settings of one batch statement's transaction (SET LOCAL: nothing outlives it; the server's
+# configuration stays as deployed). JIT: a freshly imported table has no statistics yet, so the planner's
+# estimates of a set-based check run into the millions and it compiled the query for ≈ 3 s of a 6 s check
+# (EXPLAIN ANALYZE in bench/speed-imports.md); work_mem: the sorts and hashes of ~10⁵–10⁶ keys stay in memory.
+BATCH_SETTINGS = {"jit": "off", "work_mem": "64MB"}
+
+
+@contextmanager
+def batch_transaction() -> Iterator[None]:
+    """``transaction.atomic()`` with ``BATCH_SETTINGS`` applied to it alone."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        for name, value in BATCH_SETTINGS.items():
+            cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
+        yield
+
+
+def ids_allocate(model: type[models.Model], count: int) -> list[int]:
+    """``count`` fresh primary keys of ``model`` from its sequence, in one round trip (sent back as one
+    text value: fetching hundreds of thousands of one-column rows costs more than splitting a string)."""
+    if count <= 0:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [model._meta.db_table])
+        sequence = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT string_agg(nextval(%s)::text, ',') FROM generate_series(1, %s)", [sequence, count]
+        )
+        return [int(value) for value in cursor.fetchone()[0].split(",")]
+
+
+def _defaults(model: type[models.Model], given: Sequence[str]) -> tuple[list[str], tuple[Any, ...]]:
+    """The columns not in ``given`` and the value ``bulk_create`` would store in each (the field default,
+    now for ``auto_now``/``auto_now_add``, else NULL); the primary key, when not given, is left to the
+    table's identity default."""
+    now = timezone.now()
+    columns, values = [], []
+    for field in model._meta.concrete_fields:
+        if field.attname in given or field.primary_key:  # an id not given comes from the sequence
+            continue
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            value = now
+        elif field.has_default() or not field.null:
+            value = field.get_db_prep_save(field.get_default(), connection)
+        else:
+            value = None
+        columns.append(str(field.column))
+        values.append(value)
+    return columns, tuple(values)
+
+
+def copy_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> int:
+    """Write ``rows`` (values of ``fields``, by attname, e.g. ``household_id``; ready for the database)
+    into ``model``'s table with one COPY; every other column gets its default. Returns the row count."""
+    column_of = {field.attname: str(field.column) for field in model._meta.concrete_fields}
+    missing = [f for f in fields if f not in column_of]
+    if missing:
+        raise ValueError(f"{model.__name__} has no column {missing}")
+    other, defaults = _defaults(model, fields)
+    columns = [column_of[f] for f in fields]
+    sql = f"COPY {model._meta.db_table} ({', '.join(columns + other)}) FROM STDIN"  # noqa: S608 - model names
+    count = 0
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        write = copy.write_row
+        for row in rows:
+            write(row + defaults)
+            count += 1
+    return count
