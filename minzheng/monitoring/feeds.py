@@ -331,16 +331,23 @@ def _records_insert(cursor: Any, batch: FeedBatch) -> tuple[int, int]:
     """One ``INSERT … SELECT`` from the staging table that matches persons by blind index and skips
     natural keys already stored. Returns (new rows, of which matched), counted from what it inserted."""
     table, person = FeedRecord._meta.db_table, Person._meta.db_table
-    payload = "s.payload::jsonb" if connection.vendor == "postgresql" else "s.payload"
-    cursor.execute(
-        f"WITH inserted AS (INSERT INTO {table} (batch_id, feed, natural_key, row_number, id_index, id_masked, "
-        f"person_id, event_date, amount, code, payload) "
+    postgresql = connection.vendor == "postgresql"
+    insert = (
+        f"INSERT INTO {table} (batch_id, feed, natural_key, row_number, id_index, id_masked, person_id, "
+        f"event_date, amount, code, payload) "
         f"SELECT %s, %s, s.natural_key, s.row_number, s.id_index, s.id_masked, p.id, s.event_date, "
-        f"s.amount, s.code, {payload} FROM feed_stage s LEFT JOIN {person} p ON p.id_number_index = s.id_index "
-        f"ON CONFLICT (feed, natural_key) DO NOTHING RETURNING person_id) "
-        f"SELECT count(*), count(person_id) FROM inserted",
-        [batch.pk, batch.feed],
+        f"s.amount, s.code, {'s.payload::jsonb' if postgresql else 's.payload'} "
+        f"FROM feed_stage s LEFT JOIN {person} p ON p.id_number_index = s.id_index "
+        f"ON CONFLICT (feed, natural_key) DO NOTHING"
     )
+    if postgresql:  # counted from what the statement inserted: no second pass over the batch's rows
+        cursor.execute(
+            f"WITH inserted AS ({insert} RETURNING person_id) SELECT count(*), count(person_id) FROM inserted",
+            [batch.pk, batch.feed],
+        )
+    else:  # SQLite has no data-modifying WITH; the embedded database's deliveries are small
+        cursor.execute(insert, [batch.pk, batch.feed])
+        cursor.execute(f"SELECT count(*), count(person_id) FROM {table} WHERE batch_id = %s", [batch.pk])
     new, matched = cursor.fetchone()
     cursor.execute("DROP TABLE IF EXISTS feed_stage")
     return int(new), int(matched)
