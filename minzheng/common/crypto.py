@@ -16,7 +16,7 @@ import base64
 import hashlib
 import hmac
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -151,17 +151,26 @@ def index_pads(purpose: str) -> tuple[bytes, bytes]:
     return inner, bytes(b ^ 0x5C for b in key)
 
 
-def encrypt_all(plaintexts: Sequence[str]) -> list[str]:
-    """``[encrypt(p) for p in plaintexts]`` for batch paths: the key is looked up once and the nonces come
-    from one ``os.urandom`` call (a system call per value was a visible share of a large import)."""
+def sealer(batch: int = 4096) -> Callable[[str], str]:
+    """``encrypt`` for batch paths that seal values one at a time: the key is looked up once and the nonces
+    are drawn ``batch`` at a time (a system call per value was a visible share of a large import)."""
     ring = _keyring()
     seal, key_id = ring.ciphers[ring.current_id].encrypt, ring.current_id
-    nonces = os.urandom(_NONCE_BYTES * len(plaintexts))
-    out = []
-    for i, text in enumerate(plaintexts):
-        nonce = nonces[i * _NONCE_BYTES : (i + 1) * _NONCE_BYTES]
-        out.append(f"{key_id}${base64.b64encode(nonce + seal(nonce, text.encode(), None)).decode()}")
-    return out
+    pool: list[bytes] = []
+
+    def sealed(text: str) -> str:
+        if not pool:
+            drawn = os.urandom(_NONCE_BYTES * batch)
+            pool.extend(drawn[i : i + _NONCE_BYTES] for i in range(0, len(drawn), _NONCE_BYTES))
+        nonce = pool.pop()
+        return f"{key_id}${base64.b64encode(nonce + seal(nonce, text.encode(), None)).decode()}"
+
+    return sealed
+
+
+def encrypt_all(plaintexts: Sequence[str]) -> list[str]:
+    """``[encrypt(p) for p in plaintexts]`` for batch paths (``sealer``)."""
+    return list(map(sealer(max(1, len(plaintexts))), plaintexts))
 
 
 def blind_indexes(values: Sequence[str], *, purpose: str) -> list[str]:

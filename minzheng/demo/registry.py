@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import random
 import time
-from base64 import b64encode
 from bisect import bisect
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -160,19 +158,11 @@ class _RowBuilder:
         self.villages = villages
         self.existing_indexes = existing_indexes
         self.used_ids: set[int] = set()
-        self.aes, self.key_id = crypto.encryptor()
+        self.seal = crypto.sealer()
         self.hashers = {p: crypto.index_hasher(p) for p in (ID_INDEX, PHONE_INDEX, BANK_INDEX)}
         self.now = connection.ops.adapt_datetimefield_value(timezone.now())
         self.counts = {"households": 0, "persons": 0, "memberships": 0, "incomes": 0, "assets": 0}
         self.dates: dict[dt.date, tuple[str, int]] = {}  # birth date -> (YYYYMMDD, ordinal)
-        self.nonces = b""
-
-    def seal(self, text: str) -> str:
-        nonce, self.nonces = self.nonces[:12], self.nonces[12:]
-        if not nonce:  # random nonces drawn 4,096 at a time: one system call instead of one per value
-            self.nonces = os.urandom(12 * 4096)
-            nonce, self.nonces = self.nonces[:12], self.nonces[12:]
-        return f"{self.key_id}${b64encode(nonce + self.aes.encrypt(nonce, text.encode(), None)).decode()}"
 
     def index(self, purpose: str, text: str) -> str:
         mac = self.hashers[purpose].copy()

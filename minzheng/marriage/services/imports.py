@@ -12,10 +12,8 @@
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hashlib
-import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -150,13 +148,8 @@ class _Sealer:
     """Batch encryption and blind indexes with prepared keys (the per-row work of a million-row file)."""
 
     def __init__(self) -> None:
-        self.cipher, self.key_id = crypto.encryptor()
+        self.seal = crypto.sealer()
         self.hasher = crypto.index_hasher(ID_INDEX)
-
-    def seal(self, value: str) -> str:
-        nonce = os.urandom(12)
-        sealed = self.cipher.encrypt(nonce, value.encode(), None)
-        return f"{self.key_id}${base64.b64encode(nonce + sealed).decode()}"
 
     def index(self, value: str) -> str:
         mac = self.hasher.copy()
