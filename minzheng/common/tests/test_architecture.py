@@ -17,7 +17,7 @@ SCRIPTS = ROOT / "scripts"
 
 def _run(*args: str | Path, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # noqa: S603 - our own scripts, fixed arguments
-        [str(a) for a in args], cwd=cwd, capture_output=True, text=True, timeout=120, check=False
+        [str(a) for a in args], cwd=cwd, capture_output=True, text=True, timeout=600, check=False
     )
 
 

@@ -23,7 +23,7 @@ def _run(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
     env["DATABASE_URL"] = f"sqlite:///{data_dir / 'policy.sqlite3'}"
     env["DJANGO_SETTINGS_MODULE"] = settings.SETTINGS_MODULE
     return subprocess.run(  # noqa: S603 - our own console script
-        [str(MINZHENG), *args], env=env, capture_output=True, text=True, timeout=120, check=False
+        [str(MINZHENG), *args], env=env, capture_output=True, text=True, timeout=600, check=False
     )
 
 

@@ -40,7 +40,7 @@ def _run(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
     env["MINZHENG_DATA_DIR"] = str(data_dir)
     return subprocess.run(  # noqa: S603 - our own console script
-        [str(MINZHENG), *args], env=env, capture_output=True, text=True, timeout=120, check=False
+        [str(MINZHENG), *args], env=env, capture_output=True, text=True, timeout=600, check=False
     )
 
 
