@@ -20,8 +20,8 @@ from minzheng.benefits.api import router as benefits_router
 from minzheng.common.errors import DomainError
 from minzheng.documents.api import router as documents_router
 from minzheng.eldercare.api import router as eldercare_router
-from minzheng.field.api import router as field_router
 from minzheng.enrolments.api import router as enrolments_router
+from minzheng.field.api import router as field_router
 from minzheng.marriage.api import router as marriage_router
 from minzheng.monitoring.api import router as monitoring_router
 from minzheng.organisations.api import router as organisations_router

@@ -32,7 +32,7 @@ def jpeg(colour: tuple[int, int, int] = (200, 30, 30), size: tuple[int, int] = (
 
 
 @pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
+def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
 

@@ -124,7 +124,11 @@ def test_an_offline_visit_with_two_photos_arrives_exactly_once(
     assert (record.health, record.findings) == ("血压偏高，按时服药", "门锁完好，燃气灶正常")
     photos = list(CarePhoto.objects.filter(visit=record).order_by("id"))
     assert len(photos) == 2
-    assert (FieldSubmission.objects.count(), FieldPhoto.objects.count(), CarePhoto.objects.count()) == (1, 2, 2)
+    assert (FieldSubmission.objects.count(), FieldPhoto.objects.count(), CarePhoto.objects.count()) == (
+        1,
+        2,
+        2,
+    )
     from PIL import Image
 
     for stored in photos:  # compressed on the phone: JPEG, at most 1600 px on the long side

@@ -91,7 +91,11 @@ def test_an_older_person_outside_the_jurisdiction_is_refused_and_nothing_is_writ
     assert answer.json() == {
         "code": "not_found", "message": "老年人不存在或不在您的管辖范围内", "field": "older_person",
     }  # fmt: skip
-    assert (FieldSubmission.objects.count(), VisitRecord.objects.count(), Event.objects.count()) == (0, 0, before)
+    assert (FieldSubmission.objects.count(), VisitRecord.objects.count(), Event.objects.count()) == (
+        0,
+        0,
+        before,
+    )
 
 
 def test_an_application_outside_the_jurisdiction_and_a_role_without_home_visits_are_refused(
@@ -117,18 +121,25 @@ def test_another_users_uuid_is_refused(api_client, users, older):
     ("name", "data", "content_type", "message"),
     [
         ("big.jpg", b"\xff\xd8\xff" + b"0" * 3000, "image/jpeg", "文件超过 2 KB 上限"),
-        ("notes.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf", "“notes.pdf”不是图片，请上传 JPG、PNG 或 HEIC 照片"),
+        (
+            "notes.pdf",
+            b"%PDF-1.4\n%%EOF\n",
+            "application/pdf",
+            "“notes.pdf”不是图片，请上传 JPG、PNG 或 HEIC 照片",
+        ),
         ("photo.jpg", b"plain text, not a photo", "image/jpeg", None),
     ],
     ids=["oversized", "pdf", "not-an-image"],
 )
-def test_a_refused_photo_writes_nothing(api_client, older, settings, _media, name, data, content_type, message):
+def test_a_refused_photo_writes_nothing(
+    api_client, older, settings, media_root, name, data, content_type, message
+):
     # given a received visit announcing one photo, and a 2 KB photo limit
     settings.DOCUMENT_MAX_BYTES = 2048
     client = api_client("assistant")
     body = visit_body(older.pk, photos=1)
     assert post(client, "/visits", body).status_code == 201
-    files_before, events_before = media_files(_media), Event.objects.count()
+    files_before, events_before = media_files(media_root), Event.objects.count()
     # when the phone sends a file that is too large or not a photo
     answer = photo(client, body["uuid"], str(uuid.uuid4()), data, name, content_type)
     # then it is refused with a clear message and neither a row nor a file is written
@@ -139,7 +150,7 @@ def test_a_refused_photo_writes_nothing(api_client, older, settings, _media, nam
     else:
         assert answer.json()["message"].startswith("文件内容不是允许的类型")
     assert (FieldPhoto.objects.count(), CarePhoto.objects.count()) == (0, 0)
-    assert (media_files(_media), Event.objects.count()) == (files_before, events_before)
+    assert (media_files(media_root), Event.objects.count()) == (files_before, events_before)
 
 
 def test_more_photos_than_announced_are_refused(api_client, older):
@@ -168,7 +179,10 @@ def test_server_wins_when_the_older_person_left_the_visit_list(api_client, older
     assert (answer.json()["outcome"], answer.json()["outcome_label"], answer.json()["record_id"]) == (
         "rejected", "未采用（以服务器为准）", None,
     )  # fmt: skip
-    assert answer.json()["reason"] == "服务器上的案件状态已变化，离线记录未采用，已作为退回版本保存：该老年人已移出探访名单"
+    assert (
+        answer.json()["reason"]
+        == "服务器上的案件状态已变化，离线记录未采用，已作为退回版本保存：该老年人已移出探访名单"
+    )
     assert VisitRecord.objects.count() == 0
     assert (sent.status_code, sent.json()["stored"]) == (201, False)
     assert CarePhoto.objects.count() == 0
@@ -188,10 +202,15 @@ def test_both_versions_are_kept_when_the_server_got_a_visit_meanwhile(api_client
     assert answer.status_code == 201
     assert (answer.json()["outcome"], answer.json()["other_records"]) == ("both_kept", [theirs.pk])
     assert answer.json()["reason"] == "离线期间服务器上已有该对象的 1 条新记录，两个版本均已保存"
-    assert sorted(VisitRecord.objects.values_list("findings", flat=True)) == ["电话回访", "老人身体尚可，独居，门锁完好"]
+    assert sorted(VisitRecord.objects.values_list("findings", flat=True)) == [
+        "电话回访",
+        "老人身体尚可，独居，门锁完好",
+    ]
 
 
-def test_a_home_visit_and_its_photos_become_the_applications_record_and_documents(api_client, users, investigating):
+def test_a_home_visit_and_its_photos_become_the_applications_record_and_documents(
+    api_client, users, investigating
+):
     client = api_client("caseworker")
     body = home_visit_body(investigating.pk, photos=2)
     first = post(client, "/home-visits", body)
@@ -211,12 +230,18 @@ def test_a_home_visit_and_its_photos_become_the_applications_record_and_document
 
 def test_server_wins_on_a_closed_application(api_client, users, investigating):
     application_transition(
-        actor=users["caseworker"], application_id=investigating.pk, code="withdraw", data={"reason": "申请人撤回"}
+        actor=users["caseworker"],
+        application_id=investigating.pk,
+        code="withdraw",
+        data={"reason": "申请人撤回"},
     )
     answer = post(api_client("caseworker"), "/home-visits", home_visit_body(investigating.pk))
     assert answer.status_code == 201
     assert answer.json()["outcome"] == "rejected"
-    assert answer.json()["reason"] == "服务器上的案件状态已变化，离线记录未采用，已作为退回版本保存：申请已办结（已撤回）"
+    assert (
+        answer.json()["reason"]
+        == "服务器上的案件状态已变化，离线记录未采用，已作为退回版本保存：申请已办结（已撤回）"
+    )
     assert HomeVisit.objects.count() == 0
     assert FieldSubmission.objects.get().outcome == "rejected"
 
