@@ -6,23 +6,46 @@ body on a replay) — and the user's own versions with their outcome."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
+from pydantic import BeforeValidator, StrictBool, StrictInt, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from minzheng.accounts.actors import request_actor
 from minzheng.common.network import client_address
-from minzheng.common.schemas import BodyIn, refusals
+from minzheng.common.schemas import BodyIn, IsoDate, refusals
 from minzheng.eldercare.services.visits import VisitData
 from minzheng.field import rules, selectors, services
 from minzheng.field.models import FieldPhoto, FieldSubmission
 
 router = Router(tags=["离线走访"])
 _ERRORS = refusals(404, 409, 503)
+
+
+def _moment(value: Any) -> Any:
+    """ISO 8601 text with its offset (a phone's clock time is meaningless without it); no number."""
+    if isinstance(value, str):
+        try:
+            parsed = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            parsed = None
+        if parsed is not None and parsed.tzinfo is not None:
+            return parsed
+    raise PydanticCustomError(
+        "datetime_parsing", "应为带时区的时间（ISO 8601），如 2026-12-07T10:00:00+08:00"
+    )
+
+
+Moment = Annotated[
+    dt.datetime,
+    BeforeValidator(_moment),
+    WithJsonSchema({"type": "string", "format": "date-time", "examples": ["2026-12-07T10:00:00+08:00"]}),
+]
 
 
 class VisitItemOut(Schema):
@@ -55,26 +78,26 @@ class WorklistOut(Schema):
 
 class EnvelopeIn(BodyIn):
     uuid: UUID = Field(..., description="手机生成的记录编号（重发时不变）")
-    saved_at: dt.datetime = Field(..., description="手机上保存的时间")
-    base_at: dt.datetime | None = Field(None, description="手机离线清单的获取时间（判断冲突）")
-    photos: int = Field(0, ge=0, le=rules.MAX_PHOTOS, description="随后上传的照片张数")
+    saved_at: Moment = Field(..., description="手机上保存的时间")
+    base_at: Moment | None = Field(None, description="手机离线清单的获取时间（判断冲突）")
+    photos: StrictInt = Field(0, ge=0, le=rules.MAX_PHOTOS, description="随后上传的照片张数")
 
 
 class VisitIn(EnvelopeIn):
-    older_person_id: int = Field(..., ge=1)
-    visited_on: dt.date
+    older_person_id: StrictInt = Field(..., ge=1)
+    visited_on: IsoDate
     findings: str = Field(..., max_length=500)
     living_conditions: str = Field("", max_length=300)
     health: str = Field("", max_length=300)
-    risk_found: bool = False
+    risk_found: StrictBool = False
     safety_risks: str = Field("", max_length=300)
     needs: str = Field("", max_length=300)
     follow_up: str = Field("", max_length=300)
 
 
 class HomeVisitIn(EnvelopeIn):
-    application_id: int = Field(..., ge=1)
-    visited_on: dt.date
+    application_id: StrictInt = Field(..., ge=1)
+    visited_on: IsoDate
     investigators: list[str] = Field(..., max_length=10)
     members_present: str = Field(..., max_length=200)
     findings: str = Field(..., max_length=2000)
