@@ -135,3 +135,57 @@ def test_an_offline_visit_with_two_photos_arrives_exactly_once(
         with stored.file.open("rb") as handle, Image.open(handle) as image:
             assert (image.format, image.size) == ("JPEG", (1600, 1200))
         assert stored.content_type == "image/jpeg"
+
+
+def test_an_offline_home_visit_syncs_and_signing_out_clears_the_phone(
+    live_server, playwright: Playwright, browser_type_launch_args, tmp_path, investigating, users
+):
+    from minzheng.applications.models import HomeVisit
+    from minzheng.documents.models import Document
+
+    context, page = launch(playwright, str(tmp_path / "profile"), browser_type_launch_args)
+    page.goto(f"{live_server.url}/accounts/login/?next=/field/")
+    page.fill("input[name=username]", "caseworker")
+    page.fill("input[name=password]", "Test@Pass2026")
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_selector("body[data-started='1']")
+    row = page.locator(f'#investigation-list li[data-application="{investigating.pk}"]')
+    expect(row).to_contain_text("已入户 0 次")
+
+    # offline: one investigator is not enough (第 16 条); two are
+    context.set_offline(True)
+    row.get_by_role("button", name="录入").click()
+    form = page.locator("#home-visit-form")
+    form.locator("input[name=investigators]").fill("李明")
+    form.locator("input[name=members_present]").fill("王五、王小五")
+    form.locator("textarea[name=findings]").fill("家中无大件家电，收入与申报一致")
+    form.locator("input[name=photos]").set_input_files(
+        [{"name": "house.png", "mimeType": "image/png", "buffer": png((90, 120, 60))}]
+    )
+    page.wait_for_selector("body[data-photos-ready='1']")
+    form.get_by_role("button", name="保存到本机，待同步").click()
+    expect(form.locator("[data-error]")).to_have_text("入户调查须至少 2 名调查人员（审核确认办法第 16 条）")
+    form.locator("input[name=investigators]").fill("李明、赵芳")
+    form.get_by_role("button", name="保存到本机，待同步").click()
+    expect(page.locator("#sync-status")).to_have_text("待同步 1 条")
+
+    # back online: sent once, with its photo as an 入户调查照片 of the application
+    context.set_offline(False)
+    expect(page.locator("#sync-status")).to_have_text("已同步")
+    visit = HomeVisit.objects.get(application=investigating)
+    assert (visit.investigators, visit.members_present, visit.recorded_by_id) == (
+        ["李明", "赵芳"], "王五、王小五", users["caseworker"].pk,
+    )  # fmt: skip
+    assert list(Document.objects.filter(application=investigating).values_list("kind", "content_type")) == [
+        ("home_visit_photo", "image/jpeg")
+    ]
+
+    # signing out from the field app leaves nothing of this user on the phone
+    page.get_by_role("button", name="退出并清除本机数据").click()
+    page.wait_for_url("**/accounts/login/**")
+    left = page.evaluate(
+        "async () => ({databases: (await indexedDB.databases()).map((d) => d.name),"
+        " caches: await caches.keys(), workers: (await navigator.serviceWorker.getRegistrations()).length})"
+    )
+    assert left == {"databases": [], "caches": [], "workers": 0}
+    context.close()
