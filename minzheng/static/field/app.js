@@ -24,6 +24,12 @@ function newId() {
   return crypto.randomUUID ? crypto.randomUUID() : "10000000-1000-4000-8000-100000000000".replace(/[018]/g, (c) => (c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (c / 4)))).toString(16));
 }
 
+// The phone's calendar day (toISOString alone would give the UTC day: yesterday before 08:00 in China).
+function localToday() {
+  const now = new Date();
+  return new Date(now.getTime() - now.getTimezoneOffset() * 60000).toISOString().slice(0, 10);
+}
+
 function element(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
   Object.entries(attributes).forEach(([k, v]) => (k.startsWith("data-") || k === "type" ? node.setAttribute(k, v) : (node[k] = v)));
@@ -175,7 +181,7 @@ function formOpen(kind, subjectId, subjectName, draft = null) {
   const form = FORMS[kind];
   form.reset();
   editing = draft || { uuid: newId(), owner, kind, subjectId, subjectName, data: {}, photos: [], state: "draft", baseAt: worklist ? worklist.taken_at : null, savedAt: new Date().toISOString(), stored: false };
-  form.elements.visited_on.value = new Date().toISOString().slice(0, 10);
+  form.elements.visited_on.value = localToday();
   formFill(form, editing.data);
   $("[data-subject]", form).textContent = subjectName;
   $("[data-photos]", form).textContent = text("photos", { n: editing.photos.length });

@@ -1,5 +1,5 @@
-// Photos are compressed on the phone before they are queued: at most 1600 px on the long side, JPEG quality 0.8
-// (a 12-megapixel photo of 4–6 MB becomes some 300–600 KB), so a weak signal can carry them.
+// Photos are compressed on the phone before they are queued — at most 1600 px on the long side, JPEG quality
+// 0.8 — so a weak signal can carry them.
 export const MAX_SIDE = 1600;
 export const QUALITY = 0.8;
 
