@@ -18,6 +18,7 @@ from minzheng.eldercare.models import CarePhoto, VisitRecord
 from minzheng.field.models import FieldPhoto, FieldSubmission
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+SYNC = 30_000  # ms: a sync is a few requests with the documents checks; generous on a loaded machine
 
 
 def png(colour: tuple[int, int, int]) -> bytes:
@@ -58,7 +59,7 @@ def test_an_offline_visit_with_two_photos_arrives_exactly_once(
     sign_in(page)
     page.wait_for_selector("body[data-started='1']")
     page.wait_for_selector("body[data-offline-ready='1']")
-    expect(page.locator("#sync-status")).to_have_text("已同步")
+    expect(page.locator("#sync-status")).to_have_text("已同步", timeout=SYNC)
     row = page.locator(f'#visit-list li[data-older="{older.pk}"]')
     expect(row).to_contain_text("独居张奶奶")
 
@@ -104,18 +105,18 @@ def test_an_offline_visit_with_two_photos_arrives_exactly_once(
 
     # reconnected: the session ended with the browser, so the app asks for a sign-in and keeps the queue
     context.set_offline(False)
-    expect(page.locator("#login-needed")).to_be_visible()
+    expect(page.locator("#login-needed")).to_be_visible(timeout=SYNC)
     expect(page.locator("#sync-status")).to_have_text("待同步 1 条 · 请登录后同步")
     page.locator("#login-needed a").click()
     sign_in(page)
     page.wait_for_selector("body[data-started='1']")
-    expect(page.locator("#sync-status")).to_have_text("已同步")
+    expect(page.locator("#sync-status")).to_have_text("已同步", timeout=SYNC)
     expect(page.locator("#outbox-list li").first).to_have_attribute("data-state", "synced")
 
     # a second sync and a reload change nothing: exactly one visit, exactly two photos
     page.get_by_role("button", name="立即同步").click()
     field_open(page, live_server.url)
-    expect(page.locator("#sync-status")).to_have_text("已同步")
+    expect(page.locator("#sync-status")).to_have_text("已同步", timeout=SYNC)
     context.close()
     record = VisitRecord.objects.get()
     assert (record.older_person_id, record.visitor_id, record.visited_on) == (
@@ -171,7 +172,7 @@ def test_an_offline_home_visit_syncs_and_signing_out_clears_the_phone(
 
     # back online: sent once, with its photo as an 入户调查照片 of the application
     context.set_offline(False)
-    expect(page.locator("#sync-status")).to_have_text("已同步")
+    expect(page.locator("#sync-status")).to_have_text("已同步", timeout=SYNC)
     visit = HomeVisit.objects.get(application=investigating)
     assert (visit.investigators, visit.members_present, visit.recorded_by_id) == (
         ["李明", "赵芳"], "王五、王小五", users["caseworker"].pk,
