@@ -100,3 +100,9 @@ def test_the_conflict_reasons_and_limits():
     assert base_time(None, saved) == saved
     assert base_time(saved - dt.timedelta(hours=1), saved) == saved - dt.timedelta(hours=1)
     assert base_time(saved + dt.timedelta(hours=1), saved) == saved  # a phone clock ahead of its save
+
+
+def test_the_sidebar_offers_the_field_app_to_those_who_visit(users):
+    assert '<a class="nav-link" href="/field/">' in signed_in(users["assistant"]).get("/").content.decode()
+    assert '<a class="nav-link" href="/field/">' in signed_in(users["caseworker"]).get("/").content.decode()
+    assert "/field/" not in signed_in(users["auditor"]).get("/").content.decode()
