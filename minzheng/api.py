@@ -21,6 +21,7 @@ from minzheng.common.errors import DomainError
 from minzheng.documents.api import router as documents_router
 from minzheng.eldercare.api import router as eldercare_router
 from minzheng.enrolments.api import router as enrolments_router
+from minzheng.field.api import router as field_router
 from minzheng.marriage.api import router as marriage_router
 from minzheng.monitoring.api import router as monitoring_router
 from minzheng.organisations.api import router as organisations_router
@@ -48,6 +49,7 @@ api.add_router("/eldercare/", eldercare_router)
 api.add_router("/", marriage_router)
 api.add_router("/", petitions_router)
 api.add_router("/", organisations_router)
+api.add_router("/", field_router)
 api.add_router("/portal/", portal_router)
 api.add_router("/portal/", portal_apply_router)
 

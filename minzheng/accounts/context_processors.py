@@ -30,6 +30,8 @@ NAVIGATION: list[tuple[Promise, str | None, Capability | None]] = [
     (_("上门服务"), "eldercare:worker_today", Capability.PROVIDE_CARE),
     (_("信访投诉"), "petitions:list", Capability.VIEW_PETITIONS),
     (_("探访关爱"), "eldercare:visit_list", Capability.VIEW_ELDERCARE),
+    # the offline field app (ADR 0039) of those who visit homes: village assistants, township caseworkers
+    (_("离线走访"), "field:app", Capability.ACCEPT_APPLICATIONS),
     (_("社会组织"), "organisations:list", Capability.REGISTER_ORGANISATIONS),
     (_("年报初审"), "organisations:prereview", Capability.SUPERVISE_ORGANISATIONS),
     (_("部门转办"), "departments:referrals", Capability.ANSWER_REFERRALS),

@@ -36,6 +36,7 @@ urlpatterns = [
     path("eldercare/", include("minzheng.eldercare.urls")),
     path("petitions/", include("minzheng.petitions.urls")),
     path("departments/", include("minzheng.departments.urls")),
+    path("field/", include("minzheng.field.urls")),
     path("portal/joint/", include("minzheng.departments.portal_urls")),
     path("household-qr/", include("minzheng.portal.staff_urls")),
     path("api/v1/", api.urls),

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "minzheng.marriage",
     "minzheng.petitions",
     "minzheng.departments",
+    "minzheng.field",
     "minzheng.demo",
     "minzheng.config.apps.SiteConfig",  # deployment checks only (config/checks.py); no models
 ]
