@@ -40,6 +40,7 @@ from minzheng.portal.auth import (
     portal_sign_out,
 )
 from minzheng.portal.forms import BindForm, SelfCheckForm, SelfReportForm, SignInForm
+from minzheng.portal.labels import label
 from minzheng.portal.models import PortalAccount
 
 PHONE_SESSION_KEY = "portal_sign_in_phone"
@@ -292,7 +293,7 @@ def qr_open(request: HttpRequest, token: str) -> HttpResponse:
     context = {
         "problem": "",
         "township": township,
-        "programmes": [(code, PROGRAMME_LABELS[code]) for code in rules.GUIDE_ORDER],
+        "programmes": [(code, label(PROGRAMME_LABELS[code])) for code in rules.GUIDE_ORDER],
         "sign_in_url": f"{reverse('portal:sign_in')}?{urlencode({'next': here})}",
     }
     return render(request, "portal/qr.html", context)
