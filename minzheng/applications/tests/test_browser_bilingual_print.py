@@ -28,7 +28,9 @@ def log_in(page: Page, base: str) -> None:
 
 def mongolian_is_vertical_in_our_font(page: Page, selector: str) -> None:
     expect(page.locator(selector)).to_be_visible()
-    assert page.evaluate(f"getComputedStyle(document.querySelector('{selector}')).writingMode") == "vertical-lr"
+    assert (
+        page.evaluate(f"getComputedStyle(document.querySelector('{selector}')).writingMode") == "vertical-lr"
+    )
     page.evaluate("document.fonts.ready")
     loaded = page.evaluate(
         "[...document.fonts].filter(f => f.family.includes('Noto Sans Mongolian') && f.status === 'loaded').length"
