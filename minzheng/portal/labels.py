@@ -1,5 +1,6 @@
 """Labels that the code keeps as Chinese constants — programme and workflow names (``catalogue.programmes``),
-document kinds (``documents.DocumentKind``), disability categories (``registry.DisabilityCategory``) —
+document kinds (``documents.DocumentKind``), disability categories (``registry.DisabilityCategory``),
+application steps (``applications.rules.Step``) —
 translated where the portal shows them (ADR 0040: the portal in traditional Mongolian).
 
 The constants stay Chinese (stored data, staff pages, exports, tests name them); ``MESSAGES`` lists them for
@@ -45,6 +46,25 @@ MESSAGES = (
     gettext_noop("智力残疾"),
     gettext_noop("精神残疾"),
     gettext_noop("多重残疾"),
+    # application steps (``applications.rules.Step``), as the progress pages show them
+    gettext_noop("已提交待受理"),
+    gettext_noop("待补齐材料"),
+    gettext_noop("已受理"),
+    gettext_noop("家庭经济状况调查"),
+    gettext_noop("信息核对"),
+    gettext_noop("村（居）委会初审"),
+    gettext_noop("乡镇初审"),
+    gettext_noop("乡镇（街道）审核"),
+    gettext_noop("县级残联审核"),
+    gettext_noop("公示"),
+    gettext_noop("民主评议"),
+    gettext_noop("审核确认"),
+    gettext_noop("一事一议"),
+    gettext_noop("已先行救助待补办手续"),
+    gettext_noop("已批准"),
+    gettext_noop("不予批准"),
+    gettext_noop("已撤回"),
+    gettext_noop("已终止"),
 )
 
 

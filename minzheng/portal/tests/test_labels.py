@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.utils import translation
 
+from minzheng.applications.rules import Step
 from minzheng.catalogue.programmes import PROGRAMME_LABELS, WORKFLOW_LABELS
 from minzheng.documents.models import DocumentKind
 from minzheng.portal.labels import MESSAGES, label
@@ -17,6 +18,7 @@ def test_the_messages_are_exactly_the_label_constants():
         *WORKFLOW_LABELS.values(),
         *(str(kind.label) for kind in DocumentKind),
         *(str(category.label) for category in DisabilityCategory if category.value),
+        *(str(step.label) for step in Step),
     }
 
     assert set(MESSAGES) == constants
