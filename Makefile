@@ -138,8 +138,11 @@ bench-enrolments: setup postgres
 bench-all: bench bench-whatif bench-seed bench-enrolments bench-apps bench-payments bench-monitoring bench-portal bench-eldercare bench-verification bench-backup
 
 # Refresh the English catalog after changing UI text, then translate the new entries in the .po file.
+# Traditional Mongolian (portal and printables, ADR 0040) is written from minzheng/locale/mn/portal.tsv.
 messages: python-deps
-	cd minzheng && ../$(BIN)/minzheng makemessages -l en --no-obsolete && ../$(BIN)/minzheng compilemessages -l en
+	cd minzheng && ../$(BIN)/minzheng makemessages -l en -l mn --no-obsolete
+	$(BIN)/python scripts/mongolian_catalogue.py
+	cd minzheng && ../$(BIN)/minzheng compilemessages -l en -l mn
 
 clean:
 	rm -rf $(VENV) node_modules minzheng/static/vendor staticfiles

@@ -92,6 +92,12 @@ def _refused() -> HttpResponse:
     return HttpResponseForbidden(body)
 
 
+# Languages with a catalogue for the citizen pages only (ADR 0040: traditional Mongolian covers the portal and
+# the printed receipt and public notice). Elsewhere a person who chose one sees the site language, not a
+# half-translated staff page in another script.
+PORTAL_ONLY_LANGUAGES = {"mn": ("/portal/", "/i18n/")}
+
+
 class PreferredLanguageMiddleware(LocaleMiddleware):
     """Chinese first (issue 14 §8): the interface starts in the site language (简体中文) whatever the browser
     asks for; English is the user's own choice — the language switch, remembered on the staff user's account
@@ -107,6 +113,8 @@ class PreferredLanguageMiddleware(LocaleMiddleware):
                 translation.get_supported_language_variant(chosen) if chosen else settings.LANGUAGE_CODE
             )
         except LookupError:
+            language = settings.LANGUAGE_CODE
+        if language in PORTAL_ONLY_LANGUAGES and not request.path.startswith(PORTAL_ONLY_LANGUAGES[language]):
             language = settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()

@@ -37,6 +37,7 @@ from minzheng.portal.apply_forms import (
     UploadForm,
 )
 from minzheng.portal.auth import portal_bound_required, portal_login_required
+from minzheng.portal.labels import label
 from minzheng.portal.models import ApplicationDraft, PortalAccount
 from minzheng.portal.rules import NotYours, documents_of
 
@@ -77,11 +78,11 @@ def apply_start(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error.message)
         else:
             return redirect(_section_url(draft, (apply.missing_sections(draft) or [Section.SUBMIT])[0]))
-    programmes = [(w.value, WORKFLOW_LABELS[w], apply.ONLINE_HINTS[w]) for w in apply.ONLINE_SECTIONS]
+    programmes = [(w.value, label(WORKFLOW_LABELS[w]), apply.ONLINE_HINTS[w]) for w in apply.ONLINE_SECTIONS]
     drafts = [d for d in apply.draft_list(account=account) if d.submitted_at is None]
     context = {
         "form": form, "programmes": programmes, "allowances": apply.window_allowances(),
-        "drafts": [(d, WORKFLOW_LABELS[Workflow(d.workflow)]) for d in drafts],
+        "drafts": [(d, label(WORKFLOW_LABELS[Workflow(d.workflow)])) for d in drafts],
     }  # fmt: skip
     return render(request, "portal/apply/start.html", context)
 
@@ -198,7 +199,8 @@ def draft_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if section not in apply.sections_of(draft):
         section = Section.HOUSEHOLD
     context: dict[str, Any] = {
-        "draft": draft, "workflow_label": WORKFLOW_LABELS[Workflow(draft.workflow)], "section": section.value,
+        "draft": draft, "workflow_label": label(WORKFLOW_LABELS[Workflow(draft.workflow)]),
+        "section": section.value,
         "section_label": apply.SECTION_LABELS[section], "steps": _steps(draft, section),
     }  # fmt: skip
     problem: DomainError | None = None
@@ -234,8 +236,8 @@ def _section_extras(account: PortalAccount, draft: ApplicationDraft, section: Se
     if section == Section.DOCUMENTS:
         programme = apply.ONLINE_PROGRAMME[Workflow(draft.workflow)]
         return {"upload_form": UploadForm(), "max_documents": apply.MAX_DRAFT_DOCUMENTS,
-                "documents": [(d, DocumentKind(d.kind).label) for d in apply.draft_documents(draft)],
-                "papers": [kind.label for kind in documents_of(programme)],
+                "documents": [(d, label(DocumentKind(d.kind).label)) for d in apply.draft_documents(draft)],
+                "papers": [label(kind.label) for kind in documents_of(programme)],
                 "next_step": apply.next_section(draft, section).value}  # fmt: skip
     if section == Section.PLEDGE:
         texts = apply.pledge_texts(Workflow(draft.workflow))

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from minzheng.benefits.facts import OrphanStatus
 from minzheng.divisions.models import Division
 from minzheng.portal import rules
+from minzheng.portal.labels import label_lazy
 from minzheng.portal.selectors import ReportMember
 from minzheng.portal.services import MemberReport, SelfReport
 from minzheng.registry.choices import DisabilityCategory
@@ -66,7 +67,7 @@ class BindForm(forms.Form):
     )
 
 
-DISABILITY_CATEGORIES = [(c.value, c.label) for c in DisabilityCategory]
+DISABILITY_CATEGORIES = [(c.value, label_lazy(c.label)) for c in DisabilityCategory]
 DISABILITY_GRADES = [("", _("无")), ("1", _("一级")), ("2", _("二级")), ("3", _("三级")), ("4", _("四级"))]
 CHILD_STATUSES = [
     ("", _("无此情况")),

@@ -9,6 +9,7 @@ urlpatterns = [
     path("signin/", views.sign_in, name="sign_in"),
     path("signin/code/", views.code_send, name="code_send"),
     path("signout/", views.sign_out, name="sign_out"),
+    path("large-type/", views.large_type_toggle, name="large_type"),
     path("bind/", views.bind, name="bind"),
     path("policies/", views.policy_list, name="policies"),
     path("policies/<slug:programme>/", views.policy_detail, name="policy_detail"),

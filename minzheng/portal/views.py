@@ -40,9 +40,13 @@ from minzheng.portal.auth import (
     portal_sign_out,
 )
 from minzheng.portal.forms import BindForm, SelfCheckForm, SelfReportForm, SignInForm
+from minzheng.portal.labels import label
 from minzheng.portal.models import PortalAccount
 
 PHONE_SESSION_KEY = "portal_sign_in_phone"
+LARGE_TYPE_COOKIE = "portal_large_type"
+# A year, like Django's language cookie: the setting belongs to the phone, whoever signs in on it.
+DISPLAY_COOKIE_AGE = 365 * 24 * 60 * 60
 
 
 def _next_url(request: HttpRequest, default: str = "") -> str:
@@ -289,7 +293,7 @@ def qr_open(request: HttpRequest, token: str) -> HttpResponse:
     context = {
         "problem": "",
         "township": township,
-        "programmes": [(code, PROGRAMME_LABELS[code]) for code in rules.GUIDE_ORDER],
+        "programmes": [(code, label(PROGRAMME_LABELS[code])) for code in rules.GUIDE_ORDER],
         "sign_in_url": f"{reverse('portal:sign_in')}?{urlencode({'next': here})}",
     }
     return render(request, "portal/qr.html", context)
@@ -392,3 +396,17 @@ def household_qr_revoke(request: HttpRequest, household_id: int) -> HttpResponse
     else:
         messages.info(request, _("该家庭没有有效的二维码"))
     return redirect("portal_staff:household_qr", household_id=household_id)
+
+
+@require_POST
+def large_type_toggle(request: HttpRequest) -> HttpResponse:
+    """大字: switch large type on or off for this phone (ADR 0040). A cookie read when the page is written,
+    so it needs no JavaScript and the page never first appears small; the stylesheet scales the root size."""
+    response = redirect(_next_url(request))
+    if request.COOKIES.get(LARGE_TYPE_COOKIE) == "1":
+        response.delete_cookie(LARGE_TYPE_COOKIE, samesite="Lax")
+    else:
+        response.set_cookie(
+            LARGE_TYPE_COOKIE, "1", max_age=DISPLAY_COOKIE_AGE, samesite="Lax", secure=request.is_secure()
+        )
+    return response

@@ -81,5 +81,7 @@ def application_receipt(request: HttpRequest, pk: int) -> HttpResponse:
         "application": application,
         "workflow_label": rules.WORKFLOW_LABELS.get(Workflow(application.workflow), application.workflow),
         "printed_on": timezone.localdate(),
+        # 蒙汉双语: the receipt once in traditional Mongolian and once in Chinese (ADR 0040)
+        "bilingual": request.GET.get("script") == "mn",
     }
     return render(request, "applications/receipt.html", context)

@@ -213,5 +213,9 @@ def public_notice(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "villages": selectors.village_choices(actor=actor),
         "export_query": urlencode({"village": notice.village.code, "format": "xlsx"}) if notice else "",
+        # 蒙汉双语: the notice once in traditional Mongolian and once in Chinese (ADR 0040)
+        "bilingual": request.GET.get("script") == "mn",
+        "bilingual_query": urlencode({"village": notice.village.code, "script": "mn"}) if notice else "",
+        "printed_on": timezone.localdate(),
     }
     return render(request, "applications/notice.html", context, status=status)

@@ -20,6 +20,7 @@ from minzheng.documents.errors import DocumentRefused
 from minzheng.documents.models import Document
 from minzheng.portal.apply.household import household_of
 from minzheng.portal.apply.programmes import ONLINE_KINDS
+from minzheng.portal.labels import label
 from minzheng.portal.models import PortalAccount
 from minzheng.portal.rules import NotYours
 
@@ -61,8 +62,8 @@ class ProgressDetail:
 
 def _row(application: Application, today: dt.date) -> ProgressRow:
     status = urgency(application.step_due_on, today) if application.is_open else ""
-    return ProgressRow(application, WORKFLOW_LABELS[Workflow(application.workflow)],
-                       Step(application.step).label, status, DEADLINE_LABELS[status])  # fmt: skip
+    return ProgressRow(application, label(WORKFLOW_LABELS[Workflow(application.workflow)]),
+                       label(Step(application.step).label), status, DEADLINE_LABELS[status])  # fmt: skip
 
 
 def _own_applications(account: PortalAccount) -> QuerySet[Application]:

@@ -16,6 +16,7 @@ from minzheng.enrolments.models import Enrolment, EnrolmentStatus
 from minzheng.payments.models import PayrollLine
 from minzheng.payments.rules import LineKind, PaymentStatus, PayrollStatus
 from minzheng.portal import rules
+from minzheng.portal.labels import label
 from minzheng.portal.models import PortalAccount
 from minzheng.portal.selectors.accounts import account_household_require, township_of
 
@@ -101,7 +102,7 @@ def entitlement_list(*, account: PortalAccount, today: dt.date | None = None) ->
         EntitlementRow(
             enrolment_id=e.pk,
             programme=e.programme,
-            name=programme_label(e.programme),
+            name=label(programme_label(e.programme)),
             person_name=e.person.name if e.person else "",
             monthly_amount=e.monthly_amount,
             since=e.starts_month,
@@ -122,7 +123,7 @@ def entitlement_list(*, account: PortalAccount, today: dt.date | None = None) ->
     payments = []
     totals: dict[str, ProgrammeTotal] = {}
     for line in lines:
-        name = programme_label(line.programme)
+        name = label(programme_label(line.programme))
         payments.append(
             PaymentRow(
                 payroll_month=line.payroll.month,

@@ -20,6 +20,7 @@ from minzheng.divisions.models import Division
 from minzheng.divisions.rules import Level
 from minzheng.portal import rules
 from minzheng.portal.guides import Figure, GuideReader, GuideWriter
+from minzheng.portal.labels import label
 from minzheng.portal.models import PortalAccount
 from minzheng.portal.selectors.accounts import account_household
 
@@ -101,10 +102,10 @@ def _programme_guides(division_code: str, urban_rural: str, as_of: dt.date) -> t
         guides.append(
             ProgrammeGuide(
                 code=code,
-                name=PROGRAMME_LABELS[code],
+                name=label(PROGRAMME_LABELS[code]),
                 who=who,
                 figures=tuple(figures),
-                documents=tuple(str(kind.label) for kind in rules.documents_of(code)),
+                documents=tuple(label(kind.label) for kind in rules.documents_of(code)),
                 procedures=procedures,
                 how_long=_how_long(code, procedures),
                 legal_basis=PROGRAMMES[code].legal_basis,

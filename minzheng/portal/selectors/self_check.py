@@ -18,6 +18,7 @@ from minzheng.catalogue.programmes import PROGRAMME_LABELS, Programme
 from minzheng.common.errors import DomainError
 from minzheng.policy.errors import ParameterMissing
 from minzheng.portal import rules
+from minzheng.portal.labels import label
 from minzheng.registry.choices import DisabilityCategory
 
 # Assessed with 低保 assumed when 低保 looked possible: the living subsidy is for 低保 households
@@ -87,14 +88,15 @@ def self_check_run(*, answers: rules.SelfCheckAnswers, today: dt.date | None = N
         try:
             result = assess(programme, programme_facts, params, temporary_request=request)
         except DomainError as error:
-            rows.append(SelfCheckRow(programme, PROGRAMME_LABELS[programme], "unknown", (error.message,)))
+            name = label(PROGRAMME_LABELS[programme])
+            rows.append(SelfCheckRow(programme, name, "unknown", (error.message,)))
             continue
         if programme == Programme.DIBAO:
             dibao_possible = result.eligible
         rows.append(
             SelfCheckRow(
                 programme=programme,
-                name=PROGRAMME_LABELS[programme],
+                name=label(PROGRAMME_LABELS[programme]),
                 # 需人工核定 (ADR 0029): a figure left to the local authority is not configured — the portal
                 # cannot estimate it, which is not the same as “unlikely”
                 outcome="unknown" if result.manual_review else "try" if result.eligible else "unlikely",

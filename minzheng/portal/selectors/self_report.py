@@ -13,6 +13,7 @@ from minzheng.catalogue.programmes import label as programme_label
 from minzheng.enrolments.models import Enrolment, EnrolmentStatus, Review, ReviewStatus
 from minzheng.enrolments.rules import REVIEWED_PROGRAMMES
 from minzheng.portal import rules
+from minzheng.portal.labels import label
 from minzheng.portal.models import PortalAccount
 from minzheng.portal.selectors.accounts import account_household_require
 from minzheng.registry.models import Membership
@@ -67,7 +68,7 @@ def self_report_items(*, account: PortalAccount, today: dt.date | None = None) -
             ReportItem(
                 enrolment_id=e.pk,
                 programme=e.programme,
-                name=programme_label(e.programme),
+                name=label(programme_label(e.programme)),
                 person_name=e.person.name if e.person else "",
                 review_due_on=review.due_on if review else None,
                 due=review is not None and review.due_on <= today + dt.timedelta(days=30),
