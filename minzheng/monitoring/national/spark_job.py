@@ -11,7 +11,7 @@ The job directory (written by ``spark_runner.job_prepare`` from the same snapsho
 * ``rules/<n>.parquet`` — the ``place_params`` of rule *n* (its parameters per place, columns p0…);
 * ``job.json`` — ``{"as_of": …, "rules": [{"code", "version", "sql", "evidence_labels", "params"}]}``
   with each rule's compiled SQL (``rules.rule_compile_condition``), the same text DuckDB runs;
-* output ``alerts/<n>.parquet`` — household_id, person_id, evidence (JSON text), one row per hit.
+* output ``alerts/rule=<n>/`` — household_id, person_id, evidence (JSON text), one row per hit of rule *n*.
 """
 
 from __future__ import annotations
@@ -55,28 +55,37 @@ def evidence_sql(labels: Sequence[str]) -> str:
     return f"to_json(named_struct({fields}), map('ignoreNullFields', 'false'))"
 
 
-def rule_hits(spark: SparkSession, rule: dict[str, Any], directory: Path) -> DataFrame:
-    """The hits of one compiled rule (household_id, person_id, evidence) over the registered tables."""
-    spark.read.parquet(str(directory / rule["params"])).createOrReplaceTempView("place_params")
-    evidence = evidence_sql(rule["evidence_labels"])
+def _with_params(sql: str, view: str) -> str:
+    """The compiled rule reading its own parameters: ``place_params`` becomes a CTE over ``view`` (a CTE
+    name wins over a table name in Spark), so the rules of a job can run side by side in one query."""
+    params = f"place_params AS (SELECT * FROM {view})"
+    return f"WITH {params}, {sql[len('WITH ') :]}" if sql.startswith("WITH ") else f"WITH {params} {sql}"
+
+
+def rule_hits(spark: SparkSession, rule: dict[str, Any], directory: Path, n: int = 0) -> DataFrame:
+    """The hits of one compiled rule (rule, household_id, person_id, evidence) over the registered
+    tables; ``n`` numbers the rule (its parameters are the view ``rule_params_<n>``)."""
+    view = f"rule_params_{n}"
+    spark.read.parquet(str(directory / rule["params"])).createOrReplaceTempView(view)
     return spark.sql(
-        f"SELECT household_id, person_id, {evidence} AS evidence FROM ({rule['sql']}) hits"  # noqa: S608 - compiled rule text
+        f"SELECT {n} AS rule, household_id, person_id, {evidence_sql(rule['evidence_labels'])} AS evidence "
+        f"FROM ({_with_params(rule['sql'], view)}) hits"  # noqa: S608 - compiled rule text
     )
 
 
-def job_run(spark: SparkSession, directory: Path, output: Path | None = None) -> dict[str, int]:
-    """Every rule of the job: its hits written to ``output/alerts/<n>.parquet`` (default: the job
-    directory). Returns hits per rule code."""
+def job_run(spark: SparkSession, directory: Path, output: Path | None = None) -> None:
+    """Every rule of the job in one Spark query (a ``UNION ALL`` of the rules: one job to schedule, not
+    one per rule), written to ``output/alerts`` (default: the job directory) partitioned by the rule's
+    position: ``alerts/rule=<n>/`` holds rule *n*'s hits (no directory: no hits)."""
     job = json.loads((directory / JOB_FILE).read_text(encoding="utf-8"))
     tables_register(spark, directory)
-    target = (output or directory) / "alerts"
-    counts = {}
-    for n, rule in enumerate(job["rules"]):
-        hits = rule_hits(spark, rule, directory)
-        path = target / f"{n}.parquet"
-        hits.write.mode("overwrite").parquet(str(path))
-        counts[rule["code"]] = spark.read.parquet(str(path)).count()
-    return counts
+    frames = [rule_hits(spark, rule, directory, n) for n, rule in enumerate(job["rules"])]
+    if not frames:
+        return
+    union = frames[0]
+    for frame in frames[1:]:
+        union = union.unionAll(frame)
+    union.write.mode("overwrite").partitionBy("rule").parquet(str((output or directory) / "alerts"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -87,8 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from pyspark.sql import SparkSession
 
     spark = spark_configure(SparkSession.builder.appName("minzheng-monitoring").getOrCreate())
-    counts = job_run(spark, arguments.job, arguments.output)
-    sys.stdout.write(json.dumps(counts, ensure_ascii=False, sort_keys=True) + "\n")
+    job_run(spark, arguments.job, arguments.output)
     return 0
 
 

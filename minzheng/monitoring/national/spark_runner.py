@@ -109,13 +109,16 @@ def job_prepare(
     return prepared
 
 
+_ALERTS_SCHEMA = pa.schema([("household_id", pa.int64()), ("person_id", pa.int64()), ("evidence", pa.string())])
+
+
 def alerts_read(directory: Path, index: int) -> pa.Table:
     """The alert set Spark wrote for rule ``index`` (household_id, person_id, evidence), ordered by
     subject so that alert numbers follow the same order on every import."""
-    table = pq.read_table(directory / "alerts" / f"{index}.parquet")
-    table = table.select(["household_id", "person_id", "evidence"]).cast(
-        pa.schema([("household_id", pa.int64()), ("person_id", pa.int64()), ("evidence", pa.string())])
-    )
+    folder = directory / "alerts" / f"rule={index}"
+    if not folder.exists():  # Spark writes no partition for a rule without hits
+        return _ALERTS_SCHEMA.empty_table()
+    table = pq.read_table(folder).select(_ALERTS_SCHEMA.names).cast(_ALERTS_SCHEMA)
     return table.sort_by([("household_id", "ascending"), ("person_id", "ascending")])
 
 

@@ -92,29 +92,6 @@ def _prepared_again() -> list[PreparedRule]:
     return [PreparedRule(rule, n) for n, rule in enumerate(published.order_by("code"))]
 
 
-def test_each_rule_selects_the_same_rows_and_evidence_in_both_engines(population, spark, tmp_path, today):
-    # given the DuckDB snapshot of the whole region and the job written from it
-    con = duck()
-    published = list(WarningRule.objects.filter(status="published").exclude(condition__has_key="external"))
-    engine.snapshot_build(con, as_of=today, division_prefix="")
-    cache = engine.ParamsCache(con, today)
-    prepared = job_prepare(con, tmp_path, published, today, cache)
-    # when each rule runs in DuckDB (the run's own evaluation) and in Spark
-    job_run(spark, tmp_path)
-    for item in prepared:
-        duck_hits, error = services.rule_evaluate(con, item.rule, today, cache)
-        assert error == ""
-        spark_hits = alerts_read(tmp_path, item.index)
-        # then the rows are the same, and the evidence says the same in the same order
-        assert _rows(spark_hits) == _rows(duck_hits), item.rule.code
-
-
-def _rows(table) -> list[tuple[object, ...]]:
-    return sorted(
-        (r["household_id"], r["person_id"] or 0, list(json.loads(r["evidence"]).items())) for r in table.to_pylist()
-    )
-
-
 def test_evidence_keeps_labels_in_order_and_nulls(spark):
     # given evidence labels with a quote and a backslash, and a NULL value
     sql = evidence_sql(["参数 a'b", "c\\d", "医疗（近12个月）"])
