@@ -22,6 +22,7 @@ Per size, each stage timed: generation (DuckDB → Parquet), the Spark session's
 engines must be equal (parity at scale). Prints a table and writes bench/results/spark-<timestamp>.json and
 spark-latest.json.
 """
+# ruff: noqa: S608, E501 - SQL of generated data and compiled rules; SQL kept whole for reading
 
 from __future__ import annotations
 
@@ -45,12 +46,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import duckdb  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
+from run import table_print  # noqa: E402
 
 from minzheng.common.spark import spark_local  # noqa: E402
 from minzheng.monitoring.national.spark_job import JOB_FILE, TABLES, job_run  # noqa: E402
 from minzheng.monitoring.rules import BUILTIN_RULES, rule_compile_condition  # noqa: E402
 from minzheng.policy.rules import PARAMETER_KEYS  # noqa: E402
-from run import table_print  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 AS_OF = dt.date(2026, 12, 1)
@@ -135,7 +136,9 @@ def generate(directory: Path, people: int) -> dict[str, Any]:
         rows[name] = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
     entries = []
     for n, rule in enumerate(BUILTIN_RULES):
-        compiled = rule_compile_condition(rule.condition, rule.subject, AS_OF, known_params=frozenset(PARAMETER_KEYS))
+        compiled = rule_compile_condition(
+            rule.condition, rule.subject, AS_OF, known_params=frozenset(PARAMETER_KEYS)
+        )
         columns = ", ".join(
             f"CASE WHEN urban_rural = 'urban' THEN CAST({DIBAO_STANDARD['urban']} AS DECIMAL(38,10)) "
             f"ELSE CAST({DIBAO_STANDARD['rural']} AS DECIMAL(38,10)) END AS p{k}"
@@ -149,10 +152,16 @@ def generate(directory: Path, people: int) -> dict[str, Any]:
         con.execute(f"COPY ({select}) TO '{directory / 'rules' / str(n)}.parquet' (FORMAT parquet)")
         entries.append({"code": rule.code, "version": 1, "sql": compiled.sql,
                         "evidence_labels": list(compiled.evidence_labels), "params": f"rules/{n}.parquet"})  # fmt: skip
-    (directory / JOB_FILE).write_text(json.dumps({"as_of": AS_OF.isoformat(), "rules": entries}, ensure_ascii=False))
+    (directory / JOB_FILE).write_text(
+        json.dumps({"as_of": AS_OF.isoformat(), "rules": entries}, ensure_ascii=False)
+    )
     con.close()
     size = sum(f.stat().st_size for f in directory.rglob("*.parquet"))
-    return {"seconds": round(time.perf_counter() - started, 2), "rows": rows, "parquet_mb": round(size / 2**20, 1)}
+    return {
+        "seconds": round(time.perf_counter() - started, 2),
+        "rows": rows,
+        "parquet_mb": round(size / 2**20, 1),
+    }
 
 
 def spark_hits(directory: Path, rules: list[dict[str, Any]]) -> dict[str, int]:
@@ -168,10 +177,14 @@ def duckdb_hits(directory: Path, rules: list[dict[str, Any]]) -> dict[str, int]:
     """The same compiled SQL in DuckDB over the same Parquet files, with the DuckDB run's evidence."""
     con = duckdb.connect(config={"threads": 2, "autoinstall_known_extensions": "false"})
     for name in TABLES:
-        con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{directory / 'tables' / name}.parquet')")
+        con.execute(
+            f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{directory / 'tables' / name}.parquet')"
+        )
     counts = {}
     for rule in rules:
-        con.execute(f"CREATE OR REPLACE VIEW place_params AS SELECT * FROM read_parquet('{directory / rule['params']}')")
+        con.execute(
+            f"CREATE OR REPLACE VIEW place_params AS SELECT * FROM read_parquet('{directory / rule['params']}')"
+        )
         parts = ", ".join(f"'{label}', e{n}" for n, label in enumerate(rule["evidence_labels"]))
         evidence = f"CAST(json_object({parts}) AS VARCHAR)" if parts else "'{}'"
         sql = f"SELECT household_id, person_id, {evidence} AS evidence FROM ({rule['sql']}) hits"
@@ -203,7 +216,8 @@ def bench_size(spark: Any, people: int, work: Path, skip_duckdb: bool) -> dict[s
 
 def lines(result: dict[str, Any]) -> list[tuple[str, str]]:
     out = [("stage", "time")]
-    out.append(("Spark session start (local[%d])" % result["cores"], f"{result['spark_start_seconds']:.1f} s"))
+    start = f"{result['spark_start_seconds']:.1f} s"
+    out.append((f"Spark session start (local[{result['cores']}])", start))
     for size in result["sizes"]:
         people, gen = size["people"], size["generate"]
         rows = gen["rows"]
@@ -220,12 +234,18 @@ def lines(result: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--people", type=int, action="append", help="a size (repeatable); default 1 M and 10 M")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--people", type=int, action="append", help="a size (repeatable); default 1 M and 10 M"
+    )
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--driver-memory", default="3g")
     parser.add_argument("--skip-duckdb", action="store_true")
-    parser.add_argument("--work", type=Path, default=None, help="where the Parquet files go (default: a temp dir)")
+    parser.add_argument(
+        "--work", type=Path, default=None, help="where the Parquet files go (default: a temp dir)"
+    )
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="minzheng-spark-bench-"))
     started = time.perf_counter()
@@ -243,8 +263,9 @@ def main() -> None:
             "python": platform.python_version(),
             "cpus": os.cpu_count(),
             "load_average": os.getloadavg(),
-            "git_commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                                         text=True, check=False).stdout.strip(),
+            "git_commit": subprocess.run(
+                ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False
+            ).stdout.strip(),
         },  # fmt: skip
         "sizes": [],
     }

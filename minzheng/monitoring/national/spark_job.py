@@ -13,6 +13,7 @@ The job directory (written by ``spark_runner.job_prepare`` from the same snapsho
   with each rule's compiled SQL (``rules.rule_compile_condition``), the same text DuckDB runs;
 * output ``alerts/rule=<n>/`` — household_id, person_id, evidence (JSON text), one row per hit of rule *n*.
 """
+# ruff: noqa: S608 - SQL from compiled rules (ADR 0019) and internal view names
 
 from __future__ import annotations
 
@@ -69,7 +70,7 @@ def rule_hits(spark: SparkSession, rule: dict[str, Any], directory: Path, n: int
     spark.read.parquet(str(directory / rule["params"])).createOrReplaceTempView(view)
     return spark.sql(
         f"SELECT {n} AS rule, household_id, person_id, {evidence_sql(rule['evidence_labels'])} AS evidence "
-        f"FROM ({_with_params(rule['sql'], view)}) hits"  # noqa: S608 - compiled rule text
+        f"FROM ({_with_params(rule['sql'], view)}) hits"
     )
 
 
@@ -90,7 +91,9 @@ def job_run(spark: SparkSession, directory: Path, output: Path | None = None) ->
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run the warning rules of a job directory on Spark.")
-    parser.add_argument("--job", required=True, type=Path, help="the job directory (job.json, tables/, rules/)")
+    parser.add_argument(
+        "--job", required=True, type=Path, help="the job directory (job.json, tables/, rules/)"
+    )
     parser.add_argument("--output", type=Path, help="where alerts/ is written (default: the job directory)")
     arguments = parser.parse_args(argv)
     from pyspark.sql import SparkSession

@@ -33,7 +33,7 @@ from minzheng.benefits.columnar import duck, run
 from minzheng.catalogue.roles import Capability
 from minzheng.monitoring import engine, rules
 from minzheng.monitoring.feeds import feed_records_match
-from minzheng.monitoring.models import MonitoringRun, RunRuleStat, WarningRule
+from minzheng.monitoring.models import Alert, MonitoringRun, RunRuleStat, WarningRule
 from minzheng.monitoring.national.spark_job import JOB_FILE, TABLES, job_run
 from minzheng.monitoring.services.common import capability_require
 from minzheng.monitoring.services.population import (
@@ -72,13 +72,15 @@ def job_prepare(
     published: Sequence[WarningRule],
     as_of: dt.date,
     cache: engine.ParamsCache,
+    run_id: int | None = None,
 ) -> list[PreparedRule]:
     """Write the job directory of ``spark_job`` from a built snapshot: the tables, and per rule that
     compiles and finds its parameters the compiled SQL and ``place_params``. A rule that does not is
     left out with the same message a DuckDB run records."""
     for name in TABLES:
         parquet_write(con, name, directory / "tables" / f"{name}.parquet")
-    prepared, entries = [], []
+    prepared: list[PreparedRule] = []
+    entries: list[dict[str, Any]] = []
     for rule in published:
         try:
             compiled = rules.rule_compile_condition(
@@ -104,12 +106,17 @@ def job_prepare(
             }
         )
         prepared.append(PreparedRule(rule, index))
-    job = {"as_of": as_of.isoformat(), "rules": entries}
+    skipped = [
+        {"code": p.rule.code, "version": p.rule.version, "error": p.error} for p in prepared if p.error
+    ]
+    job = {"as_of": as_of.isoformat(), "run_id": run_id, "rules": entries, "skipped": skipped}
     (directory / JOB_FILE).write_text(json.dumps(job, ensure_ascii=False, indent=1), encoding="utf-8")
     return prepared
 
 
-_ALERTS_SCHEMA = pa.schema([("household_id", pa.int64()), ("person_id", pa.int64()), ("evidence", pa.string())])
+_ALERTS_SCHEMA = pa.schema(
+    [("household_id", pa.int64()), ("person_id", pa.int64()), ("evidence", pa.string())]
+)
 
 
 def alerts_read(directory: Path, index: int) -> pa.Table:
@@ -160,17 +167,12 @@ def _published() -> list[WarningRule]:
     )
 
 
-def monitoring_run_spark(
-    *,
-    actor: User | None,
-    spark: SparkSession,
-    directory: Path,
-    as_of: dt.date | None = None,
-    division_prefix: str = "",
+def spark_run_prepare(
+    *, actor: User | None, directory: Path, as_of: dt.date | None = None, division_prefix: str = ""
 ) -> MonitoringRun:
-    """A monitoring run whose rules Spark evaluates (``monitoring_run``'s steps otherwise: matching, the
-    population, the snapshot, alerts, escalation). ``directory``: an empty directory for the job's files.
-    The run's ``phase_seconds`` has the steps ``snapshot``, ``export``, ``spark`` and ``import``."""
+    """The first half of a run on Spark: matching, the population, the snapshot and the job directory
+    (``directory``, empty). The run stays ``running`` until ``spark_run_import`` reads Spark's alert sets;
+    its ``phase_seconds`` get ``snapshot`` and ``export``."""
     capability_require(actor, Capability.MONITOR)
     today = timezone.localdate()
     as_of = as_of or today
@@ -181,56 +183,122 @@ def monitoring_run_spark(
     run_ = MonitoringRun.objects.create(
         kind=SPARK_RUN_KIND, as_of=as_of, division_code=prefix, started_by=actor
     )
-    started = mark = time.perf_counter()
-    phases: dict[str, float] = {}
-
-    def phase(name: str) -> None:
-        nonlocal mark
-        now = time.perf_counter()
-        phases[name], mark = round(now - mark, 3), now
-
+    clock = _Clock()
     try:
         feed_records_match()
         population_refresh(today=today)
         con = duck()
         feeds = rules.feeds_read([(r.condition, r.subject) for r in published], as_of)
         counts = engine.snapshot_build(con, as_of=as_of, division_prefix=prefix, feeds=feeds)
-        phase("snapshot")
-        prepared = job_prepare(con, directory, published, as_of, engine.ParamsCache(con, as_of))
+        clock.phase("snapshot")
+        job_prepare(con, directory, published, as_of, engine.ParamsCache(con, as_of), run_id=run_.pk)
         con.close()
-        phase("export")
-        job_run(spark, directory)
-        phase("spark")
-        spark_alerts_import(run_, prepared, directory, today)
-        phase("import")
-        escalated = alerts_escalate(today=today)
+        clock.phase("export")
     except Exception as error:
-        _finish(run_, started, phases, status=MonitoringRun.Status.FAILED, message=f"运行失败：{error}")
+        _finish(run_, clock, status=MonitoringRun.Status.FAILED, message=f"运行失败：{error}")
+        raise
+    run_.population, run_.households = counts["persons"], counts["households"]
+    run_.phase_seconds = clock.phases
+    run_.seconds = Decimal(f"{clock.total():.3f}")
+    run_.save(update_fields=["population", "households", "phase_seconds", "seconds"])
+    return run_
+
+
+def _prepared_from(job: dict[str, Any]) -> list[PreparedRule]:
+    """The job's rules (those Spark ran, then those left out) as ``WarningRule`` rows, by code and version."""
+    wanted: list[tuple[str, int, int | None, str]]
+    wanted = [(r["code"], r["version"], n, "") for n, r in enumerate(job["rules"])]
+    wanted += [(r["code"], r["version"], None, r["error"]) for r in job.get("skipped", [])]
+    found = {(r.code, r.version): r for r in WarningRule.objects.filter(code__in=[w[0] for w in wanted])}
+    return [PreparedRule(found[(code, version)], index, error) for code, version, index, error in wanted]
+
+
+def spark_run_import(
+    *, actor: User | None, directory: Path, spark_seconds: float | None = None
+) -> MonitoringRun:
+    """The second half: Spark's alert sets of the job in ``directory`` into PostgreSQL
+    (``spark_alerts_import``), then escalation; the run of ``spark_run_prepare`` is finished. Importing
+    a directory again (a retried import) adds nothing."""
+    capability_require(actor, Capability.MONITOR)
+    job = json.loads((directory / JOB_FILE).read_text(encoding="utf-8"))
+    run_ = MonitoringRun.objects.get(pk=job["run_id"])
+    clock = _Clock(dict(run_.phase_seconds))
+    if spark_seconds is not None:  # in this process; a cluster job's time is Spark's own record
+        clock.phases["spark"] = round(spark_seconds, 3)
+    run_.rule_stats.all().delete()  # a retried import counts again; its alerts are skipped as open
+    try:
+        spark_alerts_import(run_, _prepared_from(job), directory, timezone.localdate())
+        clock.phase("import")
+        escalated = alerts_escalate(today=timezone.localdate())
+    except Exception as error:
+        _finish(run_, clock, status=MonitoringRun.Status.FAILED, message=f"运行失败：{error}")
         raise
     stats = list(run_.rule_stats.all())
-    run_.population, run_.households = counts["persons"], counts["households"]
     run_.hits = sum(s.hits for s in stats)
-    run_.alerts_new = sum(s.alerts_new for s in stats)
-    run_.alerts_duplicate = sum(s.alerts_duplicate for s in stats)
+    run_.alerts_new = Alert.objects.filter(run=run_).count()  # by this import or an earlier one of the run
+    run_.alerts_duplicate = run_.hits - run_.alerts_new
     run_.escalated = escalated
     errors = sum(1 for s in stats if s.error)
-    _finish(run_, started, phases, status=MonitoringRun.Status.SUCCEEDED,
-            message=f"{errors} 条规则未能运行" if errors else "")  # fmt: skip
+    _finish(
+        run_,
+        clock,
+        status=MonitoringRun.Status.SUCCEEDED,
+        message=f"{errors} 条规则未能运行" if errors else "",
+    )
     event_record(
         actor=actor,
         verb="monitoring.run",
         object_type="monitoring.run",
         object_id=run_.pk,
-        division_code=prefix,
-        summary=f"监测运行（Spark，{as_of}）：命中 {run_.hits}，新增预警 {run_.alerts_new}，超期上报 {escalated}",
+        division_code=run_.division_code,
+        summary=f"监测运行（Spark，{run_.as_of}）：命中 {run_.hits}，新增预警 {run_.alerts_new}，"
+        f"超期上报 {escalated}",
     )
     return run_
 
 
-def _finish(run_: MonitoringRun, started: float, phases: dict[str, Any], *, status: str, message: str) -> None:
-    run_.phase_seconds = phases
+def monitoring_run_spark(
+    *,
+    actor: User | None,
+    spark: SparkSession,
+    directory: Path,
+    as_of: dt.date | None = None,
+    division_prefix: str = "",
+) -> MonitoringRun:
+    """A whole run with Spark in this process (local mode): ``spark_run_prepare``, the job, then
+    ``spark_run_import``. On a cluster the middle step is ``spark-submit spark_job.py``
+    (docs/deployment.md)."""
+    run_ = spark_run_prepare(actor=actor, directory=directory, as_of=as_of, division_prefix=division_prefix)
+    started = time.perf_counter()
+    try:
+        job_run(spark, directory)
+    except Exception as error:
+        _finish(run_, _Clock(dict(run_.phase_seconds)), status=MonitoringRun.Status.FAILED,
+                message=f"运行失败：{error}")  # fmt: skip
+        raise
+    return spark_run_import(actor=actor, directory=directory, spark_seconds=time.perf_counter() - started)
+
+
+class _Clock:
+    """Seconds per phase of a run that may span two processes (prepare, then import): the run's seconds
+    are the sum of its phases plus the time since the last one (escalation)."""
+
+    def __init__(self, phases: dict[str, float] | None = None) -> None:
+        self.phases = phases or {}
+        self.mark = time.perf_counter()
+
+    def phase(self, name: str) -> None:
+        now = time.perf_counter()
+        self.phases[name], self.mark = round(now - self.mark, 3), now
+
+    def total(self) -> float:
+        return sum(self.phases.values()) + time.perf_counter() - self.mark
+
+
+def _finish(run_: MonitoringRun, clock: _Clock, *, status: str, message: str) -> None:
+    run_.phase_seconds = clock.phases
     run_.status = status
     run_.message = message[:500]
     run_.finished_at = timezone.now()
-    run_.seconds = Decimal(f"{time.perf_counter() - started:.3f}")
+    run_.seconds = Decimal(f"{clock.total():.3f}")
     run_.save()

@@ -13,19 +13,12 @@ import json
 import pytest
 
 from conftest import id_number
-from minzheng.benefits.columnar import duck
 from minzheng.common.spark import spark_local
 from minzheng.demo.monitoring import demo_monitoring_ensure
-from minzheng.monitoring import engine, rules, services
-from minzheng.monitoring.models import Alert, MonitoringRun, WarningRule
-from minzheng.monitoring.national.spark_job import evidence_sql, job_run
-from minzheng.monitoring.national.spark_runner import (
-    PreparedRule,
-    alerts_read,
-    job_prepare,
-    monitoring_run_spark,
-    spark_alerts_import,
-)
+from minzheng.monitoring import rules
+from minzheng.monitoring.models import Alert, MonitoringRun
+from minzheng.monitoring.national.spark_job import evidence_sql
+from minzheng.monitoring.national.spark_runner import monitoring_run_spark, spark_run_import
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow, pytest.mark.xdist_group("spark")]
 
@@ -59,7 +52,9 @@ def _alert_set() -> set[tuple[object, ...]]:
     }  # fmt: skip
 
 
-def test_spark_raises_the_alerts_duckdb_raised_and_imports_them_once(population, monitoring_ready, spark, tmp_path):
+def test_spark_raises_the_alerts_duckdb_raised_and_imports_them_once(
+    population, monitoring_ready, spark, tmp_path
+):
     # given the alerts of the DuckDB run, then none stored
     duckdb_alerts = _alert_set()
     duckdb_hits = dict(population.rule_stats.values_list("rule__code", "hits"))
@@ -76,27 +71,21 @@ def test_spark_raises_the_alerts_duckdb_raised_and_imports_them_once(population,
     assert _alert_set() == duckdb_alerts
     assert run.alerts_new == len(duckdb_alerts) == Alert.objects.count()
     assert set(run.phase_seconds) == {"snapshot", "export", "spark", "import"}
-    # when the same alert sets are imported again (a retried import)
-    again = MonitoringRun.objects.create(kind="spark", as_of=run.as_of, division_code="")
-    prepared = _prepared_again()
-    new = spark_alerts_import(again, prepared, tmp_path / "job", run.as_of)
-    # then nothing is added
-    assert set(new.values()) == {0}
+    # when the same job directory is imported again (a retried import)
+    again = spark_run_import(actor=monitoring_ready["region"], directory=tmp_path / "job")
+    # then nothing is added: every hit is an open alert already
     assert Alert.objects.count() == len(duckdb_alerts)
+    assert (again.pk, again.status, again.alerts_new) == (run.pk, "succeeded", len(duckdb_alerts))
+    assert set(again.rule_stats.values_list("alerts_new", flat=True)) == {0}
     assert sum(again.rule_stats.values_list("alerts_duplicate", flat=True)) == len(duckdb_alerts)
-
-
-def _prepared_again() -> list[PreparedRule]:
-    """The prepared rules of the run's job directory (rules in code order, all compiled)."""
-    published = WarningRule.objects.filter(status="published").exclude(condition__has_key="external")
-    return [PreparedRule(rule, n) for n, rule in enumerate(published.order_by("code"))]
 
 
 def test_evidence_keeps_labels_in_order_and_nulls(spark):
     # given evidence labels with a quote and a backslash, and a NULL value
     sql = evidence_sql(["参数 a'b", "c\\d", "医疗（近12个月）"])
     # when Spark formats one hit
-    row = spark.sql(f"SELECT {sql} AS evidence FROM (SELECT '1.5' AS e0, CAST(NULL AS STRING) AS e1, '0' AS e2)").first()
+    hit = "SELECT '1.5' AS e0, CAST(NULL AS STRING) AS e1, '0' AS e2"
+    row = spark.sql(f"SELECT {sql} AS evidence FROM ({hit})").first()  # noqa: S608 - test literals
     # then it is the JSON object DuckDB's json_object writes
     assert row.evidence == '{"参数 a\'b":"1.5","c\\\\d":null,"医疗（近12个月）":"0"}'
     assert list(json.loads(row.evidence)) == ["参数 a'b", "c\\d", "医疗（近12个月）"]
