@@ -2,11 +2,11 @@
 
 The snapshot is built exactly as for DuckDB (``engine.snapshot_build``: PostgreSQL → Arrow → DuckDB), then
 written as a job directory of Parquet files (``spark_job``'s layout) with each published rule's compiled
-SQL — the very text DuckDB runs — and its ``place_params``. Spark runs the job (here in this process; on a
-cluster with ``spark-submit spark_job.py``) and leaves one Parquet alert set per rule, which comes back into
-PostgreSQL through the same set-based write as a DuckDB run (``services.runs.alerts_insert``: one
-``INSERT … SELECT … ON CONFLICT DO NOTHING`` per rule), so importing the same alert set twice adds
-nothing.
+SQL — the very text DuckDB runs — and its ``place_params`` (``spark_run_prepare``). Spark runs the job
+(``spark-submit spark_job.py`` on a cluster, ``spark_job.job_run`` in local mode) and leaves one Parquet
+alert set per rule, which comes back into PostgreSQL through the same set-based write as a DuckDB run
+(``spark_run_import`` → ``services.runs.alerts_insert``: one ``INSERT … SELECT … ON CONFLICT DO NOTHING``
+per rule), so importing the same alert sets twice adds nothing.
 """
 # ruff: noqa: S608 - SQL from internal table names and a temporary directory's path
 
@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -34,7 +34,7 @@ from minzheng.catalogue.roles import Capability
 from minzheng.monitoring import engine, rules
 from minzheng.monitoring.feeds import feed_records_match
 from minzheng.monitoring.models import Alert, MonitoringRun, RunRuleStat, WarningRule
-from minzheng.monitoring.national.spark_job import JOB_FILE, TABLES, job_run
+from minzheng.monitoring.national.spark_job import JOB_FILE, TABLES
 from minzheng.monitoring.services.common import capability_require
 from minzheng.monitoring.services.population import (
     monitoring_parameters_load,
@@ -43,9 +43,6 @@ from minzheng.monitoring.services.population import (
 )
 from minzheng.monitoring.services.runs import alerts_escalate, alerts_insert
 from minzheng.policy.errors import ParameterMissing
-
-if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
 
 SPARK_RUN_KIND = "spark"
 
@@ -223,7 +220,7 @@ def spark_run_import(
     job = json.loads((directory / JOB_FILE).read_text(encoding="utf-8"))
     run_ = MonitoringRun.objects.get(pk=job["run_id"])
     clock = _Clock(dict(run_.phase_seconds))
-    if spark_seconds is not None:  # in this process; a cluster job's time is Spark's own record
+    if spark_seconds is not None:  # known when the caller ran the job; a cluster's job is timed by Spark
         clock.phases["spark"] = round(spark_seconds, 3)
     run_.rule_stats.all().delete()  # a retried import counts again; its alerts are skipped as open
     try:
@@ -255,28 +252,6 @@ def spark_run_import(
         f"超期上报 {escalated}",
     )
     return run_
-
-
-def monitoring_run_spark(
-    *,
-    actor: User | None,
-    spark: SparkSession,
-    directory: Path,
-    as_of: dt.date | None = None,
-    division_prefix: str = "",
-) -> MonitoringRun:
-    """A whole run with Spark in this process (local mode): ``spark_run_prepare``, the job, then
-    ``spark_run_import``. On a cluster the middle step is ``spark-submit spark_job.py``
-    (docs/deployment.md)."""
-    run_ = spark_run_prepare(actor=actor, directory=directory, as_of=as_of, division_prefix=division_prefix)
-    started = time.perf_counter()
-    try:
-        job_run(spark, directory)
-    except Exception as error:
-        _finish(run_, _Clock(dict(run_.phase_seconds)), status=MonitoringRun.Status.FAILED,
-                message=f"运行失败：{error}")  # fmt: skip
-        raise
-    return spark_run_import(actor=actor, directory=directory, spark_seconds=time.perf_counter() - started)
 
 
 class _Clock:

@@ -8,17 +8,20 @@ worker)."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 
 import pytest
+from django.core.management import call_command
 
 from conftest import id_number
 from minzheng.common.spark import spark_local
 from minzheng.demo.monitoring import demo_monitoring_ensure
 from minzheng.monitoring import rules
 from minzheng.monitoring.models import Alert, MonitoringRun
+from minzheng.monitoring.national import spark_job
 from minzheng.monitoring.national.spark_job import evidence_sql
-from minzheng.monitoring.national.spark_runner import monitoring_run_spark, spark_run_import
+from minzheng.monitoring.national.spark_runner import spark_run_import
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow, pytest.mark.xdist_group("spark")]
 
@@ -52,16 +55,19 @@ def _alert_set() -> set[tuple[object, ...]]:
     }  # fmt: skip
 
 
-def test_spark_raises_the_alerts_duckdb_raised_and_imports_them_once(
-    population, monitoring_ready, spark, tmp_path
-):
+def test_spark_raises_the_alerts_duckdb_raised_and_imports_them_once(population, spark, tmp_path):
     # given the alerts of the DuckDB run, then none stored
     duckdb_alerts = _alert_set()
     duckdb_hits = dict(population.rule_stats.values_list("rule__code", "hits"))
     Alert.objects.all().delete()
-    # when Spark runs the same rules over the same registry and feeds
-    run = monitoring_run_spark(actor=monitoring_ready["region"], spark=spark, directory=tmp_path / "job")
+    job = tmp_path / "job"
+    # when the cluster's steps run: the job directory, spark_job.py (as spark-submit starts it), the import
+    call_command("monitoring", "spark-prepare", str(job), stdout=io.StringIO())
+    assert spark_job.main(["--job", str(job)]) == 0
+    out = io.StringIO()
+    call_command("monitoring", "spark-import", str(job), stdout=out)
     # then every built-in rule hit the same subjects, and the stored alerts are the same, evidence included
+    run = MonitoringRun.objects.get(kind="spark")
     assert run.status == "succeeded", run.message
     spark_hits = dict(run.rule_stats.values_list("rule__code", "hits"))
     assert spark_hits == duckdb_hits
@@ -69,10 +75,13 @@ def test_spark_raises_the_alerts_duckdb_raised_and_imports_them_once(
     assert sum(1 for hits in spark_hits.values() if hits) >= 8  # the demo feeds make most rules fire
     assert not run.rule_stats.exclude(error="").exists()
     assert _alert_set() == duckdb_alerts
-    assert run.alerts_new == len(duckdb_alerts) == Alert.objects.count()
-    assert set(run.phase_seconds) == {"snapshot", "export", "spark", "import"}
+    assert (
+        run.alerts_new == len(duckdb_alerts) == Alert.objects.count() == Alert.objects.filter(run=run).count()
+    )
+    assert set(run.phase_seconds) == {"snapshot", "export", "import"}
+    assert out.getvalue().startswith(f"监测运行 #{run.pk}：命中 {run.hits}，新增预警 {len(duckdb_alerts)}，")
     # when the same job directory is imported again (a retried import)
-    again = spark_run_import(actor=monitoring_ready["region"], directory=tmp_path / "job")
+    again = spark_run_import(actor=None, directory=job)
     # then nothing is added: every hit is an open alert already
     assert Alert.objects.count() == len(duckdb_alerts)
     assert (again.pk, again.status, again.alerts_new) == (run.pk, "succeeded", len(duckdb_alerts))
