@@ -269,19 +269,22 @@ def main() -> None:
         },  # fmt: skip
         "sizes": [],
     }
-    for people in args.people or SIZES:
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
+    for people in args.people or SIZES:  # the results are written after each size (10 M takes long)
         result["sizes"].append(bench_size(spark, people, work, args.skip_duckdb))
-        print(f"{people:,} people done", flush=True)
-    result["environment"]["load_average_after"] = os.getloadavg()
-    result["python_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        result["environment"]["load_average_after"] = os.getloadavg()
+        result["python_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        _write(result, stamp)
+        table_print(lines(result))
     spark.stop()
     shutil.rmtree(work, ignore_errors=True)
-    table_print(lines(result))
+    print(f"\n  results: bench/results/spark-{stamp}.json")
+
+
+def _write(result: dict[str, Any], stamp: str) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
     for name in (f"spark-{stamp}.json", "spark-latest.json"):
         (RESULTS / name).write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    print(f"\n  results: bench/results/spark-{stamp}.json")
 
 
 if __name__ == "__main__":
