@@ -134,8 +134,14 @@ bench-whatif: setup postgres
 bench-enrolments: setup postgres
 	$(BIN)/python bench/enrolments.py
 
+# issue 22 §2: the built-in warning rules on Spark local[2] over synthetic Parquet snapshots of 1 M and 10 M
+# people, DuckDB over the same files for parity (bench/speed-spark.md); no database
+.PHONY: bench-spark
+bench-spark: setup
+	$(BIN)/python bench/spark.py
+
 # every benchmark at its default size (hours at Inner Mongolia scale; see bench/README.md)
-bench-all: bench bench-whatif bench-seed bench-enrolments bench-apps bench-payments bench-monitoring bench-portal bench-eldercare bench-verification bench-backup
+bench-all: bench bench-whatif bench-seed bench-enrolments bench-apps bench-payments bench-monitoring bench-portal bench-eldercare bench-verification bench-backup bench-spark
 
 # Refresh the English catalog after changing UI text, then translate the new entries in the .po file.
 # Traditional Mongolian (portal and printables, ADR 0040) is written from minzheng/locale/mn/portal.tsv.

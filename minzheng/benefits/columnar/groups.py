@@ -369,6 +369,13 @@ def condition_sql(when: dict[str, Any]) -> str:
     return "(" + " AND ".join(parts) + ")"
 
 
+def supplement_conditions_case(groups: list[GroupParameters]) -> str:
+    """The body of ``supplement_condition`` (the 分类施保 condition numbered ``c``, over the columns
+    ``age``, ``m_grade``, ``m_category``, ``m_illness``, ``m_self_care``, ``h_urban_rural``), numbered as
+    the table ``supplement_rules`` numbers them: for an engine without DuckDB's macros (Spark)."""
+    return _conditions_case(sorted({_condition_key(when) for g in groups for when, _ in g.supplements}))
+
+
 def _conditions_case(conditions: list[str]) -> str:
     if not conditions:
         return "FALSE"

@@ -6,7 +6,7 @@ and thresholds that name effective-dated policy parameters. ``condition_validate
 problem in Chinese; ``rule_compile`` turns a valid rule into one ANSI SELECT over the tables the engine
 loads (``monitor_persons``, ``monitor_households``, ``feed_records``, ``receipts``, ``population``,
 ``place_params``), using only joins, ``GROUP BY``, ``CASE`` and ``DATE '…'`` literals, so the same text
-runs in DuckDB today and in Spark SQL later.
+runs in DuckDB and in Spark SQL (ADR 0038).
 
 The package: ``categories`` (低收入人口 categories, severities), ``alerts`` (statuses and transitions,
 referral departments), ``feed_registry`` (the departments' feeds), ``conditions`` (the condition language

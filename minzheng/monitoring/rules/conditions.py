@@ -5,7 +5,7 @@ effective-dated policy parameters. ``condition_validate`` explains every problem
 ``rule_compile_condition`` turns a valid rule into one ANSI SELECT over the tables the engine loads
 (``monitor_persons``, ``monitor_households``, ``feed_records``, ``receipts``, ``population``,
 ``place_params``), using only joins, ``GROUP BY``, ``CASE`` and ``DATE '…'`` literals, so the same text
-runs in DuckDB today and in Spark SQL later. Time windows count calendar months back from the day
+runs in DuckDB and in Spark SQL (ADR 0038). Time windows count calendar months back from the day
 (``common.months.add_months``, 《民法典》第202条).
 """
 # ruff: noqa: S608 - SQL compiled from validated tokens only
@@ -303,8 +303,11 @@ def rule_compile_condition(
         " ON prm.division_code = b.division_code AND prm.urban_rural = b.urban_rural"
     )
     labels = tuple(compiler.evidence)
+    # The evidence as plain text without trailing zeros. ``TRIM(TRAILING … FROM …)`` and ``STRING`` because
+    # the two engines disagree on the rest: Spark's two-argument ``rtrim`` takes its arguments the other
+    # way round and Spark refuses ``VARCHAR`` without a length (ADR 0038).
     evidence = "".join(
-        f", rtrim(rtrim(CAST({expr} AS VARCHAR), '0'), '.') AS e{n}"
+        f", TRIM(TRAILING '.' FROM TRIM(TRAILING '0' FROM CAST({expr} AS STRING))) AS e{n}"
         for n, expr in enumerate(compiler.evidence.values())
     )
     person = "b.person_id" if subject_ == Subject.PERSON else "CAST(NULL AS BIGINT)"

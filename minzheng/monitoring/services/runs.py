@@ -63,7 +63,7 @@ def _evidence_sql(compiled: rules.CompiledRule) -> str:
     return f"CAST(json_object({parts}) AS VARCHAR)" if parts else "'{}'"
 
 
-def _alerts_insert(run: MonitoringRun, rule: WarningRule, hits: Any, raised_on: dt.date, offset: int) -> int:
+def alerts_insert(run: MonitoringRun, rule: WarningRule, hits: Any, raised_on: dt.date, offset: int) -> int:
     """Write the rule's hits (household_id, person_id, evidence) as alerts numbered from ``offset`` + 1 in
     one ``INSERT … SELECT``; a subject that already has an open alert of the same rule is skipped by the
     partial unique index (``ON CONFLICT … DO NOTHING``). PostgreSQL stages them with ``COPY`` of the
@@ -220,7 +220,7 @@ def monitoring_run(
                 fresh = hits.filter(pc.invert(hits.column("is_open")))
                 if fresh.num_rows:
                     with transaction.atomic():
-                        new = _alerts_insert(run, rule, fresh, today, offset)
+                        new = alerts_insert(run, rule, fresh, today, offset)
                     offset += fresh.num_rows
             RunRuleStat.objects.create(
                 run=run,

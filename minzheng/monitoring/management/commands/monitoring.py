@@ -1,4 +1,5 @@
-"""``minzheng monitoring run|escalate|import|load-builtin`` (docs/monitoring.md).
+"""``minzheng monitoring run|escalate|import|load-builtin|spark-prepare|spark-import`` (docs/monitoring.md;
+Spark: docs/deployment.md "Spark cluster", ADR 0038).
 
 The daily cron line (docs/deployment.md §3a) is ``minzheng monitoring run``: refresh matching and the
 monitored population, evaluate every published rule, write new alerts and escalate overdue ones.
@@ -29,6 +30,14 @@ class Command(BaseCommand):
         imp.add_argument("feed")
         imp.add_argument("path")
         sub.add_parser("load-builtin", help="加载内置预警规则和阈值参数（已有的不覆盖）")
+        prepare = sub.add_parser(
+            "spark-prepare", help="生成 Spark 监测作业目录（快照和编译后的规则，Parquet）"
+        )
+        prepare.add_argument("directory", help="空目录")
+        prepare.add_argument("--as-of", help="监测日期 YYYY-MM-DD（默认今天）")
+        prepare.add_argument("--division", default="", help="只监测此区划代码前缀")
+        spark_import = sub.add_parser("spark-import", help="导入 Spark 作业目录中的预警结果（可重复执行）")
+        spark_import.add_argument("directory")
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
@@ -42,6 +51,8 @@ class Command(BaseCommand):
                     f"监测运行 #{run.pk}：{run.population} 人，命中 {run.hits}，新增预警 {run.alerts_new}，"
                     f"已有未办结 {run.alerts_duplicate}，超期上报 {run.escalated}，耗时 {run.seconds} 秒"
                 )
+            elif action in ("spark-prepare", "spark-import"):
+                self._spark(action, options)
             elif action == "escalate":
                 self.stdout.write(f"超期上报 {services.alerts_escalate()} 条")
             elif action == "import":
@@ -73,3 +84,24 @@ class Command(BaseCommand):
                 )
         except DomainError as error:
             raise CommandError(error.message) from None
+
+    def _spark(self, action: str, options: dict[str, Any]) -> None:
+        from minzheng.monitoring.national import spark_runner  # noqa: PLC0415 - only the batch side needs it
+
+        directory = Path(options["directory"])
+        if action == "spark-prepare":
+            if directory.exists() and any(directory.iterdir()):
+                raise CommandError(f"目录 {directory} 不是空目录")
+            as_of = dt.date.fromisoformat(options["as_of"]) if options["as_of"] else None
+            run = spark_runner.spark_run_prepare(
+                actor=None, directory=directory, as_of=as_of, division_prefix=options["division"]
+            )
+            self.stdout.write(
+                f"监测运行 #{run.pk}：{run.population} 人，作业目录 {directory}（待 Spark 运行后导入）"
+            )
+            return
+        run = spark_runner.spark_run_import(actor=None, directory=directory)
+        self.stdout.write(
+            f"监测运行 #{run.pk}：命中 {run.hits}，新增预警 {run.alerts_new}，"
+            f"已有未办结 {run.alerts_duplicate}，超期上报 {run.escalated}"
+        )
