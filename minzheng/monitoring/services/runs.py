@@ -56,14 +56,14 @@ class RuleOutcome:
     error: str = ""
 
 
-def _evidence_sql(compiled: rules.CompiledRule) -> str:
+def evidence_sql(compiled: rules.CompiledRule) -> str:
     parts = ", ".join(
         f"'{label.replace(chr(39), chr(39) * 2)}', e{n}" for n, label in enumerate(compiled.evidence_labels)
     )
     return f"CAST(json_object({parts}) AS VARCHAR)" if parts else "'{}'"
 
 
-def _alerts_insert(run: MonitoringRun, rule: WarningRule, hits: Any, raised_on: dt.date, offset: int) -> int:
+def alerts_insert(run: MonitoringRun, rule: WarningRule, hits: Any, raised_on: dt.date, offset: int) -> int:
     """Write the rule's hits (household_id, person_id, evidence) as alerts numbered from ``offset`` + 1 in
     one ``INSERT … SELECT``; a subject that already has an open alert of the same rule is skipped by the
     partial unique index (``ON CONFLICT … DO NOTHING``). PostgreSQL stages them with ``COPY`` of the
@@ -150,7 +150,7 @@ def rule_evaluate(
             "CASE WHEN hits.person_id IS NULL THEN 'h:' || hits.household_id ELSE 'p:' || hits.person_id END)"
             " AS is_open"
         )
-    sql = f"SELECT household_id, person_id, {_evidence_sql(compiled)} AS evidence{is_open} FROM ({compiled.sql}) hits"
+    sql = f"SELECT household_id, person_id, {evidence_sql(compiled)} AS evidence{is_open} FROM ({compiled.sql}) hits"
     return con.sql(sql).to_arrow_table(), ""
 
 
@@ -220,7 +220,7 @@ def monitoring_run(
                 fresh = hits.filter(pc.invert(hits.column("is_open")))
                 if fresh.num_rows:
                     with transaction.atomic():
-                        new = _alerts_insert(run, rule, fresh, today, offset)
+                        new = alerts_insert(run, rule, fresh, today, offset)
                     offset += fresh.num_rows
             RunRuleStat.objects.create(
                 run=run,
