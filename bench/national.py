@@ -31,13 +31,14 @@ import resource
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
-DEFAULT_DIR = Path("/tmp/minzheng-national")
+DEFAULT_DIR = Path(tempfile.gettempdir()) / "minzheng-national"
 DEFAULT_SIZES = "1000000,10000000,66000000"
 SEED = 22
 GIB = 1 << 30
@@ -69,7 +70,12 @@ def child_generate(directory: str, people: int, memory_limit: str, threads: int)
             print(f"    generating {message}", file=sys.stderr, flush=True)
 
     manifest = generator.generate(
-        Path(directory), people=people, seed=SEED, memory_limit=memory_limit, threads=threads, progress=progress
+        Path(directory),
+        people=people,
+        seed=SEED,
+        memory_limit=memory_limit,
+        threads=threads,
+        progress=progress,
     )
     return {"seconds": round(time.perf_counter() - started, 1), "peak_rss_gb": peak_gb(), **_sizes(manifest)}
 
@@ -126,7 +132,12 @@ def reusable(directory: Path, people: int) -> dict[str, Any] | None:
     except (layout.ManifestError, KeyError, ValueError):
         return None
     source = manifest["source"]
-    same = (source.get("generator_version"), source.get("people"), source.get("seed"), source.get("duckdb")) == (
+    same = (
+        source.get("generator_version"),
+        source.get("people"),
+        source.get("seed"),
+        source.get("duckdb"),
+    ) == (
         generator.GENERATOR_VERSION,
         people,
         SEED,
@@ -189,7 +200,8 @@ def table_lines(sizes: list[dict[str, Any]]) -> list[str]:
     for s in sizes:
         gen = "reused" if s["generate"]["reused"] else f"{s['generate']['seconds']:.0f}"
         lines.append(
-            f"{s['people']:>12,} {s['households']:>11,} {s['feed_rows']:>12,} {s['dataset_gb']:>8.2f} {gen:>10} "
+            f"{s['people']:>12,} {s['households']:>11,} {s['feed_rows']:>12,} {s['dataset_gb']:>8.2f} "
+            f"{gen:>10} "
             f"{s['run']['seconds']:>8.1f} {s['run']['peak_rss_gb']:>11.2f} {s['run']['alerts']:>10,} "
             f"{s['people_per_s']:>10,}"
         )
@@ -197,9 +209,13 @@ def table_lines(sizes: list[dict[str, Any]]) -> list[str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", default=DEFAULT_SIZES, help="people per snapshot, comma-separated")
-    parser.add_argument("--dir", type=Path, default=DEFAULT_DIR, help="where snapshots are generated and kept")
+    parser.add_argument(
+        "--dir", type=Path, default=DEFAULT_DIR, help="where snapshots are generated and kept"
+    )
     parser.add_argument("--memory-limit", default="8GB", help="DuckDB's memory limit (it spills beyond)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--child-generate", nargs=4, metavar=("DIR", "PEOPLE", "MEMORY", "THREADS"))

@@ -98,10 +98,14 @@ def rule_hits_sql(con: duckdb.DuckDBPyConnection, spec: RuleSpec, as_of: dt.date
     """The SELECT of one rule's hits (rule_code, household_id, person_id, evidence) after pointing
     ``place_params`` at its keys, or an error message."""
     try:
-        compiled = rules.rule_compile_condition(spec.condition, spec.subject, as_of, known_params=KNOWN_PARAMS)
+        compiled = rules.rule_compile_condition(
+            spec.condition, spec.subject, as_of, known_params=KNOWN_PARAMS
+        )
     except rules.RuleProblem as problem:
         return "", "规则无法编译：" + "；".join(problem.problems)
-    con.execute(f"CREATE OR REPLACE VIEW place_params AS {layout.place_params_sql(compiled.params)}").fetchall()
+    con.execute(
+        f"CREATE OR REPLACE VIEW place_params AS {layout.place_params_sql(compiled.params)}"
+    ).fetchall()
     code = spec.code.replace("'", "''")
     return (
         f"SELECT '{code}' AS rule_code, household_id, person_id, {evidence_sql(compiled)} AS evidence "

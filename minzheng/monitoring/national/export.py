@@ -13,7 +13,7 @@ Parameters: each key a published or built-in rule names is resolved for every pl
 the policy app's own effective-dated resolution (``engine.ParamsCache``); a key that some place lacks is
 listed as missing in the manifest (the rules naming it then report the same error as the daily run).
 """
-# ruff: noqa: S608 - SQL from the fixed table contract and model table names; values are bound parameters
+# ruff: noqa: S608, E501 - SQL kept whole, from the fixed table contract and model table names; values are bound
 
 from __future__ import annotations
 
@@ -45,7 +45,9 @@ def parameter_keys(as_of: dt.date) -> list[str]:
     keys: set[str] = set()
     for condition, subject in conditions:
         try:
-            compiled = rules.rule_compile_condition(condition, subject, as_of, known_params=engine.KNOWN_PARAMS)
+            compiled = rules.rule_compile_condition(
+                condition, subject, as_of, known_params=engine.KNOWN_PARAMS
+            )
         except rules.RuleProblem:
             continue  # a rule that does not compile reports it when it runs
         keys.update(compiled.params)
@@ -94,7 +96,9 @@ def _person_keys_load(con: duckdb.DuckDBPyConnection) -> None:
 
 def _prefecture_selects(prefecture: str) -> dict[str, str]:
     """Per table, the rows of one prefecture (the households' division code decides, for every table)."""
-    households = f"SELECT household_id FROM monitor_households WHERE substr(division_code, 1, 4) = '{prefecture}'"
+    households = (
+        f"SELECT household_id FROM monitor_households WHERE substr(division_code, 1, 4) = '{prefecture}'"
+    )
     return {
         "monitor_households": f"SELECT * FROM monitor_households WHERE household_id IN ({households})",
         "monitor_persons": (
@@ -133,13 +137,16 @@ def snapshot_export(
             f"SELECT {layout.select_list('place_parameters')} FROM params_arrow ORDER BY ALL",
         )
     ]
-    prefectures = con.execute("SELECT DISTINCT substr(division_code, 1, 4) FROM monitor_households ORDER BY 1").fetchall()
-    month = layout.month_sql("event_date", as_of)
+    prefectures = con.execute(
+        "SELECT DISTINCT substr(division_code, 1, 4) FROM monitor_households ORDER BY 1"
+    ).fetchall()
     for (prefecture,) in prefectures:
         for table, select in _prefecture_selects(prefecture).items():
             rows = f"SELECT {layout.select_list(table)} FROM ({select})"
             if table not in layout.BY_MONTH:
-                entries.append(layout.parquet_write(con, root, layout.partition_path(table, prefecture=prefecture), rows))
+                entries.append(
+                    layout.parquet_write(con, root, layout.partition_path(table, prefecture=prefecture), rows)
+                )
                 continue
             entries += layout.feed_files_write(con, root, prefecture, select, as_of)
     con.close()

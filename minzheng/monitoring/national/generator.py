@@ -18,7 +18,7 @@ whatever the chunk order, and a prefecture is one chunk: it is generated in Duck
 limit), written and dropped before the next, so memory is bounded by the largest prefecture, not the nation.
 Files are written sorted, so the same seed and DuckDB version give byte-identical files (same checksums).
 """
-# ruff: noqa: S608 - SQL from constants and integers computed here
+# ruff: noqa: S608, E501 - SQL statements kept whole for reading, from constants and integers computed here
 
 from __future__ import annotations
 
@@ -36,6 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from minzheng.monitoring.national import layout
+from minzheng.monitoring.rules import Category
 
 GENERATOR_VERSION: Final = 2
 COUNTIES_FILE: Final = Path(__file__).with_name("counties.txt")
@@ -58,14 +59,15 @@ FIXED_PARAMETERS: Final = {
 }
 HOUSEHOLD_SIZES: Final = ((0.22, 1), (0.50, 2), (0.70, 3), (0.85, 4), (0.94, 5), (0.98, 6), (1.0, 7))
 CATEGORIES: Final = (
-    (0.55, "dibao"),
-    (0.62, "extreme_poverty_support"),
-    (0.82, "margin_household"),
-    (0.90, "rigid_expense_household"),
-    (0.97, "return_to_poverty_watch"),
-    (1.0, "other_hardship"),
+    (0.55, Category.DIBAO.value),
+    (0.62, Category.EXTREME_POVERTY.value),
+    (0.82, Category.MARGIN_HOUSEHOLD.value),
+    (0.90, Category.RIGID_EXPENSE_HOUSEHOLD.value),
+    (0.97, Category.RETURN_TO_POVERTY_WATCH.value),
+    (1.0, Category.OTHER_HARDSHIP.value),
 )
-PREFECTURE_ID_SPAN: Final = 10_000_000  # household ids: prefecture number × span + number within the prefecture
+RECEIVING: Final = (Category.DIBAO.value, Category.EXTREME_POVERTY.value)  # enrolled: the programme's code
+PREFECTURE_ID_SPAN: Final = 10_000_000  # household ids: prefecture number × span + number within it
 
 
 @dataclass(frozen=True)
@@ -230,7 +232,9 @@ def _feeds_sql(seed: int, as_of: dt.date) -> str:
     return " UNION ALL ".join(parts)
 
 
-def connect(*, memory_limit: str = "4GB", threads: int = 2, temp_directory: str = "") -> duckdb.DuckDBPyConnection:
+def connect(
+    *, memory_limit: str = "4GB", threads: int = 2, temp_directory: str = ""
+) -> duckdb.DuckDBPyConnection:
     config: dict[str, Any] = {
         "autoinstall_known_extensions": "false",
         "threads": threads,
@@ -265,14 +269,16 @@ def prefecture_write(
         f"FROM households"
     ).fetchall()
     run(
-        f"CREATE OR REPLACE TEMP TABLE people AS SELECT h.first_person + j AS person_id, h.*, j = 0 AS is_head "
-        f"FROM (SELECT *, unnest(range(household_size)) AS j FROM households) h"
+        "CREATE OR REPLACE TEMP TABLE people AS SELECT h.first_person + j AS person_id, h.*, j = 0 AS is_head "
+        "FROM (SELECT *, unnest(range(household_size)) AS j FROM households) h"
     ).fetchall()
     run(
         f"CREATE OR REPLACE TEMP TABLE feeds AS SELECT * FROM ({_feeds_sql(seed, as_of)}) "
         f"f(feed, person_id, household_id, event_date, amount, code)"
     ).fetchall()
-    house = "household_id, division_code, urban_rural, income_monthly_per_capita, income_annual, household_size"
+    house = (
+        "household_id, division_code, urban_rural, income_monthly_per_capita, income_annual, household_size"
+    )
     selects = {  # table → (rows, order)
         "monitor_households": (f"SELECT {house} FROM households", "household_id"),
         "monitor_persons": (
@@ -283,7 +289,7 @@ def prefecture_write(
         ),
         "receipts": (
             "SELECT category AS programme, household_id, CAST(NULL AS BIGINT) AS person_id FROM households "
-            "WHERE category IN ('dibao', 'extreme_poverty_support')",
+            f"WHERE category IN {RECEIVING}",
             "household_id",
         ),
         "population": ("SELECT person_id, household_id, category FROM people", "person_id"),

@@ -20,7 +20,7 @@ registered in two provinces can be joined without any clear identifier.
 The manifest names the schema version, the day of the snapshot, how it was made, and for every file its
 rows, bytes and SHA-256; ``dataset_verify`` refuses a snapshot whose files differ from it. No ORM here.
 """
-# ruff: noqa: S608 - SQL from the fixed table contract below and validated parameter keys
+# ruff: noqa: S608, E501 - SQL kept whole, from the fixed table contract below and validated parameter keys
 
 from __future__ import annotations
 
@@ -163,10 +163,14 @@ def feed_files_write(
     ).fetchall()
     if not counts:
         return []
-    table = con.sql(
-        f"SELECT {select_list('feed_records')} FROM ({rows}) "
-        f"ORDER BY {month}, feed, person_id, event_date, amount, code"
-    ).to_arrow_table().cast(FEED_SCHEMA)
+    table = (
+        con.sql(
+            f"SELECT {select_list('feed_records')} FROM ({rows}) "
+            f"ORDER BY {month}, feed, person_id, event_date, amount, code"
+        )
+        .to_arrow_table()
+        .cast(FEED_SCHEMA)
+    )
     entries, offset = [], 0
     for key in sorted({m for m, _feed, _n in counts}):
         relative = partition_path("feed_records", prefecture=prefecture, month=key)
@@ -204,7 +208,8 @@ def manifest_write(
     """Write ``manifest.json`` (last: a snapshot without one is unfinished). ``parameters``: ``keys``
     present in ``place_parameters`` and ``missing`` (key → why it could not be resolved)."""
     tables: dict[str, dict[str, Any]] = {
-        name: {"columns": [list(c) for c in columns], "rows": 0, "files": []} for name, columns in TABLES.items()
+        name: {"columns": [list(c) for c in columns], "rows": 0, "files": []}
+        for name, columns in TABLES.items()
     }
     for entry in sorted(files, key=lambda e: e.path):
         table = tables[entry.path.split("/", 1)[0]]

@@ -37,7 +37,9 @@ def published_rules() -> list[WarningRule]:
     )
 
 
-def _rule_import(run: MonitoringRun, rule: WarningRule, path: Path, today: dt.date, offset: int) -> tuple[int, int]:
+def _rule_import(
+    run: MonitoringRun, rule: WarningRule, path: Path, today: dt.date, offset: int
+) -> tuple[int, int]:
     """Hits and new alerts of one rule's file, in batches of ``IMPORT_BATCH_ROWS``."""
     hits = new = 0
     parquet = pq.ParquetFile(path)
@@ -50,7 +52,13 @@ def _rule_import(run: MonitoringRun, rule: WarningRule, path: Path, today: dt.da
 
 
 def alerts_import(
-    *, actor: User | None, alerts: Path, as_of: dt.date, division_prefix: str = "", population: int = 0, households: int = 0
+    *,
+    actor: User | None,
+    alerts: Path,
+    as_of: dt.date,
+    division_prefix: str = "",
+    population: int = 0,
+    households: int = 0,
 ) -> MonitoringRun:
     """Write the hits in ``alerts/<rule code>.parquet`` of every published rule as alerts of a new run of
     kind ``national``. Hits whose household is not in the database are skipped by the insert's join

@@ -44,7 +44,9 @@ def scenario(family, deliver, enrol, today, monitoring_ready):
     ])  # fmt: skip
     member = made["disabled"].persons.exclude(pk=made["disabled"].head_id).get()
     deliver("disability_certificate", DISABILITY, [[member.id_number, day, "一级", "C1"]])
-    deliver("vehicle", ["身份证号码", "登记日期", "号牌号码"], [[made["vehicle"].head.id_number, day, "蒙A12345"]])
+    deliver(
+        "vehicle", ["身份证号码", "登记日期", "号牌号码"], [[made["vehicle"].head.id_number, day, "蒙A12345"]]
+    )
     deliver("death", ["身份证号码", "死亡日期"], [[made["deceased"].head.id_number, day]])
     return made
 
@@ -74,7 +76,9 @@ def test_rules_over_the_exported_parquet_select_what_the_daily_run_selects(scena
     # when the same day's snapshot is exported and the published rules run over its Parquet files
     manifest = export.snapshot_export(tmp_path / "snap", as_of=today)
     specs = [duckdb_runner.RuleSpec(r.code, r.condition, r.subject) for r in national.published_rules()]
-    _, results = duckdb_runner.dataset_run(tmp_path / "snap", tmp_path / "out", specs, duckdb_runner.Settings())
+    _, results = duckdb_runner.dataset_run(
+        tmp_path / "snap", tmp_path / "out", specs, duckdb_runner.Settings()
+    )
     # then the hits are the alerts, evidence included, rule by rule
     assert _parquet_hits(tmp_path / "out", results) == daily
     flagged = {(code, h) for code, h, _p, _e in daily}
@@ -97,7 +101,9 @@ def test_rules_over_the_exported_parquet_select_what_the_daily_run_selects(scena
     assert f"feed_records/prefecture=1501/month={month}/part-0.parquet" in feed_paths
 
 
-def test_manifest_refuses_a_changed_missing_or_extra_file_and_holds_no_clear_identifier(scenario, today, tmp_path):
+def test_manifest_refuses_a_changed_missing_or_extra_file_and_holds_no_clear_identifier(
+    scenario, today, tmp_path
+):
     services.population_refresh(today=today)
     root = tmp_path / "snap"
     manifest = export.snapshot_export(root, as_of=today)
@@ -107,8 +113,15 @@ def test_manifest_refuses_a_changed_missing_or_extra_file_and_holds_no_clear_ide
     layout.views_create(con, root, manifest)
     rows = con.execute("SELECT person_id, person_key FROM monitor_persons").fetchall()
     people = {p.pk: p for p in Person.objects.all()}
-    assert {pid: key for pid, key in rows} == {pid: int(p.id_number_index[:15], 16) for pid, p in people.items()}
-    values = {str(v) for table in layout.TABLES for row in con.execute(f"SELECT * FROM {table}").fetchall() for v in row}
+    assert {pid: key for pid, key in rows} == {
+        pid: int(p.id_number_index[:15], 16) for pid, p in people.items()
+    }
+    values = {
+        str(v)
+        for table in layout.TABLES
+        for row in con.execute(f"SELECT * FROM {table}")  # noqa: S608 - the contract's names.fetchall()
+        for v in row
+    }
     clear = {p.id_number for p in people.values()} | {p.name for p in people.values()}
     assert values & clear == set()
     assert any(v.isdigit() and len(v) == 12 for v in values)  # division codes were read
@@ -132,7 +145,9 @@ def test_manifest_refuses_a_changed_missing_or_extra_file_and_holds_no_clear_ide
         layout.dataset_verify(root)
     path.write_bytes(original)
     text = (root / layout.MANIFEST).read_text(encoding="utf-8")
-    (root / layout.MANIFEST).write_text(text.replace('"schema_version": 1', '"schema_version": 2'), encoding="utf-8")
+    (root / layout.MANIFEST).write_text(
+        text.replace('"schema_version": 1', '"schema_version": 2'), encoding="utf-8"
+    )
     with pytest.raises(layout.ManifestError, match="版本 2"):
         layout.dataset_verify(root)
 
@@ -142,7 +157,9 @@ def test_alert_import_is_set_based_and_idempotent(scenario, users, today, tmp_pa
     services.population_refresh(today=today)
     export.snapshot_export(tmp_path / "snap", as_of=today)
     specs = [duckdb_runner.RuleSpec(r.code, r.condition, r.subject) for r in national.published_rules()]
-    _, results = duckdb_runner.dataset_run(tmp_path / "snap", tmp_path / "out", specs, duckdb_runner.Settings())
+    _, results = duckdb_runner.dataset_run(
+        tmp_path / "snap", tmp_path / "out", specs, duckdb_runner.Settings()
+    )
     # when they are imported twice
     first = national.alerts_import(actor=users["region"], alerts=tmp_path / "out", as_of=today)
     keys = set(Alert.objects.values_list("rule_code", "subject_key"))
@@ -173,13 +190,22 @@ def test_generator_is_deterministic_and_written_prefecture_by_prefecture(tmp_pat
     tables = one["tables"]
     assert tables["monitor_persons"]["rows"] == tables["population"]["rows"] == 3000
     prefectures = sorted(f["path"].split("/")[1] for f in tables["monitor_persons"]["files"])
-    assert prefectures == ["prefecture=6401", "prefecture=6402", "prefecture=6403", "prefecture=6404", "prefecture=6405"]
+    assert prefectures == [
+        "prefecture=6401",
+        "prefecture=6402",
+        "prefecture=6403",
+        "prefecture=6404",
+        "prefecture=6405",
+    ]
     size = Decimal(3000) / tables["monitor_households"]["rows"]
     assert Decimal("2.5") < size < Decimal("3.0")
     assert 2.7 < tables["feed_records"]["rows"] / 3000 < 3.3
     # and the rules run over it (no parameter missing; every rule reads its tables)
     _, results = duckdb_runner.dataset_run(
-        tmp_path / "a", tmp_path / "out", duckdb_runner.builtin_specs(), duckdb_runner.Settings(memory_limit="1GB")
+        tmp_path / "a",
+        tmp_path / "out",
+        duckdb_runner.builtin_specs(),
+        duckdb_runner.Settings(memory_limit="1GB"),
     )
     assert [r.error for r in results] == [""] * 13
     assert sum(r.hits for r in results) > 0

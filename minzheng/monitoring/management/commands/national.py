@@ -1,9 +1,9 @@
 """``minzheng national export|generate|verify|run`` (docs/monitoring.md §national scale; ADR 0037).
 
-    minzheng national export /data/snap-2026-11-30 --as-of 2026-11-30 [--division 15]
-    minzheng national verify /data/snap-2026-11-30
-    minzheng national run /data/snap-2026-11-30 /data/alerts-2026-11-30 --memory-limit 8GB [--import]
-    minzheng national generate /data/synthetic --people 1000000   # the benchmark's synthetic nation
+minzheng national export /data/snap-2026-11-30 --as-of 2026-11-30 [--division 15]
+minzheng national verify /data/snap-2026-11-30
+minzheng national run /data/snap-2026-11-30 /data/alerts-2026-11-30 --memory-limit 8GB [--import]
+minzheng national generate /data/synthetic --people 1000000   # the benchmark's synthetic nation
 """
 
 from __future__ import annotations
@@ -90,7 +90,8 @@ class Command(BaseCommand):
                 population=tables["monitor_persons"]["rows"], households=tables["monitor_households"]["rows"],
             )  # fmt: skip
             self.stdout.write(
-                f"监测运行 #{run.pk}：命中 {run.hits}，新增预警 {run.alerts_new}，已有未办结 {run.alerts_duplicate}"
+                f"监测运行 #{run.pk}：命中 {run.hits}，新增预警 {run.alerts_new}，"
+                f"已有未办结 {run.alerts_duplicate}"
             )
 
     def _summary(self, manifest: dict[str, Any]) -> None:
