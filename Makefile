@@ -140,8 +140,15 @@ bench-enrolments: setup postgres
 bench-spark: setup
 	$(BIN)/python bench/spark.py
 
+# issue 22: the warning rules over a synthetic national population in Parquet with DuckDB, 1 M → 10 M → 66 M
+# people (bench/speed-national.md); snapshots kept in $(NATIONAL_DIR) and reused (≈ 3 GB at 66 M)
+NATIONAL_DIR ?= /tmp/minzheng-national
+.PHONY: bench-national
+bench-national: setup
+	$(BIN)/python bench/national.py --dir $(NATIONAL_DIR)
+
 # every benchmark at its default size (hours at Inner Mongolia scale; see bench/README.md)
-bench-all: bench bench-whatif bench-seed bench-enrolments bench-apps bench-payments bench-monitoring bench-portal bench-eldercare bench-verification bench-backup bench-spark
+bench-all: bench bench-whatif bench-seed bench-enrolments bench-apps bench-payments bench-monitoring bench-portal bench-eldercare bench-verification bench-backup bench-spark bench-national
 
 # Refresh the English catalog after changing UI text, then translate the new entries in the .po file.
 # Traditional Mongolian (portal and printables, ADR 0040) is written from minzheng/locale/mn/portal.tsv.

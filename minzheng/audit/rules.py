@@ -128,6 +128,7 @@ VERBS: Final = {
     "monitoring.feed_rejected": "部门数据被拒收",
     "monitoring.rule_drafted": "起草预警规则",
     "monitoring.rule_published": "发布预警规则",
+    "monitoring.national_import": "导入全国监测运行结果",
     "monitoring.run": "运行监测",
     "otp.disabled": "停用",
     "otp.enabled": "启用",

@@ -56,7 +56,7 @@ class RuleOutcome:
     error: str = ""
 
 
-def _evidence_sql(compiled: rules.CompiledRule) -> str:
+def evidence_sql(compiled: rules.CompiledRule) -> str:
     parts = ", ".join(
         f"'{label.replace(chr(39), chr(39) * 2)}', e{n}" for n, label in enumerate(compiled.evidence_labels)
     )
@@ -150,7 +150,7 @@ def rule_evaluate(
             "CASE WHEN hits.person_id IS NULL THEN 'h:' || hits.household_id ELSE 'p:' || hits.person_id END)"
             " AS is_open"
         )
-    sql = f"SELECT household_id, person_id, {_evidence_sql(compiled)} AS evidence{is_open} FROM ({compiled.sql}) hits"
+    sql = f"SELECT household_id, person_id, {evidence_sql(compiled)} AS evidence{is_open} FROM ({compiled.sql}) hits"
     return con.sql(sql).to_arrow_table(), ""
 
 
