@@ -146,9 +146,9 @@ def _household_list_context(
     page = None
     if filters is not None:
         try:
-            queryset = selectors.household_list(actor=actor, filters=filters)
+            queryset, counter = selectors.household_list_counted(actor=actor, filters=filters)
             queryset = queryset.select_related("hukou_division__parent")
-            page = list_page(queryset, (form.cleaned_data.get("page") or 1) if form.is_bound else 1)
+            page = list_page(queryset, (form.cleaned_data.get("page") or 1) if form.is_bound else 1, counter)
         except DomainError as error:
             _attach(form, error)
     partial = bool(request.htmx and request.htmx.target == "household-results")  # type: ignore[attr-defined]
