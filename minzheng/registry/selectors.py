@@ -15,7 +15,6 @@ from django.db.models import (
     Exists,
     F,
     OuterRef,
-    Q,
     QuerySet,
     Sum,
     When,
@@ -165,7 +164,7 @@ def _household_scope(actor: User, filters: HouseholdFilters) -> QuerySet[Househo
 
 
 def _member_conditions(filters: HouseholdFilters) -> list[Exists]:
-    """"Has a member who …" conditions of the name and member-attribute filters."""
+    """ "Has a member who …" conditions of the name and member-attribute filters."""
     conditions = []
     if filters.name:
         members = Person.objects.filter(household=OuterRef("pk"), name__startswith=filters.name.strip())
@@ -232,18 +231,18 @@ def _household_count(
     conditions = _member_conditions(filters)
     if filters.id_number or not conditions:
         return count_capped(listed)
-    # The sample is a subquery of its own so that PostgreSQL plans the member test for ``sample`` rows:
-    # planned for the whole scope, it hashes every person of that name in the region instead (10× slower).
-    probed = Household.objects.filter(pk__in=scope.order_by().values("pk")[:sample]).aggregate(
-        households=Count("pk"), hits=Count("pk", filter=Q(*conditions))
-    )
-    if probed["households"] < sample:
-        return ListCount(probed["hits"])  # the whole scope was probed
-    if probed["hits"] < HOUSEHOLD_COUNT_RARE:
+    # The sample: the ``sample`` newest households of the scope, i.e. those from the id of the last of them
+    # on. With that id as a value (not a subquery) PostgreSQL knows the sample's size and tests each of its
+    # households; planned for the whole scope, it hashes every person of that name in the region (10× slower).
+    last = list(scope.order_by("-id").values_list("id", flat=True)[sample - 1 : sample])
+    if not last:
+        return ListCount(listed.order_by().count())  # fewer households in scope than the sample: exact
+    hits = scope.filter(*conditions, id__gte=last[0]).order_by().count()
+    if hits < HOUSEHOLD_COUNT_RARE:
         return count_capped(listed)
     size_key = f"registry:household-scope:{actor.scope_prefix}:{filters.division_code}:{filters.urban_rural}"
-    in_scope = cache.get_or_set(size_key, scope.count, SCOPE_SIZE_SECONDS)
-    return ListCount(_two_figures(probed["hits"] * in_scope / sample), estimated=True)
+    in_scope: int = cache.get_or_set(size_key, scope.count, SCOPE_SIZE_SECONDS) or 0
+    return ListCount(_two_figures(hits * in_scope / sample), estimated=True)
 
 
 def _two_figures(value: float) -> int:
