@@ -99,7 +99,7 @@ def _row_values(household: Household, url: str) -> tuple[Any, ...]:
         (head.name if head else "") or "—",
         (head.id_number_masked if head else "") or "—",
         place,
-        household.get_urban_rural_display(),  # type: ignore[attr-defined]
+        household.get_urban_rural_display(),
         household.member_count,
         updated,
     )
