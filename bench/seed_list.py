@@ -62,6 +62,9 @@ def page_breakdown(requests: int, rng: random.Random) -> dict[str, Any]:
     names = [bench.SURNAMES[i % len(bench.SURNAMES)] for i in range(requests)]
     rng.shuffle(names)
     samples: list[float] = []
+    # CPU per request of this process (Django) and of its PostgreSQL backend: on the shared machine the
+    # wall times follow the other sessions' load, the CPU seconds much less
+    server, client_cpu = backend_cpu_seconds(), time.process_time()
     with connection.execute_wrapper(timer):
         for name in names:
             sql_time.append(0.0)
@@ -71,6 +74,8 @@ def page_breakdown(requests: int, rng: random.Random) -> dict[str, Any]:
             samples.append(time.perf_counter() - started)
             if response.status_code != 200:
                 raise SystemExit(f"{url} answered {response.status_code} for name={name}")
+    client_cpu = time.process_time() - client_cpu
+    after = backend_cpu_seconds()
     sql = bench.timings(sql_time)
     return {
         "url": f"{url}?division={bench.COUNTY}&name=<surname>",
@@ -80,6 +85,10 @@ def page_breakdown(requests: int, rng: random.Random) -> dict[str, Any]:
         "sql_mean_ms": sql["mean_ms"],
         "queries_per_request": max(queries),
         "non_sql_mean_ms": round(bench.timings(samples)["mean_ms"] - sql["mean_ms"], 2),
+        "client_cpu_ms_per_request": round(client_cpu / requests * 1000, 2),
+        "server_cpu_ms_per_request": (
+            round((after - server) / requests * 1000, 2) if server is not None and after is not None else None
+        ),
     }
 
 
@@ -134,7 +143,7 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
-    parser.add_argument("--page-requests", type=int, default=100)
+    parser.add_argument("--page-requests", type=int, default=200)
     parser.add_argument("--reuse", action="store_true", help="measure the list only")
     parser.add_argument("--skip-list", action="store_true", help="seed only")
     parser.add_argument("--code", type=Path, default=HERE.parent, help="checkout whose code is measured")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -51,3 +52,24 @@ def queryset_count_capped(queryset: QuerySet[Any], *, cap: int) -> tuple[int, bo
     """
     counted = queryset.order_by()[: cap + 1].count()
     return min(counted, cap), counted > cap
+
+
+@dataclass(frozen=True)
+class ListCount:
+    """How many rows a list has, as shown under it: exact, exact up to a cap ("共超过 n 条"), or an
+    estimate ("约 n 条") where counting exactly would cost more than the page itself."""
+
+    total: int
+    capped: bool = False
+    estimated: bool = False
+
+
+# Counting stops here ("共超过 1,000 条"). Measured with 1,000,000 people (county user, division=150102
+# and name=张, ~5,800 matching households): capped at 1,000 the count takes ~38 ms, at 10,000 ~95 ms,
+# while a full COUNT(*) of a region's 350,000 households takes several hundred.
+LIST_COUNT_CAP = 1000
+
+
+def count_capped(queryset: QuerySet[Any]) -> ListCount:
+    total, capped = queryset_count_capped(queryset, cap=LIST_COUNT_CAP)
+    return ListCount(total, capped)
