@@ -8,6 +8,7 @@ results are set here explicitly, so that the compiled rules mean the same in Spa
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import TYPE_CHECKING, Final
 
@@ -65,4 +66,7 @@ def spark_local(
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
+    # py4j logs "Closing down clientserver connection" at INFO from a finaliser at interpreter exit, when
+    # pytest has already closed the stream: a "--- Logging error ---" traceback after every test run.
+    logging.getLogger("py4j").setLevel(logging.WARNING)
     return spark_configure(spark)
