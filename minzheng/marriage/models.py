@@ -134,6 +134,11 @@ class PersonalFields(models.Model):
     class Meta:
         abstract = True
 
+    @classmethod
+    def personal_field_names(cls) -> tuple[str, ...]:
+        """The ten fields above, in order (copied as a whole from an application to its record)."""
+        return tuple(f.attname for f in PersonalFields._meta.get_fields() if hasattr(f, "attname"))
+
     @property
     def man_id_number(self) -> str:
         return crypto.decrypt(self.man_id_encrypted)

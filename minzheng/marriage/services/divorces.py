@@ -210,21 +210,7 @@ def divorce_register(
         appointment_attend(actor=actor, appointment_id=appointment_id, service=Service.DIVORCE_REGISTRATION)
     office = application.office
     number = certificate_number_take(office, rules.CERTIFICATE_PREFIX[RecordKind.DIVORCE], on.year)
-    personal = {
-        f: getattr(application, f)
-        for f in (
-            "man_name",
-            "man_id_encrypted",
-            "man_id_index",
-            "man_id_masked",
-            "man_birth_date",
-            "woman_name",
-            "woman_id_encrypted",
-            "woman_id_index",
-            "woman_id_masked",
-            "woman_birth_date",
-        )
-    }
+    personal = {f: getattr(application, f) for f in application.personal_field_names()}
     record = MarriageRecord.objects.create(
         kind=RecordKind.DIVORCE,
         certificate_number=number,

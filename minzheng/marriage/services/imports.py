@@ -42,16 +42,7 @@ RECORD_FIELDS = (
     "division_id",
     "source",
     "batch_id",
-    "man_name",
-    "man_id_encrypted",
-    "man_id_index",
-    "man_id_masked",
-    "man_birth_date",
-    "woman_name",
-    "woman_id_encrypted",
-    "woman_id_index",
-    "woman_id_masked",
-    "woman_birth_date",
+    *MarriageRecord.personal_field_names(),  # the order of the values ``_write`` gives
 )
 _Key = tuple[str, str, str, dt.date]
 

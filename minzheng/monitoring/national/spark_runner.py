@@ -41,7 +41,7 @@ from minzheng.monitoring.services.population import (
     population_refresh,
     rule_builtin_load,
 )
-from minzheng.monitoring.services.runs import alerts_escalate, alerts_insert
+from minzheng.monitoring.services.runs import alerts_escalate, alerts_insert, run_finish
 from minzheng.policy.errors import ParameterMissing
 
 SPARK_RUN_KIND = "spark"
@@ -272,8 +272,4 @@ class _Clock:
 
 def _finish(run_: MonitoringRun, clock: _Clock, *, status: str, message: str) -> None:
     run_.phase_seconds = clock.phases
-    run_.status = status
-    run_.message = message[:500]
-    run_.finished_at = timezone.now()
-    run_.seconds = Decimal(f"{clock.total():.3f}")
-    run_.save()
+    run_finish(run_, clock.total(), status=status, message=message)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from decimal import Decimal
 from pathlib import Path
 
 import pyarrow as pa
@@ -22,7 +21,7 @@ from minzheng.audit.services import event_record
 from minzheng.catalogue.roles import Capability
 from minzheng.monitoring.models import MonitoringRun, RunRuleStat, WarningRule
 from minzheng.monitoring.services.common import capability_require
-from minzheng.monitoring.services.runs import alerts_insert
+from minzheng.monitoring.services.runs import alerts_insert, run_finish
 
 NATIONAL_KIND = "national"
 IMPORT_BATCH_ROWS = 200_000  # hits staged and inserted per transaction
@@ -86,10 +85,7 @@ def alerts_import(
     run.hits = sum(s.hits for s in stats)
     run.alerts_new = sum(s.alerts_new for s in stats)
     run.alerts_duplicate = sum(s.alerts_duplicate for s in stats)
-    run.status = MonitoringRun.Status.SUCCEEDED
-    run.finished_at = timezone.now()
-    run.seconds = Decimal(f"{time.perf_counter() - started:.3f}")
-    run.save()
+    run_finish(run, time.perf_counter() - started, status=MonitoringRun.Status.SUCCEEDED)
     event_record(
         actor=actor,
         verb="monitoring.national_import",

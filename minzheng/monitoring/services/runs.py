@@ -238,11 +238,18 @@ def monitoring_run(
         phase("escalate")
     except DomainError as error:
         run.phase_seconds = phases
-        _run_finish(run, started, status=MonitoringRun.Status.FAILED, message=error.message)
+        run_finish(
+            run, time.perf_counter() - started, status=MonitoringRun.Status.FAILED, message=error.message
+        )
         raise
     except Exception as error:
         run.phase_seconds = phases
-        _run_finish(run, started, status=MonitoringRun.Status.FAILED, message=f"运行失败：{error}")
+        run_finish(
+            run,
+            time.perf_counter() - started,
+            status=MonitoringRun.Status.FAILED,
+            message=f"运行失败：{error}",
+        )
         raise
     run.phase_seconds = phases
     stats = list(run.rule_stats.all())
@@ -253,7 +260,7 @@ def monitoring_run(
     run.escalated = escalated
     errors = [s for s in stats if s.error]
     message = f"{len(errors)} 条规则未能运行" if errors else ""
-    _run_finish(run, started, status=MonitoringRun.Status.SUCCEEDED, message=message)
+    run_finish(run, time.perf_counter() - started, status=MonitoringRun.Status.SUCCEEDED, message=message)
     event_record(
         actor=actor,
         verb="monitoring.run",
@@ -265,11 +272,12 @@ def monitoring_run(
     return run
 
 
-def _run_finish(run: MonitoringRun, started: float, *, status: str, message: str) -> None:
+def run_finish(run: MonitoringRun, seconds: float, *, status: str, message: str = "") -> None:
+    """Close a run (daily, national or Spark import) with its status, message and wall time."""
     run.status = status
     run.message = message[:500]
     run.finished_at = timezone.now()
-    run.seconds = Decimal(f"{time.perf_counter() - started:.3f}")
+    run.seconds = Decimal(f"{seconds:.3f}")
     run.save()
 
 
