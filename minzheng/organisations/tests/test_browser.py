@@ -29,6 +29,9 @@ def browser_context_args(browser_context_args: dict) -> dict:
 
 
 def staff_log_in(page: Page, base: str, username: str) -> None:
+    # Leave the previous page first: a poll still in flight from it (job progress, every 1 s) would come back
+    # after the cookies are cleared and set a new CSRF cookie under the login form's token (403 at 登录).
+    page.goto("about:blank")
     page.context.clear_cookies()
     page.goto(f"{base}/accounts/login/")
     page.fill("input[name=username]", username)
