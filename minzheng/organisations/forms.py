@@ -121,8 +121,20 @@ class AccountForm(StyledForm):
     phone = forms.CharField(label=_("联系手机（接收提醒）"), max_length=11, required=False)
 
 
+MAX_IMPORT_BYTES = 20 * 1024 * 1024  # 60,000 rows of ten columns are ≈ 5 MB as .xlsx, ≈ 8 MB as CSV
+
+
 class ImportForm(StyledForm):
     file = forms.FileField(label=_("登记信息文件（.xlsx 或 .csv）"))
+
+    def clean_file(self) -> Any:
+        """Refused before anything is stored or queued: not a spreadsheet, or larger than 60,000 rows need."""
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".xlsx", ".csv")):
+            raise forms.ValidationError(_("请上传 .xlsx 或 .csv 文件"))
+        if upload.size > MAX_IMPORT_BYTES:
+            raise forms.ValidationError(_("文件不能超过 20 MB（最多 60,000 行），请拆分后分批导入"))
+        return upload
 
 
 class YearForm(StyledForm):

@@ -13,6 +13,7 @@ from minzheng.accounts.models import User
 from minzheng.catalogue.roles import Capability
 from minzheng.common.credit_code import credit_code_normalise
 from minzheng.common.errors import NotFound
+from minzheng.common.models import Job
 from minzheng.divisions.models import Division
 from minzheng.organisations import rules
 from minzheng.organisations.models import (
@@ -295,3 +296,16 @@ def statistics(*, actor: User, year: int) -> Statistics:
         overdue=reports.filter(overdue_since__isnull=False, status__in=rules.NOT_FILED).count(),
         abnormal=AbnormalListEntry.objects.visible_to(actor).filter(removed_on__isnull=True).count(),
     )
+
+
+REGISTER_IMPORT_KIND = "organisations_import"  # the job kind of tasks.register_import_task
+
+
+def import_job_result(*, actor: User, job_id: int) -> dict[str, Any] | None:
+    """The stored result of the actor's own register import job (``tasks.register_import_task``); None while
+    it runs, after it failed, or for another user's job."""
+    job = (
+        Job.objects.filter(pk=job_id, kind=REGISTER_IMPORT_KIND, created_by=actor).only("parameters").first()
+    )
+    result = job.parameters.get("result") if job is not None else None
+    return result if isinstance(result, dict) else None

@@ -8,12 +8,14 @@ record is a 404) and writes through one service; a ``DomainError`` re-renders th
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -21,11 +23,13 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from minzheng.accounts.actors import request_actor
+from minzheng.accounts.models import User
 from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import DomainError, NotFound
 from minzheng.common.network import client_address
 from minzheng.common.pages import capability_required, error_attach, list_page, query_without, sort_columns
-from minzheng.organisations import exports, rules, selectors
+from minzheng.common.services import job_create, job_enqueue, job_result_path
+from minzheng.organisations import exports, rules, selectors, tasks
 from minzheng.organisations.forms import (
     AccountForm,
     ChangeForm,
@@ -37,7 +41,7 @@ from minzheng.organisations.forms import (
     YearForm,
 )
 from minzheng.organisations.services.accounts import account_set
-from minzheng.organisations.services.imports import COLUMNS, REQUIRED, register_import
+from minzheng.organisations.services.imports import COLUMNS, REQUIRED
 from minzheng.organisations.services.registry import (
     OrganisationData,
     organisation_change_record,
@@ -434,17 +438,31 @@ def statistics(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @capability_required(Capability.REGISTER_ORGANISATIONS)
 def register_import_page(request: HttpRequest) -> HttpResponse:
-    """Upload an existing register; the valid rows are imported, the others listed by row and column."""
+    """Upload an existing register: the import runs in the background (``tasks.register_import_task``) with a
+    progress bar; the job page links back here with ``?job=<id>``: the valid rows imported, the others listed
+    by row and column."""
+    actor = request_actor(request)
     form = ImportForm(request.POST or None, request.FILES or None)
     context: dict[str, Any] = {"form": form, "columns": COLUMNS, "required": REQUIRED, "result": None}
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            context["result"] = register_import(
-                actor=request_actor(request), filename=upload.name, content=upload.read(),
-                ip_address=client_address(request),
-            )  # fmt: skip
-        except DomainError as error:
-            return render(request, "organisations/import.html", context, status=error_attach(form, error))
-    status = 422 if request.method == "POST" and not form.is_valid() else 200
-    return render(request, "organisations/import.html", context, status=status)
+    if request.method == "POST":
+        if form.is_valid():
+            return _register_import_start(actor, form.cleaned_data["file"], client_address(request))
+        return render(request, "organisations/import.html", context, status=422)
+    if request.GET.get("job", "").isdigit():
+        context["result"] = selectors.import_job_result(actor=actor, job_id=int(request.GET["job"]))
+    return render(request, "organisations/import.html", context)
+
+
+def _register_import_start(actor: User, upload: Any, ip_address: str | None) -> HttpResponse:
+    """Store the upload beside the job (the task deletes it) and enqueue the import."""
+    name = Path(upload.name).name[:200]
+    job = job_create(actor=actor, kind=selectors.REGISTER_IMPORT_KIND,
+                     title=_("社会组织登记信息导入：%(name)s") % {"name": name},
+                     parameters={"back_url": reverse("organisations:import")})  # fmt: skip
+    path, _relative = job_result_path(job_id=job.pk, filename=f"upload{Path(name).suffix.lower()}")
+    with path.open("wb") as target:
+        for chunk in upload.chunks():
+            target.write(chunk)
+    job_enqueue(tasks.register_import_task, job, user_id=actor.pk, path=str(path), filename=name,
+                ip_address=ip_address)  # fmt: skip
+    return redirect("jobs:detail", job_id=job.pk)

@@ -10,6 +10,7 @@ from django.urls import reverse
 from openpyxl import Workbook
 
 from minzheng.common.errors import ValidationFailed
+from minzheng.common.models import Job
 from minzheng.organisations.models import Organisation, OrganisationChange, SupervisorUnit
 from minzheng.organisations.services.imports import COLUMNS, register_import
 
@@ -80,12 +81,74 @@ def test_import_refuses_a_file_without_the_columns(org_users):
         register_import(actor=org_users["registrar"], filename="x.csv", content="名称\n某协会\n".encode())
 
 
-def test_import_page(client, org_users):
+@pytest.fixture
+def job_files(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+def _upload(content: bytes, name: str = "登记.xlsx") -> io.BytesIO:
+    upload = io.BytesIO(content)
+    upload.name = name
+    return upload
+
+
+def test_import_page_runs_the_import_as_a_job_and_shows_its_result(client, org_users, job_files):
     client.force_login(org_users["registrar"])
     assert client.get(reverse("organisations:import")).status_code == 200
-    upload = io.BytesIO(workbook([row(credit_code_for("social_group", "150102", 601))]))
-    upload.name = "登记.xlsx"
-    response = client.post(reverse("organisations:import"), {"file": upload})
-    assert response.status_code == 200
-    assert "已导入" in response.content.decode()
+    good = row(credit_code_for("social_group", "150102", 601))
+    bad = row("51150102MJ0000000X", name="错误代码协会")
+    response = client.post(reverse("organisations:import"), {"file": _upload(workbook([good, bad]))})
+    # the upload becomes a job (run at once by the tests' immediate backend); the page is the job's
+    job = Job.objects.get(kind="organisations_import")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("jobs:detail", args=[job.pk])
+    assert job.status == Job.Status.SUCCEEDED
+    assert job.message == "共 2 行：导入 1 家，1 行有错误未导入（1 处），新建业务主管单位 1 个"
+    assert job.parameters["result_url"] == f"{reverse('organisations:import')}?job={job.pk}"
     assert Organisation.objects.count() == 1
+    assert list(job_files.rglob("upload.xlsx")) == []  # the stored upload is gone
+    page = client.get(f"{reverse('organisations:import')}?job={job.pk}").content.decode()
+    assert '<dd class="col-6 col-md-3" id="import-imported">1</dd>' in page
+    assert '<dd class="col-6 col-md-3" id="import-refused">1</dd>' in page
+    assert "<td>3</td><td>统一社会信用代码</td>" in page  # row 3 of the file, the column named
+
+
+def test_import_result_is_only_shown_to_the_user_who_started_it(client, org_users, job_files, make_user):
+    client.force_login(org_users["registrar"])
+    client.post(
+        reverse("organisations:import"),
+        {"file": _upload(workbook([row(credit_code_for("social_group", "150102", 602))]))},
+    )
+    job = Job.objects.get(kind="organisations_import")
+    other = make_user("registrar2", org_users["registrar"].role, org_users["registrar"].division)
+    client.force_login(other)
+    page = client.get(f"{reverse('organisations:import')}?job={job.pk}").content.decode()
+    assert 'id="import-result"' not in page
+
+
+def test_import_page_refuses_a_wrong_or_oversized_file_before_queueing(
+    client, org_users, job_files, settings
+):
+    client.force_login(org_users["registrar"])
+    response = client.post(reverse("organisations:import"), {"file": _upload(b"x", name="登记.pdf")})
+    assert response.status_code == 422
+    assert "请上传 .xlsx 或 .csv 文件" in response.content.decode()
+    big = _upload(b"0" * (20 * 1024 * 1024 + 1), name="登记.csv")
+    response = client.post(reverse("organisations:import"), {"file": big})
+    assert response.status_code == 422
+    assert "文件不能超过 20 MB" in response.content.decode()
+    assert not Job.objects.exists()
+
+
+def test_a_file_without_the_columns_fails_the_job_with_its_message_and_imports_nothing(
+    client, org_users, job_files
+):
+    client.force_login(org_users["registrar"])
+    client.post(
+        reverse("organisations:import"), {"file": _upload("名称\n某协会\n".encode(), name="登记.csv")}
+    )
+    job = Job.objects.get(kind="organisations_import")
+    assert job.status == Job.Status.FAILED
+    assert "缺少必需的列" in job.message
+    assert not Organisation.objects.exists()
