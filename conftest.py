@@ -45,6 +45,18 @@ def _cache_clear():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _language_reset():
+    """Each test starts in the default language: a request with the English or Mongolian cookie activates
+    that language in the thread, and Django's test client does not deactivate it afterwards, so the next test
+    in the same process would render English text (and fail a Chinese assertion) depending on the order."""
+    from django.conf import settings
+    from django.utils import translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     """Debian's chromium (Playwright cannot download its own browser here)."""
