@@ -139,9 +139,11 @@ from minzheng.accounts.models import User
 from minzheng.benefits.whatif import ProposedChange, whatif_run
 change = ProposedChange("dibao.standard_monthly", "150100000000", "urban", dt.date.fromisoformat(sys.argv[2]),
                         percent=Decimal(5))
-started = time.perf_counter()
-report = whatif_run(actor=User.objects.get(username="region"), change=change)
+actor = User.objects.get(username="region")
+started, cpu = time.perf_counter(), time.process_time()
+report = whatif_run(actor=actor, change=change)
 print(json.dumps({"seconds": round(time.perf_counter() - started, 2),
+                  "cpu_s": round(time.process_time() - cpu, 2),
                   "monthly_difference_fen": int(report.total.monthly_difference * 100),
                   "gained": report.total.gained, "lost": report.total.lost}))
 """
