@@ -18,18 +18,18 @@ def _raw() -> psycopg.Connection:
     return connection.connection
 
 
-def test_every_row_is_read_in_order():
+def test_every_row_is_read_in_order() -> None:
     buffer = copy_out(
         _raw(), "COPY (SELECT g, 'x' || g FROM generate_series(1, 200000) g) TO STDOUT (FORMAT CSV)"
     )
     assert buffer.read() == b"".join(b"%d,x%d\n" % (n, n) for n in range(1, 200001))
 
 
-def test_an_empty_result_is_empty():
+def test_an_empty_result_is_empty() -> None:
     assert copy_out(_raw(), "COPY (SELECT 1 WHERE FALSE) TO STDOUT (FORMAT CSV)").read() == b""
 
 
-def test_a_statement_failing_midway_raises_its_error_and_the_connection_goes_on():
+def test_a_statement_failing_midway_raises_its_error_and_the_connection_goes_on() -> None:
     failing = "COPY (SELECT 1 / (150000 - g) FROM generate_series(1, 200000) g) TO STDOUT (FORMAT CSV)"
     with pytest.raises(psycopg.errors.DivisionByZero), transaction.atomic():
         copy_out(_raw(), failing)
