@@ -331,8 +331,9 @@ def copy_out(raw: psycopg.Connection[Any], statement: str) -> io.BytesIO:
     """The output of ``COPY … TO STDOUT`` read from libpq row by row into memory, waiting on the socket
     only when no row is buffered. psycopg's ``Copy`` iterator goes through its wait loop once per row:
     0.8 CPU-seconds per million rows in our process, as much as PostgreSQL spends producing an unjoined
-    table, and on the thread that also parses (issue 21: 0.34 here, bench/speed-whatif.md). On any
-    failure mid-copy the connection is closed (its protocol state is unknown); Django reconnects."""
+    table, and on the thread that also parses (issue 21: 0.34 here, bench/speed-whatif.md). A statement
+    that fails raises PostgreSQL's error and leaves the connection usable; an exception inside the loop
+    closes it (its protocol state is unknown; Django reconnects)."""
     import psycopg
     from psycopg import pq
 
