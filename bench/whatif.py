@@ -104,7 +104,7 @@ def floor(actor: Any, as_of: dt.date) -> dict[str, Any]:
     from django.db import connection
 
     from minzheng.benefits import columnar
-    from minzheng.benefits.columnar.snapshot import _snapshot_sql
+    from minzheng.benefits.columnar.snapshot import _scope_is_whole, _snapshot_sql
 
     started = time.perf_counter()
     counts = columnar.snapshot_load(columnar.duck(), as_of=as_of, division_prefix=actor.scope_prefix)
@@ -112,8 +112,9 @@ def floor(actor: Any, as_of: dt.date) -> dict[str, Any]:
     connection.ensure_connection()
     raw = connection.connection
     copies: dict[str, float] = {}
-    for name, (sql, extra) in _snapshot_sql(as_of).items():
-        query = psycopg.ClientCursor(raw).mogrify(sql, [f"{actor.scope_prefix}%", 2**62, *extra])
+    whole = _scope_is_whole(actor.scope_prefix)
+    for name, (sql, params) in _snapshot_sql(as_of, actor.scope_prefix, 2**62, whole=whole).items():
+        query = psycopg.ClientCursor(raw).mogrify(sql, params)
         began = time.perf_counter()
         size = 0
         with raw.cursor() as cursor, cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT CSV)") as copy:
@@ -138,9 +139,11 @@ from minzheng.accounts.models import User
 from minzheng.benefits.whatif import ProposedChange, whatif_run
 change = ProposedChange("dibao.standard_monthly", "150100000000", "urban", dt.date.fromisoformat(sys.argv[2]),
                         percent=Decimal(5))
-started = time.perf_counter()
-report = whatif_run(actor=User.objects.get(username="region"), change=change)
+actor = User.objects.get(username="region")
+started, cpu = time.perf_counter(), time.process_time()
+report = whatif_run(actor=actor, change=change)
 print(json.dumps({"seconds": round(time.perf_counter() - started, 2),
+                  "cpu_s": round(time.process_time() - cpu, 2),
                   "monthly_difference_fen": int(report.total.monthly_difference * 100),
                   "gained": report.total.gained, "lost": report.total.lost}))
 """

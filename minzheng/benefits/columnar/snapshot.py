@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import select
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
@@ -23,6 +24,9 @@ from django.db import connection, transaction
 from minzheng.benefits.params import CENT
 from minzheng.divisions.models import Division
 from minzheng.registry.models import AssetRecord, Household, IncomeRecord, Membership, Person
+
+if TYPE_CHECKING:
+    import psycopg
 
 
 def duck() -> duckdb.DuckDBPyConnection:
@@ -78,41 +82,69 @@ SNAPSHOT_SCHEMAS: dict[str, pa.Schema] = {
 }
 
 
-def _snapshot_sql(as_of: dt.date) -> dict[str, tuple[str, list[Any]]]:
-    """One SELECT per table, parameterised by the division prefix (``%s`` LIKE) and ``as_of``."""
+Queries = dict[str, tuple[str, list[Any]]]
+
+
+def _snapshot_sql(as_of: dt.date, prefix: str, upto: int, *, whole: bool) -> Queries:
+    """One SELECT per table with its parameters: the households under ``prefix`` (a code prefix) up to
+    id ``upto`` and, for the other three, the rows of those households. With ``whole`` (every household
+    of the database is under ``prefix``: ``_scope_is_whole``) the other three are not joined to the
+    households and divisions — three hash joins over a million rows on PostgreSQL's side (issue 21,
+    bench/speed-whatif.md) — and ``_table_load`` keeps the rows of the households loaded (a semi-join
+    it makes in any case, so the tables are the same either way)."""
     h, d = Household._meta.db_table, Division._meta.db_table
     m, p = Membership._meta.db_table, Person._meta.db_table
     i, a = IncomeRecord._meta.db_table, AssetRecord._meta.db_table
     scope = f"JOIN {d} d ON d.id = h.hukou_division_id WHERE d.code LIKE %s AND h.id <= %s"
+    scoped = [f"{prefix}%", upto]
+
+    def of_households(x: str) -> tuple[str, list[Any]]:
+        if whole:
+            return f"WHERE {x}.household_id <= %s", [upto]
+        return f"JOIN {h} h ON h.id = {x}.household_id {scope}", scoped
+
     active = "m.joined_on <= %s AND (m.left_on IS NULL OR m.left_on > %s)"
+    (m_scope, m_params), (x_scope, x_params) = of_households("m"), of_households("x")
     # Incomes and assets of a person who is not an active member are dropped in DuckDB (``_MEMBER_OF``):
     # as an EXISTS here PostgreSQL probes the membership index once per record (2 M probes at 1 M people).
     return {
-        "households": (f"SELECT h.id, d.code, h.urban_rural FROM {h} h {scope}", []),
+        "households": (f"SELECT h.id, d.code, h.urban_rural FROM {h} h {scope}", scoped),
         "members": (
             f"SELECT m.household_id, p.id, p.birth_date, m.relation_to_head, p.disability_category, "
             f"p.disability_grade, p.self_care, p.serious_illness, p.death_date, m.joined_on, m.id FROM {m} m "
-            f"JOIN {p} p ON p.id = m.person_id JOIN {h} h ON h.id = m.household_id {scope} AND {active}",
-            [as_of, as_of],
+            f"JOIN {p} p ON p.id = m.person_id {m_scope} AND {active}",
+            [*m_params, as_of, as_of],
         ),
         "incomes": (
             f"SELECT x.household_id, x.person_id, x.category, x.amount, x.period_start, x.period_end "
-            f"FROM {i} x JOIN {h} h ON h.id = x.household_id {scope}",
-            [],
+            f"FROM {i} x {x_scope}",
+            x_params,
         ),
         "assets": (
-            f"SELECT x.household_id, x.person_id, x.category, x.value, x.exempt "
-            f"FROM {a} x JOIN {h} h ON h.id = x.household_id {scope}",
-            [],
+            f"SELECT x.household_id, x.person_id, x.category, x.value, x.exempt FROM {a} x {x_scope}",
+            x_params,
         ),
     }
 
 
-# A record of the household itself, or of a person who is an active member on the day (``members`` is
-# loaded first, from memberships active on ``as_of``).
+def _scope_is_whole(prefix: str) -> bool:
+    """Every household of the database lies under ``prefix``: no division outside it holds one (the
+    region's users; one division probed per division outside the prefix until a household is found)."""
+    h, d = Household._meta.db_table, Division._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT NOT EXISTS (SELECT 1 FROM {d} d WHERE d.code NOT LIKE %s "
+            f"AND EXISTS (SELECT 1 FROM {h} h WHERE h.hukou_division_id = d.id))",
+            [f"{prefix}%"],
+        )
+        return bool(cursor.fetchone()[0])
+
+
+# A record of a household loaded, of the household itself or of a person who is an active member on the day
+# (``households`` and ``members`` are loaded first, the latter from memberships active on ``as_of``).
 _MEMBER_OF = (
-    "x.person_id IS NULL OR EXISTS (SELECT 1 FROM members m WHERE m.household_id = x.household_id "
-    "AND m.person_id = x.person_id)"
+    "(x.person_id IS NULL AND x.household_id IN (SELECT household_id FROM households)) OR EXISTS "
+    "(SELECT 1 FROM members m WHERE m.household_id = x.household_id AND m.person_id = x.person_id)"
 )
 # The snapshot's four queries join a million rows by hash: with the default work_mem (4 MB) the hashes spill
 # to disk, and JIT compiling them costs more than it saves. Session settings, reset afterwards.
@@ -133,8 +165,10 @@ def snapshot_load(
     ``household_id_max`` limits the run to households up to that id (chunks, benchmarks); ``progress`` is
     told each table's name and rows once it is loaded."""
     upto = household_id_max if household_id_max is not None else 2**62
-    scope = [f"{division_prefix}%", upto]
-    queries = {name: (sql, [*scope, *extra]) for name, (sql, extra) in _snapshot_sql(as_of).items()}
+
+    def queries() -> Queries:  # asked inside the snapshot's transaction
+        return _snapshot_sql(as_of, division_prefix, upto, whole=_scope_is_whole(division_prefix))
+
     counts = {}
     for name, table in _tables_fetch(queries):
         counts[name] = _table_load(con, name, table)
@@ -143,19 +177,20 @@ def snapshot_load(
     return counts
 
 
-Queries = dict[str, tuple[str, list[Any]]]
 _SIDE = "members"  # the largest query: copied on a second connection while this one copies the others
 _SNAPSHOT_ID = re.compile(r"[0-9A-F]+-[0-9A-F]+(-[0-9]+)?")
 
 
-def _tables_fetch(queries: Queries) -> Iterator[tuple[str, pa.Table]]:
-    """The snapshot's tables as Arrow, in the order of ``queries``. On PostgreSQL outside a transaction
-    (the background job, the batch, the benchmark) ``members`` is copied on a second connection while this
-    one copies the others — both in one exported REPEATABLE READ snapshot, so the four tables show the same
-    instant (issue 21: PostgreSQL's side of the snapshot is most of its time, and the machine has two
-    cores). Inside a transaction (tests, a caller's atomic block) they are copied one by one on this
-    connection: a second one would not see the transaction's writes."""
+def _tables_fetch(build: Callable[[], Queries]) -> Iterator[tuple[str, pa.Table]]:
+    """The snapshot's tables as Arrow, in the order of the queries ``build`` gives (asked in the snapshot).
+    On PostgreSQL outside a transaction (the background job, the batch, the benchmark) ``members`` is
+    copied on a second connection while this one copies the others — both in one exported REPEATABLE READ
+    snapshot, so the four tables show the same instant (issue 21: PostgreSQL's side of the snapshot is
+    most of its time, and the machine has two cores). Inside a transaction (tests, a caller's atomic
+    block) they are copied one by one on this connection: a second one would not see the transaction's
+    writes."""
     if connection.vendor != "postgresql" or connection.in_atomic_block:
+        queries = build()
         with _batch_session():
             for name, (sql, params) in queries.items():
                 yield name, fetch_arrow(sql, params, SNAPSHOT_SCHEMAS[name])
@@ -165,6 +200,7 @@ def _tables_fetch(queries: Queries) -> Iterator[tuple[str, pa.Table]]:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             cursor.execute("SELECT pg_export_snapshot()")
             exported = cursor.fetchone()[0]
+        queries = build()
         side = pool.submit(_fetch_in_snapshot, exported, _SIDE, *queries[_SIDE])
         names = list(queries)
         before, after = names[: names.index(_SIDE)], names[names.index(_SIDE) + 1 :]
@@ -193,12 +229,13 @@ def _fetch_in_snapshot(exported: str, name: str, sql: str, params: list[Any]) ->
 def _table_load(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> int:
     """Write one snapshot table into DuckDB; returns its rows."""
     con.register(f"{name}_arrow", table)
-    if name == "members":  # a person counts once even if two memberships overlap (latest joined wins)
+    if name == "members":
         run(
             con,
-            "CREATE OR REPLACE TABLE members AS SELECT * FROM members_arrow QUALIFY row_number() OVER "
-            "(PARTITION BY household_id, person_id ORDER BY joined_on DESC, membership_id DESC) = 1",
+            "CREATE OR REPLACE TABLE members AS SELECT * FROM members_arrow "
+            "WHERE household_id IN (SELECT household_id FROM households)",
         )
+        _overlaps_drop(con)
     elif name in ("incomes", "assets"):
         run(con, f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {name}_arrow x WHERE {_MEMBER_OF}")
     else:
@@ -206,6 +243,21 @@ def _table_load(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> i
     con.unregister(f"{name}_arrow")
     rows: int = con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
     return rows
+
+
+def _overlaps_drop(con: duckdb.DuckDBPyConnection) -> None:
+    """A person counts once even if two of their memberships of a household overlap (the latest joined
+    wins). Such overlaps are rare: the window that drops them runs only when there is one (at 1 M people
+    the check is 0.15 CPU-seconds, the window over every member 0.35)."""
+    key = "household_id, person_id"
+    if con.execute(f"SELECT EXISTS (SELECT 1 FROM members GROUP BY {key} HAVING count(*) > 1)").fetchall()[0][
+        0
+    ]:
+        run(
+            con,
+            f"DELETE FROM members WHERE rowid IN (SELECT rowid FROM members QUALIFY row_number() OVER "
+            f"(PARTITION BY {key} ORDER BY joined_on DESC, membership_id DESC) > 1)",
+        )
 
 
 @contextmanager
@@ -257,12 +309,8 @@ def _copy_arrow(sql: str, params: list[Any], schema: pa.Schema) -> pa.Table:
 
     connection.ensure_connection()
     raw = connection.connection
-    buffer = io.BytesIO()
     query = psycopg.ClientCursor(raw).mogrify(sql, params)  # COPY takes no bound parameters
-    with raw.cursor() as cursor, cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT CSV)") as copy:
-        for chunk in copy:
-            buffer.write(chunk)
-    buffer.seek(0)
+    buffer = copy_out(raw, f"COPY ({query}) TO STDOUT (FORMAT CSV)")
     if buffer.getbuffer().nbytes == 0:
         return schema.empty_table()
     return pacsv.read_csv(
@@ -277,3 +325,54 @@ def _copy_arrow(sql: str, params: list[Any], schema: pa.Schema) -> pa.Table:
             false_values=["f"],
         ),
     )
+
+
+def copy_out(raw: psycopg.Connection[Any], statement: str) -> io.BytesIO:
+    """The output of ``COPY … TO STDOUT`` read from libpq row by row into memory, waiting on the socket
+    only when no row is buffered. psycopg's ``Copy`` iterator goes through its wait loop once per row:
+    0.8 CPU-seconds per million rows in our process, as much as PostgreSQL spends producing an unjoined
+    table, and on the thread that also parses (issue 21: 0.34 here, bench/speed-whatif.md). A statement
+    that fails raises PostgreSQL's error and leaves the connection usable; an exception inside the loop
+    closes it (its protocol state is unknown; Django reconnects)."""
+    import psycopg
+    from psycopg import pq
+
+    pgconn, buffer = raw.pgconn, io.BytesIO()
+    with raw.lock:
+        try:
+            pgconn.send_query(statement.encode())
+            while pgconn.flush():
+                _wait(pgconn.socket, select.POLLOUT)
+            result = _result(pgconn)
+            if result.status == pq.ExecStatus.COPY_OUT:
+                while (row := pgconn.get_copy_data(1))[0] >= 0:
+                    if row[0]:
+                        buffer.write(row[1])
+                    else:  # nothing buffered: wait for the next packet without holding the GIL
+                        _wait(pgconn.socket, select.POLLIN)
+                        pgconn.consume_input()
+                result = _result(pgconn)
+            while _result(pgconn) is not None:  # the statement's results end with None
+                pass
+        except BaseException:
+            raw.close()
+            raise
+    if result.status != pq.ExecStatus.COMMAND_OK:
+        raise psycopg.errors.error_from_result(result, encoding=raw.info.encoding)
+    buffer.seek(0)
+    return buffer
+
+
+def _result(pgconn: Any) -> Any:
+    """The next result of the statement (None after the last), once libpq holds it whole."""
+    pgconn.consume_input()
+    while pgconn.is_busy():
+        _wait(pgconn.socket, select.POLLIN)
+        pgconn.consume_input()
+    return pgconn.get_result()
+
+
+def _wait(socket: int, event: int) -> None:
+    poll = select.poll()
+    poll.register(socket, event)
+    poll.poll()
