@@ -25,6 +25,7 @@ from minzheng.accounts.models import ApiToken, User
 from minzheng.accounts.second_factor import refusal_message, second_factor_required, session_verified
 from minzheng.audit.services import event_record
 from minzheng.common.errors import PermissionDenied, ValidationFailed
+from minzheng.common.selectors import unique_row
 
 TOKEN_PREFIX = "mz_"  # noqa: S105 (a public marker, not a secret)
 # Writing ``last_used_at`` on every request would turn each read into a write.
@@ -104,11 +105,10 @@ def api_token_authenticate(secret: str) -> User | None:
     if not secret.startswith(TOKEN_PREFIX):
         return None
     now = timezone.now()
-    token = (
+    token = unique_row(
         ApiToken.objects.filter(key_hash=ApiToken.hash_key(secret), revoked_at__isnull=True)
         .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
         .values_list("pk", "user_id", "last_used_at")
-        .first()
     )
     if token is None:
         return None
@@ -137,7 +137,7 @@ def api_user(user_id: int) -> User | None:
     key = _user_key(user_id)
     user: User | None = cache.get(key)
     if user is None:
-        user = User.objects.select_related("division").filter(pk=user_id).first()
+        user = unique_row(User.objects.select_related("division").filter(pk=user_id))
         if user is not None:
             cache.set(key, user, USER_CACHE_SECONDS)
     return user
