@@ -137,7 +137,9 @@ def api_user(user_id: int) -> User | None:
     key = _user_key(user_id)
     user: User | None = cache.get(key)
     if user is None:
-        user = unique_row(User.objects.select_related("division").filter(pk=user_id))
+        # the password hash stays out of the cache (shared Redis); reading it would read the row, and a
+        # save() of a user read with a deferred field writes only the fields that were read
+        user = unique_row(User.objects.select_related("division").defer("password").filter(pk=user_id))
         if user is not None:
             cache.set(key, user, USER_CACHE_SECONDS)
     return user

@@ -3,7 +3,10 @@ every request. A revocation, a deactivation, a role or a division change applies
 
 from __future__ import annotations
 
+import pickle
+
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -35,6 +38,20 @@ def test_the_second_request_reads_the_token_but_not_the_user(users):
     ]
     assert '"accounts_apitoken"' in tables
     assert '"accounts_user"' not in tables
+
+
+def test_the_cached_user_holds_no_password_hash(users):
+    # given
+    _token, client = client_of(users)
+
+    # when
+    client.get(URL)
+
+    # then
+    cached = cache.get(f"api-user:{users['caseworker'].pk}")
+    assert cached.pk == users["caseworker"].pk
+    assert "password" in cached.get_deferred_fields()
+    assert users["caseworker"].password not in str(pickle.dumps(cached))
 
 
 def test_a_revoked_token_is_refused_at_the_next_request(users):
