@@ -11,6 +11,7 @@ import datetime as dt
 import secrets
 from typing import Any
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
@@ -24,10 +25,13 @@ from minzheng.accounts.models import ApiToken, User
 from minzheng.accounts.second_factor import refusal_message, second_factor_required, session_verified
 from minzheng.audit.services import event_record
 from minzheng.common.errors import PermissionDenied, ValidationFailed
+from minzheng.common.selectors import unique_row
 
 TOKEN_PREFIX = "mz_"  # noqa: S105 (a public marker, not a secret)
 # Writing ``last_used_at`` on every request would turn each read into a write.
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
+# How long a token's user (role, division, active flag) may be served from the cache (``api_user``).
+USER_CACHE_SECONDS = 10
 MAX_TOKEN_DAYS = 3650
 
 
@@ -93,21 +97,60 @@ def api_token_revoke(*, token: ApiToken, actor: User | None = None) -> ApiToken:
 
 
 def api_token_authenticate(secret: str) -> User | None:
-    """The active user owning a valid (not revoked, not expired) token, or ``None``."""
+    """The active user owning a valid (not revoked, not expired) token, or ``None``.
+
+    The token itself is checked in the database on every request (one single-table read), so a
+    revocation or an expiry takes effect on the next request. Only its user (role, division, active
+    flag) comes from a short cache (``api_user``)."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
     now = timezone.now()
-    token = (
-        ApiToken.objects.select_related("user", "user__division")
-        .filter(key_hash=ApiToken.hash_key(secret), revoked_at__isnull=True)
+    token = unique_row(
+        ApiToken.objects.filter(key_hash=ApiToken.hash_key(secret), revoked_at__isnull=True)
         .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
-        .first()
+        .values_list("pk", "user_id", "last_used_at")
     )
-    if token is None or not token.user.is_active:
+    if token is None:
         return None
-    if token.last_used_at is None or token.last_used_at < now - LAST_USED_RESOLUTION:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    token_id, user_id, last_used_at = token
+    user = api_user(user_id)
+    if user is None or not user.is_active:
+        return None
+    if last_used_at is None or last_used_at < now - LAST_USED_RESOLUTION:
+        ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
+    return user
+
+
+def _user_key(user_id: int) -> str:
+    return f"api-user:{user_id}"
+
+
+def api_user(user_id: int) -> User | None:
+    """The token's user with its division, from Django's cache for ``USER_CACHE_SECONDS``.
+
+    Why it is safe: every save or delete of a user (the admin, the services: deactivation, role or
+    division change) drops the entry at once and again on commit (``api_user_forget``), so the next
+    request reads the row; with ``REDIS_URL`` (several server processes) the drop is seen by all of
+    them. What the signals do not see — a queryset ``update()``, raw SQL, a change of the division row
+    itself, or another process's drop when each process keeps its own local-memory cache — is seen at
+    the latest ``USER_CACHE_SECONDS`` later. The token (revocation, expiry) is never cached."""
+    key = _user_key(user_id)
+    user: User | None = cache.get(key)
+    if user is None:
+        # the password hash stays out of the cache (shared Redis); reading it would read the row, and a
+        # save() of a user read with a deferred field writes only the fields that were read
+        user = unique_row(User.objects.select_related("division").defer("password").filter(pk=user_id))
+        if user is not None:
+            cache.set(key, user, USER_CACHE_SECONDS)
+    return user
+
+
+def api_user_forget(user_id: int) -> None:
+    """Drop the cached user now and once more after commit (a request that read the old row before the
+    commit may have cached it again meanwhile)."""
+    key = _user_key(user_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
 
 
 class ApiTokenAuth(HttpBearer):

@@ -149,9 +149,10 @@ def application_create(request: HttpRequest, payload: ApplicationIn) -> tuple[in
     programme is 409 ``duplicate_application`` and nothing is written."""
     actor = request_actor(request)
     data = services.ApplicationData(**payload.model_dump())
-    application = services.application_create(actor=actor, data=data)
+    registered = services.application_register(actor=actor, data=data)
     # the answer from the rows just written (not read back with the list's eleven-table join)
-    return 201, _detail_out(actor, selectors.detail_of(application, registered_now=True))
+    detail = selectors.detail_of_registered(registered.application, registered.timeline)
+    return 201, _detail_out(actor, detail)
 
 
 @router.get("/applications", response={200: ApplicationPage, **_READ_ERRORS}, summary="救助申请列表")

@@ -247,20 +247,32 @@ def application_detail(*, actor: User, pk: int) -> ApplicationDetail:
     return detail_of(application_get(actor=actor, pk=pk))
 
 
-def detail_of(application: Application, *, registered_now: bool = False) -> ApplicationDetail:
-    """The records and timeline of an application already read (with ``applicant`` and ``division``).
-    ``registered_now``: intake registered it in the current transaction, so no home visit, verification,
-    objection or care assessment can refer to it yet (the row is not committed) and those reads are skipped;
-    the timeline is read as always."""
-    records = not registered_now
+def detail_of(application: Application) -> ApplicationDetail:
+    """The records and timeline of an application already read (with ``applicant`` and ``division``)."""
     return ApplicationDetail(
         application=application,
         delegated=division_ancestor(application.division, Level.COUNTY).confirmation_delegated,
         events=list(application.events.select_related("actor").order_by("at", "id")),
-        home_visits=list(application.home_visits.order_by("visited_on", "id")) if records else [],
-        verifications=list(application.verifications.order_by("recorded_at", "id")) if records else [],
-        objections=list(application.objections.order_by("received_on", "id")) if records else [],
-        care_assessment=CareAssessment.objects.filter(application=application).first() if records else None,
+        home_visits=list(application.home_visits.order_by("visited_on", "id")),
+        verifications=list(application.verifications.order_by("recorded_at", "id")),
+        objections=list(application.objections.order_by("received_on", "id")),
+        care_assessment=CareAssessment.objects.filter(application=application).first(),
+    )
+
+
+def detail_of_registered(application: Application, timeline: list[ApplicationEvent]) -> ApplicationDetail:
+    """The detail of an application intake has just registered, in the current transaction, from what it
+    wrote (``services.application_register``): its ``timeline`` lines, with their actor, in the order
+    written. No home visit, verification, objection or care assessment can refer to it yet (the row is
+    not committed), so nothing is read."""
+    return ApplicationDetail(
+        application=application,
+        delegated=division_ancestor(application.division, Level.COUNTY).confirmation_delegated,
+        events=list(timeline),
+        home_visits=[],
+        verifications=[],
+        objections=[],
+        care_assessment=None,
     )
 
 

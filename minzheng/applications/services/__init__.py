@@ -20,8 +20,10 @@ from minzheng.applications.services.enrolment import enrolment_from_application
 from minzheng.applications.services.handover import application_handover
 from minzheng.applications.services.intake import (
     ApplicationData,
+    Registered,
     application_create,
     application_create_online,
+    application_register,
     staff_relative_members,
 )
 from minzheng.applications.services.records import (
@@ -47,9 +49,11 @@ __all__ = [
     "SPOT_CHECK_SHARE",
     "TEMPORARY_WORKFLOWS",
     "ApplicationData",
+    "Registered",
     "TransitionInput",
     "application_create",
     "application_create_online",
+    "application_register",
     "application_extend",
     "application_handover",
     "application_transition",

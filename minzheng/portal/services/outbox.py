@@ -34,7 +34,9 @@ def _sms_dispatch(message_id: int, phone: str, body: str, template: str) -> None
     )
 
 
-@transaction.atomic
+# No savepoint of its own inside the caller's transaction: one INSERT, and a failed one fails the caller's
+# transaction (or the savepoint a caller that must survive it takes, as the timeline's notifier does).
+@transaction.atomic(savepoint=False)
 def sms_send(
     *,
     phone: str,
