@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from minzheng.accounts.models import User
 from minzheng.audit.models import Event
-from minzheng.common import crypto
+from minzheng.common import caching, crypto
 from minzheng.common.errors import NotFound, ValidationFailed
 from minzheng.common.identity import parse_resident_id
 from minzheng.common.masking import mask_id_number
@@ -306,14 +306,22 @@ def person_get(*, actor: User, pk: int) -> Person:
 
 
 def division_filter_choices(*, actor: User) -> list[tuple[str, str]]:
-    """(code prefix, indented name) of the active divisions the actor sees, down to township level."""
-    rows = (
-        Division.objects.visible_to(actor)
-        .filter(level__lte=Level.TOWNSHIP, abolished_on__isnull=True)
-        .order_by("code")
-        .values_list("code", "name", "level")
-    )
-    return [(code[: PREFIX_LENGTH[level]], "\u3000" * (level - 1) + name) for code, name, level in rows]
+    """(code prefix, indented name) of the active divisions the actor sees, down to township level; cached
+    per jurisdiction while the division tree is unchanged (``common.caching``): every list page shows them."""
+
+    def build() -> list[tuple[str, str]]:
+        rows = (
+            Division.objects.visible_to(actor)
+            .filter(level__lte=Level.TOWNSHIP, abolished_on__isnull=True)
+            .order_by("code")
+            .values_list("code", "name", "level")
+        )
+        return [(code[: PREFIX_LENGTH[level]], "\u3000" * (level - 1) + name) for code, name, level in rows]
+
+    prefix = getattr(actor, "scope_prefix", None) if getattr(actor, "is_authenticated", False) else None
+    if not prefix:
+        return build()  # no jurisdiction: nothing to see, nothing to cache
+    return caching.cached("registry:division-choices", (caching.DIVISIONS,), (prefix,), build)
 
 
 def household_member_history(*, actor: User, household: Household) -> QuerySet[Membership]:
