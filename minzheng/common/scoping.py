@@ -10,6 +10,9 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from django.db import models
+from django.db.models import F, Lookup
+
+from minzheng.common import caching
 
 _M = TypeVar("_M", bound=models.Model)
 
@@ -47,8 +50,31 @@ class ScopedQuerySet(models.QuerySet[_M]):
         if by_division_ids:
             relation, ids = _division_ids(self.model, path, prefix)
             if ids is not None:
-                return self.filter(**{f"{relation}__in": ids})
+                return self.filter(AnyOf(F(relation), ids)) if ids else self.none()
         return self.filter(**{f"{path}__startswith": prefix})
+
+
+class AnyOf(Lookup):
+    """``lhs IN (ids)`` written ``lhs = ANY(%s::bigint[])`` on PostgreSQL: the same condition (PostgreSQL
+    turns ``IN`` into ``= ANY`` with the same array), but the ids are one parameter instead of one each. A
+    county's 104 ids cost ≈ 0.3 ms of Python per query that carries them (Django resolves and compiles
+    each, psycopg splices each into the statement), three queries per household list
+    (bench/speed-seed-list.md §4). ``ids`` must not be empty (``IN ()`` is no SQL)."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def get_prep_lookup(self) -> list[Any]:
+        return list(self.rhs)
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+        lhs, params = self.process_lhs(compiler, connection)
+        return f"{lhs} IN ({', '.join(['%s'] * len(self.rhs))})", (*params, *self.rhs)
+
+    def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+        lhs, params = self.process_lhs(compiler, connection)
+        array = f"{self.lhs.output_field.rel_db_type(connection)}[]"
+        return f"{lhs} = ANY(%s::{array})", (*params, self.rhs)
 
 
 def _division_ids(model: type[models.Model], path: str, prefix: str) -> tuple[str, list[Any] | None]:
@@ -58,11 +84,21 @@ def _division_ids(model: type[models.Model], path: str, prefix: str) -> tuple[st
     division = model
     for name in relation.split("__"):
         division = division._meta.get_field(name).related_model  # type: ignore[assignment]
-    ids = list(
-        division._default_manager.filter(**{f"{code}__startswith": prefix})
-        .order_by()
-        .values_list("pk", flat=True)[: DIVISION_ID_LIST_MAX + 1]
-    )
+
+    def build() -> list[Any]:
+        return list(
+            division._default_manager.filter(**{f"{code}__startswith": prefix})
+            .order_by()
+            .values_list("pk", flat=True)[: DIVISION_ID_LIST_MAX + 1]
+        )
+
+    # Cached per prefix while the division tree is unchanged (common/caching.py: every write to the tree,
+    # the import services' bulk writes included, starts a new generation): the query itself is quick, but
+    # planning its ``LIKE`` took 1.1 ms of the server's time on every list page (bench/speed-seed-list.md §4).
+    if division._meta.label == "divisions.Division":
+        ids = caching.cached("scoping:division-ids", (caching.DIVISIONS,), (code, prefix), build)
+    else:
+        ids = build()
     return relation, ids if len(ids) <= DIVISION_ID_LIST_MAX else None
 
 

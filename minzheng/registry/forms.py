@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from minzheng.common.errors import DomainError
+from minzheng.common.forms import DIRECT_WIDGETS
 from minzheng.common.forms import DateInput as DateInput
 from minzheng.common.identity import ResidentId, parse_resident_id
 from minzheng.divisions.models import UrbanRural
@@ -114,6 +115,8 @@ class TablerFormMixin:
 
 
 class HouseholdFilterForm(TablerFormMixin, forms.Form):
+    default_renderer = DIRECT_WIDGETS  # the list's filter fields on every page (common/forms.py)
+
     division = forms.RegexField(
         label=_("区划"),
         regex=r"^\d{2,12}$",

@@ -236,3 +236,27 @@ def test_a_new_password_may_not_repeat_a_recent_one_nor_the_published_demo_passw
     assert change("Stronger#2026e", PASSWORD) == 302  # the sixth back is allowed
     users["caseworker"].refresh_from_db()
     assert users["caseworker"].check_password(PASSWORD)
+
+
+def test_a_session_renewed_within_the_minute_is_not_written_again(client, users):
+    # given: a session written 30 s ago
+    client.post("/accounts/login/", {"username": "caseworker", "password": PASSWORD})
+    key = client.session.session_key
+    written = timezone.now() + dt.timedelta(minutes=30) - dt.timedelta(seconds=30)
+    Session.objects.filter(pk=key).update(expire_date=written)
+
+    # when / then: a page leaves it as it is
+    assert client.get("/").status_code == 200
+    assert Session.objects.get(pk=key).expire_date == written
+
+    # when / then: a changed session is written at once
+    session = client.session
+    session["marker"] = 1
+    session.save()
+    assert Session.objects.get(pk=key).expire_date > written + dt.timedelta(seconds=25)
+
+    # when / then: 61 s after the last write, a page renews it
+    older = timezone.now() + dt.timedelta(minutes=30) - dt.timedelta(seconds=61)
+    Session.objects.filter(pk=key).update(expire_date=older)
+    assert client.get("/").status_code == 200
+    assert Session.objects.get(pk=key).expire_date > older + dt.timedelta(seconds=55)

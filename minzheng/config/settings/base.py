@@ -149,7 +149,9 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-# Session timeout: 30 minutes of inactivity (each request renews it).
+# Session timeout: 30 minutes of inactivity (each request renews it; the store writes the renewal at most once
+# a minute, so an idle session ends 29–30 minutes after its last request: accounts/sessions.py).
+SESSION_ENGINE = "minzheng.accounts.sessions"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

@@ -685,5 +685,6 @@ def test_list_history_and_export_query_counts_do_not_grow_with_rows(builtin, use
                   valid_from=D(2024, 1, 1), value="850", source=SOURCE_2024, status="confirmed")  # fmt: skip
     # when the pages are read again, then they take the same number of queries
     assert [queries(client, url) for url in urls] == before
-    # session, user, the user's division, savepoints and the session update included
-    assert before == [11, 10, 9]
+    # session, user and the user's division included; no session update (renewed within the minute at login,
+    # accounts/sessions.py: before, its UPDATE and savepoint made 3 more each)
+    assert before == [8, 7, 6]

@@ -129,3 +129,44 @@ def test_the_list_shows_the_same_rows_and_links_as_before(thirty, users):
         f'<td><a href="{detail}">王五</a></td>'
     ) in body
     assert "海拉尔东路街道 " in body
+
+
+def test_the_sample_keeps_its_start_and_takes_in_households_created_since(thirty, household_factory, users):
+    # given: the 22 newest households sampled (10 李 of 22 → 10 × 33 / 22 = 15); start and scope size cached
+    caseworker = users["caseworker"]
+    _rows, first = household_list_counted(actor=caseworker, filters=HouseholdFilters(name="李"), sample=22)
+    assert first() == ListCount(15, estimated=True)
+
+    # when: two more 李 households are created
+    household_factory(head_name="李七")
+    household_factory(head_name="李八")
+    _rows, again = household_list_counted(actor=caseworker, filters=HouseholdFilters(name="李"), sample=22)
+
+    # then: the sample runs from the same household on, now 24 with 12 李: 12 × 33 (cached size) / 24 = 16.5
+    assert again() == ListCount(16, estimated=True)
+
+
+def test_the_cached_division_ids_and_choices_follow_a_new_division(
+    thirty, household_factory, users, divisions
+):
+    # given: the scope and the division choices of the county user, cached
+    from minzheng.divisions.models import Division
+    from minzheng.registry.selectors import division_filter_choices
+
+    county = users["county"]
+    before = set(Household.objects.visible_to(county, by_division_ids=True).values_list("pk", flat=True))
+    assert ("150102002", "\u3000\u3000\u3000新街道") not in division_filter_choices(actor=county)
+
+    # when: a township and a community are added under the county, and a household in the community
+    street = Division.objects.create(
+        code="150102002000", name="新街道", level=4, parent=divisions["xincheng"], source="test"
+    )
+    Division.objects.create(
+        code="150102002001", name="新社区", level=5, parent=street, urban_rural="urban", source="test"
+    )
+    added = household_factory(actor=county, division_code="150102002001")
+
+    # then
+    after = set(Household.objects.visible_to(county, by_division_ids=True).values_list("pk", flat=True))
+    assert after == before | {added.pk}
+    assert ("150102002", "\u3000\u3000\u3000新街道") in division_filter_choices(actor=county)
