@@ -109,7 +109,9 @@ class FeedRecord(models.Model):
     # take them from the referenced table itself — the import's ``INSERT … SELECT`` (the batch it has just
     # created, the person by the join on the blind index) and ``feed_records_match`` (the same join) — and
     # neither batches nor persons are ever deleted; the ORM keeps ``PROTECT``.
-    batch = models.ForeignKey(FeedBatch, on_delete=models.PROTECT, related_name="records", db_constraint=False)
+    batch = models.ForeignKey(
+        FeedBatch, on_delete=models.PROTECT, related_name="records", db_constraint=False
+    )
     feed = models.CharField(max_length=40)
     natural_key = models.CharField(max_length=64)
     row_number = models.PositiveIntegerField()
