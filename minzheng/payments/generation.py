@@ -6,8 +6,12 @@ is the sum of the lines of *approved* payrolls for that enrolment and month that
 (plus the retry lines of the payroll being generated). The statements:
 
 1. regular — one line per enrolment of the county's townships not suspended whose period covers the
-   payroll month with a positive amount; ``ON CONFLICT DO NOTHING`` against the unique index on
-   (enrolment, entitlement month) of regular lines, so a month already paid elsewhere is never paid again;
+   payroll month with a positive amount, unless another payroll already has its regular line for the month
+   (an anti-join), so a month already paid elsewhere is never paid again; the unique index on (enrolment,
+   entitlement month) of regular lines refuses a second one whatever the statement does. Not ``ON CONFLICT
+   DO NOTHING``: its speculative insertion (every unique index probed first, then a confirmation record per
+   row) cost a fifth of the statement at region scale (issue 21, bench/speed-payments.md). Periods of one
+   enrolment never overlap, so the SELECT yields one row per enrolment;
 2. retry — one line per failed line of an approved payroll of the county not yet retried;
 3. adjustment — for every earlier month from the county's first payroll month where owed ≠ booked: the
    difference; deductions (negative) are capped so the enrolment's net in this payroll is never below
@@ -58,8 +62,6 @@ _ENROLMENTS = f"""
 
 # Placeholders filled by ``_target``: ``{target}`` the table the statement writes (the lines, or the stage
 # when a draft is regenerated); ``{own}`` the table holding this payroll's lines written so far;
-# ``{others}`` (stage only) leaves out what ``ON CONFLICT`` meets on the lines table — another payroll's
-# regular line for the enrolment and month — since the stage holds only this payroll's lines.
 STAGE = "payroll_line_stage"
 
 REGULAR = f"""
@@ -70,13 +72,10 @@ FROM ({_ENROLMENTS}) e
 JOIN {n.PERIOD} p ON p.enrolment_id = e.id
  AND p.from_month <= %(month)s AND (p.until_month IS NULL OR p.until_month > %(month)s)
 {_PAYEE_JOIN.format(household="e.household_id")}
-WHERE p.monthly_amount > 0 AND (e.ends_month IS NULL OR e.ends_month >= %(month)s){{others}}
-ON CONFLICT DO NOTHING
-"""
-
-_OTHERS = f"""
+WHERE p.monthly_amount > 0 AND (e.ends_month IS NULL OR e.ends_month >= %(month)s)
   AND NOT EXISTS (SELECT 1 FROM {n.LINE} x WHERE x.enrolment_id = e.id AND x.entitlement_month = %(month)s
-                  AND x.kind = '{n.REGULAR}' AND x.payroll_id <> %(payroll)s)"""
+                  AND x.kind = '{n.REGULAR}' AND x.payroll_id <> %(payroll)s)
+"""
 
 RETRY = f"""
 INSERT INTO {{target}} ({_COLUMNS})
@@ -155,11 +154,8 @@ STAGES = (("regular", REGULAR), ("retry", RETRY), ("adjustment", ADJUSTMENT))
 
 
 def _target(sql: str, *, staged: bool) -> str:
-    return (
-        sql.replace("{target}", STAGE if staged else n.LINE)
-        .replace("{own}", STAGE if staged else n.LINE)
-        .replace("{others}", _OTHERS if staged else "")
-    )
+    table = STAGE if staged else n.LINE
+    return sql.replace("{target}", table).replace("{own}", table)
 
 
 def stage_run(
@@ -207,8 +203,8 @@ _VALUES = [c for c in _NAMES if c not in (*_KEY, "payroll_id", "retry_of_id")]
 
 def stage_create() -> None:
     """An empty temporary table shaped like the lines (dropped by ``stage_apply``, or with the transaction
-    if it rolls back), with the one unique index that makes ``ON CONFLICT DO NOTHING`` skip a second
-    regular line for the same enrolment and month exactly as on the lines table."""
+    if it rolls back), with the lines' unique index of regular lines per enrolment and month, so a second
+    one is refused in the stage exactly as on the lines table."""
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
         cursor.execute(f"CREATE TEMPORARY TABLE {STAGE} AS SELECT {_COLUMNS} FROM {n.LINE} WHERE 1 = 0")
