@@ -10,8 +10,11 @@ is the sum of the lines of *approved* payrolls for that enrolment and month that
    (an anti-join), so a month already paid elsewhere is never paid again; the unique index on (enrolment,
    entitlement month) of regular lines refuses a second one whatever the statement does. Not ``ON CONFLICT
    DO NOTHING``: its speculative insertion (every unique index probed first, then a confirmation record per
-   row) cost a fifth of the statement at region scale (issue 21, bench/speed-payments.md). Periods of one
-   enrolment never overlap, so the SELECT yields one row per enrolment;
+   row) cost a fifth of the statement at region scale (issue 21, bench/speed-payments.md). ``NOT IN``, which
+   PostgreSQL runs once as a hashed subquery (``enrolment_id`` is never NULL), not ``NOT EXISTS``: seeing
+   the lines table empty before a county's first payroll, the planner made that a nested loop that
+   rescanned the table being written for every line. Periods of one enrolment never overlap, so the
+   SELECT yields one row per enrolment;
 2. retry — one line per failed line of an approved payroll of the county not yet retried;
 3. adjustment — for every earlier month from the county's first payroll month where owed ≠ booked: the
    difference; deductions (negative) are capped so the enrolment's net in this payroll is never below
@@ -73,8 +76,8 @@ JOIN {n.PERIOD} p ON p.enrolment_id = e.id
  AND p.from_month <= %(month)s AND (p.until_month IS NULL OR p.until_month > %(month)s)
 {_PAYEE_JOIN.format(household="e.household_id")}
 WHERE p.monthly_amount > 0 AND (e.ends_month IS NULL OR e.ends_month >= %(month)s)
-  AND NOT EXISTS (SELECT 1 FROM {n.LINE} x WHERE x.enrolment_id = e.id AND x.entitlement_month = %(month)s
-                  AND x.kind = '{n.REGULAR}' AND x.payroll_id <> %(payroll)s)
+  AND e.id NOT IN (SELECT x.enrolment_id FROM {n.LINE} x WHERE x.entitlement_month = %(month)s
+                   AND x.kind = '{n.REGULAR}' AND x.payroll_id <> %(payroll)s)
 """
 
 RETRY = f"""
