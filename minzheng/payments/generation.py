@@ -13,8 +13,10 @@ is the sum of the lines of *approved* payrolls for that enrolment and month that
    row) cost a fifth of the statement at region scale (issue 21, bench/speed-payments.md). ``NOT IN``, which
    PostgreSQL runs once as a hashed subquery (``enrolment_id`` is never NULL), not ``NOT EXISTS``: seeing
    the lines table empty before a county's first payroll, the planner made that a nested loop that
-   rescanned the table being written for every line. Periods of one enrolment never overlap, so the
-   SELECT yields one row per enrolment;
+   rescanned the table being written for every line; and only the lines of the month's other payrolls,
+   named by id (a regular line is always in its own month's payroll), since a subquery joining the
+   payrolls was planned as a scan of every month's regular lines. Periods of one enrolment never overlap,
+   so the SELECT yields one row per enrolment;
 2. retry — one line per failed line of an approved payroll of the county not yet retried;
 3. adjustment — for every earlier month from the county's first payroll month where owed ≠ booked: the
    difference; deductions (negative) are capped so the enrolment's net in this payroll is never below
@@ -75,10 +77,14 @@ FROM ({_ENROLMENTS}) e
 JOIN {n.PERIOD} p ON p.enrolment_id = e.id
  AND p.from_month <= %(month)s AND (p.until_month IS NULL OR p.until_month > %(month)s)
 {_PAYEE_JOIN.format(household="e.household_id")}
-WHERE p.monthly_amount > 0 AND (e.ends_month IS NULL OR e.ends_month >= %(month)s)
-  AND e.id NOT IN (SELECT x.enrolment_id FROM {n.LINE} x WHERE x.entitlement_month = %(month)s
-                   AND x.kind = '{n.REGULAR}' AND x.payroll_id <> %(payroll)s)
+WHERE p.monthly_amount > 0 AND (e.ends_month IS NULL OR e.ends_month >= %(month)s){{others}}
 """
+
+# ``{others}`` in ``REGULAR``: the month's regular lines already in other payrolls (other counties'), read
+# through the payroll ids (the leading column of the lines' payroll index) — nothing when there is none.
+_OTHERS = f"""
+  AND e.id NOT IN (SELECT x.enrolment_id FROM {n.LINE} x WHERE x.payroll_id IN ({{ids}})
+                   AND x.kind = '{n.REGULAR}' AND x.entitlement_month = %(month)s)"""
 
 RETRY = f"""
 INSERT INTO {{target}} ({_COLUMNS})
@@ -181,6 +187,8 @@ def stage_run(
         "first": first_month,
     }
     sql = _target(sql, staged=staged)
+    if "{others}" in sql:
+        sql = sql.replace("{others}", _others(payroll_id, month, params))
     if "{calendar}" in sql:
         months, calendar_params = calendar(first_month, month)
         if not months:
@@ -190,6 +198,19 @@ def stage_run(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
+
+
+def _others(payroll_id: int, month: dt.date, params: dict[str, Any]) -> str:
+    """``_OTHERS`` for the month's other payrolls, their ids added to ``params``; "" when there is none."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {n.PAYROLL} WHERE month = %s AND id <> %s ORDER BY id", [month, payroll_id]
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    if not ids:
+        return ""
+    params.update({f"other{i}": pk for i, pk in enumerate(ids)})
+    return _OTHERS.replace("{ids}", ", ".join(f"%(other{i})s" for i in range(len(ids))))
 
 
 # --- regenerating a draft: stage, then apply the difference ----------------------------------------------
