@@ -6,17 +6,14 @@ is the sum of the lines of *approved* payrolls for that enrolment and month that
 (plus the retry lines of the payroll being generated). The statements:
 
 1. regular — one line per enrolment of the county's townships not suspended whose period covers the
-   payroll month with a positive amount, unless another payroll already has its regular line for the month
-   (an anti-join), so a month already paid elsewhere is never paid again; the unique index on (enrolment,
-   entitlement month) of regular lines refuses a second one whatever the statement does. Not ``ON CONFLICT
-   DO NOTHING``: its speculative insertion (every unique index probed first, then a confirmation record per
-   row) cost a fifth of the statement at region scale (issue 21, bench/speed-payments.md). ``NOT IN``, which
-   PostgreSQL runs once as a hashed subquery (``enrolment_id`` is never NULL), not ``NOT EXISTS``: seeing
-   the lines table empty before a county's first payroll, the planner made that a nested loop that
-   rescanned the table being written for every line; and only the lines of the month's other payrolls,
-   named by id (a regular line is always in its own month's payroll), since a subquery joining the
-   payrolls was planned as a scan of every month's regular lines. Periods of one enrolment never overlap,
-   so the SELECT yields one row per enrolment;
+   payroll month with a positive amount, except a month another payroll already pays (``ON CONFLICT DO
+   NOTHING`` against the unique index on (enrolment, entitlement month) of regular lines), so a month paid
+   elsewhere is never paid again. That clause is added only when another payroll of the month exists (a
+   regular line is always in its own month's payroll): its speculative insertion (every unique index
+   probed, then a confirmation record per line) cost a fifth of the statement at region scale (issue 21,
+   bench/speed-payments.md), and a county's payroll is usually the first or only one of its month. Periods
+   of one enrolment never overlap, so the SELECT yields one row per enrolment (were they to overlap, the
+   unique index refuses the second line and the generation fails instead of keeping either);
 2. retry — one line per failed line of an approved payroll of the county not yet retried;
 3. adjustment — for every earlier month from the county's first payroll month where owed ≠ booked: the
    difference; deductions (negative) are capped so the enrolment's net in this payroll is never below
@@ -80,11 +77,13 @@ JOIN {n.PERIOD} p ON p.enrolment_id = e.id
 WHERE p.monthly_amount > 0 AND (e.ends_month IS NULL OR e.ends_month >= %(month)s){{others}}
 """
 
-# ``{others}`` in ``REGULAR``: the month's regular lines already in other payrolls (other counties'), read
-# through the payroll ids (the leading column of the lines' payroll index) — nothing when there is none.
+# ``{others}`` in ``REGULAR`` when another payroll of the month exists (``_others_exist``): it skips
+# what another payroll already pays — ``ON CONFLICT DO NOTHING`` on the lines table; in the stage, which
+# holds only this payroll's lines, an anti-join on the other payrolls' regular lines as well.
 _OTHERS = f"""
-  AND e.id NOT IN (SELECT x.enrolment_id FROM {n.LINE} x WHERE x.payroll_id IN ({{ids}})
-                   AND x.kind = '{n.REGULAR}' AND x.entitlement_month = %(month)s)"""
+  AND NOT EXISTS (SELECT 1 FROM {n.LINE} x WHERE x.enrolment_id = e.id AND x.entitlement_month = %(month)s
+                  AND x.kind = '{n.REGULAR}' AND x.payroll_id <> %(payroll)s)"""
+_SKIP = "\nON CONFLICT DO NOTHING"
 
 RETRY = f"""
 INSERT INTO {{target}} ({_COLUMNS})
@@ -188,7 +187,8 @@ def stage_run(
     }
     sql = _target(sql, staged=staged)
     if "{others}" in sql:
-        sql = sql.replace("{others}", _others(payroll_id, month, params))
+        others = _others_exist(payroll_id, month)
+        sql = sql.replace("{others}", ((_OTHERS if staged else "") + _SKIP) if others else "")
     if "{calendar}" in sql:
         months, calendar_params = calendar(first_month, month)
         if not months:
@@ -200,17 +200,12 @@ def stage_run(
         return cursor.rowcount
 
 
-def _others(payroll_id: int, month: dt.date, params: dict[str, Any]) -> str:
-    """``_OTHERS`` for the month's other payrolls, their ids added to ``params``; "" when there is none."""
+def _others_exist(payroll_id: int, month: dt.date) -> bool:
+    """Whether another payroll of the month exists — the only place a regular line of the month can be,
+    besides this payroll (``REGULAR`` writes the payroll's own month)."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id FROM {n.PAYROLL} WHERE month = %s AND id <> %s ORDER BY id", [month, payroll_id]
-        )
-        ids = [row[0] for row in cursor.fetchall()]
-    if not ids:
-        return ""
-    params.update({f"other{i}": pk for i, pk in enumerate(ids)})
-    return _OTHERS.replace("{ids}", ", ".join(f"%(other{i})s" for i in range(len(ids))))
+        cursor.execute(f"SELECT 1 FROM {n.PAYROLL} WHERE month = %s AND id <> %s", [month, payroll_id])
+        return cursor.fetchone() is not None
 
 
 # --- regenerating a draft: stage, then apply the difference ----------------------------------------------
