@@ -491,9 +491,11 @@ def _fixed_columns(template: BankTemplate, data: bytes) -> ResultColumns | None:
         data.decode(template.encoding)  # strict, the whole file at once
     except UnicodeDecodeError:
         return None
-    if not data.endswith(b"\r\n") or data.count(b"\n") != data.count(b"\r\n"):
+    if not data.endswith(b"\r\n"):
         return None
     lines = data[:-2].split(b"\r\n")
+    if data.count(b"\n") != len(lines):  # a line feed without its carriage return
+        return None
     if len(lines) < 2 or not lines[0].startswith(b"H") or not lines[-1].startswith(b"T"):
         return None
     try:

@@ -6,8 +6,14 @@ is the sum of the lines of *approved* payrolls for that enrolment and month that
 (plus the retry lines of the payroll being generated). The statements:
 
 1. regular — one line per enrolment of the county's townships not suspended whose period covers the
-   payroll month with a positive amount; ``ON CONFLICT DO NOTHING`` against the unique index on
-   (enrolment, entitlement month) of regular lines, so a month already paid elsewhere is never paid again;
+   payroll month with a positive amount, except a month another payroll already pays (``ON CONFLICT DO
+   NOTHING`` against the unique index on (enrolment, entitlement month) of regular lines), so a month paid
+   elsewhere is never paid again. That clause is added only when another payroll of the month exists (a
+   regular line is always in its own month's payroll): its speculative insertion (every unique index
+   probed, then a confirmation record per line) cost a fifth of the statement at region scale (issue 21,
+   bench/speed-payments.md), and a county's payroll is usually the first or only one of its month. Periods
+   of one enrolment never overlap, so the SELECT yields one row per enrolment (were they to overlap, the
+   unique index refuses the second line and the generation fails instead of keeping either);
 2. retry — one line per failed line of an approved payroll of the county not yet retried;
 3. adjustment — for every earlier month from the county's first payroll month where owed ≠ booked: the
    difference; deductions (negative) are capped so the enrolment's net in this payroll is never below
@@ -58,8 +64,6 @@ _ENROLMENTS = f"""
 
 # Placeholders filled by ``_target``: ``{target}`` the table the statement writes (the lines, or the stage
 # when a draft is regenerated); ``{own}`` the table holding this payroll's lines written so far;
-# ``{others}`` (stage only) leaves out what ``ON CONFLICT`` meets on the lines table — another payroll's
-# regular line for the enrolment and month — since the stage holds only this payroll's lines.
 STAGE = "payroll_line_stage"
 
 REGULAR = f"""
@@ -71,12 +75,15 @@ JOIN {n.PERIOD} p ON p.enrolment_id = e.id
  AND p.from_month <= %(month)s AND (p.until_month IS NULL OR p.until_month > %(month)s)
 {_PAYEE_JOIN.format(household="e.household_id")}
 WHERE p.monthly_amount > 0 AND (e.ends_month IS NULL OR e.ends_month >= %(month)s){{others}}
-ON CONFLICT DO NOTHING
 """
 
+# ``{others}`` in ``REGULAR`` when another payroll of the month exists (``_others_exist``): it skips
+# what another payroll already pays — ``ON CONFLICT DO NOTHING`` on the lines table; in the stage, which
+# holds only this payroll's lines, an anti-join on the other payrolls' regular lines as well.
 _OTHERS = f"""
   AND NOT EXISTS (SELECT 1 FROM {n.LINE} x WHERE x.enrolment_id = e.id AND x.entitlement_month = %(month)s
                   AND x.kind = '{n.REGULAR}' AND x.payroll_id <> %(payroll)s)"""
+_SKIP = "\nON CONFLICT DO NOTHING"
 
 RETRY = f"""
 INSERT INTO {{target}} ({_COLUMNS})
@@ -155,11 +162,8 @@ STAGES = (("regular", REGULAR), ("retry", RETRY), ("adjustment", ADJUSTMENT))
 
 
 def _target(sql: str, *, staged: bool) -> str:
-    return (
-        sql.replace("{target}", STAGE if staged else n.LINE)
-        .replace("{own}", STAGE if staged else n.LINE)
-        .replace("{others}", _OTHERS if staged else "")
-    )
+    table = STAGE if staged else n.LINE
+    return sql.replace("{target}", table).replace("{own}", table)
 
 
 def stage_run(
@@ -182,6 +186,9 @@ def stage_run(
         "first": first_month,
     }
     sql = _target(sql, staged=staged)
+    if "{others}" in sql:
+        others = _others_exist(payroll_id, month)
+        sql = sql.replace("{others}", ((_OTHERS if staged else "") + _SKIP) if others else "")
     if "{calendar}" in sql:
         months, calendar_params = calendar(first_month, month)
         if not months:
@@ -191,6 +198,14 @@ def stage_run(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
+
+
+def _others_exist(payroll_id: int, month: dt.date) -> bool:
+    """Whether another payroll of the month exists — the only place a regular line of the month can be,
+    besides this payroll (``REGULAR`` writes the payroll's own month)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {n.PAYROLL} WHERE month = %s AND id <> %s", [month, payroll_id])
+        return cursor.fetchone() is not None
 
 
 # --- regenerating a draft: stage, then apply the difference ----------------------------------------------
@@ -207,8 +222,8 @@ _VALUES = [c for c in _NAMES if c not in (*_KEY, "payroll_id", "retry_of_id")]
 
 def stage_create() -> None:
     """An empty temporary table shaped like the lines (dropped by ``stage_apply``, or with the transaction
-    if it rolls back), with the one unique index that makes ``ON CONFLICT DO NOTHING`` skip a second
-    regular line for the same enrolment and month exactly as on the lines table."""
+    if it rolls back), with the lines' unique index of regular lines per enrolment and month, so a second
+    one is refused in the stage exactly as on the lines table."""
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
         cursor.execute(f"CREATE TEMPORARY TABLE {STAGE} AS SELECT {_COLUMNS} FROM {n.LINE} WHERE 1 = 0")

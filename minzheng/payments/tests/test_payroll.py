@@ -61,6 +61,26 @@ def test_regular_lines_skip_suspended_ended_and_other_counties(users, divisions,
     assert Event.objects.filter(verb="payroll.generate", object_id=payroll.pk).count() == 1
 
 
+def test_a_month_paid_by_another_county_is_not_paid_again(users, divisions, homes):
+    """The regular line is left out, not refused (issue 21: an anti-join on the month's other payrolls
+    instead of ``ON CONFLICT DO NOTHING``), for a first generation and for a regenerated draft alike."""
+    # given: January paid by Xincheng; then the household moves to Taibus, which pays January too
+    moved = enrol(homes[0], divisions["street"], "500.00", JAN)
+    stayed = enrol(homes[1], divisions["sumu"], "300.00", JAN)
+    services.payroll_generate(actor=users["county"], county=divisions["xincheng"], month=JAN)
+    moved.division = divisions["sumu"]
+    moved.save(update_fields=["division"])
+    taibus = users["taibus_county"]
+
+    # when
+    payroll = services.payroll_generate(actor=taibus, county=divisions["taibus"], month=JAN)
+    again = services.payroll_generate(actor=taibus, county=divisions["taibus"], month=JAN)
+
+    # then
+    assert lines_of(payroll) == lines_of(again) == [(stayed.pk, "regular", JAN, D("300.00"))]
+    assert PayrollLine.objects.filter(enrolment=moved).count() == 1
+
+
 def test_three_months_arrears_decrease_suspension_late_enrolment(users, divisions, homes, checker):
     """January and February approved; in March a raise back-dated to January, a decrease back-dated to
     February, a late-approved enrolment from January, an enrolment ended back-dated to January."""
