@@ -19,18 +19,18 @@ Tables (all keyed by ``person_id`` / ``household_id``):
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Sequence
+from contextlib import closing
 from decimal import Decimal
 from typing import Any
 
 import duckdb
 import pyarrow as pa
-import pyarrow.csv as pacsv
 from django.db import connection
 
 from minzheng.benefits import columnar
 from minzheng.benefits.columnar import fetch_arrow, run
+from minzheng.benefits.columnar.snapshot import copy_slices, csv_table
 from minzheng.divisions.models import Division
 from minzheng.divisions.rules import PREFIX_LENGTH, Level, level_of
 from minzheng.enrolments.models import Enrolment, EnrolmentStatus
@@ -86,16 +86,10 @@ def _load(
     connection.ensure_connection()
     raw = connection.connection
     query = psycopg.ClientCursor(raw).mogrify(sql, params)  # COPY takes no bound parameters
-    rows, pending, size = 0, list[bytes](), 0
-    with raw.cursor() as cursor, cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT CSV)") as copy:
-        for chunk in copy:  # one row per chunk: a slice always ends at a row's end
-            pending.append(bytes(chunk))
-            size += len(chunk)
-            if size >= STREAM_BYTES:
-                rows += _append(con, name, select, _csv_slice(pending, schema))
-                pending, size = [], 0
-    if pending:
-        rows += _append(con, name, select, _csv_slice(pending, schema))
+    rows = 0
+    with closing(copy_slices(raw, f"COPY ({query}) TO STDOUT (FORMAT CSV)", STREAM_BYTES)) as slices:
+        for piece in slices:  # DuckDB only while the slices run: the connection stays locked
+            rows += _append(con, name, select, csv_table(piece, schema))
     return rows
 
 
@@ -104,22 +98,6 @@ def _append(con: duckdb.DuckDBPyConnection, name: str, select: str, table: pa.Ta
     run(con, f"INSERT INTO {name} {select.format(batch='batch_arrow')}")
     con.unregister("batch_arrow")
     return table.num_rows
-
-
-def _csv_slice(parts: list[bytes], schema: pa.Schema) -> pa.Table:
-    """PostgreSQL's CSV of some rows as an Arrow table of ``schema`` (PostgreSQL's booleans ``t``/``f``)."""
-    return pacsv.read_csv(
-        io.BytesIO(b"".join(parts)),
-        read_options=pacsv.ReadOptions(column_names=schema.names),
-        parse_options=pacsv.ParseOptions(newlines_in_values=True),
-        convert_options=pacsv.ConvertOptions(
-            column_types=schema,
-            strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
-            true_values=["t"],
-            false_values=["f"],
-        ),
-    )
 
 
 _RAW_SCHEMAS = {

@@ -7,6 +7,7 @@ compares them with the monitoring engine's, for the whole installation and for o
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import closing
 from typing import Any
 
 import psycopg
@@ -14,7 +15,7 @@ import pytest
 from django.db import connection, transaction
 
 from minzheng.benefits import columnar
-from minzheng.benefits.columnar.snapshot import copy_out
+from minzheng.benefits.columnar.snapshot import copy_out, copy_slices
 from minzheng.registry.models import Membership
 
 pytestmark = pytest.mark.django_db
@@ -30,6 +31,23 @@ def test_every_row_is_read_in_order() -> None:
         _raw(), "COPY (SELECT g, 'x' || g FROM generate_series(1, 200000) g) TO STDOUT (FORMAT CSV)"
     )
     assert buffer.read() == b"".join(b"%d,x%d\n" % (n, n) for n in range(1, 200001))
+
+
+def test_slices_end_at_a_row_and_join_to_every_row_in_order() -> None:
+    statement = "COPY (SELECT g, 'x' || g FROM generate_series(1, 200000) g) TO STDOUT (FORMAT CSV)"
+    slices = [piece.read() for piece in copy_slices(_raw(), statement, 100_000)]
+    assert len(slices) == 28  # 2,777,790 bytes: 27 slices just over 100,000 bytes and 77,610
+    assert all(len(piece) >= 100_000 and piece.endswith(b"\n") for piece in slices[:-1])
+    assert b"".join(slices) == b"".join(b"%d,x%d\n" % (n, n) for n in range(1, 200001))
+
+
+def test_a_consumer_stopping_early_leaves_the_connection_usable() -> None:
+    statement = "COPY (SELECT g FROM generate_series(1, 200000) g) TO STDOUT (FORMAT CSV)"
+    with closing(copy_slices(_raw(), statement, 10_000)) as slices:
+        assert next(slices).read().startswith(b"1\n2\n")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 41 + 1")
+        assert cursor.fetchone() == (42,)
 
 
 def test_an_empty_result_is_empty() -> None:
