@@ -105,7 +105,7 @@ class FeedRecord(models.Model):
 
     # No database foreign keys on ``batch`` and ``person`` (issue 21): their check triggers fired once per row
     # at commit and locked every matched person's row — half of PostgreSQL's CPU for an import of these rows
-    # (bench/feed_floor.py: 4.7 → 2.2 CPU-s per 200,000 rows). Both ids are written only by statements that
+    # (bench/feed_floor.py: 3.8 → 2.1 CPU-s per 200,000 rows). Both ids are written only by statements that
     # take them from the referenced table itself — the import's ``INSERT … SELECT`` (the batch it has just
     # created, the person by the join on the blind index) and ``feed_records_match`` (the same join) — and
     # neither batches nor persons are ever deleted; the ORM keeps ``PROTECT``.
