@@ -96,9 +96,13 @@ bench-apps: setup postgres
 bench-payments: setup postgres
 	$(BIN)/python bench/payments.py
 
-.PHONY: bench-monitoring bench-portal bench-eldercare bench-all
+.PHONY: bench-monitoring bench-feed-floor bench-portal bench-eldercare bench-all
 bench-monitoring: setup postgres
 	$(BIN)/python bench/monitoring.py
+
+# issue 21: PostgreSQL's own floor for the feed import, index by index (bench/speed-monitoring.md, ADR 0042)
+bench-feed-floor: setup postgres
+	$(BIN)/python bench/feed_floor.py
 
 bench-portal: setup postgres
 	$(BIN)/python bench/portal.py
@@ -148,7 +152,7 @@ bench-national: setup
 	$(BIN)/python bench/national.py --dir $(NATIONAL_DIR)
 
 # every benchmark at its default size (hours at Inner Mongolia scale; see bench/README.md)
-bench-all: bench bench-whatif bench-seed bench-enrolments bench-apps bench-payments bench-monitoring bench-portal bench-eldercare bench-verification bench-backup bench-spark bench-national
+bench-all: bench bench-whatif bench-seed bench-enrolments bench-apps bench-payments bench-monitoring bench-feed-floor bench-portal bench-eldercare bench-verification bench-backup bench-spark bench-national
 
 # Refresh the English catalog after changing UI text, then translate the new entries in the .po file.
 # Traditional Mongolian (portal and printables, ADR 0040) is written from minzheng/locale/mn/portal.tsv.
