@@ -255,3 +255,25 @@ def job_result_path(*, job_id: int, filename: str) -> tuple[Path, str]:
     path = Path(settings.MEDIA_ROOT) / relative
     path.parent.mkdir(parents=True, exist_ok=True)
     return path, relative
+
+
+def job_upload_keep(*, job_id: int, upload: Any) -> Path:
+    """Store an uploaded file beside its job for the task that imports it (``job_upload_taken`` deletes it
+    afterwards): the request only stores and enqueues, the import runs in the background."""
+    suffix = Path(upload.name).suffix.lower()
+    path, _relative = job_result_path(job_id=job_id, filename=f"upload{suffix}")
+    with path.open("wb") as target:
+        for chunk in upload.chunks():
+            target.write(chunk)
+    return path
+
+
+@contextmanager
+def job_upload_taken(path: str) -> Iterator[Path]:
+    """The upload ``job_upload_keep`` stored, deleted when the task is done with it, whatever happened:
+    imported files hold personal data (ID numbers, names) that must not stay on disk."""
+    upload = Path(path)
+    try:
+        yield upload
+    finally:
+        upload.unlink(missing_ok=True)

@@ -4,7 +4,6 @@ the registry runs of the allowances, each reporting to a ``common.Job`` with a p
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 from django.urls import reverse
 from django_tasks import task
@@ -12,7 +11,7 @@ from django_tasks import task
 from minzheng.accounts.models import User
 from minzheng.common.errors import DomainError
 from minzheng.common.jobs import job_link, progress_report
-from minzheng.common.services import job_fail, job_finish, job_running
+from minzheng.common.services import job_fail, job_finish, job_running, job_upload_taken
 from minzheng.enrolments import allowances
 from minzheng.enrolments.legacy import legacy_import
 from minzheng.enrolments.reviews import review_schedule_generate
@@ -39,34 +38,30 @@ def legacy_import_task(job_id: int, user_id: int, path: str, filename: str) -> i
     returns the ``LegacyImport`` id. A file-level error (unreadable, too many rows) fails the job with its
     message; row errors give a rejected import with its report."""
     actor = User.objects.get(pk=user_id)
-    upload = Path(path)
-    try:
-        with job_running(job_id=job_id, total=5):
-            try:
-                record = legacy_import(
-                    actor=actor,
-                    filename=filename,
-                    content=upload.read_bytes(),
-                    progress=lambda done, total, message: progress_report(
-                        job_id=job_id, done=done, total=total, message=message
-                    ),
-                )
-            except DomainError as error:
-                job_fail(job_id=job_id, message=error.message)
-                return None
-            job_link(
-                job_id=job_id,
-                url=f"{reverse('enrolments:legacy_import')}?record={record.pk}",
-                label="查看导入结果",
+    with job_upload_taken(path) as upload, job_running(job_id=job_id, total=5):
+        try:
+            record = legacy_import(
+                actor=actor,
+                filename=filename,
+                content=upload.read_bytes(),
+                progress=lambda done, total, message: progress_report(
+                    job_id=job_id, done=done, total=total, message=message
+                ),
             )
-            if record.status == record.Status.SUCCEEDED:
-                message = f"导入成功：{record.households} 户、{record.persons} 人、{record.enrolments} 条在保"
-            else:
-                message = f"有 {record.error_count} 个错误，未导入（可下载错误报告）"
-            job_finish(job_id=job_id, message=message)
-            return record.pk
-    finally:
-        upload.unlink(missing_ok=True)
+        except DomainError as error:
+            job_fail(job_id=job_id, message=error.message)
+            return None
+        job_link(
+            job_id=job_id,
+            url=f"{reverse('enrolments:legacy_import')}?record={record.pk}",
+            label="查看导入结果",
+        )
+        if record.status == record.Status.SUCCEEDED:
+            message = f"导入成功：{record.households} 户、{record.persons} 人、{record.enrolments} 条在保"
+        else:
+            message = f"有 {record.error_count} 个错误，未导入（可下载错误报告）"
+        job_finish(job_id=job_id, message=message)
+        return record.pk
 
 
 @task()

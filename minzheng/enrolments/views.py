@@ -31,7 +31,7 @@ from minzheng.common.errors import DomainError, NotFound
 from minzheng.common.network import client_address
 from minzheng.common.pages import capability_required, error_attach, list_page, query_without, sort_columns
 from minzheng.common.selectors import job_get, queryset_count_capped
-from minzheng.common.services import job_create, job_enqueue, job_result_path, jobs_reap
+from minzheng.common.services import job_create, job_enqueue, job_upload_keep, jobs_reap
 from minzheng.enrolments import allowances, exports, reviews, selectors, services, tasks
 from minzheng.enrolments.forms import (
     PROGRAMME_LABELS,
@@ -363,10 +363,7 @@ def _legacy_import_start(actor: User, upload: Any) -> HttpResponse:
         total=5,
         parameters={"back_url": reverse("enrolments:legacy_import")},
     )
-    path, _relative = job_result_path(job_id=job.pk, filename=f"upload{Path(name).suffix.lower()}")
-    with path.open("wb") as target:
-        for chunk in upload.chunks():
-            target.write(chunk)
+    path = job_upload_keep(job_id=job.pk, upload=upload)
     job_enqueue(tasks.legacy_import_task, job, user_id=actor.pk, path=str(path), filename=name)
     return redirect("enrolments:job", job_id=job.pk)
 

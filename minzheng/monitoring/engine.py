@@ -30,7 +30,7 @@ from django.db import connection
 
 from minzheng.benefits import columnar
 from minzheng.benefits.columnar import fetch_arrow, run
-from minzheng.benefits.columnar.snapshot import copy_slices, csv_table
+from minzheng.common.pgcopy import copy_slices, csv_table
 from minzheng.divisions.models import Division
 from minzheng.divisions.rules import PREFIX_LENGTH, Level, level_of
 from minzheng.enrolments.models import Enrolment, EnrolmentStatus

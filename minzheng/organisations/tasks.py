@@ -5,7 +5,6 @@ it can take; the page shows the stored result afterwards (``selectors.import_job
 from __future__ import annotations
 
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
 from django.urls import reverse
@@ -15,7 +14,7 @@ from minzheng.accounts.models import User
 from minzheng.common.errors import DomainError
 from minzheng.common.jobs import job_link
 from minzheng.common.models import Job
-from minzheng.common.services import job_fail, job_finish, job_running
+from minzheng.common.services import job_fail, job_finish, job_running, job_upload_taken
 from minzheng.organisations.services.imports import register_import
 
 
@@ -27,23 +26,17 @@ def register_import_task(
     the result — counts and the first problems by row and column — on the job. A file-level error (no
     columns, unreadable, too many rows) fails the job with its message and imports nothing."""
     actor = User.objects.get(pk=user_id)
-    upload = Path(path)
-    try:
-        with job_running(job_id=job_id, total=1):
-            try:
-                result = register_import(
-                    actor=actor, filename=filename, content=upload.read_bytes(), ip_address=ip_address
-                )
-            except DomainError as error:
-                job_fail(job_id=job_id, message=error.message)
-                return None
-            kept = asdict(result)
-            job = Job.objects.get(pk=job_id)
-            Job.objects.filter(pk=job_id).update(parameters={**job.parameters, "result": kept})
-            job_link(
-                job_id=job_id, url=f"{reverse('organisations:import')}?job={job_id}", label="查看导入结果"
+    with job_upload_taken(path) as upload, job_running(job_id=job_id, total=1):
+        try:
+            result = register_import(
+                actor=actor, filename=filename, content=upload.read_bytes(), ip_address=ip_address
             )
-            job_finish(job_id=job_id, message=result.summary())
-            return kept
-    finally:
-        upload.unlink(missing_ok=True)
+        except DomainError as error:
+            job_fail(job_id=job_id, message=error.message)
+            return None
+        kept = asdict(result)
+        job = Job.objects.get(pk=job_id)
+        Job.objects.filter(pk=job_id).update(parameters={**job.parameters, "result": kept})
+        job_link(job_id=job_id, url=f"{reverse('organisations:import')}?job={job_id}", label="查看导入结果")
+        job_finish(job_id=job_id, message=result.summary())
+        return kept

@@ -28,7 +28,7 @@ from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import DomainError, NotFound
 from minzheng.common.network import client_address
 from minzheng.common.pages import capability_required, error_attach, list_page, query_without, sort_columns
-from minzheng.common.services import job_create, job_enqueue, job_result_path
+from minzheng.common.services import job_create, job_enqueue, job_upload_keep
 from minzheng.organisations import exports, rules, selectors, tasks
 from minzheng.organisations.forms import (
     AccountForm,
@@ -459,10 +459,7 @@ def _register_import_start(actor: User, upload: Any, ip_address: str | None) -> 
     job = job_create(actor=actor, kind=selectors.REGISTER_IMPORT_KIND,
                      title=_("社会组织登记信息导入：%(name)s") % {"name": name},
                      parameters={"back_url": reverse("organisations:import")})  # fmt: skip
-    path, _relative = job_result_path(job_id=job.pk, filename=f"upload{Path(name).suffix.lower()}")
-    with path.open("wb") as target:
-        for chunk in upload.chunks():
-            target.write(chunk)
+    path = job_upload_keep(job_id=job.pk, upload=upload)
     job_enqueue(tasks.register_import_task, job, user_id=actor.pk, path=str(path), filename=name,
                 ip_address=ip_address)  # fmt: skip
     return redirect("jobs:detail", job_id=job.pk)

@@ -15,7 +15,7 @@ import pytest
 from django.db import connection, transaction
 
 from minzheng.benefits import columnar
-from minzheng.benefits.columnar.snapshot import copy_out, copy_slices
+from minzheng.common.pgcopy import copy_out, copy_slices
 from minzheng.registry.models import Membership
 
 pytestmark = pytest.mark.django_db
