@@ -82,6 +82,7 @@ lint: python-deps
 	$(BIN)/minzheng makemigrations --check --dry-run -v0
 	$(BIN)/lint-imports
 	$(BIN)/python scripts/check_catalogue.py
+	$(BIN)/python scripts/check_messages.py
 	$(BIN)/python scripts/check_module_size.py
 
 typecheck: python-deps
