@@ -24,6 +24,7 @@ from minzheng.common import crypto
 from minzheng.payments import sqlnames as n
 from minzheng.payments.bankfiles import ResultColumns
 from minzheng.payments.models import Payroll
+from minzheng.payments.rules import FAILED_WITHOUT_REASON
 from minzheng.payments.sqlportable import fen, from_fen, is_postgresql
 from minzheng.registry.rules import normalise_bank_account
 from minzheng.registry.services import BANK_INDEX
@@ -114,7 +115,7 @@ def results_write(payroll: Payroll, columns: ResultColumns) -> None:
     ``offset`` (a net is never negative: the capped deduction; a zero net is offset at approval)."""
     today = timezone.localdate()
     special = [
-        (int(reference), n.PAID if paid else n.FAILED, reason[:100])
+        (int(reference), n.PAID, reason[:100]) if paid else (int(reference), n.FAILED, _failure(reason))
         for reference, paid, reason in zip(columns.references, columns.paid, columns.reasons, strict=True)
         if not paid or reason
     ]
@@ -137,8 +138,16 @@ def results_write(payroll: Payroll, columns: ResultColumns) -> None:
                    WHERE {line}.payroll_id = %s AND {line}.enrolment_id = u.enrolment_id AND {pending}""",
                 [today, *params, payroll.pk],
             )
+        # Only ``payment_status`` and ``settled_on``, which no index names: a HOT update of every line
+        # (models.PayrollLine). A pending line's ``bank_reason`` is already empty.
         cursor.execute(
-            f"""UPDATE {line} SET payment_status = '{n.PAID}', bank_reason = '', settled_on = %s
-               WHERE payroll_id = %s AND {pending}""",
+            f"UPDATE {line} SET payment_status = '{n.PAID}', settled_on = %s"
+            f" WHERE payroll_id = %s AND {pending}",
             [today, payroll.pk],
         )
+
+
+def _failure(reason: str) -> str:
+    """The reason stored for a failed payment: the bank's, or ``FAILED_WITHOUT_REASON`` when it gave none
+    (a failed line always has one, CHECK ``payroll_line_failed_has_reason``)."""
+    return reason[:100] or FAILED_WITHOUT_REASON
