@@ -65,6 +65,8 @@ def _blind_indexes(accounts: list[str]) -> list[str]:
     SHA-256 states per row) for the accounts that are already normal (12–30 ASCII digits), the full
     normalisation for the others."""
     normal = [account.isascii() and account.isdigit() and 12 <= len(account) <= 30 for account in accounts]
+    if all(normal):  # the usual file: no second pass per row
+        return crypto.blind_indexes(accounts, purpose=BANK_INDEX)
     hashed = iter(
         crypto.blind_indexes([a for a, ok in zip(accounts, normal, strict=True) if ok], purpose=BANK_INDEX)
     )
