@@ -549,10 +549,10 @@ def _fixed_columns(template: BankTemplate, data: bytes) -> ResultColumns | None:
         list(range(2, count + 2)),
         ascii_["reference"].to_pylist(),
         ascii_["account"].to_pylist(),
-        texts["name"].to_pylist(),  # type: ignore[union-attr]
+        texts["name"].to_pylist(),
         ascii_["amount"].cast(pa.int64()).to_pylist(),
         pc.equal(field["status"], SUCCESS.encode()).to_pylist(),
-        texts["reason"].to_pylist(),  # type: ignore[union-attr]
+        texts["reason"].to_pylist(),
     )
 
 

@@ -217,3 +217,55 @@ def test_the_bulk_paid_update_is_hot(users, payroll):
 
     # 3 payments: the failed and the noted one first (not HOT), then the plain paid one (HOT)
     assert (after[0] - before[0], after[1] - before[1]) == (3, 1)
+
+
+def _mutated(change: str) -> bytes:
+    rows = [
+        bankfiles.BankRow(str(100 + i), f"62284800123456789{i:02d}", "王建国", D("500.00"), "低保金2026年2月")
+        for i in range(3)
+    ]
+    batch = bankfiles.BankBatch("150102202602", dt.date(2026, 3, 1), "社会救助资金2026年2月", rows)
+    lines = bankfiles.bank_result_render(bankfiles.TEMPLATES["fixed_gbk"], batch, {"101": "户名不符"}).split(
+        b"\r\n"
+    )
+    record = lines[2]
+    lines[2] = {
+        "none": record,
+        "a bad byte in the sequence number": record[:2] + b"\x81\x20" + record[4:],
+        "a name ending inside a character": record[:68] + "王".encode("gbk")[:1] + record[69:],
+        "a name in UTF-8": record[:39] + "王建".encode().ljust(30) + record[69:],
+        "an account not in digits": record[:9] + "王".encode("gbk") + record[11:],
+        "a record one byte short": record[:-1],
+        "a line feed inside a record": record[:50] + b"\n" + record[51:],
+        "a purpose that does not decode": record[:84] + b"\xff" * 30 + record[114:],
+    }[change]
+    return b"\r\n".join(lines)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "none",
+        "a bad byte in the sequence number",
+        "a name ending inside a character",
+        "a name in UTF-8",
+        "an account not in digits",
+        "a record one byte short",
+        "a line feed inside a record",
+        "a purpose that does not decode",
+    ],
+)
+def test_the_arrow_parse_refuses_what_the_row_parser_refuses(change):
+    """The fast path checks fields instead of decoding the whole file; it gives the row parser's rows or
+    hands the file to it (which then reports the rows at fault)."""
+    spec, data = bankfiles.TEMPLATES["fixed_gbk"], _mutated(change)
+    try:
+        parsed = bankfiles.bank_result_parse(spec, data)
+    except bankfiles.BankFileInvalid:
+        parsed = None
+    columns = bankfiles._fixed_columns(spec, data)  # noqa: SLF001 - the fast path itself
+
+    if parsed is None:
+        assert columns is None  # the row parser reports it
+    else:  # the same rows, or (an account not in digits) left to the row parser
+        assert columns.rows() == parsed if columns is not None else change == "an account not in digits"
