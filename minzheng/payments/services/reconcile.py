@@ -64,9 +64,15 @@ def _blind_indexes(accounts: list[str]) -> list[str]:
     """The account's blind index per row, as ``bank._account_index``: ``crypto.blind_indexes`` (two prepared
     SHA-256 states per row) for the accounts that are already normal (12–30 ASCII digits), the full
     normalisation for the others."""
+    joined = "".join(accounts)
+    if (
+        accounts
+        and joined.isascii()
+        and joined.isdigit()
+        and 12 <= min(map(len, accounts)) <= max(map(len, accounts)) <= 30
+    ):
+        return crypto.blind_indexes(accounts, purpose=BANK_INDEX)  # the usual file: every account normal
     normal = [account.isascii() and account.isdigit() and 12 <= len(account) <= 30 for account in accounts]
-    if all(normal):  # the usual file: no second pass per row
-        return crypto.blind_indexes(accounts, purpose=BANK_INDEX)
     hashed = iter(
         crypto.blind_indexes([a for a, ok in zip(accounts, normal, strict=True) if ok], purpose=BANK_INDEX)
     )
@@ -98,13 +104,14 @@ def reconciles(payroll: Payroll, columns: ResultColumns) -> bool:
             "fen_got": pa.array(columns.amounts_fen, pa.int64()),
         }
     )
-    if pc.count_distinct(got["reference"]).as_py() != count:
-        return False  # a reference twice
-    joined = got.join(expected, "reference", join_type="inner")
+    # Each row's payment: its position in ``expected`` by reference (a hash lookup, cheaper than a join).
+    # As many rows as payments, each found, none twice: every payment once.
+    position = pc.index_in(got["reference"], value_set=expected["reference"])
+    if position.null_count or pc.count_distinct(position).as_py() != count:
+        return False  # an unknown reference, or one twice
     return bool(
-        joined.num_rows == count
-        and pc.all(pc.equal(joined["index_got"], joined["index"])).as_py() is not False
-        and pc.all(pc.equal(joined["fen_got"], joined["fen"])).as_py() is not False
+        pc.all(pc.equal(got["index_got"], expected["index"].take(position))).as_py() is not False
+        and pc.all(pc.equal(got["fen_got"], expected["fen"].take(position))).as_py() is not False
     )
 
 
