@@ -476,64 +476,72 @@ def bank_result_columns(template: BankTemplate, data: bytes) -> ResultColumns:
 
 
 def _fixed_columns(template: BankTemplate, data: bytes) -> ResultColumns | None:
-    """The fast path, or None when the file is not plainly well-formed (then the row parser reports it)."""
+    """The fast path, or None when the file is not plainly well-formed (then the row parser reports it).
+
+    The detail records are all ``width`` bytes plus CRLF, so the block between the header and the trailer
+    is read as one fixed-size binary Arrow array over the file's own bytes (no list of lines, no copy).
+    The file is not decoded as a whole: every field is checked instead — the ASCII ones as ASCII, the
+    text ones (sequence number, name, purpose, reason) decoded one distinct value at a time — and fields
+    that each decode make lines that decode, so this refuses whatever ``_decode`` and ``_fields`` refuse."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if template.encoding != "utf-8" and not data.isascii():
+    enc = template.encoding
+    if enc != "utf-8" and not data.isascii():
         try:
             data.decode("utf-8")
         except UnicodeDecodeError:
             pass
         else:
             return None  # a UTF-8 file where GBK is declared: the row parser refuses it
-    try:
-        data.decode(template.encoding)  # strict, the whole file at once
-    except UnicodeDecodeError:
+    if not data.endswith(b"\r\n") or not data.startswith(b"H"):
         return None
-    if not data.endswith(b"\r\n"):
+    newlines = data.count(b"\n")
+    if newlines < 2:
         return None
-    lines = data[:-2].split(b"\r\n")
-    if data.count(b"\n") != len(lines):  # a line feed without its carriage return
-        return None
-    if len(lines) < 2 or not lines[0].startswith(b"H") or not lines[-1].startswith(b"T"):
+    head_end = data.index(b"\r\n")
+    tail_start = data.rindex(b"\r\n", 0, len(data) - 2) + 2
+    if data[tail_start : tail_start + 1] != b"T":
         return None
     try:
-        head, tail = (
-            _fields(lines[0], HEADER, template.encoding),
-            _fields(lines[-1], TRAILER, template.encoding),
-        )
+        head, tail = _fields(data[:head_end], HEADER, enc), _fields(data[tail_start:-2], TRAILER, enc)
         declared = (int(head["count"]), _money(head["total"], template))
         if declared != (int(tail["count"]), _money(tail["total"], template)):
             return None
-    except ValueError:
+    except ValueError:  # including UnicodeDecodeError
         return None
     layout = (*DETAIL, *RESULT_EXTRA)
-    details = pa.array(lines[1:-1], pa.binary())
     width = sum(w for _, w in layout)
+    body = memoryview(data)[head_end + 2 : tail_start]
+    count, rest = divmod(len(body), width + 2)
+    if rest or newlines != count + 2:  # a record of another width, or a line feed inside one
+        return None
+    details = pa.FixedSizeBinaryArray.from_buffers(pa.binary(width + 2), count, [None, pa.py_buffer(body)])
     field: dict[str, Any] = {}
     start = 0
     for name, size in layout:
-        field[name] = pc.binary_slice(details, start, start + size)
+        field[name] = pc.binary_slice(details, start, start + size).cast(pa.binary())
         start += size
     try:
         ascii_ = {
             k: pc.utf8_trim_whitespace(field[k].cast(pa.string())) for k in ("account", "amount", "reference")
         }
     except pa.ArrowInvalid:
-        return None  # not ASCII where digits belong
+        return None  # not UTF-8 where digits belong
     well_formed = (
-        pc.all(pc.equal(pc.binary_length(details), width)).as_py()
+        pc.all(pc.equal(pc.binary_slice(details, width, width + 2), b"\r\n")).as_py()
         and pc.all(pc.equal(field["type"], b"D")).as_py()
         and pc.all(pc.is_in(field["status"], pa.array([SUCCESS.encode(), FAILURE.encode()]))).as_py()
         and pc.all(pc.utf8_is_digit(ascii_["amount"])).as_py()
+        and all(pc.all(pc.string_is_ascii(ascii_[k])).as_py() is not False for k in ("account", "reference"))
     )
     if not well_formed:
         return None
-    texts = {k: _decode_column(field[k], template.encoding) for k in ("name", "reason")}
-    if texts["name"] is None or texts["reason"] is None:
+    texts = {k: _decode_column(field[k], enc) for k in ("name", "purpose", "reason")}
+    if any(text is None for text in texts.values()):
         return None
-    count = len(details)
+    if not _ascii(field["seq"]) and _decode_column(field["seq"], enc) is None:  # read by no one, but checked
+        return None
     return ResultColumns(
         head["batch"],
         declared[0],
@@ -541,24 +549,39 @@ def _fixed_columns(template: BankTemplate, data: bytes) -> ResultColumns | None:
         list(range(2, count + 2)),
         ascii_["reference"].to_pylist(),
         ascii_["account"].to_pylist(),
-        texts["name"],
+        texts["name"].to_pylist(),
         ascii_["amount"].cast(pa.int64()).to_pylist(),
         pc.equal(field["status"], SUCCESS.encode()).to_pylist(),
-        texts["reason"],
+        texts["reason"].to_pylist(),
     )
 
 
-def _decode_column(values: Any, encoding: str) -> list[str] | None:
-    """A column of fixed-width text fields decoded field by field, as ``_fields`` does, in one C call: the
-    fields joined by LF (which no GBK or UTF-8 multi-byte character contains, so a field that ends inside
-    a character fails to decode as it would alone); None when one does not decode."""
+def _ascii(values: Any) -> bool:
+    """Whether every value of a binary Arrow array is ASCII (one check of its data buffer)."""
+    return _data(values).isascii()
+
+
+def _data(values: Any) -> bytes:
+    """The bytes of a binary Arrow array's values, end to end."""
+    offsets = memoryview(values.buffers()[1]).cast("i")  # int32 offsets of the binary array
+    start, end = offsets[values.offset], offsets[values.offset + len(values)]
+    return values.buffers()[2].to_pybytes()[start:end] if end > start else b""
+
+
+def _decode_column(values: Any, encoding: str) -> Any:
+    """A column of fixed-width text fields decoded field by field and stripped, as ``_fields`` does, as an
+    Arrow string array; None when one does not decode. Each distinct value is decoded once (a dictionary:
+    the purposes and reasons of a file are a handful, its names fewer than its rows), in one C call: the
+    values joined by LF (which no GBK or UTF-8 multi-byte character contains, so a field that ends inside
+    a character fails to decode as it would alone)."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
-    joined = pc.binary_join_element_wise(values, b"", b"\n")
-    offsets = memoryview(joined.buffers()[1]).cast("i")  # int32 offsets of the binary array
-    start, end = offsets[joined.offset], offsets[joined.offset + len(joined)]
+    encoded = pc.dictionary_encode(values)
+    distinct = encoded.dictionary
     try:
-        text = joined.buffers()[2].to_pybytes()[start:end].decode(encoding)
+        text = _data(pc.binary_join_element_wise(distinct, b"", b"\n")).decode(encoding)
     except UnicodeDecodeError:
         return None
-    return [part.strip() for part in text.split("\n")[:-1]]
+    decoded = pa.array([part.strip() for part in text.split("\n")[:-1]], pa.string())
+    return decoded.take(encoded.indices)

@@ -141,9 +141,18 @@ class PayrollLine(models.Model):
         db_index=False,
         db_constraint=False,
     )
+    # The bank result import turns every pending line of a payroll into ``paid`` with one UPDATE that sets
+    # only ``payment_status`` and ``settled_on``. Neither is named by any index (key, expression or
+    # predicate), and the table is stored with fillfactor 50 (migration 0005), so each new version is a HOT
+    # update on its own page with no index entry: 5 times less backend CPU and WAL at region scale
+    # (issue 21, bench/speed-payments.md). Do not index these two columns: one such index makes every line
+    # of the import a full update with an entry in every index again.
     payment_status = models.CharField(
         "发放状态", max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.PENDING
     )
+    # Set only for the few lines the bank failed or noted; a failed line always has one (the import writes
+    # ``rules.FAILED_WITHOUT_REASON`` when the bank gave none; CHECK ``payroll_line_failed_has_reason``),
+    # which is what lets ``line_bank_reason`` find every failed line without naming ``payment_status``.
     bank_reason = models.CharField("银行反馈", max_length=100, blank=True)
     settled_on = models.DateField("到账/发放日期", null=True, blank=True)
     paid_method = models.CharField("其他发放方式", max_length=20, blank=True)
@@ -187,13 +196,24 @@ class PayrollLine(models.Model):
                 | (~Q(kind="retry") & Q(retry_of__isnull=True)),
                 name="payroll_line_retry_names_failed_line",
             ),
+            # Every failed line is in ``line_bank_reason`` (the retry statement's way to the failed lines).
+            models.CheckConstraint(
+                condition=~Q(payment_status="failed") | ~Q(bank_reason=""),
+                name="payroll_line_failed_has_reason",
+            ),
         ]
         indexes = [
             models.Index(fields=["payroll", "township", "enrolment"]),
             # No plain (enrolment, entitlement_month) index (issue 21): the statements that look lines up
             # by enrolment and month look for regular lines (``payroll_line_one_regular_per_month``); the
             # others join whole payrolls by hash.
-            models.Index(fields=["payment_status"], condition=Q(payment_status="failed"), name="line_failed"),
+            # The lines the bank failed or noted, by payroll: the retry statement reads the failed lines of
+            # the county's approved payrolls through it (``payment_status = 'failed' AND bank_reason <> ''``,
+            # the second implied by the first, CHECK above). Not an index on ``payment_status`` (it was,
+            # ``line_failed``, until issue 21): that column changes in every line at the result import, and
+            # an index naming it, even in its predicate only, rules out HOT updates. ``bank_reason`` is left
+            # alone by the bulk pending → paid UPDATE and set only in the few failed or noted lines.
+            models.Index(fields=["payroll"], condition=~Q(bank_reason=""), name="line_bank_reason"),
             models.Index(fields=["paid_by"], condition=Q(paid_by__isnull=False), name="line_paid_by"),
         ]
 

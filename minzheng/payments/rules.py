@@ -39,6 +39,11 @@ class PaymentStatus(models.TextChoices):
     OFFSET = "offset", "已冲抵（净额为零）"
 
 
+# The bank reason recorded for a failed payment whose result row gives none: a failed line always carries a
+# reason (CHECK ``payroll_line_failed_has_reason``; the retry statement finds failed lines by it).
+FAILED_WITHOUT_REASON = "银行未注明原因"
+
+
 class ReserveEntryKind(models.TextChoices):
     ALLOCATION = "allocation", "拨付"
     TOP_UP = "top_up", "补充"

@@ -24,6 +24,7 @@ from minzheng.common import crypto
 from minzheng.payments import sqlnames as n
 from minzheng.payments.bankfiles import ResultColumns
 from minzheng.payments.models import Payroll
+from minzheng.payments.rules import FAILED_WITHOUT_REASON
 from minzheng.payments.sqlportable import fen, from_fen, is_postgresql
 from minzheng.registry.rules import normalise_bank_account
 from minzheng.registry.services import BANK_INDEX
@@ -63,6 +64,14 @@ def _blind_indexes(accounts: list[str]) -> list[str]:
     """The account's blind index per row, as ``bank._account_index``: ``crypto.blind_indexes`` (two prepared
     SHA-256 states per row) for the accounts that are already normal (12–30 ASCII digits), the full
     normalisation for the others."""
+    joined = "".join(accounts)
+    if (
+        accounts
+        and joined.isascii()
+        and joined.isdigit()
+        and 12 <= min(map(len, accounts)) <= max(map(len, accounts)) <= 30
+    ):
+        return crypto.blind_indexes(accounts, purpose=BANK_INDEX)  # the usual file: every account normal
     normal = [account.isascii() and account.isdigit() and 12 <= len(account) <= 30 for account in accounts]
     hashed = iter(
         crypto.blind_indexes([a for a, ok in zip(accounts, normal, strict=True) if ok], purpose=BANK_INDEX)
@@ -95,13 +104,14 @@ def reconciles(payroll: Payroll, columns: ResultColumns) -> bool:
             "fen_got": pa.array(columns.amounts_fen, pa.int64()),
         }
     )
-    if pc.count_distinct(got["reference"]).as_py() != count:
-        return False  # a reference twice
-    joined = got.join(expected, "reference", join_type="inner")
+    # Each row's payment: its position in ``expected`` by reference (a hash lookup, cheaper than a join).
+    # As many rows as payments, each found, none twice: every payment once.
+    position = pc.index_in(got["reference"], value_set=expected["reference"])
+    if position.null_count or pc.count_distinct(position).as_py() != count:
+        return False  # an unknown reference, or one twice
     return bool(
-        joined.num_rows == count
-        and pc.all(pc.equal(joined["index_got"], joined["index"])).as_py() is not False
-        and pc.all(pc.equal(joined["fen_got"], joined["fen"])).as_py() is not False
+        pc.all(pc.equal(got["index_got"], expected["index"].take(position))).as_py() is not False
+        and pc.all(pc.equal(got["fen_got"], expected["fen"].take(position))).as_py() is not False
     )
 
 
@@ -114,7 +124,7 @@ def results_write(payroll: Payroll, columns: ResultColumns) -> None:
     ``offset`` (a net is never negative: the capped deduction; a zero net is offset at approval)."""
     today = timezone.localdate()
     special = [
-        (int(reference), n.PAID if paid else n.FAILED, reason[:100])
+        (int(reference), n.PAID, reason[:100]) if paid else (int(reference), n.FAILED, _failure(reason))
         for reference, paid, reason in zip(columns.references, columns.paid, columns.reasons, strict=True)
         if not paid or reason
     ]
@@ -137,8 +147,16 @@ def results_write(payroll: Payroll, columns: ResultColumns) -> None:
                    WHERE {line}.payroll_id = %s AND {line}.enrolment_id = u.enrolment_id AND {pending}""",
                 [today, *params, payroll.pk],
             )
+        # Only ``payment_status`` and ``settled_on``, which no index names: a HOT update of every line
+        # (models.PayrollLine). A pending line's ``bank_reason`` is already empty.
         cursor.execute(
-            f"""UPDATE {line} SET payment_status = '{n.PAID}', bank_reason = '', settled_on = %s
-               WHERE payroll_id = %s AND {pending}""",
+            f"UPDATE {line} SET payment_status = '{n.PAID}', settled_on = %s"
+            f" WHERE payroll_id = %s AND {pending}",
             [today, payroll.pk],
         )
+
+
+def _failure(reason: str) -> str:
+    """The reason stored for a failed payment: the bank's, or ``FAILED_WITHOUT_REASON`` when it gave none
+    (a failed line always has one, CHECK ``payroll_line_failed_has_reason``)."""
+    return reason[:100] or FAILED_WITHOUT_REASON

@@ -48,7 +48,10 @@ def test_regenerated_draft_equals_a_full_generation(users, divisions, household_
     homes = [household_factory(head_name=name) for name in ("赵一", "钱二", "孙三", "李四", "周五")]
     kept, raised, failed, suspended = (enrol(home, street, "400.00", JAN) for home in homes[:4])
     jan = approve(services.payroll_generate(actor=maker, county=county, month=JAN), maker, checker)
-    PayrollLine.objects.filter(payroll=jan, enrolment=failed).update(payment_status="failed")
+    # as the result import marks it: a failed line always carries the bank's reason (CHECK, migration 0005)
+    PayrollLine.objects.filter(payroll=jan, enrolment=failed).update(
+        payment_status="failed", bank_reason="账户已冻结"
+    )
     EntitlementPeriod.objects.filter(enrolment=raised).delete()
     period(raised, "450.00", JAN)  # raised back-dated: +50 for January
     draft = services.payroll_generate(actor=maker, county=county, month=FEB)

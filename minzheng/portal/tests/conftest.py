@@ -162,6 +162,7 @@ def line(divisions):
             payroll=payroll, enrolment=enrolment, household=enrolment.household, township=divisions["street"],
             programme=enrolment.programme, kind=kind, entitlement_month=entitlement, owed=Decimal(amount),
             amount=Decimal(amount), payment_status=status,
+            bank_reason="账户已冻结" if status == "failed" else "",  # a failed line has one (CHECK)
             settled_on=entitlement + dt.timedelta(days=9) if status == "paid" else None,
         )  # fmt: skip
 
