@@ -130,8 +130,12 @@ class PostgresWriter:
         self.indexes: list[_Index] = []
 
     def begin(self) -> None:
-        self.foreign_keys = _foreign_keys_drop()
-        self.indexes = _indexes_drop()
+        keys = _foreign_keys_drop()
+        if keys is not None:
+            self.foreign_keys = keys
+            # no foreign key of these tables is left to queue a check per row: CREATE INDEX refuses a
+            # table with pending trigger events, so the indexes are dropped only then
+            self.indexes = _indexes_drop()
 
     def allocate(self, table: str, count: int) -> list[int]:
         if not count:
@@ -181,13 +185,14 @@ def _copy_all(raw: Any, payload: list[tuple[str, bytes]]) -> None:
             copy.write(data)
 
 
-def _foreign_keys_drop() -> list[tuple[str, str, str]]:
-    """Drop the foreign keys of the seeded tables: ``(table, name, definition)`` to add them back.
+def _foreign_keys_drop() -> list[tuple[str, str, str]] | None:
+    """Drop the foreign keys of the seeded tables: ``(table, name, definition)`` to add them back, or
+    None when they must stay.
 
     Dropping them locks the five tables (and the referenced users and divisions against writes) until
     the seeding commits: seeding is for demo and benchmark databases only. Rows the transaction already
     changed in these tables leave deferred checks pending, and PostgreSQL then refuses to alter the
-    tables: the load keeps the keys (and their per-row checks) in that case.
+    tables: the load keeps the keys (and their per-row checks) in that case (None).
     """
     tables = [model._meta.db_table for model in SEEDED_MODELS]
     with connection.cursor() as cursor:
@@ -204,7 +209,7 @@ def _foreign_keys_drop() -> list[tuple[str, str, str]]:
         except OperationalError as error:  # 55006: pending trigger events on one of the tables
             if getattr(error.__cause__, "sqlstate", "") != "55006":
                 raise
-            return []
+            return None
     return keys
 
 
