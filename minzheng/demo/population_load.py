@@ -7,8 +7,9 @@ Ids come from the tables' own sequences through a pool that is topped up between
 keys of the five tables are dropped for the load and added back at the end, where PostgreSQL checks each
 with one set-based query instead of one deferred trigger per row and key (a quarter of the seeding time
 before). Into an empty table (a freshly migrated database: the demo and the benchmarks) the rows go
-without the secondary indexes, which are built afterwards from the sorted rows instead of being updated
-one random insert at a time. SQLite gets ``executemany`` batches.
+without the indexes on values in random order (blind indexes, names, divisions), which are built afterwards
+from the sorted rows instead of being updated one random insert at a time. SQLite gets ``executemany``
+batches.
 """
 
 from __future__ import annotations
