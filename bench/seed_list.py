@@ -106,16 +106,52 @@ def backend_cpu_seconds() -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def machine_cpu_seconds() -> float:
+    """Busy CPU seconds of the whole machine (all cores, /proc/stat): includes PostgreSQL's parallel
+    workers (index builds), which the backend's own figure leaves out — and every other process."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    ticks = [int(x) for x in fields]
+    idle = ticks[3] + ticks[4]  # idle, iowait
+    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def seed_with_cpu(people: int, seed: int) -> dict[str, Any]:
     """``bench/run.py``'s seeding measure plus the CPU seconds of this process and of its PostgreSQL
     backend: on a shared machine the wall time depends on the load, the CPU seconds much less."""
+    machine = machine_cpu_seconds()
     server, client = backend_cpu_seconds(), time.process_time()
     result = bench.bench_seed(people, seed)
     client_cpu = time.process_time() - client
     after = backend_cpu_seconds()
     result["client_cpu_s"] = round(client_cpu, 1)  # includes the ANALYZE call's (tiny) client side
     result["server_cpu_s"] = round(after - server, 1) if server is not None and after is not None else None
+    result["machine_cpu_s"] = round(machine_cpu_seconds() - machine, 1)
     return result
+
+
+def population_digest() -> dict[str, Any]:
+    """md5 of the seeded households and persons in id order (every column but the AES-GCM ciphertexts,
+    whose nonces are random, and the timestamps), and the sums of incomes and assets: the same seed must
+    give the same population whatever the code that wrote it."""
+    from django.db import connection
+
+    digest: dict[str, Any] = {}
+    with connection.cursor() as cursor:
+        for table in ("registry_household", "registry_person", "registry_membership"):
+            cursor.execute(
+                "SELECT string_agg(column_name, ', ' ORDER BY ordinal_position) "
+                "FROM information_schema.columns WHERE table_name = %s "
+                "AND column_name NOT LIKE '%%encrypted' AND column_name NOT IN ('created_at', 'updated_at')",
+                [table],
+            )
+            columns = cursor.fetchone()[0]
+            cursor.execute(f"SELECT md5(string_agg(({columns})::text, '|' ORDER BY id)) FROM {table}")  # noqa: S608
+            digest[table] = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*), sum(amount) FROM registry_incomerecord")
+        digest["incomes"] = [str(x) for x in cursor.fetchone()]
+        cursor.execute("SELECT count(*), sum(value) FROM registry_assetrecord")
+        digest["assets"] = [str(x) for x in cursor.fetchone()]
+    return digest
 
 
 def commit_of(root: Path) -> str:
@@ -171,6 +207,7 @@ def main() -> None:
     }
     if not args.reuse:
         result["seed"] = seed_with_cpu(args.people, args.seed)
+        result["population_digest"] = population_digest()
         result["load_average_after_seed"] = [round(x, 2) for x in os.getloadavg()]
     from minzheng.registry.models import Household, Person
 

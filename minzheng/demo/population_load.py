@@ -6,7 +6,10 @@ thread while the main thread drafts the next chunk, so Python and the server wor
 Ids come from the tables' own sequences through a pool that is topped up between chunks. The foreign
 keys of the five tables are dropped for the load and added back at the end, where PostgreSQL checks each
 with one set-based query instead of one deferred trigger per row and key (a quarter of the seeding time
-before). SQLite gets ``executemany`` batches.
+before). Into an empty table (a freshly migrated database: the demo and the benchmarks) the rows go
+without the indexes on values in random order (blind indexes, names, divisions), which are built afterwards
+from the sorted rows instead of being updated one random insert at a time. SQLite gets ``executemany``
+batches.
 """
 
 from __future__ import annotations
@@ -17,16 +20,19 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from django.db import connection, models, transaction
-from django.db.utils import OperationalError
+from django.db.utils import DatabaseError, OperationalError
 
 from minzheng.registry.models import AssetRecord, Household, IncomeRecord, Membership, Person
 
 SEEDED_MODELS: tuple[type[models.Model], ...] = (Household, Person, Membership, IncomeRecord, AssetRecord)
 # Ids kept in hand beyond the last chunk's need, so the next chunk rarely waits for a sequence fetch.
 POOL_MARGIN = 1.25
+# Sort memory of the index builds after a load into empty tables (this transaction only): the largest
+# sort, one million 64-character blind indexes, then stays in memory instead of spilling to disk.
+INDEX_BUILD_MEMORY = "1GB"
 # (model, its columns in row order, the rows)
 Table = tuple[type[models.Model], Sequence[str], list[tuple[Any, ...]]]
 
@@ -122,9 +128,15 @@ class PostgresWriter:
         self.pending: Future[None] | None = None
         self.last_need: dict[str, int] = {}
         self.foreign_keys: list[tuple[str, str, str]] = []
+        self.indexes: list[_Index] = []
 
     def begin(self) -> None:
-        self.foreign_keys = _foreign_keys_drop()
+        keys = _foreign_keys_drop()
+        if keys is not None:
+            self.foreign_keys = keys
+            # no foreign key of these tables is left to queue a check per row: CREATE INDEX refuses a
+            # table with pending trigger events, so the indexes are dropped only then
+            self.indexes = _indexes_drop()
 
     def allocate(self, table: str, count: int) -> list[int]:
         if not count:
@@ -152,6 +164,7 @@ class PostgresWriter:
     def finish(self) -> None:
         self._wait()
         self.executor.shutdown()
+        _indexes_build(self.indexes)
         _foreign_keys_add(self.foreign_keys)
 
     def abort(self) -> None:
@@ -173,13 +186,14 @@ def _copy_all(raw: Any, payload: list[tuple[str, bytes]]) -> None:
             copy.write(data)
 
 
-def _foreign_keys_drop() -> list[tuple[str, str, str]]:
-    """Drop the foreign keys of the seeded tables: ``(table, name, definition)`` to add them back.
+def _foreign_keys_drop() -> list[tuple[str, str, str]] | None:
+    """Drop the foreign keys of the seeded tables: ``(table, name, definition)`` to add them back, or
+    None when they must stay.
 
     Dropping them locks the five tables (and the referenced users and divisions against writes) until
     the seeding commits: seeding is for demo and benchmark databases only. Rows the transaction already
     changed in these tables leave deferred checks pending, and PostgreSQL then refuses to alter the
-    tables: the load keeps the keys (and their per-row checks) in that case.
+    tables: the load keeps the keys (and their per-row checks) in that case (None).
     """
     tables = [model._meta.db_table for model in SEEDED_MODELS]
     with connection.cursor() as cursor:
@@ -196,7 +210,7 @@ def _foreign_keys_drop() -> list[tuple[str, str, str]]:
         except OperationalError as error:  # 55006: pending trigger events on one of the tables
             if getattr(error.__cause__, "sqlstate", "") != "55006":
                 raise
-            return []
+            return None
     return keys
 
 
@@ -205,6 +219,107 @@ def _foreign_keys_add(keys: list[tuple[str, str, str]]) -> None:
     with connection.cursor() as cursor:
         for table, name, definition in keys:
             cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+
+
+class _Index(NamedTuple):
+    table: str
+    name: str
+    # the ``CREATE [UNIQUE] INDEX`` statement (pg_indexes), or a unique constraint's definition
+    definition: str
+    constraint: bool
+
+
+def _indexes_drop() -> list[_Index]:
+    """Drop the indexes of the seeded tables that are empty, except their primary keys and the indexes led
+    by a reference to a row of this load (``_load_ordered_columns``): what to build back.
+
+    Rows appended to an empty table are cheaper to index afterwards in one sorted build per index than
+    one by one (the blind indexes are random 64-character strings: every insert lands on another leaf
+    page). The definitions come from the catalogue, so they follow the migrations as they are. Primary keys
+    stay (the ids grow with the sequences, so their inserts append to the right-most leaf, and other tables'
+    foreign keys depend on them), as does any index another constraint depends on. A unique constraint is
+    dropped with its index and added back with its exact definition; a unique index checks its rows when
+    it is built, so a duplicate still fails the seeding. ``DROP INDEX`` locks the table until the commit.
+    """
+    tables = [model._meta.db_table for model in SEEDED_MODELS]
+    with connection.cursor() as cursor:
+        empty = []
+        for table in tables:
+            cursor.execute(f"SELECT NOT EXISTS (SELECT FROM {table})")  # noqa: S608 - a model's table
+            if cursor.fetchone()[0]:
+                empty.append(table)
+        if not empty:
+            return []
+        # indexes of constraints: a primary key or a unique constraint (conindid); an index another table's
+        # foreign key references (contype 'f' with conindid) must stay
+        cursor.execute(
+            "SELECT i.indrelid::regclass::text, c.relname, pg_get_indexdef(i.indexrelid), "
+            "       con.contype, con.conname, pg_get_constraintdef(con.oid), a.attname "
+            "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "LEFT JOIN pg_constraint con ON con.conindid = i.indexrelid AND con.conrelid = i.indrelid "
+            "LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] "
+            "WHERE i.indrelid::regclass::text = ANY(%s) AND NOT i.indisprimary "
+            "  AND NOT EXISTS (SELECT FROM pg_constraint f "
+            "                  WHERE f.conindid = i.indexrelid AND f.contype = 'f') "
+            "ORDER BY i.indrelid::regclass::text, c.relname",
+            [empty],
+        )
+        appended = _load_ordered_columns()
+        indexes = []
+        for table, index_name, index_definition, contype, name, definition, first in cursor.fetchall():
+            if (table, first) in appended:
+                continue
+            if contype is None:
+                indexes.append(_Index(table, index_name, index_definition, constraint=False))
+            elif contype == "u":
+                indexes.append(_Index(table, name, definition, constraint=True))
+            # any other constraint's index (exclusion) stays
+        dropped = []
+        for index in indexes:
+            try:
+                with transaction.atomic():
+                    if index.constraint:
+                        cursor.execute(f'ALTER TABLE {index.table} DROP CONSTRAINT "{index.name}"')
+                    else:
+                        cursor.execute(f'DROP INDEX "{index.name}"')
+            except DatabaseError:  # something else depends on it: it stays, and is updated row by row
+                continue
+            dropped.append(index)
+    return dropped
+
+
+def _load_ordered_columns() -> set[tuple[str, str]]:
+    """``(table, column)`` of the references to rows of this load (a household's head, a person's household,
+    a membership's person…): their ids come from the sequences in the order the rows are written, so an index
+    led by one only ever appends to its right-most leaf, about as cheap as the primary key's. Those indexes
+    stay during the load, where the server works while the client drafts; rebuilding them afterwards would
+    only lengthen the part nothing overlaps."""
+    return {
+        (model._meta.db_table, str(field.column))
+        for model in SEEDED_MODELS
+        for field in model._meta.concrete_fields
+        if field.is_relation and field.related_model in SEEDED_MODELS
+    }
+
+
+def _indexes_build(indexes: list[_Index]) -> None:
+    """Build the dropped indexes back on the loaded rows, with the sort memory raised for this transaction.
+
+    PostgreSQL may build each with parallel workers (``max_parallel_maintenance_workers``): after the
+    load the client is idle, so on the demo's two cores a worker has one of its own.
+    """
+    if not indexes:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('maintenance_work_mem')")
+        previous = cursor.fetchone()[0]
+        cursor.execute("SELECT set_config('maintenance_work_mem', %s, true)", [INDEX_BUILD_MEMORY])
+        for index in indexes:
+            if index.constraint:
+                cursor.execute(f'ALTER TABLE {index.table} ADD CONSTRAINT "{index.name}" {index.definition}')
+            else:
+                cursor.execute(index.definition)
+        cursor.execute("SELECT set_config('maintenance_work_mem', %s, true)", [previous])
 
 
 class SqliteWriter:

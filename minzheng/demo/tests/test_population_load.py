@@ -1,5 +1,5 @@
-"""The fast paths of the demo seeding (issue 21): the same draws as ``random``, the foreign keys restored,
-the COPY text exact, and a failed load leaving nothing behind."""
+"""The fast paths of the demo seeding (issue 21): the same draws as ``random``, the foreign keys and the
+indexes restored, the COPY text exact, and a failed load leaving nothing behind."""
 
 from __future__ import annotations
 
@@ -8,13 +8,16 @@ import random
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
+from minzheng.common import crypto
+from minzheng.demo import population_load
 from minzheng.demo.population import PopulationDrafter, _Weighted
 from minzheng.demo.population_data import HAN_SURNAME_WEIGHTS, HAN_SURNAMES
-from minzheng.demo.population_load import SEEDED_MODELS, _check_text, _text_line
-from minzheng.demo.registry import ASSET_COLUMNS, PERSON_COLUMNS, demo_population_seed
+from minzheng.demo.population_load import SEEDED_MODELS, SqliteWriter, _check_text, _text_line
+from minzheng.demo.registry import ASSET_COLUMNS, PERSON_COLUMNS, _RowBuilder, demo_population_seed
 from minzheng.registry.models import AssetRecord, Household, IncomeRecord, Membership, Person
+from minzheng.registry.services import BANK_INDEX, ID_INDEX, PHONE_INDEX
 
 
 @pytest.mark.parametrize("seed", [1, 7, 2026])
@@ -33,6 +36,17 @@ def test_weighted_draws_and_randint_are_those_of_random(seed):
     ]  # fmt: skip
     # then the draws are identical, so a seed keeps giving the population it gave before
     assert drawn == expected
+
+
+@pytest.fixture
+def checked(divisions):
+    """The test's divisions with their deferred key checks done: a pending check on a referenced table
+    (divisions refer to their parent) makes PostgreSQL refuse to drop the registry tables' keys, and the
+    seeding then keeps its keys and indexes (the slow path). A demo database has its divisions committed."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    return divisions
 
 
 def _foreign_keys() -> set[tuple[str, str, str]]:
@@ -75,6 +89,63 @@ def test_a_second_seeding_continues_the_ids_without_a_duplicate(divisions):
     assert Person.objects.values("id_number_index").distinct().count() == Person.objects.count()
 
 
+def _indexes_and_constraints() -> set[tuple[str, ...]]:
+    tables = [model._meta.db_table for model in SEEDED_MODELS]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s)", [tables]
+        )
+        indexes = {tuple(row) for row in cursor.fetchall()}
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, contype::text, pg_get_constraintdef(oid) "
+            "FROM pg_constraint WHERE conrelid::regclass::text = ANY(%s)",
+            [tables],
+        )
+        constraints = {tuple(row) for row in cursor.fetchall()}
+        cursor.execute(
+            "SELECT count(*) FROM pg_index WHERE indrelid::regclass::text = ANY(%s) "
+            "AND NOT (indisvalid AND indisready)",
+            [tables],
+        )
+        assert cursor.fetchone()[0] == 0
+    return indexes | constraints
+
+
+def test_indexes_dropped_for_a_load_into_empty_tables_are_built_back_as_they_were(checked, monkeypatch):
+    # given the indexes and constraints of the five tables before seeding, and a record of what is rebuilt
+    before = _indexes_and_constraints()
+    built: list[list[population_load._Index]] = []
+    build = population_load._indexes_build
+    monkeypatch.setattr(
+        population_load, "_indexes_build", lambda indexes: (built.append(indexes), build(indexes))
+    )
+    # when seeding the empty tables, then seeding again into the filled ones
+    demo_population_seed(households=40, seed=41)
+    demo_population_seed(households=20, seed=42)
+    # then the first load went without the indexes on values in random order, among them the unique ID
+    # number constraint, but kept the primary keys and the indexes led by the ids of the load's own rows
+    # (appends); the second kept them all (the tables were no longer empty)
+    dropped = {index.name for index in built[0]}
+    assert {"registry_person_id_number_index_key", "person_name_prefix", "person_id_tail4"} <= dropped
+    assert not {"membership_one_open_per_person", "person_household_name"} & dropped
+    assert not any(name.endswith("_pkey") for name in dropped)
+    assert built[1] == []
+    # and every index and constraint is back with its definition, valid
+    assert _indexes_and_constraints() == before
+    assert Person.objects.values("id_number_index").distinct().count() == Person.objects.count()
+
+
+def test_the_unique_id_number_still_refuses_a_duplicate_after_the_rebuild(checked):
+    # given a seeded population (its unique ID number constraint dropped for the load and added back)
+    demo_population_seed(households=10, seed=43)
+    person = Person.objects.first()
+    # when a second person with the same blind index is written
+    twin = Person.objects.filter(pk=person.pk).values()[0] | {"id": None}
+    # then PostgreSQL refuses it
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Person.objects.create(**twin)
+
+
 def test_copy_text_renders_null_booleans_dates_and_decimals():
     # given a person row and an asset row as the builder makes them
     now = dt.datetime(2026, 9, 30, 8, 0, tzinfo=dt.UTC)
@@ -97,3 +168,12 @@ def test_copy_text_renders_null_booleans_dates_and_decimals():
 def test_a_tab_in_a_text_value_is_refused_rather_than_shifting_the_columns():
     with pytest.raises(ValueError, match="制表符"):
         _check_text("1\ta\tb\n", rows=1, columns=2)
+
+
+@pytest.mark.parametrize("purpose", [ID_INDEX, PHONE_INDEX, BANK_INDEX])
+def test_the_builders_blind_index_is_cryptos(purpose):
+    # given the row builder's HMAC from prepared SHA-256 states
+    builder = _RowBuilder(SqliteWriter(), [], set())
+    # then it gives the blind index the registry looks values up by
+    for value in ("150102198001010011", "13800000000", "6222020000000000000", ""):
+        assert builder.index(purpose, value) == crypto.blind_index(value, purpose=purpose)
