@@ -5,6 +5,51 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+UNIQUE = models.UniqueConstraint(fields=("id_number_index",), name="person_id_number_index_unique")
+
+
+def _fields() -> tuple[models.Field, models.Field]:
+    old, new = models.CharField(max_length=64, unique=True), models.CharField(max_length=64)
+    for field in (old, new):
+        field.set_attributes_from_name("id_number_index")
+    return old, new
+
+
+def _id_number_unique(apps, schema_editor):
+    """PostgreSQL: rename the existing unique constraint and drop its "_like" index (no rebuild of a large
+    table's unique index); other databases (the SQLite demo): the generic operations."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(
+            "ALTER TABLE registry_person RENAME CONSTRAINT registry_person_id_number_index_key "
+            "TO person_id_number_index_unique"
+        )
+        schema_editor.execute("DROP INDEX IF EXISTS registry_person_id_number_index_b3510b9a_like")
+        return
+    person = apps.get_model("registry", "Person")
+    old, new = _fields()
+    old.model = new.model = person
+    schema_editor.alter_field(person, old, new)
+    schema_editor.add_constraint(person, UNIQUE)
+
+
+def _id_number_unique_reverse(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(
+            "CREATE INDEX registry_person_id_number_index_b3510b9a_like "
+            "ON registry_person (id_number_index varchar_pattern_ops)"
+        )
+        schema_editor.execute(
+            "ALTER TABLE registry_person RENAME CONSTRAINT person_id_number_index_unique "
+            "TO registry_person_id_number_index_key"
+        )
+        return
+    person = apps.get_model("registry", "Person")
+    old, new = _fields()
+    old.model = new.model = person
+    schema_editor.remove_constraint(person, UNIQUE)
+    schema_editor.alter_field(person, new, old)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -87,16 +132,6 @@ class Migration(migrations.Migration):
                     ),
                 ),
             ],
-            database_operations=[
-                migrations.RunSQL(
-                    'ALTER TABLE registry_person RENAME CONSTRAINT registry_person_id_number_index_key '
-                    'TO person_id_number_index_unique; '
-                    'DROP INDEX IF EXISTS registry_person_id_number_index_b3510b9a_like',
-                    reverse_sql='CREATE INDEX registry_person_id_number_index_b3510b9a_like '
-                    'ON registry_person (id_number_index varchar_pattern_ops); '
-                    'ALTER TABLE registry_person RENAME CONSTRAINT person_id_number_index_unique '
-                    'TO registry_person_id_number_index_key',
-                ),
-            ],
+            database_operations=[migrations.RunPython(_id_number_unique, _id_number_unique_reverse)],
         ),
     ]
