@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from django.utils import timezone
@@ -28,7 +28,7 @@ from minzheng.accounts.models import User
 from minzheng.audit.services import event_record
 from minzheng.catalogue.roles import Capability
 from minzheng.common import crypto
-from minzheng.common.bulk import batch_transaction, copy_rows, ids_allocate
+from minzheng.common.bulk import batch_transaction, copy_columns, ids_allocate
 from minzheng.common.errors import PermissionDenied
 from minzheng.common.masking import mask_bank_account, mask_id_number
 from minzheng.common.spreadsheets import xlsx_append
@@ -40,7 +40,6 @@ from minzheng.enrolments.legacy_checks import (
     LEVEL,
     NAME,
     Checked,
-    HouseholdRows,
     Problem,
     Sheet,
     legacy_validate,
@@ -87,99 +86,76 @@ def _employments(sheet: Sheet, positions: list[int], today: dt.date) -> list[str
     return out
 
 
-def _household_rows(
-    actor: User, sheet: Sheet, groups: list[HouseholdRows], ids: list[int], heads: list[int]
-) -> Iterator[tuple[Any, ...]]:
-    accounts = [g.account for g in groups if g.account]
-    sealed = iter(crypto.encrypt_all(accounts))
-    indexes = iter(crypto.blind_indexes(accounts, purpose=BANK_INDEX))
-    address, bank = sheet.text[ADDRESS], sheet.text[BANK]
-    for group, household_id, head_id in zip(groups, ids, heads, strict=True):
-        assert group.division is not None
-        assert group.head is not None
-        account = group.account
-        yield (
-            household_id,
-            group.division.pk,
-            address[group.head][:200],
-            group.urban_rural,
-            len(group.rows),
-            bank[group.head][:60],
-            next(sealed) if account else "",
-            next(indexes) if account else "",
-            mask_bank_account(account) if account else "",
-            actor.pk,
-            head_id,
-        )
-
-
-HOUSEHOLD_FIELDS = (
-    "id",
-    "hukou_division_id",
-    "hukou_address",
-    "urban_rural",
-    "member_count",
-    "bank_name",
-    "bank_account_encrypted",
-    "bank_account_index",
-    "bank_account_masked",
-    "created_by_id",
-    "head_id",
-)
-PERSON_FIELDS = (
-    "id",
-    "household_id",
-    "name",
-    "id_number_encrypted",
-    "id_number_index",
-    "id_number_masked",
-    "birth_date",
-    "sex",
-    "employment_status",
-)
-ENROLMENT_FIELDS = (
-    "id",
-    "programme",
-    "household_id",
-    "division_id",
-    "source",
-    "person_id",
-    "decision_ref",
-    "starts_month",
-    "monthly_amount",
-    "level",
-    "created_by_id",
-)
+def _scatter(values: list[str], present: list[bool]) -> list[str]:
+    """``values`` (one per true flag) spread over ``present``, ``""`` where the flag is false."""
+    given = iter(values)
+    return [next(given) if flag else "" for flag in present]
 
 
 def _write(actor: User, checked: Checked, source: LegacyImport, progress: Progress) -> tuple[int, int, int]:
+    """Every table as columns (lists in row order) handed to ``copy_columns``: no tuple per row."""
     sheet, groups = checked.sheet, list(checked.households.values())
     today = timezone.localdate()
     positions = [j for g in groups for j in g.rows]  # persons in household order
     person_ids = ids_allocate(Person, len(positions))
     person_of = dict(zip(positions, person_ids, strict=True))
     household_ids = ids_allocate(Household, len(groups))
-    household_of = {j: h for g, h in zip(groups, household_ids, strict=True) for j in g.rows}
-    heads = [person_of[g.head] for g in groups if g.head is not None]
-    copy_rows(Household, HOUSEHOLD_FIELDS, _household_rows(actor, sheet, groups, household_ids, heads))
+    households = [h for g, h in zip(groups, household_ids, strict=True) for _ in g.rows]  # per position
+    heads: list[int] = []  # position of each household's head row
+    divisions: list[int] = []
+    for group in groups:  # both set for every household of a file without problems
+        assert group.head is not None
+        assert group.division is not None
+        heads.append(group.head)
+        divisions.append(group.division.pk)
+    accounts = [g.account for g in groups]
+    present = [bool(a) for a in accounts]
+    given = [a for a in accounts if a]
+    address, bank = sheet.text[ADDRESS], sheet.text[BANK]
+    copy_columns(
+        Household,
+        {
+            "id": household_ids,
+            "hukou_division_id": divisions,
+            "hukou_address": [address[h][:200] for h in heads],
+            "urban_rural": [g.urban_rural for g in groups],
+            "member_count": [len(g.rows) for g in groups],
+            "bank_name": [bank[h][:60] for h in heads],
+            "bank_account_encrypted": _scatter(crypto.encrypt_all(given), present),
+            "bank_account_index": _scatter(crypto.blind_indexes(given, purpose=BANK_INDEX), present),
+            "bank_account_masked": [mask_bank_account(a) if a else "" for a in accounts],
+            "created_by_id": [actor.pk] * len(groups),
+            "head_id": [person_of[h] for h in heads],
+        },
+    )
     progress(3, STEPS, f"已写入 {len(groups)} 户")
     numbers = [sheet.id_numbers[j] for j in positions]
-    persons = zip(
-        person_ids,
-        [household_of[j] for j in positions],
-        [sheet.text[NAME][j] for j in positions],
-        crypto.encrypt_all(numbers),
-        [sheet.id_indexes[j] for j in positions],
-        [mask_id_number(n) for n in numbers],
-        [sheet.birth_dates[j] for j in positions],
-        [sheet.sexes[j] for j in positions],
-        _employments(sheet, positions, today),
-        strict=True,
+    name, indexes, births, sexes = sheet.text[NAME], sheet.id_indexes, sheet.birth_dates, sheet.sexes
+    copy_columns(
+        Person,
+        {
+            "id": person_ids,
+            "household_id": households,
+            "name": [name[j] for j in positions],
+            "id_number_encrypted": crypto.encrypt_all(numbers),
+            "id_number_index": [indexes[j] for j in positions],
+            "id_number_masked": [mask_id_number(n) for n in numbers],
+            "birth_date": [births[j] for j in positions],
+            "sex": [sexes[j] for j in positions],
+            "employment_status": _employments(sheet, positions, today),
+        },
     )
-    copy_rows(Person, PERSON_FIELDS, persons)
-    memberships = ((household_of[j], person_of[j], sheet.relations[j], today) for j in positions)
-    copy_rows(Membership, ("household_id", "person_id", "relation_to_head", "joined_on"), memberships)
+    copy_columns(
+        Membership,
+        {
+            "household_id": households,
+            "person_id": person_ids,
+            "relation_to_head": [sheet.relations[j] for j in positions],
+            "joined_on": [today] * len(positions),
+        },
+    )
     progress(4, STEPS, f"已写入 {len(positions)} 人")
+    household_of = dict(zip(positions, households, strict=True))
     enrolments = _enrolments(actor, checked, source, household_of, person_of)
     return len(groups), len(positions), enrolments
 
@@ -199,35 +175,44 @@ def _enrolments(
     positions = [j for g in checked.households.values() for j in g.rows if sheet.programmes[j]]
     ids = ids_allocate(Enrolment, len(positions))
     refs = [f"原系统导入 #{source.pk} 第 {sheet.numbers[j]} 行" for j in positions]
-    copy_rows(
+    programmes = [sheet.programmes[j] for j in positions]
+    starts = [sheet.starts[j] for j in positions]
+    amount_text: dict[Any, str] = {}  # a file repeats a few hundred amounts
+    amounts = [
+        amount_text.get(a) or amount_text.setdefault(a, str(a)) for a in (sheet.amounts[j] for j in positions)
+    ]
+    count, level = len(positions), sheet.text[LEVEL]
+    copy_columns(
         Enrolment,
-        ENROLMENT_FIELDS,
-        (
-            (
-                enrolment_id,
-                sheet.programmes[j],
-                household_of[j],
-                township_by_row[j],
-                EnrolmentSource.LEGACY.value,
-                None if sheet.programmes[j] in HOUSEHOLD_PROGRAMMES else person_of[j],
-                ref,
-                sheet.starts[j],
-                sheet.amounts[j],
-                sheet.text[LEVEL][j][:40],
-                actor.pk,
-            )
-            for enrolment_id, j, ref in zip(ids, positions, refs, strict=True)
-        ),
+        {
+            "id": ids,
+            "programme": programmes,
+            "household_id": [household_of[j] for j in positions],
+            "division_id": [township_by_row[j] for j in positions],
+            "source": [EnrolmentSource.LEGACY.value] * count,
+            "person_id": [
+                None if p in HOUSEHOLD_PROGRAMMES else person_of[j]
+                for j, p in zip(positions, programmes, strict=True)
+            ],
+            "decision_ref": refs,
+            "starts_month": starts,
+            "monthly_amount": amounts,
+            "level": [level[j][:40] for j in positions],
+            "created_by_id": [actor.pk] * count,
+        },
     )
-    copy_rows(
+    copy_columns(
         EntitlementPeriod,
-        ("enrolment_id", "from_month", "monthly_amount", "reason", "basis", "recorded_by_id"),
-        (
-            (enrolment_id, sheet.starts[j], sheet.amounts[j], "原系统导入", ref, actor.pk)
-            for enrolment_id, j, ref in zip(ids, positions, refs, strict=True)
-        ),
+        {
+            "enrolment_id": ids,
+            "from_month": starts,
+            "monthly_amount": amounts,
+            "reason": ["原系统导入"] * count,
+            "basis": refs,
+            "recorded_by_id": [actor.pk] * count,
+        },
     )
-    return len(positions)
+    return count
 
 
 def _no_progress(done: int, total: int, message: str) -> None:

@@ -50,8 +50,16 @@ class Enrolment(TimeStampedModel):
     scope_path = "household__hukou_division__code"
 
     programme = models.CharField("救助项目", max_length=32)  # a policy.rules.PROGRAMME_CODES code
+    # No database foreign keys on household, person, division and transferred_from (ADR 0042): the legacy
+    # import writes them in bulk from the rows it has just created and the townships it has just looked
+    # up; households, persons, divisions and enrolments are never deleted; the services take them from
+    # model instances. The ORM's on_delete stays.
     household = models.ForeignKey(
-        Household, verbose_name="家庭", on_delete=models.PROTECT, related_name="enrolments"
+        Household,
+        verbose_name="家庭",
+        on_delete=models.PROTECT,
+        related_name="enrolments",
+        db_constraint=False,
     )
     person = models.ForeignKey(  # set for person programmes (特困, allowances); null = the household
         Person,
@@ -60,9 +68,16 @@ class Enrolment(TimeStampedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="enrolments",
+        db_constraint=False,
+        db_index=False,  # a partial index (Meta): household programmes leave it empty
     )
-    division = models.ForeignKey(  # the paying township
-        Division, verbose_name="发放乡镇（街道）", on_delete=models.PROTECT, related_name="+"
+    division = models.ForeignKey(  # the paying township; (division, programme, status) serves lookups
+        Division,
+        verbose_name="发放乡镇（街道）",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     source = models.CharField("纳入方式", max_length=16, choices=EnrolmentSource.choices)
     application = models.ForeignKey(
@@ -72,6 +87,7 @@ class Enrolment(TimeStampedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="enrolments",
+        db_index=False,  # a partial index (Meta): legacy and most enrolments have none
     )
     decision_ref = models.CharField("决定文号或说明", max_length=100, blank=True)
     status = models.CharField(
@@ -88,7 +104,14 @@ class Enrolment(TimeStampedModel):
     # A transfer (特困人员认定办法第 27 条: a terminated 特困 person moved to 低保 or 临时救助) names the
     # enrolment it continues.
     transferred_from = models.ForeignKey(
-        "self", verbose_name="转自", null=True, blank=True, on_delete=models.PROTECT, related_name="transfers"
+        "self",
+        verbose_name="转自",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="transfers",
+        db_constraint=False,
+        db_index=False,  # a partial index (Meta)
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -115,7 +138,19 @@ class Enrolment(TimeStampedModel):
             ),
             models.CheckConstraint(condition=Q(monthly_amount__gte=0), name="enrolment_amount_not_negative"),
         ]
-        indexes = [models.Index(fields=["division", "programme", "status"])]
+        indexes = [
+            models.Index(fields=["division", "programme", "status"]),
+            # Mostly-empty references: indexed where set (an equality implies IS NOT NULL).
+            models.Index(fields=["person"], name="enrolment_person", condition=Q(person__isnull=False)),
+            models.Index(
+                fields=["application"], name="enrolment_application", condition=Q(application__isnull=False)
+            ),
+            models.Index(
+                fields=["transferred_from"],
+                name="enrolment_transferred_from",
+                condition=Q(transferred_from__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.programme} {self.household_id}"
@@ -127,7 +162,11 @@ class EntitlementPeriod(models.Model):
     Periods of one enrolment never overlap; a change closes the running period and opens a new one.
     A suspended month is simply not covered by any period (or covered at 0 with the reason)."""
 
-    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="periods")
+    # ADR 0042: the legacy import writes the enrolments it has just created; enrolments are never deleted
+    # (the ORM's CASCADE stays for any ORM delete).
+    enrolment = models.ForeignKey(
+        Enrolment, on_delete=models.CASCADE, related_name="periods", db_constraint=False
+    )
     from_month = models.DateField("起始月份")  # 1st of a month
     until_month = models.DateField("截止月份（不含）", null=True, blank=True)  # 1st of a month; null = open
     monthly_amount = models.DecimalField("月金额", max_digits=12, decimal_places=2)

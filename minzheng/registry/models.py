@@ -37,8 +37,18 @@ from minzheng.registry.choices import (
 class Household(TimeStampedModel):
     scope_path = "hukou_division__code"
 
+    # No database foreign keys on the references the legacy import (enrolments.legacy) writes in bulk, ADR
+    # 0042: divisions, households and persons are never deleted (abolished divisions keep their rows), and
+    # every writer takes the id from the referenced table (the import: villages it has just looked up, rows
+    # it has just created in the same transaction; the services: model instances). The ORM's on_delete stays.
+    # Indexes: the (hukou_division, id) index below serves the division's lookups.
     hukou_division = models.ForeignKey(
-        Division, verbose_name="户籍所在地", on_delete=models.PROTECT, related_name="hukou_households"
+        Division,
+        verbose_name="户籍所在地",
+        on_delete=models.PROTECT,
+        related_name="hukou_households",
+        db_constraint=False,
+        db_index=False,
     )
     hukou_address = models.CharField("户籍地址", max_length=200, blank=True)
     residence_division = models.ForeignKey(
@@ -48,16 +58,26 @@ class Household(TimeStampedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="resident_households",
+        db_constraint=False,  # ADR 0042, as hukou_division
+        db_index=False,  # a partial index (Meta): most households have none
     )
     residence_address = models.CharField("居住地址", max_length=200, blank=True)
     urban_rural = models.CharField("城乡类别", max_length=5, choices=UrbanRural.choices)
-    head = models.ForeignKey(
-        "Person", verbose_name="户主", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    head = models.ForeignKey(  # ADR 0042, as hukou_division
+        "Person",
+        verbose_name="户主",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
     )
     member_count = models.PositiveSmallIntegerField("在户人数", default=0)
     bank_name = models.CharField("开户银行", max_length=60, blank=True)
     bank_account_encrypted = models.TextField(blank=True)
-    bank_account_index = models.CharField(max_length=64, blank=True, db_index=True)
+    # Blind indexes are looked up by equality only (an HMAC prefix means nothing): a plain b-tree in Meta,
+    # not db_index=True, which adds a second varchar_pattern_ops ("_like") index to every CharField.
+    bank_account_index = models.CharField(max_length=64, blank=True)
     bank_account_masked = models.CharField("银行账号", max_length=40, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -68,7 +88,15 @@ class Household(TimeStampedModel):
     class Meta:
         verbose_name = "家庭"
         verbose_name_plural = "家庭"
-        indexes = [models.Index(fields=["hukou_division", "id"])]
+        indexes = [
+            models.Index(fields=["hukou_division", "id"]),
+            models.Index(fields=["bank_account_index"], name="household_bank_account_index"),
+            models.Index(
+                fields=["residence_division"],
+                name="household_residence_division",
+                condition=Q(residence_division__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"家庭 {self.pk}"
@@ -83,13 +111,13 @@ class Person(TimeStampedModel):
 
     name = models.CharField("姓名", max_length=50)
     id_number_encrypted = models.TextField()
-    id_number_index = models.CharField(max_length=64, unique=True)
+    id_number_index = models.CharField(max_length=64)  # unique: Meta (a constraint adds no "_like" index)
     id_number_masked = models.CharField("身份证号码", max_length=18)
     birth_date = models.DateField("出生日期")
     sex = models.CharField("性别", max_length=6, choices=Sex.choices)
     ethnicity = models.CharField("民族", max_length=2, choices=ETHNICITIES, default="01")
     phone_encrypted = models.TextField(blank=True)
-    phone_index = models.CharField(max_length=64, blank=True, db_index=True)
+    phone_index = models.CharField(max_length=64, blank=True)  # indexed where set: Meta
     phone_masked = models.CharField("联系电话", max_length=20, blank=True)
     household = models.ForeignKey(
         Household,
@@ -99,6 +127,8 @@ class Person(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="persons",
         help_text="当前（或最后）所在家庭；成员关系历史见 Membership",
+        db_constraint=False,  # ADR 0042, as Household.hukou_division
+        db_index=False,  # person_household_name (household, name) serves the household's lookups
     )
     disability_category = models.CharField(
         "残疾类别", max_length=12, choices=DisabilityCategory.choices, blank=True, default=""
@@ -133,8 +163,12 @@ class Person(TimeStampedModel):
             ),
             # The ID search by the last digits (issue 14 §4): the masked form keeps the last four in clear.
             models.Index(Right("id_number_masked", 4), name="person_id_tail4"),
+            # Exact lookups of a set phone (an equality with a non-empty constant implies the condition);
+            # the many people without one cost the index nothing.
+            models.Index(fields=["phone_index"], name="person_phone_index", condition=~Q(phone_index="")),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["id_number_index"], name="person_id_number_index_unique"),
             models.CheckConstraint(
                 condition=Q(disability_category="", disability_grade__isnull=True)
                 | (~Q(disability_category="") & Q(disability_grade__isnull=False)),
@@ -163,8 +197,13 @@ class Membership(models.Model):
 
     scope_path = "household__hukou_division__code"
 
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="memberships")
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="memberships")
+    # ADR 0042, as Household.hukou_division; (household, left_on) below serves the household's lookups.
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="memberships", db_constraint=False, db_index=False
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="memberships", db_constraint=False
+    )
     relation_to_head = models.CharField("与户主关系", max_length=16, choices=RelationToHead.choices)
     joined_on = models.DateField("加入日期")
     left_on = models.DateField("离开日期", null=True, blank=True)
