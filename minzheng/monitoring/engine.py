@@ -129,12 +129,15 @@ _RAW_SCHEMAS = {
 }
 
 
-def registry_load(con: duckdb.DuckDBPyConnection, *, as_of: dt.date, division_prefix: str) -> dict[str, int]:
+def registry_load(
+    con: duckdb.DuckDBPyConnection, *, as_of: dt.date, division_prefix: str, assets: bool = True
+) -> dict[str, int]:
     """The tables ``households``, ``members``, ``incomes`` and ``assets`` exactly as
     ``benefits.columnar.snapshot_load`` builds them (its contract; compared row by row in
     ``tests/test_engine.py``), but read as plain scans — one ``COPY`` per table, no correlated
     sub-queries — and joined in DuckDB: at 2.6 million people the "income of a current member" test as
-    an index probe per income row costs more than the whole DuckDB join."""
+    an index probe per income row costs more than the whole DuckDB join. ``assets=False`` leaves
+    ``assets`` out (the income-only assessment of a monitoring run does not read it)."""
     h, d = Household._meta.db_table, Division._meta.db_table
     m, p = Membership._meta.db_table, Person._meta.db_table
     i, a = IncomeRecord._meta.db_table, AssetRecord._meta.db_table
@@ -169,6 +172,8 @@ def registry_load(con: duckdb.DuckDBPyConnection, *, as_of: dt.date, division_pr
         ),
         "assets": (f"SELECT x.household_id, x.person_id, x.category, x.value, x.exempt FROM {a} x{within}", like),
     }  # fmt: skip
+    if not assets:
+        del queries["assets"]
     for name, (sql, params) in queries.items():
         _load(con, name, sql, params, _RAW_SCHEMAS[name])
     run(con, "CREATE OR REPLACE TABLE households AS SELECT * FROM raw_households")
@@ -181,7 +186,7 @@ def registry_load(con: duckdb.DuckDBPyConnection, *, as_of: dt.date, division_pr
         "QUALIFY row_number() OVER (PARTITION BY m.household_id, m.person_id "
         "ORDER BY m.joined_on DESC, m.membership_id DESC) = 1",
     )
-    for name in ("incomes", "assets"):  # rows of the household, or of a person who is a current member
+    for name in ("incomes", "assets")[: 2 if assets else 1]:  # of the household, or of a current member
         run(
             con,
             f"CREATE OR REPLACE TABLE {name} AS SELECT x.* FROM {name} x JOIN households h USING (household_id) "
@@ -192,7 +197,7 @@ def registry_load(con: duckdb.DuckDBPyConnection, *, as_of: dt.date, division_pr
         run(con, f"DROP TABLE {name}")
     return {
         name: con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
-        for name in ("households", "members", "incomes", "assets")
+        for name in ("households", "members", "incomes", "assets")[: 4 if assets else 3]
     }
 
 
@@ -207,8 +212,11 @@ def snapshot_build(
     registry, the income assessment, and the matched department records ``feeds`` names (feed → records
     after that day, ``None`` all; ``rules.feeds_read``), or every record when ``feeds`` is None.
     Raises ``ParameterMissing`` when the income assessment lacks a parameter for a place."""
-    counts = registry_load(con, as_of=as_of, division_prefix=division_prefix)
-    columnar.results_compute(con, columnar.stored_params(), as_of)
+    counts = registry_load(con, as_of=as_of, division_prefix=division_prefix, assets=False)
+    # only what monitor_households reads (error, persons, 低保 per-capita income): the full assessment's
+    # margin, asset, 分类施保 and 高龄 parts were most of the snapshot's time at 2.6 M people
+    columnar.results_compute(con, columnar.stored_params(), as_of, income_only=True)
+    run(con, "DROP TABLE incomes")  # read only by the assessment: its memory is free for the feeds
     which, params = "", list[Any]([as_of])
     if feeds is not None:
         parts = []
@@ -260,6 +268,8 @@ def snapshot_build(
         {"as_of": as_of, "head": RelationToHead.HEAD.value},
     )
     counts["persons"] = con.execute("SELECT count(*) FROM monitor_persons").fetchall()[0][0]
+    for name in ("results", "members", "households"):  # the rules read only the monitor_* tables
+        run(con, f"DROP TABLE {name}")
     return counts
 
 

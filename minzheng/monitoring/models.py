@@ -249,22 +249,44 @@ class Alert(models.Model):
 
     scope_path = "division__code"
 
+    # No database foreign keys on the references below (issue 21, ADR 0042): a first run writes hundreds of
+    # thousands of alerts in one statement (``services.runs.alerts_insert_many``) and the six check triggers
+    # fired once per row at commit — more than half of PostgreSQL's time for that statement (40,000 alerts:
+    # 5.9 of 11.0 s). That statement takes the household and its village from the household table itself (a
+    # join), the person from the run's own snapshot of the person table, the rule and the run from the rows it
+    # was given; ``application`` is null there and set only by ``alert_application_open`` with the
+    # application it has just created. None of the referenced rows is ever deleted; the ORM keeps
+    # ``PROTECT``; the indexes stay.
     number = models.CharField("预警编号", max_length=24, unique=True)
     rule = models.ForeignKey(
-        WarningRule, verbose_name="规则", on_delete=models.PROTECT, related_name="alerts"
+        WarningRule, verbose_name="规则", on_delete=models.PROTECT, related_name="alerts", db_constraint=False
     )
     rule_code = models.CharField("规则代码", max_length=40)
     rule_version = models.PositiveIntegerField("规则版本")
     severity = models.CharField("预警等级", max_length=8, choices=SEVERITY_CHOICES)
     subject_key = models.CharField(max_length=24)  # p:<person id> / h:<household id>
-    household = models.ForeignKey(Household, verbose_name="家庭", on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey(
+        Household, verbose_name="家庭", on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     person = models.ForeignKey(
-        Person, verbose_name="人员", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Person,
+        verbose_name="人员",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
     )
     division = models.ForeignKey(
-        Division, verbose_name="责任村（社区）", on_delete=models.PROTECT, related_name="+"
+        Division,
+        verbose_name="责任村（社区）",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
     )
-    run = models.ForeignKey(MonitoringRun, on_delete=models.PROTECT, related_name="alerts")
+    run = models.ForeignKey(
+        MonitoringRun, on_delete=models.PROTECT, related_name="alerts", db_constraint=False
+    )
     evidence = models.JSONField("依据数据", default=dict)
     status = models.CharField("状态", max_length=10, choices=STATUS_CHOICES, default="pushed")
     raised_on = models.DateField("预警日期")
@@ -282,6 +304,7 @@ class Alert(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_constraint=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
     objects = ScopedQuerySet.as_manager()

@@ -13,7 +13,7 @@ from typing import Any
 
 import duckdb
 
-from minzheng.benefits.columnar.groups import GroupParameters, groups_build
+from minzheng.benefits.columnar.groups import PROGRAMMES_WITH_INCOME, GroupParameters, groups_build
 from minzheng.benefits.columnar.snapshot import run
 from minzheng.benefits.params import InMemoryParams
 from minzheng.benefits.work_cost import EMPLOYMENT_CATEGORIES, EMPLOYMENT_INCOME, MINIMUM_WAGE
@@ -64,8 +64,56 @@ clipped AS NOT MATERIALIZED (  -- streamed: 2.2 M rows, and `earnings` reads onl
     LEFT JOIN counted c ON c.household_id = i.household_id AND c.person_id = i.person_id
     JOIN treatments{s} t ON t.group_id = hh.group_id AND t.category = i.category
     WHERE (i.person_id IS NULL OR c.is_counted) AND t.treatment IN ('counted', 'deducted')
-        AND i.period_end >= i.period_start
+        AND i.period_end >= i.period_start AND list_contains($programmes, t.programme)
+),{work_cost}
+shares AS (  -- each term is num / den fen: prorated records, then the work-cost deductions
+    SELECT household_id, programme, treatment, fen * overlap AS num, CAST(days AS HUGEINT) AS den, overlap
+    FROM clipped
+{work_cost_shares}),
+terms AS (  -- the signed shares summed per denominator (Σ numᵢ / den is exact): few per household
+    SELECT household_id, programme, den,
+        sum(CASE WHEN treatment = 'counted' THEN 1 ELSE -1 END * num) AS num
+    FROM shares WHERE overlap > 0 GROUP BY household_id, programme, den
 ),
+denominators AS (
+    SELECT household_id, programme,
+        list_reduce(list(CAST(den // gcd(abs(num), den) AS BIGINT)), lambda x, y: lcm(x, y)) AS lcd
+    FROM terms GROUP BY household_id, programme
+),
+income AS (
+    SELECT t.household_id, t.programme, d.lcd,
+        greatest(CAST(0 AS HUGEINT), sum(t.num * d.lcd // t.den)) AS net_scaled
+    FROM terms t JOIN denominators d USING (household_id, programme)
+    GROUP BY t.household_id, t.programme, d.lcd
+),
+per_capita AS (
+    SELECT hh.household_id, p.programme,
+        CASE WHEN ps.persons = 0 OR i.net_scaled IS NULL THEN CAST(0 AS HUGEINT)
+             ELSE (2 * i.net_scaled + i.lcd * hh.months * ps.persons) // (2 * i.lcd * hh.months * ps.persons)
+        END AS pci_fen
+    FROM hh CROSS JOIN (SELECT unnest($programmes) AS programme) p
+    JOIN persons ps USING (household_id)
+    LEFT JOIN income i ON i.household_id = hh.household_id AND i.programme = p.programme
+),
+{benefits}assessed AS (
+    SELECT hh.household_id, hh.division_code, hh.urban_rural,
+        coalesce(ps.members, 0) AS members, coalesce(ps.persons, 0) AS persons,
+        CASE WHEN ps.household_id IS NULL THEN '家庭没有成员'
+             WHEN ps.member_invalid THEN '成员信息不一致'
+             WHEN ii.household_id IS NOT NULL THEN '收入记录不一致'
+             WHEN ps.persons = 0 THEN '没有计入的共同生活家庭成员'
+        END AS error,
+        CAST(d.pci_fen AS BIGINT) AS dibao_pci_fen{assessed_columns}
+    FROM hh LEFT JOIN persons ps USING (household_id)
+    LEFT JOIN income_invalid ii USING (household_id)
+    LEFT JOIN per_capita d ON d.household_id = hh.household_id AND d.programme = $programme_dibao
+{assessed_joins}){decision}
+"""
+
+
+# The parts only the full assessment needs (the 低保边缘 work cost, assets, 分类施保, 高龄津贴 and the
+# decisions); ``results_compute(…, income_only=True)`` leaves them out.
+_WORK_COST_SQL = """
 earnings AS (  -- counted employment income of the margin test where 兴安盟's 就业成本扣减 is in force
     SELECT c.*, hh.wc_ratio_num, hh.wc_ratio_den, hh.wc_base, hh.wc_min_wage_fen, hh.months,
         datediff('day', hh.period_start, hh.period_end) + 1 AS period_days
@@ -113,11 +161,8 @@ minimum_wage_costs AS (  -- ratio × minimum wage × months employed, at most th
     FROM earners e
     JOIN employed em ON em.household_id = e.household_id AND em.person_id IS NOT DISTINCT FROM e.person_id
     JOIN earned ed ON ed.household_id = e.household_id AND ed.person_id IS NOT DISTINCT FROM e.person_id
-),
-shares AS (  -- each term is num / den fen: prorated records, then the work-cost deductions
-    SELECT household_id, programme, treatment, fen * overlap AS num, CAST(days AS HUGEINT) AS den, overlap
-    FROM clipped
-    UNION ALL
+),"""
+_WORK_COST_SHARES_SQL = """    UNION ALL
     SELECT household_id, programme, 'deducted', fen * overlap * wc_ratio_num,
         CAST(days AS HUGEINT) * wc_ratio_den, overlap
     FROM earnings WHERE wc_base = $employment_income
@@ -126,33 +171,8 @@ shares AS (  -- each term is num / den fen: prorated records, then the work-cost
         CASE WHEN d_num * lcd <= wage_scaled * d_den THEN d_num ELSE wage_scaled END,
         CASE WHEN d_num * lcd <= wage_scaled * d_den THEN d_den ELSE CAST(lcd AS HUGEINT) END, 1
     FROM minimum_wage_costs
-),
-terms AS (  -- the signed shares summed per denominator (Σ numᵢ / den is exact): few per household
-    SELECT household_id, programme, den,
-        sum(CASE WHEN treatment = 'counted' THEN 1 ELSE -1 END * num) AS num
-    FROM shares WHERE overlap > 0 GROUP BY household_id, programme, den
-),
-denominators AS (
-    SELECT household_id, programme,
-        list_reduce(list(CAST(den // gcd(abs(num), den) AS BIGINT)), lambda x, y: lcm(x, y)) AS lcd
-    FROM terms GROUP BY household_id, programme
-),
-income AS (
-    SELECT t.household_id, t.programme, d.lcd,
-        greatest(CAST(0 AS HUGEINT), sum(t.num * d.lcd // t.den)) AS net_scaled
-    FROM terms t JOIN denominators d USING (household_id, programme)
-    GROUP BY t.household_id, t.programme, d.lcd
-),
-per_capita AS (
-    SELECT hh.household_id, p.programme,
-        CASE WHEN ps.persons = 0 OR i.net_scaled IS NULL THEN CAST(0 AS HUGEINT)
-             ELSE (2 * i.net_scaled + i.lcd * hh.months * ps.persons) // (2 * i.lcd * hh.months * ps.persons)
-        END AS pci_fen
-    FROM hh CROSS JOIN (VALUES ($programme_dibao), ($programme_margin)) p(programme)
-    JOIN persons ps USING (household_id)
-    LEFT JOIN income i ON i.household_id = hh.household_id AND i.programme = p.programme
-),
-held AS (
+"""
+_BENEFITS_SQL = """held AS (
     SELECT a.household_id, a.category, CAST(round(a.value * 100) AS BIGINT) AS value_fen
     FROM assets a SEMI JOIN hh USING (household_id)
     LEFT JOIN counted c ON c.household_id = a.household_id AND c.person_id = a.person_id
@@ -198,31 +218,23 @@ senior AS (
     SELECT household_id, count(*) AS senior_persons, sum(amount_fen) AS senior_fen
     FROM senior_person GROUP BY household_id
 ),
-assessed AS (
-    SELECT hh.household_id, hh.division_code, hh.urban_rural, hh.standard_fen, hh.margin_ceiling_fen,
-        hh.rounding_method, hh.rounding_unit_fen,
-        coalesce(ps.members, 0) AS members, coalesce(ps.persons, 0) AS persons,
-        CASE WHEN ps.household_id IS NULL THEN '家庭没有成员'
-             WHEN ps.member_invalid THEN '成员信息不一致'
-             WHEN ii.household_id IS NOT NULL THEN '收入记录不一致'
-             WHEN ps.persons = 0 THEN '没有计入的共同生活家庭成员'
-        END AS error,
-        CAST(d.pci_fen AS BIGINT) AS dibao_pci_fen, CAST(mg.pci_fen AS BIGINT) AS margin_pci_fen,
+"""
+_ASSESSED_COLUMNS_SQL = """, CAST(mg.pci_fen AS BIGINT) AS margin_pci_fen,
+        hh.standard_fen, hh.margin_ceiling_fen, hh.rounding_method, hh.rounding_unit_fen,
         CASE WHEN hh.assets_unconfigured THEN NULL WHEN ao.household_id IS NULL THEN TRUE ELSE ao.ok END
             AS assets_ok,
         coalesce(sp.supplement_fen, 0) AS supplement_fen,
         hh.supplements_unconfigured OR coalesce(sp.supplement_open, FALSE) AS supplement_manual,
         coalesce(sn.senior_persons, 0) AS senior_persons, coalesce(sn.senior_fen, 0) AS senior_fen,
-        wo.household_id IS NOT NULL AS work_cost_open
-    FROM hh LEFT JOIN persons ps USING (household_id)
-    LEFT JOIN income_invalid ii USING (household_id)
-    LEFT JOIN per_capita d ON d.household_id = hh.household_id AND d.programme = $programme_dibao
+        wo.household_id IS NOT NULL AS work_cost_open"""
+_ASSESSED_JOINS_SQL = """\
     LEFT JOIN per_capita mg ON mg.household_id = hh.household_id AND mg.programme = $programme_margin
     LEFT JOIN assets_ok ao ON ao.household_id = hh.household_id
     LEFT JOIN supplements sp ON sp.household_id = hh.household_id
     LEFT JOIN senior sn ON sn.household_id = hh.household_id
     LEFT JOIN work_cost_open wo ON wo.household_id = hh.household_id
-),
+"""
+_DECISION_SQL = """,
 qualified AS (  -- SQL's three-valued AND is reasons.all_of: NULL = 需人工核定
     SELECT *, error IS NULL AND dibao_pci_fen < standard_fen AND assets_ok AS dibao_qualifies
     FROM assessed
@@ -248,8 +260,19 @@ SELECT household_id, division_code, urban_rural, members, persons, error, dibao_
     margin_qualifies IS NULL AS margin_manual,
     CASE WHEN error IS NULL THEN senior_persons ELSE 0 END AS senior_persons,
     CASE WHEN error IS NULL THEN senior_fen ELSE 0 END AS senior_fen
-FROM decided
-"""
+FROM decided"""
+# Columns of ``results`` when only the income is assessed (what the monitoring snapshot reads).
+INCOME_COLUMNS = (
+    "household_id",
+    "division_code",
+    "urban_rural",
+    "members",
+    "persons",
+    "error",
+    "dibao_pci_fen",
+)
+_INCOME_SQL = f"""
+SELECT {", ".join(INCOME_COLUMNS)} FROM assessed"""
 
 
 def results_compute(
@@ -259,6 +282,7 @@ def results_compute(
     *,
     suffix: str = "",
     division_prefix: str = "",
+    income_only: bool = False,
 ) -> list[GroupParameters]:
     """Assess every household of the snapshot into the table ``results{suffix}``: one row per household
     with ``error`` (the household cannot be assessed: the Chinese reason), the 低保 per-capita income,
@@ -267,19 +291,36 @@ def results_compute(
     identification and ``margin_manual`` (also: the deduction's base is open) and the 高龄津贴 persons and
     amount. Raises ``ParameterMissing`` when a place lacks a parameter on ``as_of`` (never a guess).
     ``division_prefix`` assesses only the snapshot's households under that division (the what-if's second
-    pass: a proposed version moves nothing outside its own division)."""
+    pass: a proposed version moves nothing outside its own division).
+
+    ``income_only`` writes only ``INCOME_COLUMNS`` (members, persons, error, 低保 per-capita income), the
+    same values by the same SQL without the margin, asset, 分类施保 and 高龄 parts: the monitoring snapshot
+    reads nothing else (at 2.6 M people the rest is most of the assessment's time). The parameters are
+    resolved in full either way, so a missing one still raises."""
     groups = groups_build(con, params, as_of, suffix=suffix)
+    programmes = [Programme.DIBAO.value] if income_only else list(PROGRAMMES_WITH_INCOME)
+    sql = _RESULT_SQL.format(
+        s="{s}",  # the fragments name tables with the suffix too: filled in below
+        work_cost="" if income_only else _WORK_COST_SQL,
+        work_cost_shares="" if income_only else _WORK_COST_SHARES_SQL,
+        benefits="" if income_only else _BENEFITS_SQL,
+        assessed_columns="" if income_only else _ASSESSED_COLUMNS_SQL,
+        assessed_joins="" if income_only else _ASSESSED_JOINS_SQL,
+        decision=_INCOME_SQL if income_only else _DECISION_SQL,
+    ).format(s=suffix)
     parameters = {
         "as_of": as_of,
         "within": f"{division_prefix}%",
         "other": RelationToHead.OTHER.value,
+        "programmes": programmes,
         "programme_dibao": Programme.DIBAO.value,
         "programme_margin": Programme.MARGIN_HOUSEHOLD.value,
         "employment": sorted(EMPLOYMENT_CATEGORIES),
         "employment_income": EMPLOYMENT_INCOME,
         "minimum_wage": MINIMUM_WAGE,
     }
-    run(con, _RESULT_SQL.format(s=suffix), parameters)
+    # DuckDB refuses a named parameter the statement does not use
+    run(con, sql, {name: value for name, value in parameters.items() if f"${name}" in sql})
     return groups
 
 

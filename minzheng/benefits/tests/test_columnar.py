@@ -11,6 +11,7 @@ import pytest
 
 from conftest import id_number
 from minzheng.benefits import columnar
+from minzheng.benefits.columnar.results import INCOME_COLUMNS
 from minzheng.benefits.engine import assess
 from minzheng.benefits.params import InMemoryParams
 from minzheng.benefits.selectors import household_facts_many
@@ -57,10 +58,25 @@ def _engine_rows(params: InMemoryParams, as_of: dt.date) -> dict[int, dict[str, 
     return rows
 
 
+def income_only_agrees(con, params: InMemoryParams, as_of: dt.date) -> None:
+    """The income-only assessment (the monitoring snapshot's) has the full one's values, column by column,
+    for every household of the snapshot in ``con`` (whose ``results`` the full assessment wrote)."""
+    columnar.results_compute(con, params, as_of, suffix="_income", income_only=True)
+    names = ", ".join(INCOME_COLUMNS)
+    full = con.execute(f"SELECT {names} FROM results ORDER BY household_id").fetchall()  # noqa: S608
+    narrow = con.execute("SELECT * FROM results_income ORDER BY household_id").fetchall()
+    assert [d[0] for d in con.execute("SELECT * FROM results_income LIMIT 0").description] == list(
+        INCOME_COLUMNS
+    )
+    assert narrow == full
+    assert any(row[5] is None and row[6] for row in full)  # households with an income are compared
+
+
 def _columnar_rows(params: InMemoryParams, as_of: dt.date) -> dict[int, dict[str, object]]:
     con = columnar.duck()
     columnar.snapshot_load(con, as_of=as_of, division_prefix="15")
     columnar.results_compute(con, params, as_of)
+    income_only_agrees(con, params, as_of)
     rows = {}
     for row in columnar.results_rows(con):
         if row["error"] is not None:

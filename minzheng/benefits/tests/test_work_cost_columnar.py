@@ -14,6 +14,7 @@ from minzheng.benefits.engine import assess
 from minzheng.benefits.params import InMemoryParams
 from minzheng.benefits.selectors import household_facts_many
 from minzheng.benefits.tests.builders import entry
+from minzheng.benefits.tests.test_columnar import income_only_agrees
 from minzheng.common.errors import DomainError
 from minzheng.demo.registry import demo_population_seed
 from minzheng.registry.models import Household, IncomeRecord
@@ -57,6 +58,7 @@ def _columnar(params: InMemoryParams) -> dict[int, tuple[object, ...]]:
     con = columnar.duck()
     columnar.snapshot_load(con, as_of=AS_OF, division_prefix="15")
     columnar.results_compute(con, params, AS_OF)
+    income_only_agrees(con, params, AS_OF)  # the monitoring snapshot's assessment: no work cost, same income
     return {
         r["household_id"]: ("refused",) if r["error"] is not None else
         (r["dibao_pci_fen"], r["dibao_eligible"], r["dibao_manual"], r["margin_pci_fen"], r["margin_eligible"],

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import time
+from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -64,67 +65,89 @@ def evidence_sql(compiled: rules.CompiledRule) -> str:
 
 
 def alerts_insert(run: MonitoringRun, rule: WarningRule, hits: Any, raised_on: dt.date, offset: int) -> int:
-    """Write the rule's hits (household_id, person_id, evidence) as alerts numbered from ``offset`` + 1 in
-    one ``INSERT … SELECT``; a subject that already has an open alert of the same rule is skipped by the
-    partial unique index (``ON CONFLICT … DO NOTHING``). PostgreSQL stages them with ``COPY`` of the
-    Arrow table written as CSV (no Python object per alert)."""
-    due = due_date(raised_on, WorkingDays(rule.response_days), working_calendar())
+    """Write one rule's hits (household_id, person_id, evidence) as alerts numbered from ``offset`` + 1
+    (``alerts_insert_many`` for a single rule); returns the alerts written."""
+    return sum(alerts_insert_many(run, [(rule, hits)], raised_on, offset).values())
+
+
+def alerts_insert_many(
+    run: MonitoringRun, hits: list[tuple[WarningRule, Any]], raised_on: dt.date, offset: int
+) -> dict[int, int]:
+    """Write the hits (household_id, person_id, evidence) of several rules as alerts numbered from
+    ``offset`` + 1 in the order given, in one ``INSERT … SELECT``; a subject that already has an open alert
+    of the same rule is skipped by the partial unique index (``ON CONFLICT … DO NOTHING``). PostgreSQL
+    stages them with one ``COPY`` of the Arrow tables written as CSV (no Python object per alert); the
+    rules' own columns (version, severity, response limit) come from a small second table. Returns the
+    alerts written per rule id. One statement for all the rules of a run: the per-statement work (staging
+    table, plan, index descents) is paid once, not once per rule."""
     alert, household = Alert._meta.db_table, Household._meta.db_table
+    calendar = working_calendar()
+    rule_rows = []
+    for n, (rule, _) in enumerate(hits):
+        due = due_date(raised_on, WorkingDays(rule.response_days), calendar)
+        rule_rows.append((n, rule.pk, rule.code, rule.version, rule.severity, due.due_on, due.provisional))
     # The conflict target names the partial index's own predicate (``models.OPEN``), so it is spelled
     # out from the same enum rather than bound: PostgreSQL infers the index from the text.
     open_list = ", ".join(f"'{s}'" for s in sorted(s.value for s in rules.OPEN_STATUSES))
+    tables = [table for _, table in hits if table.num_rows]
+    total = sum(table.num_rows for table in tables)
+    if not total:
+        return {rule.pk: 0 for rule, _ in hits}
     staged = pa.table(
         {
-            "seq": pa.array(range(offset + 1, offset + hits.num_rows + 1), pa.int64()),
-            "household_id": hits.column("household_id"),
-            "person_id": hits.column("person_id"),
-            "evidence": hits.column("evidence"),
+            "seq": pa.array(range(offset + 1, offset + total + 1), pa.int64()),
+            "rule_no": pa.array([n for n, (_, t) in enumerate(hits) for _ in range(t.num_rows)], pa.int32()),
+            **{
+                name: pa.chunked_array([t.column(name).cast(kind) for t in tables], kind)
+                for name, kind in (
+                    ("household_id", pa.int64()),
+                    ("person_id", pa.int64()),
+                    ("evidence", pa.string()),
+                )
+            },
         }
     )
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS alert_stage")
+        cursor.execute("DROP TABLE IF EXISTS alert_stage_rules")
         cursor.execute(
-            "CREATE TEMP TABLE alert_stage (seq integer, household_id bigint, person_id bigint, evidence text)"
+            "CREATE TEMP TABLE alert_stage (seq integer, rule_no integer, household_id bigint, person_id bigint, "
+            "evidence text)"
         )
+        cursor.execute(
+            "CREATE TEMP TABLE alert_stage_rules (rule_no integer, rule_id bigint, rule_code varchar(40), "
+            "rule_version integer, severity varchar(8), due_on date, due_provisional boolean)"
+        )
+        cursor.executemany("INSERT INTO alert_stage_rules VALUES (%s, %s, %s, %s, %s, %s, %s)", rule_rows)
         if connection.vendor == "postgresql":
             buffer = io.BytesIO()
             pacsv.write_csv(staged, buffer, pacsv.WriteOptions(include_header=False))
             with cursor.cursor.copy(
-                "COPY alert_stage (seq, household_id, person_id, evidence) FROM STDIN (FORMAT CSV)"
+                "COPY alert_stage (seq, rule_no, household_id, person_id, evidence) FROM STDIN (FORMAT CSV)"
             ) as copy:
                 copy.write(buffer.getbuffer())
         else:
-            rows = staged.to_pylist()
             cursor.executemany(
-                "INSERT INTO alert_stage VALUES (%s, %s, %s, %s)",
-                [(r["seq"], r["household_id"], r["person_id"], r["evidence"]) for r in rows],
+                "INSERT INTO alert_stage VALUES (%s, %s, %s, %s, %s)",
+                [tuple(r.values()) for r in staged.to_pylist()],
             )
         evidence = "s.evidence::jsonb" if connection.vendor == "postgresql" else "s.evidence"
         subject = "CASE WHEN s.person_id IS NULL THEN 'h:' || s.household_id ELSE 'p:' || s.person_id END"
         cursor.execute(
             f"INSERT INTO {alert} (number, rule_id, rule_code, rule_version, severity, subject_key, household_id, "
             f"person_id, division_id, run_id, evidence, status, raised_on, due_on, due_provisional, escalated_to, "
-            f"reason, created_at) SELECT %s || s.seq, %s, %s, %s, %s, {subject}, s.household_id, s.person_id, "
-            f"h.hukou_division_id, %s, {evidence}, %s, %s, %s, %s, '', '', %s "
-            f"FROM alert_stage s JOIN {household} h ON h.id = s.household_id ORDER BY s.seq "
-            f"ON CONFLICT (rule_code, subject_key) WHERE status IN ({open_list}) DO NOTHING",
-            [
-                f"YJ{run.pk}-",
-                rule.pk,
-                rule.code,
-                rule.version,
-                rule.severity,
-                run.pk,
-                AlertStatus.PUSHED.value,
-                raised_on,
-                due.due_on,
-                due.provisional,
-                timezone.now(),
-            ],
+            f"reason, created_at) SELECT %s || s.seq, r.rule_id, r.rule_code, r.rule_version, r.severity, {subject}, "
+            f"s.household_id, s.person_id, h.hukou_division_id, %s, {evidence}, %s, %s, r.due_on, r.due_provisional, "
+            f"'', '', %s "
+            f"FROM alert_stage s JOIN alert_stage_rules r ON r.rule_no = s.rule_no "
+            f"JOIN {household} h ON h.id = s.household_id ORDER BY s.seq "
+            f"ON CONFLICT (rule_code, subject_key) WHERE status IN ({open_list}) DO NOTHING RETURNING rule_id",
+            [f"YJ{run.pk}-", run.pk, AlertStatus.PUSHED.value, raised_on, timezone.now()],
         )
-        new = cursor.rowcount
+        written = Counter(rule_id for (rule_id,) in cursor.fetchall())
         cursor.execute("DROP TABLE alert_stage")
-    return int(new)
+        cursor.execute("DROP TABLE alert_stage_rules")
+    return {rule.pk: written.get(rule.pk, 0) for rule, _ in hits}
 
 
 def rule_evaluate(
@@ -163,8 +186,9 @@ def monitoring_run(
     job_id: int | None = None,
 ) -> MonitoringRun:
     """One monitoring run: refresh matching and the population, snapshot into DuckDB, evaluate every
-    published rule, write new alerts, escalate overdue ones. Each rule's alerts are one transaction, so
-    progress shows while the run goes on; the run row keeps counts and timing per rule."""
+    published rule, write the new alerts of all rules in one statement and one transaction (a run that dies
+    writes nothing, the next one writes them), escalate overdue ones. Progress shows per rule evaluated; the
+    run row keeps counts and timing per rule (the evaluation's; the write is in the phase "rules")."""
     capability_require(actor, Capability.MONITOR)
     today = timezone.localdate()
     as_of = as_of or today
@@ -210,29 +234,36 @@ def monitoring_run(
         )
         engine.open_alerts_load(con)
         cache = engine.ParamsCache(con, as_of)
-        offset = 0
+        evaluated: list[tuple[WarningRule, int, Any, int, str]] = []  # rule, hits, new ones, ms, error
         for n, rule in enumerate(published, start=2):
             begun = time.perf_counter()
             hits, error = rule_evaluate(con, rule, as_of, cache, open_known=True)
             count = hits.num_rows if hits is not None else 0
-            new = 0
-            if hits is not None and count:
-                fresh = hits.filter(pc.invert(hits.column("is_open")))
-                if fresh.num_rows:
-                    with transaction.atomic():
-                        new = alerts_insert(run, rule, fresh, today, offset)
-                    offset += fresh.num_rows
-            RunRuleStat.objects.create(
-                run=run,
-                rule=rule,
-                hits=count,
-                alerts_new=new,
-                alerts_duplicate=count - new,
-                milliseconds=int((time.perf_counter() - begun) * 1000),
-                error=error[:500],
+            fresh = hits.filter(pc.invert(hits.column("is_open"))) if hits is not None and count else None
+            ms = int((time.perf_counter() - begun) * 1000)
+            evaluated.append((rule, count, fresh, ms, error))
+            unknown = fresh.num_rows if fresh is not None else 0
+            progress(n, f"规则“{rule.title}”：命中 {count}，待写入新预警 {unknown}")
+        con.close()  # DuckDB's memory is given back before the alerts are written
+        # every rule's new alerts in one statement and one transaction: a run killed mid-way wrote none,
+        # and the next run writes them all once (the open-alert unique index guards a concurrent run)
+        with transaction.atomic():
+            new = alerts_insert_many(
+                run, [(rule, fresh) for rule, _, fresh, _, _ in evaluated if fresh is not None], today, 0
             )
-            progress(n, f"规则“{rule.title}”：命中 {count}，新增预警 {new}")
-        con.close()
+            RunRuleStat.objects.bulk_create(
+                RunRuleStat(
+                    run=run,
+                    rule=rule,
+                    hits=count,
+                    alerts_new=new.get(rule.pk, 0),
+                    alerts_duplicate=count - new.get(rule.pk, 0),
+                    milliseconds=ms,
+                    error=error[:500],
+                )
+                for rule, count, _, ms, error in evaluated
+            )
+        progress(total - 1, f"已写入新增预警 {sum(new.values())} 条")
         phase("rules")
         escalated = alerts_escalate(today=today)
         phase("escalate")
