@@ -158,7 +158,8 @@ def main() -> None:
         for code in codes:
             env = {**os.environ, "PYTHONPATH": str(code.resolve()), "FEED_PROFILE_CODE": str(code.resolve())}
             command = [sys.executable, __file__, "--child", "--database-url", args.database_url,
-                       "--files", str(args.files), "--feeds", *feeds] + (["--cprofile"] if args.cprofile else [])  # fmt: skip
+                       "--files", str(args.files), "--feeds", *feeds]  # fmt: skip
+            command += ["--cprofile"] if args.cprofile else []
             done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
             if done.returncode != 0:
                 raise SystemExit(done.stderr[-3000:])
