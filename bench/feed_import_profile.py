@@ -1,0 +1,173 @@
+"""The department feed import taken apart (issue 21): the nine feed files of ``bench/monitoring.py`` imported
+into an already seeded database, each import in a fresh child process, with wall time, our process's CPU
+and **the PostgreSQL backend's CPU** (``/proc/<pid>/stat``: independent of the machine's other load), per
+phase where the code has the phase.
+
+    python bench/feed_import_profile.py --database-url postgres://postgres@127.0.0.1:5432/mz_fi_200k
+    python bench/feed_import_profile.py --database-url … --code /tmp/base --code . --rounds 2   # alternated
+    python bench/feed_import_profile.py --database-url … --feeds medical_expense --cprofile
+
+The database must have been seeded by ``bench/monitoring.py --people N`` (persons, policies); the files are
+written once into --files (seed 2026, 3 rows per person) and reused. Before every import of the nine files
+the feed tables are truncated, so each code imports the same rows into the same empty tables. ``--code DIR``
+(repeatable) is a checkout whose ``minzheng`` the child imports; the codes alternate round by round.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+HERE = Path(__file__).resolve().parent
+
+
+def backend_cpu(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def child(database_url: str, files: Path, feeds: list[str], profile: bool) -> None:
+    """Import ``feeds`` in this process (the code on ``sys.path``) and print the figures as JSON."""
+    import run
+
+    run.ROOT = Path(os.environ.get("FEED_PROFILE_CODE", run.ROOT))  # the code measured, first on sys.path
+    run.setup_django(database_url)
+    from django.db import connection
+
+    from minzheng.monitoring import feed_stage
+    from minzheng.monitoring import feeds as feeds_module
+    from minzheng.monitoring.models import FeedBatch, FeedRecord
+
+    with connection.cursor() as cursor:
+        for model in (FeedRecord, FeedBatch):
+            cursor.execute(f"TRUNCATE {model._meta.db_table} CASCADE")
+    connection.ensure_connection()
+    pid = connection.connection.info.backend_pid
+    phases: dict[str, list[float]] = {}
+
+    def timed(module: Any, name: str) -> None:
+        original = getattr(module, name, None)
+        if original is None:
+            return
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            wall, cpu, server = time.perf_counter(), time.process_time(), backend_cpu(pid)
+            try:
+                return original(*args, **kwargs)
+            finally:
+                got = phases.setdefault(name, [0.0, 0.0, 0.0])
+                got[0] += time.perf_counter() - wall
+                got[1] += time.process_time() - cpu
+                got[2] += backend_cpu(pid) - server
+
+        setattr(module, name, wrapper)
+
+    for name in ("_csv_columns", "_stage_copy", "_records_insert", "_records_write", "_stage_send"):
+        timed(feeds_module, name)
+    timed(feeds_module, "stage_build")
+    for name in ("_typed", "_keyed", "_duplicates_report"):
+        timed(feed_stage, name)
+    profiler = cProfile.Profile() if profile else None
+    per_feed = {}
+    rows = 0
+    wall, cpu, server = time.perf_counter(), time.process_time(), backend_cpu(pid)
+    for feed in feeds:
+        content = (files / f"{feed}.csv").read_bytes()
+        begun, server_begun = time.perf_counter(), backend_cpu(pid)
+        if profiler:
+            profiler.enable()
+        outcome = feeds_module.feed_import(
+            actor=None, feed=feed, content=content, file_name=f"{feed}.csv", channel="command"
+        )
+        if profiler:
+            profiler.disable()
+        if outcome.rejected:
+            raise SystemExit(f"{feed} rejected: {outcome.batch.errors[:3]}")
+        per_feed[feed] = {
+            "rows": outcome.batch.rows_total,
+            "new": outcome.batch.rows_new,
+            "matched": outcome.batch.rows_matched,
+            "s": round(time.perf_counter() - begun, 2),
+            "backend_cpu_s": round(backend_cpu(pid) - server_begun, 2),
+        }
+        rows += outcome.batch.rows_total
+    seconds = time.perf_counter() - wall
+    result = {
+        "rows": rows,
+        "s": round(seconds, 2),
+        "rows_per_s": round(rows / seconds),
+        "cpu_s": round(time.process_time() - cpu, 2),
+        "backend_cpu_s": round(backend_cpu(pid) - server, 2),
+        "phases_wall_cpu_backend": {k: [round(x, 2) for x in v] for k, v in phases.items()},
+        "feeds": per_feed,
+        "load": os.getloadavg(),
+    }
+    result["rows_per_cpu_s"] = round(rows / (result["cpu_s"] + result["backend_cpu_s"]))
+    if profiler:
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(25)
+        print(out.getvalue(), file=sys.stderr)
+    print(json.dumps(result))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--files", type=Path, default=Path("/tmp/feed-profile-files"))  # noqa: S108 - bench scratch
+    parser.add_argument("--people", type=int, default=None, help="rows = 3 × people (default: the persons)")
+    parser.add_argument("--feeds", nargs="*", default=None)
+    parser.add_argument("--code", type=Path, action="append", default=None)
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--cprofile", action="store_true")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    from monitoring import FEED_SHARES
+
+    feeds = args.feeds or list(FEED_SHARES)
+    if args.child:
+        child(args.database_url, args.files, feeds, args.cprofile)
+        return
+    if not (args.files / "medical_expense.csv").exists():
+        import run
+        from monitoring import write_feeds
+
+        run.setup_django(args.database_url)
+        from django.utils import timezone
+
+        from minzheng.registry.models import Person
+
+        people = args.people or Person.objects.count()
+        args.files.mkdir(parents=True, exist_ok=True)
+        write_feeds(args.files, 3 * people, timezone.localdate(), random.Random(2026))  # noqa: S311
+    codes = args.code or [HERE.parent]
+    for round_ in range(args.rounds):
+        for code in codes:
+            env = {**os.environ, "PYTHONPATH": str(code.resolve()), "FEED_PROFILE_CODE": str(code.resolve())}
+            command = [sys.executable, __file__, "--child", "--database-url", args.database_url,
+                       "--files", str(args.files), "--feeds", *feeds]  # fmt: skip
+            command += ["--cprofile"] if args.cprofile else []
+            done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
+            if done.returncode != 0:
+                raise SystemExit(done.stderr[-3000:])
+            if args.cprofile:
+                print(done.stderr)
+            figures = json.loads(done.stdout.strip().splitlines()[-1])
+            print(json.dumps({"round": round_, "code": str(code), **figures}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
