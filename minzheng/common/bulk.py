@@ -10,7 +10,6 @@ row exists; the checks run at commit. Like ``bulk_create``: no ``save()``, no si
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
@@ -112,7 +111,8 @@ def copy_columns(model: type[models.Model], columns: Mapping[str, Sequence[Any]]
     quoting every text value, so commas, quotes and line breaks inside a cell are safe) in chunks the
     server parses while the next is written — no Python call per row. Returns the row count."""
     import pyarrow as pa
-    import pyarrow.csv as pa_csv
+
+    from minzheng.common.pgcopy import copy_in_arrow
 
     column_of = {field.attname: str(field.column) for field in model._meta.concrete_fields}
     missing = [f for f in columns if f not in column_of]
@@ -129,10 +129,6 @@ def copy_columns(model: type[models.Model], columns: Mapping[str, Sequence[Any]]
         arrays.append(pa.nulls(count, pa.string()) if text is None else pa.array([text] * count, pa.string()))
     table = pa.Table.from_arrays(arrays, names=[column_of[f] for f in columns] + other)
     sql = f"COPY {model._meta.db_table} ({', '.join(table.column_names)}) FROM STDIN (FORMAT csv)"  # noqa: S608
-    options = pa_csv.WriteOptions(include_header=False)
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        for start in range(0, count, COPY_CHUNK_ROWS):
-            buffer = io.BytesIO()
-            pa_csv.write_csv(table.slice(start, COPY_CHUNK_ROWS), buffer, options)
-            copy.write(buffer.getbuffer())
+    with connection.cursor() as cursor:
+        copy_in_arrow(cursor, sql, table.to_batches(max_chunksize=COPY_CHUNK_ROWS))
     return count

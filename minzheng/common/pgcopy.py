@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import select
-from collections.abc import Generator
+from collections.abc import Generator, Iterable
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -30,6 +30,18 @@ def csv_table(buffer: io.BytesIO, schema: pa.Schema) -> pa.Table:
             false_values=["f"],
         ),
     )
+
+
+def copy_in_arrow(cursor: Any, statement: str, batches: Iterable[pa.Table | pa.RecordBatch]) -> None:
+    """Send Arrow ``batches`` into ``statement`` (``COPY … FROM STDIN (FORMAT CSV)``, columns in the batches'
+    order) on a Django ``cursor``: each batch written as CSV by pyarrow (C++, every text value quoted) and
+    handed to the server, which parses one batch while the next is written — no Python object per row."""
+    options = pacsv.WriteOptions(include_header=False)
+    with cursor.cursor.copy(statement) as copy:
+        for batch in batches:
+            buffer = io.BytesIO()
+            pacsv.write_csv(batch, buffer, options)
+            copy.write(buffer.getbuffer())
 
 
 def copy_out(raw: psycopg.Connection[Any], statement: str) -> io.BytesIO:

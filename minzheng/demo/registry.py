@@ -13,7 +13,6 @@ Only for demo and benchmark databases: seeding assumes no concurrent writers to 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import random
 import time
@@ -160,22 +159,14 @@ class _RowBuilder:
         self.existing_indexes = existing_indexes
         self.used_ids: set[int] = set()
         self.seal = crypto.sealer()
-        # HMAC-SHA256 from its two prepared SHA-256 states (``crypto.index_pads``, as in
-        # ``crypto.blind_indexes``): copying two hashlib objects costs less than ``hmac.HMAC.copy``
-        purposes = (ID_INDEX, PHONE_INDEX, BANK_INDEX)
-        self.hashers = {p: tuple(hashlib.sha256(pad) for pad in crypto.index_pads(p)) for p in purposes}
+        self.indexers = {p: crypto.blind_indexer(p) for p in (ID_INDEX, PHONE_INDEX, BANK_INDEX)}
         self.now = connection.ops.adapt_datetimefield_value(timezone.now())
         self.counts = {"households": 0, "persons": 0, "memberships": 0, "incomes": 0, "assets": 0}
         self.dates: dict[dt.date, tuple[str, int]] = {}  # birth date -> (YYYYMMDD, ordinal)
 
     def index(self, purpose: str, text: str) -> str:
         """``crypto.blind_index(text, purpose=purpose)``."""
-        inner, outer = self.hashers[purpose]
-        digest = inner.copy()
-        digest.update(text.encode())
-        mac = outer.copy()
-        mac.update(digest.digest())
-        return mac.hexdigest()
+        return self.indexers[purpose](text)
 
     def assign_id_numbers(self, rng: random.Random, draft: HouseholdDraft) -> None:
         """Unique, valid 18-digit numbers; address code = the village's county (GB 11643)."""

@@ -32,7 +32,7 @@ from minzheng.audit.services import event_record
 from minzheng.benefits.columnar import duck
 from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import PermissionDenied, ValidationFailed
-from minzheng.common.pgcopy import copy_out, csv_table
+from minzheng.common.pgcopy import copy_in_arrow, copy_out, csv_table
 from minzheng.monitoring.feed_stage import (
     STAGE_SCHEMA,
     ParsedFeed,
@@ -302,11 +302,8 @@ def _records_copy(cursor: Any, con: Any, batch: FeedBatch) -> tuple[int, int] | 
     )
     try:
         statement = f"COPY {FeedRecord._meta.db_table} ({_RECORD_COLUMNS}) FROM STDIN (FORMAT CSV)"
-        with transaction.atomic(), cursor.cursor.copy(statement) as copy:
-            for rows in con.sql(query).fetch_record_batch(200_000):
-                buffer = io.BytesIO()
-                pacsv.write_csv(rows, buffer, pacsv.WriteOptions(include_header=False))
-                copy.write(buffer.getbuffer())
+        with transaction.atomic():
+            copy_in_arrow(cursor, statement, con.sql(query).fetch_record_batch(200_000))
     except psycopg.errors.UniqueViolation as error:
         if error.diag.constraint_name != NATURAL_KEY_UNIQUE:
             raise
@@ -325,11 +322,8 @@ def _persons_match(cursor: Any, con: Any) -> None:
     pairs read back by ``COPY`` (no Python object per row)."""
     cursor.execute("DROP TABLE IF EXISTS feed_ids")
     cursor.execute("CREATE TEMP TABLE feed_ids (id_index varchar(64))")
-    with cursor.cursor.copy("COPY feed_ids (id_index) FROM STDIN (FORMAT CSV)") as copy:
-        for ids in con.sql("SELECT DISTINCT id_index FROM staged").fetch_record_batch(200_000):
-            buffer = io.BytesIO()
-            pacsv.write_csv(ids, buffer, pacsv.WriteOptions(include_header=False))
-            copy.write(buffer.getbuffer())
+    ids = con.sql("SELECT DISTINCT id_index FROM staged").fetch_record_batch(200_000)
+    copy_in_arrow(cursor, "COPY feed_ids (id_index) FROM STDIN (FORMAT CSV)", ids)
     cursor.execute("ANALYZE feed_ids")
     data = copy_out(
         connection.connection,
@@ -355,11 +349,9 @@ def _stage_copy(cursor: Any, con: Any) -> None:
     if postgres:
         for setting in _BATCH_SETTINGS:
             cursor.execute(setting)
-        with cursor.cursor.copy(f"COPY feed_stage ({_STAGE_COLUMNS}) FROM STDIN (FORMAT CSV)") as copy:
-            for batch in stage_batches(con):
-                buffer = io.BytesIO()
-                pacsv.write_csv(batch, buffer, pacsv.WriteOptions(include_header=False))
-                copy.write(buffer.getbuffer())
+        copy_in_arrow(
+            cursor, f"COPY feed_stage ({_STAGE_COLUMNS}) FROM STDIN (FORMAT CSV)", stage_batches(con)
+        )
         cursor.execute("ANALYZE feed_stage")  # the planner's row count for the person join
         return
     for batch in stage_batches(con, SQLITE_STAGE_CHUNK):
