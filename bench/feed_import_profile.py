@@ -6,6 +6,13 @@ phase where the code has the phase.
     python bench/feed_import_profile.py --database-url postgres://postgres@127.0.0.1:5432/mz_fi_200k
     python bench/feed_import_profile.py --database-url … --code /tmp/base --code . --rounds 2   # alternated
     python bench/feed_import_profile.py --database-url … --feeds medical_expense --cprofile
+    python bench/feed_import_profile.py --database-url … --code /tmp/base --code . --migrate --floor
+
+``--migrate``: before each code's import the ``monitoring`` schema is migrated (by this checkout, which knows
+every migration) to that code's latest migration, so a schema change is measured with its code. ``--floor``:
+after the import, the stored records are written again by a plain binary ``COPY`` per feed (natural-key
+order, the table emptied first, committed like the import) — PostgreSQL's floor for the same rows into the
+same table, in backend CPU-seconds.
 
 The database must have been seeded by ``bench/monitoring.py --people N`` (persons, policies); the files are
 written once into --files (seed 2026, 3 rows per person) and reused. Before every import of the nine files
@@ -38,7 +45,33 @@ def backend_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def child(database_url: str, files: Path, feeds: list[str], profile: bool) -> None:
+def floor(cursor: Any, pid: int, feeds: list[str]) -> dict[str, float]:
+    """The stored records of ``feeds`` written again by one binary ``COPY`` each into the emptied table: the
+    backend CPU and wall of those ``COPY`` statements and their commits."""
+    from django.db import connection, transaction
+
+    from minzheng.monitoring import feeds as feeds_module
+    from minzheng.monitoring.models import FeedRecord
+
+    table = FeedRecord._meta.db_table
+    columns = feeds_module._RECORD_COLUMNS  # the columns the import writes
+    data = {}
+    for feed in feeds:
+        ordered = f"SELECT {columns} FROM {table} WHERE feed = %s ORDER BY natural_key"  # noqa: S608
+        with cursor.cursor.copy(f"COPY ({ordered}) TO STDOUT (FORMAT binary)", [feed]) as copy:
+            data[feed] = b"".join(bytes(chunk) for chunk in copy)
+    cursor.execute(f"TRUNCATE {table} CASCADE")
+    wall, server = time.perf_counter(), backend_cpu(pid)
+    for feed in feeds:
+        statement = f"COPY {table} ({columns}) FROM STDIN (FORMAT binary)"
+        with transaction.atomic(), cursor.cursor.copy(statement) as copy:
+            copy.write(data[feed])
+    seconds, cpu = time.perf_counter() - wall, backend_cpu(pid) - server
+    assert connection.connection.info.backend_pid == pid
+    return {"s": round(seconds, 2), "backend_cpu_s": round(cpu, 2)}
+
+
+def child(database_url: str, files: Path, feeds: list[str], profile: bool, floor_too: bool = False) -> None:
     """Import ``feeds`` in this process (the code on ``sys.path``) and print the figures as JSON."""
     import run
 
@@ -115,11 +148,25 @@ def child(database_url: str, files: Path, feeds: list[str], profile: bool) -> No
         "load": os.getloadavg(),
     }
     result["rows_per_cpu_s"] = round(rows / (result["cpu_s"] + result["backend_cpu_s"]))
+    if floor_too:
+        with connection.cursor() as cursor:
+            figures = floor(cursor, pid, feeds)
+        figures["rows_per_backend_cpu_s"] = round(rows / figures["backend_cpu_s"])
+        result["floor_binary_copy"] = figures
     if profiler:
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(25)
         print(out.getvalue(), file=sys.stderr)
     print(json.dumps(result))
+
+
+def schema_set(database_url: str, code: Path) -> None:
+    """Migrate ``monitoring`` to ``code``'s latest migration, with this checkout (it knows them all)."""
+    latest = max(p.stem for p in (code / "minzheng/monitoring/migrations").glob("0*.py"))
+    env = {**os.environ, "PYTHONPATH": str(HERE.parent), "DATABASE_URL": database_url, "DEBUG": "0"}
+    main_call = "from minzheng.__main__ import main; main()"
+    command = [sys.executable, "-c", main_call, "migrate", "monitoring", latest]
+    subprocess.run(command, env=env, capture_output=True, check=True)  # noqa: S603
 
 
 def main() -> None:
@@ -133,13 +180,15 @@ def main() -> None:
     parser.add_argument("--code", type=Path, action="append", default=None)
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--cprofile", action="store_true")
+    parser.add_argument("--migrate", action="store_true", help="each code at its own monitoring schema")
+    parser.add_argument("--floor", action="store_true", help="then a plain binary COPY of the same rows")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     from monitoring import FEED_SHARES
 
     feeds = args.feeds or list(FEED_SHARES)
     if args.child:
-        child(args.database_url, args.files, feeds, args.cprofile)
+        child(args.database_url, args.files, feeds, args.cprofile, args.floor)
         return
     if not (args.files / "medical_expense.csv").exists():
         import run
@@ -157,9 +206,12 @@ def main() -> None:
     for round_ in range(args.rounds):
         for code in codes:
             env = {**os.environ, "PYTHONPATH": str(code.resolve()), "FEED_PROFILE_CODE": str(code.resolve())}
+            if args.migrate:
+                schema_set(args.database_url, code)
             command = [sys.executable, __file__, "--child", "--database-url", args.database_url,
                        "--files", str(args.files), "--feeds", *feeds]  # fmt: skip
             command += ["--cprofile"] if args.cprofile else []
+            command += ["--floor"] if args.floor else []
             done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
             if done.returncode != 0:
                 raise SystemExit(done.stderr[-3000:])

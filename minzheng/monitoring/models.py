@@ -110,7 +110,7 @@ class FeedRecord(models.Model):
     # created, the person by the join on the blind index) and ``feed_records_match`` (the same join) — and
     # neither batches nor persons are ever deleted; the ORM keeps ``PROTECT``.
     batch = models.ForeignKey(
-        FeedBatch, on_delete=models.PROTECT, related_name="records", db_constraint=False
+        FeedBatch, on_delete=models.PROTECT, related_name="records", db_constraint=False, db_index=False
     )
     feed = models.CharField(max_length=40)
     natural_key = models.CharField(max_length=64)
@@ -131,12 +131,19 @@ class FeedRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["feed", "natural_key"], name="feed_record_natural_key_unique")
         ]
+        # Every index is paid by every imported row (issue 21, bench/speed-monitoring.md session 12), so each
+        # has a reader: ``person`` (its own index, from the foreign key) the 信息核对 joins of
+        # ``departments.verification``; the unique key the import and ``population_refresh``'s ``feed = …``;
+        # ``batch_unmatched`` both readers of unmatched rows — a batch's list (``feed_batch_unmatched``) and
+        # ``feed_records_match``, which walks the few unmatched rows into the persons' unique blind index.
+        # PostgreSQL only (monitoring 0008): a BRIN index on ``event_date`` for the monitoring run's windows
+        # (``feed = … AND event_date > …``; records arrive month by month, so a block range spans a few
+        # months) at a fraction of a btree's cost, and the "C" collation on ``feed`` and ``natural_key``.
         indexes = [
-            models.Index(fields=["feed", "event_date"], name="feed_record_feed_date"),
-            # only unmatched rows are looked up by blind index (``feed_records_match``): a partial index
-            # keeps the import of millions of matched rows from maintaining a second 64-character btree
             models.Index(
-                fields=["id_index"], name="feed_record_unmatched_index", condition=Q(person__isnull=True)
+                fields=["batch", "row_number"],
+                name="feed_record_batch_unmatched",
+                condition=Q(person__isnull=True),
             ),
         ]
 
