@@ -107,7 +107,7 @@ def child(database_url: str, files: Path, feeds: list[str], profile: bool, floor
 
         setattr(module, name, wrapper)
 
-    for name in ("_csv_columns", "_stage_copy", "_records_insert", "_records_write", "_stage_send"):
+    for name in ("_csv_columns", "_persons_match", "_records_copy", "_stage_copy", "_records_insert"):
         timed(feeds_module, name)
     timed(feeds_module, "stage_build")
     for name in ("_typed", "_keyed", "_duplicates_report"):

@@ -36,8 +36,11 @@ def copy_in_arrow(cursor: Any, statement: str, batches: Iterable[pa.Table | pa.R
     """Send Arrow ``batches`` into ``statement`` (``COPY … FROM STDIN (FORMAT CSV)``, columns in the batches'
     order) on a Django ``cursor``: each batch written as CSV by pyarrow (C++, every text value quoted) and
     handed to the server, which parses one batch while the next is written — no Python object per row."""
+    from psycopg.copy import QueuedLibpqWriter
+
     options = pacsv.WriteOptions(include_header=False)
-    with cursor.cursor.copy(statement) as copy:
+    # a worker thread sends to the server while this one writes the next batch (pyarrow releases the GIL)
+    with cursor.cursor.copy(statement, writer=QueuedLibpqWriter(cursor.cursor)) as copy:
         for batch in batches:
             buffer = io.BytesIO()
             pacsv.write_csv(batch, buffer, options)

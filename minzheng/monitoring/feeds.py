@@ -277,6 +277,8 @@ def _load(
     return ImportOutcome(batch, duplicate_file=False)
 
 
+# small enough that PostgreSQL inserts one batch while the next is fetched from DuckDB and written as CSV
+COPY_BATCH_ROWS = 25_000
 _RECORD_COLUMNS = "batch_id, feed, natural_key, row_number, id_index, id_masked, person_id, event_date, amount, code, payload"
 
 
@@ -303,7 +305,7 @@ def _records_copy(cursor: Any, con: Any, batch: FeedBatch) -> tuple[int, int] | 
     try:
         statement = f"COPY {FeedRecord._meta.db_table} ({_RECORD_COLUMNS}) FROM STDIN (FORMAT CSV)"
         with transaction.atomic():
-            copy_in_arrow(cursor, statement, con.sql(query).fetch_record_batch(200_000))
+            copy_in_arrow(cursor, statement, con.sql(query).fetch_record_batch(COPY_BATCH_ROWS))
     except psycopg.errors.UniqueViolation as error:
         if error.diag.constraint_name != NATURAL_KEY_UNIQUE:
             raise
