@@ -5,10 +5,11 @@ account — validated row by row, all-or-nothing per file.
 Reading and checking (``legacy_checks``) work on whole columns with a constant number of queries. Only a file
 without any error is written, in one transaction: ids are taken from the tables' sequences first, then
 households, persons, memberships, enrolments and their periods each go in with one ``COPY``
-(``common.bulk``; the household names its head directly, the foreign keys being checked at commit). A kill
-mid-way rolls everything back; a rerun of a written file is rejected row by row as already registered, so
-nothing is imported twice. Any error → nothing written, and the ``LegacyImport`` row keeps the errors for the
-downloadable report. Personal identifiers are encrypted, blind-indexed and masked exactly as
+(``common.bulk``; the household names its head directly, the foreign keys being checked at commit), run
+on a worker thread on the same connection (``copy_pipeline``) while the next table is encrypted and assembled.
+A kill mid-way rolls everything back; a rerun of a written file is rejected row by row as already registered,
+so nothing is imported twice. Any error → nothing written, and the ``LegacyImport`` row keeps the errors for
+the downloadable report. Personal identifiers are encrypted, blind-indexed and masked exactly as
 ``registry.services`` does (``crypto.encrypt_all``/``blind_indexes``, ``masking``). Like the demo seeding,
 imported rows have no django-simple-history rows; one audit event records the import.
 
