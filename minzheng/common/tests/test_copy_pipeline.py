@@ -25,7 +25,7 @@ def _days() -> list[tuple[dt.date, bool, str]]:
     )
 
 
-def test_each_table_is_written_in_the_callers_transaction():
+def test_each_table_is_written_in_the_callers_transaction() -> None:
     # when
     with transaction.atomic(), copy_pipeline() as copy:
         counted = [
@@ -37,21 +37,31 @@ def test_each_table_is_written_in_the_callers_transaction():
     assert _days() == [(d, True, "甲,“引号”\n换行") for d in DAYS[:5]] + [(d, False, "") for d in DAYS[5:]]
 
 
-def test_a_failed_copy_raises_when_the_block_ends_and_nothing_is_written():
-    # when
-    with pytest.raises(psycopg.errors.UniqueViolation), transaction.atomic(), copy_pipeline() as copy:
+def _copy_a_day_twice() -> None:
+    with transaction.atomic(), copy_pipeline() as copy:
         copy(CalendarDay, {"date": DAYS[:2], "is_workday": [True] * 2})
         copy(CalendarDay, {"date": DAYS[1:3], "is_workday": [True] * 2})  # DAYS[1] again
         copy(CalendarDay, {"date": DAYS[3:], "is_workday": [True] * 7})
+
+
+def test_a_failed_copy_raises_when_the_block_ends_and_nothing_is_written() -> None:
+    # when
+    with pytest.raises(psycopg.errors.UniqueViolation):
+        _copy_a_day_twice()
     # then
     assert _days() == []
 
 
-def test_an_error_in_the_block_rolls_back_and_the_connection_stays_usable():
-    # when
-    with pytest.raises(RuntimeError, match="检查失败"), transaction.atomic(), copy_pipeline() as copy:
+def _copy_then_fail() -> None:
+    with transaction.atomic(), copy_pipeline() as copy:
         copy(CalendarDay, {"date": DAYS, "is_workday": [True] * 10})
         raise RuntimeError("检查失败")
+
+
+def test_an_error_in_the_block_rolls_back_and_the_connection_stays_usable() -> None:
+    # when
+    with pytest.raises(RuntimeError, match="检查失败"):
+        _copy_then_fail()
     # then
     assert _days() == []
     CalendarDay.objects.create(date=DAYS[0], is_workday=True)
