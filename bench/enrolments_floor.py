@@ -55,11 +55,11 @@ def catalogue(conn: psycopg.Connection[Any]) -> dict[str, dict[str, list[tuple[s
     return out
 
 
-def rows_of(conn: psycopg.Connection[Any]) -> dict[str, bytes]:
+def rows_of(conn: psycopg.Connection[Any], options: str) -> dict[str, bytes]:
     data = {}
     for table in TABLES:
         buffer = io.BytesIO()
-        with conn.cursor().copy(f"COPY {table} TO STDOUT") as copy:  # noqa: S608 - fixed names
+        with conn.cursor().copy(f"COPY {table} TO STDOUT {options}") as copy:  # noqa: S608 - fixed names
             for chunk in copy:
                 buffer.write(chunk)
         data[table] = buffer.getvalue()
@@ -74,6 +74,7 @@ def variant(
     indexes: bool,
     keys: bool,
     skip: re.Pattern[str] | None = None,
+    options: str = "",
 ) -> dict[str, float]:
     conn.execute("DROP SCHEMA IF EXISTS floor CASCADE")
     conn.execute("CREATE SCHEMA floor")
@@ -97,7 +98,7 @@ def variant(
     cpu, started = backend_cpu(conn), time.perf_counter()
     with conn.cursor() as cursor:
         for table in TABLES:
-            with cursor.copy(f"COPY floor.{table} FROM STDIN") as copy:  # noqa: S608 - fixed names
+            with cursor.copy(f"COPY floor.{table} FROM STDIN {options}") as copy:  # noqa: S608 - fixed names
                 copy.write(data[table])
         copied = time.perf_counter()
     conn.commit()  # the deferred foreign-key checks run here
@@ -125,9 +126,13 @@ def main() -> None:
         default=[],
         help="NAME=REGEX: an extra variant with the indexes and keys whose names match REGEX left out",
     )
+    parser.add_argument(
+        "--csv", action="store_true", help="COPY in CSV, as the import sends its rows (default: text)"
+    )
     args = parser.parse_args()
+    options = "(FORMAT csv)" if args.csv else ""
     with psycopg.connect(args.database_url) as conn:
-        schema, data = catalogue(conn), rows_of(conn)
+        schema, data = catalogue(conn), rows_of(conn, options)
         counts = {t: data[t].count(b"\n") for t in TABLES}
         results: dict[str, list[dict[str, float]]] = {}
         variants: dict[str, tuple[bool, bool, re.Pattern[str] | None]] = {
@@ -141,12 +146,13 @@ def main() -> None:
         for _ in range(args.repeat):
             for name, (indexes, keys, skip) in variants.items():
                 results.setdefault(name, []).append(
-                    variant(conn, schema, data, indexes=indexes, keys=keys, skip=skip)
+                    variant(conn, schema, data, indexes=indexes, keys=keys, skip=skip, options=options)
                 )
         summary = {
             "rows": counts,
             "indexes": {t: [n for n, _ in schema[t]["indexes"]] for t in TABLES},
             "keys": {t: [n for n, _ in schema[t]["keys"]] for t in TABLES},
+            "format": "csv" if args.csv else "text",
             "load_average_1min": round(os.getloadavg()[0], 1),
             "runs": results,
             "min_backend_cpu_s": {k: min(r["backend_cpu_s"] for r in v) for k, v in results.items()},

@@ -10,7 +10,7 @@ row exists; the checks run at commit. Like ``bulk_create``: no ``save()``, no si
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
@@ -104,15 +104,9 @@ def _csv_text(value: Any) -> str | None:
     raise TypeError(f"no CSV form for a default of type {type(value).__name__}")
 
 
-def copy_columns(model: type[models.Model], columns: Mapping[str, Sequence[Any]]) -> int:
-    """Write rows given column by column (``attname`` → one value per row, ready for the database: ``str``,
-    ``int``, ``Decimal``, ``date``, ``None`` for NULL) into ``model``'s table with one ``COPY … (FORMAT
-    csv)``; every other column gets its default, as ``copy_rows``. The CSV is written by pyarrow (C++,
-    quoting every text value, so commas, quotes and line breaks inside a cell are safe) in chunks the
-    server parses while the next is written — no Python call per row. Returns the row count."""
+def _columns_table(model: type[models.Model], columns: Mapping[str, Sequence[Any]]) -> tuple[str, Any]:
+    """The ``COPY … (FORMAT csv)`` statement and the Arrow table of ``copy_columns``."""
     import pyarrow as pa
-
-    from minzheng.common.pgcopy import copy_in_arrow
 
     column_of = {field.attname: str(field.column) for field in model._meta.concrete_fields}
     missing = [f for f in columns if f not in column_of]
@@ -123,12 +117,60 @@ def copy_columns(model: type[models.Model], columns: Mapping[str, Sequence[Any]]
         raise ValueError(f"{model.__name__}: columns of different lengths {sorted(counts)}")
     count = counts.pop()
     other, defaults = _defaults(model, list(columns))
-    arrays = [pa.array(values) for values in columns.values()]
+    arrays = [values if isinstance(values, pa.Array) else pa.array(values) for values in columns.values()]
     for value in defaults:
         text = _csv_text(value)
         arrays.append(pa.nulls(count, pa.string()) if text is None else pa.array([text] * count, pa.string()))
     table = pa.Table.from_arrays(arrays, names=[column_of[f] for f in columns] + other)
     sql = f"COPY {model._meta.db_table} ({', '.join(table.column_names)}) FROM STDIN (FORMAT csv)"  # noqa: S608
+    return sql, table
+
+
+def copy_columns(model: type[models.Model], columns: Mapping[str, Sequence[Any]]) -> int:
+    """Write rows given column by column (``attname`` → one value per row, ready for the database: ``str``,
+    ``int``, ``Decimal``, ``date``, ``None`` for NULL; or a pyarrow array) into ``model``'s table with one
+    ``COPY … (FORMAT csv)``; every other column gets its default, as ``copy_rows``. The CSV is written by
+    pyarrow (C++, quoting every text value, so commas, quotes and line breaks inside a cell are safe) in
+    chunks the server parses while the next is written — no Python call per row. Returns the row count."""
+    from minzheng.common.pgcopy import copy_in_arrow
+
+    sql, table = _columns_table(model, columns)
     with connection.cursor() as cursor:
         copy_in_arrow(cursor, sql, table.to_batches(max_chunksize=COPY_CHUNK_ROWS))
-    return count
+    return int(table.num_rows)
+
+
+CopyColumns = Callable[[type[models.Model], Mapping[str, Sequence[Any]]], int]
+
+
+@contextmanager
+def copy_pipeline() -> Iterator[CopyColumns]:
+    """``copy_columns`` whose COPYs run one after another on a worker thread, on this connection (so in the
+    caller's transaction), while the caller builds the next table's columns: the server parses and indexes
+    one table — most of a large import's time — while Python encrypts and assembles the next, instead of
+    each waiting for the other. The caller must not use the connection inside the block (take sequence
+    ids first). On leaving, every COPY has ended; the first one that failed raises its error (the
+    transaction is then aborted, as with ``copy_columns``); if the block raises, the COPYs not yet started
+    are dropped."""
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    from minzheng.common.pgcopy import copy_in_arrow
+
+    futures: list[Future[None]] = []
+    with connection.cursor() as cursor:
+        worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="copy")
+
+        def copy(model: type[models.Model], columns: Mapping[str, Sequence[Any]]) -> int:
+            sql, table = _columns_table(model, columns)
+            batches = table.to_batches(max_chunksize=COPY_CHUNK_ROWS)
+            futures.append(worker.submit(copy_in_arrow, cursor, sql, batches))
+            return int(table.num_rows)
+
+        try:
+            yield copy
+        except BaseException:
+            worker.shutdown(wait=True, cancel_futures=True)  # the connection is free again once it returns
+            raise
+        worker.shutdown(wait=True)
+        for future in futures:
+            future.result()

@@ -5,10 +5,11 @@ account — validated row by row, all-or-nothing per file.
 Reading and checking (``legacy_checks``) work on whole columns with a constant number of queries. Only a file
 without any error is written, in one transaction: ids are taken from the tables' sequences first, then
 households, persons, memberships, enrolments and their periods each go in with one ``COPY``
-(``common.bulk``; the household names its head directly, the foreign keys being checked at commit). A kill
-mid-way rolls everything back; a rerun of a written file is rejected row by row as already registered, so
-nothing is imported twice. Any error → nothing written, and the ``LegacyImport`` row keeps the errors for the
-downloadable report. Personal identifiers are encrypted, blind-indexed and masked exactly as
+(``common.bulk``; the household names its head directly, the foreign keys being checked at commit), run
+on a worker thread on the same connection (``copy_pipeline``) while the next table is encrypted and assembled.
+A kill mid-way rolls everything back; a rerun of a written file is rejected row by row as already registered,
+so nothing is imported twice. Any error → nothing written, and the ``LegacyImport`` row keeps the errors for
+the downloadable report. Personal identifiers are encrypted, blind-indexed and masked exactly as
 ``registry.services`` does (``crypto.encrypt_all``/``blind_indexes``, ``masking``). Like the demo seeding,
 imported rows have no django-simple-history rows; one audit event records the import.
 
@@ -28,7 +29,7 @@ from minzheng.accounts.models import User
 from minzheng.audit.services import event_record
 from minzheng.catalogue.roles import Capability
 from minzheng.common import crypto
-from minzheng.common.bulk import batch_transaction, copy_columns, ids_allocate
+from minzheng.common.bulk import CopyColumns, batch_transaction, copy_pipeline, ids_allocate
 from minzheng.common.errors import PermissionDenied
 from minzheng.common.masking import mask_bank_account, mask_id_number
 from minzheng.common.spreadsheets import xlsx_append
@@ -93,13 +94,38 @@ def _scatter(values: list[str], present: list[bool]) -> list[str]:
 
 
 def _write(actor: User, checked: Checked, source: LegacyImport, progress: Progress) -> tuple[int, int, int]:
-    """Every table as columns (lists in row order) handed to ``copy_columns``: no tuple per row."""
+    """Every table as columns (lists in row order) handed to a ``copy_pipeline``: no tuple per row, and the
+    server indexes one table while the next is encrypted and assembled. Every id is taken first (the
+    connection belongs to the pipeline's COPYs until they end)."""
+    sheet, groups = checked.sheet, list(checked.households.values())
+    positions = [j for g in groups for j in g.rows]  # persons in household order
+    enrolled = [j for j in positions if sheet.programmes[j]]
+    person_ids = ids_allocate(Person, len(positions))
+    household_ids = ids_allocate(Household, len(groups))
+    enrolment_ids = ids_allocate(Enrolment, len(enrolled))
+    with copy_pipeline() as copy:
+        households = _write_registry(actor, checked, copy, positions, person_ids, household_ids, progress)
+        household_of = dict(zip(positions, households, strict=True))
+        person_of = dict(zip(positions, person_ids, strict=True))
+        enrolments = _enrolments(
+            actor, checked, source, copy, enrolled, enrolment_ids, household_of, person_of
+        )
+    return len(groups), len(positions), enrolments
+
+
+def _write_registry(
+    actor: User,
+    checked: Checked,
+    copy: CopyColumns,
+    positions: list[int],
+    person_ids: list[int],
+    household_ids: list[int],
+    progress: Progress,
+) -> list[int]:
+    """Households, persons and memberships; returns the household id of each position."""
     sheet, groups = checked.sheet, list(checked.households.values())
     today = timezone.localdate()
-    positions = [j for g in groups for j in g.rows]  # persons in household order
-    person_ids = ids_allocate(Person, len(positions))
     person_of = dict(zip(positions, person_ids, strict=True))
-    household_ids = ids_allocate(Household, len(groups))
     households = [h for g, h in zip(groups, household_ids, strict=True) for _ in g.rows]  # per position
     heads: list[int] = []  # position of each household's head row
     divisions: list[int] = []
@@ -112,7 +138,7 @@ def _write(actor: User, checked: Checked, source: LegacyImport, progress: Progre
     present = [bool(a) for a in accounts]
     given = [a for a in accounts if a]
     address, bank = sheet.text[ADDRESS], sheet.text[BANK]
-    copy_columns(
+    copy(
         Household,
         {
             "id": household_ids,
@@ -131,7 +157,7 @@ def _write(actor: User, checked: Checked, source: LegacyImport, progress: Progre
     progress(3, STEPS, f"已写入 {len(groups)} 户")
     numbers = [sheet.id_numbers[j] for j in positions]
     name, indexes, births, sexes = sheet.text[NAME], sheet.id_indexes, sheet.birth_dates, sheet.sexes
-    copy_columns(
+    copy(
         Person,
         {
             "id": person_ids,
@@ -145,7 +171,7 @@ def _write(actor: User, checked: Checked, source: LegacyImport, progress: Progre
             "employment_status": _employments(sheet, positions, today),
         },
     )
-    copy_columns(
+    copy(
         Membership,
         {
             "household_id": households,
@@ -155,25 +181,25 @@ def _write(actor: User, checked: Checked, source: LegacyImport, progress: Progre
         },
     )
     progress(4, STEPS, f"已写入 {len(positions)} 人")
-    household_of = dict(zip(positions, households, strict=True))
-    enrolments = _enrolments(actor, checked, source, household_of, person_of)
-    return len(groups), len(positions), enrolments
+    return households
 
 
 def _enrolments(
     actor: User,
     checked: Checked,
     source: LegacyImport,
+    copy: CopyColumns,
+    positions: list[int],
+    ids: list[int],
     household_of: dict[int, int],
     person_of: dict[int, int],
 ) -> int:
+    """The enrolments of the rows at ``positions`` (those naming a programme) and their first periods."""
     sheet = checked.sheet
     township_by_row = {}
     for group in checked.households.values():
         assert group.division is not None
         township_by_row.update(dict.fromkeys(group.rows, group.division.township_id))
-    positions = [j for g in checked.households.values() for j in g.rows if sheet.programmes[j]]
-    ids = ids_allocate(Enrolment, len(positions))
     refs = [f"原系统导入 #{source.pk} 第 {sheet.numbers[j]} 行" for j in positions]
     programmes = [sheet.programmes[j] for j in positions]
     starts = [sheet.starts[j] for j in positions]
@@ -182,7 +208,7 @@ def _enrolments(
         amount_text.get(a) or amount_text.setdefault(a, str(a)) for a in (sheet.amounts[j] for j in positions)
     ]
     count, level = len(positions), sheet.text[LEVEL]
-    copy_columns(
+    copy(
         Enrolment,
         {
             "id": ids,
@@ -201,7 +227,7 @@ def _enrolments(
             "created_by_id": [actor.pk] * count,
         },
     )
-    copy_columns(
+    copy(
         EntitlementPeriod,
         {
             "enrolment_id": ids,

@@ -20,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
 from django.db import connection
+from django.db.models import F
 
 from minzheng.accounts.models import User
 from minzheng.catalogue.programmes import Programme
@@ -27,7 +28,7 @@ from minzheng.common import crypto
 from minzheng.common.bulk import batch_transaction
 from minzheng.common.errors import ValidationFailed
 from minzheng.common.identity import parse_resident_ids
-from minzheng.common.scoping import code_in_scope
+from minzheng.common.scoping import AnyOf, code_in_scope
 from minzheng.common.tabular import Table, column_text, read_table
 from minzheng.divisions.models import Division
 from minzheng.divisions.rules import Level
@@ -156,7 +157,11 @@ class Village(NamedTuple):
 
 
 def _villages(codes: set[str]) -> dict[str, Village]:
-    rows = Division.objects.filter(code__in=codes).values_list(
+    if not codes:
+        return {}
+    # The codes as one array parameter (``AnyOf``): ``code__in`` resolved and spliced ≈ 11,000 parameters
+    # one by one, 0.12 s of Python per 60,000 rows (bench/speed-imports.md, session 12).
+    rows = Division.objects.filter(AnyOf(F("code"), sorted(codes))).values_list(
         "pk",
         "code",
         "name",
