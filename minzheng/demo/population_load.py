@@ -16,11 +16,15 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import multiprocessing
+import os
+import pickle
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Any, NamedTuple, Protocol
+from multiprocessing.connection import Connection
+from typing import Any, NamedTuple, Protocol, cast
 
 from django.db import connection, models, transaction
 from django.db.utils import DatabaseError, OperationalError
@@ -28,7 +32,7 @@ from django.db.utils import DatabaseError, OperationalError
 from minzheng.registry.models import AssetRecord, Household, IncomeRecord, Membership, Person
 
 SEEDED_MODELS: tuple[type[models.Model], ...] = (Household, Person, Membership, IncomeRecord, AssetRecord)
-# Ids kept in hand beyond the last chunk's need, so the next chunk rarely waits for a sequence fetch.
+# Ids fetched beyond a chunk's need (in chunks), so the next chunk rarely waits for a sequence fetch.
 POOL_MARGIN = 1.25
 # Sort memory of the index builds after a load into empty tables (this transaction only): the largest
 # sort, one million 64-character blind indexes, then stays in memory instead of spilling to disk.
@@ -37,12 +41,20 @@ INDEX_BUILD_MEMORY = "1GB"
 Table = tuple[type[models.Model], Sequence[str], list[tuple[Any, ...]]]
 
 
+# a chunk's ids per table (``db_table``), allocated by the writer in the drafting process
+Ids = dict[str, list[int]]
+# a chunk of drafts and its ids -> its rows, table by table (``demo.registry._RowBuilder.tables``): it draws
+# nothing from the population's random stream, so it may run in the render process
+TablesOf = Callable[[list[Any], Ids], list[Table]]
+# (COPY statement, its data) per table of a chunk
+Payload = list[tuple[str, bytes]]
+
+
 class Writer(Protocol):
     def begin(self) -> None: ...
 
-    def allocate(self, table: str, count: int) -> list[int]: ...
-
-    def write(self, tables: list[Table], *, more: bool) -> None: ...
+    def write(self, drafts: list[Any], need: dict[str, int]) -> None:
+        """Write a chunk of drafts; ``need`` = its rows per table (the ids to allocate)."""
 
     def finish(self) -> None: ...
 
@@ -113,20 +125,105 @@ class _IdPool:
         return [self.ids.popleft() for _ in range(count)]
 
 
-class PostgresWriter:
-    """COPY text streamed by one background thread; ids from the sequences; foreign keys checked once.
+class _CopyText:
+    """Drafts and ids -> the COPY statements and text of a chunk's five tables."""
 
-    The connection is shared with the thread through psycopg's own lock (a COPY holds it to the end), and
-    the main thread touches it only between chunks. A sequence fetch left over at the end (at most a
-    quarter of a chunk) is a gap in the ids, as any rolled-back insert leaves one.
+    def __init__(self, tables_of: TablesOf) -> None:
+        self.tables_of = tables_of
+        self.lines: dict[str, Callable[[tuple[Any, ...]], str]] = {}
+
+    def __call__(self, drafts: list[Any], ids: Ids) -> Payload:
+        payload = []
+        for model, columns, rows in self.tables_of(drafts, ids):
+            if not rows:
+                continue
+            table = model._meta.db_table
+            line = self.lines.get(table) or self.lines.setdefault(table, _text_line(model, columns))
+            text = "".join([line(row) for row in rows])
+            _check_text(text, len(rows), len(columns))
+            payload.append((f"COPY {table} ({', '.join(columns)}) FROM STDIN", text.encode()))
+        return payload
+
+
+def _render_loop(pipe: Connection, render: _CopyText) -> None:
+    """The render process: chunks in, COPY text out, in order, until ``None``; an error goes back as the
+    chunk's outcome, to be raised by the writer."""
+    gc.disable()  # as in the drafting process: no reference cycles among the drafts
+    while (chunk := pickle.loads(pipe.recv_bytes())) is not None:  # noqa: S301 - our own process
+        try:
+            outcome: tuple[str, Any] = ("ok", render(*chunk))
+        except Exception as error:  # noqa: BLE001 - reported to the writer, which raises it
+            outcome = ("error", error)
+        pipe.send_bytes(pickle.dumps(outcome, pickle.HIGHEST_PROTOCOL))
+
+
+class _RenderProcess:
+    """A second process turning the drafted chunks into COPY text (issue 21): rows, AES-GCM, blind indexes
+    and the text are about 40 % of the client's work and draw nothing from the random stream, so the
+    drafting process keeps the one stream (and the seed its population) and hands them over.
+
+    Forked, so it has the drafting process's settings, keys and models without starting Django again; it
+    never touches the inherited database connection and ends with ``os._exit`` (multiprocessing), which
+    leaves that connection alone. The pipe bounds the work in flight: a chunk is sent only when the
+    process has read the previous one.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, render: _CopyText) -> None:
+        context = multiprocessing.get_context("fork")
+        self.pipe, child = context.Pipe()
+        self.process = context.Process(
+            target=_render_loop, args=(child, render), name="demo-render", daemon=True
+        )
+        self.process.start()
+        child.close()
+
+    def send(self, drafts: list[Any], ids: Ids) -> None:
+        # pickle's C pickler directly: multiprocessing's own (a Python subclass) is a fifth slower here
+        self.pipe.send_bytes(pickle.dumps((drafts, ids), pickle.HIGHEST_PROTOCOL))
+
+    def receive(self) -> Payload:
+        try:
+            outcome, value = pickle.loads(self.pipe.recv_bytes())  # noqa: S301 - our own process
+        except EOFError:
+            raise RuntimeError("演示数据生成进程意外退出") from None
+        if outcome == "error":
+            raise value
+        return cast(Payload, value)
+
+    def close(self) -> None:
+        self.pipe.send_bytes(pickle.dumps(None))
+        self.process.join()
+        self.pipe.close()
+
+    def stop(self) -> None:
+        """After an error: the process may be blocked handing over a chunk nobody will read."""
+        self.process.kill()
+        self.process.join()
+
+
+def _render_processes() -> int:
+    """Two processes (drafting, rendering) pay off only with a core for each beside the server's."""
+    return 2 if (os.cpu_count() or 1) >= 2 else 1
+
+
+class PostgresWriter:
+    """COPY text rendered by a second process and streamed by one background thread; ids from the
+    sequences; foreign keys checked once.
+
+    Three stages work at the same time: this process drafts chunk n + 2 (and allocates its ids), the
+    render process turns chunk n + 1 into COPY text, the thread streams chunk n to the server. The
+    connection is shared with the thread through psycopg's own lock (a COPY holds it to the end): an id
+    fetch waits for the COPY in progress. A sequence fetch left over at the end (at most a chunk's need)
+    is a gap in the ids, as any rolled-back insert leaves one.
+    """
+
+    def __init__(self, tables_of: TablesOf, *, processes: int | None = None) -> None:
+        self.render = _CopyText(tables_of)
+        self.processes = processes or _render_processes()
+        self.renderer: _RenderProcess | None = None
         self.pools: dict[str, _IdPool] = {}
-        self.lines: dict[str, Callable[[tuple[Any, ...]], str]] = {}
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo-copy")
-        self.pending: Future[None] | None = None
-        self.last_need: dict[str, int] = {}
+        self.copies: deque[Future[None]] = deque()
         self.foreign_keys: list[tuple[str, str, str]] = []
         self.indexes: list[_Index] = []
 
@@ -137,47 +234,65 @@ class PostgresWriter:
             # no foreign key of these tables is left to queue a check per row: CREATE INDEX refuses a
             # table with pending trigger events, so the indexes are dropped only then
             self.indexes = _indexes_drop()
+        if self.processes > 1:
+            self.renderer = _RenderProcess(self.render)  # forked before this writer starts its thread
 
-    def allocate(self, table: str, count: int) -> list[int]:
-        if not count:
-            return []
-        self.last_need[table] = count
-        return self.pools.setdefault(table, _IdPool(table)).take(count)
-
-    def write(self, tables: list[Table], *, more: bool = False) -> None:
-        payload = []
-        for model, columns, rows in tables:
-            if not rows:
-                continue
-            table = model._meta.db_table
-            line = self.lines.get(table) or self.lines.setdefault(table, _text_line(model, columns))
-            text = "".join([line(row) for row in rows])
-            _check_text(text, len(rows), len(columns))
-            payload.append((f"COPY {table} ({', '.join(columns)}) FROM STDIN", text.encode()))
-        self._wait()
-        for table, need in self.last_need.items() if more else ():
-            pool = self.pools[table]  # the thread is idle: top the pool up for the next chunk
-            pool.fetch(int(need * POOL_MARGIN) - len(pool.ids))
-        raw = connection.connection
-        self.pending = self.executor.submit(_copy_all, raw, payload)
+    def write(self, drafts: list[Any], need: dict[str, int]) -> None:
+        ids = {table: self._allocate(table, count) for table, count in need.items()}
+        renderer = self.renderer
+        if renderer is None:
+            payload = self.render(drafts, ids)
+            source: Callable[[], Payload] = lambda: payload  # noqa: E731
+        else:
+            try:
+                renderer.send(drafts, ids)
+            except OSError:  # the thread stopped the render process after an error: report that error
+                self._raise_copy_error()
+                raise
+            source = renderer.receive
+        self.copies.append(self.executor.submit(self._copy, connection.connection, source))
+        while len(self.copies) > 2:  # a failed COPY is reported within two chunks
+            self.copies.popleft().result()
 
     def finish(self) -> None:
-        self._wait()
+        if self.renderer is not None:
+            self.renderer.close()
+        while self.copies:
+            self.copies.popleft().result()
         self.executor.shutdown()
         _indexes_build(self.indexes)
         _foreign_keys_add(self.foreign_keys)
 
     def abort(self) -> None:
-        """After an error: let a running COPY end (its own error is secondary) before the rollback."""
-        pending, self.pending = self.pending, None
-        if pending is not None:
-            pending.exception()  # waits; the error being raised already is the one to report
+        """After an error: stop the render process and let a running COPY end (its own error is secondary)
+        before the rollback."""
+        if self.renderer is not None:
+            self.renderer.stop()
+        for copy in self.copies:
+            copy.exception()  # waits; the error being raised already is the one to report
         self.executor.shutdown()
 
-    def _wait(self) -> None:
-        pending, self.pending = self.pending, None
-        if pending is not None:
-            pending.result()
+    def _allocate(self, table: str, count: int) -> list[int]:
+        if not count:
+            return []
+        pool = self.pools.setdefault(table, _IdPool(table))
+        if len(pool.ids) < count:
+            # a fetch waits for the COPY in progress: fetch for this chunk and the next at once
+            pool.fetch(count - len(pool.ids) + int(count * POOL_MARGIN))
+        return pool.take(count)
+
+    def _copy(self, raw: Any, source: Callable[[], Payload]) -> None:
+        try:
+            _copy_all(raw, source())
+        except BaseException:
+            if self.renderer is not None:
+                self.renderer.stop()  # it may be blocked handing over the next chunk, and the writer with it
+            raise
+
+    def _raise_copy_error(self) -> None:
+        for copy in self.copies:
+            if copy.exception() is not None:  # waits for each: the render process is gone
+                raise cast(BaseException, copy.exception())
 
 
 def _copy_all(raw: Any, payload: list[tuple[str, bytes]]) -> None:
@@ -325,7 +440,8 @@ def _indexes_build(indexes: list[_Index]) -> None:
 class SqliteWriter:
     """SQLite serialises writers, so ids simply continue after the current maximum."""
 
-    def __init__(self) -> None:
+    def __init__(self, tables_of: TablesOf) -> None:
+        self.tables_of = tables_of
         self.next_id: dict[str, int] = {}
 
     def begin(self) -> None:
@@ -340,8 +456,9 @@ class SqliteWriter:
         self.next_id[table] = start + count
         return list(range(start, start + count))
 
-    def write(self, tables: list[Table], *, more: bool = False) -> None:
-        for model, columns, rows in tables:
+    def write(self, drafts: list[Any], need: dict[str, int]) -> None:
+        ids = {table: self.allocate(table, count) for table, count in need.items()}
+        for model, columns, rows in self.tables_of(drafts, ids):
             if not rows:
                 continue
             placeholders = ", ".join(["%s"] * len(columns))

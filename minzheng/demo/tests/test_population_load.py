@@ -14,7 +14,7 @@ from minzheng.common import crypto
 from minzheng.demo import population_load
 from minzheng.demo.population import PopulationDrafter, _Weighted
 from minzheng.demo.population_data import HAN_SURNAME_WEIGHTS, HAN_SURNAMES
-from minzheng.demo.population_load import SEEDED_MODELS, SqliteWriter, _check_text, _text_line
+from minzheng.demo.population_load import SEEDED_MODELS, _check_text, _text_line
 from minzheng.demo.registry import ASSET_COLUMNS, PERSON_COLUMNS, _RowBuilder, demo_population_seed
 from minzheng.registry.models import AssetRecord, Household, IncomeRecord, Membership, Person
 from minzheng.registry.services import BANK_INDEX, ID_INDEX, PHONE_INDEX
@@ -173,7 +173,7 @@ def test_a_tab_in_a_text_value_is_refused_rather_than_shifting_the_columns():
 @pytest.mark.parametrize("purpose", [ID_INDEX, PHONE_INDEX, BANK_INDEX])
 def test_the_builders_blind_index_is_cryptos(purpose):
     # given the row builder's HMAC from prepared SHA-256 states
-    builder = _RowBuilder(SqliteWriter(), [], set())
+    builder = _RowBuilder([])
     # then it gives the blind index the registry looks values up by
     for value in ("150102198001010011", "13800000000", "6222020000000000000", ""):
         assert builder.index(purpose, value) == crypto.blind_index(value, purpose=purpose)
