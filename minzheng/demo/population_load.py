@@ -41,8 +41,8 @@ INDEX_BUILD_MEMORY = "1GB"
 Table = tuple[type[models.Model], Sequence[str], list[tuple[Any, ...]]]
 
 
-# a chunk's ids per table (``db_table``), allocated by the writer in the drafting process
-Ids = dict[str, list[int]]
+# a chunk's ids per table (``db_table``) as runs of consecutive ids, allocated in the drafting process
+Ids = dict[str, list[range]]
 # a chunk of drafts and its ids -> its rows, table by table (``demo.registry._RowBuilder.tables``): it draws
 # nothing from the population's random stream, so it may run in the render process
 TablesOf = Callable[[list[Any], Ids], list[Table]]
@@ -103,12 +103,18 @@ def _check_text(text: str, rows: int, columns: int) -> None:
 
 
 class _IdPool:
-    """Ids drawn from a table's sequence in blocks (``nextval`` over ``generate_series``)."""
+    """Ids drawn from a table's sequence in blocks (``nextval`` over ``generate_series``), held as ranges.
+
+    The server returns each block as its runs of consecutive ids (one run unless another session drew
+    from the sequence meanwhile): a million ids are then a few ranges instead of a million rows to parse
+    and a million integers to hand to the render process.
+    """
 
     def __init__(self, table: str) -> None:
         self.table = table
         self.sequence = ""
-        self.ids: deque[int] = deque()
+        self.runs: deque[range] = deque()
+        self.size = 0
 
     def fetch(self, count: int) -> None:
         if count <= 0:
@@ -117,12 +123,29 @@ class _IdPool:
             if not self.sequence:
                 cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [self.table])
                 self.sequence = cursor.fetchone()[0]
-            cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [self.sequence, count])
-            self.ids.extend(row[0] for row in cursor.fetchall())
+            cursor.execute(
+                "SELECT min(id), max(id) FROM ("
+                "  SELECT id, id - row_number() OVER (ORDER BY id) AS run"
+                "  FROM (SELECT nextval(%s) AS id FROM generate_series(1, %s)) AS drawn"
+                ") AS numbered GROUP BY run ORDER BY 1",
+                [self.sequence, count],
+            )
+            for first, last in cursor.fetchall():
+                self.runs.append(range(first, last + 1))
+        self.size += count
 
-    def take(self, count: int) -> list[int]:
-        self.fetch(count - len(self.ids))
-        return [self.ids.popleft() for _ in range(count)]
+    def take(self, count: int) -> list[range]:
+        self.fetch(count - self.size)
+        taken = []
+        self.size -= count
+        while count:
+            run = self.runs.popleft()
+            if len(run) > count:
+                run, rest = run[:count], run[count:]
+                self.runs.appendleft(rest)
+            taken.append(run)
+            count -= len(run)
+        return taken
 
 
 class _CopyText:
@@ -272,13 +295,13 @@ class PostgresWriter:
             copy.exception()  # waits; the error being raised already is the one to report
         self.executor.shutdown()
 
-    def _allocate(self, table: str, count: int) -> list[int]:
+    def _allocate(self, table: str, count: int) -> list[range]:
         if not count:
             return []
         pool = self.pools.setdefault(table, _IdPool(table))
-        if len(pool.ids) < count:
+        if pool.size < count:
             # a fetch waits for the COPY in progress: fetch for this chunk and the next at once
-            pool.fetch(count - len(pool.ids) + int(count * POOL_MARGIN))
+            pool.fetch(count - pool.size + int(count * POOL_MARGIN))
         return pool.take(count)
 
     def _copy(self, raw: Any, source: Callable[[], Payload]) -> None:
@@ -447,14 +470,14 @@ class SqliteWriter:
     def begin(self) -> None:
         pass
 
-    def allocate(self, table: str, count: int) -> list[int]:
+    def allocate(self, table: str, count: int) -> list[range]:
         if table not in self.next_id:
             with connection.cursor() as cursor:
                 cursor.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}")  # noqa: S608 - constant
                 self.next_id[table] = cursor.fetchone()[0]
         start = self.next_id[table]
         self.next_id[table] = start + count
-        return list(range(start, start + count))
+        return [range(start, start + count)]
 
     def write(self, drafts: list[Any], need: dict[str, int]) -> None:
         ids = {table: self.allocate(table, count) for table, count in need.items()}

@@ -19,6 +19,7 @@ import time
 from bisect import bisect
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 from django.core.management import call_command
@@ -220,11 +221,10 @@ class _RowBuilder:
 
     def tables(self, drafts: list[HouseholdDraft], ids: Ids) -> list[Table]:
         """The rows of a chunk, table by table; ``ids`` holds each table's ids for it (``_chunk_need``)."""
-        household_ids = iter(ids[Household._meta.db_table])
-        person_ids = iter(ids[Person._meta.db_table])
-        membership_ids = iter(ids[Membership._meta.db_table])
-        income_ids = iter(ids[IncomeRecord._meta.db_table])
-        asset_ids = iter(ids[AssetRecord._meta.db_table])
+        household_ids, person_ids, membership_ids, income_ids, asset_ids = (
+            chain.from_iterable(ids[model._meta.db_table])
+            for model in (Household, Person, Membership, IncomeRecord, AssetRecord)
+        )
         rows: dict[str, list[tuple[Any, ...]]] = {"h": [], "p": [], "m": [], "i": [], "a": []}
         for draft in drafts:
             self._rows(
