@@ -168,9 +168,12 @@ class _CopyText:
         return payload
 
 
-def _render_loop(pipe: Connection, render: _CopyText) -> None:
+def _render_loop(pipe: Connection, writer_end: Connection, render: _CopyText) -> None:
     """The render process: chunks in, COPY text out, in order, until ``None``; an error goes back as the
     chunk's outcome, to be raised by the writer."""
+    # the writer's end, inherited by the fork: closed, so that the pipe ends (EOFError here) when the
+    # seeding process dies, instead of leaving this process waiting for a chunk forever
+    writer_end.close()
     gc.disable()  # as in the drafting process: no reference cycles among the drafts
     while (chunk := pickle.loads(pipe.recv_bytes())) is not None:  # noqa: S301 - our own process
         try:
@@ -195,7 +198,7 @@ class _RenderProcess:
         context = multiprocessing.get_context("fork")
         self.pipe, child = context.Pipe()
         self.process = context.Process(
-            target=_render_loop, args=(child, render), name="demo-render", daemon=True
+            target=_render_loop, args=(child, self.pipe, render), name="demo-render", daemon=True
         )
         self.process.start()
         child.close()
@@ -267,19 +270,15 @@ class PostgresWriter:
             payload = self.render(drafts, ids)
             source: Callable[[], Payload] = lambda: payload  # noqa: E731
         else:
-            try:
-                renderer.send(drafts, ids)
-            except OSError:  # the thread stopped the render process after an error: report that error
-                self._raise_copy_error()
-                raise
+            self._hand_over(lambda: renderer.send(drafts, ids))
             source = renderer.receive
         self.copies.append(self.executor.submit(self._copy, connection.connection, source))
         while len(self.copies) > 2:  # a failed COPY is reported within two chunks
             self.copies.popleft().result()
 
     def finish(self) -> None:
-        if self.renderer is not None:
-            self.renderer.close()
+        if (renderer := self.renderer) is not None:
+            self._hand_over(renderer.close)
         while self.copies:
             self.copies.popleft().result()
         self.executor.shutdown()
@@ -312,10 +311,15 @@ class PostgresWriter:
                 self.renderer.stop()  # it may be blocked handing over the next chunk, and the writer with it
             raise
 
-    def _raise_copy_error(self) -> None:
-        for copy in self.copies:
-            if copy.exception() is not None:  # waits for each: the render process is gone
-                raise cast(BaseException, copy.exception())
+    def _hand_over(self, send: Callable[[], None]) -> None:
+        """Send to the render process; if it is gone, report why (the error of the COPY that stopped it)."""
+        try:
+            send()
+        except OSError:
+            for copy in self.copies:
+                if copy.exception() is not None:  # waits for each: the render process is gone
+                    raise cast(BaseException, copy.exception()) from None
+            raise
 
 
 def _copy_all(raw: Any, payload: list[tuple[str, bytes]]) -> None:
