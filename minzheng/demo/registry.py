@@ -32,7 +32,14 @@ from minzheng.catalogue.programmes import Programme
 from minzheng.common import crypto
 from minzheng.common.masking import mask_bank_account, mask_id_number, mask_phone
 from minzheng.demo.accounts import DemoLogin, demo_township, demo_users_ensure
-from minzheng.demo.population import HouseholdDraft, PopulationDrafter, VillageInfo
+from minzheng.demo.population import (
+    HouseholdDraft,
+    PackedHousehold,
+    PopulationDrafter,
+    VillageInfo,
+    drafts_pack,
+    drafts_unpack,
+)
 from minzheng.demo.population_load import Ids, PostgresWriter, SqliteWriter, Table, Writer, cyclic_gc_paused
 from minzheng.divisions.models import Division
 from minzheng.divisions.rules import Level, level_of, scope_prefix
@@ -219,8 +226,10 @@ class _RowBuilder:
             self.sealer = crypto.sealer()
         return self.sealer(text)
 
-    def tables(self, drafts: list[HouseholdDraft], ids: Ids) -> list[Table]:
-        """The rows of a chunk, table by table; ``ids`` holds each table's ids for it (``_chunk_need``)."""
+    def tables(self, packed: list[PackedHousehold], ids: Ids) -> list[Table]:
+        """The rows of a chunk (``drafts_pack``), table by table; ``ids`` holds each table's ids for it
+        (``_chunk_need``)."""
+        drafts = drafts_unpack(packed)
         household_ids, person_ids, membership_ids, income_ids, asset_ids = (
             chain.from_iterable(ids[model._meta.db_table])
             for model in (Household, Person, Membership, IncomeRecord, AssetRecord)
@@ -421,7 +430,7 @@ def _draft_and_write(
             drafted_households += 1
             drafted_people += len(draft.members)
         need = _chunk_need(drafts)
-        writer.write(drafts, need)
+        writer.write(drafts_pack(drafts), need)
         for table, rows in need.items():
             counts[table] = counts.get(table, 0) + rows
         if progress:
