@@ -217,7 +217,10 @@ class _RenderProcess:
         return cast(Payload, value)
 
     def close(self) -> None:
+        """No more chunks: the process ends once the chunks sent are rendered (and read)."""
         self.pipe.send_bytes(pickle.dumps(None))
+
+    def join(self) -> None:
         self.process.join()
         self.pipe.close()
 
@@ -281,6 +284,8 @@ class PostgresWriter:
             self._hand_over(renderer.close)
         while self.copies:
             self.copies.popleft().result()
+        if renderer is not None:
+            renderer.join()
         self.executor.shutdown()
         _indexes_build(self.indexes)
         _foreign_keys_add(self.foreign_keys)
