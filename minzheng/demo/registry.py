@@ -211,7 +211,9 @@ class _RowBuilder:
     def __init__(self, villages: list[_Village]) -> None:
         self.villages = villages
         self.indexers = {p: crypto.blind_indexer(p) for p in (ID_INDEX, PHONE_INDEX, BANK_INDEX)}
-        self.now = connection.ops.adapt_datetimefield_value(timezone.now())
+        # as text once (SQLite's adapter gives text already): formatting a datetime twice a row was half of
+        # the COPY text's time
+        self.now = str(connection.ops.adapt_datetimefield_value(timezone.now()))
         # the AES-GCM nonces are drawn by the process that seals, at its first value: a nonce pool copied
         # into a forked process could otherwise be used twice
         self.sealer: Callable[[str], str] | None = None
