@@ -1,9 +1,10 @@
 """Writing the demo population (``demo.registry.demo_population_seed``) into the registry tables.
 
 PostgreSQL (issue 21, profile in bench/speed-seed-list.md): the rows of a chunk are rendered as COPY text
-in Python (f-strings: about 2.5 times faster than psycopg's row adapter) and streamed by one background
-thread while the main thread drafts the next chunk, so Python and the server work at the same time.
-Ids come from the tables' own sequences through a pool that is topped up between chunks. The foreign
+in Python (f-strings: about 2.5 times faster than psycopg's row adapter) by a second process and streamed
+by one background thread while the main thread drafts the next chunk, so drafting, rendering and the
+server's inserts run at the same time. Ids come from the tables' own sequences in runs of consecutive ids,
+fetched a chunk ahead. The foreign
 keys of the five tables are dropped for the load and added back at the end, where PostgreSQL checks each
 with one set-based query instead of one deferred trigger per row and key (a quarter of the seeding time
 before). Into an empty table (a freshly migrated database: the demo and the benchmarks) the rows go
@@ -231,7 +232,9 @@ class _RenderProcess:
 
 
 def _render_processes() -> int:
-    """Two processes (drafting, rendering) pay off only with a core for each beside the server's."""
+    """Two processes (drafting, rendering) on two cores or more. On two, the render process shares the second
+    core with the server (a third of a core during the load) and the drafting, the critical path, keeps the
+    first; on one core the split would only add its pickling (bench/speed-seed-list.md, session 12)."""
     return 2 if (os.cpu_count() or 1) >= 2 else 1
 
 
