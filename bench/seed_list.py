@@ -194,6 +194,9 @@ def main() -> None:
     parser.add_argument("--code", type=Path, default=HERE.parent, help="checkout whose code is measured")
     parser.add_argument("--compare", type=Path, help="an earlier seed-list JSON: ratios against it")
     parser.add_argument("--label", default="", help="a word for the result file name, e.g. before/after")
+    parser.add_argument(
+        "--render-processes", type=int, default=0, help="1 or 2: the seeding's processes (default: by cores)"
+    )
     args = parser.parse_args()
 
     bench.ROOT = args.code.resolve()  # setup_django puts it first on sys.path
@@ -203,6 +206,11 @@ def main() -> None:
     bench.setup_django(args.database_url)
     from minzheng.demo.accounts import demo_users_ensure
 
+    if args.render_processes:  # the session-12 choice, measured both ways (bench/speed-seed-list.md)
+        from minzheng.demo import population_load
+
+        population_load._render_processes = lambda: args.render_processes
+
     preparation = bench.prepare(args.reuse)
     demo_users_ensure()
     result: dict[str, Any] = {
@@ -211,6 +219,7 @@ def main() -> None:
         "people_requested": args.people,
         "environment": {**bench.environment(args.database_url), "git_commit": commit_of(args.code)},
         "code": str(args.code.resolve()),
+        "render_processes": args.render_processes or "by cores",
         "preparation": preparation,
         "load_average_before": [round(x, 2) for x in os.getloadavg()],
     }
