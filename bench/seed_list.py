@@ -21,6 +21,7 @@ import datetime as dt
 import json
 import os
 import random
+import resource
 import subprocess
 import sys
 import time
@@ -115,15 +116,23 @@ def machine_cpu_seconds() -> float:
     return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
+def _children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def seed_with_cpu(people: int, seed: int) -> dict[str, Any]:
     """``bench/run.py``'s seeding measure plus the CPU seconds of this process and of its PostgreSQL
     backend: on a shared machine the wall time depends on the load, the CPU seconds much less."""
     machine = machine_cpu_seconds()
     server, client = backend_cpu_seconds(), time.process_time()
+    children = _children_cpu_seconds()
     result = bench.bench_seed(people, seed)
     client_cpu = time.process_time() - client
     after = backend_cpu_seconds()
     result["client_cpu_s"] = round(client_cpu, 1)  # includes the ANALYZE call's (tiny) client side
+    # the render process (demo.population_load, session 12): ended and waited for within the seeding
+    result["render_cpu_s"] = round(_children_cpu_seconds() - children, 1)
     result["server_cpu_s"] = round(after - server, 1) if server is not None and after is not None else None
     result["machine_cpu_s"] = round(machine_cpu_seconds() - machine, 1)
     return result
@@ -185,6 +194,9 @@ def main() -> None:
     parser.add_argument("--code", type=Path, default=HERE.parent, help="checkout whose code is measured")
     parser.add_argument("--compare", type=Path, help="an earlier seed-list JSON: ratios against it")
     parser.add_argument("--label", default="", help="a word for the result file name, e.g. before/after")
+    parser.add_argument(
+        "--render-processes", type=int, default=0, help="1 or 2: the seeding's processes (default: by cores)"
+    )
     args = parser.parse_args()
 
     bench.ROOT = args.code.resolve()  # setup_django puts it first on sys.path
@@ -194,6 +206,11 @@ def main() -> None:
     bench.setup_django(args.database_url)
     from minzheng.demo.accounts import demo_users_ensure
 
+    if args.render_processes:  # the session-12 choice, measured both ways (bench/speed-seed-list.md)
+        from minzheng.demo import population_load
+
+        population_load._render_processes = lambda: args.render_processes
+
     preparation = bench.prepare(args.reuse)
     demo_users_ensure()
     result: dict[str, Any] = {
@@ -202,6 +219,7 @@ def main() -> None:
         "people_requested": args.people,
         "environment": {**bench.environment(args.database_url), "git_commit": commit_of(args.code)},
         "code": str(args.code.resolve()),
+        "render_processes": args.render_processes or "by cores",
         "preparation": preparation,
         "load_average_before": [round(x, 2) for x in os.getloadavg()],
     }

@@ -1,9 +1,10 @@
 """Writing the demo population (``demo.registry.demo_population_seed``) into the registry tables.
 
 PostgreSQL (issue 21, profile in bench/speed-seed-list.md): the rows of a chunk are rendered as COPY text
-in Python (f-strings: about 2.5 times faster than psycopg's row adapter) and streamed by one background
-thread while the main thread drafts the next chunk, so Python and the server work at the same time.
-Ids come from the tables' own sequences through a pool that is topped up between chunks. The foreign
+in Python (f-strings: about 2.5 times faster than psycopg's row adapter) by a second process and streamed
+by one background thread while the main thread drafts the next chunk, so drafting, rendering and the
+server's inserts run at the same time. Ids come from the tables' own sequences in runs of consecutive ids,
+fetched a chunk ahead. The foreign
 keys of the five tables are dropped for the load and added back at the end, where PostgreSQL checks each
 with one set-based query instead of one deferred trigger per row and key (a quarter of the seeding time
 before). Into an empty table (a freshly migrated database: the demo and the benchmarks) the rows go
@@ -16,11 +17,15 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import multiprocessing
+import os
+import pickle
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Any, NamedTuple, Protocol
+from multiprocessing.connection import Connection
+from typing import Any, NamedTuple, Protocol, cast
 
 from django.db import connection, models, transaction
 from django.db.utils import DatabaseError, OperationalError
@@ -28,7 +33,7 @@ from django.db.utils import DatabaseError, OperationalError
 from minzheng.registry.models import AssetRecord, Household, IncomeRecord, Membership, Person
 
 SEEDED_MODELS: tuple[type[models.Model], ...] = (Household, Person, Membership, IncomeRecord, AssetRecord)
-# Ids kept in hand beyond the last chunk's need, so the next chunk rarely waits for a sequence fetch.
+# Ids fetched beyond a chunk's need (in chunks), so the next chunk rarely waits for a sequence fetch.
 POOL_MARGIN = 1.25
 # Sort memory of the index builds after a load into empty tables (this transaction only): the largest
 # sort, one million 64-character blind indexes, then stays in memory instead of spilling to disk.
@@ -37,12 +42,20 @@ INDEX_BUILD_MEMORY = "1GB"
 Table = tuple[type[models.Model], Sequence[str], list[tuple[Any, ...]]]
 
 
+# a chunk's ids per table (``db_table``) as runs of consecutive ids, allocated in the drafting process
+Ids = dict[str, list[range]]
+# a chunk of drafts and its ids -> its rows, table by table (``demo.registry._RowBuilder.tables``): it draws
+# nothing from the population's random stream, so it may run in the render process
+TablesOf = Callable[[list[Any], Ids], list[Table]]
+# (COPY statement, its data) per table of a chunk
+Payload = list[tuple[str, bytes]]
+
+
 class Writer(Protocol):
     def begin(self) -> None: ...
 
-    def allocate(self, table: str, count: int) -> list[int]: ...
-
-    def write(self, tables: list[Table], *, more: bool) -> None: ...
+    def write(self, drafts: list[Any], need: dict[str, int]) -> None:
+        """Write a chunk of drafts; ``need`` = its rows per table (the ids to allocate)."""
 
     def finish(self) -> None: ...
 
@@ -91,12 +104,18 @@ def _check_text(text: str, rows: int, columns: int) -> None:
 
 
 class _IdPool:
-    """Ids drawn from a table's sequence in blocks (``nextval`` over ``generate_series``)."""
+    """Ids drawn from a table's sequence in blocks (``nextval`` over ``generate_series``), held as ranges.
+
+    The server returns each block as its runs of consecutive ids (one run unless another session drew
+    from the sequence meanwhile): a million ids are then a few ranges instead of a million rows to parse
+    and a million integers to hand to the render process.
+    """
 
     def __init__(self, table: str) -> None:
         self.table = table
         self.sequence = ""
-        self.ids: deque[int] = deque()
+        self.runs: deque[range] = deque()
+        self.size = 0
 
     def fetch(self, count: int) -> None:
         if count <= 0:
@@ -105,28 +124,138 @@ class _IdPool:
             if not self.sequence:
                 cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [self.table])
                 self.sequence = cursor.fetchone()[0]
-            cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [self.sequence, count])
-            self.ids.extend(row[0] for row in cursor.fetchall())
+            cursor.execute(
+                "SELECT min(id), max(id) FROM ("
+                "  SELECT id, id - row_number() OVER (ORDER BY id) AS run"
+                "  FROM (SELECT nextval(%s) AS id FROM generate_series(1, %s)) AS drawn"
+                ") AS numbered GROUP BY run ORDER BY 1",
+                [self.sequence, count],
+            )
+            for first, last in cursor.fetchall():
+                self.runs.append(range(first, last + 1))
+        self.size += count
 
-    def take(self, count: int) -> list[int]:
-        self.fetch(count - len(self.ids))
-        return [self.ids.popleft() for _ in range(count)]
+    def take(self, count: int) -> list[range]:
+        self.fetch(count - self.size)
+        taken = []
+        self.size -= count
+        while count:
+            run = self.runs.popleft()
+            if len(run) > count:
+                run, rest = run[:count], run[count:]
+                self.runs.appendleft(rest)
+            taken.append(run)
+            count -= len(run)
+        return taken
+
+
+class _CopyText:
+    """Drafts and ids -> the COPY statements and text of a chunk's five tables."""
+
+    def __init__(self, tables_of: TablesOf) -> None:
+        self.tables_of = tables_of
+        self.lines: dict[str, Callable[[tuple[Any, ...]], str]] = {}
+
+    def __call__(self, drafts: list[Any], ids: Ids) -> Payload:
+        payload = []
+        for model, columns, rows in self.tables_of(drafts, ids):
+            if not rows:
+                continue
+            table = model._meta.db_table
+            line = self.lines.get(table) or self.lines.setdefault(table, _text_line(model, columns))
+            text = "".join([line(row) for row in rows])
+            _check_text(text, len(rows), len(columns))
+            payload.append((f"COPY {table} ({', '.join(columns)}) FROM STDIN", text.encode()))
+        return payload
+
+
+def _render_loop(pipe: Connection, writer_end: Connection, render: _CopyText) -> None:
+    """The render process: chunks in, COPY text out, in order, until ``None``; an error goes back as the
+    chunk's outcome, to be raised by the writer."""
+    # the writer's end, inherited by the fork: closed, so that the pipe ends (EOFError here) when the
+    # seeding process dies, instead of leaving this process waiting for a chunk forever
+    writer_end.close()
+    gc.disable()  # as in the drafting process: no reference cycles among the drafts
+    while (chunk := pickle.loads(pipe.recv_bytes())) is not None:  # noqa: S301 - our own process
+        try:
+            outcome: tuple[str, Any] = ("ok", render(*chunk))
+        except Exception as error:  # noqa: BLE001 - reported to the writer, which raises it
+            outcome = ("error", error)
+        pipe.send_bytes(pickle.dumps(outcome, pickle.HIGHEST_PROTOCOL))
+
+
+class _RenderProcess:
+    """A second process turning the drafted chunks into COPY text (issue 21): rows, AES-GCM, blind indexes
+    and the text are about 40 % of the client's work and draw nothing from the random stream, so the
+    drafting process keeps the one stream (and the seed its population) and hands them over.
+
+    Forked, so it has the drafting process's settings, keys and models without starting Django again; it
+    never touches the inherited database connection and ends with ``os._exit`` (multiprocessing), which
+    leaves that connection alone. The pipe bounds the work in flight: a chunk is sent only when the
+    process has read the previous one.
+    """
+
+    def __init__(self, render: _CopyText) -> None:
+        context = multiprocessing.get_context("fork")
+        self.pipe, child = context.Pipe()
+        self.process = context.Process(
+            target=_render_loop, args=(child, self.pipe, render), name="demo-render", daemon=True
+        )
+        self.process.start()
+        child.close()
+
+    def send(self, drafts: list[Any], ids: Ids) -> None:
+        # pickle's C pickler directly: multiprocessing's own (a Python subclass) is a fifth slower here
+        self.pipe.send_bytes(pickle.dumps((drafts, ids), pickle.HIGHEST_PROTOCOL))
+
+    def receive(self) -> Payload:
+        try:
+            outcome, value = pickle.loads(self.pipe.recv_bytes())  # noqa: S301 - our own process
+        except EOFError:
+            raise RuntimeError("演示数据生成进程意外退出") from None
+        if outcome == "error":
+            raise value
+        return cast(Payload, value)
+
+    def close(self) -> None:
+        """No more chunks: the process ends once the chunks sent are rendered (and read)."""
+        self.pipe.send_bytes(pickle.dumps(None))
+
+    def join(self) -> None:
+        self.process.join()
+        self.pipe.close()
+
+    def stop(self) -> None:
+        """After an error: the process may be blocked handing over a chunk nobody will read."""
+        self.process.kill()
+        self.process.join()
+
+
+def _render_processes() -> int:
+    """Two processes (drafting, rendering) on two cores or more. On two, the render process shares the second
+    core with the server (a third of a core during the load) and the drafting, the critical path, keeps the
+    first; on one core the split would only add its pickling (bench/speed-seed-list.md, session 12)."""
+    return 2 if (os.cpu_count() or 1) >= 2 else 1
 
 
 class PostgresWriter:
-    """COPY text streamed by one background thread; ids from the sequences; foreign keys checked once.
+    """COPY text rendered by a second process and streamed by one background thread; ids from the
+    sequences; foreign keys checked once.
 
-    The connection is shared with the thread through psycopg's own lock (a COPY holds it to the end), and
-    the main thread touches it only between chunks. A sequence fetch left over at the end (at most a
-    quarter of a chunk) is a gap in the ids, as any rolled-back insert leaves one.
+    Three stages work at the same time: this process drafts chunk n + 2 (and allocates its ids), the
+    render process turns chunk n + 1 into COPY text, the thread streams chunk n to the server. The
+    connection is shared with the thread through psycopg's own lock (a COPY holds it to the end): an id
+    fetch waits for the COPY in progress. A sequence fetch left over at the end (at most a chunk's need)
+    is a gap in the ids, as any rolled-back insert leaves one.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, tables_of: TablesOf, *, processes: int | None = None) -> None:
+        self.render = _CopyText(tables_of)
+        self.processes = processes or _render_processes()
+        self.renderer: _RenderProcess | None = None
         self.pools: dict[str, _IdPool] = {}
-        self.lines: dict[str, Callable[[tuple[Any, ...]], str]] = {}
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo-copy")
-        self.pending: Future[None] | None = None
-        self.last_need: dict[str, int] = {}
+        self.copies: deque[Future[None]] = deque()
         self.foreign_keys: list[tuple[str, str, str]] = []
         self.indexes: list[_Index] = []
 
@@ -137,47 +266,68 @@ class PostgresWriter:
             # no foreign key of these tables is left to queue a check per row: CREATE INDEX refuses a
             # table with pending trigger events, so the indexes are dropped only then
             self.indexes = _indexes_drop()
+        if self.processes > 1:
+            self.renderer = _RenderProcess(self.render)  # forked before this writer starts its thread
 
-    def allocate(self, table: str, count: int) -> list[int]:
-        if not count:
-            return []
-        self.last_need[table] = count
-        return self.pools.setdefault(table, _IdPool(table)).take(count)
-
-    def write(self, tables: list[Table], *, more: bool = False) -> None:
-        payload = []
-        for model, columns, rows in tables:
-            if not rows:
-                continue
-            table = model._meta.db_table
-            line = self.lines.get(table) or self.lines.setdefault(table, _text_line(model, columns))
-            text = "".join([line(row) for row in rows])
-            _check_text(text, len(rows), len(columns))
-            payload.append((f"COPY {table} ({', '.join(columns)}) FROM STDIN", text.encode()))
-        self._wait()
-        for table, need in self.last_need.items() if more else ():
-            pool = self.pools[table]  # the thread is idle: top the pool up for the next chunk
-            pool.fetch(int(need * POOL_MARGIN) - len(pool.ids))
-        raw = connection.connection
-        self.pending = self.executor.submit(_copy_all, raw, payload)
+    def write(self, drafts: list[Any], need: dict[str, int]) -> None:
+        ids = {table: self._allocate(table, count) for table, count in need.items()}
+        renderer = self.renderer
+        if renderer is None:
+            payload = self.render(drafts, ids)
+            source: Callable[[], Payload] = lambda: payload  # noqa: E731
+        else:
+            self._hand_over(lambda: renderer.send(drafts, ids))
+            source = renderer.receive
+        self.copies.append(self.executor.submit(self._copy, connection.connection, source))
+        while len(self.copies) > 2:  # a failed COPY is reported within two chunks
+            self.copies.popleft().result()
 
     def finish(self) -> None:
-        self._wait()
+        if (renderer := self.renderer) is not None:
+            self._hand_over(renderer.close)
+        while self.copies:
+            self.copies.popleft().result()
+        if renderer is not None:
+            renderer.join()
         self.executor.shutdown()
         _indexes_build(self.indexes)
         _foreign_keys_add(self.foreign_keys)
 
     def abort(self) -> None:
-        """After an error: let a running COPY end (its own error is secondary) before the rollback."""
-        pending, self.pending = self.pending, None
-        if pending is not None:
-            pending.exception()  # waits; the error being raised already is the one to report
+        """After an error: stop the render process and let a running COPY end (its own error is secondary)
+        before the rollback."""
+        if self.renderer is not None:
+            self.renderer.stop()
+        for copy in self.copies:
+            copy.exception()  # waits; the error being raised already is the one to report
         self.executor.shutdown()
 
-    def _wait(self) -> None:
-        pending, self.pending = self.pending, None
-        if pending is not None:
-            pending.result()
+    def _allocate(self, table: str, count: int) -> list[range]:
+        if not count:
+            return []
+        pool = self.pools.setdefault(table, _IdPool(table))
+        if pool.size < count:
+            # a fetch waits for the COPY in progress: fetch for this chunk and the next at once
+            pool.fetch(count - pool.size + int(count * POOL_MARGIN))
+        return pool.take(count)
+
+    def _copy(self, raw: Any, source: Callable[[], Payload]) -> None:
+        try:
+            _copy_all(raw, source())
+        except BaseException:
+            if self.renderer is not None:
+                self.renderer.stop()  # it may be blocked handing over the next chunk, and the writer with it
+            raise
+
+    def _hand_over(self, send: Callable[[], None]) -> None:
+        """Send to the render process; if it is gone, report why (the error of the COPY that stopped it)."""
+        try:
+            send()
+        except OSError:
+            for copy in self.copies:
+                if copy.exception() is not None:  # waits for each: the render process is gone
+                    raise cast(BaseException, copy.exception()) from None
+            raise
 
 
 def _copy_all(raw: Any, payload: list[tuple[str, bytes]]) -> None:
@@ -325,23 +475,25 @@ def _indexes_build(indexes: list[_Index]) -> None:
 class SqliteWriter:
     """SQLite serialises writers, so ids simply continue after the current maximum."""
 
-    def __init__(self) -> None:
+    def __init__(self, tables_of: TablesOf) -> None:
+        self.tables_of = tables_of
         self.next_id: dict[str, int] = {}
 
     def begin(self) -> None:
         pass
 
-    def allocate(self, table: str, count: int) -> list[int]:
+    def allocate(self, table: str, count: int) -> list[range]:
         if table not in self.next_id:
             with connection.cursor() as cursor:
                 cursor.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}")  # noqa: S608 - constant
                 self.next_id[table] = cursor.fetchone()[0]
         start = self.next_id[table]
         self.next_id[table] = start + count
-        return list(range(start, start + count))
+        return [range(start, start + count)]
 
-    def write(self, tables: list[Table], *, more: bool = False) -> None:
-        for model, columns, rows in tables:
+    def write(self, drafts: list[Any], need: dict[str, int]) -> None:
+        ids = {table: self.allocate(table, count) for table, count in need.items()}
+        for model, columns, rows in self.tables_of(drafts, ids):
             if not rows:
                 continue
             placeholders = ", ".join(["%s"] * len(columns))

@@ -19,6 +19,7 @@ import time
 from bisect import bisect
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 from django.core.management import call_command
@@ -31,8 +32,15 @@ from minzheng.catalogue.programmes import Programme
 from minzheng.common import crypto
 from minzheng.common.masking import mask_bank_account, mask_id_number, mask_phone
 from minzheng.demo.accounts import DemoLogin, demo_township, demo_users_ensure
-from minzheng.demo.population import HouseholdDraft, PopulationDrafter, VillageInfo
-from minzheng.demo.population_load import PostgresWriter, SqliteWriter, Writer, cyclic_gc_paused
+from minzheng.demo.population import (
+    HouseholdDraft,
+    PackedHousehold,
+    PopulationDrafter,
+    VillageInfo,
+    drafts_pack,
+    drafts_unpack,
+)
+from minzheng.demo.population_load import Ids, PostgresWriter, SqliteWriter, Table, Writer, cyclic_gc_paused
 from minzheng.divisions.models import Division
 from minzheng.divisions.rules import Level, level_of, scope_prefix
 from minzheng.policy.services import BUILTIN_REGION, policy_builtin_load
@@ -150,25 +158,17 @@ class _Village:
     urban_rural: str
 
 
-class _RowBuilder:
-    """Turns drafts into table rows: ids, encryption, blind indexes, masks."""
+class _IdNumbers:
+    """Draws every member's ID number from the population's random stream (the drafting process's part)."""
 
-    def __init__(self, writer: Writer, villages: list[_Village], existing_indexes: set[str]) -> None:
-        self.writer = writer
+    def __init__(self, villages: list[_Village], existing_indexes: set[str]) -> None:
         self.villages = villages
         self.existing_indexes = existing_indexes
+        self.index = crypto.blind_indexer(ID_INDEX)
         self.used_ids: set[int] = set()
-        self.seal = crypto.sealer()
-        self.indexers = {p: crypto.blind_indexer(p) for p in (ID_INDEX, PHONE_INDEX, BANK_INDEX)}
-        self.now = connection.ops.adapt_datetimefield_value(timezone.now())
-        self.counts = {"households": 0, "persons": 0, "memberships": 0, "incomes": 0, "assets": 0}
         self.dates: dict[dt.date, tuple[str, int]] = {}  # birth date -> (YYYYMMDD, ordinal)
 
-    def index(self, purpose: str, text: str) -> str:
-        """``crypto.blind_index(text, purpose=purpose)``."""
-        return self.indexers[purpose](text)
-
-    def assign_id_numbers(self, rng: random.Random, draft: HouseholdDraft) -> None:
+    def assign(self, rng: random.Random, draft: HouseholdDraft) -> None:
         """Unique, valid 18-digit numbers; address code = the village's county (GB 11643)."""
         county = self.villages[draft.village_index].code[:6]
         county_key = int(county) * 10**9
@@ -187,18 +187,55 @@ class _RowBuilder:
                 self.used_ids.add(key)
                 body = f"{county}{text}{sequence:03d}"
                 number = body + ric.calc_check_digit(body + "0")  # as common.identity.make_resident_id
-                if not self.existing_indexes or self.index(ID_INDEX, number) not in self.existing_indexes:
+                if not self.existing_indexes or self.index(number) not in self.existing_indexes:
                     member.id_number = number
                     break
 
-    def write(self, drafts: list[HouseholdDraft], *, more: bool) -> None:
-        people = sum(len(d.members) for d in drafts)
-        allocate = self.writer.allocate
-        household_ids = iter(allocate(Household._meta.db_table, len(drafts)))
-        person_ids = iter(allocate(Person._meta.db_table, people))
-        membership_ids = iter(allocate(Membership._meta.db_table, people))
-        income_ids = iter(allocate(IncomeRecord._meta.db_table, sum(len(d.incomes) for d in drafts)))
-        asset_ids = iter(allocate(AssetRecord._meta.db_table, sum(len(d.assets) for d in drafts)))
+
+def _chunk_need(drafts: list[HouseholdDraft]) -> dict[str, int]:
+    """Rows per table of a chunk of drafts: the ids to allocate, in the order the tables are written."""
+    people = sum(len(d.members) for d in drafts)
+    return {
+        Household._meta.db_table: len(drafts),
+        Person._meta.db_table: people,
+        Membership._meta.db_table: people,
+        IncomeRecord._meta.db_table: sum(len(d.incomes) for d in drafts),
+        AssetRecord._meta.db_table: sum(len(d.assets) for d in drafts),
+    }
+
+
+class _RowBuilder:
+    """Turns drafts and their ids into table rows: encryption, blind indexes, masks. Draws nothing from the
+    population's random stream, so it may run in another process than the drafting (``population_load``)."""
+
+    def __init__(self, villages: list[_Village]) -> None:
+        self.villages = villages
+        self.indexers = {p: crypto.blind_indexer(p) for p in (ID_INDEX, PHONE_INDEX, BANK_INDEX)}
+        # as text once (SQLite's adapter gives text already): formatting a datetime twice a row was half of
+        # the COPY text's time
+        self.now = str(connection.ops.adapt_datetimefield_value(timezone.now()))
+        # the AES-GCM nonces are drawn by the process that seals, at its first value: a nonce pool copied
+        # into a forked process could otherwise be used twice
+        self.sealer: Callable[[str], str] | None = None
+
+    def index(self, purpose: str, text: str) -> str:
+        """``crypto.blind_index(text, purpose=purpose)``."""
+        return self.indexers[purpose](text)
+
+    def seal(self, text: str) -> str:
+        """``crypto.encrypt(text)``."""
+        if self.sealer is None:
+            self.sealer = crypto.sealer()
+        return self.sealer(text)
+
+    def tables(self, packed: list[PackedHousehold], ids: Ids) -> list[Table]:
+        """The rows of a chunk (``drafts_pack``), table by table; ``ids`` holds each table's ids for it
+        (``_chunk_need``)."""
+        drafts = drafts_unpack(packed)
+        household_ids, person_ids, membership_ids, income_ids, asset_ids = (
+            chain.from_iterable(ids[model._meta.db_table])
+            for model in (Household, Person, Membership, IncomeRecord, AssetRecord)
+        )
         rows: dict[str, list[tuple[Any, ...]]] = {"h": [], "p": [], "m": [], "i": [], "a": []}
         for draft in drafts:
             self._rows(
@@ -210,24 +247,13 @@ class _RowBuilder:
                 asset_ids,
                 rows,
             )
-        self.writer.write(
-            [
-                (Household, HOUSEHOLD_COLUMNS, rows["h"]),
-                (Person, PERSON_COLUMNS, rows["p"]),
-                (Membership, MEMBERSHIP_COLUMNS, rows["m"]),
-                (IncomeRecord, INCOME_COLUMNS, rows["i"]),
-                (AssetRecord, ASSET_COLUMNS, rows["a"]),
-            ],
-            more=more,
-        )
-        for key, name in (
-            ("h", "households"),
-            ("p", "persons"),
-            ("m", "memberships"),
-            ("i", "incomes"),
-            ("a", "assets"),
-        ):
-            self.counts[name] += len(rows[key])
+        return [
+            (Household, HOUSEHOLD_COLUMNS, rows["h"]),
+            (Person, PERSON_COLUMNS, rows["p"]),
+            (Membership, MEMBERSHIP_COLUMNS, rows["m"]),
+            (IncomeRecord, INCOME_COLUMNS, rows["i"]),
+            (AssetRecord, ASSET_COLUMNS, rows["a"]),
+        ]
 
     def _rows(
         self,
@@ -376,19 +402,22 @@ def _village_picker(
 
 
 def _draft_and_write(
-    builder: _RowBuilder,
+    writer: Writer,
+    id_numbers: _IdNumbers,
     rng: random.Random,
     drafter: PopulationDrafter,
     pick: Callable[[], int],
-    households: int | None,
-    people: int | None,
+    limits: tuple[int | None, int | None],
     progress: Callable[[int, int], None] | None,
-) -> None:
-    """Draft households chunk by chunk and hand each chunk to the writer (``demo_population_seed``)."""
-    villages = builder.villages
+) -> dict[str, int]:
+    """Draft households chunk by chunk and hand each chunk to the writer (``demo_population_seed``);
+    ``limits`` = (households, people). Returns the rows written per table."""
+    households, people = limits
+    villages = id_numbers.villages
     household_limit = households if households is not None else 2**62
     person_limit = people if people is not None else 2**62
     drafted_households = drafted_people = 0
+    counts: dict[str, int] = {}
     while drafted_households < household_limit and drafted_people < person_limit:
         drafts: list[HouseholdDraft] = []
         while (
@@ -398,16 +427,20 @@ def _draft_and_write(
         ):
             village_index = pick()
             draft = drafter.household(village_index, villages[village_index].info)
-            builder.assign_id_numbers(rng, draft)
+            id_numbers.assign(rng, draft)
             drafts.append(draft)
             drafted_households += 1
             drafted_people += len(draft.members)
-        builder.write(drafts, more=drafted_households < household_limit and drafted_people < person_limit)
+        need = _chunk_need(drafts)
+        writer.write(drafts_pack(drafts), need)
+        for table, rows in need.items():
+            counts[table] = counts.get(table, 0) + rows
         if progress:
             if people is not None:
                 progress(drafted_people, people)
             else:
                 progress(drafted_households, household_limit)
+    return counts
 
 
 @transaction.atomic
@@ -441,17 +474,27 @@ def demo_population_seed(
     existing = (
         set(Person.objects.values_list("id_number_index", flat=True)) if Person.objects.exists() else set()
     )
-    writer: Writer = PostgresWriter() if connection.vendor == "postgresql" else SqliteWriter()
-    builder = _RowBuilder(writer, villages, existing)
+    tables = _RowBuilder(villages).tables
+    writer: Writer = PostgresWriter(tables) if connection.vendor == "postgresql" else SqliteWriter(tables)
+    id_numbers = _IdNumbers(villages, existing)
     writer.begin()
     try:
         with cyclic_gc_paused():
-            _draft_and_write(builder, rng, drafter, pick, households, people, progress)
+            written = _draft_and_write(writer, id_numbers, rng, drafter, pick, (households, people), progress)
     except BaseException:
         writer.abort()
         raise
     writer.finish()
-    counts = builder.counts
+    counts = {
+        name: written.get(model._meta.db_table, 0)
+        for name, model in (
+            ("households", Household),
+            ("persons", Person),
+            ("memberships", Membership),
+            ("incomes", IncomeRecord),
+            ("assets", AssetRecord),
+        )
+    }
     summary = SeedSummary(seed=seed, seconds=round(time.perf_counter() - started, 3), **counts)
     event_record(
         actor=None,

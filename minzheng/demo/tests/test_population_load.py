@@ -4,17 +4,20 @@ indexes restored, the COPY text exact, and a failed load leaving nothing behind.
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
+import os
 import random
+import signal
 from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, connection, transaction
 
 from minzheng.common import crypto
-from minzheng.demo import population_load
+from minzheng.demo import population_load, registry
 from minzheng.demo.population import PopulationDrafter, _Weighted
 from minzheng.demo.population_data import HAN_SURNAME_WEIGHTS, HAN_SURNAMES
-from minzheng.demo.population_load import SEEDED_MODELS, SqliteWriter, _check_text, _text_line
+from minzheng.demo.population_load import SEEDED_MODELS, _check_text, _text_line
 from minzheng.demo.registry import ASSET_COLUMNS, PERSON_COLUMNS, _RowBuilder, demo_population_seed
 from minzheng.registry.models import AssetRecord, Household, IncomeRecord, Membership, Person
 from minzheng.registry.services import BANK_INDEX, ID_INDEX, PHONE_INDEX
@@ -173,7 +176,107 @@ def test_a_tab_in_a_text_value_is_refused_rather_than_shifting_the_columns():
 @pytest.mark.parametrize("purpose", [ID_INDEX, PHONE_INDEX, BANK_INDEX])
 def test_the_builders_blind_index_is_cryptos(purpose):
     # given the row builder's HMAC from prepared SHA-256 states
-    builder = _RowBuilder(SqliteWriter(), [], set())
+    builder = _RowBuilder([])
     # then it gives the blind index the registry looks values up by
     for value in ("150102198001010011", "13800000000", "6222020000000000000", ""):
         assert builder.index(purpose, value) == crypto.blind_index(value, purpose=purpose)
+
+
+def _rows_seeded() -> list[list[tuple[object, ...]]]:
+    """The seeded rows in id order, by the values that do not depend on the ids or the nonces."""
+    persons = Person.objects.order_by("pk")
+    return [
+        list(
+            persons.values_list(
+                "name",
+                "id_number_index",
+                "id_number_masked",
+                "phone_index",
+                "birth_date",
+                "household__head__name",
+            )
+        ),
+        [(p.id_number, p.phone) for p in persons],  # decrypted: the ciphertexts are the keyring's
+        list(
+            Household.objects.order_by("pk").values_list(
+                "bank_account_index", "hukou_address", "member_count"
+            )
+        ),
+        list(Membership.objects.order_by("pk").values_list("person__id_number_index", "relation_to_head")),
+        list(
+            IncomeRecord.objects.order_by("pk").values_list("person__id_number_index", "category", "amount")
+        ),
+        list(AssetRecord.objects.order_by("pk").values_list("household__hukou_address", "category", "value")),
+    ]
+
+
+def test_the_render_process_writes_the_rows_the_seeding_process_would_have_written(checked, monkeypatch):
+    # given chunks of seven households, so that several are in flight between the three stages
+    monkeypatch.setattr(registry, "CHUNK_HOUSEHOLDS", 7)
+    # when a seed is written once with the rows rendered in the seeding process itself, and once with the
+    # render process (the tables emptied in between)
+    monkeypatch.setattr(population_load, "_render_processes", lambda: 1)
+    demo_population_seed(households=50, seed=51)
+    alone = _rows_seeded()
+    Household.objects.update(head=None)
+    for model in (Membership, IncomeRecord, AssetRecord, Person, Household):
+        model.objects.all().delete()
+    monkeypatch.setattr(population_load, "_render_processes", lambda: 2)
+    demo_population_seed(households=50, seed=51)
+    # then the rows are the same, and the render process has ended
+    assert _rows_seeded() == alone
+    assert len(alone[0]) == Person.objects.count() > 50
+    assert not multiprocessing.active_children()
+
+
+def test_an_error_in_the_render_process_rolls_the_whole_load_back(checked, monkeypatch):
+    # given the keys before seeding, and a render process that refuses the third chunk's text
+    keys = _foreign_keys()
+    monkeypatch.setattr(registry, "CHUNK_HOUSEHOLDS", 5)
+    calls = []
+
+    def refuse_third(text: str, rows: int, columns: int) -> None:
+        calls.append(rows)
+        if len(calls) > 10:  # five tables a chunk
+            _check_text("\t", rows=1, columns=1)
+
+    monkeypatch.setattr(population_load, "_check_text", refuse_third)  # before the fork: the child has it
+    # when seeding, then the render process's error is the seeding's
+    with pytest.raises(ValueError, match="制表符"):
+        demo_population_seed(households=40, seed=52)
+    # and nothing is left: no row, the keys as they were, no process
+    assert not Household.objects.exists()
+    assert not Person.objects.exists()
+    assert not IncomeRecord.objects.exists()
+    assert _foreign_keys() == keys
+    assert not multiprocessing.active_children()
+
+
+def test_a_killed_render_process_fails_the_seeding_without_a_row(checked, monkeypatch):
+    # given a render process that dies (kill -9) on its second chunk
+    monkeypatch.setattr(registry, "CHUNK_HOUSEHOLDS", 5)
+    render = population_load._CopyText.__call__
+    chunks = []
+
+    def die_on_second(
+        self: population_load._CopyText, drafts: list[object], ids: population_load.Ids
+    ) -> object:
+        chunks.append(1)
+        if len(chunks) == 2:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return render(self, drafts, ids)
+
+    monkeypatch.setattr(population_load._CopyText, "__call__", die_on_second)
+    # when seeding, then it fails, and a rerun writes the whole population once
+    with pytest.raises(RuntimeError, match="意外退出"):
+        demo_population_seed(households=40, seed=53)
+    assert not Household.objects.exists()
+    assert not Person.objects.exists()
+    monkeypatch.setattr(population_load._CopyText, "__call__", render)
+    summary = demo_population_seed(households=40, seed=53)
+    assert Household.objects.count() == summary.households == 40
+    assert (
+        Person.objects.values("id_number_index").distinct().count()
+        == Person.objects.count()
+        == summary.persons
+    )
