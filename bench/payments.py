@@ -232,7 +232,7 @@ def statements_measure() -> None:
         STATEMENTS.append(
             {
                 "stage": stage,
-                "part": kwargs.get("part"),
+                "ids": kwargs.get("ids"),
                 "main_thread": threading.current_thread() is threading.main_thread(),
                 "lines": written,
                 "wall_s": round(time.perf_counter() - started, 2),
@@ -450,7 +450,7 @@ def print_table(result: dict[str, Any]) -> None:
     for step in ("payroll_january", "payroll_february", "february_regenerated"):
         cpu = result["cpu"].get(step, {})
         parts = ", ".join(
-            f"{s['stage']}{'' if s['part'] is None else ' part ' + str(s['part'])} {s['backend_cpu_s']} s"
+            f"{s['stage']}{' ids {}-{}'.format(*s['ids']) if s.get('ids') else ''} {s['backend_cpu_s']} s"
             for s in cpu.get("statements", [])
         )
         print(f"  {step}: wall {cpu.get('wall_s')} s, backend CPU {cpu.get('backend_cpu_s')} s ({parts})")

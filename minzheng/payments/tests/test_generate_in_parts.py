@@ -5,6 +5,7 @@ exactly the lines of an uninterrupted run: no duplicate, no gap."""
 
 from __future__ import annotations
 
+import threading
 from decimal import Decimal
 from typing import Any
 
@@ -42,13 +43,18 @@ def _forget(payroll: Payroll) -> None:
     payroll.delete()
 
 
+def _this_connection() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
+
 def _stop_in_part(monkeypatch: pytest.MonkeyPatch, stopped: int) -> None:
-    """Part ``stopped`` raises once it has written its lines (before its commit); the other part runs."""
+    """Part ``stopped`` (0: the one on this connection, 1: the other's) raises once it has written its
+    lines, before its commit; the other part runs."""
     run = generation.stage_run
 
     def stage_run(sql: str, **params: Any) -> int:
         written = run(sql, **params)
-        if params.get("part") == stopped:
+        if params.get("ids") and _this_connection() == (stopped == 0):
             raise Stopped
         return written
 
@@ -57,7 +63,7 @@ def _stop_in_part(monkeypatch: pytest.MonkeyPatch, stopped: int) -> None:
 
 @pytest.fixture
 def county_households(divisions, household_factory):
-    """Nine enrolments, so both parts have lines (ids odd and even)."""
+    """Nine enrolments, so both parts have lines."""
     names = ("赵一", "钱二", "孙三", "李四", "周五", "吴六", "郑七", "王八", "冯九")
     return [
         enrol(household_factory(head_name=name), divisions["street"], f"{500 + 10 * i}.00", JAN)
@@ -66,15 +72,25 @@ def county_households(divisions, household_factory):
 
 
 def test_a_first_payroll_is_written_in_two_parts(users, divisions, county_households, monkeypatch):
-    parts: list[int | None] = []
+    parts: list[tuple[bool, tuple[int, int], int]] = []
     run = generation.stage_run
-    monkeypatch.setattr(
-        generation, "stage_run", lambda sql, **params: parts.append(params.get("part")) or run(sql, **params)
-    )
+
+    def stage_run(sql: str, **params: Any) -> int:
+        written = run(sql, **params)
+        if params.get("ids"):
+            parts.append((_this_connection(), params["ids"], written))
+        return written
+
+    monkeypatch.setattr(generation, "stage_run", stage_run)
 
     payroll = services.payroll_generate(actor=users["county"], county=divisions["xincheng"], month=JAN)
 
-    assert sorted(p for p in parts if p is not None) == [0, 1]
+    # two ranges of ids covering the county's enrolments, one on this connection, one on another
+    ids = sorted(e.pk for e in county_households)
+    assert sorted(p[0] for p in parts) == [False, True]
+    (low, middle), (middle_too, high) = sorted(p[1] for p in parts)
+    assert (low, middle_too, high) == (ids[0], middle, ids[-1] + 1)
+    assert all(p[2] > 0 for p in parts)
     payroll.refresh_from_db()
     assert payroll.status == PayrollStatus.DRAFT
     assert payroll.line_count == 9
