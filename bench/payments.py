@@ -33,6 +33,7 @@ import datetime as dt
 import json
 import os
 import sys
+import threading
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -195,7 +196,7 @@ def template_keep(url: str, template: str) -> None:
 
 # CPU seconds of each step, ours and the PostgreSQL backend's (from /proc when the server is local): on a
 # machine shared with other jobs the wall time grows with the load, the CPU time much less.
-CPU: dict[str, dict[str, float]] = {}
+CPU: dict[str, dict[str, Any]] = {}
 
 
 def _backend_cpu() -> float | None:
@@ -211,18 +212,57 @@ def _backend_cpu() -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+# Each generation statement's backend CPU and wall, on whichever connection ran it: a first payroll's
+# regular lines are written in parts, one of them on another thread's connection, whose backend CPU the
+# step's main-backend figure does not include (``statements_measure``).
+STATEMENTS: list[dict[str, Any]] = []
+
+
+def statements_measure() -> None:
+    """Wrap ``generation.stage_run`` to record every statement's backend CPU (this code and older)."""
+    from minzheng.payments import generation
+
+    run = generation.stage_run
+
+    def measured(sql: str, **kwargs: Any) -> int:
+        stage = next((name for name, text in generation.STAGES if text is sql), "?")
+        backend, started = _backend_cpu(), time.perf_counter()
+        written = run(sql, **kwargs)
+        after = _backend_cpu()
+        STATEMENTS.append(
+            {
+                "stage": stage,
+                "ids": kwargs.get("ids"),
+                "main_thread": threading.current_thread() is threading.main_thread(),
+                "lines": written,
+                "wall_s": round(time.perf_counter() - started, 2),
+                "backend_cpu_s": -1 if after is None or backend is None else round(after - backend, 2),
+            }
+        )
+        return written
+
+    generation.stage_run = measured
+
+
 def timed(call: Any, step: str = "") -> tuple[Any, float]:
     backend, ours = _backend_cpu(), time.process_time()
+    first = len(STATEMENTS)
     started = time.perf_counter()
     value = call()
     wall = time.perf_counter() - started
     if step:
         after = _backend_cpu()
+        statements = STATEMENTS[first:]
+        others = sum(s["backend_cpu_s"] for s in statements if not s["main_thread"])
         CPU[step] = {
             "wall_s": round(wall, 2),
             "client_cpu_s": round(time.process_time() - ours, 2),
-            "backend_cpu_s": round(after - backend, 2) if after is not None and backend is not None else -1,
+            # every backend's: this connection's and the other parts' connections'
+            "backend_cpu_s": round(after - backend + others, 2)
+            if after is not None and backend is not None
+            else -1,
             "load_average_1m": round(os.getloadavg()[0], 1),
+            **({"statements": statements} if statements else {}),
         }
     return value, wall
 
@@ -248,6 +288,7 @@ def bench(population: dict[str, Any]) -> dict[str, Any]:
     from minzheng.statistics.rules import Period
     from minzheng.statistics.selectors import statistics_report
 
+    statements_measure()
     county = Division.objects.get(code=f"{COUNTY}000000")
     maker, checker = (User.objects.get(username=name) for name in ("maker", "checker"))
     jan, feb = dt.date(2026, 1, 1), dt.date(2026, 2, 1)
@@ -406,6 +447,13 @@ def print_table(result: dict[str, Any]) -> None:
         ),
     ]
     table_print(lines, rule=70)
+    for step in ("payroll_january", "payroll_february", "february_regenerated"):
+        cpu = result["cpu"].get(step, {})
+        parts = ", ".join(
+            f"{s['stage']}{' ids {}-{}'.format(*s['ids']) if s.get('ids') else ''} {s['backend_cpu_s']} s"
+            for s in cpu.get("statements", [])
+        )
+        print(f"  {step}: wall {cpu.get('wall_s')} s, backend CPU {cpu.get('backend_cpu_s')} s ({parts})")
 
 
 def main() -> None:

@@ -22,7 +22,7 @@ from minzheng.common.money import yuan
 from minzheng.common.months import month_label
 from minzheng.common.spreadsheets import xlsx_append
 from minzheng.payments import selectors
-from minzheng.payments.models import Payroll, PayrollLine
+from minzheng.payments.models import Payroll
 from minzheng.payments.rules import ReserveEntryKind
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -68,8 +68,7 @@ def _roster_villages(actor: User, payroll: Payroll) -> dict[str, list[list[Any]]
     row per payment with the masked ID, the bank and masked account the payment goes to (the lines' payee
     snapshot, ADR 0022) and an empty signature cell."""
     rows = (
-        PayrollLine.objects.visible_to(actor)
-        .filter(payroll=payroll)
+        selectors.payroll_lines_ready(actor=actor, payroll=payroll)
         .values(
             "household__hukou_division__code",
             "household__hukou_division__name",

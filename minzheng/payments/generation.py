@@ -39,7 +39,8 @@ just-deleted index entries of the same keys (bench/speed-payments.md).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Final
 
 from django.db import connection, transaction
 
@@ -74,8 +75,17 @@ FROM ({_ENROLMENTS}) e
 JOIN {n.PERIOD} p ON p.enrolment_id = e.id
  AND p.from_month <= %(month)s AND (p.until_month IS NULL OR p.until_month > %(month)s)
 {_PAYEE_JOIN.format(household="e.household_id")}
-WHERE p.monthly_amount > 0 AND (e.ends_month IS NULL OR e.ends_month >= %(month)s){{others}}
+WHERE p.monthly_amount > 0 AND (e.ends_month IS NULL OR e.ends_month >= %(month)s){{part}}{{others}}
 """
+
+# ``{part}`` in ``REGULAR`` when the lines are written in parts (``regular_in_parts``): the enrolments of
+# one range of ids. A range, not a remainder: the planner estimates a range from its histogram (half the
+# rows: hash joins), a remainder as a few rows — nested loops over every row, each part costing as much as
+# the whole statement (bench/speed-payments.md, session 12). On the periods as well, so each part reads
+# only its own through their enrolment index.
+_PART = """
+  AND e.id >= %(from_id)s AND e.id < %(until_id)s
+  AND p.enrolment_id >= %(from_id)s AND p.enrolment_id < %(until_id)s"""
 
 # ``{others}`` in ``REGULAR`` when another payroll of the month exists (``_others_exist``): it skips
 # what another payroll already pays — ``ON CONFLICT DO NOTHING`` on the lines table; in the stage, which
@@ -179,17 +189,21 @@ def stage_run(
     month: dt.date,
     first_month: dt.date,
     staged: bool = False,
+    ids: tuple[int, int] | None = None,
 ) -> int:
     """Run one statement into the lines table, or into the stage (``staged``: regenerating a draft);
-    returns the number of lines it wrote."""
+    returns the number of lines it wrote. ``ids``: only ``REGULAR``'s enrolments with ids in that range
+    (from, until)."""
     params: dict[str, Any] = {
         "payroll": payroll_id,
         "county": county_id,
         "prefix": f"{county_prefix}%",
         "month": month,
         "first": first_month,
+        "from_id": ids[0] if ids else None,
+        "until_id": ids[1] if ids else None,
     }
-    sql = _target(sql, staged=staged)
+    sql = _target(sql, staged=staged).replace("{part}", "" if ids is None else _PART)
     if "{others}" in sql:
         others = _others_exist(payroll_id, month)
         sql = sql.replace("{others}", ((_OTHERS if staged else "") + _SKIP) if others else "")
@@ -202,6 +216,62 @@ def stage_run(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
+
+
+# --- a first generation in parts (PostgreSQL) ---------------------------------------------------------------
+
+# Two: the machines the region runs on have two cores or more, and a single INSERT … SELECT uses one of them
+# (PostgreSQL plans no parallel query for an INSERT). The regular lines are most of a payroll.
+PARTS: Final = 2
+
+
+def parts_possible() -> bool:
+    """Whether a first generation may write its regular lines in parts, each committed on its own
+    connection: on PostgreSQL (the embedded SQLite database has one writer), and not inside a caller's
+    transaction — other connections would not see its uncommitted rows, nor would its rollback undo
+    their parts."""
+    return is_postgresql() and not connection.in_atomic_block
+
+
+def regular_in_parts(**params: Any) -> int:
+    """Write ``REGULAR``'s lines in ``PARTS`` parts at once, by ranges of enrolment ids: the first on this
+    connection, in the caller's transaction; the others each on a connection of its own (a thread),
+    committed when done. Returns the lines written. A part that fails fails the whole: the caller's
+    transaction rolls back, and what the other parts committed stays in a payroll still "generating",
+    which the next generation regenerates (``services.payroll_generate``). ``params``: ``stage_run``'s."""
+    ranges = _id_ranges(params["county_prefix"])
+    if not ranges:
+        return 0  # no enrolment in the county
+    with ThreadPoolExecutor(max_workers=PARTS - 1) as pool:
+        others = [pool.submit(_part_committed, ids, params) for ids in ranges[1:]]
+        written = stage_run(REGULAR, ids=ranges[0], **params)
+        return written + sum(other.result() for other in others)
+
+
+def _id_ranges(county_prefix: str) -> list[tuple[int, int]]:
+    """``PARTS`` ranges of equal width covering the ids of the county's enrolments, in order. Equal width
+    is near equal size where a county's enrolments accrue evenly; an uneven split costs only time."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT min(e.id), max(e.id) FROM {n.ENROLMENT} e JOIN {n.DIVISION} d ON d.id = e.division_id"
+            " WHERE d.code LIKE %s",
+            [f"{county_prefix}%"],
+        )
+        low, high = cursor.fetchone()
+    if low is None:
+        return []
+    bounds = [low + (high + 1 - low) * k // PARTS for k in range(PARTS)] + [high + 1]
+    return list(zip(bounds, bounds[1:], strict=False))
+
+
+def _part_committed(ids: tuple[int, int], params: dict[str, Any]) -> int:
+    """One part in its own transaction on this thread's own connection, closed afterwards."""
+    try:
+        with transaction.atomic():
+            batch_settings()
+            return stage_run(REGULAR, ids=ids, **params)
+    finally:
+        connection.close()
 
 
 def _others_exist(payroll_id: int, month: dt.date) -> bool:

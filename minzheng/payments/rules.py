@@ -20,6 +20,10 @@ STOP_BASIS = "《特困人员认定办法》第 26 条（无异议的，自下�
 
 
 class PayrollStatus(models.TextChoices):
+    # A first generation on PostgreSQL commits its lines in parts on two connections before the payroll is
+    # complete (ADR 0007): until its last step the payroll is "generating" — its lines are shown to no one,
+    # it cannot be submitted, and the next generation regenerates it (``services.payroll_generate``).
+    GENERATING = "generating", "生成中"
     DRAFT = "draft", "草稿"
     SUBMITTED = "submitted", "已提交待审核"
     APPROVED = "approved", "已审核（锁定）"
@@ -74,7 +78,7 @@ TRANSITIONS: Final[tuple[PayrollTransition, ...]] = (
 ALLOWED_TRANSITIONS: Final[dict[PayrollStatus, frozenset[PayrollStatus]]] = {
     status: frozenset(t.target for t in TRANSITIONS if t.source == status) for status in PayrollStatus
 }
-REGENERABLE: Final = frozenset({PayrollStatus.DRAFT})
+REGENERABLE: Final = frozenset({PayrollStatus.GENERATING, PayrollStatus.DRAFT})
 
 
 def transition_for(code: str) -> PayrollTransition | None:

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.db.models.query import ModelIterable
 
@@ -32,7 +32,7 @@ from minzheng.payments.models import (
     ReserveEntry,
     ReserveFund,
 )
-from minzheng.payments.rules import PaymentStatus, ReserveEntryKind
+from minzheng.payments.rules import PaymentStatus, PayrollStatus, ReserveEntryKind
 from minzheng.payments.sqlportable import calendar, fen, from_fen
 from minzheng.policy.rules import PROGRAMMES
 
@@ -60,9 +60,13 @@ def _township_totals(payrolls: QuerySet[Payroll], prefix: str) -> QuerySet[Payro
     lines = PayrollLine.objects.filter(payroll=OuterRef("pk"), township__code__startswith=prefix)
     count = lines.order_by().values("payroll").annotate(n=Count("pk")).values("n")
     amount = lines.order_by().values("payroll").annotate(s=Sum("amount")).values("s")
+    # A "generating" payroll's parts are not the payroll yet: 0, like the county's ``line_count`` then.
+    generating = Q(status=PayrollStatus.GENERATING)
     payrolls = payrolls.annotate(
-        township_line_count=Coalesce(Subquery(count), 0),
-        township_total_amount=Coalesce(Subquery(amount), Value(ZERO)),
+        township_line_count=Case(When(generating, then=Value(0)), default=Coalesce(Subquery(count), 0)),
+        township_total_amount=Case(
+            When(generating, then=Value(ZERO)), default=Coalesce(Subquery(amount), Value(ZERO))
+        ),
     )
     payrolls._iterable_class = _TownshipTotalsIterable
     return payrolls
@@ -105,14 +109,22 @@ def payroll_get(*, actor: User, pk: int) -> Payroll:
     return payroll
 
 
+def payroll_lines_ready(*, actor: User, payroll: Payroll) -> QuerySet[PayrollLine]:
+    """The payroll's lines the actor may see (a township user: its township's) — none while the payroll is
+    "generating": a first generation commits its regular lines in parts before the payroll is complete
+    (``services.payroll_generate``), and a stopped one leaves a part until it is regenerated. Every page,
+    export and figure of one payroll's lines reads them through here."""
+    if payroll.status == PayrollStatus.GENERATING:
+        return PayrollLine.objects.none()
+    return PayrollLine.objects.visible_to(actor).filter(payroll=payroll)
+
+
 def payroll_lines(
     *, actor: User, payroll: Payroll, search: str = "", kind: str = "", status: str = "", sort: str = ""
 ) -> QuerySet[PayrollLine]:
     """The payroll's lines the actor may see (a township user: its township's), with head and village."""
-    lines = (
-        PayrollLine.objects.visible_to(actor)
-        .filter(payroll=payroll)
-        .select_related("household__head", "household__hukou_division", "township", "enrolment__person")
+    lines = payroll_lines_ready(actor=actor, payroll=payroll).select_related(
+        "household__head", "household__hukou_division", "township", "enrolment__person"
     )
     search = search.strip()
     if search.isdigit():
@@ -145,7 +157,7 @@ class TotalRow:
 
 def payroll_totals(*, actor: User, payroll: Payroll) -> list[TotalRow]:
     """Totals by programme and township (one GROUP BY), township ``""`` = all townships of a programme."""
-    lines = PayrollLine.objects.visible_to(actor).filter(payroll=payroll)
+    lines = payroll_lines_ready(actor=actor, payroll=payroll)
     by = lines.values("programme", "township__name").annotate(
         n=Count("id"),
         regular=Sum("amount", filter=Q(kind="regular"), default=ZERO),
@@ -186,12 +198,7 @@ def payroll_summary(rows: list[TotalRow]) -> TotalRow:
 
 
 def payroll_status_counts(*, actor: User, payroll: Payroll) -> dict[str, int]:
-    rows = (
-        PayrollLine.objects.visible_to(actor)
-        .filter(payroll=payroll)
-        .values("payment_status")
-        .annotate(n=Count("id"))
-    )
+    rows = payroll_lines_ready(actor=actor, payroll=payroll).values("payment_status").annotate(n=Count("id"))
     return {r["payment_status"]: r["n"] for r in rows}
 
 
@@ -207,8 +214,7 @@ def payroll_snapshot_changes(*, actor: User, payroll: Payroll) -> SnapshotChange
     changed account is paid only after the payroll is sent back and regenerated (issue 16 §2, ADR 0022).
     One aggregate query, scoped."""
     changed = (
-        PayrollLine.objects.visible_to(actor)
-        .filter(payroll=payroll)
+        payroll_lines_ready(actor=actor, payroll=payroll)
         .exclude(
             bank_account_index=F("household__bank_account_index"),
             payee_name=Coalesce(F("household__head__name"), Value("")),
@@ -258,7 +264,10 @@ def payroll_overpayments(*, actor: User, payroll: Payroll) -> list[Overpayment]:
     """What was paid beyond what is owed, up to and including this payroll's month, and not yet deducted:
     the part of a back-dated decrease or end that the payroll could not carry because a recipient's net
     never goes below zero (ADR 0018). The next payroll deducts it from a continuing enrolment; for an ended
-    one it is to be recovered outside the payroll (《社会救助暂行办法》第 68 条). One query, scoped."""
+    one it is to be recovered outside the payroll (《社会救助暂行办法》第 68 条). One query, scoped; none
+    while the payroll is "generating" (``payroll_lines_ready``)."""
+    if payroll.status == PayrollStatus.GENERATING:
+        return []
     first = (
         payroll_visible(actor).filter(county=payroll.county).order_by("month").values_list("month", flat=True)
     )

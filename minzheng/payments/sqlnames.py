@@ -21,6 +21,7 @@ PERSON: Final = Person._meta.db_table
 
 SUSPENDED: Final = EnrolmentStatus.SUSPENDED.value
 APPROVED: Final = PayrollStatus.APPROVED.value
+GENERATING: Final = PayrollStatus.GENERATING.value
 PENDING: Final = PaymentStatus.PENDING.value
 PAID: Final = PaymentStatus.PAID.value
 FAILED: Final = PaymentStatus.FAILED.value
