@@ -15,7 +15,10 @@ import datetime as dt
 import json
 from typing import Any
 
+from minzheng.catalogue.programmes import Programme
+from minzheng.demo.registry import DEMO_AS_OF
 from minzheng.policy.models import Parameter
+from minzheng.policy.services import BUILTIN_REGION
 from minzheng.registry.models import Household
 
 DEMO_SOURCE = "演示数据：非政策文件，仅供试用"
@@ -97,3 +100,56 @@ def demo_supplement_ensure() -> list[str]:
     document = {"format_version": 1, "kind": "minzheng.policy-parameters", "parameters": entries}
     parameter_import(actor=None, text=json.dumps(document, ensure_ascii=False))
     return [f"演示补充参数（{DEMO_SOURCE}，未确认）：{len(leagues)} 个盟市 {len(entries)} 项"]
+
+
+# The built-in set deliberately lacks two figures a bureau must enter itself (docs/policy-parameters.md):
+# the previous year's per-capita disposable income and how income counts for 临时救助. The demo enters
+# stand-ins, marked 未确认, so the 支出型 and 刚性支出 paths can be walked through on demo data.
+DEMO_DISPOSABLE_INCOME = "40077"
+DEMO_INCOME_FROM = "2026-01-01"
+
+
+def demo_policy_ensure() -> None:
+    """Idempotent: adds the demo's stand-ins only where the region has no version of its own."""
+    from minzheng.policy.services import parameter_import
+
+    current = Parameter.objects.filter(
+        key="income.category_treatment",
+        division__code=BUILTIN_REGION,
+        valid_to__isnull=True,
+        superseded_at=None,
+    ).first()
+    entries: list[dict[str, Any]] = []
+    income = Parameter.objects.filter(key="income.previous_year_disposable_per_capita_annual")
+    if not income.filter(valid_from__lte=DEMO_AS_OF, superseded_at=None).exclude(valid_to__lte=DEMO_AS_OF):
+        # the built-in chain ends before the demo year: the last published figure carried forward
+        entries.append(
+            {
+                "key": "income.previous_year_disposable_per_capita_annual",
+                "division": BUILTIN_REGION,
+                "urban_rural": "",
+                "valid_from": DEMO_INCOME_FROM,
+                "valid_to": None,
+                "value": DEMO_DISPOSABLE_INCOME,
+                "status": "unconfirmed",
+                "source": "演示数据（请以统计公报数字替换）",
+                "note": "",
+            }
+        )
+    if current is not None and Programme.TEMPORARY_ASSISTANCE not in current.value:
+        entries.append(
+            {
+                "key": current.key,
+                "division": BUILTIN_REGION,
+                "urban_rural": current.urban_rural,
+                "valid_from": current.valid_from.isoformat(),
+                "valid_to": None,
+                "value": current.value | {Programme.TEMPORARY_ASSISTANCE: current.value[Programme.DIBAO]},
+                "status": current.status,
+                "source": current.source,
+                "note": "演示：临时救助按低保口径核算收入（未确认）",
+            }
+        )
+    if entries:
+        document = {"format_version": 1, "kind": "minzheng.policy-parameters", "parameters": entries}
+        parameter_import(actor=None, text=json.dumps(document, ensure_ascii=False))

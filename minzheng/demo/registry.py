@@ -13,7 +13,6 @@ Only for demo and benchmark databases: seeding assumes no concurrent writers to 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import random
 import time
 from bisect import bisect
@@ -28,7 +27,6 @@ from django.utils import timezone
 from stdnum.cn import ric
 
 from minzheng.audit.services import event_record
-from minzheng.catalogue.programmes import Programme
 from minzheng.common import crypto
 from minzheng.common.masking import mask_bank_account, mask_id_number, mask_phone
 from minzheng.demo.accounts import DemoLogin, demo_township, demo_users_ensure
@@ -43,7 +41,7 @@ from minzheng.demo.population import (
 from minzheng.demo.population_load import Ids, PostgresWriter, SqliteWriter, Table, Writer, cyclic_gc_paused
 from minzheng.divisions.models import Division
 from minzheng.divisions.rules import Level, level_of, scope_prefix
-from minzheng.policy.services import BUILTIN_REGION, policy_builtin_load
+from minzheng.policy.services import policy_builtin_load
 from minzheng.registry.models import AssetRecord, Household, IncomeRecord, Membership, Person
 from minzheng.registry.services import BANK_INDEX, ID_INDEX, PHONE_INDEX
 
@@ -522,6 +520,8 @@ def demo_setup(
     """Idempotent demo environment: divisions if none, a population if no households, demo logins."""
     imported = divisions_ensure()
     policy_builtin_load()
+    from minzheng.demo.parameters import demo_policy_ensure  # it reads DEMO_AS_OF from here
+
     demo_policy_ensure()
     seeded = None
     if households > 0 and not Household.objects.exists():
@@ -548,60 +548,6 @@ def demo_setup(
     notes += demo_organisations_ensure()
     notes += demo_departments_ensure()  # after the demo feeds and alerts (demo.monitoring)
     return DemoSetupResult(divisions_imported=imported, seeded=seeded, logins=logins, notes=notes)
-
-
-# The built-in set deliberately lacks two figures a bureau must enter itself (docs/policy-parameters.md):
-# the previous year's per-capita disposable income and how income counts for 临时救助. The demo enters
-# stand-ins, marked 未确认, so the 支出型 and 刚性支出 paths can be walked through on demo data.
-DEMO_DISPOSABLE_INCOME = "40077"
-DEMO_INCOME_FROM = "2026-01-01"
-
-
-def demo_policy_ensure() -> None:
-    """Idempotent: adds the demo's stand-ins only where the region has no version of its own."""
-    from minzheng.policy.models import Parameter
-    from minzheng.policy.services import parameter_import
-
-    current = Parameter.objects.filter(
-        key="income.category_treatment",
-        division__code=BUILTIN_REGION,
-        valid_to__isnull=True,
-        superseded_at=None,
-    ).first()
-    entries: list[dict[str, Any]] = []
-    income = Parameter.objects.filter(key="income.previous_year_disposable_per_capita_annual")
-    if not income.filter(valid_from__lte=DEMO_AS_OF, superseded_at=None).exclude(valid_to__lte=DEMO_AS_OF):
-        # the built-in chain ends before the demo year: the last published figure carried forward
-        entries.append(
-            {
-                "key": "income.previous_year_disposable_per_capita_annual",
-                "division": BUILTIN_REGION,
-                "urban_rural": "",
-                "valid_from": DEMO_INCOME_FROM,
-                "valid_to": None,
-                "value": DEMO_DISPOSABLE_INCOME,
-                "status": "unconfirmed",
-                "source": "演示数据（请以统计公报数字替换）",
-                "note": "",
-            }
-        )
-    if current is not None and Programme.TEMPORARY_ASSISTANCE not in current.value:
-        entries.append(
-            {
-                "key": current.key,
-                "division": BUILTIN_REGION,
-                "urban_rural": current.urban_rural,
-                "valid_from": current.valid_from.isoformat(),
-                "valid_to": None,
-                "value": current.value | {Programme.TEMPORARY_ASSISTANCE: current.value[Programme.DIBAO]},
-                "status": current.status,
-                "source": current.source,
-                "note": "演示：临时救助按低保口径核算收入（未确认）",
-            }
-        )
-    if entries:
-        document = {"format_version": 1, "kind": "minzheng.policy-parameters", "parameters": entries}
-        parameter_import(actor=None, text=json.dumps(document, ensure_ascii=False))
 
 
 def registry_analyze() -> None:
