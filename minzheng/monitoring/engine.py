@@ -351,11 +351,13 @@ def snapshot_build(
     as_of: dt.date,
     division_prefix: str,
     feeds: dict[str, dt.date | None] | None = None,
+    open_alerts: bool = False,
 ) -> dict[str, int]:
     """Load everything the rules read for the households under ``division_prefix`` on ``as_of``: the
     registry, the income assessment, and the matched department records ``feeds`` names (feed → records
-    after that day, ``None`` all; ``rules.feeds_read``), or every record when ``feeds`` is None.
-    Raises ``ParameterMissing`` when the income assessment lacks a parameter for a place."""
+    after that day, ``None`` all; ``rules.feeds_read``), or every record when ``feeds`` is None; with
+    ``open_alerts``, the table ``open_alerts`` too (``runs.rule_evaluate(…, open_known=True)``), read with
+    the rest. Raises ``ParameterMissing`` when the income assessment lacks a parameter for a place."""
     with snapshot_readers() as readers:  # every table as of one instant
         counts = registry_load(
             con, as_of=as_of, division_prefix=division_prefix, assets=False, readers=readers
@@ -364,7 +366,8 @@ def snapshot_build(
         # margin, asset, 分类施保 and 高龄 parts were most of the snapshot's time at 2.6 M people
         columnar.results_compute(con, columnar.stored_params(), as_of, income_only=True)
         run(con, "DROP TABLE incomes")  # read only by the assessment: its memory is free for the feeds
-        counts |= readers.load(con, _activity_copies(readers, as_of, feeds))
+        copies = _activity_copies(readers, as_of, feeds)
+        counts |= readers.load(con, [*copies, _open_alerts_copy()] if open_alerts else copies)
     run(
         con,
         "CREATE OR REPLACE TABLE monitor_households AS SELECT h.household_id, h.division_code, h.urban_rural, "
@@ -433,12 +436,11 @@ def _activity_copies(
 _OPEN_SCHEMA = pa.schema([("rule_code", pa.string()), ("subject_key", pa.string())])
 
 
-def open_alerts_load(con: duckdb.DuckDBPyConnection) -> int:
+def _open_alerts_copy() -> Copy:
     """``open_alerts`` (rule code, subject): the subjects each rule already has an open alert for, so a
     run writes only the new ones (the unique index still guards a concurrent run)."""
     statuses = [s.value for s in OPEN_STATUSES]
-    return _load(
-        con,
+    return Copy(
         "open_alerts",
         f"SELECT rule_code, subject_key FROM {Alert._meta.db_table} "
         f"WHERE status IN ({', '.join('%s' for _ in statuses)})",
