@@ -290,11 +290,13 @@ def registry_load(
     and_within = "" if everything else f" AND x.household_id IN ({scoped})"
     like = [] if everything else [f"{division_prefix}%"]
     active = "x.joined_on <= %s AND (x.left_on IS NULL OR x.left_on > %s)"
+    # the largest first: concurrent readers take them in this order (at 2.6 M people ≈ 200 MB of CSV for the
+    # incomes, 130 and 120 MB for memberships and persons, 30 MB for the households: two halves of ≈ 240 MB)
     queries: dict[str, tuple[str, list[Any]]] = {
-        "raw_households": (
-            f"SELECT h.id, d.code, h.urban_rural FROM {h} h JOIN {d} d ON d.id = h.hukou_division_id "
-            f"WHERE d.code LIKE %s",
-            [f"{division_prefix}%"],
+        "incomes": (
+            f"SELECT x.household_id, x.person_id, x.category, x.amount, x.period_start, x.period_end FROM {i} x"
+            f"{within}",
+            like,
         ),
         "raw_memberships": (
             f"SELECT x.id, x.household_id, x.person_id, x.relation_to_head, x.joined_on FROM {m} x "
@@ -308,10 +310,10 @@ def registry_load(
                f"{and_within})"),
             [] if everything else [as_of, as_of, *like],
         ),
-        "incomes": (
-            f"SELECT x.household_id, x.person_id, x.category, x.amount, x.period_start, x.period_end FROM {i} x"
-            f"{within}",
-            like,
+        "raw_households": (
+            f"SELECT h.id, d.code, h.urban_rural FROM {h} h JOIN {d} d ON d.id = h.hukou_division_id "
+            f"WHERE d.code LIKE %s",
+            [f"{division_prefix}%"],
         ),
         "assets": (f"SELECT x.household_id, x.person_id, x.category, x.value, x.exempt FROM {a} x{within}", like),
     }  # fmt: skip
