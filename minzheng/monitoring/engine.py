@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
+from django.conf import settings
 from django.db import connection
 
 from minzheng.benefits import columnar
@@ -70,10 +71,6 @@ _POPULATION_SCHEMA = pa.schema(
 
 
 STREAM_BYTES = 32 << 20  # CSV bytes of PostgreSQL rows parsed and appended to DuckDB at a time
-# PostgreSQL connections reading a snapshot's tables at once: while one connection's rows are parsed and
-# appended to DuckDB (our process), the other's backend produces its rows — one reader kept ≈ 1.2 of the
-# machine's 2 cores busy (issue 21, bench/speed-monitoring.md session 12)
-SNAPSHOT_READERS = 2
 
 
 @dataclass(frozen=True)
@@ -91,9 +88,9 @@ class Copy:
 
 class SnapshotReaders:
     """Where a snapshot's tables are read from: ``connections`` (PostgreSQL, all inside one exported
-    snapshot, ``snapshot_readers``), each read by its own thread into its own DuckDB cursor; none: one
-    table after the other on Django's connection (SQLite, or inside a transaction whose rows other
-    connections cannot see)."""
+    snapshot, ``snapshot_readers``), two or more each read by its own thread into its own DuckDB cursor,
+    one on the calling thread; none: one table after the other on Django's connection (SQLite, or inside a
+    transaction whose rows other connections cannot see)."""
 
     def __init__(self, connections: Sequence[psycopg.Connection[Any]] = ()) -> None:
         self.connections = list(connections)
@@ -104,9 +101,10 @@ class SnapshotReaders:
         for copy in {copy.name: copy for copy in copies}.values():
             _create(con, copy)
         counts: Counter[str] = Counter()
-        if not self.connections:
+        if len(self.connections) < 2:  # one after the other, on this thread
             for copy in copies:
-                counts[copy.name] += _load_django(con, copy)
+                raw = self.connections[0] if self.connections else None
+                counts[copy.name] += _stream(con, raw, copy) if raw else _load_django(con, copy)
             return dict(counts)
         pending, failed = deque(copies), threading.Event()
 
@@ -157,16 +155,16 @@ class SnapshotReaders:
 
 @contextmanager
 def snapshot_readers() -> Iterator[SnapshotReaders]:
-    """``SNAPSHOT_READERS`` new PostgreSQL connections that see one and the same state of the database, for
-    as long as the context lasts. Each ``COPY`` in autocommit would take its own snapshot: a feed import or
+    """``settings.MONITORING_SNAPSHOT_READERS`` new PostgreSQL connections that see one and the same state of
+    the database, for as long as the context lasts. Each ``COPY`` in autocommit would take its own snapshot: a feed import or
     a registry edit committed between two tables' reads would give members of one moment and feed records
     or incomes of another. The first connection opens a REPEATABLE READ transaction and exports its
     snapshot (``pg_export_snapshot``); the others adopt it (``SET TRANSACTION SNAPSHOT``, valid only while
     the exporting transaction is open, which it is until the context ends), so every table of the snapshot
-    is read as of one instant whichever connection reads it. Read only: nothing to commit, closing ends
-    the transactions. Django's connection instead (no readers) on SQLite and inside a transaction, whose
+    is read as of one instant whichever connection reads it (one connection: its REPEATABLE READ
+    transaction alone). Read only: nothing to commit, closing ends the transactions. Django's connection instead (no readers) on SQLite and inside a transaction, whose
     uncommitted rows no other connection sees."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block or SNAPSHOT_READERS < 2:
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
         yield SnapshotReaders()
         return
     import psycopg
@@ -174,7 +172,7 @@ def snapshot_readers() -> Iterator[SnapshotReaders]:
 
     readers: list[psycopg.Connection[Any]] = []
     try:
-        for _ in range(SNAPSHOT_READERS):
+        for _ in range(max(1, settings.MONITORING_SNAPSHOT_READERS)):
             readers.append(psycopg.connect(**connection.get_connection_params(), autocommit=True))
         first, *others = readers
         first.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")

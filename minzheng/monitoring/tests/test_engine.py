@@ -88,15 +88,19 @@ def _activity(family, deliver, enrol, today) -> None:
     services.population_refresh(today=today)
 
 
+@pytest.mark.parametrize("readers", [1, 2])
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_readers_build_the_snapshot_one_connection_builds(family, deliver, enrol, today):
+def test_snapshot_readers_build_the_snapshot_django_s_connection_builds(
+    family, deliver, enrol, today, settings, readers
+):
+    settings.MONITORING_SNAPSHOT_READERS = readers
     if connection.vendor != "postgresql":
         pytest.skip("concurrent readers are PostgreSQL's (SQLite reads on Django's connection)")
     # given households with incomes, enrolments, a population and 1,200 feed records on several pages
     _activity(family, deliver, enrol, today)
-    with engine.snapshot_readers() as readers:
-        parts = readers.heap_parts(FeedRecord._meta.db_table)
-    assert len(readers.connections) == engine.SNAPSHOT_READERS == len(parts) == 2
+    with engine.snapshot_readers() as snapshot:
+        parts = snapshot.heap_parts(FeedRecord._meta.db_table)
+    assert len(snapshot.connections) == len(parts) == readers
     # when the snapshot is built by the readers, and on Django's connection inside a transaction
     concurrent, single = columnar.duck(), columnar.duck()
     counts = engine.snapshot_build(concurrent, as_of=today, division_prefix="")
@@ -110,7 +114,8 @@ def test_concurrent_readers_build_the_snapshot_one_connection_builds(family, del
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_readers_see_one_instant(family, deliver, enrol, today):
+def test_the_readers_see_one_instant(family, deliver, enrol, today, settings):
+    settings.MONITORING_SNAPSHOT_READERS = 2
     if connection.vendor != "postgresql":
         pytest.skip("concurrent readers are PostgreSQL's")
     # given feed records, and readers whose snapshot was taken
