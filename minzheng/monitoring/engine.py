@@ -102,8 +102,8 @@ class SnapshotReaders:
             _create(con, copy)
         counts: Counter[str] = Counter()
         if len(self.connections) < 2:  # one after the other, on this thread
+            raw = self.connections[0] if self.connections else None
             for copy in copies:
-                raw = self.connections[0] if self.connections else None
                 counts[copy.name] += _stream(con, raw, copy) if raw else _load_django(con, copy)
             return dict(counts)
         pending, failed = deque(copies), threading.Event()
@@ -155,14 +155,15 @@ class SnapshotReaders:
 
 @contextmanager
 def snapshot_readers() -> Iterator[SnapshotReaders]:
-    """``settings.MONITORING_SNAPSHOT_READERS`` new PostgreSQL connections that see one and the same state of
-    the database, for as long as the context lasts. Each ``COPY`` in autocommit would take its own snapshot: a feed import or
-    a registry edit committed between two tables' reads would give members of one moment and feed records
-    or incomes of another. The first connection opens a REPEATABLE READ transaction and exports its
-    snapshot (``pg_export_snapshot``); the others adopt it (``SET TRANSACTION SNAPSHOT``, valid only while
-    the exporting transaction is open, which it is until the context ends), so every table of the snapshot
-    is read as of one instant whichever connection reads it (one connection: its REPEATABLE READ
-    transaction alone). Read only: nothing to commit, closing ends the transactions. Django's connection instead (no readers) on SQLite and inside a transaction, whose
+    """``settings.MONITORING_SNAPSHOT_READERS`` new PostgreSQL connections that see one and the same state
+    of the database, for as long as the context lasts. Each ``COPY`` in autocommit would take its own
+    snapshot: a feed import or a registry edit committed between two tables' reads would give members of
+    one moment and feed records or incomes of another. The first connection opens a REPEATABLE READ
+    transaction and exports its snapshot (``pg_export_snapshot``); the others adopt it (``SET TRANSACTION
+    SNAPSHOT``, valid only while the exporting transaction is open, which it is until the context ends),
+    so every table of the snapshot is read as of one instant whichever connection reads it (one
+    connection: its REPEATABLE READ transaction alone). Read only: nothing to commit, closing ends the
+    transactions. Django's connection instead (no readers) on SQLite and inside a transaction, whose
     uncommitted rows no other connection sees."""
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         yield SnapshotReaders()
