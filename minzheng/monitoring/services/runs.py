@@ -226,13 +226,14 @@ def monitoring_run(
         phase("population")
         con = duck()
         feeds = rules.feeds_read([(r.condition, r.subject) for r in published], as_of)
-        counts = engine.snapshot_build(con, as_of=as_of, division_prefix=prefix, feeds=feeds)
+        counts = engine.snapshot_build(
+            con, as_of=as_of, division_prefix=prefix, feeds=feeds, open_alerts=True
+        )
         phase("snapshot")
         progress(
             1,
             f"已载入 {counts['persons']} 人、{counts['households']} 户和 {counts['feed_records']} 条部门数据",
         )
-        engine.open_alerts_load(con)
         cache = engine.ParamsCache(con, as_of)
         evaluated: list[tuple[WarningRule, int, Any, int, str]] = []  # rule, hits, new ones, ms, error
         for n, rule in enumerate(published, start=2):
