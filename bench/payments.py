@@ -204,6 +204,10 @@ def _backend_cpu() -> float | None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         pid = cursor.fetchone()[0]
+    return _process_cpu(pid)
+
+
+def _process_cpu(pid: int) -> float | None:
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
@@ -211,8 +215,29 @@ def _backend_cpu() -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+# The CPU of the backends of second connections (``common.sidestatement``: the result import's second
+# half), read just before each is closed; absent in code before it.
+SIDE_CPU = [0.0]
+IMPORT_ONLY = [False]  # --import-only: stop after the result import (its levers are measured alone)
+
+
+def side_backends_count() -> None:
+    try:
+        from minzheng.common.sidestatement import SideStatement
+    except ImportError:
+        return
+    close = SideStatement._close
+
+    def counted(self: Any, side: Any) -> None:
+        if side.connection is not None:
+            SIDE_CPU[0] += _process_cpu(side.connection.info.backend_pid) or 0.0
+        close(self, side)
+
+    SideStatement._close = counted  # type: ignore[method-assign]
+
+
 def timed(call: Any, step: str = "") -> tuple[Any, float]:
-    backend, ours = _backend_cpu(), time.process_time()
+    backend, ours, side = _backend_cpu(), time.process_time(), SIDE_CPU[0]
     started = time.perf_counter()
     value = call()
     wall = time.perf_counter() - started
@@ -222,6 +247,7 @@ def timed(call: Any, step: str = "") -> tuple[Any, float]:
             "wall_s": round(wall, 2),
             "client_cpu_s": round(time.process_time() - ours, 2),
             "backend_cpu_s": round(after - backend, 2) if after is not None and backend is not None else -1,
+            "side_backend_cpu_s": round(SIDE_CPU[0] - side, 2),
             "load_average_1m": round(os.getloadavg()[0], 1),
         }
     return value, wall
@@ -276,6 +302,16 @@ def bench(population: dict[str, Any]) -> dict[str, Any]:
         "result_import",
     )
 
+    if IMPORT_ONLY[0]:
+        return {
+            "population": population,
+            "result_import": {
+                "rows": imported.rows,
+                "failed": imported.failed_count,
+                "seconds": round(import_s, 2),
+                "rows_per_s": round(imported.rows / import_s),
+            },
+        }
     with connection.cursor() as cursor:  # raise back-dated to 1 January for 30 % of the enrolments
         started = time.perf_counter()
         cursor.execute(
@@ -417,13 +453,16 @@ def main() -> None:
     parser.add_argument("--reuse-population", action="store_true", help="copy a kept populated database")
     parser.add_argument("--label", default="", help="stored in the JSON, e.g. 'baseline 9e73135'")
     parser.add_argument("--baseline", type=Path, help="a previous JSON (same scale): ratios against it")
+    parser.add_argument("--import-only", action="store_true", help="stop after the result import")
     args = parser.parse_args()
+    IMPORT_ONLY[0] = args.import_only
     template = f"{urlsplit(args.database_url).path.lstrip('/')}_pop{args.enrolments}"
     reused = args.reuse_population and template_copy(args.database_url, template)
     if not reused:
         print(f"recreating {args.database_url}")
         recreate_database(args.database_url)
     setup_django(args.database_url)
+    side_backends_count()
     from django.core.management import call_command
     from django.db import connection
 
@@ -447,7 +486,10 @@ def main() -> None:
     }
     if args.baseline:
         result["against_baseline"] = ratios(json.loads(args.baseline.read_text(encoding="utf-8")), result)
-    print_table(result)
+    if args.import_only:
+        print(json.dumps({"result_import": result["result_import"], "cpu": CPU}, indent=2))
+    else:
+        print_table(result)
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     for path in (RESULTS / f"payments-{stamp}.json", RESULTS / "payments-latest.json"):

@@ -13,6 +13,9 @@ batch total to the fen.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
@@ -21,8 +24,10 @@ from django.db import connection
 from django.utils import timezone
 
 from minzheng.common import crypto
+from minzheng.common.sidestatement import SideStatement
 from minzheng.payments import sqlnames as n
 from minzheng.payments.bankfiles import ResultColumns
+from minzheng.payments.errors import BankFileInvalid
 from minzheng.payments.models import Payroll
 from minzheng.payments.rules import FAILED_WITHOUT_REASON
 from minzheng.payments.sqlportable import fen, from_fen, is_postgresql
@@ -115,21 +120,76 @@ def reconciles(payroll: Payroll, columns: ResultColumns) -> bool:
     )
 
 
-def results_write(payroll: Payroll, columns: ResultColumns) -> None:
-    """Apply a reconciled file. The few rows that carry something besides "paid" — a failure, or a
-    reason from the bank — are written from arrays (``unnest``; ``json_each`` on SQLite); then every
-    other pending line of the payroll becomes paid in one UPDATE with no list at all. That is exactly the
-    lines of the file's payments: the file was checked to hold the payroll's payments (enrolments with a
-    positive net), each once, and after approval every line of an enrolment whose net is not positive is
-    ``offset`` (a net is never negative: the capped deduction; a zero net is offset at approval)."""
-    today = timezone.localdate()
-    special = [
+# From this many payments the bulk pending → paid UPDATE is split in two halves by enrolment, the second run
+# on its own connection (``SideStatement``) while the first runs here: two backends, two cores. Below it a
+# second connection costs more than it saves.
+SPLIT_FROM = 100_000
+
+
+def _special(columns: ResultColumns) -> list[tuple[int, str, str]]:
+    """The rows that carry something besides "paid" — a failure, or a reason from the bank: (enrolment,
+    status, reason). Only called on a file whose references are enrolment ids."""
+    return [
         (int(reference), n.PAID, reason[:100]) if paid else (int(reference), n.FAILED, _failure(reason))
         for reference, paid, reason in zip(columns.references, columns.paid, columns.reasons, strict=True)
         if not paid or reason
     ]
+
+
+@dataclass(frozen=True)
+class _Split:
+    """The second half of the bulk UPDATE, started before the file is reconciled (so that PostgreSQL
+    updates while we hash and compare) and committed only once everything else is written."""
+
+    middle: int  # the first half is the enrolments up to it, the second those above it
+    second: SideStatement
+
+
+@contextmanager
+def results_second_half(payroll: Payroll, columns: ResultColumns) -> Iterator[_Split | None]:
+    """Start the second half of ``results_write``'s bulk UPDATE on its own connection, when the payroll is
+    big enough, on PostgreSQL, outside any caller's transaction (a second connection does not see an
+    uncommitted payroll); None otherwise. Rolled back on leaving the block unless ``results_write``
+    committed it — so a file that does not reconcile, or any error before that commit, writes nothing.
+
+    What each transaction holds, and why a crash between the two commits is safe: the second half is only
+    plain "paid" lines (the enrolments above the middle that the file reports paid without a reason); the
+    failures, the noted rows, the first half and the import's record commit together, last. A crash after
+    the second half's commit leaves those lines paid and no record: the rerun of the same file finds them
+    no longer pending (its UPDATEs skip them) and writes everything else, with the same result as an
+    uninterrupted import; a different file is refused if it contradicts them (``_interrupted_conflicts``)."""
+    if not is_postgresql() or len(columns.references) < SPLIT_FROM or len(connection.atomic_blocks) > 1:
+        yield None
+        return
+    try:
+        references = pa.array(columns.references, pa.string()).cast(pa.int64())
+        special = [row[0] for row in _special(columns)]
+    except (pa.ArrowInvalid, ValueError):
+        yield None  # not enrolment ids: the file does not reconcile
+        return
+    middle = pc.quantile(references, q=0.5, interpolation="lower")[0].as_py()
+    with SideStatement(
+        f"UPDATE {n.LINE} SET payment_status = '{n.PAID}', settled_on = %s"
+        f" WHERE payroll_id = %s AND payment_status = '{n.PENDING}' AND enrolment_id > %s"
+        " AND enrolment_id <> ALL(%s::bigint[])",  # PostgreSQL 15 hashes a constant array's <> ALL
+        [timezone.localdate(), payroll.pk, middle, special],
+    ) as second:
+        yield _Split(middle, second)
+
+
+def results_write(payroll: Payroll, columns: ResultColumns, split: _Split | None = None) -> None:
+    """Apply a reconciled file. The few rows that carry something besides "paid" — a failure, or a
+    reason from the bank — are written from arrays (``unnest``; ``json_each`` on SQLite); then every
+    other pending line of the payroll becomes paid in one UPDATE with no list at all (two halves with a
+    ``split``: the first here, then the second committed). That is exactly the lines of the file's
+    payments: the file was checked to hold the payroll's payments (enrolments with a positive net), each
+    once, and after approval every line of an enrolment whose net is not positive is ``offset`` (a net is
+    never negative: the capped deduction; a zero net is offset at approval)."""
+    today = timezone.localdate()
+    special = _special(columns)
     line, pending = n.LINE, f"{n.LINE}.payment_status = '{n.PENDING}'"
     if is_postgresql():
+        _interrupted_conflicts(payroll, [row[0] for row in special])
         source = "unnest(%s::bigint[], %s::text[], %s::text[]) AS u(enrolment_id, status, reason)"
         params: list[Any] = [[r[0] for r in special], [r[1] for r in special], [r[2] for r in special]]
     else:
@@ -138,6 +198,7 @@ def results_write(payroll: Payroll, columns: ResultColumns) -> None:
             " json_extract(value, '$[2]') AS reason FROM json_each(%s)) AS u"
         )
         params = [json.dumps(special, ensure_ascii=False)]
+    first_half, half_params = ("", []) if split is None else (" AND enrolment_id <= %s", [split.middle])
     with connection.cursor() as cursor:
         if special:
             cursor.execute(
@@ -151,8 +212,30 @@ def results_write(payroll: Payroll, columns: ResultColumns) -> None:
         # (models.PayrollLine). A pending line's ``bank_reason`` is already empty.
         cursor.execute(
             f"UPDATE {line} SET payment_status = '{n.PAID}', settled_on = %s"
-            f" WHERE payroll_id = %s AND {pending}",
-            [today, payroll.pk],
+            f" WHERE payroll_id = %s AND {pending}{first_half}",
+            [today, payroll.pk, *half_params],
+        )
+    if split is not None:
+        split.second.commit()  # before the caller records the import: the record commits last
+
+
+def _interrupted_conflicts(payroll: Payroll, special: list[int]) -> None:
+    """Refuse a file that contradicts what an interrupted import of another file committed. Only plain
+    paid lines are ever committed before the import's record (``results_second_half``), and never those
+    of a failed or noted row, so the lines of this file's failed or noted payments are all still pending
+    — unless an interrupted import of a different file reported one of them paid."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(DISTINCT enrolment_id) FROM {n.LINE} WHERE payroll_id = %s"
+            f" AND enrolment_id = ANY(%s::bigint[]) AND payment_status IN ('{n.PAID}', '{n.FAILED}')",
+            [payroll.pk, special],
+        )
+        conflicting = cursor.fetchone()[0]
+    if conflicting:
+        raise BankFileInvalid(
+            f"发放批次 {payroll.number} 上次导入的回盘文件在写入中途中断，其中 {conflicting} 笔已登记为成功，"
+            "与本文件的失败或备注记录不符，已整体拒绝导入，未做任何修改；请重新导入中断时的那份回盘文件",
+            code="result_interrupted_conflict",
         )
 
 

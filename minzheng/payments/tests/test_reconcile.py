@@ -11,8 +11,10 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
 
+from minzheng.audit.models import Event
 from minzheng.enrolments.models import EntitlementPeriod
 from minzheng.payments import bankfiles, services
+from minzheng.payments.errors import BankFileInvalid
 from minzheng.payments.models import PayrollLine, ResultImport
 from minzheng.payments.rules import FAILED_WITHOUT_REASON
 
@@ -269,3 +271,136 @@ def test_the_arrow_parse_refuses_what_the_row_parser_refuses(change):
         assert columns is None  # the row parser reports it
     else:  # the same rows, or (an account not in digits) left to the row parser
         assert columns.rows() == parsed if columns is not None else change == "an account not in digits"
+
+
+# --- a large payroll's import in two transactions (issue 21: the bulk UPDATE's second half on its own
+# connection); committed test data, since the second connection must see the payroll -----------------------
+
+
+def _lines(payroll) -> set[tuple[int, str, str, dt.date | None]]:
+    return set(
+        PayrollLine.objects.filter(payroll=payroll).values_list(
+            "enrolment_id", "payment_status", "bank_reason", "settled_on"
+        )
+    )
+
+
+def _import(users, payroll, data: bytes) -> ResultImport:
+    return services.payroll_result_import(
+        actor=users["county"], payroll_id=payroll.pk, template_code="fixed_gbk", data=data
+    )
+
+
+@pytest.fixture
+def split(monkeypatch):
+    """Every payroll split: the first half here (enrolments up to the median payment), the second on the
+    side connection — in the test's payroll, the plain paid payment (the failed and noted ones never go
+    there)."""
+    from minzheng.payments.services import reconcile
+
+    monkeypatch.setattr(reconcile, "SPLIT_FROM", 1)
+
+
+@pytest.fixture
+def import_record_dies():
+    """The import's record cannot be written (a database fault injected by a trigger, not a mock): the
+    process dies after the second half committed, before the first half and the record did."""
+    table = ResultImport._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION pg_temp.dies() RETURNS trigger LANGUAGE plpgsql AS"
+            " $$ BEGIN RAISE EXCEPTION 'killed'; END $$"
+        )
+        cursor.execute(
+            f"CREATE TRIGGER dies BEFORE INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION pg_temp.dies()"
+        )
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TRIGGER IF EXISTS dies ON {table}")
+
+
+def _revive() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TRIGGER dies ON {ResultImport._meta.db_table}")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the second half runs on PostgreSQL only")
+@pytest.mark.django_db(transaction=True)
+def test_an_import_that_dies_between_its_halves_is_completed_by_its_rerun(
+    users, divisions, payroll, checker, split, import_record_dies
+):
+    data, batch = _file(payroll)
+    failed, noted, plain = (int(row.reference) for row in batch.rows)
+    with pytest.raises(Exception, match="killed"):
+        _import(users, payroll, data)
+    today = dt.date.today()
+    # only the second half's plain paid line is committed; no record, no event
+    assert {(e, s, r) for e, s, r, _ in _lines(payroll) if s != "offset"} == {
+        (failed, "pending", ""),
+        (noted, "pending", ""),
+        (plain, "paid", ""),
+    }
+    assert not ResultImport.objects.exists()
+    _revive()
+
+    imported = _import(users, payroll, data)
+
+    assert (imported.rows, imported.paid_count, imported.paid_amount) == (3, 2, D("720.50"))
+    assert (imported.failed_count, imported.failed_amount) == (1, D("500.00"))
+    # the state of an uninterrupted import (test_import_writes_failures_notes_and_paid_and_leaves_the_offset)
+    assert {(e, s, r) for e, s, r, _ in _lines(payroll) if s != "offset"} == {
+        (failed, "failed", "账户已冻结"),
+        (noted, "paid", "已入账（代发）"),
+        (plain, "paid", ""),
+    }
+    assert {d for _, s, _, d in _lines(payroll) if s == "paid"} in ({today}, {today + dt.timedelta(days=1)})
+    assert PayrollLine.objects.filter(payroll=payroll, payment_status="offset").count() == 2
+    assert Event.objects.filter(verb="payroll.result_import", object_id=payroll.pk).count() == 1
+    assert _import(users, payroll, data) == imported  # the same file again: nothing changes
+    # the failure is retried once, by the next payroll; the paid payments never
+    county, maker = divisions["xincheng"], users["county"]
+    march = approve(
+        services.payroll_generate(actor=maker, county=county, month=month(2026, 3)), maker, checker
+    )
+    services.payroll_generate(actor=maker, county=county, month=month(2026, 4))
+    retries = PayrollLine.objects.filter(kind="retry").values_list("payroll_id", "enrolment_id")
+    assert list(retries) == [(march.pk, failed)]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the second half runs on PostgreSQL only")
+@pytest.mark.django_db(transaction=True)
+def test_after_an_interrupted_import_a_file_that_contradicts_it_is_refused(
+    users, payroll, split, import_record_dies
+):
+    data, batch = _file(payroll)
+    with pytest.raises(Exception, match="killed"):
+        _import(users, payroll, data)
+    _revive()
+    before = _lines(payroll)
+    # another file: the payment the interrupted one reported paid (committed) now fails
+    other = bankfiles.bank_result_render(
+        bankfiles.TEMPLATES["fixed_gbk"], batch, {batch.rows[2].reference: "账户已销户"}
+    )
+
+    with pytest.raises(BankFileInvalid) as refused:
+        _import(users, payroll, other)
+
+    assert refused.value.code == "result_interrupted_conflict"
+    assert _lines(payroll) == before
+    assert not ResultImport.objects.exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the second half runs on PostgreSQL only")
+@pytest.mark.django_db(transaction=True)
+def test_a_file_that_does_not_reconcile_rolls_the_started_second_half_back(users, payroll, split):
+    """The second half starts before the file is reconciled; a refused file leaves every line pending."""
+    data, _ = _file(payroll)
+    lines = data.split(b"\r\n")
+    lines[3] = lines[3][:69] + b"000000000042001" + lines[3][84:]  # the plain payment's amount, 420.01
+    before = _lines(payroll)
+
+    with pytest.raises(BankFileInvalid) as refused:
+        _import(users, payroll, b"\r\n".join(lines))
+
+    assert refused.value.code == "result_rejected"
+    assert _lines(payroll) == before
