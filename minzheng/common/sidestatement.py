@@ -1,9 +1,11 @@
 """One SQL statement run on a second PostgreSQL connection, in a thread, while the caller goes on with its
-own transaction — for a set-based write big enough that the server's second core is worth a second
-backend (issue 21: the bank result import's bulk pending → paid ``UPDATE``, split in two halves).
+own transaction — for a set-based statement big enough that the server's second core is worth a second
+backend (issue 21: the bank result import's payments read while the file is parsed, and its bulk
+pending → paid ``UPDATE`` split in two halves).
 
 The statement runs in its own transaction, which stays open until the caller decides: ``commit()`` waits
-for the statement and commits it (re-raising its error, if any), ``rollback()`` waits and rolls it back.
+for the statement and commits it (re-raising its error, if any), ``rollback()`` waits and rolls it back,
+``rows()`` waits and gives a query's rows (its transaction rolled back: it only read).
 Leaving the ``with`` block without a decision rolls it back; so does the death of the process (PostgreSQL
 rolls back the transaction of a lost connection). The two transactions are not one: the caller must order
 its commits so that a crash between them leaves a state its rerun completes (see the caller).
@@ -25,6 +27,7 @@ class SideStatement:
     def __init__(self, sql: str, params: Sequence[Any]) -> None:
         self.sql, self.params = sql, params
         self.rowcount = -1
+        self._rows: list[tuple[Any, ...]] = []
         self._decided = threading.Event()
         self._commit = False
         self._error: BaseException | None = None
@@ -52,6 +55,11 @@ class SideStatement:
     def rollback(self) -> None:
         self._decide(commit=False)
 
+    def rows(self) -> list[tuple[Any, ...]]:
+        """A query's rows, once it has run; raises its error."""
+        self._decide(commit=False)
+        return self._rows
+
     def _decide(self, *, commit: bool) -> None:
         self._commit = commit
         self._decided.set()
@@ -66,6 +74,8 @@ class SideStatement:
             with side.cursor() as cursor:
                 cursor.execute(self.sql, self.params)
                 self.rowcount = cursor.rowcount
+                if cursor.description is not None:
+                    self._rows = cursor.fetchall()
             self._decided.wait()
             if self._commit:
                 side.commit()

@@ -28,7 +28,12 @@ from minzheng.payments.gateways import BankFile
 from minzheng.payments.models import Payroll, PayrollLine, ResultImport
 from minzheng.payments.rules import PaymentStatus, PayrollStatus
 from minzheng.payments.services._access import _require
-from minzheng.payments.services.reconcile import reconciles, results_second_half, results_write
+from minzheng.payments.services.reconcile import (
+    expected_read,
+    reconciles,
+    results_second_half,
+    results_write,
+)
 from minzheng.payments.sqlportable import fen, from_fen
 from minzheng.registry.rules import normalise_bank_account
 from minzheng.registry.services import BANK_INDEX
@@ -207,17 +212,19 @@ def payroll_result_import(
                 "导入过另一份回盘文件，未做任何修改",
                 code="result_already_imported",
             )
-        columns = bankfiles.bank_result_columns(template, data)
-        with results_second_half(payroll, columns) as split:  # PostgreSQL updates while we reconcile
-            if not reconciles(payroll, columns):
-                # the row-level report, row by row (never empty: the checks are the same)
-                problems = _match(payroll, columns.rows()) or [(0, "回盘文件与本批次不符")]
-                raise BankFileInvalid(
-                    f"回盘文件有 {len(problems)} 处问题，已整体拒绝导入，未做任何修改",
-                    rows=problems,
-                    code="result_rejected",
-                )
-            results_write(payroll, columns, split)
+        # PostgreSQL reads the payments while we parse, and updates while we reconcile (reconcile.py)
+        with expected_read(payroll) as expected:
+            columns = bankfiles.bank_result_columns(template, data)
+            with results_second_half(payroll, columns) as split:
+                if not reconciles(payroll, columns, expected):
+                    # the row-level report, row by row (never empty: the checks are the same)
+                    problems = _match(payroll, columns.rows()) or [(0, "回盘文件与本批次不符")]
+                    raise BankFileInvalid(
+                        f"回盘文件有 {len(problems)} 处问题，已整体拒绝导入，未做任何修改",
+                        rows=problems,
+                        code="result_rejected",
+                    )
+                results_write(payroll, columns, split)
         paid_count = sum(columns.paid)
         paid_fen = sum(fen for fen, ok in zip(columns.amounts_fen, columns.paid, strict=True) if ok)
         imported = ResultImport.objects.create(

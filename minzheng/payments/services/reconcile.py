@@ -43,17 +43,42 @@ GROUP BY enrolment_id HAVING sum({fen("amount")}) > 0"""
 _SCHEMA = pa.schema([("reference", pa.string()), ("index", pa.string()), ("fen", pa.int64())])
 
 
-def _expected(payroll: Payroll) -> pa.Table:
-    """The payroll's payments as an Arrow table: on PostgreSQL as one CSV text (``string_agg``: one value,
-    not a Python object or a libpq call per row) read by Arrow's CSV reader, elsewhere from the cursor.
-    The values are digits and hex, nothing to quote."""
+def _expected_sql() -> str:
+    """The payments as one CSV text (``string_agg``: one value, not a Python object or a libpq call per
+    row); PostgreSQL only. The values are digits and hex, nothing to quote."""
+    csv_rows = "string_agg(concat_ws(',', r.reference, r.idx, r.fen), E'\\n')"
+    return f"SELECT {csv_rows} FROM ({_PAYMENTS}) AS r"
+
+
+@contextmanager
+def expected_read(payroll: Payroll) -> Iterator[SideStatement | None]:
+    """Read the payroll's payments on a second connection while the block runs, so that PostgreSQL groups
+    the lines while we parse the file (``payroll_parallel``); None when ``reconciles`` reads them itself."""
+    if not payroll_parallel(payroll):
+        yield None
+        return
+    with SideStatement(_expected_sql(), [payroll.pk]) as side:
+        yield side
+
+
+def payroll_parallel(payroll: Payroll) -> bool:
+    """Whether the import may use a second connection: PostgreSQL, a payroll big enough to be worth it,
+    and no caller's transaction around the import (a second connection sees only committed rows)."""
+    return is_postgresql() and payroll.line_count >= SPLIT_FROM and len(connection.atomic_blocks) <= 1
+
+
+def _expected(payroll: Payroll, started: SideStatement | None = None) -> pa.Table:
+    """The payroll's payments as an Arrow table: on PostgreSQL the CSV text of ``_expected_sql`` (read by
+    ``started`` if given) read by Arrow's CSV reader, elsewhere from the cursor."""
     if is_postgresql():
         import pyarrow.csv as pacsv
 
-        with connection.cursor() as cursor:
-            csv_rows = "string_agg(concat_ws(',', r.reference, r.idx, r.fen), E'\\n')"
-            cursor.execute(f"SELECT {csv_rows} FROM ({_PAYMENTS}) AS r", [payroll.pk])
-            text = cursor.fetchone()[0] or ""
+        if started is not None:
+            text = started.rows()[0][0] or ""
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute(_expected_sql(), [payroll.pk])
+                text = cursor.fetchone()[0] or ""
         return pacsv.read_csv(
             pa.py_buffer(text.encode()),
             read_options=pacsv.ReadOptions(column_names=_SCHEMA.names),
@@ -91,10 +116,11 @@ def _account_index(account: str) -> str:
         return ""
 
 
-def reconciles(payroll: Payroll, columns: ResultColumns) -> bool:
-    """True when the file has none of the problems ``bank._match`` reports."""
+def reconciles(payroll: Payroll, columns: ResultColumns, expected_read: SideStatement | None = None) -> bool:
+    """True when the file has none of the problems ``bank._match`` reports (the payments read by
+    ``expected_read`` when given)."""
     count = len(columns.references)
-    expected = _expected(payroll)
+    expected = _expected(payroll, expected_read)
     if columns.batch_number != payroll.number or count != expected.num_rows:
         return False
     total = sum(columns.amounts_fen)
@@ -158,7 +184,7 @@ def results_second_half(payroll: Payroll, columns: ResultColumns) -> Iterator[_S
     the second half's commit leaves those lines paid and no record: the rerun of the same file finds them
     no longer pending (its UPDATEs skip them) and writes everything else, with the same result as an
     uninterrupted import; a different file is refused if it contradicts them (``_interrupted_conflicts``)."""
-    if not is_postgresql() or len(columns.references) < SPLIT_FROM or len(connection.atomic_blocks) > 1:
+    if not payroll_parallel(payroll):
         yield None
         return
     try:
