@@ -27,7 +27,6 @@ from minzheng.common import crypto
 from minzheng.common.sidestatement import SideStatement
 from minzheng.payments import sqlnames as n
 from minzheng.payments.bankfiles import ResultColumns
-from minzheng.payments.errors import BankFileInvalid
 from minzheng.payments.models import Payroll
 from minzheng.payments.rules import FAILED_WITHOUT_REASON
 from minzheng.payments.sqlportable import fen, from_fen, is_postgresql
@@ -183,7 +182,8 @@ def results_second_half(payroll: Payroll, columns: ResultColumns) -> Iterator[_S
     failures, the noted rows, the first half and the import's record commit together, last. A crash after
     the second half's commit leaves those lines paid and no record: the rerun of the same file finds them
     no longer pending (its UPDATEs skip them) and writes everything else, with the same result as an
-    uninterrupted import; a different file is refused if it contradicts them (``_interrupted_conflicts``)."""
+    uninterrupted import; a different file's failed or noted rows overwrite them (``results_write``), so the
+    lines end as that file alone would leave them."""
     if not payroll_parallel(payroll):
         yield None
         return
@@ -215,7 +215,6 @@ def results_write(payroll: Payroll, columns: ResultColumns, split: _Split | None
     special = _special(columns)
     line, pending = n.LINE, f"{n.LINE}.payment_status = '{n.PENDING}'"
     if is_postgresql():
-        _interrupted_conflicts(payroll, [row[0] for row in special])
         source = "unnest(%s::bigint[], %s::text[], %s::text[]) AS u(enrolment_id, status, reason)"
         params: list[Any] = [[r[0] for r in special], [r[1] for r in special], [r[2] for r in special]]
     else:
@@ -225,13 +224,17 @@ def results_write(payroll: Payroll, columns: ResultColumns, split: _Split | None
         )
         params = [json.dumps(special, ensure_ascii=False)]
     first_half, half_params = ("", []) if split is None else (" AND enrolment_id <= %s", [split.middle])
+    # The failed and noted rows' lines are pending — or plainly paid by an interrupted import of another
+    # file (``results_second_half``: nothing else makes a line of an unrecorded import paid); this file's
+    # outcome replaces that one, as if it had been imported alone.
+    unsettled = f"{n.LINE}.payment_status IN ('{n.PENDING}', '{n.PAID}')"
     with connection.cursor() as cursor:
         if special:
             cursor.execute(
                 f"""UPDATE {line} SET payment_status = u.status, bank_reason = u.reason,
                        settled_on = CASE WHEN u.status = '{n.PAID}' THEN %s END
                    FROM {source}
-                   WHERE {line}.payroll_id = %s AND {line}.enrolment_id = u.enrolment_id AND {pending}""",
+                   WHERE {line}.payroll_id = %s AND {line}.enrolment_id = u.enrolment_id AND {unsettled}""",
                 [today, *params, payroll.pk],
             )
         # Only ``payment_status`` and ``settled_on``, which no index names: a HOT update of every line
@@ -243,26 +246,6 @@ def results_write(payroll: Payroll, columns: ResultColumns, split: _Split | None
         )
     if split is not None:
         split.second.commit()  # before the caller records the import: the record commits last
-
-
-def _interrupted_conflicts(payroll: Payroll, special: list[int]) -> None:
-    """Refuse a file that contradicts what an interrupted import of another file committed. Only plain
-    paid lines are ever committed before the import's record (``results_second_half``), and never those
-    of a failed or noted row, so the lines of this file's failed or noted payments are all still pending
-    — unless an interrupted import of a different file reported one of them paid."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT count(DISTINCT enrolment_id) FROM {n.LINE} WHERE payroll_id = %s"
-            f" AND enrolment_id = ANY(%s::bigint[]) AND payment_status IN ('{n.PAID}', '{n.FAILED}')",
-            [payroll.pk, special],
-        )
-        conflicting = cursor.fetchone()[0]
-    if conflicting:
-        raise BankFileInvalid(
-            f"发放批次 {payroll.number} 上次导入的回盘文件在写入中途中断，其中 {conflicting} 笔已登记为成功，"
-            "与本文件的失败或备注记录不符，已整体拒绝导入，未做任何修改；请重新导入中断时的那份回盘文件",
-            code="result_interrupted_conflict",
-        )
 
 
 def _failure(reason: str) -> str:
