@@ -13,7 +13,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -209,10 +208,6 @@ def payroll_bank_file(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-# Not in the request's transaction (ATOMIC_REQUESTS): the service is its own, and a large payroll's import
-# reads and writes through a second connection as well (services/reconcile.py), which can only see and
-# commit beside a transaction of its own. The view writes nothing else.
-@transaction.non_atomic_requests
 @require_POST
 @capability_required(Capability.MANAGE_PAYMENTS)
 def payroll_result_import(request: HttpRequest, pk: int) -> HttpResponse:

@@ -28,12 +28,7 @@ from minzheng.payments.gateways import BankFile
 from minzheng.payments.models import Payroll, PayrollLine, ResultImport
 from minzheng.payments.rules import PaymentStatus, PayrollStatus
 from minzheng.payments.services._access import _require
-from minzheng.payments.services.reconcile import (
-    expected_read,
-    reconciles,
-    results_second_half,
-    results_write,
-)
+from minzheng.payments.services.reconcile import reconciles, results_write
 from minzheng.payments.sqlportable import fen, from_fen
 from minzheng.registry.rules import normalise_bank_account
 from minzheng.registry.services import BANK_INDEX
@@ -195,9 +190,7 @@ def payroll_result_import(
 
     All or nothing: a file with unknown references or accounts, amounts that differ, totals that do not
     reconcile to the yuan (paid + failed = batch total) or the wrong encoding is rejected with a
-    row-level report and nothing is written. Importing the same file again changes nothing. A large
-    payroll is written by two transactions (``reconcile.results_second_half``); the import's record
-    commits last, and an import interrupted between the two is completed by importing the same file again."""
+    row-level report and nothing is written. Importing the same file again changes nothing."""
     _require(actor, Capability.MANAGE_PAYMENTS)
     template = bankfiles.template_get(template_code)
     digest = hashlib.sha256(data).hexdigest()
@@ -212,19 +205,16 @@ def payroll_result_import(
                 "导入过另一份回盘文件，未做任何修改",
                 code="result_already_imported",
             )
-        # PostgreSQL reads the payments while we parse, and updates while we reconcile (reconcile.py)
-        with expected_read(payroll) as expected:
-            columns = bankfiles.bank_result_columns(template, data)
-            with results_second_half(payroll, columns) as split:
-                if not reconciles(payroll, columns, expected):
-                    # the row-level report, row by row (never empty: the checks are the same)
-                    problems = _match(payroll, columns.rows()) or [(0, "回盘文件与本批次不符")]
-                    raise BankFileInvalid(
-                        f"回盘文件有 {len(problems)} 处问题，已整体拒绝导入，未做任何修改",
-                        rows=problems,
-                        code="result_rejected",
-                    )
-                results_write(payroll, columns, split)
+        columns = bankfiles.bank_result_columns(template, data)
+        if not reconciles(payroll, columns):
+            # the row-level report, row by row (never empty: the checks are the same)
+            problems = _match(payroll, columns.rows()) or [(0, "回盘文件与本批次不符")]
+            raise BankFileInvalid(
+                f"回盘文件有 {len(problems)} 处问题，已整体拒绝导入，未做任何修改",
+                rows=problems,
+                code="result_rejected",
+            )
+        results_write(payroll, columns)
         paid_count = sum(columns.paid)
         paid_fen = sum(fen for fen, ok in zip(columns.amounts_fen, columns.paid, strict=True) if ok)
         imported = ResultImport.objects.create(

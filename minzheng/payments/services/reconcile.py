@@ -13,9 +13,6 @@ batch total to the fen.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
@@ -24,7 +21,6 @@ from django.db import connection
 from django.utils import timezone
 
 from minzheng.common import crypto
-from minzheng.common.sidestatement import SideStatement
 from minzheng.payments import sqlnames as n
 from minzheng.payments.bankfiles import ResultColumns
 from minzheng.payments.models import Payroll
@@ -42,42 +38,17 @@ GROUP BY enrolment_id HAVING sum({fen("amount")}) > 0"""
 _SCHEMA = pa.schema([("reference", pa.string()), ("index", pa.string()), ("fen", pa.int64())])
 
 
-def _expected_sql() -> str:
-    """The payments as one CSV text (``string_agg``: one value, not a Python object or a libpq call per
-    row); PostgreSQL only. The values are digits and hex, nothing to quote."""
-    csv_rows = "string_agg(concat_ws(',', r.reference, r.idx, r.fen), E'\\n')"
-    return f"SELECT {csv_rows} FROM ({_PAYMENTS}) AS r"
-
-
-@contextmanager
-def expected_read(payroll: Payroll) -> Iterator[SideStatement | None]:
-    """Read the payroll's payments on a second connection while the block runs, so that PostgreSQL groups
-    the lines while we parse the file (``payroll_parallel``); None when ``reconciles`` reads them itself."""
-    if not payroll_parallel(payroll):
-        yield None
-        return
-    with SideStatement(_expected_sql(), [payroll.pk]) as side:
-        yield side
-
-
-def payroll_parallel(payroll: Payroll) -> bool:
-    """Whether the import may use a second connection: PostgreSQL, a payroll big enough to be worth it,
-    and no caller's transaction around the import (a second connection sees only committed rows)."""
-    return is_postgresql() and payroll.line_count >= SPLIT_FROM and len(connection.atomic_blocks) <= 1
-
-
-def _expected(payroll: Payroll, started: SideStatement | None = None) -> pa.Table:
-    """The payroll's payments as an Arrow table: on PostgreSQL the CSV text of ``_expected_sql`` (read by
-    ``started`` if given) read by Arrow's CSV reader, elsewhere from the cursor."""
+def _expected(payroll: Payroll) -> pa.Table:
+    """The payroll's payments as an Arrow table: on PostgreSQL as one CSV text (``string_agg``: one value,
+    not a Python object or a libpq call per row) read by Arrow's CSV reader, elsewhere from the cursor.
+    The values are digits and hex, nothing to quote."""
     if is_postgresql():
         import pyarrow.csv as pacsv
 
-        if started is not None:
-            text = started.rows()[0][0] or ""
-        else:
-            with connection.cursor() as cursor:
-                cursor.execute(_expected_sql(), [payroll.pk])
-                text = cursor.fetchone()[0] or ""
+        with connection.cursor() as cursor:
+            csv_rows = "string_agg(concat_ws(',', r.reference, r.idx, r.fen), E'\\n')"
+            cursor.execute(f"SELECT {csv_rows} FROM ({_PAYMENTS}) AS r", [payroll.pk])
+            text = cursor.fetchone()[0] or ""
         return pacsv.read_csv(
             pa.py_buffer(text.encode()),
             read_options=pacsv.ReadOptions(column_names=_SCHEMA.names),
@@ -115,11 +86,10 @@ def _account_index(account: str) -> str:
         return ""
 
 
-def reconciles(payroll: Payroll, columns: ResultColumns, expected_read: SideStatement | None = None) -> bool:
-    """True when the file has none of the problems ``bank._match`` reports (the payments read by
-    ``expected_read`` when given)."""
+def reconciles(payroll: Payroll, columns: ResultColumns) -> bool:
+    """True when the file has none of the problems ``bank._match`` reports."""
     count = len(columns.references)
-    expected = _expected(payroll, expected_read)
+    expected = _expected(payroll)
     if columns.batch_number != payroll.number or count != expected.num_rows:
         return False
     total = sum(columns.amounts_fen)
@@ -145,74 +115,19 @@ def reconciles(payroll: Payroll, columns: ResultColumns, expected_read: SideStat
     )
 
 
-# From this many payments the bulk pending → paid UPDATE is split in two halves by enrolment, the second run
-# on its own connection (``SideStatement``) while the first runs here: two backends, two cores. Below it a
-# second connection costs more than it saves.
-SPLIT_FROM = 100_000
-
-
-def _special(columns: ResultColumns) -> list[tuple[int, str, str]]:
-    """The rows that carry something besides "paid" — a failure, or a reason from the bank: (enrolment,
-    status, reason). Only called on a file whose references are enrolment ids."""
-    return [
+def results_write(payroll: Payroll, columns: ResultColumns) -> None:
+    """Apply a reconciled file. The few rows that carry something besides "paid" — a failure, or a
+    reason from the bank — are written from arrays (``unnest``; ``json_each`` on SQLite); then every
+    other pending line of the payroll becomes paid in one UPDATE with no list at all. That is exactly the
+    lines of the file's payments: the file was checked to hold the payroll's payments (enrolments with a
+    positive net), each once, and after approval every line of an enrolment whose net is not positive is
+    ``offset`` (a net is never negative: the capped deduction; a zero net is offset at approval)."""
+    today = timezone.localdate()
+    special = [
         (int(reference), n.PAID, reason[:100]) if paid else (int(reference), n.FAILED, _failure(reason))
         for reference, paid, reason in zip(columns.references, columns.paid, columns.reasons, strict=True)
         if not paid or reason
     ]
-
-
-@dataclass(frozen=True)
-class _Split:
-    """The second half of the bulk UPDATE, started before the file is reconciled (so that PostgreSQL
-    updates while we hash and compare) and committed only once everything else is written."""
-
-    middle: int  # the first half is the enrolments up to it, the second those above it
-    second: SideStatement
-
-
-@contextmanager
-def results_second_half(payroll: Payroll, columns: ResultColumns) -> Iterator[_Split | None]:
-    """Start the second half of ``results_write``'s bulk UPDATE on its own connection, when the payroll is
-    big enough, on PostgreSQL, outside any caller's transaction (a second connection does not see an
-    uncommitted payroll); None otherwise. Rolled back on leaving the block unless ``results_write``
-    committed it — so a file that does not reconcile, or any error before that commit, writes nothing.
-
-    What each transaction holds, and why a crash between the two commits is safe: the second half is only
-    plain "paid" lines (the enrolments above the middle that the file reports paid without a reason); the
-    failures, the noted rows, the first half and the import's record commit together, last. A crash after
-    the second half's commit leaves those lines paid and no record: the rerun of the same file finds them
-    no longer pending (its UPDATEs skip them) and writes everything else, with the same result as an
-    uninterrupted import; a different file's failed or noted rows overwrite them (``results_write``), so the
-    lines end as that file alone would leave them."""
-    if not payroll_parallel(payroll):
-        yield None
-        return
-    try:
-        references = pa.array(columns.references, pa.string()).cast(pa.int64())
-        special = [row[0] for row in _special(columns)]
-    except (pa.ArrowInvalid, ValueError):
-        yield None  # not enrolment ids: the file does not reconcile
-        return
-    middle = pc.quantile(references, q=0.5, interpolation="lower")[0].as_py()
-    with SideStatement(
-        f"UPDATE {n.LINE} SET payment_status = '{n.PAID}', settled_on = %s"
-        f" WHERE payroll_id = %s AND payment_status = '{n.PENDING}' AND enrolment_id > %s"
-        " AND enrolment_id <> ALL(%s::bigint[])",  # PostgreSQL 15 hashes a constant array's <> ALL
-        [timezone.localdate(), payroll.pk, middle, special],
-    ) as second:
-        yield _Split(middle, second)
-
-
-def results_write(payroll: Payroll, columns: ResultColumns, split: _Split | None = None) -> None:
-    """Apply a reconciled file. The few rows that carry something besides "paid" — a failure, or a
-    reason from the bank — are written from arrays (``unnest``; ``json_each`` on SQLite); then every
-    other pending line of the payroll becomes paid in one UPDATE with no list at all (two halves with a
-    ``split``: the first here, then the second committed). That is exactly the lines of the file's
-    payments: the file was checked to hold the payroll's payments (enrolments with a positive net), each
-    once, and after approval every line of an enrolment whose net is not positive is ``offset`` (a net is
-    never negative: the capped deduction; a zero net is offset at approval)."""
-    today = timezone.localdate()
-    special = _special(columns)
     line, pending = n.LINE, f"{n.LINE}.payment_status = '{n.PENDING}'"
     if is_postgresql():
         source = "unnest(%s::bigint[], %s::text[], %s::text[]) AS u(enrolment_id, status, reason)"
@@ -223,29 +138,22 @@ def results_write(payroll: Payroll, columns: ResultColumns, split: _Split | None
             " json_extract(value, '$[2]') AS reason FROM json_each(%s)) AS u"
         )
         params = [json.dumps(special, ensure_ascii=False)]
-    first_half, half_params = ("", []) if split is None else (" AND enrolment_id <= %s", [split.middle])
-    # The failed and noted rows' lines are pending — or plainly paid by an interrupted import of another
-    # file (``results_second_half``: nothing else makes a line of an unrecorded import paid); this file's
-    # outcome replaces that one, as if it had been imported alone.
-    unsettled = f"{n.LINE}.payment_status IN ('{n.PENDING}', '{n.PAID}')"
     with connection.cursor() as cursor:
         if special:
             cursor.execute(
                 f"""UPDATE {line} SET payment_status = u.status, bank_reason = u.reason,
                        settled_on = CASE WHEN u.status = '{n.PAID}' THEN %s END
                    FROM {source}
-                   WHERE {line}.payroll_id = %s AND {line}.enrolment_id = u.enrolment_id AND {unsettled}""",
+                   WHERE {line}.payroll_id = %s AND {line}.enrolment_id = u.enrolment_id AND {pending}""",
                 [today, *params, payroll.pk],
             )
         # Only ``payment_status`` and ``settled_on``, which no index names: a HOT update of every line
         # (models.PayrollLine). A pending line's ``bank_reason`` is already empty.
         cursor.execute(
             f"UPDATE {line} SET payment_status = '{n.PAID}', settled_on = %s"
-            f" WHERE payroll_id = %s AND {pending}{first_half}",
-            [today, payroll.pk, *half_params],
+            f" WHERE payroll_id = %s AND {pending}",
+            [today, payroll.pk],
         )
-    if split is not None:
-        split.second.commit()  # before the caller records the import: the record commits last
 
 
 def _failure(reason: str) -> str:
