@@ -205,12 +205,18 @@ def _backend_cpu() -> float | None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         pid = cursor.fetchone()[0]
+    return _process_cpu(pid)
+
+
+def _process_cpu(pid: int) -> float | None:
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return None
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
+
+IMPORT_ONLY = [False]  # --import-only: stop after the result import (its levers are measured alone)
 
 # Each generation statement's backend CPU and wall, on whichever connection ran it: a first payroll's
 # regular lines are written in parts, one of them on another thread's connection, whose backend CPU the
@@ -317,6 +323,16 @@ def bench(population: dict[str, Any]) -> dict[str, Any]:
         "result_import",
     )
 
+    if IMPORT_ONLY[0]:
+        return {
+            "population": population,
+            "result_import": {
+                "rows": imported.rows,
+                "failed": imported.failed_count,
+                "seconds": round(import_s, 2),
+                "rows_per_s": round(imported.rows / import_s),
+            },
+        }
     with connection.cursor() as cursor:  # raise back-dated to 1 January for 30 % of the enrolments
         started = time.perf_counter()
         cursor.execute(
@@ -465,7 +481,9 @@ def main() -> None:
     parser.add_argument("--reuse-population", action="store_true", help="copy a kept populated database")
     parser.add_argument("--label", default="", help="stored in the JSON, e.g. 'baseline 9e73135'")
     parser.add_argument("--baseline", type=Path, help="a previous JSON (same scale): ratios against it")
+    parser.add_argument("--import-only", action="store_true", help="stop after the result import")
     args = parser.parse_args()
+    IMPORT_ONLY[0] = args.import_only
     template = f"{urlsplit(args.database_url).path.lstrip('/')}_pop{args.enrolments}"
     reused = args.reuse_population and template_copy(args.database_url, template)
     if not reused:
@@ -495,7 +513,10 @@ def main() -> None:
     }
     if args.baseline:
         result["against_baseline"] = ratios(json.loads(args.baseline.read_text(encoding="utf-8")), result)
-    print_table(result)
+    if args.import_only:
+        print(json.dumps({"result_import": result["result_import"], "cpu": CPU}, indent=2))
+    else:
+        print_table(result)
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     for path in (RESULTS / f"payments-{stamp}.json", RESULTS / "payments-latest.json"):
