@@ -210,9 +210,9 @@ MEDIA_ROOT = Path(env_str("MINZHENG_MEDIA_ROOT", str(MEDIA_ROOT)))
 DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 10 * 1024 * 1024)
 # PostgreSQL connections reading a monitoring run's snapshot at once (monitoring.engine.snapshot_readers), all
 # in one exported snapshot. 2: one connection's rows are parsed into DuckDB while the other's backend produces
-# its rows (faster at 400 k people under load); 1 until a quiet run at 2.6 M shows 2 is faster there too
-# (bench/speed-monitoring.md, session 12: one run at load 22 was slower)
-MONITORING_SNAPSHOT_READERS = env_int("MONITORING_SNAPSHOT_READERS", 1)
+# its rows — quiet at 2.6 M people 17.7–17.9 s a daily run against 18.9–20.4 s with 1, same peak memory
+# (bench/README.md, session 12); 1 on a machine with one core.
+MONITORING_SNAPSHOT_READERS = env_int("MONITORING_SNAPSHOT_READERS", 2)
 # The virus scan: MINZHENG_CLAMD (unix:/run/clamav/clamd.ctl or host:3310) makes ClamAV the scanner;
 # without it uploads are stored 未扫描, which `check --deploy` refuses unless DOCUMENT_SCAN_ALLOW_NONE
 # (documents.E001).
