@@ -184,6 +184,9 @@ def _render_loop(pipe: Connection, writer_end: Connection, render: _CopyText) ->
         pipe.send_bytes(pickle.dumps(outcome, pickle.HIGHEST_PROTOCOL))
 
 
+EXITED = "演示数据生成进程意外退出"
+
+
 class _RenderProcess:
     """A second process turning the drafted chunks into COPY text (issue 21): rows, AES-GCM, blind indexes
     and the text are about 40 % of the client's work and draw nothing from the random stream, so the
@@ -211,8 +214,10 @@ class _RenderProcess:
     def receive(self) -> Payload:
         try:
             outcome, value = pickle.loads(self.pipe.recv_bytes())  # noqa: S301 - our own process
-        except EOFError:
-            raise RuntimeError("演示数据生成进程意外退出") from None
+        except (EOFError, OSError):
+            # EOF when it died with its socket drained; a reset (ECONNRESET) when it died holding a chunk
+            # it had not read yet — both mean the render process is gone
+            raise RuntimeError(EXITED) from None
         if outcome == "error":
             raise value
         return cast(Payload, value)
@@ -327,7 +332,7 @@ class PostgresWriter:
             for copy in self.copies:
                 if copy.exception() is not None:  # waits for each: the render process is gone
                     raise cast(BaseException, copy.exception()) from None
-            raise
+            raise RuntimeError(EXITED) from None
 
 
 def _copy_all(raw: Any, payload: list[tuple[str, bytes]]) -> None:
