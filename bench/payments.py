@@ -90,7 +90,7 @@ def population_create(count: int) -> dict[str, Any]:
 
     started = time.perf_counter()
     cipher, key_id = crypto.encryptor()
-    hasher = crypto.index_hasher("bank_account")
+    account_index = crypto.blind_indexer("bank_account")
     villages = [
         row[0]
         for row in connection.cursor().execute(
@@ -108,8 +108,6 @@ def population_create(count: int) -> dict[str, Any]:
                 account = f"62284800{i:011d}"
                 nonce = _os.urandom(12)
                 sealed = base64.b64encode(nonce + cipher.encrypt(nonce, account.encode(), None)).decode()
-                mac = hasher.copy()
-                mac.update(account.encode())
                 copy.write_row(
                     (
                         i,
@@ -122,7 +120,7 @@ def population_create(count: int) -> dict[str, Any]:
                         1 + i % 4,
                         "中国农业银行",
                         f"{key_id}${sealed}",
-                        mac.hexdigest(),
+                        account_index(account),
                         "*" * 15 + account[-4:],
                     )
                 )

@@ -133,11 +133,6 @@ def encryptor() -> tuple[FieldCipher, str]:
     return ring.ciphers[ring.current_id], ring.current_id
 
 
-def index_hasher(purpose: str) -> hmac.HMAC:
-    """A prepared HMAC for batch paths; ``.copy().update(value)`` per row."""
-    return hmac.new(_keyring().index_key, f"{purpose}\x00".encode(), hashlib.sha256)
-
-
 def index_pads(purpose: str) -> tuple[bytes, bytes]:
     """The inner and outer HMAC-SHA256 blocks of ``purpose``'s blind index, for a vectorised HMAC inside an
     in-process engine: ``sha256(outer || sha256(inner || value))`` (DuckDB: ``sha256(outer ||
