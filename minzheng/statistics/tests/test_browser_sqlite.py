@@ -173,4 +173,6 @@ def test_demo_month_on_the_embedded_database(embedded, page: Page, tmp_path: Pat
     expect(page.locator("#trend-chart canvas")).to_have_count(1)
     for width in (1366, 1024):
         page.set_viewport_size({"width": width, "height": 900})
-        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        # the charts follow a resize on their next frame: wait for the layout to settle (a lasting overflow
+        # still fails, after 5 s); an immediate check failed once under a loaded suite
+        page.wait_for_function("document.documentElement.scrollWidth <= window.innerWidth", timeout=5000)
