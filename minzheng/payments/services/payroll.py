@@ -62,20 +62,26 @@ def _check_order(county: Division, month: dt.date) -> None:
         )
 
 
+def _payroll_new(actor: User, county: Division, month: dt.date, status: PayrollStatus) -> Payroll:
+    """The county's payroll for the month, created in a savepoint: a concurrent creation raises
+    ``IntegrityError`` (one per county and month) without spoiling the caller's transaction."""
+    with transaction.atomic():
+        return Payroll.objects.create(
+            number=f"{county.code[:6]}{month:%Y%m}",
+            county=county,
+            month=month,
+            status=status,
+            generated_by=actor,
+            generated_at=timezone.now(),
+        )
+
+
 def _payroll_start(actor: User, county: Division, month: dt.date) -> Payroll:
     """The county's draft for the month (created, or taken for regeneration), locked."""
     payroll = _payroll_locked(county, month)
-    now = timezone.now()
     if payroll is None:
         try:
-            with transaction.atomic():
-                return Payroll.objects.create(
-                    number=f"{county.code[:6]}{month:%Y%m}",
-                    county=county,
-                    month=month,
-                    generated_by=actor,
-                    generated_at=now,
-                )
+            return _payroll_new(actor, county, month, PayrollStatus.DRAFT)
         except IntegrityError:
             raise PayrollTransitionNotAllowed(
                 f"{county.name}{month_label(month)}的发放批次正在由他人生成，请稍后刷新"
@@ -85,7 +91,7 @@ def _payroll_start(actor: User, county: Division, month: dt.date) -> Payroll:
             f"发放批次 {payroll.number} 处于“{PayrollStatus(payroll.status).label}”状态，不能重新生成或修改；"
             + ("审核后发现的变化将作为补发/扣减列入下月批次" if payroll.is_locked else "请先退回修改")
         )
-    payroll.generated_by, payroll.generated_at, payroll.rejected_reason = actor, now, ""
+    payroll.generated_by, payroll.generated_at, payroll.rejected_reason = actor, timezone.now(), ""
     payroll.save(update_fields=["generated_by", "generated_at", "rejected_reason", "updated_at"])
     return payroll
 
@@ -136,15 +142,7 @@ def _payroll_create_generating(actor: User, county: Division, month: dt.date) ->
         if Payroll.objects.filter(county=county, month=month).exists():
             return None
         try:
-            with transaction.atomic():
-                return Payroll.objects.create(
-                    number=f"{county.code[:6]}{month:%Y%m}",
-                    county=county,
-                    month=month,
-                    status=PayrollStatus.GENERATING,
-                    generated_by=actor,
-                    generated_at=timezone.now(),
-                )
+            return _payroll_new(actor, county, month, PayrollStatus.GENERATING)
         except IntegrityError:
             return None  # created by another user a moment ago: the one-transaction path waits for them
 
