@@ -54,7 +54,7 @@ def floor(cursor: Any, pid: int, feeds: list[str]) -> dict[str, float]:
     from minzheng.monitoring.models import FeedRecord
 
     table = FeedRecord._meta.db_table
-    columns = feeds_module._RECORD_COLUMNS  # the columns the import writes
+    columns = getattr(feeds_module, "_SLICE_COLUMNS", None) or feeds_module._RECORD_COLUMNS  # the columns the import writes
     data = {}
     for feed in feeds:
         ordered = f"SELECT {columns} FROM {table} WHERE feed = %s ORDER BY natural_key"  # noqa: S608

@@ -18,7 +18,7 @@ Arrow string columns and checked in DuckDB, so a file of millions of rows costs 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -319,11 +319,21 @@ def _hmac_sql(message: str, pads: str) -> str:
     return f"sha256(${pads}_outer || unhex(sha256(${pads}_inner || encode({message}))))"
 
 
-def _keyed(con: duckdb.DuckDBPyConnection, spec: FeedSpec) -> None:
-    """The table ``staged`` (``STAGE_SCHEMA``) from ``typed``: natural key and blind index in bulk, in
-    natural-key order — PostgreSQL's unique (feed, natural_key) index then takes the rows left to right
-    instead of at random leaves (a quarter less of its CPU for the rows' ``COPY``, bench/speed-monitoring.md
-    session 11)."""
+def _indexed(con: duckdb.DuckDBPyConnection) -> None:
+    """The table ``indexed`` (id_number, id_index): the blind index of each distinct ID number of ``typed``
+    (a monthly feed repeats each number twelve times), ready before the natural keys are hashed so that
+    the persons can be looked up meanwhile (``feeds``)."""
+    id_inner, id_outer = crypto.index_pads(ID_INDEX)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE indexed AS SELECT id_number, {_hmac_sql('id_number', 'id')} AS id_index "
+        f"FROM (SELECT DISTINCT id_number FROM typed)",
+        {"id_inner": id_inner, "id_outer": id_outer},
+    )
+
+
+def _staged_select(spec: FeedSpec, where: str = "") -> str:
+    """The SELECT of the staged rows (``STAGE_SCHEMA``, unordered) from ``typed`` t and ``indexed`` i, with
+    the natural key hashed in bulk; ``where`` filters ``t``. Parameters: ``nk_inner``, ``nk_outer``."""
     roles = {c.role: c.key for c in spec.columns if c.role}
     key_parts = ", ".join(f"coalesce(CAST(t.\"{k}\" AS VARCHAR), 'None')" for k in spec.natural_key)
     payload = ", ".join(
@@ -333,20 +343,29 @@ def _keyed(con: duckdb.DuckDBPyConnection, spec: FeedSpec) -> None:
     )
     amount = f't."{roles["amount"]}"' if "amount" in roles else "CAST(NULL AS DECIMAL(14,2))"
     code = f"coalesce(t.\"{roles['code']}\", '')" if "code" in roles else "''"
-    nk_inner, nk_outer = crypto.index_pads(NATURAL_KEY_PURPOSE)
-    id_inner, id_outer = crypto.index_pads(ID_INDEX)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE staged AS "
-        f"WITH ids AS (SELECT DISTINCT id_number FROM typed), "
-        f"indexed AS (SELECT id_number, {_hmac_sql('id_number', 'id')} AS id_index FROM ids) "
+    return (
         f"SELECT {_hmac_sql(f'concat_ws(chr(31), {_q(spec.code)}, {key_parts})', 'nk')} AS natural_key, "
         f"t.row_number, i.id_index, left(t.id_number, 4) || repeat('*', length(t.id_number) - 8) || right(t.id_number, 4) "
         f'AS id_masked, t."{roles["event_date"]}" AS event_date, {amount} AS amount, {code} AS code, '
         f"'{{' || concat_ws(', ', {payload or 'NULL'}) || '}}' AS payload "
-        f"FROM typed t JOIN indexed i USING (id_number) ORDER BY natural_key",
-        {"nk_inner": nk_inner, "nk_outer": nk_outer, "id_inner": id_inner, "id_outer": id_outer},
+        f"FROM typed t JOIN indexed i USING (id_number) {where}"
+    )
+
+
+def _nk_pads() -> dict[str, bytes]:
+    inner, outer = crypto.index_pads(NATURAL_KEY_PURPOSE)
+    return {"nk_inner": inner, "nk_outer": outer}
+
+
+def _keyed(con: duckdb.DuckDBPyConnection, spec: FeedSpec) -> None:
+    """The table ``staged`` (``STAGE_SCHEMA``) from ``typed`` and ``indexed``, in natural-key order —
+    PostgreSQL's unique (feed, natural_key) index then takes the rows left to right instead of at random
+    leaves (a quarter less of its CPU for the rows' ``COPY``, bench/speed-monitoring.md session 11)."""
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE staged AS {_staged_select(spec)} ORDER BY natural_key", _nk_pads()
     )
     con.execute("DROP TABLE typed")
+    con.execute("DROP TABLE indexed")
 
 
 def _duplicates_report(con: duckdb.DuckDBPyConnection, spec: FeedSpec, parsed: ParsedFeed) -> None:
@@ -366,15 +385,61 @@ def _duplicates_report(con: duckdb.DuckDBPyConnection, spec: FeedSpec, parsed: P
     con.execute("DROP TABLE repeated")
 
 
-def stage_build(con: duckdb.DuckDBPyConnection, spec: FeedSpec, raw: pa.Table, today: dt.date) -> ParsedFeed:
+def stage_build(
+    con: duckdb.DuckDBPyConnection,
+    spec: FeedSpec,
+    raw: pa.Table,
+    today: dt.date,
+    ids_ready: Callable[[pa.Table], None] | None = None,
+    *,
+    defer_keys: bool = False,
+) -> ParsedFeed:
     """Check ``raw`` (``row_number`` and the delivered columns as strings) and leave the valid rows in the
-    DuckDB table ``staged`` (``STAGE_SCHEMA``); the report of every problem is in the result."""
+    DuckDB table ``staged`` (``STAGE_SCHEMA``); the report of every problem is in the result.
+    ``ids_ready`` is given the distinct blind indexes (Arrow column ``id_index``) of the valid rows as soon
+    as they are known, before the natural keys are hashed.
+
+    ``defer_keys``: when every cell is valid, stop there — the rows stay in ``typed`` and ``indexed`` for
+    ``stage_slices``, and a natural key repeated inside the file is left to the records' unique index (the
+    caller then calls ``stage_complete``, which builds ``staged`` and reports the repetitions as usual)."""
     parsed = ParsedFeed()
     _typed(con, spec, raw, parsed, today)
+    _indexed(con)
+    if ids_ready is not None:
+        ids_ready(con.sql("SELECT id_index FROM indexed").to_arrow_table())
+    if defer_keys and parsed.error_count == 0:
+        parsed.rows_staged = parsed.rows_total
+        return parsed
+    stage_complete(con, spec, parsed)
+    return parsed
+
+
+def stage_complete(con: duckdb.DuckDBPyConnection, spec: FeedSpec, parsed: ParsedFeed) -> None:
+    """``staged`` built from ``typed`` and ``indexed`` (both dropped), repeated natural keys reported."""
     _keyed(con, spec)
     _duplicates_report(con, spec, parsed)
     parsed.rows_staged = con.sql("SELECT count(*) FROM staged").fetchall()[0][0]
-    return parsed
+
+
+SLICE_ROWS = 50_000  # file rows per slice of ``stage_slices``
+
+
+def stage_slices(con: duckdb.DuckDBPyConnection, spec: FeedSpec, select: str) -> Iterator[pa.RecordBatch]:
+    """The rows of ``typed``/``indexed`` as staged rows, one slice of ``SLICE_ROWS`` file rows after the other,
+    each slice sorted by natural key and computed only when the previous one has been consumed: the caller's
+    ``COPY`` sends one slice while DuckDB hashes the next (sorted runs cost the records' unique index no more
+    than one run, bench/speed-monitoring.md session 12). ``select`` is the caller's query over the slice's
+    staged rows, with ``{staged}`` where the slice's subquery goes (``STAGE_SCHEMA``'s columns)."""
+    low, high = con.sql("SELECT min(row_number), max(row_number) FROM typed").fetchall()[0]
+    if low is None:
+        return
+    for start in range(int(low), int(high) + 1, SLICE_ROWS):
+        where = f"WHERE t.row_number BETWEEN {start} AND {start + SLICE_ROWS - 1}"
+        query = select.format(staged=_staged_select(spec, where)) + " ORDER BY natural_key"
+        yield from con.sql(query, params=_nk_pads()).to_arrow_reader(COPY_SLICE_BATCH)
+
+
+COPY_SLICE_BATCH = 25_000
 
 
 def stage_batches(con: duckdb.DuckDBPyConnection, rows: int = 200_000) -> Any:

@@ -32,13 +32,16 @@ from minzheng.audit.services import event_record
 from minzheng.benefits.columnar import duck
 from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import PermissionDenied, ValidationFailed
-from minzheng.common.pgcopy import copy_in_arrow, copy_out, csv_table
+from minzheng.common.pgcopy import copy_in_arrow
+from minzheng.monitoring.feed_match import PersonLookup, pairs_fetch
 from minzheng.monitoring.feed_stage import (
     STAGE_SCHEMA,
     ParsedFeed,
     raw_from_rows,
     stage_batches,
     stage_build,
+    stage_complete,
+    stage_slices,
 )
 from minzheng.monitoring.models import FeedBatch, FeedRecord
 from minzheng.monitoring.rules import FeedSpec, feed_get, header_map
@@ -236,13 +239,17 @@ def _load(
         for problem in problems:
             parsed.error(1, "表头", "", problem)
         return _rejected(actor, spec, digest, file_name, channel, parsed)
+    postgres = connection.vendor == "postgresql"
     con = duck()
+    lookup = PersonLookup()  # the persons looked up meanwhile, on a connection of its own (feed_match)
     try:
-        parsed = stage_build(con, spec, raw(positions), timezone.localdate())
+        today = timezone.localdate()
+        parsed = stage_build(con, spec, raw(positions), today, ids_ready=lookup.start, defer_keys=postgres)
         if parsed.error_count == 0 and not parsed.rows_staged:
             parsed.error(0, *empty)
         if parsed.error_count:
             return _rejected(actor, spec, digest, file_name, channel, parsed)
+        pairs = lookup.pairs()
         with transaction.atomic(), connection.cursor() as cursor:
             batch = FeedBatch.objects.create(
                 feed=spec.code,
@@ -253,8 +260,12 @@ def _load(
                 rows_total=parsed.rows_total,
                 imported_by=actor,
             )
-            written = _records_copy(cursor, con, batch) if connection.vendor == "postgresql" else None
-            if written is None:  # a record already stored (or SQLite): skip it, one statement
+            written = _records_copy(cursor, con, spec, batch, pairs) if postgres else None
+            if written is None:  # a natural key already stored or repeated in the file (or SQLite)
+                if postgres:  # the keys were deferred (``stage_build``): the repetitions are reported now
+                    stage_complete(con, spec, parsed)
+                    if parsed.error_count:
+                        raise _Repeated
                 _stage_copy(cursor, con)
                 written = _records_insert(cursor, batch)
             new, matched = written
@@ -269,43 +280,53 @@ def _load(
                 summary=f"导入{spec.department}“{spec.label}”数据 {file_name}：{parsed.rows_total} 行，新增 {new}，"
                 f"匹配 {matched}，未匹配 {new - matched}",
             )
+    except _Repeated:  # the transaction rolled back: the delivery is rejected like any other bad file
+        return _rejected(actor, spec, digest, file_name, channel, parsed)
     except IntegrityError:  # the same content loaded concurrently: that load wins, this one is a no-op
         loaded = FeedBatch.objects.get(feed=spec.code, sha256=digest, status=FeedBatch.Status.LOADED)
         return ImportOutcome(loaded, duplicate_file=True)
     finally:
+        lookup.close()  # a rejected delivery's lookup is waited for (its connection closed) before returning
         con.close()
     return ImportOutcome(batch, duplicate_file=False)
 
 
-# small enough that PostgreSQL inserts one batch while the next is fetched from DuckDB and written as CSV
-COPY_BATCH_ROWS = 25_000
-_RECORD_COLUMNS = "batch_id, feed, natural_key, row_number, id_index, id_masked, person_id, event_date, amount, code, payload"
+class _Repeated(Exception):  # noqa: N818 - control flow, never leaves this module
+    """A natural key repeated inside the delivery, found after its ``COPY`` began (``parsed`` says where)."""
 
 
-def _records_copy(cursor: Any, con: Any, batch: FeedBatch) -> tuple[int, int] | None:
+_SLICE_COLUMNS = "batch_id, feed, natural_key, row_number, id_index, id_masked, event_date, amount, code, payload, person_id"
+
+
+def _records_copy(
+    cursor: Any, con: Any, spec: FeedSpec, batch: FeedBatch, pairs: pa.Table | None
+) -> tuple[int, int] | None:
     """The common case, a delivery of records not stored yet: persons matched for the file's distinct
-    blind indexes (one join in PostgreSQL), then every staged row ``COPY``'d straight into the records
-    table, in natural-key order (``feed_stage``: the unique index is filled left to right). ``COPY`` writes
-    rows in bulk where ``INSERT … SELECT … ON CONFLICT`` inserts them one at a time, speculatively, after a
-    second write into a staging table: 2.5–3.5 instead of 6 PostgreSQL CPU-seconds per 228,000 rows
-    (bench/speed-monitoring.md, session 11). Returns (new rows, of which matched), or None — and nothing
-    written, the savepoint rolled back — when a natural key is already stored: that delivery goes the
-    ``ON CONFLICT`` way, which skips such rows (exactly once either way: the unique index decides)."""
+    blind indexes (``pairs`` looked up already, or one join in PostgreSQL now), then every row ``COPY``'d
+    straight into the records table in slices (``feed_stage.stage_slices``: DuckDB hashes and sorts the next
+    slice while PostgreSQL inserts this one; each slice in natural-key order, so the unique index is filled
+    left to right). ``COPY`` writes rows in bulk where ``INSERT … SELECT … ON CONFLICT`` inserts them one at
+    a time, speculatively, after a second write into a staging table: 2.5–3.5 instead of 6 PostgreSQL
+    CPU-seconds per 228,000 rows (bench/speed-monitoring.md, session 11). Returns (new rows, of which
+    matched), or None — and nothing written, the savepoint rolled back — when a natural key is already
+    stored or repeated in the file: the caller reports a repetition, or takes the ``ON CONFLICT`` way,
+    which skips stored rows (exactly once either way: the unique index decides)."""
     import psycopg
 
-    _persons_match(cursor, con)
+    _persons_match(con, pairs)
     new, matched = con.sql(
-        "SELECT count(*), count(m.person_id) FROM staged s LEFT JOIN matched m USING (id_index)"
+        "SELECT count(*), count(m.person_id) FROM typed t JOIN indexed i USING (id_number) "
+        "LEFT JOIN matched m USING (id_index)"
     ).fetchall()[0]
     feed = batch.feed.replace("'", "''")  # a code of the feed registry
-    query = (
-        f"SELECT CAST({int(batch.pk)} AS BIGINT) AS batch_id, '{feed}' AS feed, s.natural_key, s.row_number, s.id_index, s.id_masked, "
-        "m.person_id, s.event_date, s.amount, s.code, s.payload FROM staged s LEFT JOIN matched m USING (id_index)"
+    select = (
+        f"SELECT CAST({int(batch.pk)} AS BIGINT) AS batch_id, '{feed}' AS feed, s.*, m.person_id "
+        "FROM ({staged}) s LEFT JOIN matched m USING (id_index)"
     )
     try:
-        statement = f"COPY {FeedRecord._meta.db_table} ({_RECORD_COLUMNS}) FROM STDIN (FORMAT CSV)"
+        statement = f"COPY {FeedRecord._meta.db_table} ({_SLICE_COLUMNS}) FROM STDIN (FORMAT CSV)"
         with transaction.atomic():
-            copy_in_arrow(cursor, statement, con.sql(query).fetch_record_batch(COPY_BATCH_ROWS))
+            copy_in_arrow(cursor, statement, stage_slices(con, spec, select))
     except psycopg.errors.UniqueViolation as error:
         if error.diag.constraint_name != NATURAL_KEY_UNIQUE:
             raise
@@ -318,23 +339,13 @@ def _records_copy(cursor: Any, con: Any, batch: FeedBatch) -> tuple[int, int] | 
 NATURAL_KEY_UNIQUE = "feed_record_natural_key_unique"  # models.FeedRecord's constraint
 
 
-def _persons_match(cursor: Any, con: Any) -> None:
+def _persons_match(con: Any, pairs: pa.Table | None) -> None:
     """The DuckDB table ``matched`` (id_index, person_id) of the registered persons among the staged rows'
-    distinct blind indexes: those sent to a temporary table, joined with the persons' unique index, the
-    pairs read back by ``COPY`` (no Python object per row)."""
-    cursor.execute("DROP TABLE IF EXISTS feed_ids")
-    cursor.execute("CREATE TEMP TABLE feed_ids (id_index varchar(64))")
-    ids = con.sql("SELECT DISTINCT id_index FROM staged").fetch_record_batch(200_000)
-    copy_in_arrow(cursor, "COPY feed_ids (id_index) FROM STDIN (FORMAT CSV)", ids)
-    cursor.execute("ANALYZE feed_ids")
-    data = copy_out(
-        connection.connection,
-        f"COPY (SELECT i.id_index, p.id FROM feed_ids i JOIN {Person._meta.db_table} p "
-        f"ON p.id_number_index = i.id_index) TO STDOUT (FORMAT CSV)",
-    )
-    cursor.execute("DROP TABLE feed_ids")
-    schema = pa.schema([("id_index", pa.string()), ("person_id", pa.int64())])
-    con.register("pairs", csv_table(data, schema) if data.getbuffer().nbytes else schema.empty_table())
+    distinct blind indexes: ``pairs`` when the lookup ran already, else looked up now on the loading
+    transaction's connection (``feed_match.pairs_fetch``)."""
+    if pairs is None:
+        pairs = pairs_fetch(connection.connection, con.sql("SELECT id_index FROM indexed").to_arrow_table())
+    con.register("pairs", pairs)
     con.execute("CREATE OR REPLACE TEMP TABLE matched AS SELECT * FROM pairs")
     con.unregister("pairs")
 

@@ -186,3 +186,43 @@ def test_an_import_killed_mid_way_leaves_nothing_and_a_rerun_loads_every_row_onc
     assert feeds.feed_import(
         actor=None, feed="medical_expense", content=content, file_name="big.csv"
     ).duplicate_file
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_persons_are_looked_up_aside_and_every_slice_is_stored_once(
+    family, deliver, monkeypatch
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("the lookup on a connection of its own and the sliced COPY are PostgreSQL's")
+    # given three committed households (the lookup's own connection sees them) and slices of 4 file rows
+    monkeypatch.setattr(feed_stage, "SLICE_ROWS", 4)
+    heads = [family().head for _ in range(3)]
+    stranger = id_number("150102", dt.date(1977, 7, 7), 321)
+    rows = [
+        [(heads[n % 3].id_number if n % 5 else stranger), f"2026-10-{n % 28 + 1:02d}", f"{n}.50", "医疗", f"R{n}"]
+        for n in range(11)
+    ]  # fmt: skip
+    # when the 11 rows (3 slices) are imported outside any transaction
+    outcome = deliver("medical_expense", HEADER, rows)
+    # then every row is stored once, the persons matched exactly, each slice in natural-key order
+    batch = outcome.batch
+    assert (batch.status, batch.rows_new, batch.rows_matched, batch.rows_unmatched) == ("loaded", 11, 8, 3)
+    stored = list(FeedRecord.objects.order_by("id").values_list("row_number", "person_id", "natural_key"))
+    assert sorted(r[0] for r in stored) == list(range(2, 13))
+    by_row = {r[0]: r[1] for r in stored}
+    assert by_row == {n + 2: (heads[n % 3].pk if n % 5 else None) for n in range(11)}
+    slices = [[r[2] for r in stored if low <= r[0] < low + 4] for low in (2, 6, 10)]
+    assert [r[2] for r in stored] == [key for part in slices for key in sorted(part)]
+    # when a later delivery repeats a natural key in its third slice, then it is rejected as before
+    fresh = [[heads[0].id_number, "2026-11-01", "1", "医疗", f"Q{n}"] for n in range(9)]
+    repeated = deliver(
+        "medical_expense", HEADER, [*fresh, [heads[0].id_number, "2026-11-02", "2", "医疗", "Q1"]]
+    )
+    assert repeated.rejected
+    assert [(e["row"], e["message"]) for e in repeated.batch.errors] == [
+        (11, "与第 3 行重复（结算单号相同）")
+    ]
+    # and a delivery overlapping stored records stores only the new ones (the ON CONFLICT way)
+    overlap = deliver("medical_expense", HEADER, [*rows[9:], [stranger, "2026-10-05", "3", "医疗", "R99"]])
+    assert (overlap.batch.rows_total, overlap.batch.rows_new, overlap.batch.rows_existing) == (3, 1, 2)
+    assert FeedRecord.objects.count() == 12
