@@ -74,6 +74,10 @@ class PersonLookup:
         except BaseException as error:  # noqa: BLE001 - raised again by ``pairs`` in the caller's thread
             self._error = error
 
+    @property
+    def started(self) -> bool:
+        return self._thread is not None
+
     def pairs(self) -> pa.Table | None:
         """The pairs (waiting for the lookup), or None when none was started; the lookup's error raised."""
         if self._thread is None:

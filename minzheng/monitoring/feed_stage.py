@@ -424,19 +424,27 @@ def stage_complete(con: duckdb.DuckDBPyConnection, spec: FeedSpec, parsed: Parse
 SLICE_ROWS = 50_000  # file rows per slice of ``stage_slices``
 
 
-def stage_slices(con: duckdb.DuckDBPyConnection, spec: FeedSpec, select: str) -> Iterator[pa.RecordBatch]:
+def stage_slices(
+    con: duckdb.DuckDBPyConnection, spec: FeedSpec, select: str, first_ready: Callable[[], None] | None = None
+) -> Iterator[pa.RecordBatch]:
     """The rows of ``typed``/``indexed`` as staged rows, one slice of ``SLICE_ROWS`` file rows after the other,
     each slice sorted by natural key and computed only when the previous one has been consumed: the caller's
     ``COPY`` sends one slice while DuckDB hashes the next (sorted runs cost the records' unique index no more
     than one run, bench/speed-monitoring.md session 12). ``select`` is the caller's query over the slice's
-    staged rows, with ``{staged}`` where the slice's subquery goes (``STAGE_SCHEMA``'s columns)."""
+    staged rows, with ``{staged}`` where they go (``STAGE_SCHEMA``'s columns); ``first_ready`` is called once
+    the first slice is hashed, before ``select`` reads it (the caller waits there for what ``select`` joins)."""
     low, high = con.sql("SELECT min(row_number), max(row_number) FROM typed").fetchall()[0]
     if low is None:
         return
     for start in range(int(low), int(high) + 1, SLICE_ROWS):
         where = f"WHERE t.row_number BETWEEN {start} AND {start + SLICE_ROWS - 1}"
-        query = select.format(staged=_staged_select(spec, where)) + " ORDER BY natural_key"
-        yield from con.sql(query, params=_nk_pads()).to_arrow_reader(COPY_SLICE_BATCH)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE slice AS {_staged_select(spec, where)}", _nk_pads())
+        if first_ready is not None and start == low:
+            first_ready()
+        yield from con.sql(
+            select.format(staged="SELECT * FROM slice") + " ORDER BY natural_key"
+        ).to_arrow_reader(COPY_SLICE_BATCH)
+    con.execute("DROP TABLE slice")
 
 
 COPY_SLICE_BATCH = 25_000

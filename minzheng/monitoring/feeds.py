@@ -249,7 +249,6 @@ def _load(
             parsed.error(0, *empty)
         if parsed.error_count:
             return _rejected(actor, spec, digest, file_name, channel, parsed)
-        pairs = lookup.pairs()
         with transaction.atomic(), connection.cursor() as cursor:
             batch = FeedBatch.objects.create(
                 feed=spec.code,
@@ -260,7 +259,7 @@ def _load(
                 rows_total=parsed.rows_total,
                 imported_by=actor,
             )
-            written = _records_copy(cursor, con, spec, batch, pairs) if postgres else None
+            written = _records_copy(cursor, con, spec, batch, lookup) if postgres else None
             if written is None:  # a natural key already stored or repeated in the file (or SQLite)
                 if postgres:  # the keys were deferred (``stage_build``): the repetitions are reported now
                     stage_complete(con, spec, parsed)
@@ -299,10 +298,11 @@ _SLICE_COLUMNS = "batch_id, feed, natural_key, row_number, id_index, id_masked, 
 
 
 def _records_copy(
-    cursor: Any, con: Any, spec: FeedSpec, batch: FeedBatch, pairs: pa.Table | None
+    cursor: Any, con: Any, spec: FeedSpec, batch: FeedBatch, lookup: PersonLookup
 ) -> tuple[int, int] | None:
     """The common case, a delivery of records not stored yet: persons matched for the file's distinct
-    blind indexes (``pairs`` looked up already, or one join in PostgreSQL now), then every row ``COPY``'d
+    blind indexes (by ``lookup``, waited for once the first slice is hashed; or one join in PostgreSQL
+    now, inside a transaction), then every row ``COPY``'d
     straight into the records table in slices (``feed_stage.stage_slices``: DuckDB hashes and sorts the next
     slice while PostgreSQL inserts this one; each slice in natural-key order, so the unique index is filled
     left to right). ``COPY`` writes rows in bulk where ``INSERT … SELECT … ON CONFLICT`` inserts them one at
@@ -313,11 +313,8 @@ def _records_copy(
     which skips stored rows (exactly once either way: the unique index decides)."""
     import psycopg
 
-    _persons_match(con, pairs)
-    new, matched = con.sql(
-        "SELECT count(*), count(m.person_id) FROM typed t JOIN indexed i USING (id_number) "
-        "LEFT JOIN matched m USING (id_index)"
-    ).fetchall()[0]
+    if not lookup.started:  # looked up on this connection before its COPY begins
+        _persons_match(con, None)
     feed = batch.feed.replace("'", "''")  # a code of the feed registry
     select = (
         f"SELECT CAST({int(batch.pk)} AS BIGINT) AS batch_id, '{feed}' AS feed, s.*, m.person_id "
@@ -326,7 +323,12 @@ def _records_copy(
     try:
         statement = f"COPY {FeedRecord._meta.db_table} ({_SLICE_COLUMNS}) FROM STDIN (FORMAT CSV)"
         with transaction.atomic():
-            copy_in_arrow(cursor, statement, stage_slices(con, spec, select))
+            first_ready = (lambda: _persons_match(con, lookup.pairs())) if lookup.started else None
+            copy_in_arrow(cursor, statement, stage_slices(con, spec, select, first_ready))
+        new, matched = con.sql(
+            "SELECT count(*), count(m.person_id) FROM typed t JOIN indexed i USING (id_number) "
+            "LEFT JOIN matched m USING (id_index)"
+        ).fetchall()[0]
     except psycopg.errors.UniqueViolation as error:
         if error.diag.constraint_name != NATURAL_KEY_UNIQUE:
             raise
