@@ -32,7 +32,7 @@ from minzheng.audit.services import event_record
 from minzheng.benefits.columnar import duck
 from minzheng.catalogue.roles import Capability
 from minzheng.common.errors import PermissionDenied, ValidationFailed
-from minzheng.common.pgcopy import copy_in_arrow
+from minzheng.common.pgcopy import copy_in_arrow, copy_in_arrow_binary
 from minzheng.monitoring.feed_match import PersonLookup, pairs_fetch
 from minzheng.monitoring.feed_stage import (
     STAGE_SCHEMA,
@@ -305,7 +305,7 @@ def _records_copy(
     now, inside a transaction), then every row ``COPY``'d
     straight into the records table in slices (``feed_stage.stage_slices``: DuckDB hashes and sorts the next
     slice while PostgreSQL inserts this one; each slice in natural-key order, so the unique index is filled
-    left to right). ``COPY`` writes rows in bulk where ``INSERT … SELECT … ON CONFLICT`` inserts them one at
+    left to right), in PostgreSQL's binary form (``pgcopy.copy_in_arrow_binary``: no text to parse). ``COPY`` writes rows in bulk where ``INSERT … SELECT … ON CONFLICT`` inserts them one at
     a time, speculatively, after a second write into a staging table: 2.5–3.5 instead of 6 PostgreSQL
     CPU-seconds per 228,000 rows (bench/speed-monitoring.md, session 11). Returns (new rows, of which
     matched), or None — and nothing written, the savepoint rolled back — when a natural key is already
@@ -317,14 +317,17 @@ def _records_copy(
         _persons_match(con, None)
     feed = batch.feed.replace("'", "''")  # a code of the feed registry
     select = (
-        f"SELECT CAST({int(batch.pk)} AS BIGINT) AS batch_id, '{feed}' AS feed, s.*, m.person_id "
-        "FROM ({staged}) s LEFT JOIN matched m USING (id_index)"
+        f"SELECT CAST({int(batch.pk)} AS BIGINT) AS batch_id, '{feed}' AS feed, s.natural_key, "
+        "CAST(s.row_number AS INTEGER) AS row_number, s.id_index, s.id_masked, s.event_date, s.amount, s.code, "
+        "s.payload, m.person_id FROM ({staged}) s LEFT JOIN matched m USING (id_index)"
     )
     try:
-        statement = f"COPY {FeedRecord._meta.db_table} ({_SLICE_COLUMNS}) FROM STDIN (FORMAT CSV)"
+        statement = f"COPY {FeedRecord._meta.db_table} ({_SLICE_COLUMNS}) FROM STDIN (FORMAT BINARY)"
         with transaction.atomic():
             first_ready = (lambda: _persons_match(con, lookup.pairs())) if lookup.started else None
-            copy_in_arrow(cursor, statement, stage_slices(con, spec, select, first_ready))
+            copy_in_arrow_binary(
+                cursor, statement, stage_slices(con, spec, select, first_ready), jsonb=["payload"]
+            )
         new, matched = con.sql(
             "SELECT count(*), count(m.person_id) FROM typed t JOIN indexed i USING (id_number) "
             "LEFT JOIN matched m USING (id_index)"
