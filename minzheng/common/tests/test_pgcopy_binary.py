@@ -1,4 +1,4 @@
-"""The binary COPY encoder (``common.pgcopy.copy_in_arrow_binary``): every supported type arrives in
+"""The binary COPY (``common.pgcopy.copy_in_arrow_binary``, pgpq): every type the imports send arrives in
 PostgreSQL exactly as the CSV path gives it, NULLs and edge values included."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pyarrow as pa
 import pytest
 from django.db import connection
 
-from minzheng.common.pgcopy import binary_rows, copy_in_arrow, copy_in_arrow_binary
+from minzheng.common.pgcopy import copy_in_arrow, copy_in_arrow_binary
 
 pytestmark = pytest.mark.django_db
 
@@ -78,34 +78,16 @@ def test_binary_copy_stores_exactly_what_the_csv_copy_stores():
     assert [json.loads(row[5]) for row in binary] == [json.loads(row[5]) for row in ROWS]
 
 
-def test_the_encoded_rows_are_postgresql_binary_fields():
-    # a bigint, a NULL integer, a date (PostgreSQL's day 0 is 2000-01-01) and a numeric of four digits
-    table = pa.table(
-        {
-            "a": pa.array([5], pa.int64()),
-            "b": pa.array([None], pa.int32()),
-            "c": pa.array([dt.date(2000, 1, 2)], pa.date32()),
-            "d": pa.array([Decimal("-1.5")], pa.decimal128(14, 2)),
-        }
-    )
-    assert binary_rows(table).to_pybytes() == (
-        b"\x00\x04"
-        + b"\x00\x00\x00\x08" + (5).to_bytes(8, "big")
-        + b"\xff\xff\xff\xff"
-        + b"\x00\x00\x00\x04" + (1).to_bytes(4, "big")
-        + b"\x00\x00\x00\x10" + b"\x00\x04\x00\x02\x40\x00\x00\x02" + b"\x00\x00\x00\x00\x00\x01\x13\x88"
-    )  # fmt: skip
-
-
-def test_a_type_without_an_encoding_is_refused():
-    with pytest.raises(TypeError):
-        binary_rows(pa.table({"flag": pa.array([True])}))
+def test_no_batch_at_all_copies_no_row():
+    if connection.vendor != "postgresql":
+        pytest.skip("COPY is PostgreSQL's")
+    assert _load("binary", []) == []
 
 
 def test_columns_of_one_repeated_value_reach_every_row():
     if connection.vendor != "postgresql":
         pytest.skip("COPY is PostgreSQL's")
-    # given three rows whose every column repeats one value (encoded once, as a scalar)
+    # given three rows whose every column repeats one value
     row = ROWS[0]
     table = pa.Table.from_pylist([dict(zip(SCHEMA.names, row, strict=True))] * 3, SCHEMA)
     # then three equal rows are stored
