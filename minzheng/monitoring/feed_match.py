@@ -25,6 +25,8 @@ from minzheng.common.pgcopy import copy_out, csv_table
 from minzheng.registry.models import Person
 
 PAIRS_SCHEMA = pa.schema([("id_index", pa.string()), ("person_id", pa.int64())])
+# the hash join of a region's persons stays in memory (docs/deployment.md §5a)
+LOOKUP_WORK_MEM = "SET work_mem = '256MB'"
 
 
 def pairs_fetch(raw: Any, ids: pa.Table) -> pa.Table:
@@ -70,6 +72,7 @@ class PersonLookup:
 
         try:
             with psycopg.connect(**params, autocommit=True) as raw:
+                raw.execute(LOOKUP_WORK_MEM)  # this connection's own: it closes after the one join
                 self._pairs = pairs_fetch(raw, ids)
         except BaseException as error:  # noqa: BLE001 - raised again by ``pairs`` in the caller's thread
             self._error = error
