@@ -50,22 +50,23 @@ def pairs_fetch(raw: Any, ids: pa.Table) -> pa.Table:
 
 
 class PersonLookup:
-    """``pairs_fetch`` on a new connection in a thread, started by ``start`` (``stage_build``'s
-    ``ids_ready``) and collected by ``pairs``. Inside a transaction (whose uncommitted persons another
-    connection would not see) and on SQLite it does nothing: ``pairs`` is None and the caller looks the
-    persons up on its own connection."""
+    """``pairs_fetch`` on a new connection in a thread for each ``start`` (``stage_build``'s ``ids_ready``:
+    the canonical ID numbers first, those typed cell by cell after), the pairs collected by ``pairs``. Inside
+    a transaction (whose uncommitted persons another connection would not see) and on SQLite it does
+    nothing: ``pairs`` is None and the caller looks the persons up on its own connection."""
 
     def __init__(self) -> None:
-        self._thread: threading.Thread | None = None
-        self._pairs: pa.Table | None = None
-        self._error: BaseException | None = None
+        self._threads: list[threading.Thread] = []
+        self._pairs: list[pa.Table] = []
+        self._errors: list[BaseException] = []
 
     def start(self, ids: pa.Table) -> None:
         if connection.vendor != "postgresql" or connection.in_atomic_block:
             return
         params = connection.get_connection_params()
-        self._thread = threading.Thread(target=self._run, args=(params, ids), daemon=True)
-        self._thread.start()
+        thread = threading.Thread(target=self._run, args=(params, ids), daemon=True)
+        self._threads.append(thread)
+        thread.start()
 
     def _run(self, params: dict[str, Any], ids: pa.Table) -> None:
         import psycopg
@@ -73,26 +74,24 @@ class PersonLookup:
         try:
             with psycopg.connect(**params, autocommit=True) as raw:
                 raw.execute(LOOKUP_WORK_MEM)  # this connection's own: it closes after the one join
-                self._pairs = pairs_fetch(raw, ids)
+                self._pairs.append(pairs_fetch(raw, ids))
         except BaseException as error:  # noqa: BLE001 - raised again by ``pairs`` in the caller's thread
-            self._error = error
+            self._errors.append(error)
 
     @property
     def started(self) -> bool:
-        return self._thread is not None
+        return bool(self._threads)
 
     def pairs(self) -> pa.Table | None:
-        """The pairs (waiting for the lookup), or None when none was started; the lookup's error raised."""
-        if self._thread is None:
+        """The pairs (waiting for the lookups), or None when none was started; a lookup's error raised."""
+        if not self._threads:
             return None
-        self._thread.join()
-        self._thread = None
-        if self._error is not None:
-            raise self._error
-        return self._pairs
+        self.close()
+        if self._errors:
+            raise self._errors[0]
+        return pa.concat_tables(self._pairs) if self._pairs else PAIRS_SCHEMA.empty_table()
 
     def close(self) -> None:
-        """Wait for a lookup whose pairs are not wanted (a rejected delivery, an error), its error dropped."""
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
+        """Wait for the lookups (their pairs may not be wanted: a rejected delivery, an error)."""
+        for thread in self._threads:
+            thread.join()

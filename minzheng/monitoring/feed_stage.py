@@ -257,10 +257,16 @@ _ARROW_TYPES = {
 
 
 def _typed(
-    con: duckdb.DuckDBPyConnection, spec: FeedSpec, raw: pa.Table, parsed: ParsedFeed, today: dt.date
+    con: duckdb.DuckDBPyConnection,
+    spec: FeedSpec,
+    raw: pa.Table,
+    parsed: ParsedFeed,
+    today: dt.date,
+    ids_ready: Callable[[pa.Table], None] | None = None,
 ) -> None:
     """The table ``typed`` (row_number, one typed column per feed column) of the valid rows; errors of
-    the others into ``parsed``."""
+    the others into ``parsed``. With ``ids_ready``, the blind indexes of the ID numbers in canonical form
+    (table ``indexed``) are handed to it as soon as they are checked, before the rest of the rows."""
     present = [c for c in spec.columns if c.key in raw.column_names]
     con.register("raw_rows", raw)
     nonempty = " OR ".join(f"coalesce(\"{c.key}\", '') <> ''" for c in present) or "FALSE"
@@ -273,6 +279,9 @@ def _typed(
     )
     accepted = " AND ".join(f"coalesce({ok}, FALSE)" for _, ok in fast.values()) or "TRUE"
     joins = " ".join(_id_checks(con, c, today) for c in present if c.kind == ColumnType.ID_NUMBER)
+    if ids_ready is not None and "id_number" in raw.column_names:
+        _indexed(con, f'SELECT DISTINCT "id_number{_CHECKED}" AS id_number FROM checked_id_number')
+        ids_ready(con.sql("SELECT id_index FROM indexed").to_arrow_table())
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE checked AS SELECT row_number, {accepted} AS fast, {values} "
         f"FROM raw_rows {joins} WHERE {nonempty}"
@@ -319,16 +328,34 @@ def _hmac_sql(message: str, pads: str) -> str:
     return f"sha256(${pads}_outer || unhex(sha256(${pads}_inner || encode({message}))))"
 
 
-def _indexed(con: duckdb.DuckDBPyConnection) -> None:
-    """The table ``indexed`` (id_number, id_index): the blind index of each distinct ID number of ``typed``
-    (a monthly feed repeats each number twelve times), ready before the natural keys are hashed so that
-    the persons can be looked up meanwhile (``feeds``)."""
+def _indexed(con: duckdb.DuckDBPyConnection, numbers: str, table: str = "indexed") -> None:
+    """The table ``indexed`` (id_number, id_index): the blind index of each distinct ID number ``numbers``
+    selects (a monthly feed repeats each number twelve times), ready before the natural keys are hashed so
+    that the persons can be looked up meanwhile (``feeds``)."""
     id_inner, id_outer = crypto.index_pads(ID_INDEX)
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE indexed AS SELECT id_number, {_hmac_sql('id_number', 'id')} AS id_index "
-        f"FROM (SELECT DISTINCT id_number FROM typed)",
+        f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT id_number, {_hmac_sql('id_number', 'id')} AS id_index "
+        f"FROM ({numbers}) WHERE id_number IS NOT NULL",
         {"id_inner": id_inner, "id_outer": id_outer},
     )
+
+
+def _indexed_complete(con: duckdb.DuckDBPyConnection, ids_ready: Callable[[pa.Table], None] | None) -> None:
+    """``indexed`` for every ID number of ``typed``: built now, or completed with those the early
+    ``indexed`` (canonical cells only) lacks — a lower-case x, a 15-digit number — which go to ``ids_ready``
+    too. Numbers of rows found invalid may stay in it: every reader joins it with ``typed``."""
+    early = con.sql("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'indexed'").fetchall()[0][0]
+    if not early:
+        _indexed(con, "SELECT DISTINCT id_number FROM typed")
+        if ids_ready is not None:
+            ids_ready(con.sql("SELECT id_index FROM indexed").to_arrow_table())
+        return
+    _indexed(con, "SELECT DISTINCT id_number FROM typed ANTI JOIN indexed USING (id_number)", "indexed_more")
+    if con.sql("SELECT count(*) FROM indexed_more").fetchall()[0][0]:
+        con.execute("INSERT INTO indexed SELECT * FROM indexed_more")
+        if ids_ready is not None:
+            ids_ready(con.sql("SELECT id_index FROM indexed_more").to_arrow_table())
+    con.execute("DROP TABLE indexed_more")
 
 
 def _staged_select(spec: FeedSpec, where: str = "") -> str:
@@ -403,10 +430,9 @@ def stage_build(
     ``stage_slices``, and a natural key repeated inside the file is left to the records' unique index (the
     caller then calls ``stage_complete``, which builds ``staged`` and reports the repetitions as usual)."""
     parsed = ParsedFeed()
-    _typed(con, spec, raw, parsed, today)
-    _indexed(con)
-    if ids_ready is not None:
-        ids_ready(con.sql("SELECT id_index FROM indexed").to_arrow_table())
+    con.execute("DROP TABLE IF EXISTS indexed")
+    _typed(con, spec, raw, parsed, today, ids_ready)
+    _indexed_complete(con, ids_ready)
     if defer_keys and parsed.error_count == 0:
         parsed.rows_staged = parsed.rows_total
         return parsed

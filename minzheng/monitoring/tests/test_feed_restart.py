@@ -202,15 +202,19 @@ def test_outside_a_transaction_persons_are_looked_up_aside_and_every_slice_is_st
         [(heads[n % 3].id_number if n % 5 else stranger), f"2026-10-{n % 28 + 1:02d}", f"{n}.50", "医疗", f"R{n}"]
         for n in range(11)
     ]  # fmt: skip
-    # when the 11 rows (3 slices) are imported outside any transaction
+    # and a fourth person whose number the file spells only with blanks around it (checked cell by cell,
+    # so looked up after the others)
+    padded = family().head
+    rows.append([f" {padded.id_number} ", "2026-10-30", "1", "医疗", "R11"])
+    # when the 12 rows (3 slices) are imported outside any transaction
     outcome = deliver("medical_expense", HEADER, rows)
     # then every row is stored once, the persons matched exactly, each slice in natural-key order
     batch = outcome.batch
-    assert (batch.status, batch.rows_new, batch.rows_matched, batch.rows_unmatched) == ("loaded", 11, 8, 3)
+    assert (batch.status, batch.rows_new, batch.rows_matched, batch.rows_unmatched) == ("loaded", 12, 9, 3)
     stored = list(FeedRecord.objects.order_by("id").values_list("row_number", "person_id", "natural_key"))
-    assert sorted(r[0] for r in stored) == list(range(2, 13))
+    assert sorted(r[0] for r in stored) == list(range(2, 14))
     by_row = {r[0]: r[1] for r in stored}
-    assert by_row == {n + 2: (heads[n % 3].pk if n % 5 else None) for n in range(11)}
+    assert by_row == {n + 2: (heads[n % 3].pk if n % 5 else None) for n in range(11)} | {13: padded.pk}
     slices = [[r[2] for r in stored if low <= r[0] < low + 4] for low in (2, 6, 10)]
     assert [r[2] for r in stored] == [key for part in slices for key in sorted(part)]
     # when a later delivery repeats a natural key in its third slice, then it is rejected as before
@@ -224,5 +228,5 @@ def test_outside_a_transaction_persons_are_looked_up_aside_and_every_slice_is_st
     ]
     # and a delivery overlapping stored records stores only the new ones (the ON CONFLICT way)
     overlap = deliver("medical_expense", HEADER, [*rows[9:], [stranger, "2026-10-05", "3", "医疗", "R99"]])
-    assert (overlap.batch.rows_total, overlap.batch.rows_new, overlap.batch.rows_existing) == (3, 1, 2)
-    assert FeedRecord.objects.count() == 12
+    assert (overlap.batch.rows_total, overlap.batch.rows_new, overlap.batch.rows_existing) == (4, 1, 3)
+    assert FeedRecord.objects.count() == 13
