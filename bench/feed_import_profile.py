@@ -54,7 +54,8 @@ def floor(cursor: Any, pid: int, feeds: list[str]) -> dict[str, float]:
     from minzheng.monitoring.models import FeedRecord
 
     table = FeedRecord._meta.db_table
-    columns = getattr(feeds_module, "_SLICE_COLUMNS", None) or feeds_module._RECORD_COLUMNS  # the columns the import writes
+    # the columns the import writes (the code before session 13 named them _RECORD_COLUMNS)
+    columns = getattr(feeds_module, "_SLICE_COLUMNS", None) or feeds_module._RECORD_COLUMNS
     data = {}
     for feed in feeds:
         ordered = f"SELECT {columns} FROM {table} WHERE feed = %s ORDER BY natural_key"  # noqa: S608
