@@ -62,6 +62,7 @@ def floor(cursor: Any, pid: int, feeds: list[str]) -> dict[str, float]:
         with cursor.cursor.copy(f"COPY ({ordered}) TO STDOUT (FORMAT binary)", [feed]) as copy:
             data[feed] = b"".join(bytes(chunk) for chunk in copy)
     cursor.execute(f"TRUNCATE {table} CASCADE")
+    cursor.execute("CHECKPOINT")  # as before the import
     wall, server = time.perf_counter(), backend_cpu(pid)
     for feed in feeds:
         statement = f"COPY {table} ({columns}) FROM STDIN (FORMAT binary)"
@@ -87,6 +88,9 @@ def child(database_url: str, files: Path, feeds: list[str], profile: bool, floor
     with connection.cursor() as cursor:
         for model in (FeedRecord, FeedBatch):
             cursor.execute(f"TRUNCATE {model._meta.db_table} CASCADE")
+        # a checkpoint now, not in the middle of a measured import (its full-page writes and the backends'
+        # own buffer writes moved PostgreSQL's CPU for the same rows by a third between runs)
+        cursor.execute("CHECKPOINT")
     connection.ensure_connection()
     pid = connection.connection.info.backend_pid
     phases: dict[str, list[float]] = {}

@@ -1,4 +1,6 @@
-"""Set-based writes for the large imports (house style §8: COPY, never a query per row), PostgreSQL only.
+"""Set-based writes for the large imports (house style §8: COPY, never a query per row). On SQLite, the
+embedded database of ``make run``, the same calls write with ``executemany`` in chunks and take ids from the
+tables' maxima (one writer at a time there), so the imports work on the demo too.
 
 Ids are taken from each table's own sequence up front (safe beside other writers; a rolled-back import only
 leaves a gap in the id numbers, never in the data), so the rows of several tables can reference each other
@@ -29,9 +31,14 @@ BATCH_SETTINGS = {"jit": "off", "work_mem": "64MB"}
 def batch_transaction() -> Iterator[None]:
     """``transaction.atomic()`` with ``BATCH_SETTINGS`` applied to it alone."""
     with transaction.atomic(), connection.cursor() as cursor:
-        for name, value in BATCH_SETTINGS.items():
-            cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
+        if _postgres():
+            for name, value in BATCH_SETTINGS.items():
+                cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
         yield
+
+
+def _postgres() -> bool:
+    return connection.vendor == "postgresql"
 
 
 def ids_allocate(model: type[models.Model], count: int) -> list[int]:
@@ -39,6 +46,11 @@ def ids_allocate(model: type[models.Model], count: int) -> list[int]:
     text value: fetching hundreds of thousands of one-column rows costs more than splitting a string)."""
     if count <= 0:
         return []
+    if not _postgres():  # SQLite: after the largest id (AUTOINCREMENT then continues above the new rows)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT coalesce(max(id), 0) FROM {model._meta.db_table}")  # noqa: S608 - model name
+            start = int(cursor.fetchone()[0]) + 1
+        return list(range(start, start + count))
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [model._meta.db_table])
         sequence = cursor.fetchone()[0]
@@ -58,7 +70,7 @@ def _defaults(model: type[models.Model], given: Sequence[str]) -> tuple[list[str
         if field.attname in given or field.primary_key:  # an id not given comes from the sequence
             continue
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-            value = now
+            value = now if _postgres() else field.get_db_prep_save(now, connection)  # SQLite's naive UTC text
         elif field.has_default() or not field.null:
             value = field.get_db_prep_save(field.get_default(), connection)
         else:
@@ -77,6 +89,8 @@ def copy_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable[t
         raise ValueError(f"{model.__name__} has no column {missing}")
     other, defaults = _defaults(model, fields)
     columns = [column_of[f] for f in fields]
+    if not _postgres():
+        return _insert_many(model, columns + other, (row + defaults for row in rows))
     sql = f"COPY {model._meta.db_table} ({', '.join(columns + other)}) FROM STDIN"  # noqa: S608 - model names
     count = 0
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
@@ -89,6 +103,31 @@ def copy_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable[t
 
 # Rows per CSV chunk sent by ``copy_columns``: the server parses one chunk while pyarrow writes the next.
 COPY_CHUNK_ROWS = 32_768
+INSERT_CHUNK_ROWS = 2_000  # rows per ``executemany`` on SQLite
+
+
+def _insert_many(model: type[models.Model], columns: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> int:
+    """SQLite's stand-in for ``COPY``: the rows inserted by ``executemany``, ``INSERT_CHUNK_ROWS`` a time."""
+    from itertools import islice
+
+    marks = ", ".join(["%s"] * len(columns))
+    sql = f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608 - model names
+    count = 0
+    pending = iter(rows)
+    with connection.cursor() as cursor:
+        while chunk := list(islice(pending, INSERT_CHUNK_ROWS)):
+            cursor.executemany(sql, chunk)
+            count += len(chunk)
+    return count
+
+
+def _columns_rows(model: type[models.Model], columns: Mapping[str, Sequence[Any]]) -> int:
+    """``copy_columns`` on SQLite: the columns zipped into rows, every other column given its default."""
+    column_of = {field.attname: str(field.column) for field in model._meta.concrete_fields}
+    other, defaults = _defaults(model, list(columns))
+    values = [v.to_pylist() if hasattr(v, "to_pylist") else v for v in columns.values()]
+    names = [column_of[f] for f in columns] + other
+    return _insert_many(model, names, (tuple(row) + defaults for row in zip(*values, strict=True)))
 
 
 def _csv_text(value: Any) -> str | None:
@@ -135,6 +174,8 @@ def copy_columns(model: type[models.Model], columns: Mapping[str, Sequence[Any]]
     from minzheng.common.pgcopy import copy_in_arrow
 
     sql, table = _columns_table(model, columns)
+    if not _postgres():
+        return _columns_rows(model, columns)
     with connection.cursor() as cursor:
         copy_in_arrow(cursor, sql, table.to_batches(max_chunksize=COPY_CHUNK_ROWS))
     return int(table.num_rows)
@@ -156,6 +197,9 @@ def copy_pipeline() -> Iterator[CopyColumns]:
 
     from minzheng.common.pgcopy import copy_in_arrow
 
+    if not _postgres():  # SQLite: one write after the other, on this thread
+        yield copy_columns
+        return
     futures: list[Future[None]] = []
     with connection.cursor() as cursor:
         worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="copy")

@@ -32,7 +32,7 @@ from minzheng.common.scoping import AnyOf, code_in_scope
 from minzheng.common.tabular import Table, column_text, read_table
 from minzheng.divisions.models import Division
 from minzheng.divisions.rules import Level
-from minzheng.enrolments.models import Enrolment
+from minzheng.enrolments.models import Enrolment, EnrolmentStatus
 from minzheng.enrolments.rules import parse_month
 from minzheng.policy.rules import PROGRAMMES
 from minzheng.registry.choices import RelationToHead
@@ -399,6 +399,33 @@ FROM unnest(%s::text[]) AS wanted(idx) JOIN {person} p ON p.id_number_index = wa
 """
 
 
+def _registered_portable(indexes: list[str]) -> list[tuple[str, set[str]]]:
+    """``_REGISTERED`` on SQLite (the embedded database of ``make run``: a demo's few hundred rows), through
+    the ORM in chunks: each registered person's blind index and the programmes they are enrolled in, in
+    person or through their current household."""
+    found: list[tuple[str, set[str]]] = []
+    for start in range(0, len(indexes), REGISTRY_CHUNK):
+        chunk = indexes[start : start + REGISTRY_CHUNK]
+        persons = dict(Person.objects.filter(id_number_index__in=chunk).values_list("id", "id_number_index"))
+        current = Enrolment.objects.exclude(status=EnrolmentStatus.ENDED)
+        programmes: dict[int, set[str]] = {pk: set() for pk in persons}
+        for person, programme in current.filter(person_id__in=persons).values_list("person_id", "programme"):
+            programmes[person].add(programme)
+        homes = Membership.objects.filter(person_id__in=persons, left_on__isnull=True)
+        household_of = dict(homes.values_list("person_id", "household_id"))
+        held: dict[int, set[str]] = {}
+        for household, programme in current.filter(
+            household_id__in=set(household_of.values()), person__isnull=True
+        ).values_list("household_id", "programme"):
+            held.setdefault(household, set()).add(programme)
+        for pk, index in persons.items():
+            found.append((index, programmes[pk] | held.get(household_of.get(pk, 0), set())))
+    return found
+
+
+REGISTRY_CHUNK = 500  # blind indexes per query on SQLite (below its bound-parameter limit)
+
+
 def _registry_checks(sheet: Sheet, problems: list[Problem]) -> None:
     """ID numbers already in the registry, and whether each is enrolled (in person or through a current
     household) in the row's programme: one query for the whole file, the blind indexes sent as one array."""
@@ -411,9 +438,12 @@ def _registry_checks(sheet: Sheet, problems: list[Problem]) -> None:
     sql = _REGISTERED.format(
         person=Person._meta.db_table, enrolment=Enrolment._meta.db_table, membership=Membership._meta.db_table
     )
-    with batch_transaction(), connection.cursor() as cursor:
-        cursor.execute(sql, ["{" + ",".join(indexes) + "}"])  # hex digests need no quoting
-        registered = cursor.fetchall()
+    if connection.vendor == "postgresql":
+        with batch_transaction(), connection.cursor() as cursor:
+            cursor.execute(sql, ["{" + ",".join(indexes) + "}"])  # hex digests need no quoting
+            registered = cursor.fetchall()
+    else:
+        registered = _registered_portable(indexes)
     for index, programmes in registered:
         j = by_index[index]
         if sheet.programmes[j] and sheet.programmes[j] in programmes:

@@ -336,6 +336,8 @@ legacy_import(actor=User.objects.get(pk=int(sys.argv[1])), filename="old.xlsx",
 @pytest.mark.django_db(transaction=True)
 def test_a_killed_import_leaves_nothing_and_the_rerun_imports_each_person_once(region_county, tmp_path):
     """kill -9 in the middle of the writes (issue 21: exactly-once, restartable)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the importer process needs a database it can see (the PostgreSQL test database)")
     upload = tmp_path / "old.xlsx"
     upload.write_bytes(xlsx(good_rows()))
     db = connection.settings_dict
