@@ -3,9 +3,9 @@ feed's registered columns (``rules.FEEDS``), then load all rows or none.
 
 * Idempotent: a file whose content (SHA-256) was already loaded for the feed changes nothing; a record
   delivered again in another file (same natural key: keyed hash of the key columns) is not stored twice.
-* Matching to registry persons by the ID number's blind index is part of the same ``INSERT … SELECT``
-  (one join); rows without a registered person are stored unmatched, reported, and matched again by
-  ``feed_records_match`` before every monitoring run.
+* Matching to registry persons by the ID number's blind index: one join in PostgreSQL, on a connection of
+  its own while the rows are hashed (``feed_match``, ADR 0043); rows without a registered person are stored
+  unmatched, reported, and matched again by ``feed_records_match`` before every monitoring run.
 * A rejected file is recorded with its row-level report (row, column, value, message) and no records.
 """
 # ruff: noqa: S608, E501 - SQL statements are kept whole for reading; SQL from model table names; values are bound parameters
@@ -229,10 +229,11 @@ def _load(
     empty: tuple[str, str, str],
 ) -> ImportOutcome:
     """Check the header, then every row in DuckDB (``feed_stage``); a delivery with any problem is
-    recorded as rejected without touching the records. Otherwise, in one transaction: ``COPY`` the staged
-    rows into a temporary table and insert them with one ``INSERT … SELECT`` (matching persons by the blind
-    index, skipping natural keys already stored). A kill anywhere rolls the whole delivery back, so the
-    next import of the same file loads it exactly once."""
+    recorded as rejected without touching the records. Otherwise, in one transaction: on PostgreSQL the rows
+    ``COPY``'d straight into the records table (``_records_copy``); when a natural key is already stored
+    (or on SQLite), staged in a temporary table and inserted by one ``INSERT … SELECT`` that matches
+    persons by the blind index and skips the stored keys. A kill anywhere rolls the whole delivery back, so
+    the next import of the same file loads it exactly once."""
     positions, problems = header_map(spec, header)
     if problems:
         parsed = ParsedFeed()
@@ -300,17 +301,17 @@ _SLICE_COLUMNS = "batch_id, feed, natural_key, row_number, id_index, id_masked, 
 def _records_copy(
     cursor: Any, con: Any, spec: FeedSpec, batch: FeedBatch, lookup: PersonLookup
 ) -> tuple[int, int] | None:
-    """The common case, a delivery of records not stored yet: persons matched for the file's distinct
-    blind indexes (by ``lookup``, waited for once the first slice is hashed; or one join in PostgreSQL
-    now, inside a transaction), then every row ``COPY``'d
-    straight into the records table in slices (``feed_stage.stage_slices``: DuckDB hashes and sorts the next
-    slice while PostgreSQL inserts this one; each slice in natural-key order, so the unique index is filled
-    left to right), in PostgreSQL's binary form (``pgcopy.copy_in_arrow_binary``: no text to parse). ``COPY`` writes rows in bulk where ``INSERT … SELECT … ON CONFLICT`` inserts them one at
-    a time, speculatively, after a second write into a staging table: 2.5–3.5 instead of 6 PostgreSQL
-    CPU-seconds per 228,000 rows (bench/speed-monitoring.md, session 11). Returns (new rows, of which
-    matched), or None — and nothing written, the savepoint rolled back — when a natural key is already
-    stored or repeated in the file: the caller reports a repetition, or takes the ``ON CONFLICT`` way,
-    which skips stored rows (exactly once either way: the unique index decides)."""
+    """The common case, a delivery of records not stored yet: persons matched for the file's distinct blind
+    indexes (by ``lookup``, waited for once the first slice is hashed; inside a transaction, one join on
+    this connection now), then every row ``COPY``'d straight into the records table in slices
+    (``feed_stage.stage_slices``: DuckDB hashes and sorts the next slice while PostgreSQL inserts this one;
+    each slice in natural-key order, so the unique index is filled left to right), in PostgreSQL's binary
+    form (``pgcopy.copy_in_arrow_binary``: no text to parse). ``COPY`` writes rows in bulk where ``INSERT …
+    SELECT … ON CONFLICT`` inserts them one at a time, speculatively, after a second write into a staging
+    table: 2.5–3.5 instead of 6 PostgreSQL CPU-seconds per 228,000 rows (bench/speed-monitoring.md, session
+    11). Returns (new rows, of which matched), or None — and nothing written, the savepoint rolled back —
+    when a natural key is already stored or repeated in the file: the caller reports a repetition, or takes
+    the ``ON CONFLICT`` way, which skips stored rows (exactly once either way: the unique index decides)."""
     import psycopg
 
     if not lookup.started:  # looked up on this connection before its COPY begins
